@@ -1,0 +1,33 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench docs clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/negsim batch scenarios/ --plots-dir plots
+
+test: $(STAMP)
+	$(BIN)/ruff check sim tests benchmarks
+	MPLBACKEND=Agg $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/ruff format --check sim tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_zone.py
+
+docs: $(STAMP)
+	$(BIN)/negsim catalogue scenarios/baseline.yaml --markdown docs/catalogue.md
+
+clean:
+	rm -rf $(VENV) runs/*/ .pytest_cache .ruff_cache

@@ -1,0 +1,110 @@
+"""Figures for a zone run. Each ``*_dataset`` function prepares numbers; each ``plot_*`` only draws them.
+
+Plots return a :class:`~matplotlib.figure.Figure` (``ax=None`` makes one) so tests check structure, not pixels.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from sim.runs import atomic_write  # noqa: E402
+
+
+def _wrap(label: str, width: int = 38) -> str:
+    return "\n".join(textwrap.wrap(label, width)) or label
+
+
+def marginal_dataset(rows: list[dict[str, Any]], issue_titles: dict[str, str]) -> dict[str, list[tuple[str, float]]]:
+    """Per issue title, (option label, probability that some package with it is in the zone), in scenario order."""
+    grouped: dict[str, list[tuple[str, float]]] = {}
+    for row in rows:
+        issue = str(row["target"]).split(".")[0]
+        grouped.setdefault(issue_titles.get(issue, issue), []).append((str(row["label"]), float(row["p_complete"])))
+    return grouped
+
+
+def plot_option_marginals(dataset: dict[str, list[tuple[str, float]]]) -> Figure:
+    """One panel per issue: how often each option can be part of a package every veto party accepts."""
+    n = len(dataset)
+    cols = 2 if n > 1 else 1
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(7 * cols, 2.2 * rows + 0.8), squeeze=False)
+    for ax, (title, bars) in zip(axes.flat, dataset.items(), strict=False):
+        labels = [_wrap(label, 34) for label, _ in bars]
+        ax.barh(range(len(bars)), [value for _, value in bars], color="#3b7dd8")
+        ax.set_yticks(range(len(bars)), labels, fontsize=7)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_title(_wrap(title, 60), fontsize=9)
+        ax.set_xlabel("P(some package with this option is in the zone)", fontsize=7)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    fig.suptitle("Zone probability by option", fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def offer_dataset(rows: list[dict[str, Any]], party_ids: list[str]) -> tuple[list[str], list[str], np.ndarray]:
+    """Offer labels, column names, and a matrix: completion probability, then each party's acceptance."""
+    labels = [_wrap(str(row["label"]), 40) for row in rows]
+    columns = ["any completion\nin zone", *party_ids]
+    matrix = np.array([[row["p_complete"], *(row[f"p_accept_{p}"] for p in party_ids)] for row in rows],
+                      dtype=float).reshape(len(rows), len(columns))
+    return labels, columns, matrix
+
+
+def plot_offer_acceptance(labels: list[str], columns: list[str], matrix: np.ndarray,
+                          ax: Axes | None = None) -> Figure:
+    """Heatmap: offers x (zone completion, each party's acceptance of the offer's best completion)."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(2 + 1.3 * len(columns), 1.2 + 0.55 * max(len(labels), 1)))
+    else:
+        fig = ax.figure
+    image = ax.imshow(matrix if matrix.size else np.zeros((1, len(columns))), vmin=0, vmax=1, cmap="RdYlGn",
+                      aspect="auto")
+    ax.set_xticks(range(len(columns)), columns, fontsize=8)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    for (r, c), value in np.ndenumerate(matrix):
+        ax.text(c, r, "n/a" if np.isnan(value) else f"{value:.2f}", ha="center", va="center", fontsize=8)
+    ax.set_title("Offers: P(completion in zone) and each party's acceptance of the best completion", fontsize=9)
+    fig.colorbar(image, ax=ax, fraction=0.03, label="probability")
+    fig.tight_layout()
+    return fig
+
+
+def plot_zone_histogram(histogram: dict[str, Any], ax: Axes | None = None) -> Figure:
+    """How many packages have each zone probability (packages never in the zone shown apart)."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 3.6))
+    else:
+        fig = ax.figure
+    edges = np.asarray(histogram["edges"])
+    counts = np.asarray(histogram["counts"])
+    ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="#3b7dd8", edgecolor="white",
+           label="packages with p_zone in bin")
+    ax.set_yscale("symlog")
+    ax.set_xlabel("zone probability (share of samples in which every veto party accepts)")
+    ax.set_ylabel("packages")
+    ax.set_title(f"Distribution of zone probability ({histogram['zero']:,} packages never in the zone)",
+                 fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def save_figure(fig: Figure, path: Path) -> None:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    atomic_write(path, lambda file: file.write(buffer.getvalue()))
