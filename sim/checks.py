@@ -78,7 +78,7 @@ def _party_references(scenario: Scenario) -> Iterator[Finding]:
         for key in party.reasons:
             if not _reason_key_exists(scenario, party.id, key):
                 yield ((*base, "reasons", key),
-                       f"reason '{key}' names nothing in party '{party.id}' (use weights.<issue>, values.<issue>, "
+                       f"reason '{key}' names nothing in party '{party.id}' (use weights[.<issue>], values[.<issue>], "
                        "reservation, red_lines.<issue>.<option> or strategy)")
 
 
@@ -88,7 +88,7 @@ def _reason_key_exists(scenario: Scenario, party_id: str, key: str) -> bool:
     if head in ("reservation", "strategy", "power", "role"):
         return rest == ""
     if head in ("weights", "values"):
-        return rest in {issue.id for issue in scenario.issues}
+        return rest == "" or rest in {issue.id for issue in scenario.issues}
     if head == "red_lines":
         return rest in party.red_lines
     return False
@@ -151,7 +151,7 @@ def source_warnings(scenario: Scenario) -> list[Finding]:
     for p, party in enumerate(scenario.parties):
         cited = {key for key, reason in party.reasons.items() if reason.sources}
         for issue_id in party.weights:
-            if f"weights.{issue_id}" not in cited:
+            if f"weights.{issue_id}" not in cited and "weights" not in cited:
                 findings.append((("parties", p, "weights", issue_id),
                                  f"party '{party.id}' weight on '{issue_id}' cites no source"))
         for r, ref in enumerate(party.red_lines):
