@@ -20,7 +20,11 @@ def _duplicates(ids: list[str]) -> set[str]:
 
 
 def _unique_ids(scenario: Scenario) -> Iterator[Finding]:
-    for section, items in (("issues", scenario.issues), ("parties", scenario.parties), ("offers", scenario.offers)):
+    for section, items in (
+        ("issues", scenario.issues),
+        ("parties", scenario.parties),
+        ("offers", scenario.offers),
+    ):
         repeated = _duplicates([item.id for item in items])
         seen: set[str] = set()
         for index, item in enumerate(items):
@@ -32,7 +36,10 @@ def _unique_ids(scenario: Scenario) -> Iterator[Finding]:
         seen = set()
         for j, option in enumerate(issue.options):
             if option.id in repeated and option.id in seen:
-                yield ("issues", i, "options", j, "id"), f"duplicate option id '{option.id}' in issue '{issue.id}'"
+                yield (
+                    ("issues", i, "options", j, "id"),
+                    f"duplicate option id '{option.id}' in issue '{issue.id}'",
+                )
             seen.add(option.id)
 
 
@@ -43,8 +50,10 @@ def _option_ref(scenario: Scenario, ref: str) -> str | None:
     if issue_id not in issues:
         return f"'{ref}' names unknown issue '{issue_id}' (expected issue.option)"
     if option_id not in issues[issue_id].option_ids:
-        return (f"'{ref}' names unknown option '{option_id}' of issue '{issue_id}' "
-                f"(options: {', '.join(issues[issue_id].option_ids)})")
+        return (
+            f"'{ref}' names unknown option '{option_id}' of issue '{issue_id}' "
+            f"(options: {', '.join(issues[issue_id].option_ids)})"
+        )
     return None
 
 
@@ -61,12 +70,16 @@ def _party_references(scenario: Scenario) -> Iterator[Finding]:
                 continue
             for option_id in values:
                 if option_id not in issues[issue_id].option_ids:
-                    yield ((*base, "values", issue_id, option_id),
-                           f"party '{party.id}' values unknown option '{option_id}' of issue '{issue_id}'")
+                    yield (
+                        (*base, "values", issue_id, option_id),
+                        f"party '{party.id}' values unknown option '{option_id}' of issue '{issue_id}'",
+                    )
             for option_id in issues[issue_id].option_ids:
                 if option_id not in values:
-                    yield ((*base, "values", issue_id),
-                           f"party '{party.id}' has no value for option '{option_id}' of issue '{issue_id}'")
+                    yield (
+                        (*base, "values", issue_id),
+                        f"party '{party.id}' has no value for option '{option_id}' of issue '{issue_id}'",
+                    )
         for issue_id in issues:
             if issue_id not in party.values:
                 yield (*base, "values"), f"party '{party.id}' has no values for issue '{issue_id}'"
@@ -77,9 +90,11 @@ def _party_references(scenario: Scenario) -> Iterator[Finding]:
                 yield (*base, "red_lines", r), f"red line {wrong}"
         for key in party.reasons:
             if not _reason_key_exists(scenario, party.id, key):
-                yield ((*base, "reasons", key),
-                       f"reason '{key}' names nothing in party '{party.id}' (use weights[.<issue>], values[.<issue>], "
-                       "reservation, red_lines.<issue>.<option> or strategy)")
+                yield (
+                    (*base, "reasons", key),
+                    f"reason '{key}' names nothing in party '{party.id}' (use weights[.<issue>], values[.<issue>], "
+                    "reservation, red_lines.<issue>.<option> or strategy)",
+                )
 
 
 def _reason_key_exists(scenario: Scenario, party_id: str, key: str) -> bool:
@@ -110,7 +125,10 @@ def _structure_references(scenario: Scenario) -> Iterator[Finding]:
         if offer.sponsor is not None and offer.sponsor not in party_ids:
             yield ("offers", o, "sponsor"), f"offer sponsor '{offer.sponsor}' is not a party"
     if len(scenario.veto_parties) < 2:
-        yield ("parties",), "at least two parties must hold a veto (role negotiator or guarantor, or veto: true)"
+        yield (
+            ("parties",),
+            "at least two parties must hold a veto (role negotiator or guarantor, or veto: true)",
+        )
     if scenario.negsim != 1:
         yield ("negsim",), f"unsupported format version {scenario.negsim} (this negsim reads version 1)"
 
@@ -137,8 +155,12 @@ def _source_references(scenario: Scenario) -> Iterator[Finding]:
 
 def reference_problems(scenario: Scenario) -> list[Finding]:
     """Every reference that does not resolve, every duplicate id, every incomplete party: errors."""
-    return [*_unique_ids(scenario), *_party_references(scenario), *_structure_references(scenario),
-            *_source_references(scenario)]
+    return [
+        *_unique_ids(scenario),
+        *_party_references(scenario),
+        *_structure_references(scenario),
+        *_source_references(scenario),
+    ]
 
 
 def source_warnings(scenario: Scenario) -> list[Finding]:
@@ -152,12 +174,17 @@ def source_warnings(scenario: Scenario) -> list[Finding]:
         cited = {key for key, reason in party.reasons.items() if reason.sources}
         for issue_id in party.weights:
             if f"weights.{issue_id}" not in cited and "weights" not in cited:
-                findings.append((("parties", p, "weights", issue_id),
-                                 f"party '{party.id}' weight on '{issue_id}' cites no source"))
+                findings.append(
+                    (
+                        ("parties", p, "weights", issue_id),
+                        f"party '{party.id}' weight on '{issue_id}' cites no source",
+                    )
+                )
         for r, ref in enumerate(party.red_lines):
             if f"red_lines.{ref}" not in cited:
-                findings.append((("parties", p, "red_lines", r),
-                                 f"party '{party.id}' red line '{ref}' cites no source"))
+                findings.append(
+                    (("parties", p, "red_lines", r), f"party '{party.id}' red line '{ref}' cites no source")
+                )
     for key, source in scenario.sources.items():
         if not source.date or not (source.url or source.file):
             findings.append((("sources", key), f"source '{key}' needs a date and a url or seed file"))

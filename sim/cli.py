@@ -22,14 +22,25 @@ from sim.runs import RunDirError, default_run_dir
 from sim.scenario import Scenario, load_scenario, load_scenario_located
 from sim.space import PackageSpace
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="negsim: which settlement packages could every party accept, and how sure can we be?")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="negsim: which settlement packages could every party accept, and how sure can we be?",
+)
 out = Console()
 err = Console(stderr=True)
 
-SetOption = Annotated[list[str], typer.Option("--set", help="Override a value, e.g. russia.weights.alliance=0.6 "
-                                                           "or ukraine.reservation=[0.3,0.5]. Repeatable.")]
-SamplesOption = Annotated[int | None, typer.Option(min=1, help="Monte-Carlo samples (default: the scenario's run.samples).")]
+SetOption = Annotated[
+    list[str],
+    typer.Option(
+        "--set",
+        help="Override a value, e.g. russia.weights.alliance=0.6 or ukraine.reservation=[0.3,0.5]. Repeatable.",
+    ),
+]
+SamplesOption = Annotated[
+    int | None, typer.Option(min=1, help="Monte-Carlo samples (default: the scenario's run.samples).")
+]
 SeedOption = Annotated[int | None, typer.Option(min=0, help="Random seed (default: the scenario's run.seed).")]
 WorkersOption = Annotated[int, typer.Option(min=1, help="Threads scoring blocks of the package space.")]
 
@@ -46,8 +57,11 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                               help="Print the version and exit.")] = False) -> None:
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
     """negsim: which settlement packages could every party accept, and how sure can we be?"""
 
 
@@ -68,8 +82,9 @@ def scenario_files(paths: list[Path]) -> list[Path]:
 
 
 @app.command(epilog="Example: negsim validate scenarios/*.yaml")
-def validate(paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders.")],
-             set_: SetOption = None) -> None:  # type: ignore[assignment]
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders.")], set_: SetOption = None
+) -> None:  # type: ignore[assignment]
     """Check scenarios: schema, references, ranges; warn about claims that cite no source."""
     failed = False
     for path in scenario_files(paths):
@@ -80,37 +95,62 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Scenario files or
             failed = True
             continue
         for where, message in source_warnings(scenario):
-            err.print(f"{located.mark_for(where)}: warning: {message}", markup=False, highlight=False,
-                      soft_wrap=True)
+            err.print(
+                f"{located.mark_for(where)}: warning: {message}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
         space = PackageSpace.from_scenario(scenario)
-        out.print(f"ok {path}: {len(scenario.issues)} issues, {len(scenario.parties)} parties, "
-                  f"{space.size:,} packages, {len(scenario.offers)} offers", highlight=False)
+        out.print(
+            f"ok {path}: {len(scenario.issues)} issues, {len(scenario.parties)} parties, "
+            f"{space.size:,} packages, {len(scenario.offers)} offers",
+            highlight=False,
+        )
     if failed:
         raise typer.Exit(2)
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=err, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
 
 
 def run_one(scenario: Scenario, path: Path, settings: ZoneSettings, run_dir: Path, resume: bool) -> dict:
     with _progress() as bar:
         task = bar.add_task(f"scoring {scenario.id}", total=None)
         try:
-            return run_zone(scenario, run_dir, settings, resume=resume, scenario_file=str(path),
-                            progress=lambda done, total: bar.update(task, completed=done, total=total))
+            return run_zone(
+                scenario,
+                run_dir,
+                settings,
+                resume=resume,
+                scenario_file=str(path),
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
         except RunDirError as exc:
             fail(f"error: {exc}")
             raise AssertionError("unreachable") from exc
 
 
 @app.command(epilog="Example: negsim run scenarios/baseline.yaml --samples 2000 --seed 1 --out runs/demo")
-def run(scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
-        samples: SamplesOption = None, seed: SeedOption = None, set_: SetOption = None,  # type: ignore[assignment]
-        out_dir: Annotated[Path | None, typer.Option("--out", help="Run directory (default: runs/<time>-<id>-<hash>).")] = None,
-        resume: Annotated[Path | None, typer.Option(help="Finish the interrupted run in this directory.")] = None,
-        workers: WorkersOption = 2) -> None:
+def run(
+    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    samples: SamplesOption = None,
+    seed: SeedOption = None,
+    set_: SetOption = None,  # type: ignore[assignment]
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Run directory (default: runs/<time>-<id>-<hash>).")
+    ] = None,
+    resume: Annotated[Path | None, typer.Option(help="Finish the interrupted run in this directory.")] = None,
+    workers: WorkersOption = 2,
+) -> None:
     """Map the acceptable zone of a scenario into a run directory (tables, plots, report)."""
     scenario = load_or_exit(scenario_path, set_ or [])
     settings = ZoneSettings.for_scenario(scenario, samples, seed, workers)
@@ -121,23 +161,30 @@ def run(scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="
 
 def print_summary(scenario: Scenario, summary: dict, run_dir: Path) -> None:
     out.print(f"[bold]{scenario.title}[/bold]  ->  {run_dir}")
-    out.print(f"feasible packages {summary['feasible_packages']:,} of {summary['space_size']:,}; "
-              f"zone mass {summary['zone_mass']:.2f}; P(zone not empty) {summary['p_zone_nonempty']:.3f}; "
-              f"best package P(zone) {summary['best_p_zone']:.3f}", highlight=False)
+    out.print(
+        f"feasible packages {summary['feasible_packages']:,} of {summary['space_size']:,}; "
+        f"zone mass {summary['zone_mass']:.2f}; P(zone not empty) {summary['p_zone_nonempty']:.3f}; "
+        f"best package P(zone) {summary['best_p_zone']:.3f}",
+        highlight=False,
+    )
     if summary["offers"]:
         table = Table("offer", "P(completion in zone)", "best P(zone)", "blocker")
         for offer_id, score in summary["offers"].items():
-            table.add_row(offer_id, f"{score['p_complete']:.3f}", f"{score['best_p_zone']:.3f}",
-                          score["blocker"] or "-")
+            table.add_row(
+                offer_id, f"{score['p_complete']:.3f}", f"{score['best_p_zone']:.3f}", score["blocker"] or "-"
+            )
         out.print(table)
 
 
 @app.command(epilog="Example: negsim batch scenarios/ --samples 500 --plots-dir plots")
-def batch(paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders of *.yaml.")],
-          samples: SamplesOption = None, seed: SeedOption = None,
-          out_root: Annotated[Path, typer.Option("--out-root", help="Parent of the run directories.")] = Path("runs"),
-          plots_dir: Annotated[Path | None, typer.Option(help="Also copy each run's plots to <dir>/<scenario id>/.")] = None,
-          workers: WorkersOption = 2) -> None:
+def batch(
+    paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders of *.yaml.")],
+    samples: SamplesOption = None,
+    seed: SeedOption = None,
+    out_root: Annotated[Path, typer.Option("--out-root", help="Parent of the run directories.")] = Path("runs"),
+    plots_dir: Annotated[Path | None, typer.Option(help="Also copy each run's plots to <dir>/<scenario id>/.")] = None,
+    workers: WorkersOption = 2,
+) -> None:
     """Run every scenario into its own run directory and print one summary table."""
     files = scenario_files(paths)
     scenarios = [(path, load_or_exit(path, [])) for path in files]
@@ -152,10 +199,22 @@ def batch(paths: Annotated[list[Path], typer.Argument(help="Scenario files or fo
             target.mkdir(parents=True, exist_ok=True)
             for png in (run_dir / "plots").glob("*.png"):
                 shutil.copy2(png, target / png.name)
-    table = Table("scenario", "zone mass", "P(zone not empty)", "best P(zone)", "offers: P(completion in zone)",
-                  "run directory")
+    table = Table(
+        "scenario",
+        "zone mass",
+        "P(zone not empty)",
+        "best P(zone)",
+        "offers: P(completion in zone)",
+        "run directory",
+    )
     for scenario, summary, run_dir in results:
         offers = ", ".join(f"{k} {v['p_complete']:.2f}" for k, v in summary["offers"].items())
-        table.add_row(scenario.id, f"{summary['zone_mass']:.2f}", f"{summary['p_zone_nonempty']:.3f}",
-                      f"{summary['best_p_zone']:.3f}", offers or "-", str(run_dir))
+        table.add_row(
+            scenario.id,
+            f"{summary['zone_mass']:.2f}",
+            f"{summary['p_zone_nonempty']:.3f}",
+            f"{summary['best_p_zone']:.3f}",
+            offers or "-",
+            str(run_dir),
+        )
     out.print(table)

@@ -45,20 +45,32 @@ class ZoneSettings:
     workers: int = 1
 
     @classmethod
-    def for_scenario(cls, scenario: Scenario, samples: int | None = None, seed: int | None = None,
-                     workers: int = 1) -> ZoneSettings:
+    def for_scenario(
+        cls, scenario: Scenario, samples: int | None = None, seed: int | None = None, workers: int = 1
+    ) -> ZoneSettings:
         samples = samples or scenario.run.samples
-        return cls(samples, scenario.run.seed if seed is None else seed,
-                   scenario.run.chunk_size or default_chunk_size(samples), workers)
+        return cls(
+            samples,
+            scenario.run.seed if seed is None else seed,
+            scenario.run.chunk_size or default_chunk_size(samples),
+            workers,
+        )
 
     def recorded(self) -> dict[str, int]:
         """What determines the results (workers does not, so it is not part of a run's identity)."""
         return {"samples": self.samples, "seed": self.seed, "chunk_size": self.chunk_size}
 
 
-def run_zone(scenario: Scenario, run_dir: Path, settings: ZoneSettings, *, resume: bool = False,
-             scenario_file: str | None = None, progress: Progress | None = None,
-             make_plots: bool = True) -> dict[str, Any]:
+def run_zone(
+    scenario: Scenario,
+    run_dir: Path,
+    settings: ZoneSettings,
+    *,
+    resume: bool = False,
+    scenario_file: str | None = None,
+    progress: Progress | None = None,
+    make_plots: bool = True,
+) -> dict[str, Any]:
     """Run (or finish) a zone run in ``run_dir``; returns the summary stored in the manifest."""
     if resume:
         manifest = resume_manifest(run_dir, scenario, "zone")
@@ -107,17 +119,31 @@ def _part_path(parts: Path, block: Block) -> Path:
 
 
 def _save_part(parts: Path, score: BlockScore) -> None:
-    save_arrays(_part_path(parts, score.block), {
-        "zone_count": score.zone_count, "accept_count": score.accept_count, "valid": score.valid,
-        "target_hits": score.target_hits, "best_count": score.best_count, "best_package": score.best_package})
+    save_arrays(
+        _part_path(parts, score.block),
+        {
+            "zone_count": score.zone_count,
+            "accept_count": score.accept_count,
+            "valid": score.valid,
+            "target_hits": score.target_hits,
+            "best_count": score.best_count,
+            "best_package": score.best_package,
+        },
+    )
 
 
 def _load_part(parts: Path, block: Block) -> BlockScore:
     return BlockScore(block=block, **load_arrays(_part_path(parts, block)))
 
 
-def assemble(run_dir: Path, scenario: Scenario, space: PackageSpace, preferences: Preferences,
-             targets: list[Target], scorer: ZoneScorer) -> dict[str, Any]:
+def assemble(
+    run_dir: Path,
+    scenario: Scenario,
+    space: PackageSpace,
+    preferences: Preferences,
+    targets: list[Target],
+    scorer: ZoneScorer,
+) -> dict[str, Any]:
     """Stream the parts into zone.parquet and build offers.parquet, marginals.csv and the summary."""
     samples = preferences.samples
     filtered = space.size > FULL_TABLE_LIMIT
@@ -140,13 +166,27 @@ def assemble(run_dir: Path, scenario: Scenario, space: PackageSpace, preferences
             totals["feasible"] += int(zone.size)
             totals["zone_mass"] += float(zone.sum()) / samples
             keep = zone > 0 if filtered else np.ones(zone.size, dtype=bool)
-            yield zone_rows(space, preferences.party_ids, block.start + np.flatnonzero(score.valid)[keep],
-                            codes[keep], zone[keep], score.accept_count[:, score.valid][:, keep],
-                            expected_utility(preferences, codes[keep]), samples)
+            yield zone_rows(
+                space,
+                preferences.party_ids,
+                block.start + np.flatnonzero(score.valid)[keep],
+                codes[keep],
+                zone[keep],
+                score.accept_count[:, score.valid][:, keep],
+                expected_utility(preferences, codes[keep]),
+                samples,
+            )
 
-    schema = zone_rows(space, preferences.party_ids, np.zeros(0, np.int64), np.zeros((0, len(space.radices)),
-                       np.int64), np.zeros(0), np.zeros((len(preferences.party_ids), 0)),
-                       np.zeros((len(preferences.party_ids), 0)), samples).schema
+    schema = zone_rows(
+        space,
+        preferences.party_ids,
+        np.zeros(0, np.int64),
+        np.zeros((0, len(space.radices)), np.int64),
+        np.zeros(0),
+        np.zeros((len(preferences.party_ids), 0)),
+        np.zeros((len(preferences.party_ids), 0)),
+        samples,
+    ).schema
     rows = write_parquet_stream(run_dir / "zone.parquet", tables(), schema)
     scores = combine_targets((_load_part(run_dir / "parts", b) for b in blocks), targets, samples)
     offer_rows = target_rows(scenario, space, preferences, scores, kind="offer")
@@ -156,8 +196,10 @@ def assemble(run_dir: Path, scenario: Scenario, space: PackageSpace, preferences
         i = space.issue_ids.index(issue)
         o = space.option_ids[i].index(option)
         row["mean_p_zone"] = zone_sum[i, o] / samples / option_count[i, o] if option_count[i, o] else 0.0
-    write_parquet(run_dir / "offers.parquet", pa.Table.from_pylist(offer_rows) if offer_rows
-                  else pa.table({"offer": pa.array([], pa.string())}))
+    write_parquet(
+        run_dir / "offers.parquet",
+        pa.Table.from_pylist(offer_rows) if offer_rows else pa.table({"offer": pa.array([], pa.string())}),
+    )
     write_csv(run_dir / "marginals.csv", marginal_rows)
     whole = next(i for i, t in enumerate(targets) if t.kind == "space")
     best = int(scores.best_package[whole])
@@ -170,10 +212,19 @@ def assemble(run_dir: Path, scenario: Scenario, space: PackageSpace, preferences
         "p_zone_nonempty": float(scores.p_complete[whole]),
         "best_package": space.describe(best) if best >= 0 else None,
         "best_p_zone": float(scores.best_count[whole]) / samples if best >= 0 else 0.0,
-        "p_zone_histogram": {"edges": np.linspace(0, 1, HISTOGRAM_BINS + 1).tolist(), "zero": int(histogram[0]),
-                             "counts": histogram[1:].tolist()},
-        "offers": {row["target"]: {"p_complete": row["p_complete"], "best_p_zone": row["best_p_zone"],
-                                   "blocker": row["blocker"]} for row in offer_rows},
+        "p_zone_histogram": {
+            "edges": np.linspace(0, 1, HISTOGRAM_BINS + 1).tolist(),
+            "zero": int(histogram[0]),
+            "counts": histogram[1:].tolist(),
+        },
+        "offers": {
+            row["target"]: {
+                "p_complete": row["p_complete"],
+                "best_p_zone": row["best_p_zone"],
+                "blocker": row["blocker"],
+            }
+            for row in offer_rows
+        },
         "parties": list(preferences.party_ids),
         "veto_parties": [p for p, v in zip(preferences.party_ids, preferences.veto, strict=True) if v],
     }
@@ -186,8 +237,9 @@ def _histogram(zone_count: np.ndarray, samples: int) -> np.ndarray:
     return np.concatenate([[np.count_nonzero(zone_count == 0)], np.bincount(bins, minlength=HISTOGRAM_BINS)])
 
 
-def target_rows(scenario: Scenario, space: PackageSpace, preferences: Preferences, scores: Any,
-                kind: str) -> list[dict[str, Any]]:
+def target_rows(
+    scenario: Scenario, space: PackageSpace, preferences: Preferences, scores: Any, kind: str
+) -> list[dict[str, Any]]:
     """One row per offer (or option): completion probability, best completion, who rejects that most often."""
     labels = {offer.id: offer.label for offer in scenario.offers}
     for issue in scenario.issues:
@@ -197,13 +249,19 @@ def target_rows(scenario: Scenario, space: PackageSpace, preferences: Preference
         if target.kind != kind:
             continue
         best = int(scores.best_package[t])
-        row: dict[str, Any] = {"target": target.name, "label": labels.get(target.name, target.name),
-                               "p_complete": float(scores.p_complete[t]),
-                               "best_p_zone": max(float(scores.best_count[t]), 0.0) / scores.samples}
+        row: dict[str, Any] = {
+            "target": target.name,
+            "label": labels.get(target.name, target.name),
+            "p_complete": float(scores.p_complete[t]),
+            "best_p_zone": max(float(scores.best_count[t]), 0.0) / scores.samples,
+        }
         if kind == "offer":
             row["fixed"] = ", ".join(f"{space.issue_ids[i]}={space.option_ids[i][o]}" for i, o in target.fix)
-        accept = (preferences.acceptable(space, space.codes(np.array([best])))[:, 0, :].mean(axis=1)
-                  if best >= 0 else np.full(len(preferences.party_ids), np.nan))
+        accept = (
+            preferences.acceptable(space, space.codes(np.array([best])))[:, 0, :].mean(axis=1)
+            if best >= 0
+            else np.full(len(preferences.party_ids), np.nan)
+        )
         row["best_package"] = best
         if kind == "offer":
             row.update(space.describe(best) if best >= 0 else {i: None for i in space.issue_ids})

@@ -59,20 +59,21 @@ def offer_dataset(rows: list[dict[str, Any]], party_ids: list[str]) -> tuple[lis
     """Offer labels, column names, and a matrix: completion probability, then each party's acceptance."""
     labels = [_wrap(str(row["label"]), 40) for row in rows]
     columns = ["any completion\nin zone", *party_ids]
-    matrix = np.array([[row["p_complete"], *(row[f"p_accept_{p}"] for p in party_ids)] for row in rows],
-                      dtype=float).reshape(len(rows), len(columns))
+    matrix = np.array(
+        [[row["p_complete"], *(row[f"p_accept_{p}"] for p in party_ids)] for row in rows], dtype=float
+    ).reshape(len(rows), len(columns))
     return labels, columns, matrix
 
 
-def plot_offer_acceptance(labels: list[str], columns: list[str], matrix: np.ndarray,
-                          ax: Axes | None = None) -> Figure:
+def plot_offer_acceptance(labels: list[str], columns: list[str], matrix: np.ndarray, ax: Axes | None = None) -> Figure:
     """Heatmap: offers x (zone completion, each party's acceptance of the offer's best completion)."""
     if ax is None:
         fig, ax = plt.subplots(figsize=(2 + 1.3 * len(columns), 1.2 + 0.55 * max(len(labels), 1)))
     else:
         fig = ax.figure
-    image = ax.imshow(matrix if matrix.size else np.zeros((1, len(columns))), vmin=0, vmax=1, cmap="RdYlGn",
-                      aspect="auto")
+    image = ax.imshow(
+        matrix if matrix.size else np.zeros((1, len(columns))), vmin=0, vmax=1, cmap="RdYlGn", aspect="auto"
+    )
     ax.set_xticks(range(len(columns)), columns, fontsize=8)
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     for (r, c), value in np.ndenumerate(matrix):
@@ -91,13 +92,19 @@ def plot_zone_histogram(histogram: dict[str, Any], ax: Axes | None = None) -> Fi
         fig = ax.figure
     edges = np.asarray(histogram["edges"])
     counts = np.asarray(histogram["counts"])
-    ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="#3b7dd8", edgecolor="white",
-           label="packages with p_zone in bin")
+    ax.bar(
+        edges[:-1],
+        counts,
+        width=np.diff(edges),
+        align="edge",
+        color="#3b7dd8",
+        edgecolor="white",
+        label="packages with p_zone in bin",
+    )
     ax.set_yscale("symlog")
     ax.set_xlabel("zone probability (share of samples in which every veto party accepts)")
     ax.set_ylabel("packages")
-    ax.set_title(f"Distribution of zone probability ({histogram['zero']:,} packages never in the zone)",
-                 fontsize=9)
+    ax.set_title(f"Distribution of zone probability ({histogram['zero']:,} packages never in the zone)", fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

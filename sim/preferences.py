@@ -81,8 +81,10 @@ def sample_preferences(scenario: Scenario, samples: int, rng: np.random.Generato
         w_draw = rng.random((samples, n_issues))
         v_draw = rng.random((samples, n_issues, n_options))
         r_draw = rng.random(samples)
-        w = np.stack([_bounds(party.weights[issue.id], w_draw[:, i]) for i, issue in enumerate(scenario.issues)],
-                     axis=1)
+        w = np.stack(
+            [_bounds(party.weights[issue.id], w_draw[:, i]) for i, issue in enumerate(scenario.issues)],
+            axis=1,
+        )
         weights.append(w / w.sum(axis=1, keepdims=True))
         v = np.zeros((samples, n_issues, n_options))
         for i, issue in enumerate(scenario.issues):
@@ -108,8 +110,9 @@ def point_preferences(scenario: Scenario) -> Preferences:
     return _assemble(scenario, space, weights[None], values[None], reservation)
 
 
-def _assemble(scenario: Scenario, space: PackageSpace, weights: np.ndarray, values: np.ndarray,
-              reservation: np.ndarray) -> Preferences:
+def _assemble(
+    scenario: Scenario, space: PackageSpace, weights: np.ndarray, values: np.ndarray, reservation: np.ndarray
+) -> Preferences:
     """weights ``[s, p, i]``, values ``[s, p, i, o]``, reservation ``[p, s]`` -> scoring layout."""
     contributions = quantize(weights[..., None] * values)
     return Preferences(
@@ -119,6 +122,7 @@ def _assemble(scenario: Scenario, space: PackageSpace, weights: np.ndarray, valu
         values=values,
         reservation=quantize(reservation).astype(np.float32),
         contributions=np.ascontiguousarray(contributions.transpose(1, 2, 3, 0)).astype(np.float32),
-        red_lines=tuple(tuple(option_index(space.issue_ids, space.option_ids, ref) for ref in p.red_lines)
-                        for p in scenario.parties),
+        red_lines=tuple(
+            tuple(option_index(space.issue_ids, space.option_ids, ref) for ref in p.red_lines) for p in scenario.parties
+        ),
     )

@@ -26,8 +26,9 @@ ZONE_PLOTS = ("zone_by_option.png", "offers_acceptance.png", "zone_histogram.png
 def write_zone_report(run_dir: Path, scenario: Scenario, summary: dict[str, Any]) -> None:
     """Draw the zone plots and write report.html from the run's own tables (so they cannot disagree)."""
     offers = pq.read_table(run_dir / "offers.parquet").to_pylist() if scenario.offers else []
-    marginals: list[dict[str, Any]] = [dict(row, p_complete=float(row["p_complete"]))
-                                       for row in read_csv(run_dir / "marginals.csv")]
+    marginals: list[dict[str, Any]] = [
+        dict(row, p_complete=float(row["p_complete"])) for row in read_csv(run_dir / "marginals.csv")
+    ]
     plots = run_dir / "plots"
     titles = {issue.id: issue.title for issue in scenario.issues}
     save_figure(plot_option_marginals(marginal_dataset(marginals, titles)), plots / ZONE_PLOTS[0])
@@ -53,9 +54,15 @@ def render_report(run_dir: Path, scenario: Scenario, summary: dict[str, Any], of
     settings = manifest.get("settings", {})
     best = summary.get("best_package") or {}
     offer_table = _table(
-        ["offer", "P(completion in zone)", "best completion's P(zone)", "most frequent blocker", "its P(reject)"],
-        [[o["label"], o["p_complete"], o["best_p_zone"], o["blocker"] or "none", o["blocker_reject"]]
-         for o in offers])
+        [
+            "offer",
+            "P(completion in zone)",
+            "best completion's P(zone)",
+            "most frequent blocker",
+            "its P(reject)",
+        ],
+        [[o["label"], o["p_complete"], o["best_p_zone"], o["blocker"] or "none", o["blocker_reject"]] for o in offers],
+    )
     best_table = _table(["issue", "option"], [[scenario.issue(i).title, o] for i, o in best.items()])
     images = "".join(f'<figure><img src="plots/{name}" alt="{name}"></figure>' for name in ZONE_PLOTS)
     return f"""<!doctype html>
@@ -64,14 +71,14 @@ def render_report(run_dir: Path, scenario: Scenario, summary: dict[str, Any], of
 table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;font-size:14px}}
 th{{background:#f3f3f3}}img{{max-width:100%}}code{{background:#f3f3f3}}</style></head><body>
 <h1>{html.escape(scenario.title)}</h1>
-<p>Scenario <code>{html.escape(scenario.id)}</code>, hash <code>{manifest['scenario_hash'][:12]}</code>,
-seed {settings.get('seed')}, {settings.get('samples')} samples, negsim {manifest['versions']['negsim']}.
-Command: <code>{html.escape(manifest['command'])}</code></p>
+<p>Scenario <code>{html.escape(scenario.id)}</code>, hash <code>{manifest["scenario_hash"][:12]}</code>,
+seed {settings.get("seed")}, {settings.get("samples")} samples, negsim {manifest["versions"]["negsim"]}.
+Command: <code>{html.escape(manifest["command"])}</code></p>
 <h2>Zone</h2>
-<p>{summary['feasible_packages']:,} feasible packages of {summary['space_size']:,}.
-Expected number of packages every veto party accepts (zone mass): <b>{summary['zone_mass']:.2f}</b>.
-Share of samples in which the zone is not empty: <b>{summary['p_zone_nonempty']:.3f}</b>.
-Best package's zone probability: <b>{summary['best_p_zone']:.3f}</b>.</p>
+<p>{summary["feasible_packages"]:,} feasible packages of {summary["space_size"]:,}.
+Expected number of packages every veto party accepts (zone mass): <b>{summary["zone_mass"]:.2f}</b>.
+Share of samples in which the zone is not empty: <b>{summary["p_zone_nonempty"]:.3f}</b>.
+Best package's zone probability: <b>{summary["best_p_zone"]:.3f}</b>.</p>
 <h3>Best package</h3>{best_table}
 <h2>Named offers</h2>{offer_table}
 <h2>Plots</h2>{images}

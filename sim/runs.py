@@ -89,12 +89,14 @@ def read_manifest(run_dir: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def start_manifest(run_dir: Path, scenario: Scenario, kind: str, settings: dict[str, Any],
-                   scenario_file: str | None) -> dict[str, Any]:
+def start_manifest(
+    run_dir: Path, scenario: Scenario, kind: str, settings: dict[str, Any], scenario_file: str | None
+) -> dict[str, Any]:
     """Create the run directory and its first manifest (status ``running``)."""
     if run_dir.exists() and any(run_dir.iterdir()):
-        raise RunDirError(f"{run_dir} already holds files; pass --resume {run_dir} to finish it, "
-                          "or choose another --out")
+        raise RunDirError(
+            f"{run_dir} already holds files; pass --resume {run_dir} to finish it, or choose another --out"
+        )
     run_dir.mkdir(parents=True, exist_ok=True)
     manifest = {
         "kind": kind,
@@ -120,11 +122,14 @@ def resume_manifest(run_dir: Path, scenario: Scenario, kind: str) -> dict[str, A
     if manifest.get("kind") != kind:
         raise RunDirError(f"{run_dir} is a '{manifest.get('kind')}' run, not '{kind}'")
     if manifest.get("scenario_hash") != scenario.content_hash():
-        raise RunDirError(f"{run_dir} was run on a different scenario (hash {manifest.get('scenario_hash', '')[:8]}"
-                          f" vs {scenario.content_hash()[:8]}); resume with the same scenario and --set values")
+        raise RunDirError(
+            f"{run_dir} was run on a different scenario (hash {manifest.get('scenario_hash', '')[:8]}"
+            f" vs {scenario.content_hash()[:8]}); resume with the same scenario and --set values"
+        )
     if manifest["status"] != "complete":
-        manifest["resumed"].append({"at": datetime.now(UTC).isoformat(timespec="seconds"),
-                                    "command": shlex.join(sys.argv)})
+        manifest["resumed"].append(
+            {"at": datetime.now(UTC).isoformat(timespec="seconds"), "command": shlex.join(sys.argv)}
+        )
         atomic_write_json(run_dir / MANIFEST, manifest)
     return manifest
 

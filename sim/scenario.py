@@ -23,7 +23,7 @@ from pydantic import (
     ValidationError,
 )
 
-from sim.errors import Mark, Problem, ScenarioError
+from sim.errors import Problem, ScenarioError
 from sim.yamlsource import Located, apply_override, load_with_extends
 
 FORMAT_VERSION = 1
@@ -36,8 +36,10 @@ def _as_range(value: Any) -> tuple[float, float]:
         raise ValueError("expected a number or a [lo, hi] range, got a boolean")
     if isinstance(value, int | float):
         return (float(value), float(value))
-    if isinstance(value, list | tuple) and len(value) == 2 and all(
-        isinstance(v, int | float) and not isinstance(v, bool) for v in value
+    if (
+        isinstance(value, list | tuple)
+        and len(value) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
     ):
         low, high = float(value[0]), float(value[1])
         if low > high:
@@ -122,8 +124,13 @@ class Beliefs(StrEnum):
     frequency = "frequency"
 
 
-DEFAULT_EXPONENT = {Concession.boulware: 0.2, Concession.linear: 1.0, Concession.conceder: 3.0,
-                    Concession.reciprocal: 1.0, Concession.hardliner: 1.0}
+DEFAULT_EXPONENT = {
+    Concession.boulware: 0.2,
+    Concession.linear: 1.0,
+    Concession.conceder: 3.0,
+    Concession.reciprocal: 1.0,
+    Concession.hardliner: 1.0,
+}
 
 
 class Strategy(StrictModel):
@@ -211,8 +218,12 @@ class Scenario(StrictModel):
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()
 
     def to_yaml(self) -> str:
-        return yaml.safe_dump(self.model_dump(mode="json", exclude_defaults=False), sort_keys=False,
-                              allow_unicode=True, width=110)
+        return yaml.safe_dump(
+            self.model_dump(mode="json", exclude_defaults=False),
+            sort_keys=False,
+            allow_unicode=True,
+            width=110,
+        )
 
 
 def split_option_ref(ref: str) -> tuple[str, str]:
@@ -240,8 +251,10 @@ def validate_located(located: Located) -> Scenario:
         scenario = Scenario.model_validate(located.data)
     except ValidationError as exc:
         raise ScenarioError([_problem_from_pydantic(located, error) for error in exc.errors()]) from None
-    problems = [Problem(located.mark_for(path), message, ".".join(map(str, path)))
-                for path, message in reference_problems(scenario)]
+    problems = [
+        Problem(located.mark_for(path), message, ".".join(map(str, path)))
+        for path, message in reference_problems(scenario)
+    ]
     if problems:
         raise ScenarioError(problems)
     return scenario

@@ -32,9 +32,11 @@ class PackageSpace:
     def from_scenario(cls, scenario: Scenario) -> PackageSpace:
         issue_ids = tuple(issue.id for issue in scenario.issues)
         option_ids = tuple(tuple(issue.option_ids) for issue in scenario.issues)
-        return cls(issue_ids, option_ids,
-                   tuple(tuple(option_index(issue_ids, option_ids, ref) for ref in c.forbid)
-                         for c in scenario.constraints))
+        return cls(
+            issue_ids,
+            option_ids,
+            tuple(tuple(option_index(issue_ids, option_ids, ref) for ref in c.forbid) for c in scenario.constraints),
+        )
 
     @property
     def radices(self) -> tuple[int, ...]:
@@ -118,7 +120,7 @@ class GridBlocks:
     def plan(cls, radices: tuple[int, ...], chunk_size: int) -> GridBlocks:
         """Smallest head such that one tail fits in a chunk; then as many heads per block as fit."""
         split = len(radices)
-        while split > 0 and prod(radices[split - 1:]) <= max(chunk_size, 1):
+        while split > 0 and prod(radices[split - 1 :]) <= max(chunk_size, 1):
             split -= 1
         tail = prod(radices[split:])
         return cls(radices, split, max(1, chunk_size // tail))
@@ -129,7 +131,7 @@ class GridBlocks:
 
     @property
     def tail_radices(self) -> tuple[int, ...]:
-        return self.radices[self.split:]
+        return self.radices[self.split :]
 
     @property
     def head_count(self) -> int:
@@ -144,8 +146,7 @@ class GridBlocks:
 
     def __iter__(self) -> Iterator[Block]:
         for index, head_start in enumerate(range(0, self.head_count, self.heads_per_block)):
-            yield Block(index, head_start, min(head_start + self.heads_per_block, self.head_count),
-                        self.tail_size)
+            yield Block(index, head_start, min(head_start + self.heads_per_block, self.head_count), self.tail_size)
 
     def head_codes(self, block: Block) -> np.ndarray:
         heads = np.arange(block.head_start, block.head_stop, dtype=np.int64)
@@ -163,5 +164,4 @@ class GridBlocks:
         """All option indices of a block, shape ``(block.size, issues)``, in package order."""
         heads = self.head_codes(block)
         tails = self.tail_codes()
-        return np.concatenate([np.repeat(heads, tails.shape[0], axis=0),
-                               np.tile(tails, (heads.shape[0], 1))], axis=1)
+        return np.concatenate([np.repeat(heads, tails.shape[0], axis=0), np.tile(tails, (heads.shape[0], 1))], axis=1)

@@ -22,14 +22,24 @@ from sim.space import PackageSpace
 
 def issue_columns(space: PackageSpace, codes: np.ndarray) -> dict[str, pa.Array]:
     """One dictionary column per issue id, holding option ids (same dictionary in every chunk)."""
-    return {issue: pa.DictionaryArray.from_arrays(pa.array(codes[:, i].astype(np.int16)),
-                                                  pa.array(list(space.option_ids[i])))
-            for i, issue in enumerate(space.issue_ids)}
+    return {
+        issue: pa.DictionaryArray.from_arrays(
+            pa.array(codes[:, i].astype(np.int16)), pa.array(list(space.option_ids[i]))
+        )
+        for i, issue in enumerate(space.issue_ids)
+    }
 
 
-def zone_rows(space: PackageSpace, party_ids: tuple[str, ...], packages: np.ndarray, codes: np.ndarray,
-              zone_count: np.ndarray, accept_count: np.ndarray, expected_utility: np.ndarray,
-              samples: int) -> pa.Table:
+def zone_rows(
+    space: PackageSpace,
+    party_ids: tuple[str, ...],
+    packages: np.ndarray,
+    codes: np.ndarray,
+    zone_count: np.ndarray,
+    accept_count: np.ndarray,
+    expected_utility: np.ndarray,
+    samples: int,
+) -> pa.Table:
     """Rows of ``zone.parquet``: package, options, p_zone, p_accept_<party>, eu_<party>."""
     columns: dict[str, Any] = {"package": pa.array(packages.astype(np.int64))}
     columns.update(issue_columns(space, codes))

@@ -41,15 +41,17 @@ def _mark(origin: str, node: yaml.Node) -> Mark:
     return Mark(origin, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _record_marks(node: yaml.Node, path: DataPath, origin: str, marks: dict[DataPath, Mark],
-                  problems: list[Problem]) -> None:
+def _record_marks(
+    node: yaml.Node, path: DataPath, origin: str, marks: dict[DataPath, Mark], problems: list[Problem]
+) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
             key = str(key_node.value)
             if key in seen:
-                problems.append(Problem(_mark(origin, key_node), f"duplicate key '{key}'",
-                                        ".".join(map(str, (*path, key)))))
+                problems.append(
+                    Problem(_mark(origin, key_node), f"duplicate key '{key}'", ".".join(map(str, (*path, key))))
+                )
             seen.add(key)
             marks[(*path, key)] = _mark(origin, key_node)
             _record_marks(value_node, (*path, key), origin, marks, problems)
@@ -71,9 +73,11 @@ def load_located(path: Path) -> Located:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
-        where = exc.problem_mark or exc.context_mark
+        where = exc.context_mark or exc.problem_mark
         mark = Mark(origin, where.line + 1, where.column + 1) if where else Mark(origin)
         what = " ".join(part for part in (exc.context, exc.problem) if part)
+        if exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
+            what += f" (at line {exc.problem_mark.line + 1})"
         raise ScenarioError([Problem(mark, f"invalid YAML: {what}")]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(Mark(origin), f"invalid YAML: {exc}")]) from None
@@ -94,8 +98,9 @@ def _subtree(marks: dict[DataPath, Mark], prefix: DataPath) -> list[tuple[DataPa
     return [(path[size:], mark) for path, mark in marks.items() if path[:size] == prefix]
 
 
-def _copy_marks(source: dict[DataPath, Mark], prefix: DataPath, target: dict[DataPath, Mark],
-                new_prefix: DataPath) -> None:
+def _copy_marks(
+    source: dict[DataPath, Mark], prefix: DataPath, target: dict[DataPath, Mark], new_prefix: DataPath
+) -> None:
     for suffix, mark in _subtree(source, prefix):
         target[(*new_prefix, *suffix)] = mark
 
@@ -104,8 +109,14 @@ def _is_id_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, dict) and "id" in item for item in value)
 
 
-def _merge(parent: Located, p_path: DataPath, child: Located, c_path: DataPath, out_path: DataPath,
-           out_marks: dict[DataPath, Mark]) -> Any:
+def _merge(
+    parent: Located,
+    p_path: DataPath,
+    child: Located,
+    c_path: DataPath,
+    out_path: DataPath,
+    out_marks: dict[DataPath, Mark],
+) -> Any:
     """Child over parent: mappings merge key by key, lists of ``id`` items merge by id, anything else is replaced."""
     p_val = _get(parent.data, p_path)
     c_val = _get(child.data, c_path)
@@ -133,8 +144,7 @@ def _merge(parent: Located, p_path: DataPath, child: Located, c_path: DataPath, 
                 merged_list.append(copy.deepcopy(item))
                 _copy_marks(parent.marks, (*p_path, p_index), out_marks, out_item)
             else:
-                merged_list.append(_merge(parent, (*p_path, p_index), child, (*c_path, c_index), out_item,
-                                          out_marks))
+                merged_list.append(_merge(parent, (*p_path, p_index), child, (*c_path, c_index), out_item, out_marks))
         for c_index in child_index.values():
             _copy_marks(child.marks, (*c_path, c_index), out_marks, (*out_path, len(merged_list)))
             merged_list.append(copy.deepcopy(c_val[c_index]))
@@ -166,14 +176,13 @@ def load_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> Located:
     mark = child.marks.get(("extends",), Mark(str(path)))
     if not isinstance(parent_ref, str):
         raise ScenarioError([Problem(mark, "'extends' must be a file path", "extends")])
-    parent_path = (path.parent / parent_ref)
+    parent_path = path.parent / parent_ref
     chain = (*_chain, resolved)
     if parent_path.resolve() in chain:
         cycle = " -> ".join(p.name for p in (*chain, parent_path.resolve()))
         raise ScenarioError([Problem(mark, f"cyclic 'extends': {cycle}", "extends")])
     if not parent_path.is_file():
-        raise ScenarioError([Problem(mark, f"'extends' names a file that does not exist: {parent_path}",
-                                     "extends")])
+        raise ScenarioError([Problem(mark, f"'extends' names a file that does not exist: {parent_path}", "extends")])
     parent = load_with_extends(parent_path, chain)
     child.data.pop("extends")
     child.marks = {p: m for p, m in child.marks.items() if p[:1] != ("extends",)}
@@ -251,5 +260,4 @@ def _unknown_step(origin: str, steps: list[str], depth: int, container: Any) -> 
     near = difflib.get_close_matches(steps[depth], valid, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(near)}?" if near else ""
     listing = f"; valid keys: {', '.join(valid)}" if valid else f"; {where} is a value, not a mapping"
-    raise ScenarioError([Problem(Mark(origin), f"no '{steps[depth]}' under {where}{hint}{listing}",
-                                 ".".join(steps))])
+    raise ScenarioError([Problem(Mark(origin), f"no '{steps[depth]}' under {where}{hint}{listing}", ".".join(steps))])

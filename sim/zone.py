@@ -38,9 +38,14 @@ class Target:
 
 def scenario_targets(scenario: Scenario, space: PackageSpace) -> list[Target]:
     """The named offers, then every single option (marginals), then the whole space (is the zone empty?)."""
-    targets = [Target(offer.id, "offer", tuple(option_index(space.issue_ids, space.option_ids, f"{i}.{o}")
-                                               for i, o in offer.fix.items()))
-               for offer in scenario.offers]
+    targets = [
+        Target(
+            offer.id,
+            "offer",
+            tuple(option_index(space.issue_ids, space.option_ids, f"{i}.{o}") for i, o in offer.fix.items()),
+        )
+        for offer in scenario.offers
+    ]
     for i, issue_id in enumerate(space.issue_ids):
         for o, option_id in enumerate(space.option_ids[i]):
             targets.append(Target(f"{issue_id}.{option_id}", "option", ((i, o),)))
@@ -115,8 +120,14 @@ class ZoneScorer:
         hits, best_count, best_package = self._score_targets(codes, zone_bits, zone_count, valid, block)
         return BlockScore(block, zone_count, accept_count, valid, hits, best_count, best_package)
 
-    def _score_targets(self, codes: np.ndarray, zone_bits: np.ndarray, zone_count: np.ndarray,
-                       valid: np.ndarray, block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _score_targets(
+        self,
+        codes: np.ndarray,
+        zone_bits: np.ndarray,
+        zone_count: np.ndarray,
+        valid: np.ndarray,
+        block: Block,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         hits = np.zeros((len(self.targets), zone_bits.shape[1]), dtype=np.uint8)
         best_count = np.full(len(self.targets), -1, dtype=np.int64)
         best_package = np.full(len(self.targets), -1, dtype=np.int64)
@@ -163,8 +174,12 @@ def combine_targets(scores: Iterable[BlockScore], targets: list[Target], samples
     return TargetScores(targets, samples, hits, best_count, best_package)
 
 
-def score_blocks(scorer: ZoneScorer, blocks: Iterable[Block], workers: int = 1,
-                 on_done: Callable[[BlockScore], None] | None = None) -> Iterator[BlockScore]:
+def score_blocks(
+    scorer: ZoneScorer,
+    blocks: Iterable[Block],
+    workers: int = 1,
+    on_done: Callable[[BlockScore], None] | None = None,
+) -> Iterator[BlockScore]:
     """Score blocks on ``workers`` threads (numpy releases the GIL); results come back in block order."""
     if workers <= 1:
         for block in blocks:
@@ -222,26 +237,39 @@ class ZoneResult:
         return expected_utility(self.preferences, self.space.codes(self.packages))
 
 
-def compute_zone(scenario: Scenario, samples: int | None = None, seed: int | None = None,
-                 chunk_size: int | None = None, workers: int = 1) -> ZoneResult:
+def compute_zone(
+    scenario: Scenario,
+    samples: int | None = None,
+    seed: int | None = None,
+    chunk_size: int | None = None,
+    workers: int = 1,
+) -> ZoneResult:
     """Sample preferences and score every feasible package; the result does not depend on chunk size."""
     samples = samples or scenario.run.samples
     seed = scenario.run.seed if seed is None else seed
     preferences = sample_preferences(scenario, samples, np.random.default_rng(seed))
     space = PackageSpace.from_scenario(scenario)
     targets = scenario_targets(scenario, space)
-    scorer = ZoneScorer(space, preferences, targets, chunk_size or scenario.run.chunk_size
-                        or default_chunk_size(samples))
+    scorer = ZoneScorer(
+        space, preferences, targets, chunk_size or scenario.run.chunk_size or default_chunk_size(samples)
+    )
     scores = list(score_blocks(scorer, scorer.blocks, workers))
     return collect_zone(space, preferences, targets, scores)
 
 
-def collect_zone(space: PackageSpace, preferences: Preferences, targets: list[Target],
-                 scores: list[BlockScore]) -> ZoneResult:
+def collect_zone(
+    space: PackageSpace, preferences: Preferences, targets: list[Target], scores: list[BlockScore]
+) -> ZoneResult:
     """Concatenate block scores into one in-memory result, keeping only feasible packages."""
     scores = sorted(scores, key=lambda s: s.block.index)
     packages = np.concatenate([s.block.start + np.flatnonzero(s.valid) for s in scores])
     zone_count = np.concatenate([s.zone_count[s.valid] for s in scores])
     accept_count = np.concatenate([s.accept_count[:, s.valid] for s in scores], axis=1)
-    return ZoneResult(space, preferences, packages, zone_count, accept_count,
-                      combine_targets(scores, targets, preferences.samples))
+    return ZoneResult(
+        space,
+        preferences,
+        packages,
+        zone_count,
+        accept_count,
+        combine_targets(scores, targets, preferences.samples),
+    )

@@ -1,0 +1,61 @@
+"""Hypothesis strategies for small random scenarios, shared by every test module."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from sim.scenario import Scenario
+
+unit = st.floats(0, 1, allow_nan=False).map(lambda x: round(x, 3))
+
+
+@st.composite
+def unit_range(draw: st.DrawFn) -> float | list[float]:
+    low, high = sorted((draw(unit), draw(unit)))
+    return low if draw(st.booleans()) else [low, high]
+
+
+@st.composite
+def scenario_dicts(draw: st.DrawFn, max_issues: int = 4, max_options: int = 4, max_parties: int = 4) -> dict[str, Any]:
+    """A valid scenario document with 1..max_issues issues and 2..max_parties parties (all with a veto)."""
+    n_issues = draw(st.integers(1, max_issues))
+    radices = [draw(st.integers(2, max_options)) for _ in range(n_issues)]
+    issues = [
+        {
+            "id": f"i{i}",
+            "title": f"Issue {i}",
+            "options": [{"id": f"o{o}", "label": f"Option {o}"} for o in range(r)],
+        }
+        for i, r in enumerate(radices)
+    ]
+    n_parties = draw(st.integers(2, max_parties))
+    parties = []
+    for p in range(n_parties):
+        weights = {}
+        for i in range(n_issues):
+            low = draw(st.floats(0.05, 1).map(lambda x: round(x, 3)))
+            weights[f"i{i}"] = low if draw(st.booleans()) else [low, round(low + draw(st.floats(0, 0.5)), 3)]
+        values = {f"i{i}": {f"o{o}": draw(unit_range()) for o in range(r)} for i, r in enumerate(radices)}
+        parties.append(
+            {
+                "id": f"p{p}",
+                "name": f"Party {p}",
+                "weights": weights,
+                "values": values,
+                "reservation": draw(unit_range()),
+            }
+        )
+    return {
+        "negsim": 1,
+        "id": "random",
+        "title": "Random scenario",
+        "issues": issues,
+        "parties": parties,
+        "run": {"samples": draw(st.integers(1, 40)), "seed": draw(st.integers(0, 2**16))},
+    }
+
+
+def scenarios(**kwargs: int) -> st.SearchStrategy[Scenario]:
+    return scenario_dicts(**kwargs).map(Scenario.model_validate)

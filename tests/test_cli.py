@@ -1,0 +1,145 @@
+"""The real ``negsim`` entry point, run as a subprocess the way users run it."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from tests.conftest import DATA, NEGSIM, ROOT
+
+
+def negsim(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([str(NEGSIM), *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_help_lists_every_command_and_each_has_an_example():
+    listing = negsim("--help").stdout
+    commands = ["validate", "run", "batch"]
+    for command in commands:
+        assert command in listing
+        assert "Example: negsim " + command in negsim(command, "--help").stdout
+
+
+def test_version():
+    assert negsim("--version").stdout.startswith("negsim ")
+
+
+def test_validate_shipped_scenarios():
+    result = negsim("validate", *sorted(str(p) for p in (ROOT / "scenarios").glob("*.yaml")))
+    assert result.stdout.count("ok ") == len(list((ROOT / "scenarios").glob("*.yaml")))
+
+
+def test_run_writes_a_complete_run_directory(tmp_path):
+    out = tmp_path / "demo"
+    negsim("run", str(DATA / "golden.yaml"), "--samples", "400", "--seed", "1", "--out", str(out))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    assert manifest["settings"]["seed"] == 1 and manifest["settings"]["samples"] == 400
+    assert len(manifest["scenario_hash"]) == 64 and manifest["versions"]["negsim"]
+    assert "--seed 1" in manifest["command"]
+    for name in (
+        "scenario.resolved.yaml",
+        "zone.parquet",
+        "offers.parquet",
+        "marginals.csv",
+        "report.html",
+        "plots/zone_by_option.png",
+        "plots/offers_acceptance.png",
+        "plots/zone_histogram.png",
+    ):
+        assert (out / name).is_file(), name
+    zone = pq.read_table(out / "zone.parquet")
+    assert zone.column_names[:4] == ["package", "land", "money", "p_zone"]
+    assert zone.num_rows == 6 and zone.column("land").to_pylist()[2] == "split"
+
+
+def test_same_seed_gives_identical_tables(tmp_path):
+    for name in ("a", "b"):
+        negsim("run", str(DATA / "golden.yaml"), "--samples", "300", "--seed", "5", "--out", str(tmp_path / name))
+    for table in ("zone.parquet", "offers.parquet"):
+        assert pq.read_table(tmp_path / "a" / table).equals(pq.read_table(tmp_path / "b" / table))
+    assert (tmp_path / "a" / "marginals.csv").read_bytes() == (tmp_path / "b" / "marginals.csv").read_bytes()
+
+
+def test_set_overrides_are_recorded_in_the_resolved_scenario(tmp_path):
+    out = tmp_path / "set"
+    negsim(
+        "run",
+        str(DATA / "golden.yaml"),
+        "--samples",
+        "50",
+        "--out",
+        str(out),
+        "--set",
+        "alpha.weights.land=0.6",
+        "--set",
+        "beta.reservation=[0.3,0.5]",
+    )
+    resolved = (out / "scenario.resolved.yaml").read_text()
+    assert "land: 0.6" in resolved and "- 0.3\n" in resolved
+    bad = negsim(
+        "run", str(DATA / "golden.yaml"), "--set", "alpha.wieghts.land=1", "--out", str(tmp_path / "no"), check=False
+    )
+    assert bad.returncode == 2 and "did you mean weights" in bad.stderr and not (tmp_path / "no").exists()
+
+
+def test_existing_run_directory_is_not_overwritten(tmp_path):
+    out = tmp_path / "once"
+    negsim("run", str(DATA / "golden.yaml"), "--samples", "20", "--out", str(out))
+    again = negsim("run", str(DATA / "golden.yaml"), "--samples", "20", "--out", str(out), check=False)
+    assert again.returncode == 2 and "--resume" in again.stderr
+
+
+def test_resume_finishes_a_killed_run_with_identical_results(tmp_path):
+    args = [
+        str(ROOT / "scenarios" / "baseline.yaml"),
+        "--samples",
+        "96",
+        "--seed",
+        "3",
+        "--set",
+        "run.chunk_size=8000",
+        "--workers",
+        "1",
+    ]
+    killed = tmp_path / "killed"
+    process = subprocess.Popen(
+        [str(NEGSIM), "run", *args, "--out", str(killed)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list((killed / "parts").glob("*.npz"))) < 3:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    manifest = json.loads((killed / "manifest.json").read_text())
+    assert manifest["status"] == "running"
+    assert not (killed / "zone.parquet").exists()
+    for part in (killed / "parts").glob("*.npz"):  # a file with a final name is always whole
+        with np.load(part) as arrays:
+            assert arrays["zone_count"].size > 0
+    negsim("run", *args, "--resume", str(killed))
+    assert json.loads((killed / "manifest.json").read_text())["status"] == "complete"
+    fresh = tmp_path / "fresh"
+    negsim("run", *args, "--out", str(fresh))
+    assert pq.read_table(killed / "zone.parquet").equals(pq.read_table(fresh / "zone.parquet"))
+    assert pq.read_table(killed / "offers.parquet").equals(pq.read_table(fresh / "offers.parquet"))
+    noop = negsim("run", *args, "--resume", str(killed))
+    assert noop.returncode == 0
+
+
+def test_resume_refuses_a_different_scenario(tmp_path):
+    out = tmp_path / "r"
+    negsim("run", str(DATA / "golden.yaml"), "--samples", "20", "--out", str(out))
+    other = negsim(
+        "run", str(DATA / "golden.yaml"), "--set", "alpha.reservation=0.1", "--resume", str(out), check=False
+    )
+    assert other.returncode == 2 and "different scenario" in other.stderr

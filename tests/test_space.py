@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from math import prod
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.space import GridBlocks, PackageSpace
+
+radices_st = st.lists(st.integers(1, 5), min_size=1, max_size=5)
+
+
+def space_of(radices: list[int]) -> PackageSpace:
+    return PackageSpace(
+        tuple(f"i{i}" for i in range(len(radices))), tuple(tuple(f"o{o}" for o in range(r)) for r in radices)
+    )
+
+
+@given(radices_st, st.data())
+def test_package_number_and_options_round_trip(radices, data):
+    space = space_of(radices)
+    packages = np.array(data.draw(st.lists(st.integers(0, space.size - 1), min_size=1, max_size=20)))
+    codes = space.codes(packages)
+    assert (codes < np.array(radices)).all() and (codes >= 0).all()
+    assert (space.package(codes) == packages).all()
+
+
+def test_first_issue_is_most_significant_digit():
+    space = space_of([3, 2])
+    assert space.codes(np.arange(6)).tolist() == [[0, 0], [0, 1], [1, 0], [1, 1], [2, 0], [2, 1]]
+
+
+@given(radices_st, st.integers(1, 200))
+def test_blocks_cover_the_space_once_in_order(radices, chunk_size):
+    blocks = GridBlocks.plan(tuple(radices), chunk_size)
+    starts = [(b.start, b.stop) for b in blocks]
+    assert starts[0][0] == 0 and starts[-1][1] == prod(radices)
+    assert all(a[1] == b[0] for a, b in zip(starts, starts[1:], strict=False))
+    space = space_of(radices)
+    for block in blocks:
+        assert block.size <= max(chunk_size, blocks.tail_size)
+        assert (blocks.block_codes(block) == space.codes(np.arange(block.start, block.stop))).all()
+
+
+def test_constraints_remove_forbidden_combinations():
+    space = PackageSpace(("a", "b"), (("x", "y"), ("u", "v")), forbidden=(((0, 1), (1, 0)),))
+    codes = space.codes(np.arange(4))
+    assert space.feasible(codes).tolist() == [True, True, False, True]
