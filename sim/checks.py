@@ -118,6 +118,9 @@ def _structure_references(scenario: Scenario) -> Iterator[Finding]:
         issues_named = [split_option_ref(ref)[0] for ref in constraint.forbid]
         if len(set(issues_named)) != len(issues_named):
             yield ("constraints", c, "forbid"), "a constraint must name options of different issues"
+    for issue_id, option_id in scenario.fixed.items():
+        if (wrong := _option_ref(scenario, f"{issue_id}.{option_id}")) is not None:
+            yield ("fixed", issue_id), f"fixed {wrong}"
     for o, offer in enumerate(scenario.offers):
         for issue_id, option_id in offer.fix.items():
             if (wrong := _option_ref(scenario, f"{issue_id}.{option_id}")) is not None:

@@ -6,6 +6,7 @@ User errors (a bad scenario, a bad ``--set``, an unusable run directory) print o
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -23,12 +24,13 @@ from sim.scenario import Scenario, load_scenario, load_scenario_located
 from sim.space import PackageSpace
 
 app = typer.Typer(
+    pretty_exceptions_enable=False,
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
     help="negsim: which settlement packages could every party accept, and how sure can we be?",
 )
-out = Console()
+out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
 SetOption = Annotated[
@@ -199,22 +201,58 @@ def batch(
             target.mkdir(parents=True, exist_ok=True)
             for png in (run_dir / "plots").glob("*.png"):
                 shutil.copy2(png, target / png.name)
-    table = Table(
-        "scenario",
-        "zone mass",
-        "P(zone not empty)",
-        "best P(zone)",
-        "offers: P(completion in zone)",
-        "run directory",
-    )
+    print_batch_summary(results)
+
+
+def print_batch_summary(results: list[tuple[Scenario, dict, Path]]) -> None:
+    """Two tables: one row per scenario, then offers x scenarios (probability of a completion in the zone)."""
+    table = Table("scenario", "zone mass", "P(zone not empty)", "best P(zone)", "run directory")
     for scenario, summary, run_dir in results:
-        offers = ", ".join(f"{k} {v['p_complete']:.2f}" for k, v in summary["offers"].items())
         table.add_row(
             scenario.id,
             f"{summary['zone_mass']:.2f}",
             f"{summary['p_zone_nonempty']:.3f}",
             f"{summary['best_p_zone']:.3f}",
-            offers or "-",
             str(run_dir),
         )
+    out.print(table)
+    offer_ids = list(dict.fromkeys(o for _, summary, _ in results for o in summary["offers"]))
+    if offer_ids:
+        offers = Table("offer: P(completion in zone)", *(scenario.id for scenario, _, _ in results))
+        for offer_id in offer_ids:
+            offers.add_row(
+                offer_id,
+                *(
+                    f"{summary['offers'][offer_id]['p_complete']:.3f}" if offer_id in summary["offers"] else "-"
+                    for _, summary, _ in results
+                ),
+            )
+        out.print(offers)
+
+
+@app.command(epilog="Example: negsim catalogue scenarios/baseline.yaml --markdown docs/catalogue.md")
+def catalogue(
+    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    markdown: Annotated[Path | None, typer.Option(help="Write the full catalogue as Markdown to this file.")] = None,
+    set_: SetOption = None,  # type: ignore[assignment]
+) -> None:
+    """Issues, options, sources and each party's position, as a table (or a Markdown document)."""
+    from sim.catalogue import catalogue_markdown, option_rows
+    from sim.runs import atomic_write_text
+
+    scenario = load_or_exit(scenario_path, set_ or [])
+    if markdown is not None:
+        atomic_write_text(markdown, catalogue_markdown(scenario) + "\n")
+        out.print(f"wrote {markdown}")
+        return
+    table = Table(
+        "issue",
+        "option",
+        "label",
+        "sources",
+        *(p.id for p in scenario.parties),
+        title=f"{scenario.title} (⛔ = red line)",
+    )
+    for row in option_rows(scenario):
+        table.add_row(*row)
     out.print(table)

@@ -9,6 +9,7 @@ package space is cut into chunks, and the comparison with the reservation never 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -38,6 +39,7 @@ class Preferences:
     reservation: np.ndarray
     contributions: np.ndarray
     red_lines: tuple[tuple[tuple[int, int], ...], ...]
+    radices: tuple[int, ...]
 
     @property
     def samples(self) -> int:
@@ -48,12 +50,17 @@ class Preferences:
         """Mean contribution over samples, ``[p, i, o]``: expected utility is linear, so it needs no samples."""
         return self.contributions.astype(np.float64).mean(axis=-1)
 
+    @cached_property
+    def by_issue(self) -> list[np.ndarray]:
+        """Per issue, contributions as ``[option, party, sample]``: rows gather fast by option index."""
+        return [
+            np.ascontiguousarray(self.contributions[:, i, :radix].transpose(1, 0, 2))
+            for i, radix in enumerate(self.radices)
+        ]
+
     def utilities(self, space: PackageSpace, codes: np.ndarray) -> np.ndarray:
-        """Utilities of packages given as option indices, shape ``[party, package, sample]`` (reference path)."""
-        total = np.zeros((len(self.party_ids), codes.shape[0], self.samples), dtype=np.float32)
-        for issue in range(codes.shape[1]):
-            total += self.contributions[:, issue, codes[:, issue], :]
-        return total
+        """Utilities of packages given as option indices, shape ``[party, package, sample]``."""
+        return gather_sums(self.by_issue, codes, len(self.party_ids), self.samples).transpose(1, 0, 2)
 
     def acceptable(self, space: PackageSpace, codes: np.ndarray) -> np.ndarray:
         """Whether each party accepts each package in each sample, ``[party, package, sample]``."""
@@ -122,7 +129,28 @@ def _assemble(
         values=values,
         reservation=quantize(reservation).astype(np.float32),
         contributions=np.ascontiguousarray(contributions.transpose(1, 2, 3, 0)).astype(np.float32),
+        radices=space.radices,
         red_lines=tuple(
             tuple(option_index(space.issue_ids, space.option_ids, ref) for ref in p.red_lines) for p in scenario.parties
         ),
     )
+
+
+def gather_sums(by_issue: list[np.ndarray], codes: np.ndarray, n_parties: int, samples: int) -> np.ndarray:
+    """Utility of each listed package (rows of option indices): ``[package, party, sample]``."""
+    total = np.zeros((codes.shape[0], n_parties, samples), dtype=np.float32)
+    for issue in range(codes.shape[1]):
+        total += by_issue[issue][codes[:, issue]]
+    return total
+
+
+def grid_sums(by_issue: list[np.ndarray], n_parties: int, samples: int) -> np.ndarray:
+    """Utility of every package of a (sub)grid, ``[package, party, sample]`` in mixed-radix order.
+
+    Built as an outer sum, one issue at a time, so each package costs one addition per issue-level instead of a
+    gather per issue: this is how the whole tail of the grid is scored once per run.
+    """
+    total = np.zeros((1, n_parties, samples), dtype=np.float32)
+    for table in by_issue:
+        total = (total[:, None] + table[None, :]).reshape(-1, n_parties, samples)
+    return total

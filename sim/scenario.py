@@ -200,6 +200,7 @@ class Scenario(StrictModel):
     issues: list[Issue] = Field(min_length=1)
     parties: list[Party] = Field(min_length=2)
     constraints: list[Constraint] = []
+    fixed: dict[str, str] = {}
     offers: list[Offer] = []
     run: RunSettings = RunSettings()
 

@@ -32,11 +32,11 @@ class PackageSpace:
     def from_scenario(cls, scenario: Scenario) -> PackageSpace:
         issue_ids = tuple(issue.id for issue in scenario.issues)
         option_ids = tuple(tuple(issue.option_ids) for issue in scenario.issues)
-        return cls(
-            issue_ids,
-            option_ids,
-            tuple(tuple(option_index(issue_ids, option_ids, ref) for ref in c.forbid) for c in scenario.constraints),
-        )
+        forbidden = [tuple(option_index(issue_ids, option_ids, ref) for ref in c.forbid) for c in scenario.constraints]
+        for issue_id, kept in scenario.fixed.items():  # a settled issue: every other option is infeasible
+            issue = issue_ids.index(issue_id)
+            forbidden += [((issue, o),) for o, option in enumerate(option_ids[issue]) if option != kept]
+        return cls(issue_ids, option_ids, tuple(forbidden))
 
     @property
     def radices(self) -> tuple[int, ...]:

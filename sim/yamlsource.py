@@ -225,7 +225,9 @@ def apply_override(located: Located, assignment: str) -> None:
         last = depth == len(steps) - 1
         if isinstance(container, dict):
             if step not in container and not last:
-                _unknown_step(origin, steps, depth, container)
+                if step not in _ADDABLE_MAPS:
+                    _unknown_step(origin, steps, depth, container)
+                container[step] = {}
             if last:
                 if step not in container and not _may_add(path):
                     _unknown_step(origin, steps, depth, container)
@@ -246,7 +248,7 @@ def apply_override(located: Located, assignment: str) -> None:
     located.marks[path] = Mark(origin)
 
 
-_ADDABLE_MAPS = {"weights", "values", "reasons", "run", "strategy", "fix"}
+_ADDABLE_MAPS = {"weights", "values", "reasons", "run", "strategy", "fix", "fixed"}
 
 
 def _may_add(path: DataPath) -> bool:

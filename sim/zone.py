@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.preferences import Preferences, sample_preferences
+from sim.preferences import Preferences, gather_sums, grid_sums, sample_preferences
 from sim.scenario import Scenario
 from sim.space import Block, GridBlocks, PackageSpace, option_index
 
 DEFAULT_BLOCK_BYTES = 2**26
+MAX_BLOCK_PACKAGES = 2**18  # bounds the per-package arrays (option codes, masks) when samples are few
 
 
 @dataclass(frozen=True)
@@ -79,13 +80,8 @@ class ZoneScorer:
 
     def __post_init__(self) -> None:
         self.blocks = self.space.blocks(self.chunk_size)
-        tail_codes = self.blocks.tail_codes()
-        split = self.blocks.split
-        contributions = self.preferences.contributions
-        tail = np.zeros((contributions.shape[0], tail_codes.shape[0], contributions.shape[-1]), dtype=np.float32)
-        for k in range(tail_codes.shape[1]):
-            tail += contributions[:, split + k, tail_codes[:, k], :]
-        self.tail_sum = tail
+        prefs = self.preferences
+        self.tail_sum = grid_sums(prefs.by_issue[self.blocks.split :], len(prefs.party_ids), prefs.samples)
 
     @property
     def packed_samples(self) -> int:
@@ -95,10 +91,8 @@ class ZoneScorer:
         prefs, space = self.preferences, self.space
         heads = self.blocks.head_codes(block)
         n_parties = len(prefs.party_ids)
-        head_sum = np.zeros((n_parties, heads.shape[0], prefs.samples), dtype=np.float32)
-        for i in range(heads.shape[1]):
-            head_sum += prefs.contributions[:, i, heads[:, i], :]
-        threshold = prefs.reservation[:, None, :] - head_sum
+        head_sum = gather_sums(prefs.by_issue[: heads.shape[1]], heads, len(prefs.party_ids), prefs.samples)
+        threshold = prefs.reservation[None, :, :] - head_sum
         codes = self.blocks.block_codes(block)
         valid = space.feasible(codes)
         in_play = valid.copy()
@@ -107,7 +101,7 @@ class ZoneScorer:
         accept_count = np.empty((n_parties, block.size), dtype=np.int32)
         zone_bits: np.ndarray | None = None
         for p in range(n_parties):
-            bits = np.packbits(self.tail_sum[p][None, :, :] >= threshold[p][:, None, :], axis=-1)
+            bits = np.packbits(self.tail_sum[None, :, p, :] >= threshold[:, None, p, :], axis=-1)
             bits = bits.reshape(block.size, -1)
             counts = np.bitwise_count(bits).sum(axis=-1, dtype=np.int32)
             counts[space.holds_any(codes, list(prefs.red_lines[p]))] = 0
@@ -197,7 +191,7 @@ def score_blocks(
 
 def default_chunk_size(samples: int) -> int:
     """Packages per block so that one party's boolean comparison array stays near 64 MiB."""
-    return max(1, DEFAULT_BLOCK_BYTES // max(samples, 1))
+    return max(1, min(DEFAULT_BLOCK_BYTES // max(samples, 1), MAX_BLOCK_PACKAGES))
 
 
 def expected_utility(preferences: Preferences, codes: np.ndarray) -> np.ndarray:
