@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from sim.analysis import bargaining_solutions, pareto_frontier
 from sim.preferences import Preferences, sample_preferences
-from sim.runs import finish_manifest, load_arrays, resume_manifest, save_arrays, start_manifest
+from sim.runs import atomic_write_json, finish_manifest, load_arrays, resume_manifest, save_arrays, start_manifest
 from sim.scenario import Scenario
 from sim.space import Block, PackageSpace
-from sim.tables import write_csv, write_parquet, write_parquet_stream, zone_rows
+from sim.tables import issue_columns, write_csv, write_parquet, write_parquet_stream, zone_rows
 from sim.zone import (
     BlockScore,
     Target,
@@ -201,6 +202,7 @@ def assemble(
         pa.Table.from_pylist(offer_rows) if offer_rows else pa.table({"offer": pa.array([], pa.string())}),
     )
     write_csv(run_dir / "marginals.csv", marginal_rows)
+    solutions = write_frontier(run_dir, space, preferences, scorer)
     whole = next(i for i, t in enumerate(targets) if t.kind == "space")
     best = int(scores.best_package[whole])
     return {
@@ -225,6 +227,7 @@ def assemble(
             }
             for row in offer_rows
         },
+        "solutions": {name: (sol["package"] if sol else None) for name, sol in solutions.items()},
         "parties": list(preferences.party_ids),
         "veto_parties": [p for p, v in zip(preferences.party_ids, preferences.veto, strict=True) if v],
     }
@@ -274,3 +277,59 @@ def target_rows(
         row["blocker_reject"] = float(np.nanmax(reject)) if best >= 0 else float("nan")
         rows.append(row)
     return rows
+
+
+def zone_counts_of(run_dir: Path, scorer: ZoneScorer, packages: np.ndarray) -> np.ndarray:
+    """Zone counts of given packages, read from the saved parts (one part load per block touched)."""
+    counts = np.zeros(len(packages), dtype=np.int64)
+    if len(packages) == 0:
+        return counts
+    block_size = scorer.blocks.heads_per_block * scorer.blocks.tail_size
+    blocks = {b.index: b for b in scorer.blocks}
+    for index in np.unique(packages // block_size):
+        block = blocks[int(index)]
+        inside = (packages >= block.start) & (packages < block.stop)
+        counts[inside] = _load_part(run_dir / "parts", block).zone_count[packages[inside] - block.start]
+    return counts
+
+
+def write_frontier(
+    run_dir: Path, space: PackageSpace, preferences: Preferences, scorer: ZoneScorer
+) -> dict[str, dict[str, Any] | None]:
+    """frontier.parquet (one row per frontier package) and solutions.json (Nash, Kalai–Smorodinsky, ...)."""
+    frontier = pareto_frontier(space, preferences)
+    samples = preferences.samples
+    p_zone = zone_counts_of(run_dir, scorer, frontier.packages) / samples
+    eu = expected_utility(preferences, frontier.codes)
+    columns: dict[str, Any] = {"package": pa.array(frontier.packages.astype(np.int64))}
+    columns.update(issue_columns(space, frontier.codes))
+    columns["p_zone"] = pa.array(p_zone)
+    for p, party in enumerate(preferences.party_ids):
+        columns[f"eu_{party}"] = pa.array(eu[p])
+    write_parquet(run_dir / "frontier.parquet", pa.table(columns))
+    solutions: dict[str, dict[str, Any] | None] = {}
+    for name, solution in bargaining_solutions(frontier).items():
+        if solution is None:
+            solutions[name] = None
+            continue
+        codes = np.array([solution.codes])
+        solutions[name] = {
+            "package": solution.package,
+            "options": space.describe(solution.package),
+            "expected_utility": dict(
+                zip(preferences.party_ids, expected_utility(preferences, codes)[:, 0].tolist(), strict=True)
+            ),
+            "gain_over_reservation": dict(zip(frontier.party_ids, solution.gains, strict=True)),
+            "p_zone": float(zone_counts_of(run_dir, scorer, np.array([solution.package]))[0] / samples),
+        }
+    atomic_write_json(
+        run_dir / "solutions.json",
+        {
+            "definition": "among packages breaking no veto party's red line whose expected utility reaches every "
+            "veto party's mean reservation; ties broken by the larger utility sum",
+            "frontier_size": int(len(frontier.packages)),
+            "reservation": dict(zip(frontier.party_ids, frontier.reservation.tolist(), strict=True)),
+            "solutions": solutions,
+        },
+    )
+    return solutions

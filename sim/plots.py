@@ -115,3 +115,65 @@ def save_figure(fig: Figure, path: Path) -> None:
     fig.savefig(buffer, format="png", dpi=110)
     plt.close(fig)
     atomic_write(path, lambda file: file.write(buffer.getvalue()))
+
+
+def plot_utility_pairs(dataset: dict[str, Any]) -> Figure:
+    """Every pair of veto parties: sampled packages (grey), zone packages (by p_zone), frontier, solutions.
+
+    ``dataset`` holds ``parties`` (veto party ids) and, per layer, arrays of expected utilities ``[n, parties]``:
+    ``background``, ``zone`` (with ``zone_p``), ``frontier``; ``solutions`` maps a name to a utility vector.
+    """
+    parties = dataset["parties"]
+    pairs = [(a, b) for a in range(len(parties)) for b in range(a + 1, len(parties))]
+    cols = min(3, len(pairs))
+    rows = -(-len(pairs) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 4.2 * rows), squeeze=False)
+    markers = {"nash": "*", "kalai_smorodinsky": "D", "egalitarian": "s", "utilitarian": "^"}
+    for ax, (a, b) in zip(axes.flat, pairs, strict=False):
+        back = dataset["background"]
+        ax.scatter(back[:, a], back[:, b], s=2, c="#cccccc", label="packages (sample)", rasterized=True)
+        zone = dataset["zone"]
+        if len(zone):
+            points = ax.scatter(
+                zone[:, a],
+                zone[:, b],
+                s=6,
+                c=dataset["zone_p"],
+                cmap="viridis",
+                vmin=0,
+                vmax=1,
+                label="in zone (colour: p_zone)",
+            )
+            if a == 0 and b == 1:
+                fig.colorbar(points, ax=ax, fraction=0.046, label="zone probability")
+        front = dataset["frontier"]
+        ax.scatter(
+            front[:, a],
+            front[:, b],
+            s=10,
+            facecolors="none",
+            edgecolors="black",
+            linewidths=0.6,
+            label="Pareto frontier",
+        )
+        for name, utilities in dataset["solutions"].items():
+            ax.scatter(
+                [utilities[a]],
+                [utilities[b]],
+                marker=markers.get(name, "o"),
+                s=90,
+                c="#d62728",
+                edgecolors="white",
+                label=name.replace("_", "–"),
+            )
+        ax.axvline(dataset["reservation"][a], color="#d62728", lw=0.6, ls=":")
+        ax.axhline(dataset["reservation"][b], color="#d62728", lw=0.6, ls=":")
+        ax.set_xlabel(f"{parties[a]} expected utility")
+        ax.set_ylabel(f"{parties[b]} expected utility")
+    for ax in list(axes.flat)[len(pairs) :]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, markerscale=1.5)
+    fig.suptitle("Expected utilities, pair by pair (dotted: mean reservations)", fontsize=11)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+    return fig

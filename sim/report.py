@@ -6,6 +6,7 @@ import html
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow.parquet as pq
 
 from sim.plots import (
@@ -13,14 +14,18 @@ from sim.plots import (
     offer_dataset,
     plot_offer_acceptance,
     plot_option_marginals,
+    plot_utility_pairs,
     plot_zone_histogram,
     save_figure,
 )
-from sim.runs import atomic_write_text, read_manifest
+from sim.preferences import sample_preferences
+from sim.runs import atomic_write_text, read_json, read_manifest
 from sim.scenario import Scenario
+from sim.space import PackageSpace
 from sim.tables import read_csv
+from sim.zone import expected_utility
 
-ZONE_PLOTS = ("zone_by_option.png", "offers_acceptance.png", "zone_histogram.png")
+ZONE_PLOTS = ("zone_by_option.png", "offers_acceptance.png", "zone_histogram.png", "utility_pairs.png")
 
 
 def write_zone_report(run_dir: Path, scenario: Scenario, summary: dict[str, Any]) -> None:
@@ -34,6 +39,7 @@ def write_zone_report(run_dir: Path, scenario: Scenario, summary: dict[str, Any]
     save_figure(plot_option_marginals(marginal_dataset(marginals, titles)), plots / ZONE_PLOTS[0])
     save_figure(plot_offer_acceptance(*offer_dataset(offers, summary["parties"])), plots / ZONE_PLOTS[1])
     save_figure(plot_zone_histogram(summary["p_zone_histogram"]), plots / ZONE_PLOTS[2])
+    save_figure(plot_utility_pairs(utility_pairs_dataset(run_dir, scenario, summary)), plots / ZONE_PLOTS[3])
     atomic_write_text(run_dir / "report.html", render_report(run_dir, scenario, summary, offers))
 
 
@@ -84,3 +90,39 @@ Best package's zone probability: <b>{summary["best_p_zone"]:.3f}</b>.</p>
 <h2>Plots</h2>{images}
 </body></html>
 """
+
+
+BACKGROUND_PACKAGES = 20_000
+ZONE_POINTS = 20_000
+
+
+def utility_pairs_dataset(run_dir: Path, scenario: Scenario, summary: dict[str, Any]) -> dict[str, Any]:
+    """Expected utilities of veto parties for a seeded sample of packages, the zone, the frontier, solutions."""
+    settings = read_manifest(run_dir)["settings"]
+    preferences = sample_preferences(scenario, settings["samples"], np.random.default_rng(settings["seed"]))
+    space = PackageSpace.from_scenario(scenario)
+    veto = [p for p, party in enumerate(preferences.party_ids) if party in summary["veto_parties"]]
+    rng = np.random.default_rng(settings["seed"])
+    sample = rng.choice(space.size, size=min(space.size, BACKGROUND_PACKAGES), replace=False)
+    codes = space.codes(np.sort(sample))
+    background = expected_utility(preferences, codes[space.feasible(codes)])[veto].T
+    eu_columns = [f"eu_{preferences.party_ids[p]}" for p in veto]
+    zone = pq.read_table(
+        run_dir / "zone.parquet", columns=["p_zone", *eu_columns], filters=[("p_zone", ">", 0.0)]
+    ).to_pydict()
+    order = np.argsort(zone["p_zone"])[-ZONE_POINTS:]
+    frontier = pq.read_table(run_dir / "frontier.parquet", columns=eu_columns).to_pydict()
+    solutions = read_json(run_dir / "solutions.json")
+    return {
+        "parties": [preferences.party_ids[p] for p in veto],
+        "background": background,
+        "zone": np.array([zone[c] for c in eu_columns]).T[order] if order.size else np.zeros((0, len(veto))),
+        "zone_p": np.asarray(zone["p_zone"])[order],
+        "frontier": np.array([frontier[c] for c in eu_columns]).T.reshape(-1, len(veto)),
+        "solutions": {
+            name: [sol["expected_utility"][preferences.party_ids[p]] for p in veto]
+            for name, sol in solutions["solutions"].items()
+            if sol
+        },
+        "reservation": [solutions["reservation"][preferences.party_ids[p]] for p in veto],
+    }

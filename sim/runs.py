@@ -82,6 +82,10 @@ def default_run_dir(root: Path, scenario: Scenario, kind: str = "") -> Path:
     return root / f"{stamp}-{scenario.id}{suffix}-{scenario.content_hash()[:8]}"
 
 
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def read_manifest(run_dir: Path) -> dict[str, Any]:
     path = run_dir / MANIFEST
     if not path.is_file():
