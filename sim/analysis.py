@@ -163,3 +163,22 @@ def bargaining_solutions(frontier: Frontier) -> dict[str, Solution | None]:
             tuple(float(x) for x in gains[best]),
         )
     return solutions
+
+
+def blocking_detail(preferences: Preferences, codes: np.ndarray, party: int, issues: list[int]) -> dict[str, object]:
+    """Why ``party`` rejects a package: a red line it holds, or the issue (among ``issues``) where it loses most.
+
+    Loss on an issue is the party's expected utility from its best option there minus that from the package's
+    option; the shortfall is its mean reservation minus its expected utility of the whole package.
+    """
+    expected = preferences.expected_contributions[party]
+    red = [f"{i}.{o}" for i, o in preferences.red_lines[party] if codes[i] == o]
+    losses = {i: float(expected[i, : preferences.radices[i]].max() - expected[i, codes[i]]) for i in issues}
+    worst = max(losses, key=lambda i: losses[i]) if losses else -1
+    utility = float(sum(expected[i, codes[i]] for i in range(len(codes))))
+    return {
+        "red_line": red[0] if red else "",
+        "issue": worst,
+        "issue_loss": losses.get(worst, float("nan")),
+        "shortfall": float(preferences.reservation[party].astype(np.float64).mean()) - utility,
+    }

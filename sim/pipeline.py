@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from sim.analysis import bargaining_solutions, pareto_frontier
+from sim.analysis import bargaining_solutions, blocking_detail, pareto_frontier
 from sim.preferences import Preferences, sample_preferences
 from sim.runs import atomic_write_json, finish_manifest, load_arrays, resume_manifest, save_arrays, start_manifest
 from sim.scenario import Scenario
@@ -275,6 +275,8 @@ def target_rows(
         worst = int(veto[np.nanargmax(reject)]) if best >= 0 else -1
         row["blocker"] = preferences.party_ids[worst] if worst >= 0 and reject.max() > 0 else ""
         row["blocker_reject"] = float(np.nanmax(reject)) if best >= 0 else float("nan")
+        if kind == "offer":
+            row.update(_blocker_columns(preferences, space, best, worst, target))
         rows.append(row)
     return rows
 
@@ -333,3 +335,29 @@ def write_frontier(
         },
     )
     return solutions
+
+
+def _blocker_columns(
+    preferences: Preferences, space: PackageSpace, best: int, blocker: int, target: Target
+) -> dict[str, Any]:
+    """For an offer's best completion: the blocker's red line, the fixed issue it loses most on, its shortfall."""
+    if best < 0 or blocker < 0:
+        return {
+            "blocker_red_line": "",
+            "blocker_issue": "",
+            "blocker_issue_loss": float("nan"),
+            "blocker_shortfall": float("nan"),
+        }
+    codes = space.codes(np.array([best]))[0]
+    detail = blocking_detail(preferences, codes, blocker, [issue for issue, _ in target.fix])
+    red_line = str(detail["red_line"])
+    if red_line:
+        issue, option = (int(x) for x in red_line.split("."))
+        red_line = f"{space.issue_ids[issue]}.{space.option_ids[issue][option]}"
+    issue_index = int(detail["issue"])  # type: ignore[call-overload]
+    return {
+        "blocker_red_line": red_line,
+        "blocker_issue": space.issue_ids[issue_index] if issue_index >= 0 else "",
+        "blocker_issue_loss": detail["issue_loss"],
+        "blocker_shortfall": detail["shortfall"],
+    }

@@ -66,8 +66,25 @@ def render_report(run_dir: Path, scenario: Scenario, summary: dict[str, Any], of
             "best completion's P(zone)",
             "most frequent blocker",
             "its P(reject)",
+            "red line hit",
+            "issue it loses most on",
+            "utility lost there",
+            "shortfall vs reservation",
         ],
-        [[o["label"], o["p_complete"], o["best_p_zone"], o["blocker"] or "none", o["blocker_reject"]] for o in offers],
+        [
+            [
+                o["label"],
+                o["p_complete"],
+                o["best_p_zone"],
+                o["blocker"] or "none",
+                o["blocker_reject"],
+                o.get("blocker_red_line", ""),
+                o.get("blocker_issue", ""),
+                o.get("blocker_issue_loss"),
+                o.get("blocker_shortfall"),
+            ]
+            for o in offers
+        ],
     )
     best_table = _table(["issue", "option"], [[scenario.issue(i).title, o] for i, o in best.items()])
     images = "".join(f'<figure><img src="plots/{name}" alt="{name}"></figure>' for name in ZONE_PLOTS)
