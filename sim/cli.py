@@ -18,6 +18,7 @@ from rich.table import Table
 from sim import __version__
 from sim.checks import source_warnings
 from sim.errors import ScenarioError
+from sim.executors import Executor
 from sim.pipeline import ZoneSettings, run_zone
 from sim.runs import RunDirError, default_run_dir
 from sim.scenario import Scenario, load_scenario, load_scenario_located
@@ -255,4 +256,57 @@ def catalogue(
     )
     for row in option_rows(scenario):
         table.add_row(*row)
+    out.print(table)
+
+
+ExecutorOption = Annotated[Executor, typer.Option(help="local: this process; dask: a Dask cluster.")]
+SchedulerOption = Annotated[
+    str | None, typer.Option(help="Address of a running Dask scheduler (implies --executor dask).")
+]
+
+
+@app.command(epilog="Example: negsim sensitivity scenarios/baseline.yaml --samples 128 --out runs/s")
+def sensitivity(
+    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    samples: Annotated[int, typer.Option(min=1, help="Monte-Carlo samples per perturbation.")] = 128,
+    seed: SeedOption = None,
+    set_: SetOption = None,  # type: ignore[assignment]
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Run directory.")] = None,
+    resume: Annotated[Path | None, typer.Option(help="Finish the interrupted study in this directory.")] = None,
+    executor: ExecutorOption = Executor.local,
+    workers: WorkersOption = 2,
+    scheduler: SchedulerOption = None,
+) -> None:
+    """Tornado of what moves the zone: each weight and reservation at its range ends, each red line off."""
+    from sim.sensitivity import tornado_dataset
+    from sim.studies import run_sensitivity
+
+    scenario = load_or_exit(scenario_path, set_ or [])
+    run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario, "sensitivity")
+    with _progress() as bar:
+        task = bar.add_task(f"sensitivity {scenario.id}", total=None)
+        try:
+            rows = run_sensitivity(
+                scenario,
+                run_dir,
+                samples,
+                scenario.run.seed if seed is None else seed,
+                resume=resume is not None,
+                executor=Executor.dask if scheduler else executor,
+                workers=workers,
+                address=scheduler,
+                scenario_file=str(scenario_path),
+                progress=lambda d, t: bar.update(task, completed=d, total=t),
+            )
+        except RunDirError as exc:
+            fail(f"error: {exc}")
+            return
+    table = Table(
+        "parameter",
+        "low end / off",
+        "high end",
+        title=f"Change in zone mass (baseline {rows[0]['zone_mass']:.2f}) -> {run_dir}",
+    )
+    for name, low, high in tornado_dataset(rows, top=15):
+        table.add_row(name, f"{low:+.2f}", f"{high:+.2f}")
     out.print(table)

@@ -177,3 +177,23 @@ def plot_utility_pairs(dataset: dict[str, Any]) -> Figure:
     fig.suptitle("Expected utilities, pair by pair (dotted: mean reservations)", fontsize=11)
     fig.tight_layout(rect=(0, 0.06, 1, 0.97))
     return fig
+
+
+def plot_tornado(dataset: list[tuple[str, float, float]], baseline: float, ax: Axes | None = None) -> Figure:
+    """Change in zone mass when each parameter goes to its low end (or is switched off) and to its high end."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, 0.9 + 0.32 * max(len(dataset), 1)))
+    else:
+        fig = ax.figure
+    names = [name for name, _, _ in dataset]
+    rows = np.arange(len(dataset))
+    ax.barh(rows, [low for _, low, _ in dataset], color="#3b7dd8", label="low end / red line off")
+    ax.barh(rows, [high for _, _, high in dataset], color="#f28e2b", label="high end")
+    ax.set_yticks(rows, names, fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel(f"change in zone mass (baseline {baseline:.2f} expected packages in the zone)")
+    ax.set_title("What moves the zone: one-at-a-time sensitivity", fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from math import prod
 
 import numpy as np
@@ -154,11 +155,16 @@ class GridBlocks:
             return np.zeros((heads.size, 0), dtype=np.int64)
         return np.stack(np.unravel_index(heads, self.head_radices), axis=-1)
 
-    def tail_codes(self) -> np.ndarray:
+    @cached_property
+    def _tail_codes(self) -> np.ndarray:
         tails = np.arange(self.tail_size, dtype=np.int64)
         if not self.tail_radices:
             return np.zeros((1, 0), dtype=np.int64)
         return np.stack(np.unravel_index(tails, self.tail_radices), axis=-1)
+
+    def tail_codes(self) -> np.ndarray:
+        """Option indices of the tail issues for every tail position (the same for every block)."""
+        return self._tail_codes
 
     def block_codes(self, block: Block) -> np.ndarray:
         """All option indices of a block, shape ``(block.size, issues)``, in package order."""

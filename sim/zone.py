@@ -37,7 +37,7 @@ class Target:
     fix: tuple[tuple[int, int], ...]
 
 
-def scenario_targets(scenario: Scenario, space: PackageSpace) -> list[Target]:
+def scenario_targets(scenario: Scenario, space: PackageSpace, with_options: bool = True) -> list[Target]:
     """The named offers, then every single option (marginals), then the whole space (is the zone empty?)."""
     targets = [
         Target(
@@ -47,9 +47,10 @@ def scenario_targets(scenario: Scenario, space: PackageSpace) -> list[Target]:
         )
         for offer in scenario.offers
     ]
-    for i, issue_id in enumerate(space.issue_ids):
-        for o, option_id in enumerate(space.option_ids[i]):
-            targets.append(Target(f"{issue_id}.{option_id}", "option", ((i, o),)))
+    if with_options:
+        for i, issue_id in enumerate(space.issue_ids):
+            for o, option_id in enumerate(space.option_ids[i]):
+                targets.append(Target(f"{issue_id}.{option_id}", "option", ((i, o),)))
     targets.append(Target("*", "space", ()))
     return targets
 
@@ -237,13 +238,14 @@ def compute_zone(
     seed: int | None = None,
     chunk_size: int | None = None,
     workers: int = 1,
+    with_options: bool = True,
 ) -> ZoneResult:
     """Sample preferences and score every feasible package; the result does not depend on chunk size."""
     samples = samples or scenario.run.samples
     seed = scenario.run.seed if seed is None else seed
     preferences = sample_preferences(scenario, samples, np.random.default_rng(seed))
     space = PackageSpace.from_scenario(scenario)
-    targets = scenario_targets(scenario, space)
+    targets = scenario_targets(scenario, space, with_options)
     scorer = ZoneScorer(
         space, preferences, targets, chunk_size or scenario.run.chunk_size or default_chunk_size(samples)
     )

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.executors import Executor
+from sim.scenario import Scenario, load_scenario
+from sim.sensitivity import SensitivityTask, perturbations, score_task, tornado_dataset, with_deltas
+from sim.studies import run_sensitivity
+from tests.strategies import scenario_dicts
+
+
+@settings(max_examples=25)
+@given(scenario_dicts(max_issues=3), st.data())
+def test_switching_a_red_line_off_never_shrinks_the_zone(doc, data):
+    for party in doc["parties"]:
+        i = data.draw(st.integers(0, len(doc["issues"]) - 1))
+        party["red_lines"] = [f"i{i}.o{data.draw(st.integers(0, len(doc['issues'][i]['options']) - 1))}"]
+    scenario = Scenario.model_validate(doc)
+    tasks = [SensitivityTask(scenario, change, 16, 1) for change in [None, *perturbations(scenario)]]
+    rows = with_deltas([score_task(task) for task in tasks])
+    for row in rows:
+        if row["kind"] == "red_line":
+            assert row["delta_zone_mass"] >= 0 and row["delta_p_zone_nonempty"] >= 0
+        if row["kind"] == "reservation" and row["setting"] == "high":
+            assert row["value"] >= min(p.reservation[0] for p in scenario.parties if p.id == row["party"])
+
+
+def test_golden_sensitivity_matches_the_hand_worked_changes(golden_path, tmp_path):
+    """Hand-worked against tests/data/golden.yaml (baseline zone mass 0.5: package 2 in half the samples).
+
+    * beta's red line land.a_keeps off: package 0 (alpha 0.75, beta 0.5 vs r ~ U[0.25, 0.75]) joins the zone
+      half the time -> +0.5;
+    * alpha's reservation at 0.25: package 2 always (+0.5) and package 5 (alpha 0.25, beta 0.5) half the time
+      (+0.5) -> +1.0; at 0.5: package 2 never -> -0.5;
+    * beta's reservation at 0.25: package 3 (alpha 0.625, beta 0.25) joins always -> +1.0.
+    """
+    scenario = load_scenario(golden_path)
+    rows = {(r["parameter"], r["setting"]): r for r in run_sensitivity(scenario, tmp_path / "s", samples=4000, seed=3)}
+    assert abs(rows[("beta.red_line.land.a_keeps", "off")]["delta_zone_mass"] - 0.5) < 0.04
+    assert abs(rows[("alpha.reservation", "low")]["delta_zone_mass"] - 1.0) < 0.04
+    assert abs(rows[("alpha.reservation", "high")]["delta_zone_mass"] + 0.5) < 0.04
+    assert abs(rows[("beta.reservation", "low")]["delta_zone_mass"] - 1.0) < 0.04
+    ranked = [name for name, _, _ in tornado_dataset(list(rows.values()))]
+    assert set(ranked[:2]) == {"alpha.reservation", "beta.reservation"}
+    assert (tmp_path / "s" / "plots" / "tornado.png").is_file() and (tmp_path / "s" / "sensitivity.csv").is_file()
+
+
+def test_dask_gives_the_same_rows_as_local(golden_path, tmp_path):
+    scenario = load_scenario(golden_path)
+    local = run_sensitivity(scenario, tmp_path / "local", samples=200, seed=2)
+    dask = run_sensitivity(scenario, tmp_path / "dask", samples=200, seed=2, executor=Executor.dask, workers=2)
+    assert local == dask
