@@ -1,0 +1,178 @@
+"""GENIUS (ANAC) domains and linear-additive profiles to a negsim scenario.
+
+Follows GENIUS's own convention (``EvaluatorDiscrete.normalize``): each issue's evaluations are divided by that
+issue's maximum before weighting; weights are normalised to sum 1; the reservation value is kept; the discount
+factor has no counterpart here (negsim has no time pressure in the zone) and is dropped with a warning.
+Only discrete issues with per-item evaluations are read: anything else is an error that says so.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+
+class GeniusError(ValueError):
+    """A GENIUS file negsim cannot represent faithfully (with the file and what to do)."""
+
+
+@dataclass
+class GeniusIssue:
+    index: str
+    name: str
+    values: list[str]
+
+
+@dataclass
+class GeniusProfile:
+    name: str
+    weights: dict[str, float]
+    evaluations: dict[str, dict[str, float]]
+    reservation: float
+    warnings: list[str] = field(default_factory=list)
+
+
+def _parse(path: Path) -> ElementTree.Element:
+    try:
+        return ElementTree.parse(path).getroot()
+    except (ElementTree.ParseError, OSError) as exc:
+        raise GeniusError(f"{path}: cannot read GENIUS XML: {exc}") from None
+
+
+def _issues(root: ElementTree.Element, path: Path) -> list[ElementTree.Element]:
+    objectives = root.findall(".//objective")
+    if len(objectives) != 1:
+        raise GeniusError(f"{path}: nested objectives are not supported (only a flat list of issues)")
+    issues = objectives[0].findall("issue")
+    for issue in issues:
+        kind = issue.get("type") or issue.get("etype") or "discrete"
+        if kind != "discrete":
+            raise GeniusError(
+                f"{path}: issue '{issue.get('name')}' is {kind}; only discrete issues are supported "
+                "(discretise it into items first)"
+            )
+    if not issues:
+        raise GeniusError(f"{path}: no issues found")
+    return issues
+
+
+def read_domain(path: Path) -> list[GeniusIssue]:
+    root = _parse(path)
+    return [
+        GeniusIssue(
+            issue.get("index", ""), issue.get("name", ""), [item.get("value", "") for item in issue.findall("item")]
+        )
+        for issue in _issues(root, path)
+    ]
+
+
+def read_profile(path: Path, domain: list[GeniusIssue]) -> GeniusProfile:
+    root = _parse(path)
+    issues = _issues(root, path)
+    if any(issue.find("evaluator") is not None for issue in issues):
+        raise GeniusError(f"{path}: evaluator functions (non-linear or continuous profiles) are not supported")
+    weights_by_index = {w.get("index"): float(w.get("value", "nan")) for w in root.iter("weight")}
+    profile = GeniusProfile(path.stem, {}, {}, 0.0)
+    by_name = {issue.name: issue for issue in domain}
+    for issue in issues:
+        name = issue.get("name", "")
+        if name not in by_name:
+            raise GeniusError(f"{path}: issue '{name}' is not in the domain")
+        raw = {item.get("value", ""): float(item.get("evaluation", "nan")) for item in issue.findall("item")}
+        missing = [v for v in by_name[name].values if v not in raw]
+        if missing:
+            raise GeniusError(f"{path}: issue '{name}' has no evaluation for {', '.join(missing)}")
+        top = max(raw.values())
+        profile.evaluations[name] = {v: (e / top if top > 0 else 0.0) for v, e in raw.items()}
+        weight = weights_by_index.get(issue.get("index"))
+        if weight is None:
+            raise GeniusError(f"{path}: no weight for issue '{name}' (index {issue.get('index')})")
+        profile.weights[name] = weight
+    total = sum(profile.weights.values())
+    profile.weights = {k: w / total for k, w in profile.weights.items()}
+    reservation = root.find("reservation")
+    profile.reservation = float(reservation.get("value", "0")) if reservation is not None else 0.0
+    discount = root.find("discount_factor")
+    if discount is not None and float(discount.get("value", "1")) not in (0.0, 1.0):
+        profile.warnings.append(f"{path}: discount factor {discount.get('value')} dropped (negsim has no discounting)")
+    return profile
+
+
+def slug(text: str, taken: set[str]) -> str:
+    """A readable id (``$3.47`` -> ``usd_3_47``, ``19'' LCD`` -> ``v19_lcd``), unique among ``taken``."""
+    base = re.sub(r"[^a-z0-9]+", "_", text.lower().replace("$", "usd ")).strip("_") or "value"
+    if not base[0].isalpha():
+        base = f"v{base}"
+    base = base[:60]
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}_{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def genius_scenario(domain_path: Path, profile_paths: list[Path]) -> tuple[dict[str, Any], list[str]]:
+    """A scenario document (plain data, ready for YAML) and the warnings raised while reading."""
+    if len(profile_paths) < 2:
+        raise GeniusError("give at least two profiles: every negsim scenario needs two parties with a veto")
+    domain = read_domain(domain_path)
+    profiles = [read_profile(path, domain) for path in profile_paths]
+    issue_ids: set[str] = set()
+    issues, option_ids = [], {}
+    for issue in domain:
+        issue_id = slug(issue.name, issue_ids)
+        taken: set[str] = set()
+        option_ids[issue.name] = {value: slug(value, taken) for value in issue.values}
+        issues.append(
+            {
+                "id": issue_id,
+                "title": issue.name,
+                "options": [{"id": option_ids[issue.name][v], "label": v, "sources": ["G"]} for v in issue.values],
+            }
+        )
+    ids = {issue.name: spec["id"] for issue, spec in zip(domain, issues, strict=True)}
+    party_ids: set[str] = set()
+    parties = []
+    for path, profile in zip(profile_paths, profiles, strict=True):
+        parties.append(
+            {
+                "id": slug(profile.name, party_ids),
+                "name": profile.name,
+                "role": "negotiator",
+                "weights": {ids[name]: round(w, 12) for name, w in profile.weights.items()},
+                "values": {
+                    ids[name]: {option_ids[name][v]: round(e, 12) for v, e in evals.items()}
+                    for name, evals in profile.evaluations.items()
+                },
+                "reservation": profile.reservation,
+                "reasons": {
+                    "weights": {
+                        "why": f"GENIUS profile {path.name}, evaluations divided by each issue's maximum",
+                        "sources": ["G"],
+                    }
+                },
+            }
+        )
+    today = datetime.now(UTC).date().isoformat()
+    document = {
+        "negsim": 1,
+        "id": slug(domain_path.stem, set()),
+        "title": f"GENIUS domain {domain_path.stem}",
+        "sources": {
+            "G": {
+                "title": f"GENIUS domain {domain_path.name} with profiles {', '.join(p.name for p in profile_paths)}",
+                "publisher": "GENIUS / ANAC",
+                "date": today,
+                "file": str(domain_path),
+                "note": "imported by negsim import-genius",
+            }
+        },
+        "issues": issues,
+        "parties": parties,
+        "run": {"samples": 1, "seed": 0},
+    }
+    return document, [w for profile in profiles for w in profile.warnings]
