@@ -19,6 +19,7 @@ from sim import __version__
 from sim.checks import source_warnings
 from sim.errors import ScenarioError
 from sim.executors import Executor
+from sim.model import Protocol
 from sim.pipeline import ZoneSettings, run_zone
 from sim.runs import RunDirError, default_run_dir
 from sim.scenario import Scenario, load_scenario, load_scenario_located
@@ -397,3 +398,59 @@ def import_genius(
         err.print(f"warning: {warning}", markup=False, highlight=False)
     atomic_write_text(output, yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=110))
     out.print(f"wrote {output}: {len(document['issues'])} issues, {len(document['parties'])} parties")
+
+
+@app.command(epilog="Example: negsim negotiate scenarios/baseline.yaml --runs 2000 --seed 1 --out runs/talks")
+def negotiate(
+    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    runs: Annotated[int, typer.Option(min=1, help="Independent negotiation runs.")] = 1000,
+    seed: SeedOption = None,
+    protocol: Annotated[Protocol, typer.Option(help="alternating offers, or a mediator's single text.")] = (
+        Protocol.alternating
+    ),
+    trace: Annotated[int, typer.Option(min=0, help="Keep the round-by-round trace of the first N runs.")] = 1,
+    set_: SetOption = None,  # type: ignore[assignment]
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Run directory.")] = None,
+    resume: Annotated[Path | None, typer.Option(help="Finish the interrupted runs in this directory.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (Dask) for the runs.")] = 1,
+) -> None:
+    """Play the negotiation many times on Mesa and report which deals are reached, how often and how fast."""
+    from sim.negotiate import run_negotiations
+
+    scenario = load_or_exit(scenario_path, set_ or [])
+    run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario, "negotiate")
+    with _progress() as bar:
+        task = bar.add_task(f"negotiating {scenario.id}", total=None)
+        try:
+            summary = run_negotiations(
+                scenario,
+                run_dir,
+                protocol,
+                runs,
+                scenario.run.seed if seed is None else seed,
+                trace,
+                workers=workers,
+                resume=resume is not None,
+                scenario_file=str(scenario_path),
+                progress=lambda d, t: bar.update(task, completed=d, total=t),
+            )
+        except RunDirError as exc:
+            fail(f"error: {exc}")
+            return
+    median = summary["median_rounds"]
+    out.print(f"[bold]{scenario.title}[/bold] ({protocol.value}) -> {run_dir}")
+    out.print(
+        f"agreement rate {summary['agreement_rate']:.3f} over {summary['runs']} runs; median rounds to "
+        f"agreement {'-' if median is None else f'{median:g}'}",
+        highlight=False,
+    )
+    top = summary["top_agreements"][:5]
+    table = Table("share", "P(zone)", "agreement", title="Most frequent agreements (#2-#5: what differs from #1)")
+    for rank, item in enumerate(top):
+        shown = (
+            item["options"].items()
+            if rank == 0
+            else [(k, v) for k, v in item["options"].items() if v != top[0]["options"][k]]
+        )
+        table.add_row(f"{item['share']:.3f}", f"{item['p_zone']:.3f}", ", ".join(f"{k}={v}" for k, v in shown))
+    out.print(table)
