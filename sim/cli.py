@@ -47,6 +47,12 @@ SamplesOption = Annotated[
 ]
 SeedOption = Annotated[int | None, typer.Option(min=0, help="Random seed (default: the scenario's run.seed).")]
 WorkersOption = Annotated[int, typer.Option(min=1, help="Threads scoring blocks of the package space.")]
+ExecutorOption = Annotated[
+    Executor, typer.Option(help="local: this process; processes: a local process pool; dask: a Dask cluster.")
+]
+SchedulerOption = Annotated[
+    str | None, typer.Option(help="Address of a running Dask scheduler (implies --executor dask).")
+]
 
 
 def fail(message: str) -> None:
@@ -260,12 +266,6 @@ def catalogue(
     out.print(table)
 
 
-ExecutorOption = Annotated[Executor, typer.Option(help="local: this process; dask: a Dask cluster.")]
-SchedulerOption = Annotated[
-    str | None, typer.Option(help="Address of a running Dask scheduler (implies --executor dask).")
-]
-
-
 @app.command(epilog="Example: negsim sensitivity scenarios/baseline.yaml --samples 128 --out runs/s")
 def sensitivity(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
@@ -412,7 +412,9 @@ def negotiate(
     set_: SetOption = None,  # type: ignore[assignment]
     out_dir: Annotated[Path | None, typer.Option("--out", help="Run directory.")] = None,
     resume: Annotated[Path | None, typer.Option(help="Finish the interrupted runs in this directory.")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes (Dask) for the runs.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes for the runs.")] = 2,
+    executor: ExecutorOption = Executor.processes,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Play the negotiation many times on Mesa and report which deals are reached, how often and how fast."""
     from sim.negotiate import run_negotiations

@@ -141,7 +141,7 @@ class NegotiationModel(mesa.Model):
         for agent in self.parties:
             if agent is not proposer:
                 agent.observe(proposer.index, self.offer)
-        if all(verdicts):
+        if all(verdicts) and proposer.accepts(self.offer):  # its fallback offer may be below its reservation
             self.agreement = self.offer
 
     def _mediated_round(self) -> None:
@@ -167,6 +167,6 @@ class NegotiationModel(mesa.Model):
         for i, issue in enumerate(self.setup.space.issue_ids):
             row[issue] = self.setup.space.option_ids[i][codes[i]] if codes is not None else None
         for p, party in enumerate(self.setup.scenario.parties):
-            row[f"u_{party.id}"] = float(self.utilities[self.agreement, p]) if agreed else float("nan")
+            row[f"u_{party.id}"] = float(self.utilities[self.agreement, p]) if agreed else None
             row[f"r_{party.id}"] = float(self.reservation[p])
         return row

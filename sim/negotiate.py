@@ -47,9 +47,21 @@ class Chunk:
     traced: tuple[bool, ...]
 
 
+_SETUPS: dict[str, NegotiationSetup] = {}
+
+
+def setup_for(scenario: Scenario) -> NegotiationSetup:
+    """The per-scenario constants, built once per process (a worker plays many chunks of one scenario)."""
+    key = scenario.content_hash()
+    if key not in _SETUPS:
+        _SETUPS.clear()
+        _SETUPS[key] = NegotiationSetup.build(scenario)
+    return _SETUPS[key]
+
+
 def play_chunk(chunk: Chunk) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Play a chunk of runs: one outcome row per run, and the round-by-round trace of the traced ones."""
-    setup = NegotiationSetup.build(chunk.scenario)
+    setup = setup_for(chunk.scenario)
     outcomes, rounds = [], []
     for offset, (seed, traced) in enumerate(zip(chunk.seeds, chunk.traced, strict=True)):
         model = NegotiationModel(setup, chunk.protocol, seed, trace=traced)
@@ -95,6 +107,8 @@ def run_negotiations(
     trace: int,
     *,
     workers: int = 1,
+    executor: Executor = Executor.processes,
+    address: str | None = None,
     resume: bool = False,
     scenario_file: str | None = None,
     progress: Progress | None = None,
@@ -130,15 +144,17 @@ def run_negotiations(
     parts = run_dir / "parts"
     todo = [c for c in chunks if not _part(parts, c, "outcomes").exists()]
     done = len(chunks) - len(todo)
-    executor = Executor.dask if workers > 1 else Executor.local
-    for chunk, (outcomes, rounds) in zip(todo, map_tasks(play_chunk, todo, executor, workers), strict=True):
+    tasks = map_tasks(play_chunk, todo, executor, workers, address)
+    for chunk, (outcomes, rounds) in zip(todo, tasks, strict=True):
         write_parquet(_part(parts, chunk, "rounds"), _table(rounds, ROUND_SCHEMA))
         write_parquet(_part(parts, chunk, "outcomes"), pa.Table.from_pylist(outcomes))
         done += 1
         if progress:
             progress(done, len(chunks))
     manifest["timings"]["play_s"] = round(manifest["timings"].get("play_s", 0) + time.perf_counter() - clock, 3)
-    outcomes_table = pa.concat_tables([pq.read_table(_part(parts, c, "outcomes")) for c in chunks])
+    outcomes_table = pa.concat_tables(
+        [pq.read_table(_part(parts, c, "outcomes")) for c in chunks], promote_options="default"
+    )  # a chunk with no agreement has null columns
     write_parquet(run_dir / "negotiations.parquet", outcomes_table)
     schema = pq.read_schema(_part(parts, chunks[0], "rounds"))
     write_parquet_stream(run_dir / "rounds.parquet", (pq.read_table(_part(parts, c, "rounds")) for c in chunks), schema)

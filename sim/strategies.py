@@ -33,9 +33,9 @@ def next_aspiration(
     others_concession: float | None,
 ) -> float:
     """The aspiration for this round, never below the reservation."""
-    if strategy.concession is Concession.hardliner:
+    if strategy.concession == Concession.hardliner:
         return best
-    if strategy.concession is Concession.reciprocal and others_concession is not None:
+    if strategy.concession == Concession.reciprocal and others_concession is not None:
         return max(reservation, current - max(others_concession, 0.0))
     return time_aspiration(round_, deadline, best, reservation, strategy.effective_exponent)
 

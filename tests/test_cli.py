@@ -23,7 +23,7 @@ def negsim(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.Compl
 
 def test_help_lists_every_command_and_each_has_an_example():
     listing = negsim("--help").stdout
-    commands = ["validate", "run", "batch"]
+    commands = ["validate", "run", "batch", "catalogue", "negotiate", "sensitivity", "whatif", "import-genius"]
     for command in commands:
         assert command in listing
         assert "Example: negsim " + command in negsim(command, "--help").stdout
@@ -143,3 +143,53 @@ def test_resume_refuses_a_different_scenario(tmp_path):
         "run", str(DATA / "golden.yaml"), "--set", "alpha.reservation=0.1", "--resume", str(out), check=False
     )
     assert other.returncode == 2 and "different scenario" in other.stderr
+
+
+def test_negotiate_writes_tables_plots_and_a_summary(tmp_path):
+    out = tmp_path / "talks"
+    result = negsim(
+        "negotiate",
+        str(DATA / "golden.yaml"),
+        "--runs",
+        "300",
+        "--seed",
+        "1",
+        "--trace",
+        "3",
+        "--protocol",
+        "mediated",
+        "--out",
+        str(out),
+    )
+    assert "agreement rate" in result.stdout and "Most frequent agreements" in result.stdout
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["kind"] == "negotiate"
+    assert manifest["settings"] == {"protocol": "mediated", "runs": 300, "seed": 1, "trace": 3}
+    assert pq.read_table(out / "negotiations.parquet").num_rows == 300
+    assert set(pq.read_table(out / "rounds.parquet").column("run").to_pylist()) == {0, 1, 2}
+    for plot in ("agreement_frequency", "rounds_histogram", "aspiration_paths", "agreements_vs_zone"):
+        assert (out / "plots" / f"{plot}.png").is_file()
+    again = negsim("negotiate", str(DATA / "golden.yaml"), "--resume", str(out))
+    assert again.returncode == 0 and "agreement rate" in again.stdout
+
+
+def test_sensitivity_and_whatif_commands(tmp_path):
+    negsim("sensitivity", str(DATA / "golden.yaml"), "--samples", "200", "--out", str(tmp_path / "s"))
+    assert json.loads((tmp_path / "s" / "manifest.json").read_text())["status"] == "complete"
+    result = negsim(
+        "whatif",
+        str(DATA / "golden.yaml"),
+        "--offer",
+        "split_deal",
+        "--target",
+        "0.9",
+        "--samples",
+        "200",
+        "--out",
+        str(tmp_path / "w.json"),
+    )
+    answer = json.loads((tmp_path / "w.json").read_text())
+    assert answer["offer"] == "split_deal" and "Or one party moves alone" in result.stdout
+    assert answer["party_moves"][0]["party"] == "alpha"
+    bad = negsim("whatif", str(DATA / "golden.yaml"), "--offer", "nope", check=False)
+    assert bad.returncode == 2 and "no offer 'nope'" in bad.stderr
