@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -24,6 +25,8 @@ from sim.pipeline import ZoneSettings, run_zone
 from sim.runs import RunDirError, default_run_dir
 from sim.scenario import Scenario, load_scenario, load_scenario_located
 from sim.space import PackageSpace
+
+T = TypeVar("T")
 
 app = typer.Typer(
     pretty_exceptions_enable=False,
@@ -132,21 +135,24 @@ def _progress() -> Progress:
     )
 
 
-def run_one(scenario: Scenario, path: Path, settings: ZoneSettings, run_dir: Path, resume: bool) -> dict:
+def with_progress(description: str, work: Callable[[Callable[[int, int], None]], T]) -> T:
+    """Run ``work(progress)`` under a progress bar; an unusable run directory is a one-line error, exit 2."""
     with _progress() as bar:
-        task = bar.add_task(f"scoring {scenario.id}", total=None)
+        task = bar.add_task(description, total=None)
         try:
-            return run_zone(
-                scenario,
-                run_dir,
-                settings,
-                resume=resume,
-                scenario_file=str(path),
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+            return work(lambda done, total: bar.update(task, completed=done, total=total))
         except RunDirError as exc:
             fail(f"error: {exc}")
             raise AssertionError("unreachable") from exc
+
+
+def run_one(scenario: Scenario, path: Path, settings: ZoneSettings, run_dir: Path, resume: bool) -> dict:
+    return with_progress(
+        f"scoring {scenario.id}",
+        lambda progress: run_zone(
+            scenario, run_dir, settings, resume=resume, scenario_file=str(path), progress=progress
+        ),
+    )
 
 
 @app.command(epilog="Example: negsim run scenarios/baseline.yaml --samples 2000 --seed 1 --out runs/demo")
@@ -284,24 +290,21 @@ def sensitivity(
 
     scenario = load_or_exit(scenario_path, set_ or [])
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario, "sensitivity")
-    with _progress() as bar:
-        task = bar.add_task(f"sensitivity {scenario.id}", total=None)
-        try:
-            rows = run_sensitivity(
-                scenario,
-                run_dir,
-                samples,
-                scenario.run.seed if seed is None else seed,
-                resume=resume is not None,
-                executor=Executor.dask if scheduler else executor,
-                workers=workers,
-                address=scheduler,
-                scenario_file=str(scenario_path),
-                progress=lambda d, t: bar.update(task, completed=d, total=t),
-            )
-        except RunDirError as exc:
-            fail(f"error: {exc}")
-            return
+    rows = with_progress(
+        f"sensitivity {scenario.id}",
+        lambda progress: run_sensitivity(
+            scenario,
+            run_dir,
+            samples,
+            scenario.run.seed if seed is None else seed,
+            resume=resume is not None,
+            executor=Executor.dask if scheduler else executor,
+            workers=workers,
+            address=scheduler,
+            scenario_file=str(scenario_path),
+            progress=progress,
+        ),
+    )
     table = Table(
         "parameter",
         "low end / off",
@@ -421,24 +424,23 @@ def negotiate(
 
     scenario = load_or_exit(scenario_path, set_ or [])
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario, "negotiate")
-    with _progress() as bar:
-        task = bar.add_task(f"negotiating {scenario.id}", total=None)
-        try:
-            summary = run_negotiations(
-                scenario,
-                run_dir,
-                protocol,
-                runs,
-                scenario.run.seed if seed is None else seed,
-                trace,
-                workers=workers,
-                resume=resume is not None,
-                scenario_file=str(scenario_path),
-                progress=lambda d, t: bar.update(task, completed=d, total=t),
-            )
-        except RunDirError as exc:
-            fail(f"error: {exc}")
-            return
+    summary = with_progress(
+        f"negotiating {scenario.id}",
+        lambda progress: run_negotiations(
+            scenario,
+            run_dir,
+            protocol,
+            runs,
+            scenario.run.seed if seed is None else seed,
+            trace,
+            workers=workers,
+            executor=Executor.dask if scheduler else executor,
+            address=scheduler,
+            resume=resume is not None,
+            scenario_file=str(scenario_path),
+            progress=progress,
+        ),
+    )
     median = summary["median_rounds"]
     out.print(f"[bold]{scenario.title}[/bold] ({protocol.value}) -> {run_dir}")
     out.print(
