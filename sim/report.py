@@ -87,6 +87,22 @@ def render_report(run_dir: Path, scenario: Scenario, summary: dict[str, Any], of
         ],
     )
     best_table = _table(["issue", "option"], [[scenario.issue(i).title, o] for i, o in best.items()])
+    solutions = read_json(run_dir / "solutions.json")
+    named = {name: sol for name, sol in solutions["solutions"].items() if sol}
+    issue_ids = [issue.id for issue in scenario.issues]
+    solution_table = (
+        _table(
+            ["issue", *(name.replace("_", "–") for name in named)],
+            [[scenario.issue(i).title, *(sol["options"][i] for sol in named.values())] for i in issue_ids]
+            + [["zone probability", *(sol["p_zone"] for sol in named.values())]]
+            + [
+                [f"expected utility: {party}", *(sol["expected_utility"][party] for sol in named.values())]
+                for party in summary["parties"]
+            ],
+        )
+        if named
+        else "<p>No package reaches every veto party's mean reservation in expectation.</p>"
+    )
     images = "".join(f'<figure><img src="plots/{name}" alt="{name}"></figure>' for name in ZONE_PLOTS)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>negsim: {html.escape(scenario.title)}</title>
@@ -103,6 +119,9 @@ Expected number of packages every veto party accepts (zone mass): <b>{summary["z
 Share of samples in which the zone is not empty: <b>{summary["p_zone_nonempty"]:.3f}</b>.
 Best package's zone probability: <b>{summary["best_p_zone"]:.3f}</b>.</p>
 <h3>Best package</h3>{best_table}
+<h2>Bargaining solutions</h2>
+<p>Pareto frontier: {solutions["frontier_size"]:,} packages. Solutions are taken among packages that break no veto
+party's red line and give every veto party at least its mean reservation in expected utility.</p>{solution_table}
 <h2>Named offers</h2>{offer_table}
 <h2>Plots</h2>{images}
 </body></html>
