@@ -42,6 +42,7 @@ def atomic_write(path: Path, write: Callable[[io.BufferedWriter], None]) -> None
             write(file)
             file.flush()
             os.fsync(file.fileno())
+        os.chmod(temp_name, 0o644)  # mkstemp creates 0600; results are meant to be read by others
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
