@@ -27,8 +27,9 @@ def main() -> None:
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        summary = run_negotiations(scenario, Path(folder) / "run", args.protocol, args.runs, 1, 0,
-                                   workers=args.workers, make_plots=False)
+        summary = run_negotiations(
+            scenario, Path(folder) / "run", args.protocol, args.runs, 1, 0, workers=args.workers, make_plots=False
+        )
         elapsed = time.perf_counter() - start
     print(f"runs {args.runs:,}  protocol {args.protocol.value}  workers {args.workers}  rounds {scenario.run.rounds}")
     print(f"wall time {elapsed:.1f} s (includes worker start-up, tables, summary)")

@@ -150,3 +150,20 @@ def test_same_seed_same_table_whatever_the_workers(tmp_path):
         table.column_names
     )
     assert pq.read_table(tmp_path / "one" / "rounds.parquet").column("run").to_pylist()[0] == 0
+
+
+def test_interrupted_negotiations_resume_to_the_same_table(tmp_path):
+    import json
+
+    scenario = load_scenario(DATA / "golden.yaml")
+    whole = tmp_path / "whole"
+    run_negotiations(scenario, whole, Protocol.alternating, 700, 3, 1, workers=1, make_plots=False)
+    cut = tmp_path / "cut"
+    run_negotiations(scenario, cut, Protocol.alternating, 700, 3, 1, workers=1, make_plots=False)
+    for part in sorted((cut / "parts").glob("chunk-0000[12]-*.parquet")):
+        part.unlink()  # as if the process had died after the first chunk
+    (cut / "negotiations.parquet").unlink()
+    manifest = json.loads((cut / "manifest.json").read_text())
+    (cut / "manifest.json").write_text(json.dumps({**manifest, "status": "running"}))
+    run_negotiations(scenario, cut, Protocol.mediated, 5, 0, 0, resume=True, make_plots=False)
+    assert pq.read_table(cut / "negotiations.parquet").equals(pq.read_table(whole / "negotiations.parquet"))

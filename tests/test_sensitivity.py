@@ -51,3 +51,17 @@ def test_dask_gives_the_same_rows_as_local(golden_path, tmp_path):
     local = run_sensitivity(scenario, tmp_path / "local", samples=200, seed=2)
     dask = run_sensitivity(scenario, tmp_path / "dask", samples=200, seed=2, executor=Executor.dask, workers=2)
     assert local == dask
+
+
+def test_interrupted_study_resumes_to_the_same_rows(golden_path, tmp_path):
+    import json
+
+    scenario = load_scenario(golden_path)
+    whole = run_sensitivity(scenario, tmp_path / "whole", samples=100, seed=4)
+    cut = tmp_path / "cut"
+    run_sensitivity(scenario, cut, samples=100, seed=4)
+    for part in sorted((cut / "parts").glob("task-*.json"))[3:]:
+        part.unlink()  # as if the process had died after three tasks
+    manifest = json.loads((cut / "manifest.json").read_text())
+    (cut / "manifest.json").write_text(json.dumps({**manifest, "status": "running"}))
+    assert run_sensitivity(scenario, cut, samples=1, seed=0, resume=True) == whole  # settings come from the run
