@@ -59,3 +59,26 @@ def scenario_dicts(draw: st.DrawFn, max_issues: int = 4, max_options: int = 4, m
 
 def scenarios(**kwargs: int) -> st.SearchStrategy[Scenario]:
     return scenario_dicts(**kwargs).map(Scenario.model_validate)
+
+
+concessions = st.sampled_from(["boulware", "linear", "conceder", "reciprocal", "hardliner"])
+
+
+@st.composite
+def negotiation_scenarios(draw: st.DrawFn) -> Scenario:
+    """Small scenarios with random tactics, beliefs, red lines, deadlines and sometimes a mediator."""
+    doc = draw(scenario_dicts(max_issues=3, max_options=3, max_parties=3))
+    for party in doc["parties"]:
+        party["strategy"] = {
+            "concession": draw(concessions),
+            "beliefs": draw(st.sampled_from(["published", "frequency"])),
+        }
+        if draw(st.booleans()):
+            i = draw(st.integers(0, len(doc["issues"]) - 1))
+            party["red_lines"] = [f"i{i}.o{draw(st.integers(0, len(doc['issues'][i]['options']) - 1))}"]
+    doc["run"]["rounds"] = draw(st.integers(1, 12))
+    if draw(st.booleans()):
+        doc["parties"].append(
+            {**doc["parties"][0], "id": "med", "name": "Mediator", "role": "mediator", "red_lines": []}
+        )
+    return Scenario.model_validate(doc)

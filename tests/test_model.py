@@ -10,31 +10,10 @@ from hypothesis import strategies as st
 from sim.executors import Executor
 from sim.model import NegotiationModel, NegotiationSetup, Protocol
 from sim.negotiate import Chunk, play_chunk, run_negotiations, run_seeds
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import load_scenario
 from sim.strategies import time_aspiration
 from tests.conftest import DATA
-from tests.strategies import scenario_dicts
-
-concessions = st.sampled_from(["boulware", "linear", "conceder", "reciprocal", "hardliner"])
-
-
-@st.composite
-def negotiation_scenarios(draw: st.DrawFn) -> Scenario:
-    doc = draw(scenario_dicts(max_issues=3, max_options=3, max_parties=3))
-    for party in doc["parties"]:
-        party["strategy"] = {
-            "concession": draw(concessions),
-            "beliefs": draw(st.sampled_from(["published", "frequency"])),
-        }
-        if draw(st.booleans()):
-            i = draw(st.integers(0, len(doc["issues"]) - 1))
-            party["red_lines"] = [f"i{i}.o{draw(st.integers(0, len(doc['issues'][i]['options']) - 1))}"]
-    doc["run"]["rounds"] = draw(st.integers(1, 12))
-    if draw(st.booleans()):
-        doc["parties"].append(
-            {**doc["parties"][0], "id": "med", "name": "Mediator", "role": "mediator", "red_lines": []}
-        )
-    return Scenario.model_validate(doc)
+from tests.strategies import negotiation_scenarios
 
 
 @settings(max_examples=40)
