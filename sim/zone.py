@@ -84,10 +84,6 @@ class ZoneScorer:
         prefs = self.preferences
         self.tail_sum = grid_sums(prefs.by_issue[self.blocks.split :], len(prefs.party_ids), prefs.samples)
 
-    @property
-    def packed_samples(self) -> int:
-        return -(-self.preferences.samples // 8)
-
     def score(self, block: Block) -> BlockScore:
         prefs, space = self.preferences, self.space
         heads = self.blocks.head_codes(block)
