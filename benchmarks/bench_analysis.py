@@ -13,9 +13,8 @@ import numpy as np
 from bench_zone import synthetic
 
 from sim.analysis import bargaining_solutions, pareto_frontier, pareto_mask
-from sim.preferences import sample_preferences
+from sim.preferences import expected_utility, sample_preferences
 from sim.space import PackageSpace
-from sim.zone import expected_utility
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.preferences import Preferences
+from sim.preferences import Preferences, expected_utility
 from sim.space import PackageSpace
 
 GRID = 2.0**-30
@@ -175,7 +175,7 @@ def blocking_detail(preferences: Preferences, codes: np.ndarray, party: int, iss
     red = [f"{i}.{o}" for i, o in preferences.red_lines[party] if codes[i] == o]
     losses = {i: float(expected[i, : preferences.radices[i]].max() - expected[i, codes[i]]) for i in issues}
     worst = max(losses, key=lambda i: losses[i]) if losses else -1
-    utility = float(sum(expected[i, codes[i]] for i in range(len(codes))))
+    utility = float(expected_utility(preferences, codes[None, :])[party, 0])
     return {
         "red_line": red[0] if red else "",
         "issue": worst,

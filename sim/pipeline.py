@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from sim.analysis import bargaining_solutions, blocking_detail, pareto_frontier
-from sim.preferences import Preferences, sample_preferences
+from sim.preferences import Preferences, expected_utility, sample_preferences
 from sim.runs import atomic_write_json, finish_manifest, load_arrays, resume_manifest, save_arrays, start_manifest
 from sim.scenario import Scenario
 from sim.space import Block, PackageSpace
@@ -28,7 +28,6 @@ from sim.zone import (
     ZoneScorer,
     combine_targets,
     default_chunk_size,
-    expected_utility,
     scenario_targets,
     score_blocks,
 )

@@ -154,3 +154,12 @@ def grid_sums(by_issue: list[np.ndarray], n_parties: int, samples: int) -> np.nd
     for table in by_issue:
         total = (total[:, None] + table[None, :]).reshape(-1, n_parties, samples)
     return total
+
+
+def expected_utility(preferences: Preferences, codes: np.ndarray) -> np.ndarray:
+    """Each party's expected utility of each package, ``[party, package]`` (linear, so exact without samples)."""
+    expected = preferences.expected_contributions
+    total = np.zeros((expected.shape[0], codes.shape[0]))
+    for issue in range(codes.shape[1]):
+        total += expected[:, issue, codes[:, issue]]
+    return total

@@ -18,12 +18,11 @@ from sim.plots import (
     plot_zone_histogram,
     save_figure,
 )
-from sim.preferences import sample_preferences
+from sim.preferences import expected_utility, sample_preferences
 from sim.runs import atomic_write_text, read_json, read_manifest
 from sim.scenario import Scenario
 from sim.space import PackageSpace
 from sim.tables import read_csv
-from sim.zone import expected_utility
 
 ZONE_PLOTS = ("zone_by_option.png", "offers_acceptance.png", "zone_histogram.png", "utility_pairs.png")
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.preferences import Preferences, gather_sums, grid_sums, sample_preferences
+from sim.preferences import Preferences, expected_utility, gather_sums, grid_sums, sample_preferences
 from sim.scenario import Scenario
 from sim.space import Block, GridBlocks, PackageSpace, option_index
 
@@ -189,15 +189,6 @@ def score_blocks(
 def default_chunk_size(samples: int) -> int:
     """Packages per block so that one party's boolean comparison array stays near 64 MiB."""
     return max(1, min(DEFAULT_BLOCK_BYTES // max(samples, 1), MAX_BLOCK_PACKAGES))
-
-
-def expected_utility(preferences: Preferences, codes: np.ndarray) -> np.ndarray:
-    """Each party's expected utility of each package, ``[party, package]`` (linear, so exact without samples)."""
-    expected = preferences.expected_contributions
-    total = np.zeros((expected.shape[0], codes.shape[0]))
-    for issue in range(codes.shape[1]):
-        total += expected[:, issue, codes[:, issue]]
-    return total
 
 
 @dataclass(frozen=True, eq=False)
