@@ -12,9 +12,9 @@ import time
 import numpy as np
 from bench_zone import synthetic
 
-from sim.analysis import bargaining_solutions, pareto_frontier, pareto_mask
-from sim.preferences import expected_utility, sample_preferences
-from sim.space import PackageSpace
+from sim.zone.bargaining import bargaining_solutions, pareto_frontier, pareto_mask
+from sim.zone.preferences import expected_utility, sample_preferences
+from sim.zone.space import PackageSpace
 
 
 def main() -> None:

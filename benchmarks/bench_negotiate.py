@@ -11,9 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.model import Protocol
-from sim.negotiate import run_negotiations
-from sim.scenario import load_scenario
+from sim.negotiation.model import Protocol
+from sim.negotiation.runs import run_negotiations
+from sim.scenario.model import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.pipeline import ZoneSettings, run_zone
-from sim.scenario import Scenario
-from sim.zone import compute_zone
+from sim.outputs.pipeline import ZoneSettings, run_zone
+from sim.scenario.model import Scenario
+from sim.zone.scoring import compute_zone
 
 
 def synthetic(issues: int, options: int, parties: int, samples: int) -> Scenario:

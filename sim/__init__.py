@@ -1,8 +1,8 @@
 """negsim: which settlement packages could every party accept, and how sure can we be.
 
-The flow, one module per step: ``scenario`` (load and validate) -> ``space`` (the package grid) ->
-``preferences`` (sampled utilities) -> ``zone`` (Monte-Carlo acceptable zone) -> ``runs`` (run directories)
--> ``plots`` / ``report``.
+The flow, one package per step, each importing only those before it: ``scenario`` (the format: load and
+validate) -> ``zone`` (package grid, sampled preferences, Monte-Carlo zone, bargaining) -> ``outputs`` (run
+directories, tables, plots, report) -> ``studies`` (many runs) / ``negotiation`` (the Mesa layer) -> ``cli``.
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -6,7 +6,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from sim.scenario import Scenario
+from sim.scenario.model import Scenario
 
 unit = st.floats(0, 1, allow_nan=False).map(lambda x: round(x, 3))
 

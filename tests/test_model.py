@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.executors import Executor
-from sim.model import NegotiationModel, NegotiationSetup, Protocol
-from sim.negotiate import Chunk, play_chunk, run_negotiations, run_seeds
-from sim.scenario import load_scenario
-from sim.strategies import time_aspiration
+from sim.negotiation.model import NegotiationModel, NegotiationSetup, Protocol
+from sim.negotiation.runs import Chunk, play_chunk, run_negotiations, run_seeds
+from sim.negotiation.strategies import time_aspiration
+from sim.scenario.model import load_scenario
 from tests.conftest import DATA
 from tests.strategies import negotiation_scenarios
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 
-from sim.preferences import QUANTUM, point_preferences, sample_preferences
-from sim.space import PackageSpace
+from sim.zone.preferences import QUANTUM, point_preferences, sample_preferences
+from sim.zone.space import PackageSpace
 from tests.strategies import scenarios
 
 
@@ -27,14 +27,14 @@ def test_same_seed_same_samples(scenario):
 
 
 def test_contributions_are_on_the_exact_grid(golden_path):
-    from sim.scenario import load_scenario
+    from sim.scenario.model import load_scenario
 
     prefs = sample_preferences(load_scenario(golden_path), 50, np.random.default_rng(1))
     assert np.array_equal(np.floor(prefs.contributions / QUANTUM) * QUANTUM, prefs.contributions)
 
 
 def test_point_preferences_use_range_midpoints(golden_path):
-    from sim.scenario import load_scenario
+    from sim.scenario.model import load_scenario
 
     prefs = point_preferences(load_scenario(golden_path))
     assert prefs.reservation[:, 0].tolist() == [0.375, 0.5]

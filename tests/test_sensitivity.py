@@ -4,9 +4,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.executors import Executor
-from sim.scenario import Scenario, load_scenario
-from sim.sensitivity import SensitivityTask, perturbations, score_task, tornado_dataset, with_deltas
-from sim.studies import run_sensitivity
+from sim.scenario.model import Scenario, load_scenario
+from sim.studies.sensitivity import SensitivityTask, perturbations, score_task, tornado_dataset, with_deltas
+from sim.studies.sensitivity_runs import run_sensitivity
 from tests.strategies import scenario_dicts
 
 

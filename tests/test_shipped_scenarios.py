@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from sim.catalogue import catalogue_markdown
-from sim.checks import source_warnings
-from sim.preferences import sample_preferences
-from sim.scenario import Scenario, load_scenario
-from sim.space import PackageSpace, option_index
+from sim.scenario.catalogue import catalogue_markdown
+from sim.scenario.checks import source_warnings
+from sim.scenario.model import Scenario, load_scenario
+from sim.zone.preferences import sample_preferences
+from sim.zone.space import PackageSpace, option_index
 from tests.conftest import ROOT
 from tests.test_cli import negsim
 

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.space import GridBlocks, PackageSpace
+from sim.zone.space import GridBlocks, PackageSpace
 
 radices_st = st.lists(st.integers(1, 5), min_size=1, max_size=5)
 

@@ -6,11 +6,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.preferences import sample_preferences
-from sim.scenario import Offer, Scenario, load_scenario
-from sim.space import PackageSpace
-from sim.whatif import what_would_it_take
-from sim.zone import compute_zone
+from sim.scenario.model import Offer, Scenario, load_scenario
+from sim.studies.whatif import what_would_it_take
+from sim.zone.preferences import sample_preferences
+from sim.zone.scoring import compute_zone
+from sim.zone.space import PackageSpace
 from tests.conftest import ROOT
 from tests.strategies import scenario_dicts
 

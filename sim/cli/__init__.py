@@ -1,0 +1,1 @@
+"""The ``negsim`` command line (typer), one module per command group."""

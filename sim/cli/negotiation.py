@@ -1,0 +1,80 @@
+"""Negotiation commands: play the Mesa negotiation many times."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sim.cli.common import (
+    ExecutorOption,
+    SchedulerOption,
+    SeedOption,
+    SetOption,
+    app,
+    load_or_exit,
+    out,
+    with_progress,
+)
+from sim.executors import Executor
+from sim.negotiation.model import Protocol
+from sim.outputs.rundir import default_run_dir
+
+
+@app.command(epilog="Example: negsim negotiate scenarios/baseline.yaml --runs 2000 --seed 1 --out runs/talks")
+def negotiate(
+    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    runs: Annotated[int, typer.Option(min=1, help="Independent negotiation runs.")] = 1000,
+    seed: SeedOption = None,
+    protocol: Annotated[Protocol, typer.Option(help="alternating offers, or a mediator's single text.")] = (
+        Protocol.alternating
+    ),
+    trace: Annotated[int, typer.Option(min=0, help="Keep the round-by-round trace of the first N runs.")] = 1,
+    set_: SetOption = None,  # type: ignore[assignment]
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Run directory.")] = None,
+    resume: Annotated[Path | None, typer.Option(help="Finish the interrupted runs in this directory.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes for the runs.")] = 2,
+    executor: ExecutorOption = Executor.processes,
+    scheduler: SchedulerOption = None,
+) -> None:
+    """Play the negotiation many times on Mesa and report which deals are reached, how often and how fast."""
+    from sim.negotiation.runs import run_negotiations
+
+    scenario = load_or_exit(scenario_path, set_ or [])
+    run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario, "negotiate")
+    summary = with_progress(
+        f"negotiating {scenario.id}",
+        lambda progress: run_negotiations(
+            scenario,
+            run_dir,
+            protocol,
+            runs,
+            scenario.run.seed if seed is None else seed,
+            trace,
+            workers=workers,
+            executor=Executor.dask if scheduler else executor,
+            address=scheduler,
+            resume=resume is not None,
+            scenario_file=str(scenario_path),
+            progress=progress,
+        ),
+    )
+    median = summary["median_rounds"]
+    out.print(f"[bold]{scenario.title}[/bold] ({protocol.value}) -> {run_dir}")
+    out.print(
+        f"agreement rate {summary['agreement_rate']:.3f} over {summary['runs']} runs; median rounds to "
+        f"agreement {'-' if median is None else f'{median:g}'}",
+        highlight=False,
+    )
+    top = summary["top_agreements"][:5]
+    table = Table("share", "P(zone)", "agreement", title="Most frequent agreements (#2-#5: what differs from #1)")
+    for rank, item in enumerate(top):
+        shown = (
+            item["options"].items()
+            if rank == 0
+            else [(k, v) for k, v in item["options"].items() if v != top[0]["options"][k]]
+        )
+        table.add_row(f"{item['share']:.3f}", f"{item['p_zone']:.3f}", ", ".join(f"{k}={v}" for k, v in shown))
+    out.print(table)

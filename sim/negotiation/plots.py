@@ -1,0 +1,90 @@
+"""Figures for repeated negotiations: what is agreed, how fast, how aspirations move, and versus the zone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pyarrow.parquet as pq
+from matplotlib.figure import Figure
+
+from sim.outputs.plots import save_figure
+from sim.scenario.model import Scenario
+
+
+def agreement_labels(summary: dict[str, Any], scenario: Scenario, width: int = 4) -> list[str]:
+    """Short labels for the top agreements: the options that differ from the most frequent agreement."""
+    top = summary["top_agreements"]
+    if not top:
+        return []
+    reference = top[0]["options"]
+    labels = []
+    for rank, item in enumerate(top):
+        differing = [f"{k}={v}" for k, v in item["options"].items() if v != reference[k]][:width]
+        labels.append(f"#{rank + 1}" + (": " + ", ".join(differing) if differing else " (reference)"))
+    return labels
+
+
+def plot_agreement_frequency(labels: list[str], shares: list[float]) -> Figure:
+    fig, ax = plt.subplots(figsize=(9, 0.8 + 0.32 * max(len(labels), 1)))
+    ax.barh(range(len(labels)), shares, color="#3b7dd8", label="share of runs")
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("share of runs ending in this agreement")
+    ax.set_title("Most frequent agreements (labels: options differing from #1)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_rounds_histogram(histogram: list[int]) -> Figure:
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    ax.bar(range(len(histogram)), histogram, color="#3b7dd8", label="agreements")
+    ax.set_xlabel("round of agreement")
+    ax.set_ylabel("runs")
+    ax.set_title("Rounds to agreement", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_aspiration_paths(rows: list[dict[str, Any]]) -> Figure:
+    """One traced run: each party's aspiration by round, and its utility of the offer on the table."""
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for party in sorted({row["party"] for row in rows}):
+        mine = [row for row in rows if row["party"] == party]
+        line = ax.plot([r["round"] for r in mine], [r["aspiration"] for r in mine], label=f"{party} aspiration")
+        ax.scatter([r["round"] for r in mine], [r["offer_utility"] for r in mine], s=8, color=line[0].get_color())
+    ax.set_xlabel("round")
+    ax.set_ylabel("utility")
+    ax.set_title("Aspiration paths of traced run 0 (dots: utility of the offer on the table)", fontsize=10)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_agreements_vs_zone(shares: list[float], p_zone: list[float]) -> Figure:
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    ax.scatter(p_zone, shares, color="#d62728", label="agreed package")
+    ax.set_xlabel("Monte-Carlo zone probability of the package")
+    ax.set_ylabel("share of runs agreeing on it")
+    ax.set_xlim(0, 1)
+    ax.set_title("Agreements against the zone", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def write_negotiation_plots(run_dir: Path, scenario: Scenario, summary: dict[str, Any]) -> None:
+    top = summary["top_agreements"]
+    plots = run_dir / "plots"
+    save_figure(
+        plot_agreement_frequency(agreement_labels(summary, scenario), [t["share"] for t in top]),
+        plots / "agreement_frequency.png",
+    )
+    save_figure(plot_rounds_histogram(summary["rounds_histogram"]), plots / "rounds_histogram.png")
+    traced = pq.read_table(run_dir / "rounds.parquet", filters=[("run", "=", 0)]).to_pylist()
+    if traced:
+        save_figure(plot_aspiration_paths(traced), plots / "aspiration_paths.png")
+    save_figure(
+        plot_agreements_vs_zone([t["share"] for t in top], [t["p_zone"] for t in top]), plots / "agreements_vs_zone.png"
+    )

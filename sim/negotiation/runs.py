@@ -1,0 +1,225 @@
+"""Repeated negotiation runs: N independent runs of the Mesa model, resumable, identical for any worker count.
+
+Each run's seed is drawn up front from the run seed (``SeedSequence.spawn``), and runs are grouped in chunks
+that are saved as they finish (``parts/chunk-NNNN.parquet``), so neither the number of workers nor an
+interruption changes the results.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.executors import Executor, map_tasks
+from sim.negotiation.model import NegotiationModel, NegotiationSetup, Protocol
+from sim.outputs.rundir import finish_manifest, resume_manifest, start_manifest
+from sim.outputs.tables import write_parquet, write_parquet_stream
+from sim.scenario.model import Scenario
+from sim.zone.preferences import sample_preferences
+from sim.zone.space import PackageSpace
+
+CHUNK_RUNS = 250
+ZONE_SAMPLES = 1000
+Progress = Callable[[int, int], None]
+
+
+def run_seeds(seed: int, runs: int) -> list[int]:
+    """One independent 63-bit seed per run, derived from the run seed alone."""
+    return [
+        int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+        for child in np.random.SeedSequence(seed).spawn(runs)
+    ]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    scenario: Scenario
+    protocol: Protocol
+    first_run: int
+    seeds: tuple[int, ...]
+    traced: tuple[bool, ...]
+
+
+_SETUPS: dict[str, NegotiationSetup] = {}
+
+
+def setup_for(scenario: Scenario) -> NegotiationSetup:
+    """The per-scenario constants, built once per process (a worker plays many chunks of one scenario)."""
+    key = scenario.content_hash()
+    if key not in _SETUPS:
+        _SETUPS.clear()
+        _SETUPS[key] = NegotiationSetup.build(scenario)
+    return _SETUPS[key]
+
+
+def play_chunk(chunk: Chunk) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Play a chunk of runs: one outcome row per run, and the round-by-round trace of the traced ones."""
+    setup = setup_for(chunk.scenario)
+    outcomes, rounds = [], []
+    for offset, (seed, traced) in enumerate(zip(chunk.seeds, chunk.traced, strict=True)):
+        model = NegotiationModel(setup, chunk.protocol, seed, trace=traced)
+        model.run_model()
+        run = chunk.first_run + offset
+        outcomes.append({"run": run, "seed": seed, **model.outcome()})
+        if traced:
+            rounds.extend(trace_rows(model, run))
+    return outcomes, rounds
+
+
+def trace_rows(model: NegotiationModel, run: int) -> list[dict[str, Any]]:
+    """The DataCollector's records as rows: one per round and party."""
+    agents = model.datacollector.get_agent_vars_dataframe().reset_index()
+    offers = model.datacollector.get_model_vars_dataframe()
+    names = {agent.unique_id: agent.party.id for agent in model.parties}
+    rows = []
+    for record in agents.itertuples(index=False):
+        if record.AgentID not in names:
+            continue
+        step = int(record.Step)
+        rows.append(
+            {
+                "run": run,
+                "round": step,
+                "party": names[record.AgentID],
+                "aspiration": float(record.aspiration),
+                "reply": str(record.reply),
+                "offer_utility": float(record.offer_utility),
+                "proposer": str(offers["proposer"].iloc[step - 1]),
+                "offer": int(offers["offer"].iloc[step - 1]),
+            }
+        )
+    return rows
+
+
+def run_negotiations(
+    scenario: Scenario,
+    run_dir: Path,
+    protocol: Protocol,
+    runs: int,
+    seed: int,
+    trace: int,
+    *,
+    workers: int = 1,
+    executor: Executor = Executor.processes,
+    address: str | None = None,
+    resume: bool = False,
+    scenario_file: str | None = None,
+    progress: Progress | None = None,
+    make_plots: bool = True,
+) -> dict[str, Any]:
+    """Play ``runs`` negotiations into ``run_dir``; returns the summary stored in the manifest."""
+    settings = {"protocol": protocol.value, "runs": runs, "seed": seed, "trace": trace}
+    if resume:
+        manifest = resume_manifest(run_dir, scenario, "negotiate")
+        if manifest["status"] == "complete":
+            return manifest["summary"]
+        settings = manifest["settings"]
+        protocol, runs, seed, trace = (
+            Protocol(settings["protocol"]),
+            settings["runs"],
+            settings["seed"],
+            settings["trace"],
+        )
+    else:
+        manifest = start_manifest(run_dir, scenario, "negotiate", settings, scenario_file)
+    clock = time.perf_counter()
+    seeds = run_seeds(seed, runs)
+    chunks = [
+        Chunk(
+            scenario,
+            protocol,
+            start,
+            tuple(seeds[start : start + CHUNK_RUNS]),
+            tuple(run < trace for run in range(start, min(start + CHUNK_RUNS, runs))),
+        )
+        for start in range(0, runs, CHUNK_RUNS)
+    ]
+    parts = run_dir / "parts"
+    todo = [c for c in chunks if not _part(parts, c, "outcomes").exists()]
+    done = len(chunks) - len(todo)
+    tasks = map_tasks(play_chunk, todo, executor, workers, address)
+    for chunk, (outcomes, rounds) in zip(todo, tasks, strict=True):
+        write_parquet(_part(parts, chunk, "rounds"), _table(rounds, ROUND_SCHEMA))
+        write_parquet(_part(parts, chunk, "outcomes"), pa.Table.from_pylist(outcomes))
+        done += 1
+        if progress:
+            progress(done, len(chunks))
+    manifest["timings"]["play_s"] = round(manifest["timings"].get("play_s", 0) + time.perf_counter() - clock, 3)
+    outcomes_table = pa.concat_tables(
+        [pq.read_table(_part(parts, c, "outcomes")) for c in chunks], promote_options="default"
+    )  # a chunk with no agreement has null columns
+    write_parquet(run_dir / "negotiations.parquet", outcomes_table)
+    schema = pq.read_schema(_part(parts, chunks[0], "rounds"))
+    write_parquet_stream(run_dir / "rounds.parquet", (pq.read_table(_part(parts, c, "rounds")) for c in chunks), schema)
+    summary = summarise(scenario, outcomes_table.to_pylist(), seed)
+    if make_plots:
+        from sim.negotiation.plots import write_negotiation_plots
+
+        write_negotiation_plots(run_dir, scenario, summary)
+    finish_manifest(run_dir, manifest, summary)
+    return summary
+
+
+ROUND_SCHEMA = pa.schema(
+    [
+        ("run", pa.int64()),
+        ("round", pa.int64()),
+        ("party", pa.string()),
+        ("aspiration", pa.float64()),
+        ("reply", pa.string()),
+        ("offer_utility", pa.float64()),
+        ("proposer", pa.string()),
+        ("offer", pa.int64()),
+    ]
+)
+
+
+def _table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _part(parts: Path, chunk: Chunk, kind: str) -> Path:
+    return parts / f"chunk-{chunk.first_run // CHUNK_RUNS:05d}-{kind}.parquet"
+
+
+def zone_probability_of(scenario: Scenario, packages: list[int], seed: int) -> dict[int, float]:
+    """Monte-Carlo zone probability of a few packages (same definition as ``sim.zone.scoring``)."""
+    if not packages:
+        return {}
+    preferences = sample_preferences(scenario, ZONE_SAMPLES, np.random.default_rng(seed))
+    space = PackageSpace.from_scenario(scenario)
+    codes = space.codes(np.array(packages))
+    accepts = preferences.acceptable(space, codes)[preferences.veto].all(axis=0) & space.feasible(codes)[:, None]
+    return dict(zip(packages, accepts.mean(axis=1).tolist(), strict=True))
+
+
+def summarise(scenario: Scenario, outcomes: list[dict[str, Any]], seed: int) -> dict[str, Any]:
+    agreed = [o for o in outcomes if o["agreed"]]
+    counts: dict[int, int] = {}
+    for o in agreed:
+        counts[o["package"]] = counts.get(o["package"], 0) + 1
+    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:20]
+    zone = zone_probability_of(scenario, [package for package, _ in top], seed)
+    space = PackageSpace.from_scenario(scenario)
+    return {
+        "runs": len(outcomes),
+        "agreement_rate": len(agreed) / len(outcomes) if outcomes else 0.0,
+        "median_rounds": float(np.median([o["round"] for o in agreed])) if agreed else None,
+        "rounds_histogram": np.bincount([o["round"] for o in agreed], minlength=scenario.run.rounds + 1).tolist(),
+        "top_agreements": [
+            {
+                "package": package,
+                "share": count / len(outcomes),
+                "options": space.describe(package),
+                "p_zone": zone[package],
+            }
+            for package, count in top
+        ],
+    }

@@ -1,0 +1,1 @@
+"""What a run leaves behind: run directories, the zone pipeline, tables, plots and the HTML report."""

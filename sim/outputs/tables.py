@@ -1,0 +1,84 @@
+"""Result tables: Arrow/Parquet for per-package and per-offer results, CSV for small summaries.
+
+Issue columns hold option ids as dictionary-encoded strings, so a 10^6-row table stays small on disk and reads
+back in pandas, polars or DuckDB with readable values.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.outputs.rundir import atomic_write
+from sim.zone.space import PackageSpace
+
+
+def issue_columns(space: PackageSpace, codes: np.ndarray) -> dict[str, pa.Array]:
+    """One dictionary column per issue id, holding option ids (same dictionary in every chunk)."""
+    return {
+        issue: pa.DictionaryArray.from_arrays(
+            pa.array(codes[:, i].astype(np.int16)), pa.array(list(space.option_ids[i]))
+        )
+        for i, issue in enumerate(space.issue_ids)
+    }
+
+
+def zone_rows(
+    space: PackageSpace,
+    party_ids: tuple[str, ...],
+    packages: np.ndarray,
+    codes: np.ndarray,
+    zone_count: np.ndarray,
+    accept_count: np.ndarray,
+    expected_utility: np.ndarray,
+    samples: int,
+) -> pa.Table:
+    """Rows of ``zone.parquet``: package, options, p_zone, p_accept_<party>, eu_<party>."""
+    columns: dict[str, Any] = {"package": pa.array(packages.astype(np.int64))}
+    columns.update(issue_columns(space, codes))
+    columns["p_zone"] = pa.array(zone_count / samples)
+    for p, party in enumerate(party_ids):
+        columns[f"p_accept_{party}"] = pa.array(accept_count[p] / samples)
+    for p, party in enumerate(party_ids):
+        columns[f"eu_{party}"] = pa.array(expected_utility[p])
+    return pa.table(columns)
+
+
+def write_parquet_stream(path: Path, tables: Iterable[pa.Table], schema: pa.Schema) -> int:
+    """Write tables one after another into one Parquet file, atomically; returns the row count."""
+    rows = 0
+
+    def write(file: io.BufferedWriter) -> None:
+        nonlocal rows
+        with pq.ParquetWriter(file, schema) as writer:
+            for table in tables:
+                writer.write_table(table.cast(schema))
+                rows += table.num_rows
+
+    atomic_write(path, write)
+    return rows
+
+
+def write_parquet(path: Path, table: pa.Table) -> None:
+    write_parquet_stream(path, [table], table.schema)
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    text = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(text, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    atomic_write(path, lambda file: file.write(text.getvalue().encode("utf-8")))
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as file:
+        return list(csv.DictReader(file))

@@ -1,0 +1,1 @@
+"""The scenario format: pydantic models, YAML with file:line positions, cross-reference checks, imports."""

@@ -1,0 +1,233 @@
+"""What would it take: the smallest change that brings an offer's zone probability up to a target.
+
+An offer's zone probability here is the share of samples in which some completion of it is accepted by every
+veto party (as in ``sim.zone.scoring``). Two views:
+
+* **issue changes** — move as few of the offer's fixed issues as possible to other options; among equally
+  small changes, the one costing its sponsor (or, without a sponsor, all veto parties) the least expected
+  utility; searched exhaustively, smallest first;
+* **one party moves** — for each veto party, the smallest cut in its reservation, or the smallest rescaling of
+  one of its issue weights, that does the same (same seed: common random numbers, so only the change acts).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sim.scenario.model import Offer, Party, Scenario
+from sim.zone.preferences import Preferences, grid_sums, sample_preferences
+from sim.zone.space import PackageSpace, option_index
+
+WEIGHT_FACTORS = (0.75, 1.5, 0.5, 2.0, 0.25, 4.0)
+MAX_CANDIDATES = 50_000
+
+
+def completion_codes(space: PackageSpace, fix: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Every package matching a partial package as option-index rows, in the order of ``grid_sums`` over the
+    free issues, and which of them are feasible."""
+    free = [i for i in range(len(space.radices)) if i not in fix]
+    size = int(np.prod([space.radices[i] for i in free]))
+    codes = np.zeros((size, len(space.radices)), dtype=np.int64)
+    if free:
+        codes[:, free] = np.stack(np.unravel_index(np.arange(size), [space.radices[i] for i in free]), axis=-1)
+    for issue, option in fix.items():
+        codes[:, issue] = option
+    return codes, space.feasible(codes)
+
+
+def party_acceptance(preferences: Preferences, space: PackageSpace, fix: dict[int, int], party: int) -> np.ndarray:
+    """Whether one party accepts each completion of ``fix`` in each sample, ``[completion, sample]``.
+
+    The completions form a sub-grid, so utilities are an outer sum over the free issues plus a constant for
+    the fixed ones (no per-package gathers).
+    """
+    free = [i for i in range(len(space.radices)) if i not in fix]
+    tables = [preferences.by_issue[i][:, party : party + 1, :] for i in free]
+    utility = grid_sums(tables, 1, preferences.samples)[:, 0, :]
+    for issue, option in fix.items():
+        utility += preferences.by_issue[issue][option, party, :]
+    accepts = utility >= preferences.reservation[party][None, :]
+    codes, feasible = completion_codes(space, fix)
+    accepts[~feasible | space.holds_any(codes, list(preferences.red_lines[party]))] = False
+    return accepts
+
+
+def offer_probability(preferences: Preferences, space: PackageSpace, fix: dict[int, int]) -> float:
+    """Share of samples in which some completion of ``fix`` is accepted by every veto party."""
+    accepted: np.ndarray | None = None
+    for party in np.flatnonzero(preferences.veto):
+        verdict = party_acceptance(preferences, space, fix, int(party))
+        accepted = verdict if accepted is None else accepted & verdict
+    assert accepted is not None
+    return float(accepted.any(axis=0).mean())
+
+
+def offer_fix(space: PackageSpace, offer: Offer) -> dict[int, int]:
+    return dict(option_index(space.issue_ids, space.option_ids, f"{i}.{o}") for i, o in offer.fix.items())
+
+
+@dataclass
+class IssueChange:
+    changes: dict[str, tuple[str, str]]
+    probability: float
+    sponsor_loss: float
+
+
+@dataclass
+class WhatIf:
+    offer: str
+    target: float
+    baseline: float
+    issue_change: IssueChange | None
+    party_moves: list[dict[str, Any]] = field(default_factory=list)
+    candidates_evaluated: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        change = self.issue_change
+        return {
+            "offer": self.offer,
+            "target": self.target,
+            "baseline_probability": self.baseline,
+            "candidates_evaluated": self.candidates_evaluated,
+            "issue_change": None
+            if change is None
+            else {
+                "issues_moved": len(change.changes),
+                "changes": {issue: {"from": old, "to": new} for issue, (old, new) in change.changes.items()},
+                "probability": change.probability,
+                "sponsor_loss": change.sponsor_loss,
+            },
+            "party_moves": self.party_moves,
+        }
+
+
+def _loss(preferences: Preferences, payers: list[int], fix: dict[int, int], moved: dict[int, int]) -> float:
+    expected = preferences.expected_contributions
+    return float(sum(expected[p, i, fix[i]] - expected[p, i, o] for p in payers for i, o in moved.items()))
+
+
+def smallest_issue_change(
+    scenario: Scenario, preferences: Preferences, offer: Offer, target: float
+) -> tuple[IssueChange | None, int]:
+    """Fewest fixed issues moved to reach ``target``; ties by least utility lost by the sponsor."""
+    space = PackageSpace.from_scenario(scenario)
+    fix = offer_fix(space, offer)
+    ids = list(preferences.party_ids)
+    payers = [ids.index(offer.sponsor)] if offer.sponsor else list(np.flatnonzero(preferences.veto))
+    evaluated = 0
+    for size in range(len(fix) + 1):
+        found: list[IssueChange] = []
+        for issues in itertools.combinations(sorted(fix), size):
+            alternatives = [[o for o in range(space.radices[i]) if o != fix[i]] for i in issues]
+            for options in itertools.product(*alternatives):
+                moved = dict(zip(issues, options, strict=True))
+                evaluated += 1
+                if evaluated > MAX_CANDIDATES:
+                    return (min(found, key=lambda c: (c.sponsor_loss, -c.probability)) if found else None), evaluated
+                probability = offer_probability(preferences, space, {**fix, **moved})
+                if probability >= target:
+                    changes = {
+                        space.issue_ids[i]: (space.option_ids[i][fix[i]], space.option_ids[i][o])
+                        for i, o in moved.items()
+                    }
+                    found.append(IssueChange(changes, probability, _loss(preferences, payers, fix, moved)))
+        if found:
+            return min(found, key=lambda c: (c.sponsor_loss, -c.probability)), evaluated
+    return None, evaluated
+
+
+def _with_party(scenario: Scenario, party: Party) -> Scenario:
+    return scenario.model_copy(update={"parties": [party if p.id == party.id else p for p in scenario.parties]})
+
+
+@dataclass
+class PartyMoveSearch:
+    """Completions of an offer and the other veto parties' verdicts on them, computed once per party.
+
+    A move by one party changes only that party's acceptance, so each candidate move costs one party's
+    utilities over the completions, not everyone's.
+    """
+
+    scenario: Scenario
+    party: Party
+    fix: dict[int, int]
+    others: np.ndarray
+    samples: int
+    seed: int
+    target: float
+
+    @classmethod
+    def build(
+        cls, scenario: Scenario, party: Party, offer: Offer, target: float, samples: int, seed: int
+    ) -> PartyMoveSearch:
+        preferences = sample_preferences(scenario, samples, np.random.default_rng(seed))
+        space = PackageSpace.from_scenario(scenario)
+        fix = offer_fix(space, offer)
+        others: np.ndarray | bool = True
+        for q, other in enumerate(preferences.party_ids):
+            if preferences.veto[q] and other != party.id:
+                others = others & party_acceptance(preferences, space, fix, q)
+        return cls(scenario, party, fix, np.asarray(others), samples, seed, target)
+
+    def reaches(self, changed: Party) -> bool:
+        scenario = _with_party(self.scenario, changed)
+        preferences = sample_preferences(scenario, self.samples, np.random.default_rng(self.seed))
+        index = preferences.party_ids.index(changed.id)
+        accepts = party_acceptance(preferences, PackageSpace.from_scenario(scenario), self.fix, index)
+        return float((accepts & self.others).any(axis=0).mean()) >= self.target
+
+    def reservation_cut(self, steps: int = 10) -> float | None:
+        """Smallest cut of the party's reservation range (both ends) reaching the target, by bisection."""
+
+        def cut(amount: float) -> Party:
+            low, high = self.party.reservation
+            return self.party.model_copy(update={"reservation": (max(0.0, low - amount), max(0.0, high - amount))})
+
+        if not self.reaches(cut(1.0)):
+            return None
+        low, high = 0.0, 1.0
+        for _ in range(steps):
+            middle = (low + high) / 2
+            low, high = (low, middle) if self.reaches(cut(middle)) else (middle, high)
+        return high
+
+    def weight_rescale(self) -> tuple[str, float] | None:
+        """The rescaling of one issue weight closest to 1 (in log terms) that reaches the target."""
+        for factor in sorted(WEIGHT_FACTORS, key=lambda f: abs(np.log(f))):
+            for issue_id, (low, high) in self.party.weights.items():
+                weights = {**self.party.weights, issue_id: (low * factor, high * factor)}
+                if self.reaches(self.party.model_copy(update={"weights": weights})):
+                    return issue_id, factor
+        return None
+
+
+def what_would_it_take(
+    scenario: Scenario, offer_id: str, target: float, samples: int, seed: int, party_moves: bool = True
+) -> WhatIf:
+    offer = next((o for o in scenario.offers if o.id == offer_id), None)
+    if offer is None:
+        raise KeyError(f"no offer '{offer_id}'; offers: {', '.join(o.id for o in scenario.offers)}")
+    preferences = sample_preferences(scenario, samples, np.random.default_rng(seed))
+    space = PackageSpace.from_scenario(scenario)
+    baseline = offer_probability(preferences, space, offer_fix(space, offer))
+    change, evaluated = smallest_issue_change(scenario, preferences, offer, target)
+    result = WhatIf(offer_id, target, baseline, change, candidates_evaluated=evaluated)
+    if party_moves:
+        for party in scenario.veto_parties:
+            in_the_way = [f"{i}.{o}" for i, o in offer.fix.items() if f"{i}.{o}" in party.red_lines]
+            search = PartyMoveSearch.build(scenario, party, offer, target, samples, seed)
+            rescale = search.weight_rescale()
+            result.party_moves.append(
+                {
+                    "party": party.id,
+                    "red_lines_in_the_way": in_the_way,
+                    "reservation_cut": search.reservation_cut(),
+                    "weight_issue": rescale[0] if rescale else None,
+                    "weight_factor": rescale[1] if rescale else None,
+                }
+            )
+    return result

@@ -1,0 +1,184 @@
+"""Efficiency and fairness over the package space: Pareto frontier, Nash, Kalai–Smorodinsky, egalitarian.
+
+Utilities are linear-additive, so the frontier of the whole grid is built issue by issue: the frontier of a
+product of issue groups lies inside the sum of the groups' frontiers, hence after adding each issue only the
+undominated partial packages need to be kept (the multi-objective dynamic programme of Pareto sums). This is
+exact and never enumerates the 10^6+ packages. Constraints that span issues are respected by pruning only among
+partial packages that are equally "armed" for the constraints still to come.
+
+Objectives are the veto parties' *expected* utilities; a package is acceptable (for the bargaining solutions)
+when it breaks no veto party's red line and every veto party's expected utility reaches its mean reservation.
+Every solution is taken among acceptable packages, and ties are broken by the larger utility sum, so each one
+lies on the frontier (Nash 1950; Kalai & Smorodinsky 1975).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.zone.preferences import Preferences, expected_utility
+from sim.zone.space import PackageSpace
+
+GRID = 2.0**-30
+CHUNK = 512
+
+
+def _on_grid(values: np.ndarray) -> np.ndarray:
+    """Round to 2^-30 so that sums are exact: dominance then implies a strictly larger utility sum."""
+    return np.round(values / GRID) * GRID
+
+
+def dominated_by(candidates: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """For each candidate row, whether some row of ``others`` Pareto-dominates it (>= everywhere, > somewhere)."""
+    result = np.zeros(len(candidates), dtype=bool)
+    for start in range(0, len(others), CHUNK):
+        block = others[start : start + CHUNK]
+        at_least = (block[None, :, :] >= candidates[:, None, :]).all(axis=-1)
+        better = (block[None, :, :] > candidates[:, None, :]).any(axis=-1)
+        result |= (at_least & better).any(axis=1)
+    return result
+
+
+def pareto_mask(values: np.ndarray) -> np.ndarray:
+    """Mask of the undominated rows of ``values`` (m points x d objectives); equal points are all kept.
+
+    Points are visited in decreasing utility sum, so a point can only be dominated by points already visited
+    (or in its own chunk): each chunk is compared with the frontier so far and with itself.
+    """
+    values = _on_grid(values)
+    order = np.argsort(-values.sum(axis=1), kind="stable")
+    ordered = values[order]
+    keep = np.zeros(len(values), dtype=bool)
+    front = np.empty((0, values.shape[1]))
+    for start in range(0, len(ordered), CHUNK):
+        chunk = ordered[start : start + CHUNK]
+        beaten = dominated_by(chunk, front) | dominated_by(chunk, chunk)
+        keep[start : start + len(chunk)] = ~beaten
+        front = np.concatenate([front, chunk[~beaten]])
+    mask = np.empty(len(values), dtype=bool)
+    mask[order] = keep
+    return mask
+
+
+@dataclass(frozen=True, eq=False)
+class Frontier:
+    """Frontier packages (numbers and option indices) with the veto parties' expected utilities."""
+
+    party_ids: tuple[str, ...]
+    packages: np.ndarray
+    codes: np.ndarray
+    utilities: np.ndarray
+    reservation: np.ndarray
+
+
+def _allowed_options(space: PackageSpace, preferences: Preferences, veto: np.ndarray) -> list[list[int]]:
+    banned = {ref for p in veto for ref in preferences.red_lines[p]}
+    banned |= {combo[0] for combo in space.forbidden if len(combo) == 1}
+    return [[o for o in range(r) if (i, o) not in banned] for i, r in enumerate(space.radices)]
+
+
+def pareto_frontier(space: PackageSpace, preferences: Preferences) -> Frontier:
+    """Exact Pareto frontier of the feasible, red-line-free packages over veto parties' expected utilities."""
+    veto = np.flatnonzero(preferences.veto)
+    expected = _on_grid(preferences.expected_contributions[veto])
+    allowed = _allowed_options(space, preferences, veto)
+    spanning = [combo for combo in space.forbidden if len(combo) > 1]
+    codes = np.zeros((1, 0), dtype=np.int64)
+    values = np.zeros((1, len(veto)))
+    for issue, options in enumerate(allowed):
+        codes = np.concatenate(
+            [np.repeat(codes, len(options), axis=0), np.tile(np.array(options, dtype=np.int64), len(codes))[:, None]],
+            axis=1,
+        )
+        values = np.repeat(values, len(options), axis=0) + np.tile(expected[:, issue, options].T, (len(values), 1))
+        ok, signature = _constraint_state(codes, spanning, issue)
+        codes, values, signature = codes[ok], values[ok], signature[ok]
+        keep = np.zeros(len(codes), dtype=bool)
+        for group in np.unique(signature, axis=0):
+            members = np.flatnonzero((signature == group).all(axis=1))
+            keep[members[pareto_mask(values[members])]] = True
+        codes, values = codes[keep], values[keep]
+    packages = space.package(codes) if len(codes) else np.zeros(0, dtype=np.int64)
+    order = np.argsort(packages)
+    reservation = preferences.reservation[veto].astype(np.float64).mean(axis=1)
+    return Frontier(
+        tuple(preferences.party_ids[p] for p in veto), packages[order], codes[order], values[order], reservation
+    )
+
+
+def _constraint_state(
+    codes: np.ndarray, spanning: list[tuple[tuple[int, int], ...]], last_issue: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Drop partial packages that complete a forbidden combination; flag those that half-hold one (armed)."""
+    ok = np.ones(len(codes), dtype=bool)
+    armed = np.zeros((len(codes), max(len(spanning), 1)), dtype=bool)
+    for c, combo in enumerate(spanning):
+        seen = [(i, o) for i, o in combo if i <= last_issue]
+        holds = np.ones(len(codes), dtype=bool)
+        for i, o in seen:
+            holds &= codes[:, i] == o
+        if len(seen) == len(combo):
+            ok &= ~holds
+        elif seen:
+            armed[:, c] = holds
+    return ok, armed
+
+
+@dataclass(frozen=True)
+class Solution:
+    name: str
+    package: int
+    codes: tuple[int, ...]
+    utilities: tuple[float, ...]
+    gains: tuple[float, ...]
+
+
+def bargaining_solutions(frontier: Frontier) -> dict[str, Solution | None]:
+    """Nash, Kalai–Smorodinsky, egalitarian and utilitarian packages among acceptable frontier packages."""
+    gains = frontier.utilities - frontier.reservation[None, :]
+    acceptable = np.flatnonzero((gains >= 0).all(axis=1))
+    names = ("nash", "kalai_smorodinsky", "egalitarian", "utilitarian")
+    if acceptable.size == 0:
+        return dict.fromkeys(names)
+    g = gains[acceptable]
+    ideal = g.max(axis=0)
+    scale = np.where(ideal > 0, ideal, 1.0)
+    scores = {
+        "nash": np.prod(g, axis=1),
+        "kalai_smorodinsky": (g / scale).min(axis=1),
+        "egalitarian": g.min(axis=1),
+        "utilitarian": g.sum(axis=1),
+    }
+    total = g.sum(axis=1)
+    solutions: dict[str, Solution | None] = {}
+    for name, score in scores.items():
+        best = acceptable[np.lexsort((frontier.packages[acceptable], -total, -score))[0]]
+        solutions[name] = Solution(
+            name,
+            int(frontier.packages[best]),
+            tuple(int(c) for c in frontier.codes[best]),
+            tuple(float(u) for u in frontier.utilities[best]),
+            tuple(float(x) for x in gains[best]),
+        )
+    return solutions
+
+
+def blocking_detail(preferences: Preferences, codes: np.ndarray, party: int, issues: list[int]) -> dict[str, object]:
+    """Why ``party`` rejects a package: a red line it holds, or the issue (among ``issues``) where it loses most.
+
+    Loss on an issue is the party's expected utility from its best option there minus that from the package's
+    option; the shortfall is its mean reservation minus its expected utility of the whole package.
+    """
+    expected = preferences.expected_contributions[party]
+    red = [f"{i}.{o}" for i, o in preferences.red_lines[party] if codes[i] == o]
+    losses = {i: float(expected[i, : preferences.radices[i]].max() - expected[i, codes[i]]) for i in issues}
+    worst = max(losses, key=lambda i: losses[i]) if losses else -1
+    utility = float(expected_utility(preferences, codes[None, :])[party, 0])
+    return {
+        "red_line": red[0] if red else "",
+        "issue": worst,
+        "issue_loss": losses.get(worst, float("nan")),
+        "shortfall": float(preferences.reservation[party].astype(np.float64).mean()) - utility,
+    }

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.scenario.model import Scenario
+from sim.zone.bargaining import bargaining_solutions, pareto_frontier, pareto_mask
+from sim.zone.preferences import sample_preferences
+from sim.zone.space import PackageSpace
+from tests.strategies import scenario_dicts
+
+
+def brute_force_frontier(values: np.ndarray) -> np.ndarray:
+    at_least = (values[None, :, :] >= values[:, None, :]).all(-1)
+    better = (values[None, :, :] > values[:, None, :]).any(-1)
+    return ~(at_least & better).any(axis=1)
+
+
+@given(st.integers(1, 300), st.integers(1, 4), st.integers(0, 2**16))
+def test_pareto_mask_equals_brute_force(n, d, seed):
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, 6, size=(n, d)) / 5  # many ties and duplicates
+    assert np.array_equal(pareto_mask(values), brute_force_frontier(values))
+
+
+def expected_table(scenario: Scenario):
+    prefs = sample_preferences(scenario, scenario.run.samples, np.random.default_rng(scenario.run.seed))
+    space = PackageSpace.from_scenario(scenario)
+    codes = space.codes(np.arange(space.size))
+    veto = np.flatnonzero(prefs.veto)
+    expected = np.round(prefs.expected_contributions / 2.0**-30) * 2.0**-30
+    utilities = sum(expected[veto][:, i, codes[:, i]] for i in range(codes.shape[1])).T
+    allowed = space.feasible(codes)
+    for p in veto:
+        allowed &= ~space.holds_any(codes, list(prefs.red_lines[p]))
+    return space, prefs, codes, utilities, allowed
+
+
+def with_extras(doc: dict, data: st.DataObject) -> dict:
+    """Random red lines and a constraint spanning two issues, so the frontier must respect both."""
+    parties, issues = doc["parties"], doc["issues"]
+    for party in parties:
+        if data.draw(st.booleans()):
+            i = data.draw(st.integers(0, len(issues) - 1))
+            party["red_lines"] = [f"i{i}.o{data.draw(st.integers(0, len(issues[i]['options']) - 1))}"]
+    if len(issues) >= 2 and data.draw(st.booleans()):
+        doc["constraints"] = [{"forbid": ["i0.o0", f"i{len(issues) - 1}.o1"]}]
+    return doc
+
+
+@given(scenario_dicts(max_issues=4, max_options=4), st.data())
+def test_frontier_is_exactly_the_undominated_packages(doc, data):
+    scenario = Scenario.model_validate(with_extras(doc, data))
+    space, prefs, codes, utilities, allowed = expected_table(scenario)
+    frontier = pareto_frontier(space, prefs)
+    candidates = np.flatnonzero(allowed)
+    expected = candidates[brute_force_frontier(utilities[candidates])]
+    assert frontier.packages.tolist() == expected.tolist()
+
+
+@given(scenario_dicts(max_issues=3, max_options=4), st.data())
+def test_nash_point_lies_on_the_frontier_and_inside_the_zone(doc, data):
+    scenario = Scenario.model_validate(with_extras(doc, data))
+    space, prefs, codes, utilities, allowed = expected_table(scenario)
+    frontier = pareto_frontier(space, prefs)
+    solutions = bargaining_solutions(frontier)
+    reservation = frontier.reservation
+    acceptable = allowed & (utilities >= reservation).all(axis=1)
+    if not acceptable.any():
+        assert solutions["nash"] is None
+        return
+    nash = solutions["nash"]
+    assert nash is not None and nash.package in frontier.packages
+    assert acceptable[nash.package]
+    products = np.prod(utilities[acceptable] - reservation, axis=1)
+    assert np.isclose(np.prod(nash.gains), products.max(), rtol=0, atol=1e-12)
+    for name in ("kalai_smorodinsky", "egalitarian", "utilitarian"):
+        assert solutions[name].package in frontier.packages and acceptable[solutions[name].package]
+    egalitarian = (utilities[acceptable] - reservation).min(axis=1).max()
+    assert np.isclose(min(solutions["egalitarian"].gains), egalitarian, atol=1e-12)

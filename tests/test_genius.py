@@ -1,0 +1,124 @@
+"""GENIUS import, cross-checked against an independent brute-force reading of the same XML files."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.scenario.genius import GeniusError, genius_scenario, slug
+from sim.scenario.model import Scenario
+from sim.zone.bargaining import bargaining_solutions, pareto_frontier
+from sim.zone.preferences import point_preferences
+from sim.zone.space import PackageSpace
+from tests.conftest import DATA, NEGSIM
+
+GENIUS = DATA / "genius"
+DOMAINS = {
+    "Laptop": ("laptop_domain.xml", ["laptop_buyer_utility.xml", "laptop_seller_utility.xml"]),
+    "ItexvsCypress": ("ItexvsCypress_domain.xml", ["ItexvsCypress_Itex.xml", "ItexvsCypress_Cypress.xml"]),
+}
+
+
+def independent_utilities(domain: Path, profiles: list[Path]) -> tuple[list[tuple[str, ...]], np.ndarray]:
+    """GENIUS semantics read with regular expressions, no negsim code: u = sum_i w_i * eval / max_i(eval)."""
+    issues = re.findall(r'<issue[^>]*name="([^"]+)"[^>]*>(.*?)</issue>', domain.read_text(), re.S)
+    values = [(name, re.findall(r'value="([^"]*)"', body)) for name, body in issues]
+    packages = list(itertools.product(*[v for _, v in values]))
+    table = np.zeros((len(packages), len(profiles)))
+    for p, profile in enumerate(profiles):
+        text = profile.read_text()
+        weights = {i: float(w) for i, w in re.findall(r'<weight index="(\d+)" value="([^"]+)"', text)}
+        total = sum(weights.values())
+        for name, body in re.findall(r'<issue[^>]*name="([^"]+)"[^>]*>(.*?)</issue>', text, re.S):
+            issue_index = re.search(rf'<issue[^>]*index="(\d+)"[^>]*name="{re.escape(name)}"', text) or re.search(
+                rf'<issue[^>]*name="{re.escape(name)}"[^>]*index="(\d+)"', text
+            )
+            evals = dict(re.findall(r'value="([^"]*)"\s+cost="[^"]*"\s+evaluation="([^"]+)"', body))
+            top = max(float(e) for e in evals.values())
+            weight = weights[issue_index.group(1)] / total
+            position = [n for n, _ in values].index(name)
+            for k, package in enumerate(packages):
+                table[k, p] += weight * float(evals[package[position]]) / top
+    return packages, table
+
+
+@pytest.mark.parametrize("folder", list(DOMAINS))
+def test_frontier_and_nash_match_an_independent_computation(folder):
+    domain_file, profile_files = DOMAINS[folder]
+    domain, profiles = GENIUS / folder / domain_file, [GENIUS / folder / f for f in profile_files]
+    document, _ = genius_scenario(domain, profiles)
+    scenario = Scenario.model_validate(document)
+    space = PackageSpace.from_scenario(scenario)
+    frontier = pareto_frontier(space, point_preferences(scenario))
+    _, utilities = independent_utilities(domain, profiles)
+    tolerance = 1e-4  # negsim floors contributions to 2^-20 (13 issues at most: < 2e-5 per utility)
+    at_least = (utilities[None, :, :] >= utilities[:, None, :] - tolerance).all(-1)
+    better = (utilities[None, :, :] > utilities[:, None, :] + tolerance).any(-1)
+    undominated = np.flatnonzero(~(at_least & better).any(axis=1))
+    assert set(frontier.packages.tolist()) == set(undominated.tolist())
+    assert np.allclose(frontier.utilities, utilities[frontier.packages], atol=tolerance)
+    nash = bargaining_solutions(frontier)["nash"]
+    products = utilities.prod(axis=1)  # reservation values are 0 in both domains
+    assert nash is not None and products[nash.package] >= products.max() - tolerance
+
+
+def test_cli_import_writes_a_scenario_that_validates_and_warns_about_discounting(tmp_path):
+    import subprocess
+
+    domain_file, profile_files = DOMAINS["Laptop"]
+    out = tmp_path / "laptop.yaml"
+    result = subprocess.run(
+        [
+            str(NEGSIM),
+            "import-genius",
+            str(GENIUS / "Laptop" / domain_file),
+            *(str(GENIUS / "Laptop" / f) for f in profile_files),
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "discount factor 0.42441038 dropped" in result.stderr
+    check = subprocess.run([str(NEGSIM), "validate", str(out)], capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0 and "27 packages" in check.stdout
+    text = out.read_text()
+    assert "label: 19'' LCD" in text and "id: v19_lcd" in text
+
+
+def test_slugs_are_readable_and_unique():
+    taken: set[str] = set()
+    assert slug("$3.47", taken) == "usd_3_47"
+    assert slug("19'' LCD", taken) == "v19_lcd"
+    assert slug("19'' LCD", taken) == "v19_lcd_2"
+
+
+def test_continuous_and_nonlinear_profiles_are_refused(tmp_path):
+    domain = tmp_path / "domain.xml"
+    domain.write_text(
+        '<negotiation_template><utility_space><objective index="0" name="root">'
+        '<issue index="1" name="Price" type="real" etype="real" lowerbound="0" upperbound="10"/>'
+        "</objective></utility_space></negotiation_template>"
+    )
+    with pytest.raises(GeniusError, match="Price' is real; only discrete issues"):
+        genius_scenario(domain, [domain, domain])
+    discrete = tmp_path / "discrete.xml"
+    discrete.write_text(
+        '<negotiation_template><utility_space><objective index="0" name="root">'
+        '<issue index="1" name="Colour" type="discrete"><item index="1" value="red"/>'
+        '<item index="2" value="blue"/></issue></objective></utility_space></negotiation_template>'
+    )
+    profile = tmp_path / "profile.xml"
+    profile.write_text(
+        '<utility_space><objective index="0" name="root"><issue index="1" name="Colour" '
+        'type="discrete"><evaluator ftype="linear" slope="1" offset="0"/></issue>'
+        '<weight index="1" value="1"/></objective></utility_space>'
+    )
+    with pytest.raises(GeniusError, match="non-linear or continuous profiles"):
+        genius_scenario(discrete, [profile, profile])

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.scenario.model import Scenario, load_scenario
+from sim.zone.scoring import compute_zone
+from tests.strategies import scenario_dicts
+
+FAST = settings(max_examples=40, deadline=None)
+
+
+def with_offer(doc: dict) -> dict:
+    doc = dict(doc)
+    doc["offers"] = [{"id": "first", "label": "first option of issue 0", "fix": {"i0": "o0"}}]
+    return doc
+
+
+def brute_force(scenario: Scenario, samples: int, seed: int):
+    """The zone by the definition, package by package, with the reference utility path."""
+    from sim.zone.preferences import sample_preferences
+    from sim.zone.space import PackageSpace
+
+    prefs = sample_preferences(scenario, samples, np.random.default_rng(seed))
+    space = PackageSpace.from_scenario(scenario)
+    codes = space.codes(np.arange(space.size))
+    accepts = prefs.acceptable(space, codes)
+    in_zone = accepts[prefs.veto].all(axis=0) & space.feasible(codes)[:, None]
+    return in_zone, accepts
+
+
+@FAST
+@given(scenario_dicts(), st.integers(1, 50))
+def test_chunked_zone_equals_whole_zone(doc, chunk_size):
+    scenario = Scenario.model_validate(with_offer(doc))
+    whole = compute_zone(scenario, chunk_size=10**9)
+    chunked = compute_zone(scenario, chunk_size=chunk_size, workers=2)
+    assert np.array_equal(whole.zone_count, chunked.zone_count)
+    assert np.array_equal(whole.accept_count, chunked.accept_count)
+    assert np.array_equal(whole.targets.hits, chunked.targets.hits)
+    assert np.array_equal(whole.targets.best_package, chunked.targets.best_package)
+
+
+@FAST
+@given(scenario_dicts())
+def test_zone_matches_the_definition_package_by_package(doc):
+    scenario = Scenario.model_validate(with_offer(doc))
+    result = compute_zone(scenario, chunk_size=7)
+    in_zone, accepts = brute_force(scenario, scenario.run.samples, scenario.run.seed)
+    assert np.array_equal(result.zone_count, in_zone.sum(axis=1))
+    assert np.array_equal(result.accept_count, accepts.sum(axis=2))
+    offer_rows = result.space.codes(np.arange(result.space.size))[:, 0] == 0
+    expected = in_zone[offer_rows].any(axis=0).mean()
+    assert result.targets.p_complete[0] == expected
+
+
+@FAST
+@given(scenario_dicts(), st.data())
+def test_adding_a_red_line_never_raises_zone_probability(doc, data):
+    before = compute_zone(Scenario.model_validate(doc))
+    party = data.draw(st.integers(0, len(doc["parties"]) - 1))
+    issue = data.draw(st.integers(0, len(doc["issues"]) - 1))
+    option = data.draw(st.integers(0, len(doc["issues"][issue]["options"]) - 1))
+    doc["parties"][party]["red_lines"] = [f"i{issue}.o{option}"]
+    after = compute_zone(Scenario.model_validate(doc))
+    assert (after.zone_count <= before.zone_count).all()
+    assert after.targets.p_complete[-1] <= before.targets.p_complete[-1]
+
+
+@FAST
+@given(scenario_dicts(), st.data())
+def test_raising_a_reservation_never_raises_zone_probability(doc, data):
+    before = compute_zone(Scenario.model_validate(doc))
+    party = doc["parties"][data.draw(st.integers(0, len(doc["parties"]) - 1))]
+    bump = data.draw(st.floats(0, 0.5))
+    old = party["reservation"]
+    low, high = (old, old) if isinstance(old, float) else old
+    party["reservation"] = [min(1.0, low + bump), min(1.0, high + bump)]
+    after = compute_zone(Scenario.model_validate(doc))
+    assert (after.zone_count <= before.zone_count).all()
+
+
+def test_golden_two_issue_zone(golden_path):
+    """Hand-worked zone of tests/data/golden.yaml.
+
+    Packages (land, money), numbered land-major: 0 (a_keeps, a_pays), 1 (a_keeps, b_pays), 2 (split, a_pays),
+    3 (split, b_pays), 4 (b_keeps, a_pays), 5 (b_keeps, b_pays).
+    Alpha: u = 0.75*land + 0.25*money -> 0.75, 1.0, 0.375, 0.625, 0.0, 0.25; reservation ~ U[0.25, 0.5].
+      Alpha accepts 0, 1, 3 always; 2 when r <= 0.375 (probability 1/2); 5 when r <= 0.25 (probability 0).
+    Beta: u = 0.5*land + 0.5*money -> 0.5, 0.0, 0.75, 0.25, 1.0, 0.5; reservation ~ U[0.25, 0.75];
+      red line land.a_keeps rules out 0 and 1. Beta accepts 2 and 4 always, 5 with probability 1/2,
+      3 with probability 0.
+    Zone: only package 2 (split the land, A pays), with probability 1/2; the offer "split" can be completed
+    into the zone exactly when package 2 is in it (1/2); the zone is empty in the other half of samples.
+    """
+    result = compute_zone(load_scenario(golden_path), samples=20_000, seed=11)
+    p_zone = dict(zip(result.packages.tolist(), result.p_zone.tolist(), strict=True))
+    assert [p_zone[k] for k in (0, 1, 3, 4, 5)] == [0, 0, 0, 0, 0]
+    assert abs(p_zone[2] - 0.5) < 0.02
+    p_accept = result.p_accept
+    assert p_accept[0, [0, 1, 3]].tolist() == [1, 1, 1] and p_accept[0, 4] == 0
+    assert p_accept[1, [0, 1]].tolist() == [0, 0] and p_accept[1, [2, 4]].tolist() == [1, 1]
+    assert abs(p_accept[1, 5] - 0.5) < 0.02
+    offer = result.targets.targets.index(next(t for t in result.targets.targets if t.name == "split_deal"))
+    assert result.targets.p_complete[offer] == p_zone[2]
+    assert result.targets.best_package[offer] == 2
+    eu = result.expected_utility
+    assert np.allclose(eu[0], [0.75, 1.0, 0.375, 0.625, 0.0, 0.25], atol=1e-5)
