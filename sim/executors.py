@@ -45,7 +45,8 @@ def map_tasks(
 
     cluster: Any = None
     if address is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        # ":0" lets the OS pick the dashboard's port: ``None`` still binds 8787 and fails when it is taken.
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
     client = Client(address or cluster)
     try:
         futures = client.map(function, items, pure=False)
