@@ -40,7 +40,7 @@ CASES = [
         "negative_weight",
         "weights: {land: 0.75, money: 0.25}",
         "weights: {land: -1, money: 0.25}",
-        "weights must be > 0",
+        "weights must be >= 0",
         "land: -1",
     ),
     (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,14 +21,34 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    SerializerFunctionWrapHandler,
     ValidationError,
+    model_serializer,
+    model_validator,
 )
 
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.yamlsource import Located, apply_override, load_with_extends
 
 FORMAT_VERSION = 1
-Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+ID_RULE = "must start with a lowercase letter and contain only lowercase letters, digits, '_' and '-'"
+
+
+def _check_id(value: str) -> str:
+    """Ids are written in option refs (``issue.option``) and ``--set`` paths, so no dots, spaces or capitals."""
+    if not (value[:1].isascii() and value[:1].islower() and all(c in _ID_CHARS for c in value)):
+        raise ValueError(f"id '{value}' {ID_RULE}, up to 64 characters")
+    return value
+
+
+_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
+Id = Annotated[str, Field(max_length=64), AfterValidator(_check_id)]
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {value}")
+    return value
 
 
 def _as_range(value: Any) -> tuple[float, float]:
@@ -35,13 +56,13 @@ def _as_range(value: Any) -> tuple[float, float]:
     if isinstance(value, bool):
         raise ValueError("expected a number or a [lo, hi] range, got a boolean")
     if isinstance(value, int | float):
-        return (float(value), float(value))
+        return (float(_finite(value)), float(value))
     if (
         isinstance(value, list | tuple)
         and len(value) == 2
         and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
     ):
-        low, high = float(value[0]), float(value[1])
+        low, high = float(_finite(value[0])), float(_finite(value[1]))
         if low > high:
             raise ValueError(f"range [{value[0]}, {value[1]}] has lo > hi")
         return (low, high)
@@ -54,9 +75,9 @@ def _in_unit_interval(bounds: tuple[float, float]) -> tuple[float, float]:
     return bounds
 
 
-def _positive(bounds: tuple[float, float]) -> tuple[float, float]:
-    if bounds[0] <= 0:
-        raise ValueError(f"weights must be > 0, got {_show(bounds)}")
+def _non_negative(bounds: tuple[float, float]) -> tuple[float, float]:
+    if bounds[0] < 0:
+        raise ValueError(f"weights must be >= 0, got {_show(bounds)}")
     return bounds
 
 
@@ -66,11 +87,13 @@ def _show(bounds: tuple[float, float]) -> float | list[float]:
 
 Range = Annotated[tuple[float, float], BeforeValidator(_as_range), PlainSerializer(_show)]
 UnitRange = Annotated[Range, AfterValidator(_in_unit_interval)]
-WeightRange = Annotated[Range, AfterValidator(_positive)]
+WeightRange = Annotated[Range, AfterValidator(_non_negative)]
+OptionRef = Annotated[str, Field(description="an option reference, issue.option")]
+Sources = list[str]
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Source(StrictModel):
@@ -88,7 +111,7 @@ class Source(StrictModel):
 class Option(StrictModel):
     id: Id
     label: str
-    sources: list[str] = []
+    sources: Sources = []
     note: str | None = None
 
 
@@ -107,6 +130,7 @@ class Role(StrEnum):
     negotiator = "negotiator"
     mediator = "mediator"
     guarantor = "guarantor"
+    ratifier = "ratifier"
 
 
 class Concession(StrEnum):
@@ -147,7 +171,42 @@ class Reason(StrictModel):
     """Why a party's number is what it is, and which sources say so."""
 
     why: str
-    sources: list[str] = []
+    sources: Sources = []
+
+
+class RedLine(StrictModel):
+    """An option a party refuses, and how likely it is that the refusal holds (issue 9 part 1).
+
+    Written as a bare option ref (``alliance.membership_path``, holds 1) or as a mapping. A red line with
+    ``holds: 0.7`` is drawn per Monte-Carlo sample: in 70 % of samples the party rejects every package with it.
+    """
+
+    option: OptionRef
+    holds: float = Field(default=1.0, ge=0, le=1)
+    sources: Sources = []
+    why: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_ref(cls, value: Any) -> Any:
+        return {"option": value} if isinstance(value, str) else value
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """A certain red line without citations is written back as a bare ref, as people write it."""
+        if self.holds == 1 and not self.sources and self.why is None:
+            return self.option
+        return handler(self)
+
+
+class Link(StrictModel):
+    """A pairwise term: the party's value for ``option`` when ``when`` is also in the package (issue 9 part 2)."""
+
+    when: OptionRef
+    option: OptionRef
+    value: UnitRange
+    sources: Sources = []
+    why: str | None = None
 
 
 class Party(StrictModel):
@@ -159,20 +218,53 @@ class Party(StrictModel):
     weights: dict[str, WeightRange]
     values: dict[str, dict[str, UnitRange]]
     reservation: UnitRange
-    red_lines: list[str] = []
+    red_lines: list[RedLine] = []
+    links: list[Link] = []
     strategy: Strategy = Strategy()
     reasons: dict[str, Reason] = {}
 
     @property
     def has_veto(self) -> bool:
-        """Negotiators and guarantors must sign, so they hold a veto unless the scenario says otherwise."""
+        """Negotiators, guarantors and ratifiers must sign, so they hold a veto unless the scenario says otherwise."""
         return self.veto if self.veto is not None else self.role is not Role.mediator
+
+    def weight_range(self, issue_id: str) -> tuple[float, float]:
+        """The party's weight on an issue before normalising; ``(0.0, 0.0)`` for an issue it omits."""
+        return self.weights.get(issue_id, (0.0, 0.0))
+
+    def value_range(self, issue_id: str, option_id: str) -> tuple[float, float]:
+        """The party's value for an option; ``(0.0, 0.0)`` where it gives none (an issue it does not weigh)."""
+        return self.values.get(issue_id, {}).get(option_id, (0.0, 0.0))
+
+    def weighs(self, issue_id: str) -> bool:
+        """Whether the issue can count for this party (its weight is above 0 in some sample)."""
+        return self.weight_range(issue_id)[1] > 0
+
+    @property
+    def red_line_options(self) -> list[str]:
+        return [red_line.option for red_line in self.red_lines]
 
 
 class Constraint(StrictModel):
-    forbid: list[str] = Field(min_length=2)
+    """What packages cannot be: ``forbid`` options together, or ``requires`` (all of) only with ``one_of``."""
+
+    forbid: list[OptionRef] | None = Field(default=None, min_length=2)
+    requires: list[OptionRef] | None = Field(default=None, min_length=1)
+    one_of: list[OptionRef] | None = Field(default=None, min_length=1)
     why: str | None = None
-    sources: list[str] = []
+    sources: Sources = []
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Constraint:
+        if self.forbid is not None and (self.requires is not None or self.one_of is not None):
+            raise ValueError("a constraint is either {forbid: [...]} or {requires: [...], one_of: [...]}, not both")
+        if self.forbid is None and (self.requires is None or self.one_of is None):
+            raise ValueError("a constraint needs forbid: [a.x, b.y], or requires: [a.x] together with one_of: [b.y]")
+        return self
+
+    @property
+    def refs(self) -> list[str]:
+        return [*(self.forbid or []), *(self.requires or []), *(self.one_of or [])]
 
 
 class Offer(StrictModel):
@@ -180,8 +272,13 @@ class Offer(StrictModel):
     label: str
     fix: dict[str, str] = Field(min_length=1)
     sponsor: str | None = None
-    sources: list[str] = []
+    sources: Sources = []
     note: str | None = None
+
+
+class AfterFailedRatification(StrEnum):
+    reopen = "reopen"
+    end = "end"
 
 
 class RunSettings(StrictModel):
@@ -189,6 +286,7 @@ class RunSettings(StrictModel):
     seed: int = Field(default=0, ge=0)
     rounds: int = Field(default=60, ge=1)
     chunk_size: int | None = Field(default=None, ge=1)
+    after_failed_ratification: AfterFailedRatification = AfterFailedRatification.reopen
 
 
 class Scenario(StrictModel):
