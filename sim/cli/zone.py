@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +24,7 @@ from sim.cli.common import (
 )
 from sim.outputs.pipeline import ZoneSettings, run_zone
 from sim.outputs.rundir import default_run_dir
-from sim.scenario.checks import source_warnings
+from sim.scenario.checks import validate_findings
 from sim.scenario.errors import ScenarioError
 from sim.scenario.model import Scenario, load_scenario_located
 from sim.zone.space import PackageSpace
@@ -33,7 +34,7 @@ from sim.zone.space import PackageSpace
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders.")], set_: SetOption = None
 ) -> None:  # type: ignore[assignment]
-    """Check scenarios: schema, references, ranges; warn about claims that cite no source."""
+    """Check scenarios: schema, references, ranges, quotes in cited files; warn about uncited claims."""
     failed = False
     for path in scenario_files(paths):
         try:
@@ -42,13 +43,12 @@ def validate(
             err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
             failed = True
             continue
-        for where, message in source_warnings(scenario):
-            err.print(
-                f"{located.mark_for(where)}: warning: {message}",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
+        errors, warnings = validate_findings(scenario, located)
+        for problem in [*errors, *(replace(w, message=f"warning: {w.message}") for w in warnings)]:
+            err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+        if errors:
+            failed = True
+            continue
         space = PackageSpace.from_scenario(scenario)
         out.print(
             f"ok {path}: {len(scenario.issues)} issues, {len(scenario.parties)} parties, "

@@ -6,7 +6,7 @@ test), so the document an analyst reads cannot drift from what the simulator run
 
 from __future__ import annotations
 
-from sim.scenario.model import Party, Scenario
+from sim.scenario.model import Citation, Party, Scenario
 
 
 def show_range(bounds: tuple[float, float]) -> str:
@@ -14,8 +14,14 @@ def show_range(bounds: tuple[float, float]) -> str:
     return f"{low:g}" if low == high else f"{low:g}–{high:g}"
 
 
-def cite(source_ids: list[str]) -> str:
-    return " ".join(f"[{s}]" for s in source_ids) if source_ids else "*(no source)*"
+def cite(citations: list[Citation]) -> str:
+    """``[S1]`` per citation, followed by its quote when it has one: ``[S1: “verbatim words”]``."""
+    if not citations:
+        return "*(no source)*"
+    return " ".join(
+        f"[{c.source}]" if c.quote is None else f"[{c.source}: “{c.quote.replace('|', chr(92) + '|')}”]"
+        for c in citations
+    )
 
 
 def _cell(party: Party, issue_id: str, option_id: str) -> str:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from sim.scenario.model import Constraint, Party, Scenario, split_option_ref
-from sim.scenario.yamlsource import DataPath
+from sim.scenario.errors import Problem
+from sim.scenario.model import Citation, Constraint, Party, Scenario, split_option_ref
+from sim.scenario.yamlsource import DataPath, Located
 
 Finding = tuple[DataPath, str]
 
@@ -204,11 +205,14 @@ def _constraint_references(scenario: Scenario, c: int, constraint: Constraint) -
             )
 
 
-def _citations(scenario: Scenario) -> Iterator[tuple[DataPath, list[str]]]:
+def citations(scenario: Scenario) -> Iterator[tuple[DataPath, list[Citation]]]:
+    """Every ``sources:`` list of the scenario with its path (one place, so no list is forgotten)."""
     for i, issue in enumerate(scenario.issues):
+        yield ("issues", i, "sources"), issue.sources
         for j, option in enumerate(issue.options):
             yield ("issues", i, "options", j, "sources"), option.sources
     for p, party in enumerate(scenario.parties):
+        yield ("parties", p, "sources"), party.sources
         for key, reason in party.reasons.items():
             yield ("parties", p, "reasons", key, "sources"), reason.sources
         for r, red_line in enumerate(party.red_lines):
@@ -222,10 +226,10 @@ def _citations(scenario: Scenario) -> Iterator[tuple[DataPath, list[str]]]:
 
 
 def _source_references(scenario: Scenario) -> Iterator[Finding]:
-    for path, cited in _citations(scenario):
-        for k, source_id in enumerate(cited):
-            if source_id not in scenario.sources:
-                yield (*path, k), f"cites undefined source '{source_id}'"
+    for path, cited in citations(scenario):
+        for k, citation in enumerate(cited):
+            if citation.source not in scenario.sources:
+                yield (*path, k), f"cites undefined source '{citation.source}'"
 
 
 def reference_problems(scenario: Scenario) -> list[Finding]:
@@ -267,3 +271,39 @@ def source_warnings(scenario: Scenario) -> list[Finding]:
         if not source.date or not (source.url or source.file):
             findings.append((("sources", key), f"source '{key}' needs a date and a url or seed file"))
     return findings
+
+
+def weight_warnings(scenario: Scenario) -> list[Finding]:
+    """Weights far from summing to 1 (at their midpoints): allowed, but say that they are normalised."""
+    findings: list[Finding] = []
+    for p, party in enumerate(scenario.parties):
+        total = sum((low + high) / 2 for low, high in party.weights.values())
+        if abs(total - 1) > WEIGHT_SUM_TOLERANCE:
+            findings.append(
+                (
+                    ("parties", p, "weights"),
+                    f"party '{party.id}' weights sum to {total:.3g} at their midpoints, not 1: they are normalised "
+                    "to sum to 1 in every sample, so each counts as its share of the total",
+                )
+            )
+    return findings
+
+
+WEIGHT_SUM_TOLERANCE = 0.1
+
+
+def validate_findings(scenario: Scenario, located: Located) -> tuple[list[Problem], list[Problem]]:
+    """What ``negsim validate`` adds to loading: ``(errors, warnings)`` as located problems.
+
+    Errors: quotes not found in their source files. Warnings: uncited claims, unquoted file citations, weights far
+    from summing to 1.
+    """
+    from sim.scenario.citations import citation_findings  # citations reads the citation lists defined here
+
+    quote_errors, quote_warnings = citation_findings(scenario, located)
+
+    def located_problems(findings: list[Finding]) -> list[Problem]:
+        return [Problem(located.mark_for(path), message, ".".join(map(str, path))) for path, message in findings]
+
+    warnings = [*source_warnings(scenario), *quote_warnings, *weight_warnings(scenario)]
+    return located_problems(quote_errors), located_problems(warnings)

@@ -89,11 +89,42 @@ Range = Annotated[tuple[float, float], BeforeValidator(_as_range), PlainSerializ
 UnitRange = Annotated[Range, AfterValidator(_in_unit_interval)]
 WeightRange = Annotated[Range, AfterValidator(_non_negative)]
 OptionRef = Annotated[str, Field(description="an option reference, issue.option")]
-Sources = list[str]
 
 
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Citation(StrictModel):
+    """A cited source, with the verbatim passage it is cited for: ``S1`` or ``{S1: "quoted words"}``.
+
+    ``negsim validate`` finds each quote in the source's local ``file:`` (see :mod:`sim.scenario.citations`), so a
+    reader can check that a source says what it is cited for (issue 10 part 1).
+    """
+
+    source: str
+    quote: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _as_written(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"source": value}
+        if isinstance(value, dict) and len(value) == 1 and not {"source", "quote"} & set(value):
+            ((source, quote),) = value.items()
+            if not isinstance(quote, str):
+                raise ValueError(f'a quote must be text: write {{{source}: "verbatim words"}}')
+            return {"source": str(source), "quote": quote}
+        if isinstance(value, dict) and len(value) > 1 and "source" not in value:
+            raise ValueError('a citation is a source id (S1) or one source id with its quote ({S1: "words"})')
+        return value
+
+    @model_serializer(mode="wrap")
+    def _write(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return self.source if self.quote is None else {self.source: self.quote}
+
+
+Sources = list[Citation]
 
 
 class Source(StrictModel):
@@ -119,6 +150,7 @@ class Issue(StrictModel):
     id: Id
     title: str
     options: list[Option] = Field(min_length=2)
+    sources: Sources = []
     note: str | None = None
 
     @property
@@ -222,6 +254,7 @@ class Party(StrictModel):
     links: list[Link] = []
     strategy: Strategy = Strategy()
     reasons: dict[str, Reason] = {}
+    sources: Sources = []
 
     @property
     def has_veto(self) -> bool:
