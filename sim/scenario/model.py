@@ -11,7 +11,7 @@ import json
 import math
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import yaml
 from pydantic import (
@@ -22,13 +22,15 @@ from pydantic import (
     Field,
     PlainSerializer,
     SerializerFunctionWrapHandler,
-    ValidationError,
     model_serializer,
     model_validator,
 )
 
-from sim.scenario.errors import Problem, ScenarioError
-from sim.scenario.yamlsource import Located, apply_override, load_with_extends
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sim.scenario.edits import Unset
+    from sim.scenario.yamlsource import Located
 
 FORMAT_VERSION = 1
 ID_RULE = "must start with a lowercase letter and contain only lowercase letters, digits, '_' and '-'"
@@ -363,43 +365,16 @@ def split_option_ref(ref: str) -> tuple[str, str]:
     return issue_id, option_id
 
 
-def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
-    """Load, inherit, override and validate a scenario; every problem found is raised together."""
-    return load_scenario_located(path, overrides)[0]
+def load_scenario(path: str | Path, edits: Sequence[str | Unset] = ()) -> Scenario:
+    """Load, inherit, edit and validate a scenario; every problem found is raised together.
+
+    ``edits`` are ``--set`` strings (``PATH=VALUE``) and :class:`~sim.scenario.edits.Unset` removals, in order.
+    """
+    return load_scenario_located(path, edits)[0]
 
 
-def load_scenario_located(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> tuple[Scenario, Located]:
+def load_scenario_located(path: str | Path, edits: Sequence[str | Unset] = ()) -> tuple[Scenario, Located]:
     """As :func:`load_scenario`, also returning the document with positions (for warnings with line numbers)."""
-    located = load_with_extends(Path(path))
-    for assignment in overrides:
-        apply_override(located, assignment)
-    return validate_located(located), located
+    from sim.scenario.loading import load_scenario_located as load  # loading sits above the models
 
-
-def validate_located(located: Located) -> Scenario:
-    from sim.scenario.checks import reference_problems  # one-way dependency: checks reads the models defined here
-
-    try:
-        scenario = Scenario.model_validate(located.data)
-    except ValidationError as exc:
-        raise ScenarioError([_problem_from_pydantic(located, error) for error in exc.errors()]) from None
-    problems = [
-        Problem(located.mark_for(path), message, ".".join(map(str, path)))
-        for path, message in reference_problems(scenario)
-    ]
-    if problems:
-        raise ScenarioError(problems)
-    return scenario
-
-
-def _problem_from_pydantic(located: Located, error: Any) -> Problem:
-    path = tuple(error["loc"])
-    field_path = ".".join(map(str, path))
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        message = f"unknown key '{path[-1]}'"
-    elif kind == "missing":
-        message = f"missing required key '{path[-1]}'"
-    else:
-        message = error["msg"].removeprefix("Value error, ")
-    return Problem(located.mark_for(path), message, field_path)
+    return load(path, edits)
