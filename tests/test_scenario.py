@@ -251,3 +251,22 @@ def test_structure_and_reference_errors_come_in_one_pass(tmp_path):
     assert (line_of(text, "wieghts"), "unknown key 'wieghts'") in found
     assert any(line == line_of(text, "land.nowhere") and "unknown option 'nowhere'" in m for line, m in found)
     assert any(line == line_of(text, "fix: {lnd") and "unknown issue 'lnd'" in m for line, m in found)
+
+
+def test_generated_format_reference_is_current():
+    from sim.scenario.formatdoc import format_markdown
+    from tests.conftest import ROOT
+
+    assert (ROOT / "docs" / "format.md").read_text() == format_markdown(), "stale docs/format.md: run `make docs`"
+
+
+def test_format_reference_documents_every_key_with_meaning_and_example():
+    from sim.scenario.formatdoc import SECTIONS, meaning_and_example
+
+    for _, model in SECTIONS:
+        for name, field in model.model_fields.items():
+            meaning, example = meaning_and_example(field)
+            assert meaning and example, f"{model.__name__}.{name} needs a docstring with 'Example:'"
+    text = (DATA.parent.parent / "docs" / "format.md").read_text()
+    for key in ("power", "veto", "hardliner", "beliefs", "fixed", "reasons", "sponsor", "chunk_size", "holds", "links"):
+        assert f"`{key}`" in text or key in text
