@@ -44,6 +44,29 @@ def test_blocks_cover_the_space_once_in_order(radices, chunk_size):
 
 
 def test_constraints_remove_forbidden_combinations():
-    space = PackageSpace(("a", "b"), (("x", "y"), ("u", "v")), forbidden=(((0, 1), (1, 0)),))
+    space = PackageSpace(("a", "b"), (("x", "y"), ("u", "v")), violations=(((0, frozenset({1})), (1, frozenset({0}))),))
     codes = space.codes(np.arange(4))
     assert space.feasible(codes).tolist() == [True, True, False, True]
+    assert space.count_feasible() == 3 and space.count_feasible({0: 1}) == 1
+
+
+@given(st.lists(st.integers(2, 4), min_size=1, max_size=4), st.data())
+def test_count_feasible_equals_enumeration(radices, data):
+    """Inclusion–exclusion over random violations (any option sets) counts exactly what the mask keeps."""
+    violations = []
+    for _ in range(data.draw(st.integers(0, 4))):
+        issues = data.draw(st.lists(st.integers(0, len(radices) - 1), min_size=1, max_size=3, unique=True))
+        violations.append(
+            tuple(
+                (i, frozenset(data.draw(st.sets(st.integers(0, radices[i] - 1), min_size=1)))) for i in sorted(issues)
+            )
+        )
+    space = PackageSpace(
+        tuple(f"i{i}" for i in range(len(radices))),
+        tuple(tuple(f"o{o}" for o in range(r)) for r in radices),
+        tuple(violations),
+    )
+    feasible = space.feasible(space.codes(np.arange(space.size)))
+    assert space.count_feasible() == int(feasible.sum())
+    fix = {0: data.draw(st.integers(0, radices[0] - 1))}
+    assert space.count_feasible(fix) == int(feasible[space.codes(np.arange(space.size))[:, 0] == fix[0]].sum())
