@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.scenario.model import Scenario
+from sim.scenario.model import Party, Role, Scenario
 from sim.zone.space import PackageSpace, option_index
 
 UNIT = 1e-8
@@ -242,17 +242,17 @@ def _bounds(bounds: tuple[float, float], draws: np.ndarray) -> np.ndarray:
     return low + (high - low) * draws
 
 
-def _weight(party: Any, issue_id: str) -> tuple[float, float]:
-    return tuple(party.weights.get(issue_id, (0.0, 0.0)))  # type: ignore[return-value]
+def _weight(party: Party, issue_id: str) -> tuple[float, float]:
+    return party.weight_range(issue_id)
 
 
-def _value(party: Any, issue_id: str, option_id: str) -> tuple[float, float]:
-    return tuple(party.values.get(issue_id, {}).get(option_id, (0.0, 0.0)))  # type: ignore[return-value]
+def _value(party: Party, issue_id: str, option_id: str) -> tuple[float, float]:
+    return party.value_range(issue_id, option_id)
 
 
-def _red_line_refs(party: Any) -> list[tuple[str, float]]:
-    """(option ref, probability it holds) for each red line, bare strings meaning certain ones."""
-    return [(r, 1.0) if isinstance(r, str) else (r.option, float(r.holds)) for r in party.red_lines]
+def _red_line_refs(party: Party) -> list[tuple[str, float]]:
+    """(option ref, probability it holds) for each red line."""
+    return [(red.option, float(red.holds)) for red in party.red_lines]
 
 
 def _midpoint(bounds: tuple[float, float]) -> float:
@@ -332,7 +332,7 @@ def _assemble(
     contributions = np.ascontiguousarray((weights[..., None] * values).transpose(1, 2, 3, 0))
     links, red_lines = [], []
     for p, party in enumerate(scenario.parties):
-        for link in getattr(party, "links", []):
+        for link in party.links:
             first = option_index(space.issue_ids, space.option_ids, link.when)
             second = option_index(space.issue_ids, space.option_ids, link.option)
             linked = weights[:, p, second[0]] * link_value(p, tuple(link.value), *second)
@@ -347,7 +347,7 @@ def _assemble(
     return Preferences(
         party_ids=tuple(p.id for p in scenario.parties),
         veto=np.array([p.has_veto for p in scenario.parties]),
-        ratifier=np.array([str(p.role) == "ratifier" for p in scenario.parties]),
+        ratifier=np.array([p.role is Role.ratifier for p in scenario.parties]),
         weights=weights,
         values=values,
         reservation=np.asarray(reservation, dtype=np.float64),
