@@ -55,11 +55,20 @@ def test_run_writes_a_complete_run_directory(tmp_path):
         "plots/zone_by_option.png",
         "plots/offers_acceptance.png",
         "plots/zone_histogram.png",
+        "plots/convergence.png",
+        "plots/option_pairs.png",
+        "plots/blockers_by_option.png",
+        "sample_hits.parquet",
     ):
         assert (out / name).is_file(), name
     zone = pq.read_table(out / "zone.parquet")
-    assert zone.column_names[:4] == ["package", "land", "money", "p_zone"]
-    assert zone.num_rows == 6 and zone.column("land").to_pylist()[2] == "split"
+    assert zone.column_names[:6] == ["package", "land", "money", "p_zone", "p_zone_lo", "p_zone_hi"]
+    # only package 2 (split, a_pays) is ever in the zone; every other row is one the run names (solutions, offers)
+    p_zone = dict(zip(zone.column("package").to_pylist(), zone.column("p_zone").to_pylist(), strict=True))
+    assert p_zone[2] > 0 and all(p == 0 for package, p in p_zone.items() if package != 2)
+    assert zone.schema.metadata[b"interval"].startswith(b"95 %")
+    summary = manifest["summary"]
+    assert summary["p_zone_nonempty_lo"] < summary["p_zone_nonempty"] < summary["p_zone_nonempty_hi"]
 
 
 def test_same_seed_gives_identical_tables(tmp_path):
@@ -193,3 +202,25 @@ def test_sensitivity_and_whatif_commands(tmp_path):
     assert answer["party_moves"][0]["party"] == "alpha"
     bad = negsim("whatif", str(DATA / "golden.yaml"), "--offer", "nope", check=False)
     assert bad.returncode == 2 and "no offer 'nope'" in bad.stderr
+
+
+def test_an_empty_zone_reads_truthfully_everywhere(tmp_path):
+    out = tmp_path / "hard"
+    result = negsim("run", str(ROOT / "scenarios" / "hardline-both.yaml"), "--samples", "64", "--out", str(out))
+    sentence = "no package is acceptable to every veto party in any sample"
+    assert sentence in result.stdout and "closest package" in result.stdout
+    assert "best package P(zone)" not in result.stdout
+    summary = json.loads((out / "manifest.json").read_text())["summary"]
+    assert summary["p_zone_nonempty"] == 0 and summary["p_zone_nonempty_hi"] > 0
+    assert summary["best_package"] is None and summary["no_zone"] == sentence
+    closest = summary["closest_package"]
+    assert closest["total_shortfall"] > 0 and set(closest["shortfall"]) == set(summary["veto_parties"])
+    page = (out / "report.html").read_text()
+    assert "No package is acceptable to every veto party in any sample" in page and "Best package" not in page
+    offers = {row["target"]: row for row in pq.read_table(out / "offers.parquet").to_pylist()}
+    assert {row["completion"] for row in offers.values()} == {"closest"}
+    roadmap = offers["ukraine_roadmap"]  # fixes alliance.membership_path, a Russian red line
+    assert roadmap["reason_party"] == "russia" and roadmap["reason_red_line"] == "alliance.membership_path"
+    for row in offers.values():  # a red line is only ever blamed on an option the offer fixes
+        assert not row["reason_red_line"] or row["reason_red_line"] in row["fixed"]
+        assert not row["blocker_red_line"] or row["blocker_red_line"] in row["fixed"]

@@ -88,21 +88,37 @@ def run(
     print_summary(scenario, summary, run_dir)
 
 
+def _interval(values: dict, name: str) -> str:
+    return f"{values[name]:.3f} [{values[name + '_lo']:.3f}, {values[name + '_hi']:.3f}]"
+
+
 def print_summary(scenario: Scenario, summary: dict, run_dir: Path) -> None:
+    """Headline numbers with their 95 % intervals; no "best package" when nothing is ever in the zone."""
     out.print(f"[bold]{scenario.title}[/bold]  ->  {run_dir}")
     out.print(
         f"feasible packages {summary['feasible_packages']:,} of {summary['space_size']:,}; "
-        f"zone mass {summary['zone_mass']:.2f}; P(zone not empty) {summary['p_zone_nonempty']:.3f}; "
-        f"best package P(zone) {summary['best_p_zone']:.3f}",
+        f"zone mass {summary['zone_mass']:.3f}; P(zone not empty) {_interval(summary, 'p_zone_nonempty')}",
         highlight=False,
     )
-    if summary["offers"]:
-        table = Table("offer", "P(completion in zone)", "best P(zone)", "blocker")
-        for offer_id, score in summary["offers"].items():
-            table.add_row(
-                offer_id, f"{score['p_complete']:.3f}", f"{score['best_p_zone']:.3f}", score["blocker"] or "-"
+    if summary.get("best_package"):
+        out.print(f"best package P(zone) {_interval(summary, 'best_p_zone')}", highlight=False)
+    else:
+        out.print(f"[bold]{summary['no_zone']}[/bold]: there is no best package.")
+        closest = summary.get("closest_package")
+        if closest:
+            shortfalls = ", ".join(f"{party} {value:.3f}" for party, value in closest["shortfall"].items() if value)
+            out.print(
+                f"closest package (not acceptable; total shortfall {closest['total_shortfall']:.3f}: {shortfalls}): "
+                + "; ".join(f"{issue}={option}" for issue, option in closest["options"].items()),
+                highlight=False,
             )
+    if summary["offers"]:
+        table = Table("offer", "P(completion in zone) [95 %]", "completion shown: P(zone)", "blocker / why")
+        for offer_id, score in summary["offers"].items():
+            shown = f"{score['completion']}: {score['completion_p_zone']:.3f}"
+            table.add_row(offer_id, _interval(score, "p_complete"), shown, score["reason"] or score["blocker"] or "-")
         out.print(table)
+    out.print(f"intervals: {summary['interval']}", highlight=False)
 
 
 @app.command(epilog="Example: negsim batch scenarios/ --samples 500 --plots-dir plots")

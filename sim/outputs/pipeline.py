@@ -8,7 +8,7 @@ which is all ``--resume`` needs. Samples are drawn from the run seed, so a resum
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,18 +19,28 @@ import pyarrow as pa
 from sim.outputs.rundir import (
     atomic_write_json,
     finish_manifest,
-    load_arrays,
     resume_manifest,
     save_arrays,
     start_manifest,
 )
-from sim.outputs.tables import issue_columns, write_csv, write_parquet, write_parquet_stream, zone_rows
+from sim.outputs.tables import (
+    issue_columns,
+    table_metadata,
+    with_interval,
+    write_csv,
+    write_parquet,
+    write_parquet_stream,
+    zone_rows,
+)
+from sim.outputs.targets import TargetContext, headline, target_rows
 from sim.scenario.model import Scenario
-from sim.zone.bargaining import bargaining_solutions, blocking_detail, pareto_frontier
+from sim.zone.bargaining import bargaining_solutions, pareto_frontier
+from sim.zone.intervals import METHOD
 from sim.zone.preferences import Preferences, expected_utility, sample_preferences
 from sim.zone.scoring import (
     BlockScore,
     Target,
+    TargetScores,
     ZoneScorer,
     combine_targets,
     default_chunk_size,
@@ -39,7 +49,6 @@ from sim.zone.scoring import (
 )
 from sim.zone.space import Block, PackageSpace
 
-FULL_TABLE_LIMIT = 1_000_000
 HISTOGRAM_BINS = 20
 Progress = Callable[[int, int], None]
 
@@ -139,8 +148,15 @@ def _save_part(parts: Path, score: BlockScore) -> None:
     )
 
 
-def _load_part(parts: Path, block: Block) -> BlockScore:
-    return BlockScore(block=block, **load_arrays(_part_path(parts, block)))
+TARGET_KEYS = ("target_hits", "best_count", "best_package")
+TABLE_KEYS = ("zone_count", "accept_count", "valid")
+
+
+def _load_part(parts: Path, block: Block, keys: tuple[str, ...] = TARGET_KEYS + TABLE_KEYS) -> BlockScore:
+    """A saved block score; only ``keys`` are read from disk (the others are empty placeholders)."""
+    with np.load(_part_path(parts, block)) as data:
+        arrays = {key: data[key] if key in keys else np.zeros(0) for key in TARGET_KEYS + TABLE_KEYS}
+    return BlockScore(block=block, **arrays)
 
 
 def assemble(
@@ -151,140 +167,159 @@ def assemble(
     targets: list[Target],
     scorer: ZoneScorer,
 ) -> dict[str, Any]:
-    """Stream the parts into zone.parquet and build offers.parquet, marginals.csv and the summary."""
+    """Build offers.parquet, marginals.csv, frontier, solutions, then stream the parts into zone.parquet.
+
+    zone.parquet holds every package that some sample puts in the zone plus every package the run names (offers'
+    completions, bargaining solutions, the closest package): its size follows the zone, not the space.
+    """
     samples = preferences.samples
-    filtered = space.size > FULL_TABLE_LIMIT
-    n_options = max(space.radices)
-    zone_sum = np.zeros((len(space.issue_ids), n_options))
-    option_count = np.zeros((len(space.issue_ids), n_options))
-    histogram = np.zeros(HISTOGRAM_BINS + 1, dtype=np.int64)
-    totals = {"feasible": 0, "zone_mass": 0.0}
-    blocks = list(scorer.blocks)
+    parts = run_dir / "parts"
+    scores = combine_targets((_load_part(parts, b, TARGET_KEYS) for b in scorer.blocks), targets, samples)
 
-    def tables() -> Any:
-        for block in blocks:
-            score = _load_part(run_dir / "parts", block)
-            codes = scorer.blocks.block_codes(block)[score.valid]
-            zone = score.zone_count[score.valid]
-            for i in range(codes.shape[1]):
-                zone_sum[i] += np.bincount(codes[:, i], weights=zone, minlength=n_options)
-                option_count[i] += np.bincount(codes[:, i], minlength=n_options)
-            histogram[:] += _histogram(zone, samples)
-            totals["feasible"] += int(zone.size)
-            totals["zone_mass"] += float(zone.sum()) / samples
-            keep = zone > 0 if filtered else np.ones(zone.size, dtype=bool)
-            yield zone_rows(
-                space,
-                preferences.party_ids,
-                block.start + np.flatnonzero(score.valid)[keep],
-                codes[keep],
-                zone[keep],
-                score.accept_count[:, score.valid][:, keep],
-                expected_utility(preferences, codes[keep]),
-                samples,
-            )
+    def counts_of(packages: np.ndarray) -> np.ndarray:
+        return zone_counts_of(run_dir, scorer, packages)
 
-    schema = zone_rows(
-        space,
-        preferences.party_ids,
-        np.zeros(0, np.int64),
-        np.zeros((0, len(space.radices)), np.int64),
-        np.zeros(0),
-        np.zeros((len(preferences.party_ids), 0)),
-        np.zeros((len(preferences.party_ids), 0)),
-        samples,
-    ).schema
-    rows = write_parquet_stream(run_dir / "zone.parquet", tables(), schema)
-    scores = combine_targets((_load_part(run_dir / "parts", b) for b in blocks), targets, samples)
-    offer_rows = target_rows(scenario, space, preferences, scores, kind="offer")
-    marginal_rows = target_rows(scenario, space, preferences, scores, kind="option")
-    for row in marginal_rows:
-        issue, option = row["target"].split(".")
-        i = space.issue_ids.index(issue)
-        o = space.option_ids[i].index(option)
-        row["mean_p_zone"] = zone_sum[i, o] / samples / option_count[i, o] if option_count[i, o] else 0.0
-    write_parquet(
-        run_dir / "offers.parquet",
-        pa.Table.from_pylist(offer_rows) if offer_rows else pa.table({"offer": pa.array([], pa.string())}),
-    )
-    write_csv(run_dir / "marginals.csv", marginal_rows)
+    context = TargetContext(scenario, space, preferences)
+    offer_rows = target_rows(context, scores, "offer", counts_of)
+    marginal_rows = target_rows(context, scores, "option", counts_of)
+    head = headline(context, scores, counts_of)
     solutions = write_frontier(run_dir, space, preferences, scorer)
-    whole = next(i for i, t in enumerate(targets) if t.kind == "space")
-    best = int(scores.best_package[whole])
+    named = {int(row["completion_package"]) for row in offer_rows if row["completion_package"] >= 0}
+    named |= {int(sol["package"]) for sol in solutions.values() if sol}
+    if head["best_package_number"] is not None:
+        named.add(int(head["best_package_number"]))
+    if head.get("closest_package"):
+        named.add(int(head["closest_package"]["package"]))
+    table = _write_zone_table(run_dir, space, preferences, scorer, np.array(sorted(named), dtype=np.int64))
+    for row in marginal_rows:
+        i, o = context.index(row["target"])
+        count = table.option_count[i][o]
+        row["mean_p_zone"] = float(table.zone_sum[i][o] / samples / count) if count else 0.0
+    metadata = table_metadata(preferences.party_ids, preferences.veto)
+    write_parquet(run_dir / "offers.parquet", _rows_table(offer_rows, metadata))
+    write_csv(run_dir / "marginals.csv", _nulls(marginal_rows))
+    write_sample_hits(run_dir, scores)
+    feasible = int(table.option_count[0].sum())
+    offer_keys = ("p_complete", "p_complete_lo", "p_complete_hi", "completion", "completion_p_zone", "blocker")
     return {
         "space_size": space.size,
-        "feasible_packages": totals["feasible"],
-        "zone_rows": rows,
-        "zone_table": "rows with p_zone > 0 only" if filtered else "every feasible package",
-        "zone_mass": totals["zone_mass"],
-        "p_zone_nonempty": float(scores.p_complete[whole]),
-        "best_package": space.describe(best) if best >= 0 else None,
-        "best_p_zone": float(scores.best_count[whole]) / samples if best >= 0 else 0.0,
+        "feasible_packages": feasible,
+        "zone_rows": table.rows,
+        "zone_table": "packages with p_zone > 0, plus those named by offers, solutions and the summary",
+        "zone_mass": float(table.zone_sum[0].sum()) / samples,
+        **head,
+        "interval": f"95 % Monte-Carlo interval: {METHOD}",
         "p_zone_histogram": {
             "edges": np.linspace(0, 1, HISTOGRAM_BINS + 1).tolist(),
-            "zero": int(histogram[0]),
-            "counts": histogram[1:].tolist(),
+            "zero": feasible - int(table.histogram.sum()),
+            "counts": table.histogram.tolist(),
         },
-        "offers": {
-            row["target"]: {
-                "p_complete": row["p_complete"],
-                "best_p_zone": row["best_p_zone"],
-                "blocker": row["blocker"],
-            }
-            for row in offer_rows
-        },
+        "offers": {row["target"]: {k: row[k] for k in (*offer_keys, "reason")} for row in offer_rows},
         "solutions": {name: (sol["package"] if sol else None) for name, sol in solutions.items()},
         "parties": list(preferences.party_ids),
         "veto_parties": [p for p, v in zip(preferences.party_ids, preferences.veto, strict=True) if v],
     }
 
 
-def _histogram(zone_count: np.ndarray, samples: int) -> np.ndarray:
-    """Packages never in the zone, then 20 equal bins of p_zone over (0, 1]."""
-    positive = zone_count[zone_count > 0] / samples
-    bins = np.minimum((np.ceil(positive * HISTOGRAM_BINS) - 1).astype(np.int64), HISTOGRAM_BINS - 1)
-    return np.concatenate([[np.count_nonzero(zone_count == 0)], np.bincount(bins, minlength=HISTOGRAM_BINS)])
+def _nulls(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """NaN (not applicable, e.g. a shortfall of a completion in the zone) becomes a null in tables."""
+    return [{k: None if isinstance(v, float) and v != v else v for k, v in row.items()} for row in rows]
 
 
-def target_rows(
-    scenario: Scenario, space: PackageSpace, preferences: Preferences, scores: Any, kind: str
-) -> list[dict[str, Any]]:
-    """One row per offer (or option): completion probability, best completion, who rejects that most often."""
-    labels = {offer.id: offer.label for offer in scenario.offers}
-    for issue in scenario.issues:
-        labels.update({f"{issue.id}.{o.id}": o.label for o in issue.options})
-    rows = []
+def _rows_table(rows: list[dict[str, Any]], metadata: dict[str, str]) -> pa.Table:
+    table = pa.Table.from_pylist(_nulls(rows)) if rows else pa.table({"target": pa.array([], pa.string())})
+    return table.replace_schema_metadata(metadata)
+
+
+def write_sample_hits(run_dir: Path, scores: TargetScores) -> None:
+    """sample_hits.parquet: per sample, whether the zone is non-empty and whether each offer has a completion in
+    it (what the convergence plot and paired comparisons of runs with the same seed read)."""
+    bits = np.unpackbits(scores.hits, axis=-1)[:, : scores.samples].astype(bool)
+    columns: dict[str, Any] = {"sample": pa.array(np.arange(scores.samples, dtype=np.int32))}
     for t, target in enumerate(scores.targets):
-        if target.kind != kind:
-            continue
-        best = int(scores.best_package[t])
-        row: dict[str, Any] = {
-            "target": target.name,
-            "label": labels.get(target.name, target.name),
-            "p_complete": float(scores.p_complete[t]),
-            "best_p_zone": max(float(scores.best_count[t]), 0.0) / scores.samples,
-        }
-        if kind == "offer":
-            row["fixed"] = ", ".join(f"{space.issue_ids[i]}={space.option_ids[i][o]}" for i, o in target.fix)
-        accept = (
-            preferences.acceptable(space, space.codes(np.array([best])))[:, 0, :].mean(axis=1)
-            if best >= 0
-            else np.full(len(preferences.party_ids), np.nan)
-        )
-        row["best_package"] = best
-        if kind == "offer":
-            row.update(space.describe(best) if best >= 0 else {i: None for i in space.issue_ids})
-        for p, party in enumerate(preferences.party_ids):
-            row[f"p_accept_{party}"] = float(accept[p])
-        veto = np.flatnonzero(preferences.veto)
-        reject = 1 - accept[veto]
-        worst = int(veto[np.nanargmax(reject)]) if best >= 0 else -1
-        row["blocker"] = preferences.party_ids[worst] if worst >= 0 and reject.max() > 0 else ""
-        row["blocker_reject"] = float(np.nanmax(reject)) if best >= 0 else float("nan")
-        if kind == "offer":
-            row.update(_blocker_columns(preferences, space, best, worst, target))
-        rows.append(row)
-    return rows
+        if target.kind == "space":
+            columns["zone_nonempty"] = pa.array(bits[t])
+        elif target.kind == "offer":
+            columns[f"offer_{target.name}"] = pa.array(bits[t])
+    write_parquet(run_dir / "sample_hits.parquet", pa.table(columns))
+
+
+@dataclass(frozen=True)
+class ZoneTable:
+    """What streaming zone.parquet learns on the way: per-option zone-count sums and feasible counts, the p_zone
+    histogram of packages in the zone at least once, and the number of rows written."""
+
+    zone_sum: list[np.ndarray]
+    option_count: list[np.ndarray]
+    histogram: np.ndarray
+    rows: int
+
+
+def _write_zone_table(
+    run_dir: Path, space: PackageSpace, preferences: Preferences, scorer: ZoneScorer, named: np.ndarray
+) -> ZoneTable:
+    """Stream zone.parquet block by block. Per-option sums use the grid's structure (a block is heads x tails),
+    so option codes are built only for the rows written."""
+    samples = preferences.samples
+    grid = scorer.blocks
+    tail_codes = grid.tail_codes()
+    zone_sum = [np.zeros(r) for r in space.radices]
+    option_count = [np.zeros(r) for r in space.radices]
+    histogram = np.zeros(HISTOGRAM_BINS, dtype=np.int64)
+
+    def tables() -> Iterator[pa.Table]:
+        for block in grid:
+            score = _load_part(run_dir / "parts", block, TABLE_KEYS)
+            heads = grid.head_codes(block)
+            zone = np.where(score.valid, score.zone_count, 0)
+            for values, totals in ((zone, zone_sum), (score.valid, option_count)):
+                square = values.reshape(len(heads), -1)
+                by_head = square.sum(axis=1, dtype=np.float64)
+                by_tail = square.sum(axis=0, dtype=np.float64)
+                for i in range(heads.shape[1]):
+                    totals[i] += np.bincount(heads[:, i], weights=by_head, minlength=space.radices[i])
+                for j in range(tail_codes.shape[1]):
+                    i = heads.shape[1] + j
+                    totals[i] += np.bincount(tail_codes[:, j], weights=by_tail, minlength=space.radices[i])
+            keep = np.flatnonzero(zone > 0)
+            histogram[:] += _histogram(zone[keep], samples)
+            inside = named[(named >= block.start) & (named < block.stop)] - block.start
+            if inside.size:
+                keep = np.union1d(keep, inside[score.valid[inside]])
+            if keep.size == 0:
+                continue
+            codes = np.concatenate([heads[keep // grid.tail_size], tail_codes[keep % grid.tail_size]], axis=1)
+            yield zone_rows(
+                space,
+                preferences.party_ids,
+                block.start + keep,
+                codes,
+                zone[keep],
+                score.accept_count[:, keep],
+                expected_utility(preferences, codes),
+                samples,
+            )
+
+    n = len(preferences.party_ids)
+    empty = zone_rows(
+        space,
+        preferences.party_ids,
+        np.zeros(0, np.int64),
+        np.zeros((0, len(space.radices)), np.int64),
+        np.zeros(0),
+        np.zeros((n, 0)),
+        np.zeros((n, 0)),
+        samples,
+    )
+    schema = empty.schema.with_metadata(table_metadata(preferences.party_ids, preferences.veto))
+    rows = write_parquet_stream(run_dir / "zone.parquet", tables(), schema)
+    return ZoneTable(zone_sum, option_count, histogram, rows)
+
+
+def _histogram(positive_counts: np.ndarray, samples: int) -> np.ndarray:
+    """20 equal bins of p_zone over (0, 1] for packages in the zone in at least one sample."""
+    bins = np.minimum((np.ceil(positive_counts / samples * HISTOGRAM_BINS) - 1).astype(np.int64), HISTOGRAM_BINS - 1)
+    return np.bincount(bins, minlength=HISTOGRAM_BINS)
 
 
 def zone_counts_of(run_dir: Path, scorer: ZoneScorer, packages: np.ndarray) -> np.ndarray:
@@ -297,7 +332,9 @@ def zone_counts_of(run_dir: Path, scorer: ZoneScorer, packages: np.ndarray) -> n
     for index in np.unique(packages // block_size):
         block = blocks[int(index)]
         inside = (packages >= block.start) & (packages < block.stop)
-        counts[inside] = _load_part(run_dir / "parts", block).zone_count[packages[inside] - block.start]
+        counts[inside] = _load_part(run_dir / "parts", block, ("zone_count",)).zone_count[
+            packages[inside] - block.start
+        ]
     return counts
 
 
@@ -307,11 +344,11 @@ def write_frontier(
     """frontier.parquet (one row per frontier package) and solutions.json (Nash, Kalai–Smorodinsky, ...)."""
     frontier = pareto_frontier(space, preferences)
     samples = preferences.samples
-    p_zone = zone_counts_of(run_dir, scorer, frontier.packages) / samples
+    zone = zone_counts_of(run_dir, scorer, frontier.packages)
     eu = expected_utility(preferences, frontier.codes)
     columns: dict[str, Any] = {"package": pa.array(frontier.packages.astype(np.int64))}
     columns.update(issue_columns(space, frontier.codes))
-    columns["p_zone"] = pa.array(p_zone)
+    columns.update({k: pa.array(v) for k, v in with_interval("p_zone", zone, samples).items()})
     for p, party in enumerate(preferences.party_ids):
         columns[f"eu_{party}"] = pa.array(eu[p])
     write_parquet(run_dir / "frontier.parquet", pa.table(columns))
@@ -328,7 +365,12 @@ def write_frontier(
                 zip(preferences.party_ids, expected_utility(preferences, codes)[:, 0].tolist(), strict=True)
             ),
             "gain_over_reservation": dict(zip(frontier.party_ids, solution.gains, strict=True)),
-            "p_zone": float(zone_counts_of(run_dir, scorer, np.array([solution.package]))[0] / samples),
+            **{
+                k: float(v)
+                for k, v in with_interval(
+                    "p_zone", int(zone_counts_of(run_dir, scorer, np.array([solution.package]))[0]), samples
+                ).items()
+            },
         }
     atomic_write_json(
         run_dir / "solutions.json",
@@ -341,29 +383,3 @@ def write_frontier(
         },
     )
     return solutions
-
-
-def _blocker_columns(
-    preferences: Preferences, space: PackageSpace, best: int, blocker: int, target: Target
-) -> dict[str, Any]:
-    """For an offer's best completion: the blocker's red line, the fixed issue it loses most on, its shortfall."""
-    if best < 0 or blocker < 0:
-        return {
-            "blocker_red_line": "",
-            "blocker_issue": "",
-            "blocker_issue_loss": float("nan"),
-            "blocker_shortfall": float("nan"),
-        }
-    codes = space.codes(np.array([best]))[0]
-    detail = blocking_detail(preferences, codes, blocker, [issue for issue, _ in target.fix])
-    red_line = str(detail["red_line"])
-    if red_line:
-        issue, option = (int(x) for x in red_line.split("."))
-        red_line = f"{space.issue_ids[issue]}.{space.option_ids[issue][option]}"
-    issue_index = int(detail["issue"])  # type: ignore[call-overload]
-    return {
-        "blocker_red_line": red_line,
-        "blocker_issue": space.issue_ids[issue_index] if issue_index >= 0 else "",
-        "blocker_issue_loss": detail["issue_loss"],
-        "blocker_shortfall": detail["shortfall"],
-    }
