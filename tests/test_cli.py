@@ -183,8 +183,22 @@ def test_negotiate_writes_tables_plots_and_a_summary(tmp_path):
 
 
 def test_sensitivity_and_whatif_commands(tmp_path):
-    negsim("sensitivity", str(DATA / "golden.yaml"), "--samples", "200", "--out", str(tmp_path / "s"))
-    assert json.loads((tmp_path / "s" / "manifest.json").read_text())["status"] == "complete"
+    study = negsim(
+        "sensitivity",
+        str(DATA / "golden.yaml"),
+        "--samples",
+        "200",
+        "--rank-by",
+        "split_deal",
+        "--out",
+        str(tmp_path / "s"),
+    )
+    assert "should take about" in study.stderr and "Change in split_deal (baseline" in study.stdout
+    assert "Alpha: reservation" in study.stdout  # readable names, not raw ids
+    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["summary"]["ranked_by"] == "offer_split_deal"
+    bad_measure = negsim("sensitivity", str(DATA / "golden.yaml"), "--rank-by", "nope", check=False)
+    assert bad_measure.returncode == 2 and "split_deal" in bad_measure.stderr
     result = negsim(
         "whatif",
         str(DATA / "golden.yaml"),
@@ -199,6 +213,8 @@ def test_sensitivity_and_whatif_commands(tmp_path):
     )
     answer = json.loads((tmp_path / "w.json").read_text())
     assert answer["offer"] == "split_deal" and "Or one party moves alone" in result.stdout
+    low, high = answer["baseline_interval"]
+    assert low <= answer["baseline_probability"] <= high and f"[{low:.3f}, {high:.3f}]" in result.stdout
     assert answer["party_moves"][0]["party"] == "alpha"
     bad = negsim("whatif", str(DATA / "golden.yaml"), "--offer", "nope", check=False)
     assert bad.returncode == 2 and "no offer 'nope'" in bad.stderr

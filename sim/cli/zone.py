@@ -26,7 +26,14 @@ from sim.outputs.rundir import default_run_dir
 from sim.scenario.checks import source_warnings
 from sim.scenario.errors import ScenarioError
 from sim.scenario.model import Scenario, load_scenario_located
+from sim.zone.intervals import half_width
 from sim.zone.space import PackageSpace
+
+PRECISION = (
+    "Precision of a probability from N samples (95 % interval half-width, worst case p = 0.5): "
+    + ", ".join(f"{n:,}: ±{half_width(n):.3f}" for n in (128, 500, 2000, 10000))
+    + ". Same samples as `run` by default (the scenario's run.samples and seed: common random numbers)."
+)
 
 
 @app.command(epilog="Example: negsim validate scenarios/*.yaml")
@@ -68,7 +75,9 @@ def run_one(scenario: Scenario, path: Path, settings: ZoneSettings, run_dir: Pat
     )
 
 
-@app.command(epilog="Example: negsim run scenarios/baseline.yaml --samples 2000 --seed 1 --out runs/demo")
+@app.command(
+    epilog="Example: negsim run scenarios/baseline.yaml --samples 2000 --seed 1 --out runs/demo\n\n" + PRECISION
+)
 def run(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     samples: SamplesOption = None,

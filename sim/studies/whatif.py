@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from sim.scenario.model import Offer, Party, Scenario
+from sim.zone.intervals import proportion_interval
 from sim.zone.preferences import Preferences, grid_sums, sample_preferences
 from sim.zone.space import PackageSpace, option_index
 
@@ -85,6 +86,12 @@ class WhatIf:
     issue_change: IssueChange | None
     party_moves: list[dict[str, Any]] = field(default_factory=list)
     candidates_evaluated: int = 0
+    samples: int = 1
+
+    def interval(self, probability: float) -> tuple[float, float]:
+        """95 % Monte-Carlo interval of a probability estimated from this study's samples."""
+        low, high = proportion_interval(round(probability * self.samples), self.samples)
+        return float(low), float(high)
 
     def as_json(self) -> dict[str, Any]:
         change = self.issue_change
@@ -92,6 +99,7 @@ class WhatIf:
             "offer": self.offer,
             "target": self.target,
             "baseline_probability": self.baseline,
+            "baseline_interval": self.interval(self.baseline),
             "candidates_evaluated": self.candidates_evaluated,
             "issue_change": None
             if change is None
@@ -99,6 +107,7 @@ class WhatIf:
                 "issues_moved": len(change.changes),
                 "changes": {issue: {"from": old, "to": new} for issue, (old, new) in change.changes.items()},
                 "probability": change.probability,
+                "probability_interval": self.interval(change.probability),
                 "sponsor_loss": change.sponsor_loss,
             },
             "party_moves": self.party_moves,
@@ -215,7 +224,7 @@ def what_would_it_take(
     space = PackageSpace.from_scenario(scenario)
     baseline = offer_probability(preferences, space, offer_fix(space, offer))
     change, evaluated = smallest_issue_change(scenario, preferences, offer, target)
-    result = WhatIf(offer_id, target, baseline, change, candidates_evaluated=evaluated)
+    result = WhatIf(offer_id, target, baseline, change, candidates_evaluated=evaluated, samples=samples)
     if party_moves:
         for party in scenario.veto_parties:
             in_the_way = [f"{i}.{o}" for i, o in offer.fix.items() if f"{i}.{o}" in party.red_lines]
