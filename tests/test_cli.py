@@ -23,7 +23,7 @@ def negsim(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.Compl
 
 def test_help_lists_every_command_and_each_has_an_example():
     listing = negsim("--help").stdout
-    commands = ["validate", "run", "batch", "catalogue", "negotiate", "sensitivity", "whatif", "import-genius"]
+    commands = ["validate", "run", "score", "batch", "catalogue", "negotiate", "sensitivity", "whatif", "import-genius"]
     for command in commands:
         assert command in listing
         assert "Example: negsim " + command in negsim(command, "--help").stdout
@@ -240,3 +240,28 @@ def test_an_empty_zone_reads_truthfully_everywhere(tmp_path):
     for row in offers.values():  # a red line is only ever blamed on an option the offer fixes
         assert not row["reason_red_line"] or row["reason_red_line"] in row["fixed"]
         assert not row["blocker_red_line"] or row["blocker_red_line"] in row["fixed"]
+
+
+def test_score_agrees_with_the_run_for_any_package(tmp_path):
+    out = tmp_path / "run"
+    negsim("run", str(DATA / "golden.yaml"), "--samples", "300", "--seed", "5", "--out", str(out))
+    zone = {r["package"]: r for r in pq.read_table(out / "zone.parquet").to_pylist()}
+    offer = pq.read_table(out / "offers.parquet").to_pylist()[0]
+    whole = negsim(
+        "score", str(DATA / "golden.yaml"), "--samples", "300", "--seed", "5", "--package", "land=split,money=a_pays"
+    )
+    assert (
+        f"zone probability {zone[2]['p_zone']:.3f} [{zone[2]['p_zone_lo']:.3f}, {zone[2]['p_zone_hi']:.3f}]"
+        in whole.stdout
+    )
+    assert f"{zone[2]['p_accept_alpha']:.3f}" in whole.stdout
+    outside = negsim(
+        "score", str(DATA / "golden.yaml"), "--samples", "300", "--seed", "5", "--package", "land=a_keeps,money=a_pays"
+    )
+    assert "zone probability 0.000" in outside.stdout and "red line: land.a_keeps" in outside.stdout  # beta's red line
+    partial = negsim("score", str(DATA / "golden.yaml"), "--samples", "300", "--seed", "5", "--fix", "land=split")
+    assert f"P(some completion in zone) {offer['p_complete']:.3f}" in partial.stdout
+    bad = negsim("score", str(DATA / "golden.yaml"), "--package", "land=nowhere", check=False)
+    assert bad.returncode == 2 and "issue land has no option 'nowhere'" in bad.stderr
+    incomplete = negsim("score", str(DATA / "golden.yaml"), "--package", "land=split", check=False)
+    assert incomplete.returncode == 2 and "missing: money" in incomplete.stderr

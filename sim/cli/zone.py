@@ -16,6 +16,7 @@ from sim.cli.common import (
     WorkersOption,
     app,
     err,
+    fail,
     load_or_exit,
     out,
     scenario_files,
@@ -128,6 +129,83 @@ def print_summary(scenario: Scenario, summary: dict, run_dir: Path) -> None:
             table.add_row(offer_id, _interval(score, "p_complete"), shown, score["reason"] or score["blocker"] or "-")
         out.print(table)
     out.print(f"intervals: {summary['interval']}", highlight=False)
+
+
+@app.command(
+    epilog="Example: negsim score scenarios/baseline.yaml --fix alliance=neutral,guarantees=article5_bilateral\n\n"
+    "Scores use the same samples as `run` (the scenario's run.samples and seed). A partial package (--fix) is "
+    "scored over all its completions, so it takes longer the fewer issues it fixes."
+)
+def score(
+    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    package: Annotated[
+        str | None, typer.Option(help="A whole package: issue=option for every issue, comma-separated.")
+    ] = None,
+    fix: Annotated[str | None, typer.Option(help="A partial package: issue=option for some issues.")] = None,
+    samples: SamplesOption = None,
+    seed: SeedOption = None,
+    set_: SetOption = None,  # type: ignore[assignment]
+) -> None:
+    """Full scores of any package or partial package: acceptance, expected utility, zone probability, blockers."""
+    import numpy as np
+
+    from sim.outputs.targets import TargetContext
+    from sim.studies.score import ScoreRequestError, package_scores, parse_assignment, partial_scores
+    from sim.zone.preferences import sample_preferences
+
+    if (package is None) == (fix is None):
+        fail("error: give exactly one of --package (every issue) or --fix (some issues)")
+    scenario = load_or_exit(scenario_path, set_ or [])
+    space = PackageSpace.from_scenario(scenario)
+    try:
+        assignment = parse_assignment(space, package or fix or "", complete=package is not None)
+    except ScoreRequestError as exc:
+        fail(f"error: {exc}")
+        return
+    settings = ZoneSettings.for_scenario(scenario, samples, seed)
+    preferences = sample_preferences(scenario, settings.samples, np.random.default_rng(settings.seed))
+    out.print(f"[bold]{scenario.title}[/bold]: {settings.samples} samples, seed {settings.seed}; intervals: 95 %")
+    if fix is not None:
+        avoid = TargetContext(scenario, space, preferences).veto_avoid()
+        partial = partial_scores(space, preferences, assignment, avoid)
+        out.print(
+            f"{partial['completions']:,} completions; P(some completion in zone) {_interval_of(partial['p_complete'])}",
+            highlight=False,
+        )
+        if partial["package"] < 0:
+            out.print("no feasible completion")
+            return
+        if partial["completion"] == "closest":
+            out.print("no completion is in the zone in any sample; the closest completion (smallest total shortfall):")
+        chosen = partial["package"]
+    else:
+        chosen = int(space.package(np.array([[assignment[i] for i in range(len(space.radices))]]))[0])
+    _print_package(package_scores(scenario, space, preferences, chosen))
+
+
+def _interval_of(value: dict) -> str:
+    return f"{value['p']:.3f} [{value['lo']:.3f}, {value['hi']:.3f}]"
+
+
+def _print_package(scores: dict) -> None:
+    options = "; ".join(f"{issue}={option}" for issue, option in scores["options"].items())
+    out.print(f"package {scores['package']}: {options}", highlight=False)
+    if not scores["feasible"]:
+        out.print("[bold]infeasible[/bold]: it breaks one of the scenario's constraints")
+    out.print(f"zone probability {_interval_of(scores['p_zone'])}", highlight=False)
+    table = Table("party", "P(accept) [95 %]", "expected utility", "mean reservation", "red lines held")
+    for row in scores["parties"]:
+        name = row["name"] if row["veto"] else f"{row['name']} (no veto)"
+        table.add_row(
+            name,
+            _interval_of(row["accept"]),
+            f"{row['expected_utility']:.3f}",
+            f"{row['mean_reservation']:.3f}",
+            ", ".join(row["red_lines_held"]) or "-",
+        )
+    out.print(table)
+    for blocker in scores["blockers"]:
+        out.print(f"blocker: {blocker['party']} rejects in {blocker['reject']:.1%} of samples ({blocker['why']})")
 
 
 @app.command(epilog="Example: negsim batch scenarios/ --samples 500 --plots-dir plots")

@@ -104,7 +104,7 @@ def blockers_dataset(
 ) -> dict[str, Any]:
     """Per option: each veto party's share of samples rejecting the option's best (or closest) completion, split
     into red line (the party red-lines the option itself: it rejects every package with it) and reservation."""
-    labels, reservation, red = [], [], []
+    labels, reservation, red, notes = [], [], [], []
     for row in marginals:
         issue = str(row["target"]).split(".")[0]
         labels.append(f"{issue_titles.get(issue, issue)}: {row['label']}")
@@ -112,12 +112,14 @@ def blockers_dataset(
         has_completion = row.get("completion") != "none"
         reject = [1.0 - float(row[f"p_accept_{p}"]) if has_completion else 0.0 for p in veto]
         red.append([1.0 if p in red_by else 0.0 for p in veto])
+        notes.append("" if has_completion or any(p in red_by for p in veto) else "never in the zone")
         reservation.append([0.0 if p in red_by else r for p, r in zip(veto, reject, strict=True)])
     return {
         "labels": labels,
         "parties": [names.get(p, p) for p in veto],
         "reservation": np.array(reservation).reshape(len(labels), len(veto)),
         "red_line": np.array(red).reshape(len(labels), len(veto)),
+        "notes": notes,
     }
 
 
@@ -136,6 +138,9 @@ def plot_blockers(dataset: dict[str, Any], ax: Axes | None = None, caption: str 
             ax.barh(y, width, left=left, color=colour, hatch=hatch, alpha=alpha, edgecolor="white", lw=0.3)
             left += width
         handles.append(Patch(color=colour, label=party))
+    for row, note in enumerate(dataset.get("notes", [])):
+        if note:
+            ax.text(0.01, row, note, va="center", fontsize=6, color="#555555")
     handles += [
         Patch(facecolor="white", edgecolor="black", hatch="////", label="red line (option itself)"),
         Patch(facecolor="grey", label="below reservation"),

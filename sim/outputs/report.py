@@ -272,8 +272,8 @@ def _blocker_text(offer: dict[str, Any]) -> str:
     return text
 
 
-BACKGROUND_PACKAGES = 20_000
-ZONE_POINTS = 20_000
+BACKGROUND_PACKAGES = 4_000
+ZONE_POINTS = 5_000
 
 
 def utility_pairs_dataset(run_dir: Path, scenario: Scenario, summary: dict[str, Any]) -> dict[str, Any]:

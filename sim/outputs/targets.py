@@ -102,8 +102,7 @@ def target_rows(ctx: TargetContext, scores: TargetScores, kind: str, counts_of: 
     chosen = [(t, target) for t, target in enumerate(scores.targets) if target.kind == kind]
     closest: dict[int, Closest | None] = {}
     for t, target in chosen:
-        red_lined = kind == "option" and any(target.fix[0] in ctx.certain[p] for p in ctx.veto)
-        if hits[t] == 0 and not red_lined:
+        if hits[t] == 0 and kind == "offer":  # options never in the zone say so; searching each costs seconds
             closest[t] = ctx.closest(dict(target.fix))
     packages = np.array(
         [scores.best_package[t] if hits[t] else (closest[t].package if closest.get(t) else -1) for t, _ in chosen],
@@ -130,7 +129,14 @@ def target_rows(ctx: TargetContext, scores: TargetScores, kind: str, counts_of: 
         for p, party in enumerate(ctx.preferences.party_ids):
             row[f"shortfall_{party}"] = float(found.shortfall[p]) if found else float("nan")
         row.update(_blocker(ctx, target, int(packages[j]), accept[:, j]))
-        row.update(_reason(ctx, target, found) if not hits[t] else _no_reason())
+        if hits[t]:
+            row.update(_no_reason())
+        elif kind == "offer":
+            row.update(_reason(ctx, target, found))
+        else:
+            red = row["red_lined_by"]
+            row.update(_no_reason())
+            row["reason"] = f"red line of {red}" if red else "never in the zone in any sample"
         rows.append(row)
     return rows
 
