@@ -142,7 +142,7 @@ def test_resume_finishes_a_killed_run_with_identical_results(tmp_path):
     assert pq.read_table(killed / "zone.parquet").equals(pq.read_table(fresh / "zone.parquet"))
     assert pq.read_table(killed / "offers.parquet").equals(pq.read_table(fresh / "offers.parquet"))
     noop = negsim("run", *args, "--resume", str(killed))
-    assert noop.returncode == 0
+    assert noop.returncode == 0 and "already complete" in noop.stderr and "nothing to resume" in noop.stderr
 
 
 def test_resume_refuses_a_different_scenario(tmp_path):

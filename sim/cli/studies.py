@@ -21,7 +21,7 @@ from sim.cli.common import (
     out,
     with_progress,
 )
-from sim.cli.zone import PRECISION
+from sim.cli.zone import PRECISION, already_complete
 from sim.executors import Executor
 from sim.outputs.rundir import default_run_dir
 
@@ -56,6 +56,8 @@ def sensitivity(
         fail(f"error: --rank-by {rank_by}: choose zone_mass, p_zone_nonempty or an offer id ({', '.join(offers)})")
     measure = rank_by if rank_by in ("zone_mass", "p_zone_nonempty") else f"offer_{rank_by}"
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario, "sensitivity")
+    if resume is not None and (finished := already_complete(resume)):
+        err.print(f"{resume} was already complete (finished {finished}): nothing to resume; its results:")
     rows = with_progress(
         f"sensitivity {scenario.id}",
         lambda progress: run_sensitivity(

@@ -94,11 +94,27 @@ def run(
     scenario = load_or_exit(scenario_path, set_ or [])
     settings = ZoneSettings.for_scenario(scenario, samples, seed, workers)
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario)
+    finished = already_complete(run_dir) if resume is not None else None
     summary = run_one(scenario, scenario_path, settings, run_dir, resume is not None)
+    if finished:
+        err.print(f"{run_dir} was already complete (finished {finished}): nothing to resume; its summary:")
     print_summary(scenario, summary, run_dir)
 
 
+def already_complete(run_dir: Path) -> str | None:
+    """When a run directory holds a complete run, when it finished (so --resume can say there is nothing to do)."""
+    from sim.outputs.rundir import RunDirError, read_manifest
+
+    try:
+        manifest = read_manifest(run_dir)
+    except RunDirError:
+        return None
+    return str(manifest.get("finished", "earlier")) if manifest.get("status") == "complete" else None
+
+
 def _interval(values: dict, name: str) -> str:
+    if name + "_lo" not in values:  # a run made before intervals were recorded
+        return f"{values[name]:.3f}"
     return f"{values[name]:.3f} [{values[name + '_lo']:.3f}, {values[name + '_hi']:.3f}]"
 
 
@@ -112,7 +128,7 @@ def print_summary(scenario: Scenario, summary: dict, run_dir: Path) -> None:
     )
     if summary.get("best_package"):
         out.print(f"best package P(zone) {_interval(summary, 'best_p_zone')}", highlight=False)
-    else:
+    elif "no_zone" in summary:
         out.print(f"[bold]{summary['no_zone']}[/bold]: there is no best package.")
         closest = summary.get("closest_package")
         if closest:
@@ -125,10 +141,13 @@ def print_summary(scenario: Scenario, summary: dict, run_dir: Path) -> None:
     if summary["offers"]:
         table = Table("offer", "P(completion in zone) [95 %]", "completion shown: P(zone)", "blocker / why")
         for offer_id, score in summary["offers"].items():
-            shown = f"{score['completion']}: {score['completion_p_zone']:.3f}"
-            table.add_row(offer_id, _interval(score, "p_complete"), shown, score["reason"] or score["blocker"] or "-")
+            shown = (
+                f"{score.get('completion', 'best')}: {score.get('completion_p_zone', score.get('best_p_zone', 0)):.3f}"
+            )
+            why = score.get("reason") or score["blocker"] or "-"
+            table.add_row(offer_id, _interval(score, "p_complete"), shown, why)
         out.print(table)
-    out.print(f"intervals: {summary['interval']}", highlight=False)
+    out.print(f"intervals: {summary.get('interval', 'not recorded by this run')}", highlight=False)
 
 
 @app.command(

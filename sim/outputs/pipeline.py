@@ -190,12 +190,12 @@ def assemble(
         named.add(int(head["best_package_number"]))
     if head.get("closest_package"):
         named.add(int(head["closest_package"]["package"]))
-    table = _write_zone_table(run_dir, space, preferences, scorer, np.array(sorted(named), dtype=np.int64))
+    metadata = table_metadata(preferences.party_ids, preferences.veto, space, context.labels)
+    table = _write_zone_table(run_dir, space, preferences, scorer, np.array(sorted(named), dtype=np.int64), metadata)
     for row in marginal_rows:
         i, o = context.index(row["target"])
         count = table.option_count[i][o]
         row["mean_p_zone"] = float(table.zone_sum[i][o] / samples / count) if count else 0.0
-    metadata = table_metadata(preferences.party_ids, preferences.veto)
     write_parquet(run_dir / "offers.parquet", _rows_table(offer_rows, metadata))
     write_csv(run_dir / "marginals.csv", _nulls(marginal_rows))
     write_sample_hits(run_dir, scores)
@@ -256,7 +256,12 @@ class ZoneTable:
 
 
 def _write_zone_table(
-    run_dir: Path, space: PackageSpace, preferences: Preferences, scorer: ZoneScorer, named: np.ndarray
+    run_dir: Path,
+    space: PackageSpace,
+    preferences: Preferences,
+    scorer: ZoneScorer,
+    named: np.ndarray,
+    metadata: dict[str, str],
 ) -> ZoneTable:
     """Stream zone.parquet block by block. Per-option sums use the grid's structure (a block is heads x tails),
     so option codes are built only for the rows written."""
@@ -311,7 +316,7 @@ def _write_zone_table(
         np.zeros((n, 0)),
         samples,
     )
-    schema = empty.schema.with_metadata(table_metadata(preferences.party_ids, preferences.veto))
+    schema = empty.schema.with_metadata(metadata)
     rows = write_parquet_stream(run_dir / "zone.parquet", tables(), schema)
     return ZoneTable(zone_sum, option_count, histogram, rows)
 

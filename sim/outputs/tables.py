@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -27,12 +28,26 @@ def with_interval(name: str, successes: np.ndarray | int, trials: int) -> dict[s
     return {name: np.asarray(successes, dtype=np.float64) / trials, f"{name}_lo": low, f"{name}_hi": high}
 
 
-def table_metadata(party_ids: tuple[str, ...], veto: np.ndarray) -> dict[str, str]:
-    """Key-value metadata every Parquet table carries: how intervals are computed, which parties hold no veto."""
-    return {
+def table_metadata(
+    party_ids: tuple[str, ...],
+    veto: np.ndarray,
+    space: PackageSpace | None = None,
+    labels: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """Key-value metadata every Parquet table carries: how intervals are computed, which parties hold no veto, and
+    (given ``labels`` by ``issue.option``) the label of every option id in the issue columns, as JSON."""
+    metadata = {
         "interval": f"95 % Monte-Carlo interval: {METHOD}",
         "non_veto_parties": ",".join(p for p, v in zip(party_ids, veto, strict=True) if not v),
     }
+    if space is not None and labels is not None:
+        metadata["option_labels"] = json.dumps(
+            {
+                issue: {o: labels.get(f"{issue}.{o}", o) for o in space.option_ids[i]}
+                for i, issue in enumerate(space.issue_ids)
+            }
+        )
+    return metadata
 
 
 def issue_columns(space: PackageSpace, codes: np.ndarray) -> dict[str, pa.Array]:

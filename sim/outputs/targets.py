@@ -65,6 +65,10 @@ class TargetContext:
     def ref(self, issue: int, option: int) -> str:
         return f"{self.space.issue_ids[issue]}.{self.space.option_ids[issue][option]}"
 
+    def describe(self, issue: int, option: int) -> str:
+        """'Issue title: option label', what a reader sees instead of ``issue.option`` ids."""
+        return f"{self.scenario.issues[issue].title}: {self.labels[self.ref(issue, option)]}"
+
     def party_label(self, p: int) -> str:
         party = self.scenario.parties[p]
         return party.name if self.preferences.veto[p] else f"{party.name} ({party.role}, no veto)"
@@ -118,7 +122,11 @@ def target_rows(ctx: TargetContext, scores: TargetScores, kind: str, counts_of: 
         row: dict[str, Any] = {"target": target.name, "label": ctx.labels.get(target.name, target.name)}
         if kind == "offer":
             row["fixed"] = ", ".join(ctx.ref(i, o) for i, o in target.fix)
+            row["fixed_labels"] = "; ".join(ctx.describe(i, o) for i, o in target.fix)
         else:
+            issue, option = target.fix[0]
+            row["issue"], row["option"] = ctx.space.issue_ids[issue], ctx.space.option_ids[issue][option]
+            row["issue_title"] = ctx.scenario.issues[issue].title
             row["red_lined_by"] = ",".join(
                 ctx.preferences.party_ids[p] for p in ctx.veto if target.fix[0] in ctx.certain[p]
             )
