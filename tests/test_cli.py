@@ -40,7 +40,13 @@ def test_validate_shipped_scenarios():
 
 def test_run_writes_a_complete_run_directory(tmp_path):
     out = tmp_path / "demo"
-    negsim("run", str(DATA / "golden.yaml"), "--samples", "400", "--seed", "1", "--out", str(out))
+    negsim(
+        "run", str(DATA / "golden.yaml"), "--samples", "400", "--seed", "1", "--out", str(out), "--pair", "money,land"
+    )
+    bad_pair = negsim(
+        "run", str(DATA / "golden.yaml"), "--pair", "land,sea", "--out", str(tmp_path / "no"), check=False
+    )
+    assert bad_pair.returncode == 2 and "issues: land, money" in bad_pair.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete"
     assert manifest["settings"]["seed"] == 1 and manifest["settings"]["samples"] == 400

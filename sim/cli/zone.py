@@ -67,13 +67,34 @@ def validate(
         raise typer.Exit(2)
 
 
-def run_one(scenario: Scenario, path: Path, settings: ZoneSettings, run_dir: Path, resume: bool) -> dict:
+def run_one(
+    scenario: Scenario,
+    path: Path,
+    settings: ZoneSettings,
+    run_dir: Path,
+    resume: bool,
+    pair: tuple[str, str] | None = None,
+) -> dict:
     return with_progress(
         f"scoring {scenario.id}",
         lambda progress: run_zone(
-            scenario, run_dir, settings, resume=resume, scenario_file=str(path), progress=progress
+            scenario, run_dir, settings, resume=resume, scenario_file=str(path), progress=progress, pair=pair
         ),
     )
+
+
+def parse_pair(scenario: Scenario, text: str | None) -> tuple[str, str] | None:
+    """``alliance,guarantees`` -> two distinct issue ids of the scenario (a one-line error otherwise)."""
+    if text is None:
+        return None
+    issues = [part.strip() for part in text.split(",")]
+    known = [issue.id for issue in scenario.issues]
+    if len(issues) != 2 or issues[0] == issues[1] or any(i not in known for i in issues):
+        fail(
+            f"error: --pair {text}: give two different issue ids, e.g. {known[0]},{known[-1]} "
+            f"(issues: {', '.join(known)})"
+        )
+    return issues[0], issues[1]
 
 
 @app.command(
@@ -89,13 +110,21 @@ def run(
     ] = None,
     resume: Annotated[Path | None, typer.Option(help="Finish the interrupted run in this directory.")] = None,
     workers: WorkersOption = 2,
+    pair: Annotated[
+        str | None,
+        typer.Option(
+            help="Two issues for the option-pair heatmap, e.g. alliance,guarantees (default: the two "
+            "whose options' zone probabilities spread most)."
+        ),
+    ] = None,
 ) -> None:
     """Map the acceptable zone of a scenario into a run directory (tables, plots, report)."""
     scenario = load_or_exit(scenario_path, set_ or [])
+    chosen_pair = parse_pair(scenario, pair)
     settings = ZoneSettings.for_scenario(scenario, samples, seed, workers)
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario)
     finished = already_complete(run_dir) if resume is not None else None
-    summary = run_one(scenario, scenario_path, settings, run_dir, resume is not None)
+    summary = run_one(scenario, scenario_path, settings, run_dir, resume is not None, chosen_pair)
     if finished:
         err.print(f"{run_dir} was already complete (finished {finished}): nothing to resume; its summary:")
     print_summary(scenario, summary, run_dir)

@@ -86,6 +86,7 @@ def run_zone(
     scenario_file: str | None = None,
     progress: Progress | None = None,
     make_plots: bool = True,
+    pair: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run (or finish) a zone run in ``run_dir``; returns the summary stored in the manifest."""
     if resume:
@@ -124,7 +125,7 @@ def run_zone(
         clock = time.perf_counter()
         from sim.outputs.report import write_zone_report  # plotting pulls in matplotlib: only when drawing
 
-        write_zone_report(run_dir, scenario, summary)
+        write_zone_report(run_dir, scenario, summary, pair)
         timings["plots_s"] = round(time.perf_counter() - clock, 3)
     finish_manifest(run_dir, manifest, summary)
     return summary

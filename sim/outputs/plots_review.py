@@ -192,8 +192,8 @@ def plot_utility_pairs(dataset: dict[str, Any], caption: str = "") -> Figure:
             )  # fmt: skip
         ax.axvline(dataset["reservation"][a], color=RED_LINE, lw=0.6, ls=":")
         ax.axhline(dataset["reservation"][b], color=RED_LINE, lw=0.6, ls=":")
-        ax.set_xlabel(f"{parties[a]} expected utility")
-        ax.set_ylabel(f"{parties[b]} expected utility")
+        ax.set_xlabel(wrap(f"{parties[a]} expected utility", 34))
+        ax.set_ylabel(wrap(f"{parties[b]} expected utility", 34))
     for ax in list(axes.flat)[len(pairs) :]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()

@@ -72,8 +72,11 @@ def run_caption(run_dir: Path, scenario: Scenario) -> str:
     return f"{scenario.id} · run {run_dir.name} · {settings.get('samples')} samples, seed {settings.get('seed')}"
 
 
-def write_zone_report(run_dir: Path, scenario: Scenario, summary: dict[str, Any]) -> None:
-    """Draw the zone plots and write report.html from the run's own tables."""
+def write_zone_report(
+    run_dir: Path, scenario: Scenario, summary: dict[str, Any], pair: tuple[str, str] | None = None
+) -> None:
+    """Draw the zone plots and write report.html from the run's own tables; ``pair`` names the two issues of the
+    option-pair heatmap (default: the two whose option marginals spread most)."""
     offers = pq.read_table(run_dir / "offers.parquet").to_pylist() if scenario.offers else []
     marginals = numeric(read_csv(run_dir / "marginals.csv"))
     caption = run_caption(run_dir, scenario)
@@ -91,7 +94,7 @@ def write_zone_report(run_dir: Path, scenario: Scenario, summary: dict[str, Any]
     series.update({f"offer: {o['label']}": np.asarray(hits[f"offer_{o['target']}"]) for o in offers})
     save_figure(plot_convergence(convergence_dataset(series), caption=caption), plots / "convergence.png")
     save_figure(
-        plot_option_pairs(pair_dataset(run_dir, scenario, marginals), caption=caption), plots / "option_pairs.png"
+        plot_option_pairs(pair_dataset(run_dir, scenario, marginals, pair), caption=caption), plots / "option_pairs.png"
     )
     blockers = blockers_dataset(marginals, summary["veto_parties"], names, titles)
     save_figure(plot_blockers(blockers, caption=caption), plots / "blockers_by_option.png")
@@ -102,8 +105,10 @@ def write_zone_report(run_dir: Path, scenario: Scenario, summary: dict[str, Any]
     atomic_write_text(run_dir / "report.html", render_report(run_dir, scenario, summary, offers, marginals))
 
 
-def pair_dataset(run_dir: Path, scenario: Scenario, marginals: list[dict[str, Any]]) -> dict[str, Any]:
-    first, second = choose_pair(marginals)
+def pair_dataset(
+    run_dir: Path, scenario: Scenario, marginals: list[dict[str, Any]], pair: tuple[str, str] | None = None
+) -> dict[str, Any]:
+    first, second = pair or choose_pair(marginals)
     zone = pq.read_table(run_dir / "zone.parquet", columns=["p_zone", first, second]).to_pydict()
 
     def issue(issue_id: str) -> dict[str, Any]:
