@@ -25,6 +25,7 @@ from sim.zone.space import PackageSpace, option_index
 
 WEIGHT_FACTORS = (0.75, 1.5, 0.5, 2.0, 0.25, 4.0)
 MAX_CANDIDATES = 50_000
+UTILITY_CELLS = 2**24
 
 
 def completion_codes(space: PackageSpace, fix: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -44,15 +45,20 @@ def party_acceptance(preferences: Preferences, space: PackageSpace, fix: dict[in
     """Whether one party accepts each completion of ``fix`` in each sample, ``[completion, sample]``.
 
     The completions form a sub-grid, so utilities are an outer sum over the free issues plus a constant for
-    the fixed ones (no per-package gathers).
+    the fixed ones (no per-package gathers), built a slice of samples at a time so that the float utilities
+    never exceed ``UTILITY_CELLS`` (the boolean answer is 8 times smaller than they would be whole).
     """
     free = [i for i in range(len(space.radices)) if i not in fix]
-    tables = [preferences.by_issue[i][:, party : party + 1, :] for i in free]
-    utility = grid_sums(tables, 1, preferences.samples)[:, 0, :]
-    for issue, option in fix.items():
-        utility += preferences.by_issue[issue][option, party, :]
-    accepts = utility >= preferences.reservation[party][None, :]
     codes, feasible = completion_codes(space, fix)
+    accepts = np.empty((codes.shape[0], preferences.samples), dtype=bool)
+    step = max(1, UTILITY_CELLS // max(codes.shape[0], 1))
+    for start in range(0, preferences.samples, step):
+        samples = slice(start, min(start + step, preferences.samples))
+        tables = [preferences.by_issue[i][:, party : party + 1, samples] for i in free]
+        utility = grid_sums(tables, 1, samples.stop - samples.start)[:, 0, :]
+        for issue, option in fix.items():
+            utility += preferences.by_issue[issue][option, party, samples]
+        accepts[:, samples] = utility >= preferences.reservation[party][None, samples]
     accepts[~feasible | space.holds_any(codes, list(preferences.red_lines[party]))] = False
     return accepts
 
