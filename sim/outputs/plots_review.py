@@ -199,5 +199,6 @@ def plot_utility_pairs(dataset: dict[str, Any], caption: str = "") -> Figure:
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, markerscale=1.2)
     fig.suptitle(_titled("Expected utilities, pair by pair (dotted: mean reservations)", caption), fontsize=10)
-    fig.tight_layout(rect=(0, 0.07, 1, 0.96))
+    # fixed margins: tight_layout over ten panels costs a quarter of the plot's time and gains nothing here
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.1 + 0.06 / rows, top=0.9, wspace=0.38, hspace=0.32)
     return fig
