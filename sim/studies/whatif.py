@@ -20,7 +20,7 @@ import numpy as np
 
 from sim.scenario.model import Offer, Party, Scenario
 from sim.zone.intervals import proportion_interval
-from sim.zone.preferences import Preferences, grid_sums, sample_preferences
+from sim.zone.preferences import Preferences, gather_sums, grid_sums, sample_preferences
 from sim.zone.space import PackageSpace, option_index
 
 WEIGHT_FACTORS = (0.75, 1.5, 0.5, 2.0, 0.25, 4.0)
@@ -164,7 +164,8 @@ class PartyMoveSearch:
     """Completions of an offer and the other veto parties' verdicts on them, computed once per party.
 
     A move by one party changes only that party's acceptance, so each candidate move costs one party's
-    utilities over the completions, not everyone's.
+    utilities over the completions, not everyone's — and only over the completions that the other veto parties
+    accept in some sample (``codes``; a few per cent of them on the baseline), since no other can be in the zone.
     """
 
     scenario: Scenario
@@ -174,6 +175,7 @@ class PartyMoveSearch:
     samples: int
     seed: int
     target: float
+    codes: np.ndarray
 
     @classmethod
     def build(
@@ -182,17 +184,24 @@ class PartyMoveSearch:
         preferences = sample_preferences(scenario, samples, np.random.default_rng(seed))
         space = PackageSpace.from_scenario(scenario)
         fix = offer_fix(space, offer)
-        others: np.ndarray | bool = True
+        codes, feasible = completion_codes(space, fix)
+        others = np.repeat(feasible[:, None], samples, axis=1)
         for q, other in enumerate(preferences.party_ids):
             if preferences.veto[q] and other != party.id:
-                others = others & party_acceptance(preferences, space, fix, q)
-        return cls(scenario, party, fix, np.asarray(others), samples, seed, target)
+                others &= party_acceptance(preferences, space, fix, q)
+        rows = np.flatnonzero(others.any(axis=1))
+        return cls(scenario, party, fix, others[rows], samples, seed, target, codes[rows])
 
     def reaches(self, changed: Party) -> bool:
+        if self.codes.shape[0] == 0:
+            return False
         scenario = _with_party(self.scenario, changed)
         preferences = sample_preferences(scenario, self.samples, np.random.default_rng(self.seed))
         index = preferences.party_ids.index(changed.id)
-        accepts = party_acceptance(preferences, PackageSpace.from_scenario(scenario), self.fix, index)
+        space = PackageSpace.from_scenario(scenario)
+        tables = [table[:, index : index + 1, :] for table in preferences.by_issue]
+        accepts = gather_sums(tables, self.codes, 1, self.samples)[:, 0, :] >= preferences.reservation[index][None, :]
+        accepts[space.holds_any(self.codes, list(preferences.red_lines[index]))] = False
         return float((accepts & self.others).any(axis=0).mean()) >= self.target
 
     def reservation_cut(self, steps: int = 10) -> float | None:
