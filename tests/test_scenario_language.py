@@ -11,6 +11,7 @@ import subprocess
 
 import numpy as np
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -308,6 +309,7 @@ def test_generated_language_scenarios_pass_every_reference_check(doc):
 
     scenario = Scenario.model_validate(doc)
     assert reference_problems(scenario) == []
+    assert Scenario.model_validate(yaml.safe_load(scenario.to_yaml())) == scenario  # resolved YAML round-trips
     for party in scenario.parties:
         assert all(0 <= r.holds <= 1 for r in party.red_lines)
         assert any(party.weight_range(issue.id)[0] > 0 for issue in scenario.issues)
