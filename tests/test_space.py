@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from math import prod
-
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.zone.space import GridBlocks, PackageSpace
+from sim.zone.space import PackageSpace
 
 radices_st = st.lists(st.integers(1, 5), min_size=1, max_size=5)
 
@@ -29,18 +27,6 @@ def test_package_number_and_options_round_trip(radices, data):
 def test_first_issue_is_most_significant_digit():
     space = space_of([3, 2])
     assert space.codes(np.arange(6)).tolist() == [[0, 0], [0, 1], [1, 0], [1, 1], [2, 0], [2, 1]]
-
-
-@given(radices_st, st.integers(1, 200))
-def test_blocks_cover_the_space_once_in_order(radices, chunk_size):
-    blocks = GridBlocks.plan(tuple(radices), chunk_size)
-    starts = [(b.start, b.stop) for b in blocks]
-    assert starts[0][0] == 0 and starts[-1][1] == prod(radices)
-    assert all(a[1] == b[0] for a, b in zip(starts, starts[1:], strict=False))
-    space = space_of(radices)
-    for block in blocks:
-        assert block.size <= max(chunk_size, blocks.tail_size)
-        assert (blocks.block_codes(block) == space.codes(np.arange(block.start, block.stop))).all()
 
 
 def test_constraints_remove_forbidden_combinations():

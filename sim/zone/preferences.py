@@ -151,15 +151,37 @@ class Preferences:
         return total.transpose(1, 0, 2)
 
     def utility_units(self, codes: np.ndarray, parties: list[int] | None = None) -> np.ndarray:
-        """Utilities in integer units, ``[party, package, sample]`` (int64): the numbers acceptance compares."""
-        parties = list(range(self.n_parties)) if parties is None else parties
-        tables = [table[:, parties, :] for table in self.by_issue_units]
-        total = gather_sums(tables, codes, len(parties), self.samples, dtype=np.int64)
+        """Utilities in integer units, ``[party, package, sample]`` (int32 holds 21 utility-sized terms): the numbers
+        acceptance compares."""
+        tables = self.by_issue_units
+        if parties is None:
+            parties = list(range(self.n_parties))
+        else:
+            tables = [table[:, parties, :] for table in tables]
+        total = gather_sums(tables, codes, len(parties), self.samples, dtype=np.int32)
         for link in self.links:
             if link.party in parties:
                 both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
                 total[both, parties.index(link.party), :] += link.delta_units
         return total.transpose(1, 0, 2)
+
+    def accepts_at(self, codes: np.ndarray, samples: np.ndarray, parties: list[int]) -> np.ndarray:
+        """Whether each party accepts package ``codes[k]`` in sample ``samples[k]``, ``[party, k]``: the same
+        integers and rule as :meth:`acceptable`, for scattered (package, sample) pairs."""
+        total = np.zeros((len(parties), codes.shape[0]), dtype=np.int64)
+        for column, party in enumerate(parties):
+            for issue in range(codes.shape[1]):
+                total[column] += self.units[party, issue, codes[:, issue], samples]
+            for link in self.links:
+                if link.party == party:
+                    both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
+                    total[column, both] += link.delta_units[samples[both]]
+        result = accepts(total, self.threshold[parties][:, samples])
+        for red in self.red_line_list:
+            if red.party in parties:
+                held = (codes[:, red.option[0]] == red.option[1]) & red.in_sample[samples]
+                result[parties.index(red.party), held] = False
+        return result
 
     def acceptable(self, space: PackageSpace, codes: np.ndarray, parties: list[int] | None = None) -> np.ndarray:
         """Whether each party accepts each package in each sample, ``[party, package, sample]`` (the definition)."""

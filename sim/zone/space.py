@@ -4,16 +4,13 @@ Package number *k* and its option indices are converted by arithmetic (``numpy.u
 lookup table, so a space of 10^7 packages costs no memory until a chunk of it is scored. Issue order is the
 scenario's: the first issue is the most significant digit.
 
-Chunks are *blocks of the grid*: a chunk holds whole "tails" (every combination of the last issues) for a run of
-"heads" (combinations of the first issues). Scoring then adds one small head table to one tail table instead of
-summing every issue for every package (see ``sim.zone.scoring``).
+Scoring cuts the grid by the options of its first issues (``sim.zone.scoring``) and grows partial packages issue by
+issue (``sim.zone.search``); a package's number stays the mixed-radix number of its option indices throughout.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from itertools import combinations
 from math import prod
 
@@ -130,9 +127,6 @@ class PackageSpace:
         codes = self.codes(np.array([package]))[0]
         return {issue: self.option_ids[i][codes[i]] for i, issue in enumerate(self.issue_ids)}
 
-    def blocks(self, chunk_size: int) -> GridBlocks:
-        return GridBlocks.plan(self.radices, chunk_size)
-
 
 def violated(codes: np.ndarray, violation: Violation) -> np.ndarray:
     """Rows of option indices that hold a violation (every listed issue's option in its set)."""
@@ -152,89 +146,3 @@ def option_index(issue_ids: tuple[str, ...], option_ids: tuple[tuple[str, ...], 
     issue_id, option_id = split_option_ref(ref)
     issue = issue_ids.index(issue_id)
     return issue, option_ids[issue].index(option_id)
-
-
-@dataclass(frozen=True)
-class Block:
-    """Packages ``start .. stop-1``: heads ``head_start .. head_stop-1`` times the whole tail."""
-
-    index: int
-    head_start: int
-    head_stop: int
-    tail_size: int
-
-    @property
-    def start(self) -> int:
-        return self.head_start * self.tail_size
-
-    @property
-    def stop(self) -> int:
-        return self.head_stop * self.tail_size
-
-    @property
-    def size(self) -> int:
-        return self.stop - self.start
-
-
-@dataclass(frozen=True)
-class GridBlocks:
-    """How a grid is cut: the first ``split`` issues form the head, the rest the tail."""
-
-    radices: tuple[int, ...]
-    split: int
-    heads_per_block: int
-
-    @classmethod
-    def plan(cls, radices: tuple[int, ...], chunk_size: int) -> GridBlocks:
-        """Smallest head such that one tail fits in a chunk; then as many heads per block as fit."""
-        split = len(radices)
-        while split > 0 and prod(radices[split - 1 :]) <= max(chunk_size, 1):
-            split -= 1
-        tail = prod(radices[split:])
-        return cls(radices, split, max(1, chunk_size // tail))
-
-    @property
-    def head_radices(self) -> tuple[int, ...]:
-        return self.radices[: self.split]
-
-    @property
-    def tail_radices(self) -> tuple[int, ...]:
-        return self.radices[self.split :]
-
-    @property
-    def head_count(self) -> int:
-        return prod(self.head_radices)
-
-    @property
-    def tail_size(self) -> int:
-        return prod(self.tail_radices)
-
-    def __len__(self) -> int:
-        return -(-self.head_count // self.heads_per_block)
-
-    def __iter__(self) -> Iterator[Block]:
-        for index, head_start in enumerate(range(0, self.head_count, self.heads_per_block)):
-            yield Block(index, head_start, min(head_start + self.heads_per_block, self.head_count), self.tail_size)
-
-    def head_codes(self, block: Block) -> np.ndarray:
-        heads = np.arange(block.head_start, block.head_stop, dtype=np.int64)
-        if not self.head_radices:
-            return np.zeros((heads.size, 0), dtype=np.int64)
-        return np.stack(np.unravel_index(heads, self.head_radices), axis=-1)
-
-    @cached_property
-    def _tail_codes(self) -> np.ndarray:
-        tails = np.arange(self.tail_size, dtype=np.int64)
-        if not self.tail_radices:
-            return np.zeros((1, 0), dtype=np.int64)
-        return np.stack(np.unravel_index(tails, self.tail_radices), axis=-1)
-
-    def tail_codes(self) -> np.ndarray:
-        """Option indices of the tail issues for every tail position (the same for every block)."""
-        return self._tail_codes
-
-    def block_codes(self, block: Block) -> np.ndarray:
-        """All option indices of a block, shape ``(block.size, issues)``, in package order."""
-        heads = self.head_codes(block)
-        tails = self.tail_codes()
-        return np.concatenate([np.repeat(heads, tails.shape[0], axis=0), np.tile(tails, (heads.shape[0], 1))], axis=1)
