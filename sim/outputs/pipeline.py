@@ -26,10 +26,13 @@ from sim.outputs.rundir import (
 )
 from sim.outputs.tables import (
     issue_columns,
+    nulls,
+    rows_table,
     table_metadata,
     with_interval,
     write_csv,
     write_parquet,
+    write_sample_hits,
     zone_rows,
 )
 from sim.outputs.targets import TargetContext, headline, target_rows
@@ -41,7 +44,6 @@ from sim.zone.scoring import (
     Block,
     BlockScore,
     Target,
-    TargetScores,
     ZoneScorer,
     acceptance_counts,
     combine_targets,
@@ -196,11 +198,20 @@ def assemble(
         i, o = context.index(row["target"])
         count = table.option_count[i][o]
         row["mean_p_zone"] = float(table.zone_sum[i][o] / samples / count) if count else 0.0
-    write_parquet(run_dir / "offers.parquet", _rows_table(offer_rows, metadata))
-    write_csv(run_dir / "marginals.csv", _nulls(marginal_rows))
+    write_parquet(run_dir / "offers.parquet", rows_table(offer_rows, metadata))
+    write_csv(run_dir / "marginals.csv", nulls(marginal_rows))
     write_sample_hits(run_dir, scores)
     feasible = int(table.option_count[0].sum())
-    offer_keys = ("p_complete", "p_complete_lo", "p_complete_hi", "completion", "completion_p_zone", "blocker")
+    offer_keys = (
+        "p_complete",
+        "p_complete_lo",
+        "p_complete_hi",
+        "completion",
+        "completion_p_zone",
+        "completion_p_zone_lo",
+        "completion_p_zone_hi",
+        "blocker",
+    )
     return {
         "space_size": space.size,
         "feasible_packages": feasible,
@@ -219,29 +230,6 @@ def assemble(
         "parties": list(preferences.party_ids),
         "veto_parties": [p for p, v in zip(preferences.party_ids, preferences.veto, strict=True) if v],
     }
-
-
-def _nulls(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """NaN (not applicable, e.g. a shortfall of a completion in the zone) becomes a null in tables."""
-    return [{k: None if isinstance(v, float) and v != v else v for k, v in row.items()} for row in rows]
-
-
-def _rows_table(rows: list[dict[str, Any]], metadata: dict[str, str]) -> pa.Table:
-    table = pa.Table.from_pylist(_nulls(rows)) if rows else pa.table({"target": pa.array([], pa.string())})
-    return table.replace_schema_metadata(metadata)
-
-
-def write_sample_hits(run_dir: Path, scores: TargetScores) -> None:
-    """sample_hits.parquet: per sample, whether the zone is non-empty and whether each offer has a completion in
-    it (what the convergence plot and paired comparisons of runs with the same seed read)."""
-    bits = np.unpackbits(scores.hits, axis=-1)[:, : scores.samples].astype(bool)
-    columns: dict[str, Any] = {"sample": pa.array(np.arange(scores.samples, dtype=np.int32))}
-    for t, target in enumerate(scores.targets):
-        if target.kind == "space":
-            columns["zone_nonempty"] = pa.array(bits[t])
-        elif target.kind == "offer":
-            columns[f"offer_{target.name}"] = pa.array(bits[t])
-    write_parquet(run_dir / "sample_hits.parquet", pa.table(columns))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from sim.outputs.rundir import atomic_write
 from sim.zone.intervals import METHOD, proportion_interval
+from sim.zone.scoring import TargetScores
 from sim.zone.space import PackageSpace
 
 
@@ -115,3 +116,26 @@ def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as file:
         return list(csv.DictReader(file))
+
+
+def nulls(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """NaN (not applicable, e.g. a shortfall of a completion in the zone) becomes a null in tables."""
+    return [{k: None if isinstance(v, float) and v != v else v for k, v in row.items()} for row in rows]
+
+
+def rows_table(rows: list[dict[str, Any]], metadata: dict[str, str]) -> pa.Table:
+    table = pa.Table.from_pylist(nulls(rows)) if rows else pa.table({"target": pa.array([], pa.string())})
+    return table.replace_schema_metadata(metadata)
+
+
+def write_sample_hits(run_dir: Path, scores: TargetScores) -> None:
+    """sample_hits.parquet: per sample, whether the zone is non-empty and whether each offer has a completion in
+    it (what the convergence plot and paired comparisons of runs with the same seed read)."""
+    bits = np.unpackbits(scores.hits, axis=-1)[:, : scores.samples].astype(bool)
+    columns: dict[str, Any] = {"sample": pa.array(np.arange(scores.samples, dtype=np.int32))}
+    for t, target in enumerate(scores.targets):
+        if target.kind == "space":
+            columns["zone_nonempty"] = pa.array(bits[t])
+        elif target.kind == "offer":
+            columns[f"offer_{target.name}"] = pa.array(bits[t])
+    write_parquet(run_dir / "sample_hits.parquet", pa.table(columns))
