@@ -29,8 +29,10 @@ app = typer.Typer(
     rich_markup_mode=None,
     help="negsim: which settlement packages could every party accept, and how sure can we be?",
 )
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
+# Every message is printed literally: no rich markup, no emoji codes (``file:100:1`` once printed as ``file💯1``),
+# no highlighting. Scenario text (titles, labels) reaches these consoles and may hold ``[...]`` or ``:name:``.
+out = Console(width=None if sys.stdout.isatty() else 160, markup=False, emoji=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
 
 SetOption = Annotated[
     list[str],
@@ -90,7 +92,7 @@ def scenario_files(paths: list[Path]) -> list[Path]:
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),

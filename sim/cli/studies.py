@@ -94,7 +94,7 @@ def whatif(
         path,
         {"scenario": scenario.id, "scenario_hash": scenario.content_hash(), "samples": samples, **answer.as_json()},
     )
-    out.print(f"[bold]{offer}[/bold]: zone probability {answer.baseline:.3f}, target {target:.3f}")
+    out.print(f"{offer}: zone probability {answer.baseline:.3f}, target {target:.3f}")
     change = answer.issue_change
     if change is None:
         out.print("No change of the offer's fixed issues reaches the target.")

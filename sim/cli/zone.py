@@ -89,7 +89,7 @@ def run(
 
 
 def print_summary(scenario: Scenario, summary: dict, run_dir: Path) -> None:
-    out.print(f"[bold]{scenario.title}[/bold]  ->  {run_dir}")
+    out.print(f"{scenario.title}  ->  {run_dir}")
     out.print(
         f"feasible packages {summary['feasible_packages']:,} of {summary['space_size']:,}; "
         f"zone mass {summary['zone_mass']:.2f}; P(zone not empty) {summary['p_zone_nonempty']:.3f}; "

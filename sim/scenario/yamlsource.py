@@ -3,95 +3,23 @@
 Pydantic reports errors by path (``parties.0.weights.alliance``); people need ``baseline.yaml:42:7``. So every
 document is loaded together with a map from path to :class:`~sim.errors.Mark`, and the map is carried through
 inheritance (``extends:``, where a child's value keeps the child's position) and command-line overrides.
-YAML is only ever constructed with ``yaml.SafeLoader``: no tags, no Python objects.
+Bytes become nodes in :mod:`sim.scenario.yamlload` (safe loader, limits, encodings); ``extends:`` may only name
+regular ``.yaml``/``.yml`` files, so a scenario cannot make negsim read (and echo) ``/etc/passwd`` or ``/proc``.
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from sim.scenario.errors import Mark, Problem, ScenarioError
+from sim.scenario.yamlload import DataPath, Located, load_located, parse_value
 
-DataPath = tuple[str | int, ...]
-
-
-@dataclass
-class Located:
-    """A YAML document as plain data, with the position of every key and list item."""
-
-    data: Any
-    marks: dict[DataPath, Mark] = field(default_factory=dict)
-
-    def mark_for(self, path: DataPath) -> Mark:
-        """The position of ``path``, or of its nearest ancestor that has one (a missing key -> its parent)."""
-        for cut in range(len(path), -1, -1):
-            found = self.marks.get(tuple(path[:cut]))
-            if found is not None:
-                return found
-        return Mark("<unknown>")
-
-
-def _mark(origin: str, node: yaml.Node) -> Mark:
-    return Mark(origin, node.start_mark.line + 1, node.start_mark.column + 1)
-
-
-def _record_marks(
-    node: yaml.Node, path: DataPath, origin: str, marks: dict[DataPath, Mark], problems: list[Problem]
-) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                problems.append(
-                    Problem(_mark(origin, key_node), f"duplicate key '{key}'", ".".join(map(str, (*path, key))))
-                )
-            seen.add(key)
-            marks[(*path, key)] = _mark(origin, key_node)
-            _record_marks(value_node, (*path, key), origin, marks, problems)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            marks[(*path, index)] = _mark(origin, item)
-            _record_marks(item, (*path, index), origin, marks, problems)
-
-
-def load_located(path: Path) -> Located:
-    """Read one YAML file safely, keeping positions; syntax errors become a :class:`ScenarioError`."""
-    origin = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError([Problem(Mark(origin), f"cannot read file: {exc.strerror or exc}")]) from None
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        where = exc.context_mark or exc.problem_mark
-        mark = Mark(origin, where.line + 1, where.column + 1) if where else Mark(origin)
-        what = " ".join(part for part in (exc.context, exc.problem) if part)
-        if exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
-            what += f" (at line {exc.problem_mark.line + 1})"
-        raise ScenarioError([Problem(mark, f"invalid YAML: {what}")]) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(Mark(origin), f"invalid YAML: {exc}")]) from None
-    finally:
-        loader.dispose()
-    if not isinstance(data, dict):
-        raise ScenarioError([Problem(Mark(origin, 1, 1), "a scenario must be a YAML mapping of keys to values")])
-    located = Located(data, {(): Mark(origin, 1, 1)})
-    problems: list[Problem] = []
-    _record_marks(node, (), origin, located.marks, problems)
-    if problems:
-        raise ScenarioError(problems)
-    return located
-
+__all__ = ["DataPath", "Located", "load_located", "load_with_extends", "merge_located", "apply_override"]
 
 def _subtree(marks: dict[DataPath, Mark], prefix: DataPath) -> list[tuple[DataPath, Mark]]:
     size = len(prefix)
@@ -106,7 +34,7 @@ def _copy_marks(
 
 
 def _is_id_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(item, dict) and "id" in item for item in value)
+    return isinstance(value, list) and all(isinstance(item, dict) and isinstance(item.get("id"), str) for item in value)
 
 
 def _merge(
@@ -177,6 +105,10 @@ def load_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> Located:
     if not isinstance(parent_ref, str):
         raise ScenarioError([Problem(mark, "'extends' must be a file path", "extends")])
     parent_path = path.parent / parent_ref
+    if not _is_scenario_file(parent_path):
+        raise ScenarioError(
+            [Problem(mark, "'extends' must name a regular .yaml or .yml scenario file", "extends")]
+        )
     chain = (*_chain, resolved)
     if parent_path.resolve() in chain:
         cycle = " -> ".join(p.name for p in (*chain, parent_path.resolve()))
@@ -189,6 +121,20 @@ def load_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> Located:
     merged = merge_located(parent, child)
     merged.data.pop("extends", None)
     return merged
+
+
+def _is_scenario_file(path: Path) -> bool:
+    """A regular ``.yaml``/``.yml`` file (after following links), or a missing one (reported as missing)."""
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError):
+        return False
+    if target.suffix.lower() not in (".yaml", ".yml") or path.suffix.lower() not in (".yaml", ".yml"):
+        return False
+    try:
+        return not target.exists() or target.is_file()
+    except OSError:
+        return False
 
 
 def _keys_at(container: Any) -> list[str]:
@@ -211,7 +157,7 @@ def apply_override(located: Located, assignment: str) -> None:
     key, raw = assignment.split("=", 1)
     steps = [s for s in key.strip().split(".") if s]
     try:
-        value = yaml.safe_load(raw)
+        value = parse_value(raw)
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(Mark(origin), f"value is not valid YAML: {exc}")]) from None
     data = located.data
