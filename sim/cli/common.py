@@ -6,6 +6,7 @@ User errors (a bad scenario, a bad ``--set``, an unusable run directory) print o
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -103,7 +104,9 @@ def _progress() -> Progress:
 
 def with_progress(description: str, work: Callable[[Callable[[int, int], None]], T]) -> T:
     """Run ``work(progress)`` under a progress bar; an unusable run directory is a one-line error, exit 2."""
-    with _progress() as bar:
+    with _progress() as bar, warnings.catch_warnings():
+        # Scenario text may hold any script: a glyph the plot font lacks is drawn as a box, not announced.
+        warnings.filterwarnings("ignore", message=r"(Glyph \d+ .*missing from|Tight layout not applied)")
         task = bar.add_task(description, total=None)
         try:
             return work(lambda done, total: bar.update(task, completed=done, total=total))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,14 @@ from matplotlib.figure import Figure  # noqa: E402
 from sim.outputs.rundir import atomic_write  # noqa: E402
 
 
+def plain_text(text: str) -> str:
+    """Scenario text drawn literally: ``$`` escaped, so ``$x$`` in a label is not matplotlib mathtext (an invalid
+    formula once crashed the run's plotting)."""
+    return text.replace("$", r"\$")
+
+
 def _wrap(label: str, width: int = 38) -> str:
-    return "\n".join(textwrap.wrap(label, width)) or label
+    return plain_text("\n".join(textwrap.wrap(label, width)) or label)
 
 
 def marginal_dataset(rows: list[dict[str, Any]], issue_titles: dict[str, str]) -> dict[str, list[tuple[str, float]]]:
@@ -111,8 +118,11 @@ def plot_zone_histogram(histogram: dict[str, Any], ax: Axes | None = None) -> Fi
 
 
 def save_figure(fig: Figure, path: Path) -> None:
+    """Write ``fig`` as PNG; a glyph missing from the font (scenario text may hold any script) is drawn as a box."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
+        fig.savefig(buffer, format="png", dpi=110)
     plt.close(fig)
     atomic_write(path, lambda file: file.write(buffer.getvalue()))
 

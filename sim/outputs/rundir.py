@@ -50,7 +50,8 @@ def atomic_write(path: Path, write: Callable[[io.BufferedWriter], None]) -> None
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda file: file.write(text.encode("utf-8")))
+    # backslashreplace: a lone surrogate (from an undecodable command-line byte) must not stop a run at its last write
+    atomic_write(path, lambda file: file.write(text.encode("utf-8", "backslashreplace")))
 
 
 def atomic_write_json(path: Path, data: Any) -> None:

@@ -180,9 +180,9 @@ class _Walk:
     def visit(self, node: yaml.Node, path: DataPath, ancestors: tuple[int, ...]) -> None:
         self.values += 1
         if self.values > MAX_VALUES:
-            self.fail(node, f"aliases expand to more than {MAX_VALUES:,} values; write the values out instead")
+            self.fail(node, _ALIAS_BOMB)
         if len(ancestors) > MAX_DEPTH:
-            self.fail(node, f"nesting deeper than {MAX_DEPTH} levels (counting through aliases)")
+            self.fail(node, _TOO_DEEP)
         if isinstance(node, yaml.ScalarNode):
             bad = _BAD_CHARACTERS.search(node.value)
             if bad:
@@ -210,6 +210,39 @@ class _Walk:
                 self.visit(item, (*path, index), inside)
 
 
+def _expanded_size(root: yaml.Node, origin: str) -> int:
+    """Values in the document with every alias expanded, in time linear in the nodes (sizes are shared by the
+    aliases of one anchor), so an alias bomb is refused before anything is expanded; a cycle is refused too."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            raise ScenarioError([Problem(_mark(origin, node), _TOO_DEEP)])
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in open_nodes:
+            message = "an alias refers to the value that contains it (a value cannot contain itself)"
+            raise ScenarioError([Problem(_mark(origin, node), message)])
+        open_nodes.add(id(node))
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            total += sum(size(key, depth + 1) + size(value, depth + 1) for key, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(item, depth + 1) for item in node.value)
+        open_nodes.discard(id(node))
+        sizes[id(node)] = min(total, MAX_VALUES + 1)
+        if total > MAX_VALUES:
+            raise ScenarioError([Problem(_mark(origin, node), _ALIAS_BOMB)])
+        return sizes[id(node)]
+
+    return size(root, 0)
+
+
+_TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels (counting through aliases)"
+_ALIAS_BOMB = f"aliases expand to more than {MAX_VALUES:,} values; write the values out instead"
+
+
 def _dotted(path: DataPath) -> str:
     return ".".join(map(str, path))
 
@@ -223,6 +256,7 @@ def load_located(path: Path) -> Located:
         node = loader.get_single_node()
         walk = _Walk(origin)
         if node is not None:
+            _expanded_size(node, origin)
             walk.visit(node, (), ())
         if walk.problems:
             raise ScenarioError(walk.problems)
