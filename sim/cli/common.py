@@ -5,6 +5,8 @@ User errors (a bad scenario, a bad ``--set``, an unusable run directory) print o
 
 from __future__ import annotations
 
+import errno
+import shlex
 import sys
 import warnings
 from collections.abc import Callable
@@ -17,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from sim import __version__
 from sim.executors import Executor
-from sim.outputs.rundir import RunDirError
+from sim.outputs.rundir import LOCK, MANIFEST, RunDirError
 from sim.scenario.errors import ScenarioError
 from sim.scenario.model import Scenario, load_scenario
 
@@ -113,3 +115,24 @@ def with_progress(description: str, work: Callable[[Callable[[int, int], None]],
         except RunDirError as exc:
             fail(f"error: {exc}")
             raise AssertionError("unreachable") from exc
+        except OSError as exc:  # a full disk, a read-only or vanished directory: one line, exit 2
+            fail(f"error: {os_error_line(exc)}")
+            raise AssertionError("unreachable") from exc
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for a failed write, with what to do next when the disk is full."""
+    where = f" writing {exc.filename}" if exc.filename else ""
+    line = f"{exc.strerror or ' '.join(str(exc).split())}{where}"
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(exc)
+    run_dir = _enclosing_run_dir(Path(exc.filename)) if exc.filename else None
+    if full and run_dir is not None:
+        line += (
+            f"; free some space, then finish with --resume {shlex.quote(str(run_dir))}"
+            f" (or remove it: rm -r {shlex.quote(str(run_dir))})"
+        )
+    return line
+
+
+def _enclosing_run_dir(path: Path) -> Path | None:
+    return next((p for p in (path, *path.parents) if (p / MANIFEST).is_file() or (p / LOCK).is_file()), None)
