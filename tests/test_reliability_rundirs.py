@@ -147,3 +147,41 @@ def test_a_directory_that_is_not_a_run_is_refused_by_resume_without_being_touche
     assert not (tmp_path / LOCK).exists()
     with pytest.raises(RunDirError):
         read_manifest(tmp_path)
+
+
+def _group_members(group: int) -> list[int]:
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc to list a process group")
+def test_killing_negotiate_leaves_no_worker_or_resource_tracker(tmp_path):
+    command = [str(NEGSIM), "negotiate", str(DATA / "golden.yaml"), "--runs", "400", "--workers", "2"]
+    process = subprocess.Popen(
+        [*command, "--out", str(tmp_path / "talks")],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while len(_group_members(process.pid)) < 3 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)  # the parent, its pool workers and the resource tracker
+    if process.poll() is not None:
+        pytest.skip("negotiate finished before its workers could be observed")
+    os.kill(process.pid, signal.SIGKILL)  # the parent only: its workers must notice by themselves
+    process.wait()
+    deadline = time.monotonic() + 10
+    while _group_members(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _group_members(process.pid)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"processes left behind: {left}"
