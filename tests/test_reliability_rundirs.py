@@ -185,3 +185,63 @@ def test_killing_negotiate_leaves_no_worker_or_resource_tracker(tmp_path):
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left, f"processes left behind: {left}"
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path):
+    """A tmpfs of a chosen size; skipped where mounting needs privileges this test does not have (not root, or no
+    CAP_SYS_ADMIN in the container)."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    mounted: list[Path] = []
+
+    def mount(size: str) -> Path:
+        command = ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)]
+        if mounted:
+            command = ["mount", "-o", f"remount,size={size}", str(mount_point)]
+        if os.geteuid() != 0 or subprocess.run(command, capture_output=True).returncode != 0:
+            pytest.skip("cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)")
+        mounted.append(mount_point)
+        return mount_point
+
+    yield mount
+    if mounted:
+        subprocess.run(["umount", str(mount_point)], capture_output=True)
+
+
+@pytest.mark.parametrize("size", ["8k", "40k"])
+def test_a_full_disk_is_one_line_and_leaves_a_resumable_or_reusable_directory(small_tmpfs, size):
+    disk = small_tmpfs(size)
+    run_dir = disk / "run"
+    golden = str(DATA / "golden.yaml")
+    full = negsim("run", golden, "--samples", "400", "--out", str(run_dir))
+    assert full.returncode == 2 and "Traceback" not in full.stderr, full.stderr
+    assert full.stderr.strip().count("\n") == 0 and "No space left on device" in full.stderr
+    small_tmpfs("4m")  # space freed
+    resumed = negsim("run", golden, "--resume", str(run_dir))
+    if resumed.returncode != 0:  # nothing resumable was left: a new run must then take the directory
+        assert "not a negsim run directory" in resumed.stderr
+        fresh = negsim("run", golden, "--samples", "400", "--out", str(run_dir))
+        assert fresh.returncode == 0, fresh.stderr
+    assert read_manifest(run_dir)["status"] == "complete"
+
+
+def test_a_space_too_large_to_score_is_sized_by_validate_and_refused_by_run(tmp_path):
+    import yaml
+
+    document = yaml.safe_load((DATA / "golden.yaml").read_text())
+    for k in range(100):
+        document["issues"].append(
+            {"id": f"extra{k}", "title": "x", "options": [{"id": "a", "label": "A"}, {"id": "b", "label": "B"}]}
+        )
+        for party in document["parties"]:
+            party["weights"][f"extra{k}"] = 0.01
+            party["values"][f"extra{k}"] = {"a": 1, "b": 0}
+    path = tmp_path / "huge.yaml"
+    path.write_text(yaml.safe_dump(document))
+    validated = negsim("validate", str(path))
+    assert validated.returncode == 0 and "7.61e+30 packages" in validated.stderr
+    started = time.monotonic()
+    refused = negsim("run", str(path), "--out", str(tmp_path / "run"))
+    assert refused.returncode == 2 and "7.61e+30 packages" in refused.stderr and "Traceback" not in refused.stderr
+    assert time.monotonic() - started < 60 and not (tmp_path / "run").exists()

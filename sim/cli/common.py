@@ -22,6 +22,7 @@ from sim.executors import Executor
 from sim.outputs.rundir import LOCK, MANIFEST, RunDirError
 from sim.scenario.errors import ScenarioError
 from sim.scenario.model import Scenario, load_scenario
+from sim.zone.space import PackageSpace
 
 T = TypeVar("T")
 
@@ -77,12 +78,34 @@ def main(
     """negsim: which settlement packages could every party accept, and how sure can we be?"""
 
 
+# The largest package space a command will score. bench_zone measures about 1.5e9 package x sample x party
+# evaluations per second on 2 cores; 10^10 packages x 100 samples x 4 parties is then about 45 minutes, and every
+# further factor of 10 a working day more. A space of 10^30 once "ran" for ever building its block list.
+MAX_PACKAGES = 10**10
+
+
+def space_too_large(scenario: Scenario) -> str | None:
+    """Why a scenario's package space cannot be scored in reasonable time, or ``None`` when it can."""
+    size = PackageSpace.from_scenario(scenario).size
+    if size <= MAX_PACKAGES:
+        return None
+    return (
+        f"the package space has {size:.3g} packages, more than negsim scores ({MAX_PACKAGES:.0e}, about 45 minutes "
+        "at the measured speed): merge or drop options, or split the scenario"
+    )
+
+
 def load_or_exit(path: Path, overrides: list[str]) -> Scenario:
+    """The scenario, or one line per problem and exit 2; a space too large to score is refused up front."""
     try:
-        return load_scenario(path, overrides)
+        scenario = load_scenario(path, overrides)
     except ScenarioError as exc:
         fail(str(exc))
         raise AssertionError("unreachable") from exc
+    too_large = space_too_large(scenario)
+    if too_large:
+        fail(f"{path}: {too_large}")
+    return scenario
 
 
 def scenario_files(paths: list[Path]) -> list[Path]:
@@ -106,6 +129,7 @@ def _progress() -> Progress:
 
 def with_progress(description: str, work: Callable[[Callable[[int, int], None]], T]) -> T:
     """Run ``work(progress)`` under a progress bar; an unusable run directory is a one-line error, exit 2."""
+    problem = ""
     with _progress() as bar, warnings.catch_warnings():
         # Scenario text may hold any script: a glyph the plot font lacks is drawn as a box, not announced.
         warnings.filterwarnings("ignore", message=r"(Glyph \d+ .*missing from|Tight layout not applied)")
@@ -113,11 +137,11 @@ def with_progress(description: str, work: Callable[[Callable[[int, int], None]],
         try:
             return work(lambda done, total: bar.update(task, completed=done, total=total))
         except RunDirError as exc:
-            fail(f"error: {exc}")
-            raise AssertionError("unreachable") from exc
+            problem = f"error: {exc}"
         except OSError as exc:  # a full disk, a read-only or vanished directory: one line, exit 2
-            fail(f"error: {os_error_line(exc)}")
-            raise AssertionError("unreachable") from exc
+            problem = f"error: {os_error_line(exc)}"
+    fail(problem)  # after the progress bar is gone, so the line stands alone
+    raise AssertionError("unreachable")
 
 
 def os_error_line(exc: OSError) -> str:

@@ -19,6 +19,7 @@ from sim.cli.common import (
     load_or_exit,
     out,
     scenario_files,
+    space_too_large,
     with_progress,
 )
 from sim.outputs.pipeline import ZoneSettings, run_zone
@@ -50,6 +51,8 @@ def validate(
                 soft_wrap=True,
             )
         space = PackageSpace.from_scenario(scenario)
+        if space_too_large(scenario):
+            err.print(f"{path}: warning: {space_too_large(scenario)}")
         out.print(
             f"ok {path}: {len(scenario.issues)} issues, {len(scenario.parties)} parties, "
             f"{space.size:,} packages, {len(scenario.offers)} offers",

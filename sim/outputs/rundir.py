@@ -46,6 +46,11 @@ def atomic_write(path: Path, write: Callable[[io.BufferedWriter], None]) -> None
             os.fsync(file.fileno())
         os.chmod(temp_name, 0o644)  # mkstemp creates 0600; results are meant to be read by others
         os.replace(temp_name, path)
+    except OSError as exc:  # name the file (a full disk reports none), so the user learns which run it hit
+        Path(temp_name).unlink(missing_ok=True)
+        if exc.filename is None:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
