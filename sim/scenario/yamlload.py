@@ -153,6 +153,18 @@ def _read_text(path: Path) -> str:
     return text
 
 
+def is_scenario_file(path: Path) -> bool:
+    """What ``extends:`` may name: a regular ``.yaml``/``.yml`` file, also after following links (or a missing one,
+    which is reported as missing). Nothing else is read, so no ``/etc/passwd`` or ``/proc`` text reaches an error."""
+    try:
+        target = path.resolve()
+        if {target.suffix.lower(), path.suffix.lower()} - {".yaml", ".yml"}:
+            return False
+        return not target.exists() or target.is_file()
+    except (OSError, RuntimeError):
+        return False
+
+
 def _too_big(size: int) -> str:
     return f"file is {size:,} bytes; a scenario may be at most {MAX_FILE_BYTES:,} bytes"
 

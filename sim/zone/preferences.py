@@ -89,14 +89,14 @@ def sample_preferences(scenario: Scenario, samples: int, rng: np.random.Generato
         v_draw = rng.random((samples, n_issues, n_options))
         r_draw = rng.random(samples)
         w = np.stack(
-            [_bounds(party.weights[issue.id], w_draw[:, i]) for i, issue in enumerate(scenario.issues)],
+            [_bounds(party.weight_range(issue.id), w_draw[:, i]) for i, issue in enumerate(scenario.issues)],
             axis=1,
         )
         weights.append(w / w.sum(axis=1, keepdims=True))
         v = np.zeros((samples, n_issues, n_options))
         for i, issue in enumerate(scenario.issues):
             for o, option in enumerate(issue.options):
-                v[:, i, o] = _bounds(party.values[issue.id][option.id], v_draw[:, i, o])
+                v[:, i, o] = _bounds(party.value_range(issue.id, option.id), v_draw[:, i, o])
         values.append(v)
         reservation.append(_bounds(party.reservation, r_draw))
     return _assemble(scenario, space, np.stack(weights, axis=1), np.stack(values, axis=1), np.stack(reservation))
@@ -106,13 +106,13 @@ def point_preferences(scenario: Scenario) -> Preferences:
     """One 'sample' at the midpoint of every range: the scenario's published positions."""
     space = PackageSpace.from_scenario(scenario)
     n_options = max(space.radices)
-    weights = np.array([[sum(p.weights[i.id]) / 2 for i in scenario.issues] for p in scenario.parties])
+    weights = np.array([[sum(p.weight_range(i.id)) / 2 for i in scenario.issues] for p in scenario.parties])
     weights = weights / weights.sum(axis=1, keepdims=True)
     values = np.zeros((len(scenario.parties), len(scenario.issues), n_options))
     for p, party in enumerate(scenario.parties):
         for i, issue in enumerate(scenario.issues):
             for o, option in enumerate(issue.options):
-                values[p, i, o] = sum(party.values[issue.id][option.id]) / 2
+                values[p, i, o] = sum(party.value_range(issue.id, option.id)) / 2
     reservation = np.array([[sum(p.reservation) / 2] for p in scenario.parties])
     return _assemble(scenario, space, weights[None], values[None], reservation)
 
@@ -131,7 +131,8 @@ def _assemble(
         contributions=np.ascontiguousarray(contributions.transpose(1, 2, 3, 0)).astype(np.float32),
         radices=space.radices,
         red_lines=tuple(
-            tuple(option_index(space.issue_ids, space.option_ids, ref) for ref in p.red_lines) for p in scenario.parties
+            tuple(option_index(space.issue_ids, space.option_ids, ref) for ref in p.red_line_options)
+            for p in scenario.parties
         ),
     )
 

@@ -28,16 +28,26 @@ class PackageSpace:
     issue_ids: tuple[str, ...]
     option_ids: tuple[tuple[str, ...], ...]
     forbidden: tuple[tuple[tuple[int, int], ...], ...] = ()
+    required: tuple[tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]], ...] = ()
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> PackageSpace:
         issue_ids = tuple(issue.id for issue in scenario.issues)
         option_ids = tuple(tuple(issue.option_ids) for issue in scenario.issues)
-        forbidden = [tuple(option_index(issue_ids, option_ids, ref) for ref in c.forbid) for c in scenario.constraints]
+        forbidden = [
+            tuple(option_index(issue_ids, option_ids, ref) for ref in c.forbid)
+            for c in scenario.constraints
+            if c.forbid
+        ]
+        required = tuple(
+            tuple(tuple(option_index(issue_ids, option_ids, ref) for ref in refs) for refs in (c.requires, c.one_of))
+            for c in scenario.constraints
+            if c.requires and c.one_of
+        )
         for issue_id, kept in scenario.fixed.items():  # a settled issue: every other option is infeasible
             issue = issue_ids.index(issue_id)
             forbidden += [((issue, o),) for o, option in enumerate(option_ids[issue]) if option != kept]
-        return cls(issue_ids, option_ids, tuple(forbidden))
+        return cls(issue_ids, option_ids, tuple(forbidden), required)  # type: ignore[arg-type]
 
     @property
     def radices(self) -> tuple[int, ...]:
@@ -57,13 +67,19 @@ class PackageSpace:
         return np.ravel_multi_index(tuple(codes.T), self.radices)
 
     def feasible(self, codes: np.ndarray) -> np.ndarray:
-        """True where a package holds no forbidden combination of options."""
+        """True where a package holds no forbidden combination and, wherever it holds every option a ``requires``
+        constraint names, also one of its ``one_of`` options. One vectorised pass per constraint."""
         ok = np.ones(codes.shape[0], dtype=bool)
         for combination in self.forbidden:
             hit = np.ones(codes.shape[0], dtype=bool)
             for issue, option in combination:
                 hit &= codes[:, issue] == option
             ok &= ~hit
+        for requires, one_of in self.required:
+            triggered = np.ones(codes.shape[0], dtype=bool)
+            for issue, option in requires:
+                triggered &= codes[:, issue] == option
+            ok &= ~triggered | self.holds_any(codes, list(one_of))
         return ok
 
     def holds_any(self, codes: np.ndarray, options: list[tuple[int, int]]) -> np.ndarray:
