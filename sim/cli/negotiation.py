@@ -64,7 +64,7 @@ def negotiate(
         ),
     )
     median = summary["median_rounds"]
-    out.print(f"[bold]{scenario.title}[/bold] ({protocol.value}) -> {run_dir}")
+    out.print(f"{scenario.title} ({protocol.value}) -> {run_dir}")
     out.print(
         f"agreement rate {summary['agreement_rate']:.3f} over {summary['runs']} runs; median rounds to "
         f"agreement {'-' if median is None else f'{median:g}'}",

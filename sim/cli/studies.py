@@ -128,7 +128,7 @@ def whatif(
     )
     low, high = answer.interval(answer.baseline)
     out.print(
-        f"[bold]{offer}[/bold]: zone probability {answer.baseline:.3f} [{low:.3f}, {high:.3f}] "
+        f"{offer}: zone probability {answer.baseline:.3f} [{low:.3f}, {high:.3f}] "
         f"({samples} samples, 95 % interval), target {target:.3f}"
     )
     change = answer.issue_change

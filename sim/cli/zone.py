@@ -22,6 +22,7 @@ from sim.cli.common import (
     load_or_exit,
     out,
     scenario_files,
+    space_too_large,
     with_progress,
 )
 from sim.outputs.pipeline import ZoneSettings, run_zone
@@ -61,6 +62,8 @@ def validate(
             failed = True
             continue
         space = PackageSpace.from_scenario(scenario)
+        if space_too_large(scenario):
+            err.print(f"{path}: warning: {space_too_large(scenario)}")
         out.print(
             f"ok {path}: {len(scenario.issues)} issues, {len(scenario.parties)} parties, "
             f"{space.size:,} packages, {len(scenario.offers)} offers",
@@ -153,7 +156,7 @@ def _interval(values: dict, name: str) -> str:
 
 def print_summary(scenario: Scenario, summary: dict, run_dir: Path) -> None:
     """Headline numbers with their 95 % intervals; no "best package" when nothing is ever in the zone."""
-    out.print(f"[bold]{scenario.title}[/bold]  ->  {run_dir}")
+    out.print(f"{scenario.title}  ->  {run_dir}")
     out.print(
         f"feasible packages {summary['feasible_packages']:,} of {summary['space_size']:,}; "
         f"zone mass {summary['zone_mass']:.3f}; P(zone not empty) {_interval(summary, 'p_zone_nonempty')}",
@@ -162,7 +165,7 @@ def print_summary(scenario: Scenario, summary: dict, run_dir: Path) -> None:
     if summary.get("best_package"):
         out.print(f"best package P(zone) {_interval(summary, 'best_p_zone')}", highlight=False)
     elif "no_zone" in summary:
-        out.print(f"[bold]{summary['no_zone']}[/bold]: there is no best package.")
+        out.print(f"{summary['no_zone']}: there is no best package.")
         closest = summary.get("closest_package")
         if closest:
             shortfalls = ", ".join(f"{party} {value:.3f}" for party, value in closest["shortfall"].items() if value)
@@ -217,7 +220,7 @@ def score(
         return
     settings = ZoneSettings.for_scenario(scenario, samples, seed)
     preferences = sample_preferences(scenario, settings.samples, np.random.default_rng(settings.seed))
-    out.print(f"[bold]{scenario.title}[/bold]: {settings.samples} samples, seed {settings.seed}; intervals: 95 %")
+    out.print(f"{scenario.title}: {settings.samples} samples, seed {settings.seed}; intervals: 95 %")
     if fix is not None:
         avoid = TargetContext(scenario, space, preferences).veto_avoid()
         partial = partial_scores(space, preferences, assignment, avoid)
@@ -244,7 +247,7 @@ def _print_package(scores: dict) -> None:
     options = "; ".join(f"{issue}={option}" for issue, option in scores["options"].items())
     out.print(f"package {scores['package']}: {options}", highlight=False)
     if not scores["feasible"]:
-        out.print("[bold]infeasible[/bold]: it breaks one of the scenario's constraints")
+        out.print("infeasible: it breaks one of the scenario's constraints")
     out.print(f"zone probability {_interval_of(scores['p_zone'])}", highlight=False)
     table = Table("party", "P(accept) [95 %]", "expected utility", "mean reservation", "red lines held")
     for row in scores["parties"]:

@@ -30,6 +30,7 @@ import yaml
 
 from sim.scenario.errors import Mark, Problem, ScenarioError
 from sim.scenario.model import StrictModel
+from sim.scenario.yamlload import parse_value
 from sim.scenario.yamlsource import DataPath, Located, is_id_list
 
 PATH_HELP = (
@@ -210,7 +211,7 @@ def apply_set(located: Located, assignment: str) -> None:
         _fail(origin, "expected PATH=VALUE, e.g. russia.weights.alliance=0.4")
     key, raw = _split_assignment(assignment)
     try:
-        value = yaml.safe_load(raw)
+        value = parse_value(raw)  # YAML 1.2 numbers, as in files
     except yaml.YAMLError as exc:
         _fail(origin, f"value is not valid YAML: {exc}")
     steps = parse_path(key, origin)
