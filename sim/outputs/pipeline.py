@@ -196,6 +196,7 @@ def assemble(
     ).schema
     rows = write_parquet_stream(run_dir / "zone.parquet", tables(), schema)
     scores = combine_targets((_load_part(run_dir / "parts", b) for b in blocks), targets, samples)
+    save_target_hits(run_dir, targets, scores.hits)
     offer_rows = target_rows(scenario, space, preferences, scores, kind="offer")
     marginal_rows = target_rows(scenario, space, preferences, scores, kind="option")
     for row in marginal_rows:
@@ -237,6 +238,20 @@ def assemble(
         "parties": list(preferences.party_ids),
         "veto_parties": [p for p, v in zip(preferences.party_ids, preferences.veto, strict=True) if v],
     }
+
+
+TARGET_HITS = "target_hits.npz"
+
+
+def save_target_hits(run_dir: Path, targets: list[Target], hits: np.ndarray) -> None:
+    """Per target and sample, whether some completion is in the zone (``np.packbits`` along samples).
+
+    ``compare`` pairs these bits sample by sample between runs that share a seed (common random numbers).
+    """
+    save_arrays(
+        run_dir / TARGET_HITS,
+        {"names": np.array([t.name for t in targets]), "kinds": np.array([t.kind for t in targets]), "hits": hits},
+    )
 
 
 def _histogram(zone_count: np.ndarray, samples: int) -> np.ndarray:

@@ -1,0 +1,78 @@
+"""compare: paired intervals (coverage checked by simulation), scenario differences, and the real CLI."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.studies.compare import difference_interval
+from tests.conftest import DATA
+from tests.test_cli import negsim
+
+
+@given(st.lists(st.tuples(st.booleans(), st.booleans()), min_size=1, max_size=300))
+def test_difference_interval_holds_its_estimate_and_is_narrow_for_identical_runs(pairs):
+    x = np.array([a for a, _ in pairs])
+    y = np.array([b for _, b in pairs])
+    diff, low, high = difference_interval(x, y)
+    assert low <= diff + 1e-12 and diff <= high + 1e-12
+    assert -1 - 1e-12 <= low and high <= 1 + 1e-12
+    same, same_low, same_high = difference_interval(x, x)
+    assert same == 0 and same_low <= 0 <= same_high
+    if 0 < x.sum() < len(x):  # correlation 1: narrower than two independent estimates
+        _, ind_low, ind_high = difference_interval(x, x[:-1]) if len(x) > 1 else (0, -1, 1)
+        assert same_high - same_low < ind_high - ind_low
+
+
+def test_paired_interval_covers_the_true_difference_about_95_percent_of_the_time():
+    """Correlated pairs (as with common random numbers): true difference 0.05; the nominal level is 95 %."""
+    rng = np.random.default_rng(11)
+    trials, n, covered, narrower = 400, 300, 0, 0
+    for _ in range(trials):
+        u = rng.random(n)
+        x, y = u < 0.40, u < 0.45  # the second run accepts a little more often, on the same samples
+        diff, low, high = difference_interval(x, y)
+        covered += low <= 0.05 <= high
+        _, ind_low, ind_high = difference_interval(x, y[:-1])  # lengths differ: unpaired
+        narrower += (high - low) < (ind_high - ind_low)
+    assert 0.92 <= covered / trials <= 0.99
+    assert narrower == trials  # pairing is what makes small changes visible
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("compare")
+    made = {}
+    for name, extra in (("base", []), ("again", []), ("looser", ["--set", "alpha.reservation=[0.2,0.5]"])):
+        made[name] = root / name
+        negsim("run", str(DATA / "golden.yaml"), "--samples", "400", "--seed", "3", *extra, "--out", str(made[name]))
+    return made
+
+
+def test_compare_cli_flags_real_changes_and_only_them(runs, tmp_path):
+    out = tmp_path / "cmp"
+    result = negsim("compare", str(runs["base"]), str(runs["looser"]), str(runs["again"]), "--out", str(out))
+    assert "alpha.reservation" in result.stdout and "[0.2, 0.5]" in result.stdout
+    assert "identical scenarios and settings" in result.stdout
+    with (out / "compare.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    flagged = {(r["quantity"], r["run"].split(" ")[-1]) for r in rows if r["beyond_noise"] == "True"}
+    assert ("p_zone_nonempty", "(looser)") in flagged and ("land.b_keeps", "(looser)") in flagged
+    assert not any(run == "(again)" for _, run in flagged)  # the same run twice never differs
+    assert ("split_deal|beta", "(looser)") not in flagged  # beta's acceptance does not move
+    page = (out / "compare.html").read_text()
+    assert "data:image/png;base64," in page and 'src="plots/' not in page
+    assert "alpha.reservation" in page and "Glossary" in page
+
+
+def test_compare_refuses_what_it_cannot_compare(runs, tmp_path):
+    one = negsim("compare", str(runs["base"]), check=False)
+    assert one.returncode == 2 and "at least two" in one.stderr
+    missing = negsim("compare", str(runs["base"]), str(tmp_path), check=False)
+    assert missing.returncode == 2 and "not a negsim run directory" in missing.stderr
+    assert "Traceback" not in missing.stderr
