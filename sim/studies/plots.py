@@ -114,7 +114,7 @@ def plot_sweep_curves(dataset: dict[str, Any], parameter: str, title: str) -> Fi
     ax.set_ylabel("probability (band: 95 % interval)")
     ax.set_ylim(-0.02, 1.02)
     ax.grid(color="#eee")
-    ax.set_title(_wrap(title, 90), fontsize=10)
+    ax.set_title(_wrap(f"P(zone non-empty) and each offer's P(completion in zone): {title}", 90), fontsize=10)
     ax.legend(fontsize=7.5, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     return fig
