@@ -17,7 +17,7 @@ from sim.studies.sweep import Vary, grid
 from tests.conftest import DATA, NEGSIM
 from tests.test_cli import negsim
 
-ONE_D = ["--vary", "alpha.reservation=0.2:0.5:4", "--samples", "200", "--seed", "4"]
+ONE_D = ["--vary", "alpha.reservation=0.2:0.5:4", "--samples", "200", "--seed", "4"]  # as loop_sweep
 
 
 def test_vary_parses_ranges_and_lists_and_rejects_nonsense():
@@ -30,11 +30,10 @@ def test_vary_parses_ranges_and_lists_and_rejects_nonsense():
             Vary.parse(bad)
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("sweep") / "reference"
-    negsim("sweep", str(DATA / "golden.yaml"), *ONE_D, "--executor", "local", "--out", str(out))
-    return out
+@pytest.fixture
+def reference(loop_sweep) -> Path:
+    """The shared 1-D sweep, made with ONE_D's settings on the local executor."""
+    return loop_sweep
 
 
 def test_one_parameter_sweep_is_ordinary_runs_with_one_seed(reference):

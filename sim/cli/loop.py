@@ -17,14 +17,17 @@ from sim.cli.common import (
     SeedOption,
     SetOption,
     app,
+    err,
     fail,
     load_or_exit,
     out,
+    scenario_files,
     with_progress,
 )
 from sim.executors import Executor
 from sim.outputs.rundir import RunDirError
 from sim.studies.compare import Cell
+from sim.studies.review import write_review
 
 
 def _stamp() -> str:
@@ -182,6 +185,7 @@ def sweep(
             raise AssertionError("unreachable") from exc
 
     rows = with_progress(f"sweep {base.id}", work)
+    write_review([sweep_dir], sweep_dir / "report.html")
     parameters = [key for key in rows[0] if key not in ("point", "run_dir", "zone_mass", "quantities", "command")]
     table = Table(*parameters, *(q["label"] for q in rows[0]["quantities"]), "zone mass", title=f"Sweep -> {sweep_dir}")
     for row in rows:
@@ -208,3 +212,98 @@ def _drop_if_empty(directory: Path) -> None:
         directory.rmdir()
     except OSError:
         pass
+
+
+@app.command(epilog="Example: negsim batch scenarios/ --samples 500 --plots-dir plots")
+def batch(
+    paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders of *.yaml.")],
+    samples: SamplesOption = None,
+    seed: SeedOption = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Batch directory (default: a new <out-root>/<time>-batch).")
+    ] = None,
+    out_root: Annotated[Path, typer.Option("--out-root", help="Parent of new batch directories.")] = Path("runs"),
+    plots_dir: Annotated[Path | None, typer.Option(help="Also copy each run's plots to <dir>/<scenario>/.")] = None,
+    executor: ExecutorOption = Executor.processes,
+    workers: Annotated[int, typer.Option(min=1, help="Runs side by side (processes or Dask workers).")] = 2,
+    scheduler: SchedulerOption = None,
+) -> None:
+    """Run every scenario into its own directory of one batch; print the summary tables and write report.html."""
+    from sim.studies.batch import batch_entries, copy_plots, run_batch
+    from sim.studies.fanout import claim_directory
+
+    files = scenario_files(paths)
+    if not files:
+        fail(f"error: no scenario files in {' '.join(map(str, paths))}")
+    entries, warnings = batch_entries([(path, load_or_exit(path, [])) for path in files])
+    for warning in warnings:
+        err.print(warning, markup=False, highlight=False, soft_wrap=True)
+    if out_dir is not None:
+        if out_dir.exists() and any(out_dir.iterdir()):
+            fail(f"error: {out_dir} already holds files; choose another --out")
+        out_dir.mkdir(parents=True, exist_ok=True)
+    batch_dir = out_dir or claim_directory(out_root, "batch")
+    summaries = with_progress(
+        f"batch of {len(entries)}",
+        lambda progress: run_batch(
+            entries,
+            batch_dir,
+            samples,
+            seed,
+            executor=Executor.dask if scheduler else executor,
+            workers=workers,
+            address=scheduler,
+            progress=progress,
+        ),
+    )
+    print_batch_summary(entries, summaries, batch_dir)
+    if plots_dir is not None:
+        for message in copy_plots(entries, batch_dir, plots_dir):
+            err.print(message, markup=False, highlight=False, soft_wrap=True)
+    write_review([batch_dir], batch_dir / "report.html")
+    out.print(f"wrote {batch_dir / 'report.html'}", highlight=False)
+
+
+def print_batch_summary(entries: list, summaries: list[dict], batch_dir: Path) -> None:
+    """Two tables: one row per scenario, then offers x scenarios (probability of a completion in the zone)."""
+    table = Table("scenario", "zone mass", "P(zone not empty)", "best P(zone)", "run directory")
+    for entry, summary in zip(entries, summaries, strict=True):
+        table.add_row(
+            entry.key,
+            f"{summary['zone_mass']:.2f}",
+            f"{summary['p_zone_nonempty']:.3f}",
+            f"{summary['best_p_zone']:.3f}",
+            str(batch_dir / entry.key),
+        )
+    out.print(table)
+    labels = {o.id: o.label for entry in entries for o in entry.scenario.offers}
+    offer_ids = list(dict.fromkeys(o for summary in summaries for o in summary["offers"]))
+    if offer_ids:
+        offers = Table("offer: P(completion in zone)", *(entry.key for entry in entries))
+        for offer_id in offer_ids:
+            offers.add_row(
+                labels.get(offer_id, offer_id),
+                *(
+                    f"{summary['offers'][offer_id]['p_complete']:.3f}" if offer_id in summary["offers"] else "-"
+                    for summary in summaries
+                ),
+            )
+        out.print(offers)
+
+
+@app.command(
+    epilog="Example: negsim report runs/20260101T000000Z-batch runs/my-sweep -o review.html "
+    "(one self-contained page: mail it as is)"
+)
+def report(
+    directories: Annotated[
+        list[Path], typer.Argument(metavar="RUN_OR_SWEEP_OR_BATCH_DIR...", help="Run, sweep or batch directories.")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")] = Path("report.html"),
+) -> None:
+    """One self-contained HTML page over runs, sweeps and batches: tables with intervals, captioned plots."""
+    try:
+        write_review(directories, output)
+    except RunDirError as exc:
+        fail(f"error: {exc}")
+    out.print(f"wrote {output}", highlight=False)
