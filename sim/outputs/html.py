@@ -39,7 +39,8 @@ color:#222;line-height:1.4}
 h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
 table{border-collapse:collapse;margin:.8em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 7px;
 vertical-align:top}th{background:#f3f3f3;text-align:left}td.num{text-align:right;white-space:nowrap}
-tr.flag td{background:#fff4d6}figure{margin:1em 0}img{max-width:100%;border:1px solid #eee}
+tr.flag td{background:#fff4d6}td.nowrap{white-space:nowrap}
+details{margin:.4em 0}figure{margin:1em 0}img{max-width:100%;border:1px solid #eee}
 figcaption{font-size:13px;color:#444;max-width:900px}code{background:#f3f3f3;padding:0 3px;font-size:12px;
 word-break:break-all}.meta{color:#555;font-size:13px}dl.glossary dt{font-weight:600}
 dl.glossary dd{margin:0 0 .5em 1.2em;font-size:14px}.scroll{overflow-x:auto}
@@ -71,19 +72,25 @@ def with_interval(p: float, low: float | None, high: float | None) -> str:
     return f"{fmt(p)} [{fmt(low)}, {fmt(high)}]"
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, flagged: Sequence[bool] = ()) -> str:
-    """An HTML table; numbers right-aligned, text escaped, rows marked ``flagged`` highlighted."""
+def table(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], *, flagged: Sequence[bool] = (), nowrap: bool = False
+) -> str:
+    """An HTML table; numbers right-aligned, text escaped, rows marked ``flagged`` highlighted.
+
+    ``nowrap`` keeps every cell after the first on one line (estimates with their intervals read badly broken).
+    """
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = []
     for r, row in enumerate(rows):
         cells = []
-        for value in row:
+        for c, value in enumerate(row):
+            keep = ' class="nowrap"' if nowrap and c > 0 else ""
             if isinstance(value, Raw):
                 cells.append(f"<td>{value.html}</td>")
             elif isinstance(value, int | float):
                 cells.append(f'<td class="num">{esc(fmt(value))}</td>')
             else:
-                cells.append(f"<td>{esc(fmt(value))}</td>")
+                cells.append(f"<td{keep}>{esc(fmt(value))}</td>")
         mark = ' class="flag"' if r < len(flagged) and flagged[r] else ""
         body.append(f"<tr{mark}>{''.join(cells)}</tr>")
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,10 @@ def _zone_and_offers(cells: list[Cell]) -> tuple[list[str], list[str], np.ndarra
 
 
 def comparison_table(runs: list[RunData], cells: list[Cell], kinds: tuple[str, ...]) -> tuple[str, int]:
-    """HTML table: a row per quantity, a column per run (estimate [interval]) and per difference; flagged rows."""
+    """A row per quantity, a column per run (estimate [interval]) and per difference from the first run.
+
+    Rows with a difference beyond noise come first, highlighted; the others fold into a ``<details>`` list.
+    """
     headers = ["quantity", *(run.name for run in runs), *(f"{run.name} − {runs[0].name}" for run in runs[1:])]
     by_key: dict[str, dict[str, Cell]] = {}
     labels: dict[str, str] = {}
@@ -53,7 +57,7 @@ def comparison_table(runs: list[RunData], cells: list[Cell], kinds: tuple[str, .
         if cell.kind in kinds:
             by_key.setdefault(cell.quantity, {})[cell.run] = cell
             labels[cell.quantity] = cell.label
-    rows, flags = [], []
+    changed, unchanged = [], []
     for key, per_run in by_key.items():
         estimates = [with_interval(c.p, c.low, c.high) if (c := per_run.get(run.name)) else "absent" for run in runs]
         differences = []
@@ -63,10 +67,38 @@ def comparison_table(runs: list[RunData], cells: list[Cell], kinds: tuple[str, .
                 differences.append("n/a")
                 continue
             mark = " ◆ beyond noise" if c.beyond_noise else ""
-            differences.append(f"{c.diff:+.3f} [{c.diff_low:+.3f}, {c.diff_high:+.3f}]{mark}")
-        rows.append([labels[key], *estimates, *differences])
-        flags.append(any(c.beyond_noise for c in per_run.values()))
-    return table(headers, rows, flagged=flags), sum(flags)
+            differences.append(f"{_signed(c.diff)} [{_signed(c.diff_low)}, {_signed(c.diff_high)}]{mark}")
+        row = [labels[key], *estimates, *differences]
+        (changed if any(c.beyond_noise for c in per_run.values()) else unchanged).append(row)
+    if len(runs) == 1 or kinds == ("zone", "offer"):
+        rows = changed + unchanged
+        return table(headers, rows, flagged=[True] * len(changed), nowrap=True), len(changed)
+    parts = [table(headers, changed, flagged=[True] * len(changed), nowrap=True)] if changed else []
+    if unchanged:
+        parts.append(
+            f"<details><summary>{len(unchanged)} more within Monte-Carlo noise</summary>"
+            f"{table(headers, unchanged, nowrap=True)}</details>"
+        )
+    return "".join(parts), len(changed)
+
+
+def _signed(value: float) -> str:
+    """``+0.012``; a difference that rounds to zero prints as ``0.000`` (never ``-0.000``)."""
+    return "0.000" if abs(value) < 0.0005 else f"{value:+.3f}"
+
+
+def _change(path: str, first: str, other: str) -> str:
+    """For lists (red lines, ranges of ids): what was added and removed; empty for plain values."""
+
+    try:
+        a, b = json.loads(first), json.loads(other)
+    except ValueError:
+        return ""
+    if not (isinstance(a, list) and isinstance(b, list)) or not all(isinstance(x, str) for x in [*a, *b]):
+        return ""
+    added = [x for x in b if x not in a]
+    removed = [x for x in a if x not in b]
+    return "; ".join([*(f"+ {x}" for x in added), *(f"− {x}" for x in removed)])
 
 
 def render_comparison(runs: list[RunData], cells: list[Cell], out_dir: Path) -> str:
@@ -88,7 +120,7 @@ def render_comparison(runs: list[RunData], cells: list[Cell], out_dir: Path) -> 
     for run in runs[1:]:
         diff = scenario_differences(runs[0], run)
         body = (
-            table(["setting (as --set spells it)", runs[0].name, run.name], diff)
+            table(["setting (as --set spells it)", runs[0].name, run.name, "change"], [(*d, _change(*d)) for d in diff])
             if diff
             else "<p>The scenarios and settings are identical.</p>"
         )
@@ -113,7 +145,10 @@ def render_comparison(runs: list[RunData], cells: list[Cell], out_dir: Path) -> 
     )
     for title, kinds in (
         ("Zone and offers", ("zone", "offer")),
-        ("Each party's acceptance of each offer's best completion", ("acceptance",)),
+        (
+            "Each party's acceptance of each offer's best completion (in each run its own best completion)",
+            ("acceptance",),
+        ),
         ("Option marginals", ("option",)),
     ):
         html_table, flagged = comparison_table(runs, cells, kinds)

@@ -25,6 +25,11 @@ def _wrap(label: str, width: int) -> str:
     return "\n".join(textwrap.wrap(label, width)) or label
 
 
+def _ink(value: float) -> str:
+    """Text colour readable on the RdYlGn colour of ``value``: white on the dark ends, black in the middle."""
+    return "white" if value < 0.2 or value > 0.85 else "black"
+
+
 def compare_dataset(cells: list[Cell], kind: str) -> tuple[list[str], list[str], np.ndarray]:
     """Quantity labels, run names and ``[quantity, run, (p, low, high, beyond_noise)]`` (NaN where absent)."""
     labels = list(dict.fromkeys(c.label for c in cells if c.kind == kind))
@@ -63,9 +68,16 @@ def plot_compare_marginals(labels: list[str], runs: list[str], data: np.ndarray,
     ax.set_xlim(-0.02, 1.02)
     ax.grid(axis="x", color="#eee")
     ax.set_xlabel("P(some package with this option is in the zone), 95 % interval")
-    ax.set_title(_wrap(title, 100), fontsize=10)
-    ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0 + 0.9 / fig.get_figheight()), ncol=3)
-    fig.tight_layout()
+    top = 1 - 0.9 / fig.get_figheight()
+    fig.suptitle(_wrap(title, 100), fontsize=10, y=1 - 0.12 / fig.get_figheight())
+    fig.legend(
+        *ax.get_legend_handles_labels(),
+        fontsize=8,
+        loc="upper center",
+        ncol=3,
+        bbox_to_anchor=(0.5, 1 - 0.4 / fig.get_figheight()),
+    )
+    fig.tight_layout(rect=(0, 0, 1, top))
     return fig
 
 
@@ -81,9 +93,8 @@ def plot_runs_heatmap(labels: list[str], runs: list[str], data: np.ndarray, titl
             ax.text(c, r, "absent", ha="center", va="center", fontsize=7, color="#666")
             continue
         star = " *" if data[r, c, 3] == 1 else ""
-        ax.text(
-            c, r, f"{value:.2f}{star}\n[{data[r, c, 1]:.2f}, {data[r, c, 2]:.2f}]", ha="center", va="center", fontsize=7
-        )
+        text = f"{value:.2f}{star}\n[{data[r, c, 1]:.2f}, {data[r, c, 2]:.2f}]"
+        ax.text(c, r, text, ha="center", va="center", fontsize=7, color=_ink(value))
     ax.set_title(_wrap(title, 80) + "\n(* differs from the first run beyond Monte-Carlo noise)", fontsize=9)
     fig.colorbar(image, ax=ax, fraction=0.04, label=what)
     fig.tight_layout()
@@ -139,12 +150,11 @@ def plot_sweep_heatmap(dataset: dict[str, Any], parameters: list[str], title: st
     ax.set_xticks(range(len(xs)), [f"{x:g}" for x in xs], fontsize=8)
     ax.set_yticks(range(len(ys)), [f"{y:g}" for y in ys], fontsize=8)
     for (r, c), value in np.ndenumerate(grid[:, :, 0]):
-        ax.text(
-            c, r, f"{value:.2f}\n[{grid[r, c, 1]:.2f}, {grid[r, c, 2]:.2f}]", ha="center", va="center", fontsize=6.5
-        )
+        text = f"{value:.2f}\n[{grid[r, c, 1]:.2f}, {grid[r, c, 2]:.2f}]"
+        ax.text(c, r, text, ha="center", va="center", fontsize=6.5, color=_ink(value))
     ax.set_xlabel(parameters[0])
     ax.set_ylabel(parameters[1])
-    ax.set_title(_wrap(f"{title}: {dataset['label']}", 70), fontsize=9)
+    ax.set_title(_wrap(f"{dataset['label']}: {title}", 70), fontsize=9)
     fig.colorbar(image, ax=ax, fraction=0.05, label="probability")
     fig.tight_layout()
     return fig
