@@ -130,9 +130,11 @@ def _save_part(parts: Path, score: BlockScore) -> None:
         _part_path(parts, score.block),
         {
             "zone_count": score.zone_count,
+            "table_count": score.table_count,
             "accept_count": score.accept_count,
             "valid": score.valid,
             "target_hits": score.target_hits,
+            "table_hits": score.table_hits,
             "best_count": score.best_count,
             "best_package": score.best_package,
         },
@@ -172,7 +174,7 @@ def assemble(
             histogram[:] += _histogram(zone, samples)
             totals["feasible"] += int(zone.size)
             totals["zone_mass"] += float(zone.sum()) / samples
-            keep = zone > 0 if filtered else np.ones(zone.size, dtype=bool)
+            keep = zone > 0 if filtered else score.accept_count[0, score.valid] >= 0  # pruned: never in the zone
             yield zone_rows(
                 space,
                 preferences.party_ids,
