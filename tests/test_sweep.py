@@ -64,10 +64,10 @@ def test_killed_sweep_on_a_process_pool_resumes_to_the_same_result(reference, tm
     assert json.loads((killed / "manifest.json").read_text())["status"] == "running"
     assert not (killed / "sweep.parquet").exists()
     negsim("sweep", str(DATA / "golden.yaml"), "--resume", str(killed))
-    assert pq.read_table(killed / "sweep.parquet").equals(pq.read_table(reference / "sweep.parquet"))
-    for point in sorted((reference / "points").iterdir()):
-        for table in ("zone.parquet", "offers.parquet"):
-            assert pq.read_table(killed / "points" / point.name / table).equals(pq.read_table(point / table))
+    assert (killed / "sweep.parquet").read_bytes() == (reference / "sweep.parquet").read_bytes()
+    for point in sorted((reference / "points").iterdir()):  # byte for byte (Arrow's equals has NaN != NaN)
+        for table in ("zone.parquet", "offers.parquet", "marginals.csv", "target_hits.npz"):
+            assert (killed / "points" / point.name / table).read_bytes() == (point / table).read_bytes(), table
     again = negsim("sweep", str(DATA / "golden.yaml"), "--resume", str(killed))
     assert "already complete" in again.stdout
 
@@ -82,7 +82,7 @@ def test_two_parameter_sweep_draws_one_heatmap_per_quantity(tmp_path):
         "--vary",
         "beta.weights.land=0.3,0.7",
         "--samples",
-        "200",
+        "100",
         "--out",
         str(out),
     )
@@ -100,13 +100,4 @@ def test_sweep_errors_are_one_line(tmp_path):
         "sweep", str(DATA / "golden.yaml"), "--vary", "alpha.nonsense=1,2", "--out", str(tmp_path / "u"), check=False
     )
     assert unknown.returncode == 2 and "nonsense" in unknown.stderr and "Traceback" not in unknown.stderr
-    out_of_range = negsim(
-        "sweep",
-        str(DATA / "golden.yaml"),
-        "--vary",
-        "alpha.reservation=0.5,1.5",
-        "--out",
-        str(tmp_path / "r"),
-        check=False,
-    )
-    assert out_of_range.returncode == 2 and "Traceback" not in out_of_range.stderr
+    assert not (tmp_path / "u").exists()  # nothing half-made is left behind

@@ -25,9 +25,10 @@ from sim.cli.common import (
     with_progress,
 )
 from sim.executors import Executor
-from sim.outputs.rundir import RunDirError
+from sim.outputs.rundir import RunDirError, read_manifest
 from sim.studies.compare import Cell
 from sim.studies.review import write_review
+from sim.zone.intervals import half_width
 
 
 def _stamp() -> str:
@@ -187,19 +188,24 @@ def sweep(
     rows = with_progress(f"sweep {base.id}", work)
     write_review([sweep_dir], sweep_dir / "report.html")
     parameters = [key for key in rows[0] if key not in ("point", "run_dir", "zone_mass", "quantities", "command")]
-    table = Table(*parameters, *(q["label"] for q in rows[0]["quantities"]), "zone mass", title=f"Sweep -> {sweep_dir}")
-    for row in rows:
-        table.add_row(
-            *(f"{row[p]:g}" for p in parameters),
-            *(f"{q['p']:.3f} [{q['low']:.3f}, {q['high']:.3f}]" for q in row["quantities"]),
-            f"{row['zone_mass']:.2f}",
-        )
+    table = Table(
+        " / ".join(parameters),
+        *("/".join(f"{row[p]:g}" for p in parameters) for row in rows),
+        title=f"Sweep -> {sweep_dir}",
+    )
+    for q, quantity in enumerate(rows[0]["quantities"]):
+        table.add_row(quantity["label"], *(f"{row['quantities'][q]['p']:.3f}" for row in rows))
+    table.add_row("zone mass (expected packages)", *(f"{row['zone_mass']:.2f}" for row in rows))
     out.print(table)
+    samples = read_manifest(sweep_dir)["settings"]["samples"]
+    out.print(
+        f"95 % intervals are within ±{half_width(samples):.3f} at {samples:,} samples; each one is in "
+        f"{sweep_dir / 'sweep.csv'} and {sweep_dir / 'report.html'}",
+        highlight=False,
+    )
 
 
 def _complete(run_dir: Path) -> bool:
-    from sim.outputs.rundir import read_manifest
-
     try:
         return read_manifest(run_dir).get("status") == "complete"
     except (RunDirError, ValueError):
@@ -266,10 +272,11 @@ def batch(
 
 def print_batch_summary(entries: list, summaries: list[dict], batch_dir: Path) -> None:
     """Two tables: one row per scenario, then offers x scenarios (probability of a completion in the zone)."""
-    table = Table("scenario", "zone mass", "P(zone not empty)", "best P(zone)", "run directory")
+    table = Table("scenario", "title", "zone mass", "P(zone not empty)", "best P(zone)", "run directory")
     for entry, summary in zip(entries, summaries, strict=True):
         table.add_row(
             entry.key,
+            entry.scenario.title,
             f"{summary['zone_mass']:.2f}",
             f"{summary['p_zone_nonempty']:.3f}",
             f"{summary['best_p_zone']:.3f}",
@@ -277,7 +284,7 @@ def print_batch_summary(entries: list, summaries: list[dict], batch_dir: Path) -
         )
     out.print(table)
     labels = {o.id: o.label for entry in entries for o in entry.scenario.offers}
-    offer_ids = list(dict.fromkeys(o for summary in summaries for o in summary["offers"]))
+    offer_ids = list(dict.fromkeys(o.id for entry in entries for o in entry.scenario.offers))
     if offer_ids:
         offers = Table("offer: P(completion in zone)", *(entry.key for entry in entries))
         for offer_id in offer_ids:

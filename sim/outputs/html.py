@@ -39,7 +39,7 @@ color:#222;line-height:1.4}
 h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
 table{border-collapse:collapse;margin:.8em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 7px;
 vertical-align:top}th{background:#f3f3f3;text-align:left}td.num{text-align:right;white-space:nowrap}
-tr.flag td{background:#fff4d6}td.nowrap{white-space:nowrap}
+tr.flag td{background:#fff4d6}td.nowrap{white-space:nowrap}td:first-child{min-width:14em}
 details{margin:.4em 0}figure{margin:1em 0}img{max-width:100%;border:1px solid #eee}
 figcaption{font-size:13px;color:#444;max-width:900px}code{background:#f3f3f3;padding:0 3px;font-size:12px;
 word-break:break-all}.meta{color:#555;font-size:13px}dl.glossary dt{font-weight:600}

@@ -87,7 +87,9 @@ def summary_rows(
     for entry, summary, n in zip(entries, summaries, samples, strict=True):
         labels = {offer.id: offer.label for offer in entry.scenario.offers}
         quantities = [("p_zone_nonempty", "P(zone non-empty)", summary["p_zone_nonempty"])]
-        quantities += [(o, labels.get(o, o), s["p_complete"]) for o, s in summary["offers"].items()]
+        quantities += [
+            (o, label, summary["offers"][o]["p_complete"]) for o, label in labels.items() if o in summary["offers"]
+        ]
         for key, label, p in quantities:
             low, high = proportion_interval(round(p * n), n)
             rows.append(

@@ -119,7 +119,10 @@ def plot_sweep_curves(dataset: dict[str, Any], parameter: str, title: str) -> Fi
     for s, (label, values) in enumerate(dataset["series"].items()):
         colour = COLOURS[s % len(COLOURS)]
         style = "-" if s == 0 else "--"
-        ax.plot(dataset["x"], values[:, 0], style, marker="o", ms=3.5, color=colour, label=_wrap(label, 50), lw=1.6)
+        never = " (0 at every point)" if values[:, 0].max() == 0 else ""
+        ax.plot(
+            dataset["x"], values[:, 0], style, marker="o", ms=3.5, color=colour, label=_wrap(label + never, 50), lw=1.6
+        )
         ax.fill_between(dataset["x"], values[:, 1], values[:, 2], color=colour, alpha=0.15, lw=0)
     ax.set_xlabel(parameter)
     ax.set_ylabel("probability (band: 95 % interval)")

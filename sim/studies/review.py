@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from sim import __version__
-from sim.outputs.html import Raw, esc, figure, page, table, with_interval
+from sim.outputs.html import esc, figure, page, table, with_interval
 from sim.outputs.rundir import RunDirError, atomic_write_text, read_json, read_manifest
 from sim.studies.batch import BATCH_FILE
 from sim.studies.rundata import RunData
@@ -172,20 +172,19 @@ def sweep_section(directory: Path) -> str:
     labels = list(dict.fromkeys(row["label"] for row in rows))
     points: dict[int, dict[str, Any]] = {}
     for row in rows:
-        points.setdefault(row["point"], {**{p: row[p] for p in parameters}, "command": row["command"]})[
-            row["label"]
-        ] = with_interval(row["p"], row["low"], row["high"])
+        point = points.setdefault(row["point"], {"values": [row[p] for p in parameters], "command": row["command"]})
+        point[row["label"]] = with_interval(row["p"], row["low"], row["high"])
+    columns = [" / ".join(f"{v:g}" for v in point["values"]) for point in points.values()]
     body = table(
-        [*parameters, *labels, "command for this point"],
-        [
-            [
-                *(f"{point[p]:g}" for p in parameters),
-                *(point[label] for label in labels),
-                Raw(f"<code>{esc(point['command'])}</code>"),
-            ]
-            for point in points.values()
-        ],
+        [" / ".join(parameters), *columns],
+        [[label, *(point[label] for point in points.values())] for label in labels],
+        nowrap=True,
     )
+    commands = "".join(
+        f"<li>{esc(column)}: <code>{esc(point['command'])}</code></li>"
+        for column, point in zip(columns, points.values(), strict=True)
+    )
+    body += f"<details><summary>The command that re-runs each point alone</summary><ul>{commands}</ul></details>"
     figures = "".join(
         figure(
             png,
@@ -202,7 +201,7 @@ def sweep_section(directory: Path) -> str:
         f"<h2>Sweep of {esc(' and '.join(parameters))}</h2>"
         f'<p class="meta">Base scenario <code>{esc(manifest["scenario_id"])}</code>, {settings["samples"]:,} samples '
         f"and seed {settings['seed']} at every point, directory <code>{esc(directory)}</code>. "
-        f"Made by: <code>{esc(manifest['command'])}</code></p>" + body + figures
+        f"Made by: <code>{esc(manifest['command'])}</code></p>" + figures + body
     )
 
 

@@ -165,7 +165,9 @@ def point_rows(
     for point, summary in zip(points, summaries, strict=True):
         quantities = [("p_zone_nonempty", "zone", "P(zone non-empty)", summary["p_zone_nonempty"])]
         quantities += [
-            (o, "offer", f"offer: {labels.get(o, o)}", s["p_complete"]) for o, s in summary["offers"].items()
+            (o, "offer", f"offer: {label}", summary["offers"][o]["p_complete"])
+            for o, label in labels.items()
+            if o in summary["offers"]
         ]
         entries = []
         for key, kind, label, p in quantities:
