@@ -87,10 +87,11 @@ def _bits_or_count(run: RunData, quantity: Quantity) -> np.ndarray | None:
         return run.target_bits(name)
     offer_id, party = quantity.key.split("|")
     row = next((o for o in run.offers if o["target"] == offer_id), None)
-    if row is None or party not in run.party_names() or row["best_package"] < 0:
+    package = None if row is None else row.get("completion_package", row.get("best_package"))
+    if package is None or package < 0 or party not in run.party_names():
         return None
     parties = [p.id for p in run.scenario.parties]
-    return run.acceptance_bits(int(row["best_package"]))[parties.index(party)]
+    return run.acceptance_bits(int(package))[parties.index(party)]
 
 
 def quantities(runs: list[RunData]) -> list[Quantity]:

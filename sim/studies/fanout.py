@@ -27,10 +27,15 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class RunTask:
+    """One run; ``run_dir`` is made absolute, since a Dask worker on another machine has another working directory."""
+
     scenario: Scenario
     run_dir: Path
     settings: ZoneSettings
     scenario_file: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "run_dir", self.run_dir.absolute())
 
 
 def run_task(task: RunTask) -> dict[str, Any]:

@@ -68,7 +68,8 @@ def plot_compare_marginals(labels: list[str], runs: list[str], data: np.ndarray,
     ax.set_xlim(-0.02, 1.02)
     ax.grid(axis="x", color="#eee")
     ax.set_xlabel("P(some package with this option is in the zone), 95 % interval")
-    top = 1 - 0.9 / fig.get_figheight()
+    ax.tick_params(axis="x", labeltop=len(labels) > 20)  # a tall chart gets its scale at the top too
+    top = 1 - 0.75 / fig.get_figheight()
     fig.suptitle(_wrap(title, 100), fontsize=10, y=1 - 0.12 / fig.get_figheight())
     fig.legend(
         *ax.get_legend_handles_labels(),

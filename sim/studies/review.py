@@ -79,7 +79,12 @@ def write_review(directories: list[Path], out_path: Path) -> None:
     for run in runs:
         if names.count(run.name) > 1:
             run.name = f"{run.name} ({run.path.parent.name}/{run.path.name})"
+    contents = [(f"run-{run.name}", f"{run.scenario.title} ({run.name})") for run in runs]
+    contents += [(f"sweep-{d.name}", f"Sweep {d.name}") for d in sweeps]
     sections = []
+    if len(contents) > 1:
+        links = "".join(f'<li><a href="#{esc(anchor)}">{esc(text)}</a></li>' for anchor, text in contents)
+        sections.append(f"<ul>{links}</ul>")
     if runs:
         sections.append(overview(runs))
         sections += [run_section(run) for run in runs]
@@ -142,7 +147,7 @@ def run_section(run: RunData) -> str:
             [
                 row["label"],
                 _interval(row["p_complete"], run.samples),
-                _interval(row["best_p_zone"], run.samples),
+                _interval(row.get("completion_p_zone", row.get("best_p_zone")), run.samples),
                 parties.get(row["blocker"], row["blocker"]) or "none",
                 row["blocker_reject"],
             ]
@@ -198,7 +203,7 @@ def sweep_section(directory: Path) -> str:
         for png in _ordered_plots(directory / "plots")
     )
     return (
-        f"<h2>Sweep of {esc(' and '.join(parameters))}</h2>"
+        f'<h2 id="sweep-{esc(directory.name)}">Sweep of {esc(" and ".join(parameters))}</h2>'
         f'<p class="meta">Base scenario <code>{esc(manifest["scenario_id"])}</code>, {settings["samples"]:,} samples '
         f"and seed {settings['seed']} at every point, directory <code>{esc(directory)}</code>. "
         f"Made by: <code>{esc(manifest['command'])}</code></p>" + figures + body

@@ -73,6 +73,17 @@ class RunData:
     @cached_property
     def hits(self) -> dict[str, np.ndarray]:
         """Per target name (offer id, ``issue.option``, ``*`` for the whole space): per-sample zone bits."""
+        sample_hits = self.path / "sample_hits.parquet"
+        if sample_hits.is_file():  # the outputs branch's per-sample table: zone_nonempty, offer_<id>, option_<ref>
+            table = pq.read_table(sample_hits)
+            names = {"zone_nonempty": "*"}
+            return {
+                names.get(c, c.removeprefix("offer_").removeprefix("option_")): np.asarray(
+                    table.column(c).to_numpy(), dtype=bool
+                )
+                for c in table.column_names
+                if c != "sample"
+            }
         path = self.path / TARGET_HITS
         if not path.is_file():
             return {}
