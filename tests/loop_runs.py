@@ -60,3 +60,20 @@ def loop_sweep(tmp_path_factory) -> Path:
         str(out),
     )
     return out
+
+
+@pytest.fixture(scope="session")
+def loop_compare(loop_batch, tmp_path_factory) -> tuple[Path, str]:
+    """compare of the batch's golden copy, its looser copy, and the copy again; returns (out dir, stdout)."""
+    out = tmp_path_factory.mktemp("loop_compare") / "cmp"
+    base, looser = loop_batch / "golden~copy", loop_batch / "golden~looser"
+    result = negsim("compare", str(base), str(looser), str(base), "--out", str(out))
+    return out, result.stdout
+
+
+@pytest.fixture(scope="session")
+def loop_review(loop_batch, loop_sweep, tmp_path_factory) -> Path:
+    """One review page over the batch, the sweep and one run of the batch named again on its own."""
+    page = tmp_path_factory.mktemp("loop_review") / "mail" / "review.html"
+    negsim("report", str(loop_batch), str(loop_sweep), str(loop_batch / "reciprocal_deadlock"), "-o", str(page))
+    return page

@@ -17,8 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import negsim
-
 BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
 pytestmark = pytest.mark.skipif(BROWSER is None, reason="no chromium installed (CI installs Debian's chromium)")
 
@@ -75,15 +73,12 @@ def assert_reads_well(record: dict, min_images: int) -> None:
     assert record["images"] >= min_images and record["tables"] >= 1 and record["empty_tables"] == 0
 
 
-def test_review_page_of_a_batch_and_a_sweep(loop_batch, loop_sweep, tmp_path):
-    page = tmp_path / "review.html"
-    negsim("report", str(loop_batch), str(loop_sweep), "-o", str(page))
-    assert_reads_well(load_in_browser(page), min_images=3 * 4 + 1)
+def test_review_page_of_a_batch_a_sweep_and_a_run(loop_review):
+    assert_reads_well(load_in_browser(loop_review), min_images=3 * 4 + 1)
 
 
-def test_compare_page(loop_batch, tmp_path):
-    negsim("compare", str(loop_batch / "golden~copy"), str(loop_batch / "golden~looser"), "--out", str(tmp_path))
-    assert_reads_well(load_in_browser(tmp_path / "compare.html"), min_images=2)
+def test_compare_page(loop_compare):
+    assert_reads_well(load_in_browser(loop_compare[0] / "compare.html"), min_images=2)
 
 
 def test_single_run_report(loop_batch):

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import numpy as np
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -43,17 +41,10 @@ def test_paired_interval_covers_the_true_difference_about_95_percent_of_the_time
     assert narrower == trials  # pairing is what makes small changes visible
 
 
-@pytest.fixture(scope="module")
-def runs(loop_batch) -> dict[str, Path]:
-    """The batch's copy of golden (same id, same scenario) and its copy with alpha's reservation loosened."""
-    return {"base": loop_batch / "golden~copy", "looser": loop_batch / "golden~looser"}
-
-
-def test_compare_cli_flags_real_changes_and_only_them(runs, tmp_path):
-    out = tmp_path / "cmp"
-    result = negsim("compare", str(runs["base"]), str(runs["looser"]), str(runs["base"]), "--out", str(out))
-    assert "alpha.reservation" in result.stdout and "[0.2, 0.5]" in result.stdout
-    assert "identical scenarios and settings" in result.stdout
+def test_compare_cli_flags_real_changes_and_only_them(loop_compare):
+    out, stdout = loop_compare
+    assert "alpha.reservation" in stdout and "[0.2, 0.5]" in stdout
+    assert "identical scenarios and settings" in stdout
     with (out / "compare.csv").open() as file:
         rows = list(csv.DictReader(file))
     names = list(dict.fromkeys(r["run"] for r in rows))
@@ -67,9 +58,7 @@ def test_compare_cli_flags_real_changes_and_only_them(runs, tmp_path):
     assert "alpha.reservation" in page and "Glossary" in page
 
 
-def test_compare_refuses_what_it_cannot_compare(runs, tmp_path):
-    one = negsim("compare", str(runs["base"]), check=False)
-    assert one.returncode == 2 and "at least two" in one.stderr
-    missing = negsim("compare", str(runs["base"]), str(tmp_path), check=False)
+def test_compare_refuses_what_it_cannot_compare(loop_batch, tmp_path):
+    missing = negsim("compare", str(loop_batch / "golden~copy"), str(tmp_path), check=False)
     assert missing.returncode == 2 and "not a negsim run directory" in missing.stderr
     assert "Traceback" not in missing.stderr

@@ -7,10 +7,8 @@ import re
 from tests.test_cli import negsim
 
 
-def test_report_over_a_batch_a_sweep_and_a_run_is_one_self_contained_page(loop_batch, loop_sweep, tmp_path):
-    page_path = tmp_path / "mail" / "review.html"
-    negsim("report", str(loop_batch), str(loop_sweep), str(loop_batch / "reciprocal_deadlock"), "-o", str(page_path))
-    page = page_path.read_text()
+def test_report_over_a_batch_a_sweep_and_a_run_is_one_self_contained_page(loop_review):
+    page = loop_review.read_text()
     sources = re.findall(r'src="([^"]*)"', page)
     assert sources and all(src.startswith("data:image/png;base64,") for src in sources)  # nothing to lose by mail
     assert "<script" not in page and 'href="http' not in page

@@ -122,14 +122,15 @@ VaryOption = Annotated[
     list[str],
     typer.Option(
         "--vary",
-        help="PATH=LO:HI:N (N evenly spaced values) or PATH=V1,V2,...; PATH as --set spells it. Once or twice.",
+        help="PATH=LO:HI:N (N evenly spaced values, ends included) or PATH=V1,V2,...; PATH as --set spells it, "
+        "and each value replaces the entry as --set would (a range becomes that exact value). Once or twice.",
     ),
 ]
 
 
 @app.command(
     epilog="Example: negsim sweep scenarios/baseline.yaml --vary russia.reservation=0.4:0.7:7 "
-    "--vary ukraine.weights.territory=0.1:0.3:5 --samples 500"
+    "--vary ukraine.weights.donbas=0.1:0.3:5 --samples 500"
 )
 def sweep(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
