@@ -16,6 +16,7 @@ from sim.cli.common import (
     SchedulerOption,
     SeedOption,
     SetOption,
+    UnsetOption,
     app,
     err,
     fail,
@@ -138,6 +139,7 @@ def sweep(
     samples: SamplesOption = None,
     seed: SeedOption = None,
     set_: SetOption = None,  # type: ignore[assignment]
+    unset: UnsetOption = None,  # type: ignore[assignment]
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Sweep directory (default: runs/<time>-<id>-sweep).")
     ] = None,
@@ -161,7 +163,8 @@ def sweep(
     if resume is not None and _complete(resume):
         out.print(f"{resume} is already complete; nothing to do")
         return
-    base = load_or_exit(scenario_path, set_ or [])
+    edits = [*(unset or []), *(set_ or [])]
+    base = load_or_exit(scenario_path, edits)
     if resume is None and out_dir is not None and out_dir.exists() and any(out_dir.iterdir()):
         fail(f"error: {out_dir} already holds files; pass --resume {out_dir} to finish it, or choose another --out")
     sweep_dir = resume or out_dir or claim_directory(Path("runs"), f"{base.id}-sweep")
@@ -170,7 +173,7 @@ def sweep(
         try:
             return run_sweep(
                 scenario_path,
-                set_ or [],
+                edits,
                 varies,
                 sweep_dir,
                 samples,

@@ -24,6 +24,7 @@ from sim.executors import Executor
 from sim.outputs.pipeline import ZoneSettings
 from sim.outputs.rundir import RunDirError, finish_manifest, resume_manifest, start_manifest
 from sim.outputs.tables import write_csv, write_parquet
+from sim.scenario.edits import Edit, Unset
 from sim.scenario.errors import Mark, Problem, ScenarioError
 from sim.scenario.model import load_scenario
 from sim.studies.fanout import Progress, RunTask, run_all, threads_per_run
@@ -94,15 +95,20 @@ def grid(varies: list[Vary]) -> list[Point]:
     return [Point(i, {v.path: x for v, x in zip(varies, combo, strict=True)}) for i, combo in enumerate(combos)]
 
 
-def point_command(scenario_file: str, overrides: list[str], point: Point, samples: int, seed: int) -> str:
+def edit_arguments(edits: list[Edit]) -> list[str]:
+    """Edits as the command line spells them: ``--unset PATH`` and ``--set PATH=VALUE``."""
+    return [arg for e in edits for arg in (("--unset", e.path) if isinstance(e, Unset) else ("--set", e))]
+
+
+def point_command(scenario_file: str, overrides: list[Edit], point: Point, samples: int, seed: int) -> str:
     """The ``negsim run`` command that reproduces one point on its own."""
-    sets = [arg for item in [*overrides, *point.overrides()] for arg in ("--set", item)]
-    return shlex.join(["negsim", "run", scenario_file, *sets, "--samples", str(samples), "--seed", str(seed)])
+    edits = edit_arguments([*overrides, *point.overrides()])
+    return shlex.join(["negsim", "run", scenario_file, *edits, "--samples", str(samples), "--seed", str(seed)])
 
 
 def run_sweep(
     scenario_file: Path,
-    overrides: list[str],
+    overrides: list[Edit],
     varies: list[Vary],
     sweep_dir: Path,
     samples: int | None = None,
@@ -132,7 +138,7 @@ def run_sweep(
     # The sweep's samples and seed at every point: common random numbers, whatever a point changes.
     settings = ZoneSettings.for_scenario(base, samples, seed, threads_per_run(executor, workers))
     if not resume:
-        recorded = {**settings.recorded(), "vary": [v.as_json() for v in varies], "overrides": overrides}
+        recorded = {**settings.recorded(), "vary": [v.as_json() for v in varies], "edits": edit_arguments(overrides)}
         manifest = start_manifest(sweep_dir, base, "sweep", recorded, str(scenario_file))
     clock = time.perf_counter()
     tasks = [

@@ -209,7 +209,7 @@ def what_would_it_take(
     result = WhatIf(offer_id, target, baseline, change, candidates_evaluated=evaluated)
     if party_moves:
         for party in scenario.veto_parties:
-            in_the_way = [f"{i}.{o}" for i, o in offer.fix.items() if f"{i}.{o}" in party.red_lines]
+            in_the_way = [f"{i}.{o}" for i, o in offer.fix.items() if f"{i}.{o}" in party.red_line_options]
             search = PartyMoveSearch.build(scenario, party, offer, target, samples, seed)
             rescale = search.weight_rescale()
             result.party_moves.append(

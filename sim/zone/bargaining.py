@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.zone.preferences import UNIT, Preferences, acceptance_threshold, expected_utility, to_units
-from sim.zone.space import PackageSpace
+from sim.zone.space import PackageSpace, Violation
 
 CHUNK = 512
 
@@ -82,7 +82,9 @@ class Frontier:
 
 def _allowed_options(space: PackageSpace, preferences: Preferences, veto: np.ndarray) -> list[list[int]]:
     banned = {ref for p in veto for ref in preferences.red_lines[p]}
-    banned |= {combo[0] for combo in space.forbidden if len(combo) == 1}
+    banned |= {
+        (i, o) for violation in space.violations if len(violation) == 1 for i, options in violation for o in options
+    }
     return [[o for o in range(r) if (i, o) not in banned] for i, r in enumerate(space.radices)]
 
 
@@ -92,7 +94,7 @@ def pareto_frontier(space: PackageSpace, preferences: Preferences) -> Frontier:
     expected = to_units(preferences.expected_contributions[veto])
     links = [(int(np.flatnonzero(veto == link.party)[0]), link) for link in preferences.links if link.party in veto]
     allowed = _allowed_options(space, preferences, veto)
-    spanning = [combo for combo in space.forbidden if len(combo) > 1]
+    spanning = [violation for violation in space.violations if len(violation) > 1]
     codes = np.zeros((1, 0), dtype=np.int64)
     values = np.zeros((1, len(veto)), dtype=np.int64)
     for issue, options in enumerate(allowed):
@@ -137,17 +139,15 @@ def _link_state(codes: np.ndarray, links: list, last_issue: int) -> np.ndarray:
     return np.stack(columns, axis=1)
 
 
-def _constraint_state(
-    codes: np.ndarray, spanning: list[tuple[tuple[int, int], ...]], last_issue: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Drop partial packages that complete a forbidden combination; flag those that half-hold one (armed)."""
+def _constraint_state(codes: np.ndarray, spanning: list[Violation], last_issue: int) -> tuple[np.ndarray, np.ndarray]:
+    """Drop partial packages that complete a violation; flag those that half-hold one (armed)."""
     ok = np.ones(len(codes), dtype=bool)
     armed = np.zeros((len(codes), max(len(spanning), 1)), dtype=bool)
     for c, combo in enumerate(spanning):
-        seen = [(i, o) for i, o in combo if i <= last_issue]
+        seen = [(i, options) for i, options in combo if i <= last_issue]
         holds = np.ones(len(codes), dtype=bool)
-        for i, o in seen:
-            holds &= codes[:, i] == o
+        for i, options in seen:
+            holds &= np.isin(codes[:, i], list(options))
         if len(seen) == len(combo):
             ok &= ~holds
         elif seen:
