@@ -45,7 +45,7 @@ def test_batch_tables_are_identical_on_dask_and_on_the_process_pool(loop_batch, 
         "batch", *map(str, scenarios), "--samples", SAMPLES, "--executor", "dask", "--workers", "2", "--out", str(out)
     )
     for key in KEYS:  # byte for byte (Arrow's equals has NaN != NaN)
-        for table in ("zone.parquet", "offers.parquet", "marginals.csv", "target_hits.npz", "frontier.parquet"):
+        for table in ("zone.parquet", "offers.parquet", "marginals.csv", "sample_hits.parquet", "frontier.parquet"):
             assert (out / key / table).read_bytes() == (loop_batch / key / table).read_bytes(), (key, table)
 
 

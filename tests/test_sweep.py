@@ -66,7 +66,7 @@ def test_killed_sweep_on_a_process_pool_resumes_to_the_same_result(reference, tm
     negsim("sweep", str(DATA / "golden.yaml"), "--resume", str(killed))
     assert (killed / "sweep.parquet").read_bytes() == (reference / "sweep.parquet").read_bytes()
     for point in sorted((reference / "points").iterdir()):  # byte for byte (Arrow's equals has NaN != NaN)
-        for table in ("zone.parquet", "offers.parquet", "marginals.csv", "target_hits.npz"):
+        for table in ("zone.parquet", "offers.parquet", "marginals.csv", "sample_hits.parquet"):
             assert (killed / "points" / point.name / table).read_bytes() == (point / table).read_bytes(), table
     again = negsim("sweep", str(DATA / "golden.yaml"), "--resume", str(killed))
     assert "already complete" in again.stdout

@@ -28,7 +28,6 @@ from sim.cli.common import (
 from sim.executors import Executor
 from sim.outputs.rundir import RunDirError, read_manifest
 from sim.studies.compare import Cell
-from sim.studies.review import write_review
 from sim.zone.intervals import half_width
 
 
@@ -190,6 +189,8 @@ def sweep(
             raise AssertionError("unreachable") from exc
 
     rows = with_progress(f"sweep {base.id}", work)
+    from sim.studies.review import write_review  # draws nothing, but reads the plots' captions
+
     write_review([sweep_dir], sweep_dir / "report.html")
     parameters = [key for key in rows[0] if key not in ("point", "run_dir", "zone_mass", "quantities", "command")]
     table = Table(
@@ -270,6 +271,8 @@ def batch(
     if plots_dir is not None:
         for message in copy_plots(entries, batch_dir, plots_dir):
             err.print(message, markup=False, highlight=False, soft_wrap=True)
+    from sim.studies.review import write_review
+
     write_review([batch_dir], batch_dir / "report.html")
     out.print(f"wrote {batch_dir / 'report.html'}", highlight=False)
 
@@ -313,6 +316,8 @@ def report(
     output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")] = Path("report.html"),
 ) -> None:
     """One self-contained HTML page over runs, sweeps and batches: tables with intervals, captioned plots."""
+    from sim.studies.review import write_review
+
     try:
         write_review(directories, output)
     except RunDirError as exc:

@@ -17,23 +17,14 @@ import pyarrow.parquet as pq
 
 from sim import __version__
 from sim.outputs.html import esc, figure, page, table, with_interval
+from sim.outputs.report import ZONE_PLOTS
 from sim.outputs.rundir import RunDirError, atomic_write_text, read_json, read_manifest
 from sim.studies.batch import BATCH_FILE
 from sim.studies.rundata import RunData
 from sim.zone.intervals import proportion_interval
 
 CAPTIONS = {
-    "zone_by_option.png": "For each option, the share of samples in which some package holding it is in the zone. "
-    "An option near 0 is one no acceptable package contains; an issue where a single option keeps a long bar is "
-    "where the parties' room is narrowest.",
-    "offers_acceptance.png": "One row per named offer. First column: the share of samples in which some completion "
-    "of the offer is in the zone; then each party's acceptance of the offer's best completion. The palest cell in a "
-    "row is the party that blocks the offer.",
-    "zone_histogram.png": "How many packages have each zone probability. Packages never in the zone are counted in "
-    "the title; a tail reaching the right means some packages are acceptable to all in most samples.",
-    "utility_pairs.png": "Expected utilities, pair by pair of veto parties: grey are sampled packages, coloured are "
-    "packages in the zone (colour: zone probability), rings the Pareto frontier, red markers the bargaining "
-    "solutions; dotted lines are mean reservations. Packages above and right of both lines suit both parties.",
+    **ZONE_PLOTS,  # one caption per plot: the single-run report's own
     "sweep_curves.png": "How P(zone non-empty) and each offer's P(completion in zone) change as the swept value "
     "moves; bands are 95 % intervals. Every point uses the same samples, so the shape is the value's effect.",
     "tornado.png": "Change in zone mass when each weight or reservation goes to the ends of its range, or a red line "

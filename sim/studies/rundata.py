@@ -1,6 +1,6 @@
 """A finished zone run read back from its directory, for studies over many runs (compare, sweep, report).
 
-Everything comes from the run's own files (manifest, ``scenario.resolved.yaml``, tables, ``target_hits.npz``), so
+Everything comes from the run's own files (manifest, ``scenario.resolved.yaml``, tables, ``sample_hits.parquet``), so
 a study never recomputes what the run already decided; only per-party acceptance bits are recomputed from the
 recorded scenario and seed, which is cheap (one package per offer) and exact (sampling is seeded).
 """
@@ -16,8 +16,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import yaml
 
-from sim.outputs.pipeline import TARGET_HITS
-from sim.outputs.rundir import RunDirError, load_arrays, read_manifest
+from sim.outputs.rundir import RunDirError, read_manifest
 from sim.outputs.tables import read_csv
 from sim.scenario.model import Scenario
 from sim.zone.preferences import sample_preferences
@@ -73,23 +72,11 @@ class RunData:
     @cached_property
     def hits(self) -> dict[str, np.ndarray]:
         """Per target name (offer id, ``issue.option``, ``*`` for the whole space): per-sample zone bits."""
-        sample_hits = self.path / "sample_hits.parquet"
-        if sample_hits.is_file():  # the outputs branch's per-sample table: zone_nonempty, offer_<id>, option_<ref>
-            table = pq.read_table(sample_hits)
-            names = {"zone_nonempty": "*"}
-            return {
-                names.get(c, c.removeprefix("offer_").removeprefix("option_")): np.asarray(
-                    table.column(c).to_numpy(), dtype=bool
-                )
-                for c in table.column_names
-                if c != "sample"
-            }
-        path = self.path / TARGET_HITS
+        path = self.path / "sample_hits.parquet"  # zone_nonempty, offer_<id>, option_<issue>.<option>
         if not path.is_file():
             return {}
-        arrays = load_arrays(path)
-        bits = np.unpackbits(arrays["hits"], axis=-1, count=self.samples).astype(bool)
-        return {str(name): bits[t] for t, name in enumerate(arrays["names"])}
+        table = pq.read_table(path)
+        return {_target_name(c): np.asarray(table.column(c).to_numpy(), dtype=bool) for c in table.column_names[1:]}
 
     def target_bits(self, name: str) -> np.ndarray | None:
         return self.hits.get(name)
@@ -114,6 +101,14 @@ class RunData:
     @cached_property
     def preferences(self) -> Any:
         return sample_preferences(self.scenario, self.samples, np.random.default_rng(self.seed))
+
+
+def _target_name(column: str) -> str:
+    """``sample_hits.parquet`` column -> target name: ``*``, an offer id or ``issue.option``."""
+    if column == "zone_nonempty":
+        return "*"
+    kind, _, name = column.partition("_")
+    return name if kind in ("offer", "option") else column
 
 
 def load_runs(paths: list[Path]) -> list[RunData]:

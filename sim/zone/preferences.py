@@ -150,19 +150,19 @@ class Preferences:
         add_link_terms(total, self.links, codes, units=False)
         return total.transpose(1, 0, 2)
 
-    def utility_units(self, codes: np.ndarray, parties: list[int] | None = None) -> np.ndarray:
+    def utility_units(
+        self, codes: np.ndarray, parties: list[int] | None = None, samples: slice = slice(None)
+    ) -> np.ndarray:
         """Utilities in integer units, ``[party, package, sample]`` (int32 holds 21 utility-sized terms): the numbers
-        acceptance compares."""
-        tables = self.by_issue_units
-        if parties is None:
-            parties = list(range(self.n_parties))
-        else:
-            tables = [table[:, parties, :] for table in tables]
-        total = gather_sums(tables, codes, len(parties), self.samples, dtype=np.int32)
+        acceptance compares. ``samples`` selects a slice of samples (to bound memory on big sets of packages)."""
+        parties = list(range(self.n_parties)) if parties is None else parties
+        tables = [table[:, parties, samples] for table in self.by_issue_units]
+        n_samples = len(range(self.samples)[samples])
+        total = gather_sums(tables, codes, len(parties), n_samples, dtype=np.int32)
         for link in self.links:
             if link.party in parties:
                 both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
-                total[both, parties.index(link.party), :] += link.delta_units
+                total[both, parties.index(link.party), :] += link.delta_units[samples]
         return total.transpose(1, 0, 2)
 
     def accepts_at(self, codes: np.ndarray, samples: np.ndarray, parties: list[int]) -> np.ndarray:
@@ -183,14 +183,16 @@ class Preferences:
                 result[parties.index(red.party), held] = False
         return result
 
-    def acceptable(self, space: PackageSpace, codes: np.ndarray, parties: list[int] | None = None) -> np.ndarray:
+    def acceptable(
+        self, space: PackageSpace, codes: np.ndarray, parties: list[int] | None = None, samples: slice = slice(None)
+    ) -> np.ndarray:
         """Whether each party accepts each package in each sample, ``[party, package, sample]`` (the definition)."""
         parties = list(range(self.n_parties)) if parties is None else parties
-        result = accepts(self.utility_units(codes, parties), self.threshold[parties, None, :])
+        result = accepts(self.utility_units(codes, parties, samples), self.threshold[parties][:, None, samples])
         for red in self.red_line_list:
             if red.party in parties:
                 holds = codes[:, red.option[0]] == red.option[1]
-                result[parties.index(red.party), holds] &= ~red.in_sample[None, :]
+                result[parties.index(red.party), holds] &= ~red.in_sample[None, samples]
         return result
 
 
