@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import DATA
+from tests.test_cli import negsim
+
 BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
 pytestmark = pytest.mark.skipif(BROWSER is None, reason="no chromium installed (CI installs Debian's chromium)")
 
@@ -83,3 +86,11 @@ def test_compare_page(loop_compare):
 
 def test_single_run_report(loop_batch):
     assert_reads_well(load_in_browser(loop_batch / "golden~copy" / "report.html"), min_images=4)
+
+
+def test_negotiate_and_sensitivity_pages(tmp_path):
+    golden = str(DATA / "golden.yaml")
+    negsim("negotiate", golden, "--runs", "20", "--out", str(tmp_path / "talks"))
+    negsim("sensitivity", golden, "--samples", "50", "--out", str(tmp_path / "sensitivity"))
+    assert_reads_well(load_in_browser(tmp_path / "talks" / "report.html"), min_images=3)
+    assert_reads_well(load_in_browser(tmp_path / "sensitivity" / "report.html"), min_images=1)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+import yaml
 
 from sim import __version__
 from sim.outputs.html import esc, figure, page, table, with_interval
@@ -27,8 +28,15 @@ CAPTIONS = {
     **ZONE_PLOTS,  # one caption per plot: the single-run report's own
     "sweep_curves.png": "How P(zone non-empty) and each offer's P(completion in zone) change as the swept value "
     "moves; bands are 95 % intervals. Every point uses the same samples, so the shape is the value's effect.",
-    "tornado.png": "Change in zone mass when each weight or reservation goes to the ends of its range, or a red line "
-    "is dropped; the longest bars are the assumptions the result depends on most.",
+    "agreement_frequency.png": "The packages the simulated negotiations agreed on most often, as a share of runs; "
+    "one tall bar means the talks converge on one package whatever the sampled preferences.",
+    "rounds_histogram.png": "How many rounds the simulated negotiations took to reach agreement.",
+    "aspiration_paths.png": "Each party's aspiration (the utility it still demands) round by round in traced runs; "
+    "agreement becomes possible where every veto party's aspiration has fallen to what one package gives it.",
+    "agreements_vs_zone.png": "For the most frequent agreements: how often the talks reached each one against its "
+    "zone probability; agreements far from the diagonal are where bargaining, not acceptability, decides.",
+    "tornado.png": "Change in the ranked measure (its axis says which) when each weight or reservation goes to the "
+    "ends of its range, or a red line is dropped; the longest bars are the assumptions the result depends on most.",
 }
 GENERIC_CAPTION = "A plot of this run; see the run directory for its table."
 
@@ -88,7 +96,13 @@ def write_review(directories: list[Path], out_path: Path) -> None:
         + ", ".join(f"<code>{esc(d)}</code>" for d in directories)
         + ". Every probability is followed by its 95 % interval in brackets."
     )
-    atomic_write_text(out_path, page("negsim report", "".join(sections), meta=meta))
+    title = "negsim report"
+    if len(directories) == 1 and not runs:
+        kind = "sweep" if sweeps else str(read_manifest(directories[0]).get("kind"))
+        title += f": {kind} of {_scenario_title(directories[0], directories[0].name)}"
+    elif len(runs) == 1 and not sweeps and not others:
+        title += f": {runs[0].scenario.title}"
+    atomic_write_text(out_path, page(title, "".join(sections), meta=meta))
 
 
 def overview(runs: list[RunData]) -> str:
@@ -201,14 +215,28 @@ def sweep_section(directory: Path) -> str:
     )
 
 
+def _scenario_title(directory: Path, fallback: str) -> str:
+    resolved = directory / "scenario.resolved.yaml"
+    data = yaml.safe_load(resolved.read_text(encoding="utf-8")) if resolved.is_file() else {}
+    return str(data.get("title", fallback)) if isinstance(data, dict) else fallback
+
+
 def other_section(directory: Path) -> str:
+    """A study negsim has no dedicated section for (sensitivity, negotiate): its summary, command and plots."""
     manifest = read_manifest(directory)
+    summary = manifest.get("summary") or {}
+    scalars = [
+        [key.replace("_", " "), int(value) if isinstance(value, float) and value.is_integer() else value]
+        for key, value in summary.items()
+        if isinstance(value, int | float | str)
+    ]
+    title = _scenario_title(directory, str(manifest.get("scenario_id")))
     figures = "".join(
         figure(png, f"{manifest.get('kind')}: {png.stem.replace('_', ' ')}", CAPTIONS.get(png.name, GENERIC_CAPTION))
         for png in _ordered_plots(directory / "plots")
     )
     return (
-        f"<h2>{esc(str(manifest.get('kind', 'run')).capitalize())} study of {esc(manifest.get('scenario_id'))}</h2>"
+        f"<h2>{esc(str(manifest.get('kind', 'run')).capitalize())}: {esc(title)}</h2>"
         f'<p class="meta">Directory <code>{esc(directory)}</code>. Made by: <code>{esc(manifest.get("command"))}</code>'
-        "</p>" + figures
+        "</p>" + (table(["summary", "value"], scalars) if scalars else "") + figures
     )
