@@ -95,7 +95,7 @@ def test_batch_runs_every_shipped_scenario(tmp_path):
     )
     for path in SCENARIOS:
         assert load_scenario(path).id in result.stdout
-    manifests = [json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*/manifest.json")]
+    manifests = [json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*/*/manifest.json")]  # runs/<batch>/<id>
     assert len(manifests) == len(SCENARIOS) and all(m["status"] == "complete" for m in manifests)
     assert len(list((tmp_path / "plots").glob("*/zone_by_option.png"))) == len(SCENARIOS)
     assert "offer: P(completion in zone)" in result.stdout

@@ -80,3 +80,6 @@ def negotiate(
         )
         table.add_row(f"{item['share']:.3f}", f"{item['p_zone']:.3f}", ", ".join(f"{k}={v}" for k, v in shown))
     out.print(table)
+    from sim.studies.review import write_review  # the run's own page (loop's page shell)
+
+    write_review([run_dir], run_dir / "report.html")

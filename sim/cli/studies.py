@@ -92,6 +92,9 @@ def sensitivity(
     for name, low, high in tornado_dataset(rows, top=15, measure=measure):
         table.add_row(name, f"{low:+.3f}", f"{high:+.3f}")
     out.print(table)
+    from sim.studies.review import write_review  # the study's own page (loop's page shell)
+
+    write_review([run_dir], run_dir / "report.html")
 
 
 @app.command(

@@ -1,8 +1,7 @@
-"""Zone commands: validate scenarios, run one, run a batch, print the catalogue."""
+"""Zone commands: validate scenarios, run one, print the catalogue (``batch`` lives with the loop commands)."""
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -262,58 +261,6 @@ def _print_package(scores: dict) -> None:
     out.print(table)
     for blocker in scores["blockers"]:
         out.print(f"blocker: {blocker['party']} rejects in {blocker['reject']:.1%} of samples ({blocker['why']})")
-
-
-@app.command(epilog="Example: negsim batch scenarios/ --samples 500 --plots-dir plots")
-def batch(
-    paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders of *.yaml.")],
-    samples: SamplesOption = None,
-    seed: SeedOption = None,
-    out_root: Annotated[Path, typer.Option("--out-root", help="Parent of the run directories.")] = Path("runs"),
-    plots_dir: Annotated[Path | None, typer.Option(help="Also copy each run's plots to <dir>/<scenario id>/.")] = None,
-    workers: WorkersOption = 2,
-) -> None:
-    """Run every scenario into its own run directory and print one summary table."""
-    files = scenario_files(paths)
-    scenarios = [(path, load_or_exit(path, [])) for path in files]
-    results = []
-    for path, scenario in scenarios:
-        settings = ZoneSettings.for_scenario(scenario, samples, seed, workers)
-        run_dir = default_run_dir(out_root, scenario)
-        summary = run_one(scenario, path, settings, run_dir, resume=False)
-        results.append((scenario, summary, run_dir))
-        if plots_dir is not None:
-            target = plots_dir / scenario.id
-            target.mkdir(parents=True, exist_ok=True)
-            for png in (run_dir / "plots").glob("*.png"):
-                shutil.copy2(png, target / png.name)
-    print_batch_summary(results)
-
-
-def print_batch_summary(results: list[tuple[Scenario, dict, Path]]) -> None:
-    """Two tables: one row per scenario, then offers x scenarios (probability of a completion in the zone)."""
-    table = Table("scenario", "zone mass", "P(zone not empty)", "best P(zone)", "run directory")
-    for scenario, summary, run_dir in results:
-        table.add_row(
-            scenario.id,
-            f"{summary['zone_mass']:.2f}",
-            f"{summary['p_zone_nonempty']:.3f}",
-            f"{summary['best_p_zone']:.3f}",
-            str(run_dir),
-        )
-    out.print(table)
-    offer_ids = list(dict.fromkeys(o for _, summary, _ in results for o in summary["offers"]))
-    if offer_ids:
-        offers = Table("offer: P(completion in zone)", *(scenario.id for scenario, _, _ in results))
-        for offer_id in offer_ids:
-            offers.add_row(
-                offer_id,
-                *(
-                    f"{summary['offers'][offer_id]['p_complete']:.3f}" if offer_id in summary["offers"] else "-"
-                    for _, summary, _ in results
-                ),
-            )
-        out.print(offers)
 
 
 @app.command(epilog="Example: negsim catalogue scenarios/baseline.yaml --markdown docs/catalogue.md")

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 
+from sim.outputs.html import esc, figure, page
 from sim.outputs.plots import (
     marginal_dataset,
     offer_dataset,
@@ -243,29 +244,24 @@ def render_report(
         else "<p>No package reaches every veto party's mean reservation in expectation.</p>"
     )
     images = "".join(
-        f'<figure><img src="plots/{name}" alt="{name}"><figcaption>{html.escape(text)}</figcaption></figure>'
+        figure(run_dir / "plots" / name, name.removesuffix(".png").replace("_", " "), text)
         for name, text in ZONE_PLOTS.items()
     )
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>negsim: {html.escape(scenario.title)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}}
-table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;font-size:14px}}
-th{{background:#f3f3f3}}img{{max-width:100%}}code{{background:#f3f3f3}}.warning{{background:#fff3cd;padding:8px}}
-figcaption{{font-size:13px;color:#555}}</style></head><body>
-<h1>{html.escape(scenario.title)}</h1>
-<p>Scenario <code>{html.escape(scenario.id)}</code>, hash <code>{manifest["scenario_hash"][:12]}</code>,
-seed {settings.get("seed")}, {settings.get("samples")} samples, negsim {manifest["versions"]["negsim"]}.
-Command: <code>{html.escape(manifest["command"])}</code>. Intervals: {html.escape(summary.get("interval", ""))}.</p>
-<h2>Zone</h2>{zone_section(scenario, summary)}
+    meta = (
+        f"Scenario <code>{esc(scenario.id)}</code>, hash <code>{manifest['scenario_hash'][:12]}</code>, "
+        f"seed {settings.get('seed')}, {settings.get('samples')} samples, "
+        f"negsim {esc(manifest['versions']['negsim'])}. "
+        f"Command: <code>{esc(manifest['command'])}</code>. Intervals: {esc(summary.get('interval', ''))}."
+    )
+    body = f"""<h2>Zone</h2>{zone_section(scenario, summary)}
 <h2>Bargaining solutions</h2>
 <p>Pareto frontier: {solutions["frontier_size"]:,} packages. Solutions are taken among packages that break no veto
 party's red line and give every veto party at least its mean reservation in expected utility.</p>{solution_table}
 <h2>Named offers</h2>{offer_table}
 <h3>Each party's acceptance of the completion shown</h3>{acceptance}
 <h2>Options</h2>{option_table}
-<h2>Plots</h2>{images}
-</body></html>
-"""
+<h2>Plots</h2>{images}"""
+    return page(scenario.title, body, meta=meta)  # one self-contained file: plots embedded, glossary included
 
 
 def _blocker_text(offer: dict[str, Any]) -> str:

@@ -129,8 +129,8 @@ def rows_table(rows: list[dict[str, Any]], metadata: dict[str, str]) -> pa.Table
 
 
 def write_sample_hits(run_dir: Path, scores: TargetScores) -> None:
-    """sample_hits.parquet: per sample, whether the zone is non-empty and whether each offer has a completion in
-    it (what the convergence plot and paired comparisons of runs with the same seed read)."""
+    """sample_hits.parquet: per sample, whether the zone is non-empty and whether each offer (and each option) has
+    a completion in it (what the convergence plot and ``compare``'s paired differences of runs read)."""
     bits = np.unpackbits(scores.hits, axis=-1)[:, : scores.samples].astype(bool)
     columns: dict[str, Any] = {"sample": pa.array(np.arange(scores.samples, dtype=np.int32))}
     for t, target in enumerate(scores.targets):
@@ -138,4 +138,6 @@ def write_sample_hits(run_dir: Path, scores: TargetScores) -> None:
             columns["zone_nonempty"] = pa.array(bits[t])
         elif target.kind == "offer":
             columns[f"offer_{target.name}"] = pa.array(bits[t])
+        elif target.kind == "option":  # compare pairs option marginals sample by sample too
+            columns[f"option_{target.name}"] = pa.array(bits[t])
     write_parquet(run_dir / "sample_hits.parquet", pa.table(columns))
