@@ -1,26 +1,52 @@
-"""Zone scoring throughput: package x sample x party evaluations per second, and peak memory.
+"""Zone speed, whole command and scorer: negsim (exact pruning) vs the unpruned numpy path vs NegMAS.
 
-A synthetic scenario of about 10^6 packages (6 issues x 10 options), 5 veto parties, 1,000 samples.
-Target on a 2-core machine: >= 10^9 evaluations per second, < 2 GiB peak resident memory.
-Run: ``.venv/bin/python benchmarks/bench_zone.py [--issues 6 --options 10 --samples 1000 --workers 2]``.
-``--run-dir`` goes through the full run pipeline instead (parts on disk, streamed zone.parquet), which is the
-path whose memory must stay bounded whatever the space: try ``--issues 7 --samples 200 --run-dir``.
+Prints, for each case, in one run on the same scenarios:
+
+* the whole command ``negsim run SCENARIO`` (a fresh process: imports, sampling, scoring, tables, plots, report),
+  its wall time and peak memory, and the share of (package, sample) pairs the bound settled without scoring;
+* the scorer alone with pruning (``compute_zone``) and without (``prune=False``: every pair carried to the end);
+* NegMAS's ``LinearAdditiveUtilityFunction`` called once per package and party (the way a NegMAS user scores
+  outcomes), timed on a subset and extrapolated to the whole space and every sample — said so in the output.
+  NegMAS is a benchmark-only extra (``pip install -e ".[bench]"``); without it that column is skipped.
+
+Evaluations are package x sample x party utility-versus-reservation decisions. Cases:
+
+* ``baseline``: scenarios/baseline.yaml at its 2,000 samples;
+* ``synthetic-4^10``: 4^10 = 1,048,576 packages x 1,000 samples x 5 parties, built like real scenarios (opposed
+  preferences, a red line each, reservations that leave most packages out for some party);
+* ``linked``: the same with links and uncertain red lines (issue 9's language), to compare rates;
+* ``synthetic-3^17``: 3^17 = 129,140,163 packages x 1,000 samples x 5 parties (``--big``; whole command only).
+
+Run: ``.venv/bin/python benchmarks/bench_zone.py [--big] [--cases baseline,synthetic-4^10]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from sim.outputs.pipeline import ZoneSettings, run_zone
-from sim.scenario.model import Scenario
+import numpy as np
+import yaml
+
+from sim.scenario.model import Scenario, load_scenario
+from sim.zone.preferences import sample_preferences
 from sim.zone.scoring import compute_zone
+from sim.zone.space import PackageSpace
+
+ROOT = Path(__file__).resolve().parent.parent
+NEGSIM = Path(sys.executable).parent / "negsim"
 
 
-def synthetic(issues: int, options: int, parties: int, samples: int) -> Scenario:
+def synthetic(issues: int, options: int, parties: int, samples: int, linked: bool = False) -> dict[str, Any]:
+    """Opposed parties (each prefers a rotated order of options), one red line each, demanding reservations."""
     issue_docs = [
         {
             "id": f"i{i}",
@@ -30,70 +56,141 @@ def synthetic(issues: int, options: int, parties: int, samples: int) -> Scenario
         for i in range(issues)
     ]
     party_docs = []
+
+    def rank(option: int, party: int, issue: int) -> float:
+        return ((option + party * issue) % options) / (options - 1)
+
     for p in range(parties):
-        party_docs.append(
-            {
-                "id": f"p{p}",
-                "name": f"Party {p}",
-                "weights": {f"i{i}": [0.5, 1.5] for i in range(issues)},
-                "values": {
-                    f"i{i}": {
-                        f"o{o}": [max(0.0, ((o + p * i) % options) / options - 0.1), ((o + p * i) % options) / options]
-                        for o in range(options)
-                    }
-                    for i in range(issues)
-                },
-                "reservation": [0.45, 0.6],
-                "red_lines": [f"i{p % issues}.o{(p * 3) % options}"],
+        values = {
+            f"i{i}": {
+                f"o{o}": [
+                    max(0.0, ((o + p * i) % options) / (options - 1) - 0.15),
+                    ((o + p * i) % options) / (options - 1),
+                ]
+                for o in range(options)
             }
-        )
-    return Scenario.model_validate(
-        {
-            "id": "bench",
-            "title": "benchmark",
-            "issues": issue_docs,
-            "parties": party_docs,
-            "run": {"samples": samples, "seed": 1},
-            "offers": [{"id": "o", "label": "offer", "fix": {"i0": "o1", "i1": "o2"}}],
+            for i in range(issues)
         }
-    )
+        party: dict[str, Any] = {
+            "id": f"p{p}",
+            "name": f"Party {p}",
+            "weights": {f"i{i}": [0.5, 1.5] for i in range(issues)},
+            "values": values,
+            "reservation": [0.5, 0.62],
+            "red_lines": [f"i{(p * 2) % issues}.o{(p * 3) % options}"],
+        }
+        if linked:
+            party["red_lines"].append({"option": f"i{(p * 2 + 1) % issues}.o{(p + 1) % options}", "holds": 0.5})
+            party["links"] = [
+                {
+                    "when": f"i{(p + 1) % issues}.o{p % options}",
+                    "option": f"i{p % issues}.o{(p + 2) % options}",
+                    "value": [0.6, 1.0],
+                }
+            ]
+        party_docs.append(party)
+    return {
+        "negsim": 1,
+        "id": f"bench-{options}-{issues}{'-linked' if linked else ''}",
+        "title": f"benchmark {options}^{issues}{' with links' if linked else ''}",
+        "issues": issue_docs,
+        "parties": party_docs,
+        "run": {"samples": samples, "seed": 1},
+        "offers": [{"id": "first", "label": "an offer", "fix": {"i0": "o1", "i1": "o2"}}],
+    }
+
+
+def whole_command(path: Path, out: Path) -> dict[str, float]:
+    """``negsim run`` in a fresh process: wall time, peak resident memory of that process, scorer's share pruned."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run([str(NEGSIM), "run", str(path), "--out", str(out)], check=True, capture_output=True)
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    manifest = json.loads((out / "manifest.json").read_text())
+    return {"seconds": elapsed, "peak_gib": max(peak, before) / 2**20, "timings": manifest["timings"]}
+
+
+def scorer(scenario: Scenario, prune: bool) -> tuple[float, float, int]:
+    start = time.perf_counter()
+    result = compute_zone(scenario, workers=2, prune=prune)
+    return time.perf_counter() - start, result.zone_mass, result.pairs_checked
+
+
+def negmas_rate(scenario: Scenario, calls: int = 20_000) -> float | None:
+    """NegMAS evaluations per second: one ``LinearAdditiveUtilityFunction`` call per (package, party) on a subset."""
+    try:
+        from negmas.outcomes import make_issue
+        from negmas.preferences import LinearAdditiveUtilityFunction
+    except ImportError:
+        return None
+    prefs = sample_preferences(scenario, 1, np.random.default_rng(0))
+    space = PackageSpace.from_scenario(scenario)
+    issues = [
+        make_issue(list(options), name=issue) for issue, options in zip(space.issue_ids, space.option_ids, strict=True)
+    ]
+    functions = []
+    for p in range(prefs.n_parties):
+        values = {
+            issue: {option: float(prefs.values[0, p, i, o]) for o, option in enumerate(space.option_ids[i])}
+            for i, issue in enumerate(space.issue_ids)
+        }
+        weights = {issue: float(prefs.weights[0, p, i]) for i, issue in enumerate(space.issue_ids)}
+        functions.append(LinearAdditiveUtilityFunction(values=values, weights=weights, issues=issues))
+    rng = np.random.default_rng(1)
+    outcomes = [space.describe(int(k)) for k in rng.integers(0, space.size, calls // prefs.n_parties)]
+    outcomes = [tuple(o.values()) for o in outcomes]
+    start = time.perf_counter()
+    for outcome in outcomes:
+        for function in functions:
+            function(outcome)
+    return len(outcomes) * len(functions) / (time.perf_counter() - start)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--issues", type=int, default=6)
-    parser.add_argument("--options", type=int, default=10)
-    parser.add_argument("--parties", type=int, default=5)
-    parser.add_argument("--samples", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--run-dir", action="store_true", help="score through the run pipeline (streams to disk)")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--big", action="store_true", help="also the 3^17 (1.3e8 packages) whole command")
+    parser.add_argument("--cases", default="baseline,synthetic-4^10,linked")
     args = parser.parse_args()
-    scenario = synthetic(args.issues, args.options, args.parties, args.samples)
-    size = args.options**args.issues
-    compute_zone(synthetic(2, 3, args.parties, 8))  # warm-up: imports, allocator
-    start = time.perf_counter()
-    if args.run_dir:
-        with tempfile.TemporaryDirectory() as folder:
-            settings = ZoneSettings.for_scenario(scenario, workers=args.workers)
-            summary = run_zone(scenario, Path(folder) / "run", settings, make_plots=False)
-        elapsed = time.perf_counter() - start
-        print(f"packages {size:,}  samples {args.samples:,}  parties {args.parties}  (run pipeline, no plots)")
-        print(f"wall time {elapsed:.2f} s incl. tables; zone.parquet rows {summary['zone_rows']:,}")
-        print(f"evaluations/s {size * args.samples * args.parties / elapsed:.3e}")
-        print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB  (target < 2 GiB)")
-        return
-    result = compute_zone(scenario, workers=args.workers)
-    elapsed = time.perf_counter() - start
-    evaluations = size * args.samples * args.parties
-    peak_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    print(f"packages {size:,}  samples {args.samples:,}  parties {args.parties}  workers {args.workers}")
-    print(f"wall time {elapsed:.2f} s  (includes sampling, marginals for {len(result.targets.targets)} targets)")
-    print(f"evaluations/s {evaluations / elapsed:.3e}  (target >= 1e9)")
-    print(f"peak RSS {peak_gib:.2f} GiB  (target < 2 GiB)")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    cases: dict[str, tuple[Path | None, dict[str, Any] | None]] = {
+        "baseline": (ROOT / "scenarios" / "baseline.yaml", None),
+        "synthetic-4^10": (None, synthetic(10, 4, 5, 1000)),
+        "linked": (None, synthetic(10, 4, 5, 1000, linked=True)),
+        "synthetic-3^17": (None, synthetic(17, 3, 5, 1000)),
+    }
+    chosen = args.cases.split(",") + (["synthetic-3^17"] if args.big else [])
     print(
-        f"P(zone not empty) {result.targets.p_complete[-1]:.3f}  packages ever in zone "
-        f"{int((result.zone_count > 0).sum()):,}"
+        f"{'case':<16}{'packages':>14}{'samples':>8}{'parties':>8}  {'whole cmd':>10}{'peak':>9}{'pruned':>9}"
+        f"  {'scorer':>8}{'unpruned':>10}  {'eval/s negsim':>14}{'unpruned':>11}{'NegMAS':>10}{'x NegMAS':>10}"
     )
+    with tempfile.TemporaryDirectory() as folder:
+        for name in chosen:
+            path, document = cases[name]
+            if path is None:
+                path = Path(folder) / f"{name}.yaml"
+                path.write_text(yaml.safe_dump(document, sort_keys=False))
+            scenario = load_scenario(path)
+            space = PackageSpace.from_scenario(scenario)
+            parties = int(sum(p.has_veto for p in scenario.parties))
+            evaluations = space.size * scenario.run.samples * parties
+            whole = whole_command(path, Path(folder) / f"run-{name}")
+            pruned_s, mass, checked = scorer(scenario, prune=True)
+            pairs = evaluations / parties
+            unpruned_s = scorer(scenario, prune=False)[0] if space.size <= 2 * 10**6 else float("nan")
+            negmas = negmas_rate(scenario)
+            rate = evaluations / whole["seconds"]
+            print(
+                f"{name:<16}{space.size:>14,}{scenario.run.samples:>8,}{parties:>8}  {whole['seconds']:>9.2f}s"
+                f"{whole['peak_gib']:>8.2f}G{1 - checked / pairs:>9.2%}  {pruned_s:>7.2f}s{unpruned_s:>9.2f}s"
+                f"  {rate:>14.3e}"
+                f"{evaluations / unpruned_s:>11.3e}{negmas or float('nan'):>10.3e}"
+                f"{(rate / negmas) if negmas else float('nan'):>10.0f}"
+            )
+            print(f"    timings {whole['timings']}; zone mass {mass:.2f}; pairs {pairs:.3e}")
+    print("whole cmd: wall time of `negsim run` in a fresh process; eval/s negsim = package x sample x party decisions")
+    print("of the whole space / whole-command time; NegMAS: timed on a 20,000-call subset, one call per package and")
+    print("party, extrapolated (its rate does not depend on which packages are asked).")
 
 
 if __name__ == "__main__":

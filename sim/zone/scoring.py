@@ -80,7 +80,7 @@ class BlockScore:
     table_hits: np.ndarray
     best_count: np.ndarray
     best_package: np.ndarray
-    pairs_checked: int = 0
+    pairs_checked: int = 0  # (package, sample) pairs compared densely; the rest were settled by the bound
 
 
 @dataclass(eq=False)
@@ -114,7 +114,10 @@ class ZoneScorer:
         start = search.root()
         for option in block.prefix:
             start = search.extend(start, [option])
-        found = [pair for heads in search.heads(start) for pair in search.tail_pairs(heads)]
+        found, checked = [], 0
+        for heads in search.heads(start):
+            checked += len(heads) * search.tail_size
+            found.extend(search.tail_pairs(heads))
         packages = np.concatenate([p for p, _ in found]) if found else np.zeros(0, dtype=np.int64)
         samples = np.concatenate([s for _, s in found]) if found else np.zeros(0, dtype=np.int64)
         codes = space.codes(packages)
@@ -130,9 +133,7 @@ class ZoneScorer:
         hits, table_hits, best_count, best_package = self._score_targets(
             codes, samples, in_zone, unique, inverse, zone_count
         )
-        return BlockScore(
-            block, unique, zone_count, table_count, hits, table_hits, best_count, best_package, int(packages.size)
-        )
+        return BlockScore(block, unique, zone_count, table_count, hits, table_hits, best_count, best_package, checked)
 
     def _score_targets(
         self,
@@ -252,6 +253,7 @@ class ZoneResult:
     accept_count: np.ndarray
     targets: TargetScores
     feasible: int
+    pairs_checked: int = 0
 
     @property
     def samples(self) -> int:
@@ -342,4 +344,5 @@ def collect_zone(
         acceptance_counts(preferences, space, packages),
         combine_targets(scores, targets, preferences.samples),
         space.count_feasible(),
+        sum(s.pairs_checked for s in scores),
     )
