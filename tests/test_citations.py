@@ -7,7 +7,8 @@ from pathlib import Path
 
 from sim.scenario.checks import validate_findings
 from sim.scenario.citations import normalise
-from sim.scenario.model import Citation, load_scenario, load_scenario_located
+from sim.scenario.model import load_scenario, load_scenario_located
+from sim.scenario.values import Citation
 from tests.conftest import DATA, NEGSIM
 
 GOLDEN = (DATA / "golden.yaml").read_text()
@@ -39,7 +40,7 @@ def test_citation_forms_and_round_trip(tmp_path):
     cited = scenario.issues[0].options[1].sources
     assert cited == [Citation(source="T", quote="would never tolerate")]
     assert scenario.issues[0].options[0].sources == [Citation(source="T")]
-    assert '- T: would never tolerate' in scenario.to_yaml() or "T: would never tolerate" in scenario.to_yaml()
+    assert "- T: would never tolerate" in scenario.to_yaml() or "T: would never tolerate" in scenario.to_yaml()
     again = tmp_path / "again.yaml"
     again.write_text(scenario.to_yaml())
     assert load_scenario(again) == scenario

@@ -205,9 +205,10 @@ def test_cli_reports_every_malformed_new_key_with_its_line_and_exits_2(tmp_path)
     assert "Traceback" not in result.stderr
     for name, _, message, marker in CASES:
         line = line_of(bad_text(next(c for c in CASES if c[0] == name)), marker)
-        assert any(
-            row.startswith(f"{name}.yaml:{line}:") and message in row for row in result.stderr.splitlines()
-        ), (name, result.stderr)
+        assert any(row.startswith(f"{name}.yaml:{line}:") and message in row for row in result.stderr.splitlines()), (
+            name,
+            result.stderr,
+        )
 
 
 RATIFIED = GOLDEN.replace(

@@ -13,6 +13,7 @@ from sim.cli.common import (
     SchedulerOption,
     SeedOption,
     SetOption,
+    UnsetOption,
     WorkersOption,
     app,
     fail,
@@ -30,6 +31,7 @@ def sensitivity(
     samples: Annotated[int, typer.Option(min=1, help="Monte-Carlo samples per perturbation.")] = 128,
     seed: SeedOption = None,
     set_: SetOption = None,  # type: ignore[assignment]
+    unset: UnsetOption = None,  # type: ignore[assignment]
     out_dir: Annotated[Path | None, typer.Option("--out", help="Run directory.")] = None,
     resume: Annotated[Path | None, typer.Option(help="Finish the interrupted study in this directory.")] = None,
     executor: ExecutorOption = Executor.local,
@@ -40,7 +42,7 @@ def sensitivity(
     from sim.studies.sensitivity import tornado_dataset
     from sim.studies.sensitivity_runs import run_sensitivity
 
-    scenario = load_or_exit(scenario_path, set_ or [])
+    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario, "sensitivity")
     rows = with_progress(
         f"sensitivity {scenario.id}",
@@ -76,6 +78,7 @@ def whatif(
     samples: Annotated[int, typer.Option(min=1, help="Monte-Carlo samples.")] = 256,
     seed: SeedOption = None,
     set_: SetOption = None,  # type: ignore[assignment]
+    unset: UnsetOption = None,  # type: ignore[assignment]
     out_file: Annotated[Path | None, typer.Option("--out", help="JSON file for the answer.")] = None,
     party_moves: Annotated[bool, typer.Option(help="Also search one-party moves (slower).")] = True,
 ) -> None:
@@ -83,7 +86,7 @@ def whatif(
     from sim.outputs.rundir import atomic_write_json
     from sim.studies.whatif import what_would_it_take
 
-    scenario = load_or_exit(scenario_path, set_ or [])
+    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     if offer not in {o.id for o in scenario.offers}:
         fail(f"error: no offer '{offer}' in {scenario_path}; offers: {', '.join(o.id for o in scenario.offers)}")
     answer = what_would_it_take(

@@ -14,6 +14,7 @@ from sim.cli.common import (
     SamplesOption,
     SeedOption,
     SetOption,
+    UnsetOption,
     WorkersOption,
     app,
     err,
@@ -32,13 +33,15 @@ from sim.zone.space import PackageSpace
 
 @app.command(epilog="Example: negsim validate scenarios/*.yaml")
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders.")], set_: SetOption = None
-) -> None:  # type: ignore[assignment]
+    paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders.")],
+    set_: SetOption = None,  # type: ignore[assignment]
+    unset: UnsetOption = None,  # type: ignore[assignment]
+) -> None:
     """Check scenarios: schema, references, ranges, quotes in cited files; warn about uncited claims."""
     failed = False
     for path in scenario_files(paths):
         try:
-            scenario, located = load_scenario_located(path, set_ or [])
+            scenario, located = load_scenario_located(path, [*(unset or []), *(set_ or [])])
         except ScenarioError as exc:
             err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
             failed = True
@@ -74,6 +77,7 @@ def run(
     samples: SamplesOption = None,
     seed: SeedOption = None,
     set_: SetOption = None,  # type: ignore[assignment]
+    unset: UnsetOption = None,  # type: ignore[assignment]
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Run directory (default: runs/<time>-<id>-<hash>).")
     ] = None,
@@ -81,7 +85,7 @@ def run(
     workers: WorkersOption = 2,
 ) -> None:
     """Map the acceptable zone of a scenario into a run directory (tables, plots, report)."""
-    scenario = load_or_exit(scenario_path, set_ or [])
+    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     settings = ZoneSettings.for_scenario(scenario, samples, seed, workers)
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario)
     summary = run_one(scenario, scenario_path, settings, run_dir, resume is not None)
@@ -162,12 +166,13 @@ def catalogue(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     markdown: Annotated[Path | None, typer.Option(help="Write the full catalogue as Markdown to this file.")] = None,
     set_: SetOption = None,  # type: ignore[assignment]
+    unset: UnsetOption = None,  # type: ignore[assignment]
 ) -> None:
     """Issues, options, sources and each party's position, as a table (or a Markdown document)."""
     from sim.outputs.rundir import atomic_write_text
     from sim.scenario.catalogue import catalogue_markdown, option_rows
 
-    scenario = load_or_exit(scenario_path, set_ or [])
+    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     if markdown is not None:
         atomic_write_text(markdown, catalogue_markdown(scenario) + "\n")
         out.print(f"wrote {markdown}")

@@ -24,22 +24,23 @@ from sim.outputs.rundir import (
     save_arrays,
     start_manifest,
 )
-from sim.outputs.tables import issue_columns, write_csv, write_parquet, write_parquet_stream, zone_rows
+from sim.outputs.tables import issue_columns, write_csv, write_parquet, zone_rows
 from sim.scenario.model import Scenario
 from sim.zone.bargaining import bargaining_solutions, blocking_detail, pareto_frontier
 from sim.zone.preferences import Preferences, expected_utility, sample_preferences
 from sim.zone.scoring import (
+    Block,
     BlockScore,
     Target,
     ZoneScorer,
+    acceptance_counts,
     combine_targets,
-    default_chunk_size,
+    lookup_counts,
     scenario_targets,
     score_blocks,
 )
-from sim.zone.space import Block, PackageSpace
+from sim.zone.space import PackageSpace
 
-FULL_TABLE_LIMIT = 1_000_000
 HISTOGRAM_BINS = 20
 Progress = Callable[[int, int], None]
 
@@ -48,7 +49,7 @@ Progress = Callable[[int, int], None]
 class ZoneSettings:
     samples: int
     seed: int
-    chunk_size: int
+    chunk_size: int | None = None  # largest tail scored densely (None: sim.zone.search's default); no effect on results
     workers: int = 1
 
     @classmethod
@@ -59,12 +60,12 @@ class ZoneSettings:
         return cls(
             samples,
             scenario.run.seed if seed is None else seed,
-            scenario.run.chunk_size or default_chunk_size(samples),
+            scenario.run.chunk_size,
             workers,
         )
 
-    def recorded(self) -> dict[str, int]:
-        """What determines the results (workers does not, so it is not part of a run's identity)."""
+    def recorded(self) -> dict[str, int | None]:
+        """What a run was asked for (only samples and seed determine its results)."""
         return {"samples": self.samples, "seed": self.seed, "chunk_size": self.chunk_size}
 
 
@@ -91,7 +92,7 @@ def run_zone(
     preferences = sample_preferences(scenario, settings.samples, np.random.default_rng(settings.seed))
     space = PackageSpace.from_scenario(scenario)
     targets = scenario_targets(scenario, space)
-    scorer = ZoneScorer(space, preferences, targets, settings.chunk_size)
+    scorer = ZoneScorer(space, preferences, targets, tail_max=settings.chunk_size)
     parts = run_dir / "parts"
     todo = [block for block in scorer.blocks if not _part_path(parts, block).exists()]
     done = len(scorer.blocks) - len(todo)
@@ -125,18 +126,19 @@ def _part_path(parts: Path, block: Block) -> Path:
     return parts / f"block-{block.index:06d}.npz"
 
 
+PART_ARRAYS = (
+    "packages",
+    "zone_count",
+    "table_count",
+    "target_hits",
+    "table_hits",
+    "best_count",
+    "best_package",
+)
+
+
 def _save_part(parts: Path, score: BlockScore) -> None:
-    save_arrays(
-        _part_path(parts, score.block),
-        {
-            "zone_count": score.zone_count,
-            "accept_count": score.accept_count,
-            "valid": score.valid,
-            "target_hits": score.target_hits,
-            "best_count": score.best_count,
-            "best_package": score.best_package,
-        },
-    )
+    save_arrays(_part_path(parts, score.block), {name: getattr(score, name) for name in PART_ARRAYS})
 
 
 def _load_part(parts: Path, block: Block) -> BlockScore:
@@ -151,51 +153,38 @@ def assemble(
     targets: list[Target],
     scorer: ZoneScorer,
 ) -> dict[str, Any]:
-    """Stream the parts into zone.parquet and build offers.parquet, marginals.csv and the summary."""
+    """Build zone.parquet (packages with some sample in the zone), offers.parquet, marginals.csv and the summary."""
     samples = preferences.samples
-    filtered = space.size > FULL_TABLE_LIMIT
+    parts = [_load_part(run_dir / "parts", block) for block in scorer.blocks]
+    packages = np.concatenate([part.packages for part in parts])
+    zone = np.concatenate([part.zone_count for part in parts])
+    order = np.argsort(packages, kind="stable")
+    packages, zone = packages[order], zone[order]
+    in_zone = zone > 0
+    feasible = space.count_feasible()
+    codes = space.codes(packages[in_zone])
     n_options = max(space.radices)
     zone_sum = np.zeros((len(space.issue_ids), n_options))
     option_count = np.zeros((len(space.issue_ids), n_options))
-    histogram = np.zeros(HISTOGRAM_BINS + 1, dtype=np.int64)
-    totals = {"feasible": 0, "zone_mass": 0.0}
-    blocks = list(scorer.blocks)
-
-    def tables() -> Any:
-        for block in blocks:
-            score = _load_part(run_dir / "parts", block)
-            codes = scorer.blocks.block_codes(block)[score.valid]
-            zone = score.zone_count[score.valid]
-            for i in range(codes.shape[1]):
-                zone_sum[i] += np.bincount(codes[:, i], weights=zone, minlength=n_options)
-                option_count[i] += np.bincount(codes[:, i], minlength=n_options)
-            histogram[:] += _histogram(zone, samples)
-            totals["feasible"] += int(zone.size)
-            totals["zone_mass"] += float(zone.sum()) / samples
-            keep = zone > 0 if filtered else np.ones(zone.size, dtype=bool)
-            yield zone_rows(
-                space,
-                preferences.party_ids,
-                block.start + np.flatnonzero(score.valid)[keep],
-                codes[keep],
-                zone[keep],
-                score.accept_count[:, score.valid][:, keep],
-                expected_utility(preferences, codes[keep]),
-                samples,
-            )
-
-    schema = zone_rows(
+    for i, radix in enumerate(space.radices):
+        zone_sum[i, :radix] = np.bincount(codes[:, i], weights=zone[in_zone], minlength=radix)[:radix]
+        option_count[i, :radix] = [space.count_feasible({i: o}) for o in range(radix)]
+    histogram = _histogram(zone[in_zone], samples)
+    histogram[0] = feasible - int(in_zone.sum())
+    totals = {"feasible": feasible, "zone_mass": float(zone.sum()) / samples}
+    table = zone_rows(
         space,
         preferences.party_ids,
-        np.zeros(0, np.int64),
-        np.zeros((0, len(space.radices)), np.int64),
-        np.zeros(0),
-        np.zeros((len(preferences.party_ids), 0)),
-        np.zeros((len(preferences.party_ids), 0)),
+        packages[in_zone],
+        codes,
+        zone[in_zone],
+        acceptance_counts(preferences, space, packages[in_zone]),
+        expected_utility(preferences, codes),
         samples,
-    ).schema
-    rows = write_parquet_stream(run_dir / "zone.parquet", tables(), schema)
-    scores = combine_targets((_load_part(run_dir / "parts", b) for b in blocks), targets, samples)
+    )
+    write_parquet(run_dir / "zone.parquet", table)
+    rows = table.num_rows
+    scores = combine_targets(parts, targets, samples)
     offer_rows = target_rows(scenario, space, preferences, scores, kind="offer")
     marginal_rows = target_rows(scenario, space, preferences, scores, kind="option")
     for row in marginal_rows:
@@ -215,7 +204,7 @@ def assemble(
         "space_size": space.size,
         "feasible_packages": totals["feasible"],
         "zone_rows": rows,
-        "zone_table": "rows with p_zone > 0 only" if filtered else "every feasible package",
+        "zone_table": "packages with p_zone > 0 (every other package is in the zone in no sample)",
         "zone_mass": totals["zone_mass"],
         "p_zone_nonempty": float(scores.p_complete[whole]),
         "best_package": space.describe(best) if best >= 0 else None,
@@ -288,17 +277,12 @@ def target_rows(
 
 
 def zone_counts_of(run_dir: Path, scorer: ZoneScorer, packages: np.ndarray) -> np.ndarray:
-    """Zone counts of given packages, read from the saved parts (one part load per block touched)."""
-    counts = np.zeros(len(packages), dtype=np.int64)
-    if len(packages) == 0:
-        return counts
-    block_size = scorer.blocks.heads_per_block * scorer.blocks.tail_size
-    blocks = {b.index: b for b in scorer.blocks}
-    for index in np.unique(packages // block_size):
-        block = blocks[int(index)]
-        inside = (packages >= block.start) & (packages < block.stop)
-        counts[inside] = _load_part(run_dir / "parts", block).zone_count[packages[inside] - block.start]
-    return counts
+    """Zone counts of given packages, read from the saved (sparse) parts; 0 for a package never in the zone."""
+    parts = [_load_part(run_dir / "parts", block) for block in scorer.blocks]
+    listed = np.concatenate([part.packages for part in parts])
+    counts = np.concatenate([part.zone_count for part in parts])
+    order = np.argsort(listed, kind="stable")
+    return lookup_counts(listed[order], counts[order], np.asarray(packages, dtype=np.int64))
 
 
 def write_frontier(

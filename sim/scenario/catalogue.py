@@ -6,7 +6,8 @@ test), so the document an analyst reads cannot drift from what the simulator run
 
 from __future__ import annotations
 
-from sim.scenario.model import Citation, Party, Scenario
+from sim.scenario.model import Party, Scenario
+from sim.scenario.values import Citation
 
 
 def show_range(bounds: tuple[float, float]) -> str:

@@ -10,7 +10,8 @@ from collections import Counter
 from collections.abc import Iterator
 
 from sim.scenario.errors import Problem
-from sim.scenario.model import Citation, Constraint, Party, Scenario, split_option_ref
+from sim.scenario.model import Constraint, Party, Scenario, split_option_ref
+from sim.scenario.values import Citation
 from sim.scenario.yamlsource import DataPath, Located
 
 Finding = tuple[DataPath, str]

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from sim.scenario.model import Offer, Party, Scenario
-from sim.zone.preferences import Preferences, grid_sums, sample_preferences
+from sim.zone.preferences import Preferences, sample_preferences
 from sim.zone.space import PackageSpace, option_index
 
 WEIGHT_FACTORS = (0.75, 1.5, 0.5, 2.0, 0.25, 4.0)
@@ -40,19 +40,10 @@ def completion_codes(space: PackageSpace, fix: dict[int, int]) -> tuple[np.ndarr
 
 
 def party_acceptance(preferences: Preferences, space: PackageSpace, fix: dict[int, int], party: int) -> np.ndarray:
-    """Whether one party accepts each completion of ``fix`` in each sample, ``[completion, sample]``.
-
-    The completions form a sub-grid, so utilities are an outer sum over the free issues plus a constant for
-    the fixed ones (no per-package gathers).
-    """
-    free = [i for i in range(len(space.radices)) if i not in fix]
-    tables = [preferences.by_issue[i][:, party : party + 1, :] for i in free]
-    utility = grid_sums(tables, 1, preferences.samples)[:, 0, :]
-    for issue, option in fix.items():
-        utility += preferences.by_issue[issue][option, party, :]
-    accepts = utility >= preferences.reservation[party][None, :]
+    """Whether one party accepts each completion of ``fix`` in each sample, ``[completion, sample]``."""
     codes, feasible = completion_codes(space, fix)
-    accepts[~feasible | space.holds_any(codes, list(preferences.red_lines[party]))] = False
+    accepts = preferences.acceptable(space, codes, [party])[0]
+    accepts[~feasible] = False
     return accepts
 
 
