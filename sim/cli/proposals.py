@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sim.cli.common import SeedOption, SetOption, app, load_or_exit, out, with_progress
+from sim.cli.common import SamplesOption, SeedOption, SetOption, app, load_or_exit, out, with_progress
 
 
 @app.command(
@@ -18,7 +18,7 @@ from sim.cli.common import SeedOption, SetOption, app, load_or_exit, out, with_p
 )
 def proposals(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
-    samples: Annotated[int, typer.Option(min=1, help="Monte-Carlo samples for the zone probabilities.")] = 1000,
+    samples: SamplesOption = None,
     whatif_samples: Annotated[int, typer.Option(min=1, help="Samples for the smallest-change search.")] = 200,
     target: Annotated[float, typer.Option(min=0.0, max=1.0, help="Zone probability the change must reach.")] = 0.5,
     seed: SeedOption = None,
@@ -32,11 +32,13 @@ def proposals(
     from sim.studies.proposals import Settings, brief, proposals_markdown
 
     scenario = load_or_exit(scenario_path, set_ or [])
-    settings = Settings(samples, scenario.run.seed if seed is None else seed, target, whatif_samples)
+    settings = Settings(
+        samples or scenario.run.samples, scenario.run.seed if seed is None else seed, target, whatif_samples
+    )
     command = "negsim proposals " + shlex.join(
         [str(scenario_path)]
         + [f"--set={s}" for s in set_ or []]
-        + ([f"--samples={samples}"] if samples != 1000 else [])
+        + ([f"--samples={samples}"] if samples else [])
         + ([f"--whatif-samples={whatif_samples}"] if whatif_samples != 200 else [])
         + ([f"--target={target:g}"] if target != 0.5 else [])
         + ([f"--seed={seed}"] if seed is not None else [])

@@ -6,11 +6,12 @@ implementation, called here, never re-derived:
 
 * P(completion in zone) and its interval: :func:`sim.zone.scoring.compute_zone` (the offer targets) and
   :func:`sim.zone.intervals.proportion_interval`;
-* P(agreed at the table but not ratified): the same zone computed on the scenario without its ratifiers, minus the
-  zone with them. Parties are sampled in file order, so when ratifiers come last (as in the shipped scenarios) the
-  two runs share every negotiator's samples (common random numbers) and the difference is never negative;
-* the blocker: :func:`sim.outputs.pipeline.target_rows` (the veto party that most often rejects the offer's best
-  completion, its red line or the fixed issue it loses most on);
+* P(agreed at the table but not ratified): the scorer's own count of samples in which some completion is agreed by
+  every veto party at the table but none survives the ratifiers (``TargetScores.not_ratified_count``), so the
+  table and the zone come from the same samples and the same pass;
+* the blocker: the veto party that most often rejects *every* completion of the offer
+  (:func:`sim.studies.whatif.party_acceptance`), with the red lines the offer itself breaks for it — an offer
+  nobody agrees to has no best completion to inspect, so this is asked of all completions;
 * the smallest change: :func:`sim.studies.whatif.smallest_issue_change` (fewest fixed issues moved, then least
   loss to the sponsor), on its own, smaller sample count because it scores many candidate packages.
 
@@ -25,11 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.outputs.pipeline import target_rows
-from sim.scenario.model import Role, Scenario
-from sim.studies.whatif import smallest_issue_change
+from sim.scenario.model import Offer, Role, Scenario
+from sim.studies.whatif import offer_fix, party_acceptance, smallest_issue_change
 from sim.zone.intervals import METHOD, proportion_interval
-from sim.zone.preferences import sample_preferences
+from sim.zone.preferences import Preferences, sample_preferences
 from sim.zone.scoring import ZoneResult, compute_zone
 from sim.zone.space import PackageSpace
 
@@ -82,36 +82,37 @@ class Brief:
     ratifiers: list[str]
 
 
-def without_ratifiers(scenario: Scenario) -> Scenario:
-    """The negotiation as if nothing had to be ratified: the same scenario without its ratifier parties."""
-    return scenario.model_copy(update={"parties": [p for p in scenario.parties if p.role is not Role.ratifier]})
-
-
 def _space_target(zone: ZoneResult) -> int:
     return next(t for t, target in enumerate(zone.targets.targets) if target.kind == "space")
 
 
-def _hits(zone: ZoneResult) -> np.ndarray:
-    return np.bitwise_count(zone.targets.hits).sum(axis=-1)
-
-
-def _blocker(row: dict[str, object]) -> str:
-    """One readable phrase: who rejects the best completion most often, and why (red line or worst issue)."""
-    party = str(row["blocker"])
-    if not party:
+def _blocker(scenario: Scenario, preferences: Preferences, offer: Offer) -> str:
+    """Who vetoes the offer most often (rejects every completion), how often, and the offer's red lines for it."""
+    space = PackageSpace.from_scenario(scenario)
+    fix = offer_fix(space, offer)
+    vetoes = {
+        int(p): 1.0 - float(party_acceptance(preferences, space, fix, int(p)).any(axis=0).mean())
+        for p in np.flatnonzero(preferences.veto)
+    }
+    worst = max(vetoes, key=lambda p: vetoes[p])
+    if vetoes[worst] == 0:
         return "—"
-    reject = float(row["blocker_reject"])  # type: ignore[arg-type]
-    if row.get("blocker_red_line"):
-        return f"{party} ({reject:.0%} reject; red line `{row['blocker_red_line']}`)"
-    if row.get("blocker_issue"):
-        return f"{party} ({reject:.0%} reject; loses most on `{row['blocker_issue']}`)"
-    return f"{party} ({reject:.0%} reject)"
+    party = scenario.parties[worst]
+    fixed = {f"{i}.{o}" for i, o in offer.fix.items()}
+    broken = [
+        r.option + ("" if r.holds == 1 else f" (holds {r.holds:g})") for r in party.red_lines if r.option in fixed
+    ]
+    because = f"; red lines: {', '.join(f'`{b}`' for b in broken)}" if broken else ""
+    return f"{party.id} (vetoes it in {vetoes[worst]:.0%}{because})"
 
 
-def _change(scenario: Scenario, offer_id: str, settings: Settings) -> str:
-    """whatif's smallest issue change reaching the target, as ``issue: old → new`` (or why there is none)."""
-    offer = next(o for o in scenario.offers if o.id == offer_id)
-    preferences = sample_preferences(scenario, settings.whatif_samples, np.random.default_rng(settings.seed))
+def _change(scenario: Scenario, preferences: Preferences, offer: Offer, settings: Settings, space_p_zone: float) -> str:
+    """whatif's smallest issue change reaching the target, as ``issue: old → new`` (or why there is none).
+
+    No offer can beat the whole space (an offer's completions are a part of it), so when the space itself is in the
+    zone less often than the target the search is skipped and the cell says why."""
+    if space_p_zone < settings.target:
+        return f"unreachable: the whole space reaches only {space_p_zone:.3f}"
     change, evaluated = smallest_issue_change(scenario, preferences, offer, settings.target, WHATIF_CANDIDATES)
     if change is None:
         return f"none within the first {min(evaluated, WHATIF_CANDIDATES):,} candidate moves of its fixed issues"
@@ -122,14 +123,13 @@ def _change(scenario: Scenario, offer_id: str, settings: Settings) -> str:
 
 
 def brief(scenario: Scenario, settings: Settings) -> Brief:
-    """Score every offer with and without the ratifiers, find blockers and the smallest changes."""
+    """Score every offer at the table and after ratification, find blockers and the smallest changes."""
     zone = compute_zone(scenario, settings.samples, settings.seed, with_options=False)
-    table = compute_zone(without_ratifiers(scenario), settings.samples, settings.seed, with_options=False)
-    space = PackageSpace.from_scenario(scenario)
-    rows = {str(row["target"]): row for row in target_rows(scenario, space, zone.preferences, zone.targets, "offer")}
-    hits, table_hits = _hits(zone), _hits(table)
+    small = sample_preferences(scenario, settings.whatif_samples, np.random.default_rng(settings.seed))
+    hits, not_ratified = zone.targets.zone_hit_count, zone.targets.not_ratified_count
     n = settings.samples
     low, high = proportion_interval(hits, n)
+    s = _space_target(zone)
     offers = []
     for t, target in enumerate(zone.targets.targets):
         if target.kind != "offer":
@@ -143,20 +143,19 @@ def brief(scenario: Scenario, settings: Settings) -> Brief:
                 hits=int(hits[t]),
                 p_zone=hits[t] / n,
                 interval=(float(low[t]), float(high[t])),
-                p_table=table_hits[t] / n,
-                p_not_ratified=(table_hits[t] - hits[t]) / n,
-                blocker=_blocker(rows[offer.id]),
-                change=_change(scenario, offer.id, settings),
+                p_table=float(zone.targets.p_table[t]),
+                p_not_ratified=not_ratified[t] / n,
+                blocker=_blocker(scenario, small, offer),
+                change=_change(scenario, small, offer, settings, float(hits[s] / n)),
             )
         )
-    s = _space_target(zone)
     return Brief(
         scenario,
         settings,
         offers,
         hits[s] / n,
         (float(low[s]), float(high[s])),
-        table_hits[s] / n,
+        float(zone.targets.p_table[s]),
         [p.id for p in scenario.parties if p.role is Role.ratifier],
     )
 
@@ -174,7 +173,8 @@ def proposals_markdown(result: Brief, command: str) -> str:
         f"P(completion in zone): share of samples in which some package matching the offer (its silent issues "
         f"completed in every feasible way) is accepted by every veto party, ratifiers ({', '.join(result.ratifiers)}) "
         f"included. *At the table*: the same without the ratifiers; *not ratified*: agreed at the table but "
-        f"rejected by a ratifier. Blocker: the veto party that most often rejects the offer's best completion. "
+        f"rejected by a ratifier. Blocker: the veto party that most often rejects every completion of the offer "
+        f"(on {s.whatif_samples:,} samples), with the red lines the offer itself breaks for it. "
         f"Smallest change: `negsim whatif`'s fewest fixed issues moved to reach {s.target:g} "
         f"(on {s.whatif_samples:,} samples, same seed; the probability reached in brackets).",
         "",
