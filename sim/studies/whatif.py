@@ -118,9 +118,11 @@ def _loss(preferences: Preferences, payers: list[int], fix: dict[int, int], move
 
 
 def smallest_issue_change(
-    scenario: Scenario, preferences: Preferences, offer: Offer, target: float
+    scenario: Scenario, preferences: Preferences, offer: Offer, target: float, max_candidates: int = MAX_CANDIDATES
 ) -> tuple[IssueChange | None, int]:
-    """Fewest fixed issues moved to reach ``target``; ties by least utility lost by the sponsor."""
+    """Fewest fixed issues moved to reach ``target``; ties by least utility lost by the sponsor.
+
+    At most ``max_candidates`` changes are scored (the best found so far is returned when the budget runs out)."""
     space = PackageSpace.from_scenario(scenario)
     fix = offer_fix(space, offer)
     ids = list(preferences.party_ids)
@@ -133,7 +135,7 @@ def smallest_issue_change(
             for options in itertools.product(*alternatives):
                 moved = dict(zip(issues, options, strict=True))
                 evaluated += 1
-                if evaluated > MAX_CANDIDATES:
+                if evaluated > max_candidates:
                     return (min(found, key=lambda c: (c.sponsor_loss, -c.probability)) if found else None), evaluated
                 probability = offer_probability(preferences, space, {**fix, **moved})
                 if probability >= target:

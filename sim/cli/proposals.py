@@ -1,0 +1,78 @@
+"""The ``proposals`` command: every offer of a scenario as a brief (docs/proposals.md) and the poll calibration."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sim.cli.common import SamplesOption, SeedOption, SetOption, app, load_or_exit, out, with_progress
+
+
+@app.command(
+    epilog="Example: negsim proposals scenarios/baseline.yaml --markdown docs/proposals.md "
+    "--calibration docs/calibration.md"
+)
+def proposals(
+    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    samples: SamplesOption = None,
+    whatif_samples: Annotated[int, typer.Option(min=1, help="Samples for the smallest-change search.")] = 200,
+    target: Annotated[float, typer.Option(min=0.0, max=1.0, help="Zone probability the change must reach.")] = 0.5,
+    seed: SeedOption = None,
+    set_: SetOption = None,  # type: ignore[assignment]
+    markdown: Annotated[Path | None, typer.Option(help="Write the brief as Markdown here.")] = None,
+    calibration: Annotated[Path | None, typer.Option(help="Write the poll calibration as Markdown here.")] = None,
+) -> None:
+    """Every offer: P(completion in zone) with its interval, P(agreed at the table but not ratified), its blocker,
+    and the smallest change of its fixed issues that reaches --target."""
+    from sim.studies.calibration import KIIS_POLLS, acceptance_shares, calibration_markdown
+    from sim.studies.proposals import Settings, brief, proposals_markdown
+
+    scenario = load_or_exit(scenario_path, set_ or [])
+    settings = Settings(
+        samples or scenario.run.samples, scenario.run.seed if seed is None else seed, target, whatif_samples
+    )
+    command = "negsim proposals " + shlex.join(
+        [str(scenario_path)]
+        + [f"--set={s}" for s in set_ or []]
+        + ([f"--samples={samples}"] if samples else [])
+        + ([f"--whatif-samples={whatif_samples}"] if whatif_samples != 200 else [])
+        + ([f"--target={target:g}"] if target != 0.5 else [])
+        + ([f"--seed={seed}"] if seed is not None else [])
+    )
+    result = with_progress(f"proposals {scenario.id}", lambda progress: brief(scenario, settings))
+    table = Table(
+        "offer",
+        "sponsor",
+        "P(zone)",
+        "95 % interval",
+        "P(table)",
+        "not ratified",
+        "blocker",
+        title=f"{scenario.id}: some package in the zone in {result.space_p_zone:.1%} of samples",
+    )
+    for o in result.offers:
+        table.add_row(
+            o.offer,
+            o.sponsor,
+            f"{o.p_zone:.3f}",
+            f"[{o.interval[0]:.3f}, {o.interval[1]:.3f}]",
+            f"{o.p_table:.3f}",
+            f"{o.p_not_ratified:.3f}",
+            o.blocker,
+        )
+    out.print(table)
+    if markdown:
+        markdown.write_text(proposals_markdown(result, command), encoding="utf-8")
+        out.print(f"saved {markdown}")
+    if calibration:
+        rows = acceptance_shares(scenario, KIIS_POLLS, scenario.run.samples, settings.seed)
+        calibration.write_text(
+            calibration_markdown(scenario, rows, settings.stamp(scenario), command), encoding="utf-8"
+        )
+        for row in rows:
+            out.print(f"{row.poll.offer}: modelled {row.modelled:.1%}, observed {row.poll.observed[0]:.0%}")
+        out.print(f"saved {calibration}")
