@@ -38,6 +38,11 @@ def run_seeds(seed: int, runs: int) -> list[int]:
     ]
 
 
+def mediator_seed(seed: int) -> int:
+    """The seed of the mediator's belief: its own stream, derived from the run seed, shared by every run."""
+    return int(np.random.SeedSequence([seed, 0x6D656469]).generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
 @dataclass(frozen=True)
 class Chunk:
     scenario: Scenario
@@ -45,6 +50,7 @@ class Chunk:
     first_run: int
     seeds: tuple[int, ...]
     traced: tuple[bool, ...]
+    belief_seed: int = 0
 
 
 _SETUPS: dict[str, NegotiationSetup] = {}
@@ -64,7 +70,7 @@ def play_chunk(chunk: Chunk) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
     setup = setup_for(chunk.scenario)
     outcomes, rounds = [], []
     for offset, (seed, traced) in enumerate(zip(chunk.seeds, chunk.traced, strict=True)):
-        model = NegotiationModel(setup, chunk.protocol, seed, trace=traced)
+        model = NegotiationModel(setup, chunk.protocol, seed, trace=traced, belief_seed=chunk.belief_seed)
         model.run_model()
         run = chunk.first_run + offset
         outcomes.append({"run": run, "seed": seed, **model.outcome()})
@@ -138,6 +144,7 @@ def run_negotiations(
             start,
             tuple(seeds[start : start + CHUNK_RUNS]),
             tuple(run < trace for run in range(start, min(start + CHUNK_RUNS, runs))),
+            mediator_seed(seed),
         )
         for start in range(0, runs, CHUNK_RUNS)
     ]

@@ -88,6 +88,9 @@ def _party_references(scenario: Scenario) -> Iterator[Finding]:
         for r, ref in enumerate(party.red_lines):
             if (wrong := _option_ref(scenario, ref)) is not None:
                 yield (*base, "red_lines", r), f"red line {wrong}"
+        leverage = party.strategy.leverage
+        if leverage is not None and (leverage.on == party.id or leverage.on not in {q.id for q in scenario.parties}):
+            yield (*base, "strategy", "leverage", "on"), f"leverage on '{leverage.on}' must name another party"
         for key in party.reasons:
             if not _reason_key_exists(scenario, party.id, key):
                 yield (

@@ -133,10 +133,25 @@ DEFAULT_EXPONENT = {
 }
 
 
+def _drift_bound(bounds: tuple[float, float]) -> tuple[float, float]:
+    if bounds[0] < -0.1 or bounds[1] > 0.1:
+        raise ValueError(f"reservation drift is per round and must lie in [-0.1, 0.1], got {_show(bounds)}")
+    return bounds
+
+
+class Leverage(StrictModel):
+    """Pressure by this party: each time party ``on`` rejects the mediator's text, its reservation falls by ``cut``."""
+
+    on: Id
+    cut: Annotated[Range, AfterValidator(_in_unit_interval)]
+
+
 class Strategy(StrictModel):
     concession: Concession = Concession.linear
     exponent: float | None = Field(default=None, gt=0)
     beliefs: Beliefs = Beliefs.published
+    reservation_drift: Annotated[Range, AfterValidator(_drift_bound)] = (0.0, 0.0)
+    leverage: Leverage | None = None
 
     @property
     def effective_exponent(self) -> float:
