@@ -266,3 +266,29 @@ def test_mediated_tables_are_the_same_whatever_the_workers(tmp_path):
     assert pq.read_table(tmp_path / "one" / "negotiations.parquet").equals(
         pq.read_table(tmp_path / "two" / "negotiations.parquet")
     )
+
+
+def test_talks_versus_zone_accounts_for_every_run(tmp_path):
+    import subprocess
+
+    from tests.conftest import NEGSIM
+
+    result = subprocess.run(
+        [str(NEGSIM), "negotiate", str(DATA / "golden.yaml"), "--runs", "60", "--protocol", "mediated"]
+        + ["--workers", "1", "--out", str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "a zone exists in" in result.stdout and "they fail although a zone existed" in result.stdout
+    rows = pq.read_table(tmp_path / "run" / "negotiations.parquet").to_pylist()
+    assert all(row["zone_exists"] for row in rows if row["agreed"])
+    versus = json.loads((tmp_path / "run" / "manifest.json").read_text())["summary"]["talks_vs_zone"]
+    n_zone = sum(row["zone_exists"] for row in rows)
+    assert versus["zone_exists"]["share"] == n_zone / 60
+    assert np.isclose(versus["failed_with_zone"]["share"], (n_zone - sum(row["agreed"] for row in rows)) / 60)
+    for row in rows:
+        if row["agreed"]:
+            assert row["d_nash"] >= 0 and (row["package"] != row["nash_package"] or row["d_nash"] == 0)
+    page = (tmp_path / "run" / "report.html").read_text()
+    assert versus["headline"] in page and 'src="plots/talks_vs_zone.png"' in page

@@ -21,6 +21,7 @@ import numpy as np
 from sim.negotiation.agents import MediatorAgent, PartyAgent
 from sim.negotiation.belief import MediatorPrior, draw_drift, leverage_cuts
 from sim.negotiation.strategies import log_acceptance
+from sim.negotiation.versus_zone import zone_comparison
 from sim.scenario.model import Role, Scenario
 from sim.zone.preferences import Preferences, gather_sums, point_preferences, sample_preferences
 from sim.zone.space import PackageSpace
@@ -218,4 +219,15 @@ class NegotiationModel(mesa.Model):
             row[f"r_{party.id}"] = float(self.reservation[p])
         for agent in self.parties:
             row[f"r_end_{agent.party.id}"] = agent.reservation
+        veto = self.setup.veto
+        row.update(
+            zone_comparison(
+                tuple(self.setup.scenario.parties[p].id for p in veto),
+                self.utilities[:, veto],
+                self.reservation[veto],
+                self.setup.packages,
+                self.setup.candidates,
+                self.agreement,
+            )
+        )
         return row
