@@ -224,7 +224,7 @@ def test_zero_drift_reproduces_the_results_recorded_before_drift_existed():
 def test_pressure_only_lowers_the_pressed_partys_reservation(scenario, seed, cut):
     pressed = scenario.veto_parties[0].id
     presser = scenario.parties[-1]
-    strategy = presser.strategy.model_copy(update={"leverage": Leverage(on=pressed, cut=(cut, cut))})
+    strategy = presser.strategy.model_copy(update={"leverage": Leverage(target=pressed, cut=(cut, cut))})
     if presser.id == pressed:
         return
     parties = [*scenario.parties[:-1], presser.model_copy(update={"strategy": strategy})]

@@ -67,7 +67,7 @@ def leverage_cuts(scenario: Scenario, parties: list[int], samples: int, rng: np.
         if leverage is None:
             continue
         for local, p in enumerate(parties):
-            if scenario.parties[p].id == leverage.on:
+            if scenario.parties[p].id == leverage.target:
                 low, high = leverage.cut
                 cut[local] += low + (high - low) * draws[local]
     return cut
@@ -93,6 +93,11 @@ class MediatorPrior:
     deadline: int
     final_bound: np.ndarray | None = None
     final_acceptance: np.ndarray | None = None
+
+    @property
+    def pressed(self) -> np.ndarray:
+        """Which veto parties a leverage party presses (their rejections cost them)."""
+        return self.cut.any(axis=1)
 
     @classmethod
     def build(
@@ -238,38 +243,42 @@ class MediatorBelief:
         return int(np.argmax(np.where(particle, final, -np.inf) if particle.any() else final))
 
     def observe(self, round_: int, text: int, replies: list[tuple[bool, int]]) -> None:
-        """Update from each veto party's reply to shortlist package ``text``: (accepted, objection issue or -1)."""
+        """Update from each veto party's reply to shortlist package ``text``: (accepted, objection issue or -1).
+
+        Vectorised over parties and samples: an acceptance says ``r0 <= bound``, a rejection ``r0 > bound``.
+        """
         prior = self.prior
         bound = prior.bound(prior.utilities[:, text : text + 1], round_, self.rejections)[:, 0]
-        moved = []
-        for p, (accepted, issue) in enumerate(replies):
-            low, high = self.interval[p, :, 0], self.interval[p, :, 1]
-            if accepted:
-                new_low, new_high = low, np.minimum(high, bound[p])
-                possible = new_high >= low
-            else:
-                new_low, new_high = np.maximum(low, bound[p]), high
-                possible = (new_low < high) | ((low == high) & (low > bound[p]))
-            width = high - low
-            with np.errstate(divide="ignore", invalid="ignore"):
-                kept = np.where(width > 0, (new_high - new_low) / width, 1.0)
-            self.log_weights[p] += np.where(possible, np.log(np.maximum(kept, TINY)), np.log(EPS_REPLY))
-            if (kept[possible] < 1.0).any():
-                self.interval[p, possible, 0] = new_low[possible]
-                self.interval[p, possible, 1] = new_high[possible]
-                moved.append(p)
-            if not accepted and (p, text) not in self.objected:
+        accepted = np.array([reply[0] for reply in replies])[:, None]
+        low, high = self.interval[..., 0], self.interval[..., 1]
+        new_low = np.where(accepted, low, np.maximum(low, bound))
+        new_high = np.where(accepted, np.minimum(high, bound), high)
+        point = low == high
+        possible = np.where(accepted, new_high >= low, (new_low < high) | (point & (low > bound)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kept = np.where(point, 1.0, (new_high - new_low) / (high - low))
+        self.log_weights += np.where(possible, np.log(np.maximum(kept, TINY)), np.log(EPS_REPLY))
+        narrowed = possible & (kept < 1.0)
+        self.interval[..., 0] = np.where(narrowed, new_low, low)
+        self.interval[..., 1] = np.where(narrowed, new_high, high)
+        pressed = []
+        for p, (yes, issue) in enumerate(replies):
+            if not yes and (p, text) not in self.objected:
                 self.objected.add((p, text))
                 self.log_weights[p, prior.objection[p, text] != issue] += np.log(EPS_OBJECTION)
-            if not accepted and prior.cut[p].any():
+            if not yes and prior.pressed[p]:
                 self.rejections[p] += 1
                 self._press(p)
-                moved.append(p)
-        if moved:
-            parties = np.unique(moved)
+                pressed.append(p)
+        if narrowed.any() or pressed:
             if self.final_acceptance is prior.final_acceptance:
                 self.final_acceptance = prior.final_acceptance.copy()
-            self.final_acceptance[parties] = self._final_acceptance(parties)
+            parties, samples = np.nonzero(narrowed)
+            self.final_acceptance[parties, :, samples] = prior.acceptance(
+                self.final_bound[parties, :, samples][:, None, :], self.interval[parties, samples][:, None, :]
+            )[:, 0, :].astype(np.float32)
+            if pressed:
+                self.final_acceptance[pressed] = self._final_acceptance(np.array(pressed))
         self._final = None
 
     def _press(self, party: int) -> None:

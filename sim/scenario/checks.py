@@ -89,8 +89,13 @@ def _party_references(scenario: Scenario) -> Iterator[Finding]:
             if (wrong := _option_ref(scenario, ref)) is not None:
                 yield (*base, "red_lines", r), f"red line {wrong}"
         leverage = party.strategy.leverage
-        if leverage is not None and (leverage.on == party.id or leverage.on not in {q.id for q in scenario.parties}):
-            yield (*base, "strategy", "leverage", "on"), f"leverage on '{leverage.on}' must name another party"
+        if leverage is not None and (
+            leverage.target == party.id or leverage.target not in {q.id for q in scenario.parties}
+        ):
+            yield (
+                (*base, "strategy", "leverage", "target"),
+                f"leverage target '{leverage.target}' must name another party",
+            )
         for key in party.reasons:
             if not _reason_key_exists(scenario, party.id, key):
                 yield (

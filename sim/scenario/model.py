@@ -140,9 +140,9 @@ def _drift_bound(bounds: tuple[float, float]) -> tuple[float, float]:
 
 
 class Leverage(StrictModel):
-    """Pressure by this party: each time party ``on`` rejects the mediator's text, its reservation falls by ``cut``."""
+    """Pressure by this party: each rejection of the mediator's text by ``target`` lowers its reservation by ``cut``."""
 
-    on: Id
+    target: Id
     cut: Annotated[Range, AfterValidator(_in_unit_interval)]
 
 
