@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import math
+
 import numpy as np
 import pyarrow.parquet as pq
 from hypothesis import given, settings
@@ -11,7 +14,8 @@ from sim.executors import Executor
 from sim.negotiation.model import NegotiationModel, NegotiationSetup, Protocol
 from sim.negotiation.runs import Chunk, play_chunk, run_negotiations, run_seeds
 from sim.negotiation.strategies import time_aspiration
-from sim.scenario.model import load_scenario
+from sim.scenario.model import Leverage, load_scenario
+from sim.zone.preferences import point_preferences
 from tests.conftest import DATA
 from tests.strategies import negotiation_scenarios
 
@@ -146,3 +150,145 @@ def test_interrupted_negotiations_resume_to_the_same_table(tmp_path):
     (cut / "manifest.json").write_text(json.dumps({**manifest, "status": "running"}))
     run_negotiations(scenario, cut, Protocol.mediated, 5, 0, 0, resume=True, make_plots=False)
     assert pq.read_table(cut / "negotiations.parquet").equals(pq.read_table(whole / "negotiations.parquet"))
+
+
+def _with_strategy(scenario, **update):
+    parties = [p.model_copy(update={"strategy": p.strategy.model_copy(update=update)}) for p in scenario.parties]
+    return scenario.model_copy(update={"parties": parties})
+
+
+@settings(max_examples=30)
+@given(negotiation_scenarios(), st.integers(0, 2**31))
+def test_the_mediator_only_proposes_packages_it_believes_feasible(scenario, seed):
+    setup = NegotiationSetup.build(scenario)
+    model = NegotiationModel(setup, Protocol.mediated, seed, belief_seed=seed)
+    red_lines = point_preferences(scenario).red_lines
+    while model.running:
+        model.step()
+        codes = setup.candidates[model.offer]
+        assert setup.space.feasible(codes[None])[0]
+        for p in setup.veto:
+            assert not setup.space.holds_any(codes[None], list(red_lines[p]))[0]
+        assert model.offer in set(model.mediator.belief.prior.shortlist.tolist())
+
+
+def test_the_mediator_finds_the_single_zone_package_in_the_derived_round():
+    """Two linear concessors; the only package every sample of the ranges puts in the zone is the compromise in
+    Vienna (B's utility of the compromise in Geneva is at most 0.7/0.9 * 0.6 < 0.5 <= its reservation; both parties'
+    utilities of the compromise in Vienna are weighted means of values >= 0.5 >= A's reservation, and >= 0.65 > 0.55
+    for B). The mediator's prior therefore gives it probability 1 and every other package 0, so it is the text from
+    round 1 (whatever the Thompson draw: every draw's zone is that package). A linear concessor's aspiration is
+    ``a(t) = r + (best - r)(1 - t/T)``, so party p accepts from round ``t_p = ceil(T (best_p - u_p) / (best_p - r_p))``
+    and the talks end in round ``max_p t_p`` - never later, and never earlier.
+    """
+    scenario = load_scenario(DATA / "single-zone.yaml")
+    setup = NegotiationSetup.build(scenario)
+    deadline = scenario.run.rounds
+    for seed in run_seeds(3, 30):
+        model = NegotiationModel(setup, Protocol.mediated, seed)
+        texts = []
+        while model.running:
+            model.step()
+            texts.append(setup.space.describe(int(setup.packages[model.offer])))
+        utilities, reservation = model.utilities[:, :2], model.reservation[:2]
+        zone = np.flatnonzero((utilities >= reservation).all(axis=1))
+        assert len(zone) == 1 and setup.space.describe(int(setup.packages[zone[0]])) == {
+            "deal": "compromise",
+            "venue": "vienna",
+        }
+        assert all(text == {"deal": "compromise", "venue": "vienna"} for text in texts)
+        best = utilities.max(axis=0)
+        derived = max(
+            math.ceil(deadline * (best[p] - utilities[zone[0], p]) / (best[p] - reservation[p]) - 1e-9) for p in (0, 1)
+        )
+        assert model.agreement == zone[0] and model.steps == max(derived, 1)
+
+
+def test_zero_drift_reproduces_the_results_recorded_before_drift_existed():
+    golden = json.loads((DATA / "negotiation-golden.json").read_text())["runs"]
+    for name, expected in golden.items():
+        scenario = load_scenario(DATA / name)
+        seeds = tuple(run_seeds(5, len(expected)))
+        for variant in (scenario, _with_strategy(scenario, reservation_drift=(0.0, 0.0))):
+            outcomes, _ = play_chunk(Chunk(variant, Protocol.alternating, 0, seeds, (False,) * len(seeds)))
+            assert [[o["round"], o["package"]] for o in outcomes] == expected
+        mediated = [
+            play_chunk(Chunk(variant, Protocol.mediated, 0, seeds[:20], (False,) * 20, 7))[0]
+            for variant in (scenario, _with_strategy(scenario, reservation_drift=(0.0, 0.0)))
+        ]
+        assert mediated[0] == mediated[1]
+
+
+@settings(max_examples=20)
+@given(negotiation_scenarios(), st.integers(0, 2**31), st.floats(0.001, 0.05))
+def test_pressure_only_lowers_the_pressed_partys_reservation(scenario, seed, cut):
+    pressed = scenario.veto_parties[0].id
+    presser = scenario.parties[-1]
+    strategy = presser.strategy.model_copy(update={"leverage": Leverage(target=pressed, cut=(cut, cut))})
+    if presser.id == pressed:
+        return
+    parties = [*scenario.parties[:-1], presser.model_copy(update={"strategy": strategy})]
+    scenario = scenario.model_copy(update={"parties": parties})
+    setup = NegotiationSetup.build(scenario)
+    model = NegotiationModel(setup, Protocol.mediated, seed, belief_seed=seed)
+    previous = {agent.party.id: agent.initial_reservation for agent in model.parties}
+    while model.running:
+        model.step()
+        for agent in model.parties:
+            if agent.party.id == pressed:
+                assert agent.reservation <= previous[pressed]
+                expected = max(agent.initial_reservation - cut * (agent.rejections - (agent.reply != "accept")), 0.0)
+                assert np.isclose(agent.reservation, expected)
+                previous[pressed] = agent.reservation
+            else:
+                assert agent.reservation == agent.initial_reservation
+
+
+@settings(max_examples=10)
+@given(st.integers(0, 2**31), st.integers(1, 30), st.integers(1, 12))
+def test_mediated_results_do_not_depend_on_how_runs_are_chunked(seed, runs, split):
+    scenario = load_scenario(DATA / "talks-heldout.yaml")
+    seeds = run_seeds(seed, runs)
+    whole, _ = play_chunk(Chunk(scenario, Protocol.mediated, 0, tuple(seeds), (False,) * runs, seed))
+    head = tuple(seeds[:split])
+    first, _ = play_chunk(Chunk(scenario, Protocol.mediated, 0, head, (False,) * len(head), seed))
+    rest, _ = play_chunk(
+        Chunk(scenario, Protocol.mediated, split, tuple(seeds[split:]), (False,) * len(seeds[split:]), seed)
+    )
+    assert whole == first + rest
+
+
+def test_mediated_tables_are_the_same_whatever_the_workers(tmp_path):
+    scenario = load_scenario(DATA / "talks-heldout.yaml")
+    one = run_negotiations(scenario, tmp_path / "one", Protocol.mediated, 300, 4, 1, workers=1, make_plots=False)
+    two = run_negotiations(scenario, tmp_path / "two", Protocol.mediated, 300, 4, 1, workers=2, make_plots=False)
+    assert one == two
+    assert pq.read_table(tmp_path / "one" / "negotiations.parquet").equals(
+        pq.read_table(tmp_path / "two" / "negotiations.parquet")
+    )
+
+
+def test_talks_versus_zone_accounts_for_every_run(tmp_path):
+    import subprocess
+
+    from tests.conftest import NEGSIM
+
+    result = subprocess.run(
+        [str(NEGSIM), "negotiate", str(DATA / "golden.yaml"), "--runs", "60", "--protocol", "mediated"]
+        + ["--workers", "1", "--out", str(tmp_path / "run")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "a zone exists in" in result.stdout and "they fail although a zone existed" in result.stdout
+    rows = pq.read_table(tmp_path / "run" / "negotiations.parquet").to_pylist()
+    assert all(row["zone_exists"] for row in rows if row["agreed"])
+    versus = json.loads((tmp_path / "run" / "manifest.json").read_text())["summary"]["talks_vs_zone"]
+    n_zone = sum(row["zone_exists"] for row in rows)
+    assert versus["zone_exists"]["share"] == n_zone / 60
+    assert np.isclose(versus["failed_with_zone"]["share"], (n_zone - sum(row["agreed"] for row in rows)) / 60)
+    for row in rows:
+        if row["agreed"]:
+            assert row["d_nash"] >= 0 and (row["package"] != row["nash_package"] or row["d_nash"] == 0)
+    page = (tmp_path / "run" / "report.html").read_text()
+    assert versus["headline"] in page and 'src="plots/talks_vs_zone.png"' in page

@@ -70,6 +70,8 @@ def negotiate(
         f"agreement {'-' if median is None else f'{median:g}'}",
         highlight=False,
     )
+    if summary.get("talks_vs_zone"):
+        out.print(summary["talks_vs_zone"]["headline"], highlight=False)
     top = summary["top_agreements"][:5]
     table = Table("share", "P(zone)", "agreement", title="Most frequent agreements (#2-#5: what differs from #1)")
     for rank, item in enumerate(top):

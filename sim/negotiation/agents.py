@@ -11,23 +11,32 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.negotiation.belief import MediatorBelief, reservation_at
 from sim.negotiation.strategies import FrequencyModel, log_acceptance, next_aspiration
-from sim.scenario.model import Beliefs, Party
+from sim.scenario.model import Beliefs, Concession, Party
 
 if TYPE_CHECKING:
     from sim.negotiation.model import NegotiationModel
 
 
 class PartyAgent(mesa.Agent):
-    """One veto party in one run: its sampled utility over the candidates, its aspiration and its beliefs."""
+    """One veto party in one run: its sampled utility over the candidates, its aspiration and its beliefs.
 
-    def __init__(self, model: NegotiationModel, party: Party, index: int) -> None:
+    Its reservation (the value of no deal) moves: ``drift`` per round (sampled per run from the strategy's
+    ``reservation_drift``) and, under a leverage party's pressure, ``cut`` per rejection of the mediator's text.
+    """
+
+    def __init__(self, model: NegotiationModel, party: Party, index: int, local: int) -> None:
         super().__init__(model)
         self.party = party
         self.index = index
         self.utility = model.utilities[:, index]
-        self.contributions = model.contributions[index]
-        self.reservation = float(model.reservation[index])
+        self.losses = model.losses[index]
+        self.initial_reservation = float(model.reservation[index])
+        self.drift = float(model.drift[local])
+        self.cut = float(model.cut[local])
+        self.rejections = 0
+        self.reservation = self.initial_reservation
         self.best = float(self.utility.max())
         self.aspiration = self.best
         self.reply = ""
@@ -38,25 +47,35 @@ class PartyAgent(mesa.Agent):
             if party.strategy.beliefs is Beliefs.frequency
             else {}
         )
+        self.reciprocal = party.strategy.concession is Concession.reciprocal
         self.seen: dict[int, list[float]] = {}
 
     def update_aspiration(self) -> None:
-        conceded = [history[-1] - history[-2] for history in self.seen.values() if len(history) >= 2]
+        round_ = self.model.steps
+        if self.drift or self.rejections:
+            self.reservation = float(
+                reservation_at(self.initial_reservation, self.drift, round_, self.cut * self.rejections)
+            )
+        conceded = (
+            [history[-1] - history[-2] for history in self.seen.values() if len(history) >= 2]
+            if self.reciprocal
+            else []
+        )
         self.aspiration = next_aspiration(
             self.party.strategy,
-            self.model.steps,
+            round_,
             self.model.deadline,
             self.best,
             self.reservation,
             self.aspiration,
-            float(np.mean(conceded)) if conceded else None,
+            sum(conceded) / len(conceded) if conceded else None,
         )
 
     def believed_acceptance(self) -> np.ndarray:
         """Log of the believed chance that every other veto party accepts each candidate."""
         setup = self.model.setup
         if not self.opponents:
-            return setup.log_acceptance_excluding(self.index)
+            return setup.log_acceptance_excluding[self.index]
         total = np.zeros(len(setup.candidates))
         for q, opponent in self.opponents.items():
             estimate = opponent.estimated_utility(setup.published_weights[q], setup.candidates)
@@ -66,9 +85,10 @@ class PartyAgent(mesa.Agent):
     def propose(self) -> int:
         """Among candidates at or above its aspiration, the one it believes most acceptable to the others."""
         score = np.where(self.utility >= self.aspiration, self.believed_acceptance(), -np.inf)
-        if not np.isfinite(score.max()):
+        top = score.max()
+        if not np.isfinite(top):
             return int(np.argmax(self.utility))
-        tied = np.flatnonzero(score == score.max())
+        tied = np.flatnonzero(score == top)
         return int(tied[np.argmax(self.utility[tied])])
 
     def accepts(self, candidate: int) -> bool:
@@ -83,10 +103,9 @@ class PartyAgent(mesa.Agent):
             self.reply = "accept"
             return True, None
         codes = self.model.setup.candidates[candidate]
-        losses = [self.contributions[i].max() - self.contributions[i][o] for i, o in enumerate(codes)]
-        issue = int(np.argmax(losses))
+        issue = int(np.argmax(self.losses[self.model.setup.issue_index, codes]))
         self.reply = f"object:{self.model.setup.space.issue_ids[issue]}"
-        return False, (self.index, issue, int(np.argmax(self.contributions[issue])))
+        return False, (self.index, issue, int(np.argmin(self.losses[issue])))
 
     def observe(self, proposer: int, candidate: int) -> None:
         """Learn from another party's offer: its options (frequency model) and how far it moved towards us."""
@@ -96,28 +115,23 @@ class PartyAgent(mesa.Agent):
 
 
 class MediatorAgent(mesa.Agent):
-    """Keeps one negotiating text (Raiffa's single-text procedure) and revises it from the parties' replies.
+    """Keeps one negotiating text (Raiffa's single-text procedure) and redrafts it from the parties' replies.
 
-    The text maximises the believed chance that every veto party accepts, each party's log-acceptance (from its
-    published position) weighted by the mediator's attention to it. Every rejection raises the attention paid
-    to the party that rejected, so the text drifts towards the holdouts until their aspirations meet it; while
-    everyone rejects, attention rises evenly and the text stays put (a subgradient step on "all accept").
+    The text is the package its belief (``sim.negotiation.belief``: preference samples from the published ranges,
+    re-weighted by every reply, as in a particle filter) gives the highest chance that every veto party accepts.
     """
-
-    ATTENTION_STEP = 0.25
 
     def __init__(self, model: NegotiationModel, name: str) -> None:
         super().__init__(model)
         self.name = name
-        self.attention = dict.fromkeys(model.setup.veto, 1.0)
+        self.belief = MediatorBelief(model.setup.mediator_prior(model.belief_seed))
         self.text = -1
 
     def propose(self) -> int:
-        setup = self.model.setup
-        score = sum(weight * setup.log_accept[:, party] for party, weight in self.attention.items())
-        self.text = int(np.argmax(score))
-        return self.text
+        """The candidate index of the new text."""
+        self.text = self.belief.choose(self.model.steps, self.model.rng)
+        return int(self.belief.prior.shortlist[self.text])
 
-    def revise(self, objections: list[tuple[int, int, int]]) -> None:
-        for party, _, _ in objections:
-            self.attention[party] += self.ATTENTION_STEP
+    def revise(self, replies: list[tuple[bool, int]]) -> None:
+        """Learn from each veto party's reply (accepted, objection issue or -1), in veto order."""
+        self.belief.observe(self.model.steps, self.text, replies)

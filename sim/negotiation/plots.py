@@ -74,6 +74,38 @@ def plot_agreements_vs_zone(shares: list[float], p_zone: list[float]) -> Figure:
     return fig
 
 
+def talks_vs_zone_dataset(summary: dict[str, Any]) -> tuple[list[str], list[float], list[list[float]]]:
+    """Bars (label, share) with their 95 % interval half-widths below and above."""
+    versus = summary["talks_vs_zone"]
+    keys = [("zone_exists", "a zone exists"), ("agreed", "talks agree"), ("failed_with_zone", "fail with a zone")]
+    shares = [versus[key]["share"] for key, _ in keys]
+    errors = [
+        [versus[key]["share"] - versus[key]["low"] for key, _ in keys],
+        [versus[key]["high"] - versus[key]["share"] for key, _ in keys],
+    ]
+    return [label for _, label in keys], shares, errors
+
+
+def plot_talks_vs_zone(summary: dict[str, Any]) -> Figure:
+    """Left: zone / agreement / missed-zone shares of runs; right: cumulative agreement rate by round."""
+    labels, shares, errors = talks_vs_zone_dataset(summary)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    left.bar(labels, shares, yerr=errors, capsize=4, color=["#7f7f7f", "#2ca02c", "#d62728"], label="share of runs")
+    left.set_ylim(0, 1)
+    left.set_ylabel("share of runs (95 % interval)")
+    left.set_title("Talks versus each run's own zone", fontsize=10)
+    by_round = summary["agreement_rate_by_round"]
+    right.step(range(len(by_round)), by_round, where="post", color="#3b7dd8", label="agreed by this round")
+    right.axhline(summary["talks_vs_zone"]["zone_exists"]["share"], color="#7f7f7f", ls="--", label="zone exists")
+    right.set_xlabel("round")
+    right.set_ylabel("share of runs")
+    right.set_ylim(0, 1)
+    right.set_title("Agreement rate by round", fontsize=10)
+    right.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
 def write_negotiation_plots(run_dir: Path, scenario: Scenario, summary: dict[str, Any]) -> None:
     top = summary["top_agreements"]
     plots = run_dir / "plots"
@@ -88,3 +120,5 @@ def write_negotiation_plots(run_dir: Path, scenario: Scenario, summary: dict[str
     save_figure(
         plot_agreements_vs_zone([t["share"] for t in top], [t["p_zone"] for t in top]), plots / "agreements_vs_zone.png"
     )
+    if summary.get("talks_vs_zone"):
+        save_figure(plot_talks_vs_zone(summary), plots / "talks_vs_zone.png")

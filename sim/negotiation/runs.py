@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from sim.executors import Executor, map_tasks
 from sim.negotiation.model import NegotiationModel, NegotiationSetup, Protocol
+from sim.negotiation.versus_zone import talks_versus_zone
 from sim.outputs.rundir import finish_manifest, resume_manifest, start_manifest
 from sim.outputs.tables import write_parquet, write_parquet_stream
 from sim.scenario.model import Scenario
@@ -38,6 +39,11 @@ def run_seeds(seed: int, runs: int) -> list[int]:
     ]
 
 
+def mediator_seed(seed: int) -> int:
+    """The seed of the mediator's belief: its own stream, derived from the run seed, shared by every run."""
+    return int(np.random.SeedSequence([seed, 0x6D656469]).generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
 @dataclass(frozen=True)
 class Chunk:
     scenario: Scenario
@@ -45,6 +51,7 @@ class Chunk:
     first_run: int
     seeds: tuple[int, ...]
     traced: tuple[bool, ...]
+    belief_seed: int = 0
 
 
 _SETUPS: dict[str, NegotiationSetup] = {}
@@ -64,7 +71,7 @@ def play_chunk(chunk: Chunk) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
     setup = setup_for(chunk.scenario)
     outcomes, rounds = [], []
     for offset, (seed, traced) in enumerate(zip(chunk.seeds, chunk.traced, strict=True)):
-        model = NegotiationModel(setup, chunk.protocol, seed, trace=traced)
+        model = NegotiationModel(setup, chunk.protocol, seed, trace=traced, belief_seed=chunk.belief_seed)
         model.run_model()
         run = chunk.first_run + offset
         outcomes.append({"run": run, "seed": seed, **model.outcome()})
@@ -138,6 +145,7 @@ def run_negotiations(
             start,
             tuple(seeds[start : start + CHUNK_RUNS]),
             tuple(run < trace for run in range(start, min(start + CHUNK_RUNS, runs))),
+            mediator_seed(seed),
         )
         for start in range(0, runs, CHUNK_RUNS)
     ]
@@ -161,8 +169,10 @@ def run_negotiations(
     summary = summarise(scenario, outcomes_table.to_pylist(), seed)
     if make_plots:
         from sim.negotiation.plots import write_negotiation_plots
+        from sim.negotiation.report import write_report
 
         write_negotiation_plots(run_dir, scenario, summary)
+        write_report(run_dir, scenario, settings, summary)
     finish_manifest(run_dir, manifest, summary)
     return summary
 
@@ -201,25 +211,31 @@ def zone_probability_of(scenario: Scenario, packages: list[int], seed: int) -> d
 
 
 def summarise(scenario: Scenario, outcomes: list[dict[str, Any]], seed: int) -> dict[str, Any]:
+    """Agreement rate, agreements by round (cumulative rate, and each frequent package's rounds), talks vs zone."""
     agreed = [o for o in outcomes if o["agreed"]]
-    counts: dict[int, int] = {}
+    rounds_of: dict[int, list[int]] = {}
     for o in agreed:
-        counts[o["package"]] = counts.get(o["package"], 0) + 1
-    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:20]
+        rounds_of.setdefault(o["package"], []).append(o["round"])
+    top = sorted(rounds_of.items(), key=lambda item: (-len(item[1]), item[0]))[:20]
     zone = zone_probability_of(scenario, [package for package, _ in top], seed)
     space = PackageSpace.from_scenario(scenario)
+    histogram = np.bincount([o["round"] for o in agreed], minlength=scenario.run.rounds + 1)
     return {
         "runs": len(outcomes),
         "agreement_rate": len(agreed) / len(outcomes) if outcomes else 0.0,
         "median_rounds": float(np.median([o["round"] for o in agreed])) if agreed else None,
-        "rounds_histogram": np.bincount([o["round"] for o in agreed], minlength=scenario.run.rounds + 1).tolist(),
+        "rounds_histogram": histogram.tolist(),
+        "agreement_rate_by_round": (np.cumsum(histogram) / max(len(outcomes), 1)).round(6).tolist(),
         "top_agreements": [
             {
                 "package": package,
-                "share": count / len(outcomes),
+                "share": len(rounds) / len(outcomes),
                 "options": space.describe(package),
                 "p_zone": zone[package],
+                "median_round": float(np.median(rounds)),
+                "first_round": int(min(rounds)),
             }
-            for package, count in top
+            for package, rounds in top
         ],
+        "talks_vs_zone": talks_versus_zone(outcomes) if outcomes and "zone_exists" in outcomes[0] else None,
     }

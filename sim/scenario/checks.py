@@ -98,6 +98,14 @@ def _party_references(scenario: Scenario) -> Iterator[Finding]:
             )
         yield from _red_line_references(scenario, party, base)
         yield from _link_references(scenario, party, base)
+        leverage = party.strategy.leverage
+        if leverage is not None and (
+            leverage.target == party.id or leverage.target not in {q.id for q in scenario.parties}
+        ):
+            yield (
+                (*base, "strategy", "leverage", "target"),
+                f"leverage target '{leverage.target}' must name another party",
+            )
         for key in party.reasons:
             if not _reason_key_exists(scenario, party.id, key):
                 yield (

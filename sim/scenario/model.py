@@ -16,6 +16,7 @@ import yaml
 from pydantic import Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from sim.scenario.values import (
+    DriftRange,
     Id,
     IssueKey,
     OptionKey,
@@ -126,6 +127,13 @@ DEFAULT_EXPONENT = {
 }
 
 
+class Leverage(StrictModel):
+    """Pressure by this party: each rejection of the mediator's text by ``target`` lowers its reservation by ``cut``."""
+
+    target: Id
+    cut: UnitRange
+
+
 class Strategy(StrictModel):
     """How a party bargains in `negotiate` (the zone does not use it)."""
 
@@ -138,6 +146,13 @@ class Strategy(StrictModel):
     beliefs: Beliefs = Beliefs.published
     """published: takes the others' published (midpoint) preferences as true; frequency: learns them from how often
     they offer each option (ANAC-style frequency model). Example: `beliefs: frequency`"""
+    reservation_drift: DriftRange = (0.0, 0.0)
+    """How the reservation (the value of no deal) moves per round, drawn once per run from the range: negative when
+    the party's alternative worsens (economic strain, battlefield trend). Example: `reservation_drift: [-0.004, 0.0]`"""
+    leverage: Leverage | None = None
+    """Pressure this party can apply in mediated talks: each time `target` rejects the mediator's text, the
+    target's reservation falls by `cut` (drawn once per run). Example:
+    `leverage: {target: ukraine, cut: [0.001, 0.003]}`"""
 
     @property
     def effective_exponent(self) -> float:

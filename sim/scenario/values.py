@@ -81,6 +81,15 @@ UnitRange = Annotated[Range, AfterValidator(_in_unit_interval)]
 WeightRange = Annotated[Range, AfterValidator(_non_negative)]
 
 
+def _drift_bound(bounds: tuple[float, float]) -> tuple[float, float]:
+    if bounds[0] < -0.1 or bounds[1] > 0.1:
+        raise ValueError(f"reservation drift is per round and must lie in [-0.1, 0.1], got {_show(bounds)}")
+    return bounds
+
+
+DriftRange = Annotated[Range, AfterValidator(_drift_bound)]
+
+
 class Named:
     """A reader's name for a string type in ``docs/format.md`` (pydantic ignores this marker)."""
 
