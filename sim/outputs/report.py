@@ -140,12 +140,16 @@ def interval(row: dict[str, Any], name: str) -> str:
     return f"{row[name]:.3f} [{row[name + '_lo']:.3f}, {row[name + '_hi']:.3f}]"
 
 
+def option_label(scenario: Scenario, issue_id: str, option_id: str) -> str:
+    issue = scenario.issue(issue_id)
+    return next((o.label for o in issue.options if o.id == option_id), option_id)
+
+
 def _package_table(scenario: Scenario, options: dict[str, str]) -> str:
-    rows = []
-    for issue_id, option_id in options.items():
-        issue = scenario.issue(issue_id)
-        rows.append([issue.title, next((o.label for o in issue.options if o.id == option_id), option_id)])
-    return _table(["issue", "option"], rows)
+    """Issue titles and option labels, in the scenario's issue order (the manifest stores keys sorted)."""
+    return _table(
+        ["issue", "option"], [[i.title, option_label(scenario, i.id, options[i.id])] for i in scenario.issues]
+    )
 
 
 def zone_section(scenario: Scenario, summary: dict[str, Any]) -> str:
@@ -216,7 +220,7 @@ def render_report(
                 m["label"],
                 interval(m, "p_complete"),
                 m.get("red_lined_by") or "",
-                m["mean_p_zone"],
+                f"{m['mean_p_zone']:.2e}",
             ]
             for m in marginals
         ],
@@ -227,8 +231,8 @@ def render_report(
         _table(
             ["issue", *(name.replace("_", "–") for name in named)],
             [
-                [scenario.issue(i).title, *(sol["options"][i] for sol in named.values())]
-                for i in (x.id for x in scenario.issues)
+                [issue.title, *(option_label(scenario, issue.id, sol["options"][issue.id]) for sol in named.values())]
+                for issue in scenario.issues
             ]
             + [["zone probability [95 %]", *(interval(sol, "p_zone") for sol in named.values())]]
             + [
