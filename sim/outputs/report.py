@@ -190,6 +190,7 @@ def render_report(
     manifest = read_manifest(run_dir)
     settings = manifest.get("settings", {})
     parties = summary["parties"]
+    names = {party.id: party.name for party in scenario.parties}
     offer_table = _table(
         ["offer", "P(some completion in zone) [95 %]", "completion shown", "its P(zone) [95 %]", "blocker", "why"],
         [
@@ -198,8 +199,8 @@ def render_report(
                 interval(o, "p_complete"),
                 "closest (none in zone)" if o["completion"] == "closest" else o["completion"],
                 interval(o, "completion_p_zone"),
-                o["blocker"] or "none",
-                o["reason"] or _blocker_text(o),
+                names.get(o["blocker"], "none"),
+                o["reason"] or _blocker_text(scenario, o),
             ]
             for o in offers
         ],
@@ -272,12 +273,13 @@ party's red line and give every veto party at least its mean reservation in expe
 """
 
 
-def _blocker_text(offer: dict[str, Any]) -> str:
+def _blocker_text(scenario: Scenario, offer: dict[str, Any]) -> str:
     if not offer["blocker"]:
         return ""
     text = f"rejects the best completion in {offer['blocker_reject']:.1%} of samples"
     if offer["blocker_issue"]:
-        text += f"; loses most on {offer['blocker_issue']} ({offer['blocker_issue_loss']:.3f})"
+        title = scenario.issue(offer["blocker_issue"]).title
+        text += f"; among the fixed issues it loses most on {title} ({offer['blocker_issue_loss']:.3f})"
     return text
 
 
