@@ -28,6 +28,7 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/negsim catalogue scenarios/baseline.yaml --markdown docs/catalogue.md
+	$(BIN)/python -m sim.scenario.formatdoc > docs/format.md
 
 clean:
 	rm -rf $(VENV) runs/*/ .pytest_cache .ruff_cache

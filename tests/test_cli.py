@@ -21,6 +21,12 @@ def negsim(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.Compl
     return result
 
 
+def same_table(a: Path, b: Path) -> bool:
+    """Equal Parquet tables, cell by cell, NaN equal to NaN (pyarrow's ``equals`` says NaN != NaN)."""
+    left, right = pq.read_table(a), pq.read_table(b)
+    return left.schema == right.schema and left.to_pandas().equals(right.to_pandas())
+
+
 def test_help_lists_every_command_and_each_has_an_example():
     listing = negsim("--help").stdout
     commands = ["validate", "run", "score", "batch", "catalogue", "negotiate", "sensitivity", "whatif", "import-genius"]
@@ -81,7 +87,7 @@ def test_same_seed_gives_identical_tables(tmp_path):
     for name in ("a", "b"):
         negsim("run", str(DATA / "golden.yaml"), "--samples", "300", "--seed", "5", "--out", str(tmp_path / name))
     for table in ("zone.parquet", "offers.parquet"):
-        assert pq.read_table(tmp_path / "a" / table).equals(pq.read_table(tmp_path / "b" / table))
+        assert same_table(tmp_path / "a" / table, tmp_path / "b" / table)
     assert (tmp_path / "a" / "marginals.csv").read_bytes() == (tmp_path / "b" / "marginals.csv").read_bytes()
 
 
@@ -118,11 +124,11 @@ def test_resume_finishes_a_killed_run_with_identical_results(tmp_path):
     args = [
         str(ROOT / "scenarios" / "baseline.yaml"),
         "--samples",
-        "96",
+        "2000",
         "--seed",
         "3",
         "--set",
-        "run.chunk_size=8000",
+        "run.chunk_size=50",
         "--workers",
         "1",
     ]
@@ -140,13 +146,13 @@ def test_resume_finishes_a_killed_run_with_identical_results(tmp_path):
     assert not (killed / "zone.parquet").exists()
     for part in (killed / "parts").glob("*.npz"):  # a file with a final name is always whole
         with np.load(part) as arrays:
-            assert arrays["zone_count"].size > 0
+            assert arrays["target_hits"].size > 0
     negsim("run", *args, "--resume", str(killed))
     assert json.loads((killed / "manifest.json").read_text())["status"] == "complete"
     fresh = tmp_path / "fresh"
     negsim("run", *args, "--out", str(fresh))
-    assert pq.read_table(killed / "zone.parquet").equals(pq.read_table(fresh / "zone.parquet"))
-    assert pq.read_table(killed / "offers.parquet").equals(pq.read_table(fresh / "offers.parquet"))
+    assert same_table(killed / "zone.parquet", fresh / "zone.parquet")
+    assert same_table(killed / "offers.parquet", fresh / "offers.parquet")
     noop = negsim("run", *args, "--resume", str(killed))
     assert noop.returncode == 0 and "already complete" in noop.stderr and "nothing to resume" in noop.stderr
 

@@ -34,7 +34,7 @@ def test_agreements_are_individually_rational_and_need_a_zone(scenario, protocol
         for p in veto:
             party = scenario.parties[p]
             assert outcome[f"u_{party.id}"] >= outcome[f"r_{party.id}"]
-            assert not any(outcome[ref.split(".")[0]] == ref.split(".")[1] for ref in party.red_lines)
+            assert not any(outcome[ref.split(".")[0]] == ref.split(".")[1] for ref in party.red_line_options)
         assert outcome["round"] <= scenario.run.rounds
 
 

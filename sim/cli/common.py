@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sim import __version__
 from sim.executors import Executor
 from sim.outputs.rundir import RunDirError
+from sim.scenario.edits import Unset
 from sim.scenario.errors import ScenarioError
 from sim.scenario.model import Scenario, load_scenario
 
@@ -37,6 +38,16 @@ SetOption = Annotated[
     typer.Option(
         "--set",
         help="Override a value, e.g. russia.weights.alliance=0.6 or ukraine.reservation=[0.3,0.5]. Repeatable.",
+    ),
+]
+UnsetOption = Annotated[
+    list[Unset],
+    typer.Option(
+        "--unset",
+        parser=Unset,
+        metavar="PATH",
+        help="Remove an inherited value or list item, e.g. russia.red_lines.donbas.frozen_line, constraints.0, "
+        'russia.reasons["red_lines.donbas.frozen_line"] (quote keys holding dots). Repeatable; applied before --set.',
     ),
 ]
 SamplesOption = Annotated[

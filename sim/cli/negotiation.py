@@ -13,6 +13,7 @@ from sim.cli.common import (
     SchedulerOption,
     SeedOption,
     SetOption,
+    UnsetOption,
     app,
     load_or_exit,
     out,
@@ -33,6 +34,7 @@ def negotiate(
     ),
     trace: Annotated[int, typer.Option(min=0, help="Keep the round-by-round trace of the first N runs.")] = 1,
     set_: SetOption = None,  # type: ignore[assignment]
+    unset: UnsetOption = None,  # type: ignore[assignment]
     out_dir: Annotated[Path | None, typer.Option("--out", help="Run directory.")] = None,
     resume: Annotated[Path | None, typer.Option(help="Finish the interrupted runs in this directory.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes for the runs.")] = 2,
@@ -42,7 +44,7 @@ def negotiate(
     """Play the negotiation many times on Mesa and report which deals are reached, how often and how fast."""
     from sim.negotiation.runs import run_negotiations
 
-    scenario = load_or_exit(scenario_path, set_ or [])
+    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario, "negotiate")
     summary = with_progress(
         f"negotiating {scenario.id}",

@@ -13,6 +13,7 @@ from sim.cli.common import (
     SchedulerOption,
     SeedOption,
     SetOption,
+    UnsetOption,
     WorkersOption,
     app,
     err,
@@ -40,6 +41,7 @@ def sensitivity(
     ] = "zone_mass",
     seed: SeedOption = None,
     set_: SetOption = None,  # type: ignore[assignment]
+    unset: UnsetOption = None,  # type: ignore[assignment]
     out_dir: Annotated[Path | None, typer.Option("--out", help="Run directory.")] = None,
     resume: Annotated[Path | None, typer.Option(help="Finish the interrupted study in this directory.")] = None,
     executor: ExecutorOption = Executor.local,
@@ -50,7 +52,7 @@ def sensitivity(
     from sim.studies.sensitivity import tornado_dataset
     from sim.studies.sensitivity_runs import run_sensitivity
 
-    scenario = load_or_exit(scenario_path, set_ or [])
+    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     offers = [o.id for o in scenario.offers]
     if rank_by not in ("zone_mass", "p_zone_nonempty", *offers):
         fail(f"error: --rank-by {rank_by}: choose zone_mass, p_zone_nonempty or an offer id ({', '.join(offers)})")
@@ -104,6 +106,7 @@ def whatif(
     ] = None,
     seed: SeedOption = None,
     set_: SetOption = None,  # type: ignore[assignment]
+    unset: UnsetOption = None,  # type: ignore[assignment]
     out_file: Annotated[Path | None, typer.Option("--out", help="JSON file for the answer.")] = None,
     party_moves: Annotated[bool, typer.Option(help="Also search one-party moves (slower).")] = True,
 ) -> None:
@@ -111,7 +114,7 @@ def whatif(
     from sim.outputs.rundir import atomic_write_json
     from sim.studies.whatif import what_would_it_take
 
-    scenario = load_or_exit(scenario_path, set_ or [])
+    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     if offer not in {o.id for o in scenario.offers}:
         fail(f"error: no offer '{offer}' in {scenario_path}; offers: {', '.join(o.id for o in scenario.offers)}")
     samples = samples or scenario.run.samples

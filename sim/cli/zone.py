@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from sim.cli.common import (
     SamplesOption,
     SeedOption,
     SetOption,
+    UnsetOption,
     WorkersOption,
     app,
     err,
@@ -24,7 +26,7 @@ from sim.cli.common import (
 )
 from sim.outputs.pipeline import ZoneSettings, run_zone
 from sim.outputs.rundir import default_run_dir
-from sim.scenario.checks import source_warnings
+from sim.scenario.checks import validate_findings
 from sim.scenario.errors import ScenarioError
 from sim.scenario.model import Scenario, load_scenario_located
 from sim.zone.intervals import half_width
@@ -39,24 +41,25 @@ PRECISION = (
 
 @app.command(epilog="Example: negsim validate scenarios/*.yaml")
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders.")], set_: SetOption = None
-) -> None:  # type: ignore[assignment]
-    """Check scenarios: schema, references, ranges; warn about claims that cite no source."""
+    paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders.")],
+    set_: SetOption = None,  # type: ignore[assignment]
+    unset: UnsetOption = None,  # type: ignore[assignment]
+) -> None:
+    """Check scenarios: schema, references, ranges, quotes in cited files; warn about uncited claims."""
     failed = False
     for path in scenario_files(paths):
         try:
-            scenario, located = load_scenario_located(path, set_ or [])
+            scenario, located = load_scenario_located(path, [*(unset or []), *(set_ or [])])
         except ScenarioError as exc:
             err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
             failed = True
             continue
-        for where, message in source_warnings(scenario):
-            err.print(
-                f"{located.mark_for(where)}: warning: {message}",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
+        errors, warnings = validate_findings(scenario, located)
+        for problem in [*errors, *(replace(w, message=f"warning: {w.message}") for w in warnings)]:
+            err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+        if errors:
+            failed = True
+            continue
         space = PackageSpace.from_scenario(scenario)
         out.print(
             f"ok {path}: {len(scenario.issues)} issues, {len(scenario.parties)} parties, "
@@ -105,6 +108,7 @@ def run(
     samples: SamplesOption = None,
     seed: SeedOption = None,
     set_: SetOption = None,  # type: ignore[assignment]
+    unset: UnsetOption = None,  # type: ignore[assignment]
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Run directory (default: runs/<time>-<id>-<hash>).")
     ] = None,
@@ -119,7 +123,7 @@ def run(
     ] = None,
 ) -> None:
     """Map the acceptable zone of a scenario into a run directory (tables, plots, report)."""
-    scenario = load_or_exit(scenario_path, set_ or [])
+    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     chosen_pair = parse_pair(scenario, pair)
     settings = ZoneSettings.for_scenario(scenario, samples, seed, workers)
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario)
@@ -193,6 +197,7 @@ def score(
     samples: SamplesOption = None,
     seed: SeedOption = None,
     set_: SetOption = None,  # type: ignore[assignment]
+    unset: UnsetOption = None,  # type: ignore[assignment]
 ) -> None:
     """Full scores of any package or partial package: acceptance, expected utility, zone probability, blockers."""
     import numpy as np
@@ -203,7 +208,7 @@ def score(
 
     if (package is None) == (fix is None):
         fail("error: give exactly one of --package (every issue) or --fix (some issues)")
-    scenario = load_or_exit(scenario_path, set_ or [])
+    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     space = PackageSpace.from_scenario(scenario)
     try:
         assignment = parse_assignment(space, package or fix or "", complete=package is not None)
@@ -313,12 +318,13 @@ def catalogue(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     markdown: Annotated[Path | None, typer.Option(help="Write the full catalogue as Markdown to this file.")] = None,
     set_: SetOption = None,  # type: ignore[assignment]
+    unset: UnsetOption = None,  # type: ignore[assignment]
 ) -> None:
     """Issues, options, sources and each party's position, as a table (or a Markdown document)."""
     from sim.outputs.rundir import atomic_write_text
     from sim.scenario.catalogue import catalogue_markdown, option_rows
 
-    scenario = load_or_exit(scenario_path, set_ or [])
+    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     if markdown is not None:
         atomic_write_text(markdown, catalogue_markdown(scenario) + "\n")
         out.print(f"wrote {markdown}")

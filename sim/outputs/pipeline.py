@@ -8,7 +8,7 @@ which is all ``--resume`` needs. Samples are drawn from the run seed, so a resum
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import pyarrow as pa
 from sim.outputs.rundir import (
     atomic_write_json,
     finish_manifest,
+    load_arrays,
     resume_manifest,
     save_arrays,
     start_manifest,
@@ -31,7 +32,6 @@ from sim.outputs.tables import (
     with_interval,
     write_csv,
     write_parquet,
-    write_parquet_stream,
     write_sample_hits,
     zone_rows,
 )
@@ -41,15 +41,17 @@ from sim.zone.bargaining import bargaining_solutions, pareto_frontier
 from sim.zone.intervals import METHOD
 from sim.zone.preferences import Preferences, expected_utility, sample_preferences
 from sim.zone.scoring import (
+    Block,
     BlockScore,
     Target,
     ZoneScorer,
+    acceptance_counts,
     combine_targets,
-    default_chunk_size,
+    lookup_counts,
     scenario_targets,
     score_blocks,
 )
-from sim.zone.space import Block, PackageSpace
+from sim.zone.space import PackageSpace
 
 HISTOGRAM_BINS = 20
 Progress = Callable[[int, int], None]
@@ -59,7 +61,7 @@ Progress = Callable[[int, int], None]
 class ZoneSettings:
     samples: int
     seed: int
-    chunk_size: int
+    chunk_size: int | None = None  # largest tail scored densely (None: sim.zone.search's default); no effect on results
     workers: int = 1
 
     @classmethod
@@ -70,11 +72,11 @@ class ZoneSettings:
         return cls(
             samples,
             scenario.run.seed if seed is None else seed,
-            scenario.run.chunk_size or default_chunk_size(samples),
+            scenario.run.chunk_size,
             workers,
         )
 
-    def recorded(self) -> dict[str, int]:
+    def recorded(self) -> dict[str, int | None]:
         """What determines the results (workers does not, so it is not part of a run's identity)."""
         return {"samples": self.samples, "seed": self.seed, "chunk_size": self.chunk_size}
 
@@ -103,7 +105,7 @@ def run_zone(
     preferences = sample_preferences(scenario, settings.samples, np.random.default_rng(settings.seed))
     space = PackageSpace.from_scenario(scenario)
     targets = scenario_targets(scenario, space)
-    scorer = ZoneScorer(space, preferences, targets, settings.chunk_size)
+    scorer = ZoneScorer(space, preferences, targets, tail_max=settings.chunk_size)
     parts = run_dir / "parts"
     todo = [block for block in scorer.blocks if not _part_path(parts, block).exists()]
     done = len(scorer.blocks) - len(todo)
@@ -137,29 +139,26 @@ def _part_path(parts: Path, block: Block) -> Path:
     return parts / f"block-{block.index:06d}.npz"
 
 
+PART_ARRAYS = ("packages", "zone_count", "table_count", "target_hits", "table_hits", "best_count", "best_package")
+
+
 def _save_part(parts: Path, score: BlockScore) -> None:
-    save_arrays(
-        _part_path(parts, score.block),
-        {
-            "zone_count": score.zone_count,
-            "accept_count": score.accept_count,
-            "valid": score.valid,
-            "target_hits": score.target_hits,
-            "best_count": score.best_count,
-            "best_package": score.best_package,
-        },
-    )
+    save_arrays(_part_path(parts, score.block), {name: getattr(score, name) for name in PART_ARRAYS})
 
 
-TARGET_KEYS = ("target_hits", "best_count", "best_package")
-TABLE_KEYS = ("zone_count", "accept_count", "valid")
+def _load_part(parts: Path, block: Block) -> BlockScore:
+    """A saved (sparse) block score: the block's packages agreed at the table in some sample, and target hits."""
+    return BlockScore(block=block, **load_arrays(_part_path(parts, block)))
 
 
-def _load_part(parts: Path, block: Block, keys: tuple[str, ...] = TARGET_KEYS + TABLE_KEYS) -> BlockScore:
-    """A saved block score; only ``keys`` are read from disk (the others are empty placeholders)."""
-    with np.load(_part_path(parts, block)) as data:
-        arrays = {key: data[key] if key in keys else np.zeros(0) for key in TARGET_KEYS + TABLE_KEYS}
-    return BlockScore(block=block, **arrays)
+def _zone_list(run_dir: Path, scorer: ZoneScorer) -> tuple[np.ndarray, np.ndarray]:
+    """Every package in the zone in some sample (sorted) and its zone count, from the saved parts."""
+    parts = [_load_part(run_dir / "parts", block) for block in scorer.blocks]
+    packages = np.concatenate([part.packages for part in parts]) if parts else np.zeros(0, dtype=np.int64)
+    counts = np.concatenate([part.zone_count for part in parts]) if parts else np.zeros(0, dtype=np.int32)
+    order = np.argsort(packages, kind="stable")
+    packages, counts = packages[order], counts[order]
+    return packages[counts > 0], counts[counts > 0]
 
 
 def assemble(
@@ -177,7 +176,7 @@ def assemble(
     """
     samples = preferences.samples
     parts = run_dir / "parts"
-    scores = combine_targets((_load_part(parts, b, TARGET_KEYS) for b in scorer.blocks), targets, samples)
+    scores = combine_targets((_load_part(parts, b) for b in scorer.blocks), targets, samples)
 
     def counts_of(packages: np.ndarray) -> np.ndarray:
         return zone_counts_of(run_dir, scorer, packages)
@@ -252,62 +251,31 @@ def _write_zone_table(
     named: np.ndarray,
     metadata: dict[str, str],
 ) -> ZoneTable:
-    """Stream zone.parquet block by block. Per-option sums use the grid's structure (a block is heads x tails),
-    so option codes are built only for the rows written."""
+    """zone.parquet: every package in the zone in some sample plus the feasible ``named`` ones, with every column.
+    Per-option sums come from the sparse zone list; per-option feasible counts are exact counts, not enumerations."""
     samples = preferences.samples
-    grid = scorer.blocks
-    tail_codes = grid.tail_codes()
-    zone_sum = [np.zeros(r) for r in space.radices]
-    option_count = [np.zeros(r) for r in space.radices]
-    histogram = np.zeros(HISTOGRAM_BINS, dtype=np.int64)
-
-    def tables() -> Iterator[pa.Table]:
-        for block in grid:
-            score = _load_part(run_dir / "parts", block, TABLE_KEYS)
-            heads = grid.head_codes(block)
-            zone = np.where(score.valid, score.zone_count, 0)
-            for values, totals in ((zone, zone_sum), (score.valid, option_count)):
-                square = values.reshape(len(heads), -1)
-                by_head = square.sum(axis=1, dtype=np.float64)
-                by_tail = square.sum(axis=0, dtype=np.float64)
-                for i in range(heads.shape[1]):
-                    totals[i] += np.bincount(heads[:, i], weights=by_head, minlength=space.radices[i])
-                for j in range(tail_codes.shape[1]):
-                    i = heads.shape[1] + j
-                    totals[i] += np.bincount(tail_codes[:, j], weights=by_tail, minlength=space.radices[i])
-            keep = np.flatnonzero(zone > 0)
-            histogram[:] += _histogram(zone[keep], samples)
-            inside = named[(named >= block.start) & (named < block.stop)] - block.start
-            if inside.size:
-                keep = np.union1d(keep, inside[score.valid[inside]])
-            if keep.size == 0:
-                continue
-            codes = np.concatenate([heads[keep // grid.tail_size], tail_codes[keep % grid.tail_size]], axis=1)
-            yield zone_rows(
-                space,
-                preferences.party_ids,
-                block.start + keep,
-                codes,
-                zone[keep],
-                score.accept_count[:, keep],
-                expected_utility(preferences, codes),
-                samples,
-            )
-
-    n = len(preferences.party_ids)
-    empty = zone_rows(
+    listed, zone = _zone_list(run_dir, scorer)
+    named = named[space.feasible(space.codes(named))] if named.size else named
+    keep = np.union1d(listed, named).astype(np.int64)
+    codes = space.codes(keep)
+    listed_codes = space.codes(listed)
+    zone_sum = [np.bincount(listed_codes[:, i], weights=zone, minlength=r)[:r] for i, r in enumerate(space.radices)]
+    option_count = [
+        np.array([space.count_feasible({i: o}) for o in range(r)], dtype=np.float64)
+        for i, r in enumerate(space.radices)
+    ]
+    table = zone_rows(
         space,
         preferences.party_ids,
-        np.zeros(0, np.int64),
-        np.zeros((0, len(space.radices)), np.int64),
-        np.zeros(0),
-        np.zeros((n, 0)),
-        np.zeros((n, 0)),
+        keep,
+        codes,
+        lookup_counts(listed, zone, keep),
+        acceptance_counts(preferences, space, keep),
+        expected_utility(preferences, codes),
         samples,
     )
-    schema = empty.schema.with_metadata(metadata)
-    rows = write_parquet_stream(run_dir / "zone.parquet", tables(), schema)
-    return ZoneTable(zone_sum, option_count, histogram, rows)
+    write_parquet(run_dir / "zone.parquet", table.replace_schema_metadata(metadata))
+    return ZoneTable(zone_sum, option_count, _histogram(zone, samples), table.num_rows)
 
 
 def _histogram(positive_counts: np.ndarray, samples: int) -> np.ndarray:
@@ -317,19 +285,9 @@ def _histogram(positive_counts: np.ndarray, samples: int) -> np.ndarray:
 
 
 def zone_counts_of(run_dir: Path, scorer: ZoneScorer, packages: np.ndarray) -> np.ndarray:
-    """Zone counts of given packages, read from the saved parts (one part load per block touched)."""
-    counts = np.zeros(len(packages), dtype=np.int64)
-    if len(packages) == 0:
-        return counts
-    block_size = scorer.blocks.heads_per_block * scorer.blocks.tail_size
-    blocks = {b.index: b for b in scorer.blocks}
-    for index in np.unique(packages // block_size):
-        block = blocks[int(index)]
-        inside = (packages >= block.start) & (packages < block.stop)
-        counts[inside] = _load_part(run_dir / "parts", block, ("zone_count",)).zone_count[
-            packages[inside] - block.start
-        ]
-    return counts
+    """Zone counts of given packages, read from the saved (sparse) parts; 0 for a package never in the zone."""
+    listed, counts = _zone_list(run_dir, scorer)
+    return lookup_counts(listed, counts, np.asarray(packages, dtype=np.int64))
 
 
 def write_frontier(

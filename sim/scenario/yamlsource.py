@@ -9,7 +9,6 @@ YAML is only ever constructed with ``yaml.SafeLoader``: no tags, no Python objec
 from __future__ import annotations
 
 import copy
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,7 +104,8 @@ def _copy_marks(
         target[(*new_prefix, *suffix)] = mark
 
 
-def _is_id_list(value: Any) -> bool:
+def is_id_list(value: Any) -> bool:
+    """Lists merged and addressed by id: parties, issues, options, offers."""
     return isinstance(value, list) and all(isinstance(item, dict) and "id" in item for item in value)
 
 
@@ -133,9 +133,21 @@ def _merge(
                 merged[key] = copy.deepcopy(p_val[key])
                 _copy_marks(parent.marks, (*p_path, key), out_marks, (*out_path, key))
         return merged
-    if _is_id_list(p_val) and _is_id_list(c_val):
+    if is_id_list(p_val) and p_val and isinstance(c_val, dict):
+        where = ".".join(map(str, c_path))
+        raise ScenarioError(
+            [
+                Problem(
+                    child.mark_for(c_path),
+                    f"'{where}' is a list of items with an id: write '- id: {next(iter(c_val), 'x')}' items, "
+                    "not a mapping",
+                    where,
+                )
+            ]
+        )
+    if is_id_list(p_val) and is_id_list(c_val):
         out_marks[out_path] = child.marks.get(c_path, parent.mark_for(p_path))
-        child_index = {item["id"]: i for i, item in enumerate(c_val)}
+        child_index = _index_by_id(child, c_path, c_val)
         merged_list: list[Any] = []
         for p_index, item in enumerate(p_val):
             c_index = child_index.pop(item["id"], None)
@@ -153,6 +165,26 @@ def _merge(
     return copy.deepcopy(c_val)
 
 
+def _index_by_id(child: Located, c_path: DataPath, items: list[dict]) -> dict[Any, int]:
+    """Positions of a child's list items by id; an id listed twice is an error (one would silently be lost)."""
+    index: dict[Any, int] = {}
+    problems = []
+    for position, item in enumerate(items):
+        if item["id"] in index:
+            where = ".".join(map(str, c_path))
+            problems.append(
+                Problem(
+                    child.mark_for((*c_path, position)),
+                    f"'{item['id']}' is listed twice in {where}: state each item once",
+                    where,
+                )
+            )
+        index[item["id"]] = position
+    if problems:
+        raise ScenarioError(problems)
+    return index
+
+
 def _get(data: Any, path: DataPath) -> Any:
     for step in path:
         data = data[step]
@@ -164,102 +196,3 @@ def merge_located(parent: Located, child: Located) -> Located:
     marks: dict[DataPath, Mark] = {}
     data = _merge(parent, (), child, (), (), marks)
     return Located(data, marks)
-
-
-def load_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> Located:
-    """Load a scenario file and, recursively, the files it ``extends`` (relative to itself); cycles are errors."""
-    resolved = path.resolve()
-    child = load_located(path)
-    parent_ref = child.data.get("extends")
-    if parent_ref is None:
-        return child
-    mark = child.marks.get(("extends",), Mark(str(path)))
-    if not isinstance(parent_ref, str):
-        raise ScenarioError([Problem(mark, "'extends' must be a file path", "extends")])
-    parent_path = path.parent / parent_ref
-    chain = (*_chain, resolved)
-    if parent_path.resolve() in chain:
-        cycle = " -> ".join(p.name for p in (*chain, parent_path.resolve()))
-        raise ScenarioError([Problem(mark, f"cyclic 'extends': {cycle}", "extends")])
-    if not parent_path.is_file():
-        raise ScenarioError([Problem(mark, f"'extends' names a file that does not exist: {parent_path}", "extends")])
-    parent = load_with_extends(parent_path, chain)
-    child.data.pop("extends")
-    child.marks = {p: m for p, m in child.marks.items() if p[:1] != ("extends",)}
-    merged = merge_located(parent, child)
-    merged.data.pop("extends", None)
-    return merged
-
-
-def _keys_at(container: Any) -> list[str]:
-    if isinstance(container, dict):
-        return [str(k) for k in container]
-    if _is_id_list(container):
-        return [str(item["id"]) for item in container]
-    return []
-
-
-def apply_override(located: Located, assignment: str) -> None:
-    """Apply one ``--set dotted.path=value`` in place; the value is parsed as YAML (``[0.3,0.5]`` is a range).
-
-    Lists of items with ``id`` are addressed by id (``parties.russia.weights.alliance``), and a leading party id
-    is a shorthand for ``parties.<id>``. An unknown step names the valid keys nearest to it.
-    """
-    origin = f"--set {assignment}"
-    if "=" not in assignment:
-        raise ScenarioError([Problem(Mark(origin), "expected KEY=VALUE, e.g. russia.weights.alliance=0.4")])
-    key, raw = assignment.split("=", 1)
-    steps = [s for s in key.strip().split(".") if s]
-    try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(Mark(origin), f"value is not valid YAML: {exc}")]) from None
-    data = located.data
-    if steps and steps[0] not in data and steps[0] in _keys_at(data.get("parties", [])):
-        steps = ["parties", *steps]
-    if not steps:
-        raise ScenarioError([Problem(Mark(origin), "empty key")])
-    container: Any = data
-    path: DataPath = ()
-    for depth, step in enumerate(steps):
-        last = depth == len(steps) - 1
-        if isinstance(container, dict):
-            if step not in container and not last:
-                if step not in _ADDABLE_MAPS:
-                    _unknown_step(origin, steps, depth, container)
-                container[step] = {}
-            if last:
-                if step not in container and not _may_add(path):
-                    _unknown_step(origin, steps, depth, container)
-                container[step] = value
-                path = (*path, step)
-                break
-            container, path = container[step], (*path, step)
-        elif _is_id_list(container):
-            ids = [item["id"] for item in container]
-            if step not in ids or last:
-                _unknown_step(origin, steps, depth, container)
-            index = ids.index(step)
-            container, path = container[index], (*path, index)
-        else:
-            _unknown_step(origin, steps, depth, container)
-    for stale in [p for p in located.marks if p[: len(path)] == path]:
-        del located.marks[stale]
-    located.marks[path] = Mark(origin)
-
-
-_ADDABLE_MAPS = {"weights", "values", "reasons", "run", "strategy", "fix", "fixed"}
-
-
-def _may_add(path: DataPath) -> bool:
-    """New keys may be added inside per-issue maps and settings, but not invented at model level."""
-    return bool(path) and str(path[-1]) in _ADDABLE_MAPS or (len(path) >= 2 and path[-2] == "values")
-
-
-def _unknown_step(origin: str, steps: list[str], depth: int, container: Any) -> None:
-    valid = _keys_at(container)
-    where = ".".join(steps[:depth]) or "the top level"
-    near = difflib.get_close_matches(steps[depth], valid, n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(near)}?" if near else ""
-    listing = f"; valid keys: {', '.join(valid)}" if valid else f"; {where} is a value, not a mapping"
-    raise ScenarioError([Problem(Mark(origin), f"no '{steps[depth]}' under {where}{hint}{listing}", ".".join(steps))])

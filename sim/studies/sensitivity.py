@@ -57,7 +57,9 @@ def perturbations(scenario: Scenario) -> list[Perturbation]:
     found: list[Perturbation] = []
     for party in scenario.veto_parties:
         for issue in scenario.issues:
-            low, high = _ends(party.weights[issue.id], None)
+            if not party.weighs(issue.id):
+                continue
+            low, high = _ends(party.weight_range(issue.id), None)
             found += [
                 Perturbation(party.id, "weight", issue.id, "low", low),
                 Perturbation(party.id, "weight", issue.id, "high", high),
@@ -67,7 +69,7 @@ def perturbations(scenario: Scenario) -> list[Perturbation]:
             Perturbation(party.id, "reservation", "", "low", low),
             Perturbation(party.id, "reservation", "", "high", high),
         ]
-        found += [Perturbation(party.id, "red_line", ref, "off") for ref in party.red_lines]
+        found += [Perturbation(party.id, "red_line", ref, "off") for ref in party.red_line_options]
     return found
 
 
@@ -79,7 +81,7 @@ def apply_perturbation(scenario: Scenario, change: Perturbation) -> Scenario:
             return party.model_copy(update={"weights": {**party.weights, change.subject: (change.value,) * 2}})
         if change.kind == "reservation":
             return party.model_copy(update={"reservation": (change.value, change.value)})
-        return party.model_copy(update={"red_lines": [r for r in party.red_lines if r != change.subject]})
+        return party.model_copy(update={"red_lines": [r for r in party.red_lines if r.option != change.subject]})
 
     return scenario.model_copy(update={"parties": [edit(p) for p in scenario.parties]})
 

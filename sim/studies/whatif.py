@@ -20,7 +20,7 @@ import numpy as np
 
 from sim.scenario.model import Offer, Party, Scenario
 from sim.zone.intervals import proportion_interval
-from sim.zone.preferences import Preferences, gather_sums, grid_sums, sample_preferences
+from sim.zone.preferences import Preferences, sample_preferences
 from sim.zone.space import PackageSpace, option_index
 
 WEIGHT_FACTORS = (0.75, 1.5, 0.5, 2.0, 0.25, 4.0)
@@ -42,24 +42,16 @@ def completion_codes(space: PackageSpace, fix: dict[int, int]) -> tuple[np.ndarr
 
 
 def party_acceptance(preferences: Preferences, space: PackageSpace, fix: dict[int, int], party: int) -> np.ndarray:
-    """Whether one party accepts each completion of ``fix`` in each sample, ``[completion, sample]``.
-
-    The completions form a sub-grid, so utilities are an outer sum over the free issues plus a constant for
-    the fixed ones (no per-package gathers), built a slice of samples at a time so that the float utilities
-    never exceed ``UTILITY_CELLS`` (the boolean answer is 8 times smaller than they would be whole).
-    """
-    free = [i for i in range(len(space.radices)) if i not in fix]
+    """Whether one party accepts each completion of ``fix`` in each sample, ``[completion, sample]``: the one
+    acceptance rule (``Preferences.acceptable``), a slice of samples at a time so memory stays within
+    ``UTILITY_CELLS`` integers."""
     codes, feasible = completion_codes(space, fix)
     accepts = np.empty((codes.shape[0], preferences.samples), dtype=bool)
     step = max(1, UTILITY_CELLS // max(codes.shape[0], 1))
     for start in range(0, preferences.samples, step):
         samples = slice(start, min(start + step, preferences.samples))
-        tables = [preferences.by_issue[i][:, party : party + 1, samples] for i in free]
-        utility = grid_sums(tables, 1, samples.stop - samples.start)[:, 0, :]
-        for issue, option in fix.items():
-            utility += preferences.by_issue[issue][option, party, samples]
-        accepts[:, samples] = utility >= preferences.reservation[party][None, samples]
-    accepts[~feasible | space.holds_any(codes, list(preferences.red_lines[party]))] = False
+        accepts[:, samples] = preferences.acceptable(space, codes, [party], samples)[0]
+    accepts[~feasible] = False
     return accepts
 
 
@@ -199,9 +191,7 @@ class PartyMoveSearch:
         preferences = sample_preferences(scenario, self.samples, np.random.default_rng(self.seed))
         index = preferences.party_ids.index(changed.id)
         space = PackageSpace.from_scenario(scenario)
-        tables = [table[:, index : index + 1, :] for table in preferences.by_issue]
-        accepts = gather_sums(tables, self.codes, 1, self.samples)[:, 0, :] >= preferences.reservation[index][None, :]
-        accepts[space.holds_any(self.codes, list(preferences.red_lines[index]))] = False
+        accepts = preferences.acceptable(space, self.codes, [index])[0]
         return float((accepts & self.others).any(axis=0).mean()) >= self.target
 
     def reservation_cut(self, steps: int = 10) -> float | None:
@@ -242,7 +232,7 @@ def what_would_it_take(
     result = WhatIf(offer_id, target, baseline, change, candidates_evaluated=evaluated, samples=samples)
     if party_moves:
         for party in scenario.veto_parties:
-            in_the_way = [f"{i}.{o}" for i, o in offer.fix.items() if f"{i}.{o}" in party.red_lines]
+            in_the_way = [f"{i}.{o}" for i, o in offer.fix.items() if f"{i}.{o}" in party.red_line_options]
             search = PartyMoveSearch.build(scenario, party, offer, target, samples, seed)
             rescale = search.weight_rescale()
             result.party_moves.append(
