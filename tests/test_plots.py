@@ -42,7 +42,9 @@ def test_zone_by_option_tells_a_red_line_from_never_in_the_zone():
     fig = plot_option_marginals(dataset, CAPTION)
     texts = {t.get_text() for t in fig.axes[0].texts}
     assert {"red line: Alpha", "never in the zone"} <= texts
-    assert CAPTION in fig._suptitle.get_text()
+    assert CAPTION in fig.axes[0].get_title()
+    bold = [tick.get_text() for tick in fig.axes[0].get_yticklabels() if tick.get_fontweight() == "bold"]
+    assert bold == ["Issue X"]
 
 
 def test_offer_heatmap_labels_closest_completions_and_non_veto_parties():

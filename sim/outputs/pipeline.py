@@ -178,14 +178,16 @@ def assemble(
     parts = run_dir / "parts"
     scores = combine_targets((_load_part(parts, b) for b in scorer.blocks), targets, samples)
 
+    listed, listed_counts = _zone_list(run_dir, scorer)  # read the parts once; every lookup below uses it
+
     def counts_of(packages: np.ndarray) -> np.ndarray:
-        return zone_counts_of(run_dir, scorer, packages)
+        return lookup_counts(listed, listed_counts, np.asarray(packages, dtype=np.int64))
 
     context = TargetContext(scenario, space, preferences)
     offer_rows = target_rows(context, scores, "offer", counts_of)
     marginal_rows = target_rows(context, scores, "option", counts_of)
     head = headline(context, scores, counts_of)
-    solutions = write_frontier(run_dir, space, preferences, scorer)
+    solutions = write_frontier(run_dir, space, preferences, counts_of)
     named = {int(row["completion_package"]) for row in offer_rows if row["completion_package"] >= 0}
     named |= {int(sol["package"]) for sol in solutions.values() if sol}
     if head["best_package_number"] is not None:
@@ -193,7 +195,8 @@ def assemble(
     if head.get("closest_package"):
         named.add(int(head["closest_package"]["package"]))
     metadata = table_metadata(preferences.party_ids, preferences.veto, space, context.labels)
-    table = _write_zone_table(run_dir, space, preferences, scorer, np.array(sorted(named), dtype=np.int64), metadata)
+    named_packages = np.array(sorted(named), dtype=np.int64)
+    table = _write_zone_table(run_dir, space, preferences, (listed, listed_counts), named_packages, metadata)
     for row in marginal_rows:
         i, o = context.index(row["target"])
         count = table.option_count[i][o]
@@ -247,14 +250,14 @@ def _write_zone_table(
     run_dir: Path,
     space: PackageSpace,
     preferences: Preferences,
-    scorer: ZoneScorer,
+    zone_list: tuple[np.ndarray, np.ndarray],
     named: np.ndarray,
     metadata: dict[str, str],
 ) -> ZoneTable:
     """zone.parquet: every package in the zone in some sample plus the feasible ``named`` ones, with every column.
     Per-option sums come from the sparse zone list; per-option feasible counts are exact counts, not enumerations."""
     samples = preferences.samples
-    listed, zone = _zone_list(run_dir, scorer)
+    listed, zone = zone_list
     named = named[space.feasible(space.codes(named))] if named.size else named
     keep = np.union1d(listed, named).astype(np.int64)
     codes = space.codes(keep)
@@ -284,19 +287,13 @@ def _histogram(positive_counts: np.ndarray, samples: int) -> np.ndarray:
     return np.bincount(bins, minlength=HISTOGRAM_BINS)
 
 
-def zone_counts_of(run_dir: Path, scorer: ZoneScorer, packages: np.ndarray) -> np.ndarray:
-    """Zone counts of given packages, read from the saved (sparse) parts; 0 for a package never in the zone."""
-    listed, counts = _zone_list(run_dir, scorer)
-    return lookup_counts(listed, counts, np.asarray(packages, dtype=np.int64))
-
-
 def write_frontier(
-    run_dir: Path, space: PackageSpace, preferences: Preferences, scorer: ZoneScorer
+    run_dir: Path, space: PackageSpace, preferences: Preferences, counts_of: Callable[[np.ndarray], np.ndarray]
 ) -> dict[str, dict[str, Any] | None]:
     """frontier.parquet (one row per frontier package) and solutions.json (Nash, Kalai–Smorodinsky, ...)."""
     frontier = pareto_frontier(space, preferences)
     samples = preferences.samples
-    zone = zone_counts_of(run_dir, scorer, frontier.packages)
+    zone = counts_of(frontier.packages)
     eu = expected_utility(preferences, frontier.codes)
     columns: dict[str, Any] = {"package": pa.array(frontier.packages.astype(np.int64))}
     columns.update(issue_columns(space, frontier.codes))
@@ -319,9 +316,7 @@ def write_frontier(
             "gain_over_reservation": dict(zip(frontier.party_ids, solution.gains, strict=True)),
             **{
                 k: float(v)
-                for k, v in with_interval(
-                    "p_zone", int(zone_counts_of(run_dir, scorer, np.array([solution.package]))[0]), samples
-                ).items()
+                for k, v in with_interval("p_zone", int(counts_of(np.array([solution.package]))[0]), samples).items()
             },
         }
     atomic_write_json(

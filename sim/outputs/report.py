@@ -141,12 +141,16 @@ def interval(row: dict[str, Any], name: str) -> str:
     return f"{row[name]:.3f} [{row[name + '_lo']:.3f}, {row[name + '_hi']:.3f}]"
 
 
+def option_label(scenario: Scenario, issue_id: str, option_id: str) -> str:
+    issue = scenario.issue(issue_id)
+    return next((o.label for o in issue.options if o.id == option_id), option_id)
+
+
 def _package_table(scenario: Scenario, options: dict[str, str]) -> str:
-    rows = []
-    for issue_id, option_id in options.items():
-        issue = scenario.issue(issue_id)
-        rows.append([issue.title, next((o.label for o in issue.options if o.id == option_id), option_id)])
-    return _table(["issue", "option"], rows)
+    """Issue titles and option labels, in the scenario's issue order (the manifest stores keys sorted)."""
+    return _table(
+        ["issue", "option"], [[i.title, option_label(scenario, i.id, options[i.id])] for i in scenario.issues]
+    )
 
 
 def zone_section(scenario: Scenario, summary: dict[str, Any]) -> str:
@@ -187,6 +191,7 @@ def render_report(
     manifest = read_manifest(run_dir)
     settings = manifest.get("settings", {})
     parties = summary["parties"]
+    names = {party.id: party.name for party in scenario.parties}
     offer_table = _table(
         ["offer", "P(some completion in zone) [95 %]", "completion shown", "its P(zone) [95 %]", "blocker", "why"],
         [
@@ -195,8 +200,8 @@ def render_report(
                 interval(o, "p_complete"),
                 "closest (none in zone)" if o["completion"] == "closest" else o["completion"],
                 interval(o, "completion_p_zone"),
-                o["blocker"] or "none",
-                o["reason"] or _blocker_text(o),
+                names.get(o["blocker"], "none"),
+                o["reason"] or _blocker_text(scenario, o),
             ]
             for o in offers
         ],
@@ -217,7 +222,7 @@ def render_report(
                 m["label"],
                 interval(m, "p_complete"),
                 m.get("red_lined_by") or "",
-                m["mean_p_zone"],
+                f"{m['mean_p_zone']:.2e}",
             ]
             for m in marginals
         ],
@@ -228,8 +233,8 @@ def render_report(
         _table(
             ["issue", *(name.replace("_", "–") for name in named)],
             [
-                [scenario.issue(i).title, *(sol["options"][i] for sol in named.values())]
-                for i in (x.id for x in scenario.issues)
+                [issue.title, *(option_label(scenario, issue.id, sol["options"][issue.id]) for sol in named.values())]
+                for issue in scenario.issues
             ]
             + [["zone probability [95 %]", *(interval(sol, "p_zone") for sol in named.values())]]
             + [
@@ -264,12 +269,13 @@ party's red line and give every veto party at least its mean reservation in expe
     return page(scenario.title, body, meta=meta)  # one self-contained file: plots embedded, glossary included
 
 
-def _blocker_text(offer: dict[str, Any]) -> str:
+def _blocker_text(scenario: Scenario, offer: dict[str, Any]) -> str:
     if not offer["blocker"]:
         return ""
     text = f"rejects the best completion in {offer['blocker_reject']:.1%} of samples"
     if offer["blocker_issue"]:
-        text += f"; loses most on {offer['blocker_issue']} ({offer['blocker_issue_loss']:.3f})"
+        title = scenario.issue(offer["blocker_issue"]).title
+        text += f"; among the fixed issues it loses most on {title} ({offer['blocker_issue_loss']:.3f})"
     return text
 
 

@@ -180,10 +180,13 @@ def _no_reason() -> dict[str, Any]:
 def _reason(ctx: TargetContext, target: Target, found: Closest | None) -> dict[str, Any]:
     """Why no completion of ``target`` is in the zone in any sample, from the target itself."""
     names = ctx.preferences.party_ids
+    readable = [party.name for party in ctx.scenario.parties]
     red = [(p, (i, o)) for p in ctx.veto for i, o in ctx.certain[p] if (i, o) in target.fix]
     if red:
         p, (i, o) = red[0]
-        text = "; ".join(f"red line of {names[q]}: {ctx.ref(i2, o2)} (fixed by the offer)" for q, (i2, o2) in red)
+        text = "; ".join(
+            f"red line of {readable[q]}: {ctx.describe(i2, o2)} (fixed by the offer)" for q, (i2, o2) in red
+        )
         return {"reason": text, "reason_party": names[p], "reason_red_line": ctx.ref(i, o), "reason_shortfall": 0.0}
     if not target.fix and found is None:
         return {**_no_reason(), "reason": "no feasible package avoids every veto party's red lines"}
@@ -191,14 +194,14 @@ def _reason(ctx: TargetContext, target: Target, found: Closest | None) -> dict[s
     worst = int(ctx.veto[np.argmax(own.below[ctx.veto])])
     if own.below[worst] > MOST_SAMPLES:
         text = (
-            f"{names[worst]}: even its own best completion is below its reservation in "
+            f"{readable[worst]}: even its own best completion is below its reservation in "
             f"{own.below[worst]:.1%} of samples (mean shortfall {own.shortfall[worst]:.3f})"
         )
         shortfall = float(own.shortfall[worst])
         return {"reason": text, "reason_party": names[worst], "reason_red_line": "", "reason_shortfall": shortfall}
     if found is None:
         return {**_no_reason(), "reason": "no feasible completion avoids every veto party's red lines"}
-    parts = ", ".join(f"{names[p]} {found.shortfall[p]:.3f}" for p in ctx.veto if found.shortfall[p] > 0)
+    parts = ", ".join(f"{readable[p]} {found.shortfall[p]:.3f}" for p in ctx.veto if found.shortfall[p] >= 0.0005)
     text = f"no completion satisfies every veto party at once; the closest misses by {parts}"
     return {"reason": text, "reason_party": "", "reason_red_line": "", "reason_shortfall": float(found.total)}
 
