@@ -124,6 +124,10 @@ def _party_label(scenario: Scenario, party_id: str, summary: dict[str, Any]) -> 
     return party.name if party_id in summary["veto_parties"] else f"{party.name} ({party.role}, no veto)"
 
 
+def _option_label(scenario: Scenario, issue_id: str, option_id: str) -> str:
+    return next((o.label for o in scenario.issue(issue_id).options if o.id == option_id), option_id)
+
+
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>" for row in rows)
@@ -195,7 +199,7 @@ def render_report(
                 interval(o, "p_complete"),
                 "closest (none in zone)" if o["completion"] == "closest" else o["completion"],
                 interval(o, "completion_p_zone"),
-                o["blocker"] or "none",
+                _party_label(scenario, o["blocker"], summary) if o["blocker"] else "none",
                 o["reason"] or _blocker_text(o),
             ]
             for o in offers
@@ -228,7 +232,7 @@ def render_report(
         _table(
             ["issue", *(name.replace("_", "–") for name in named)],
             [
-                [scenario.issue(i).title, *(sol["options"][i] for sol in named.values())]
+                [scenario.issue(i).title, *(_option_label(scenario, i, sol["options"][i]) for sol in named.values())]
                 for i in (x.id for x in scenario.issues)
             ]
             + [["zone probability [95 %]", *(interval(sol, "p_zone") for sol in named.values())]]
