@@ -1,14 +1,16 @@
 """Speed-up of a sweep on a 2-worker process pool over 1 worker (and optionally Dask), with identical results.
 
 Usage: python benchmarks/bench_sweep.py [--points 6] [--samples 500] [--dask]
-Prints the wall time per executor, the speed-up and the load average before and after: on a shared machine the
-load says how much the figures are inflated by other work.
+Prints the wall and CPU time per executor, the speed-up and the load average: on a shared machine the load says
+how much the wall times are inflated by other work, and "cores busy" (CPU / wall) shows whether the pool got two
+cores at all. Dask workers are not children of this process, so their CPU is not counted.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -21,11 +23,23 @@ from sim.studies.sweep import Vary, run_sweep
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the pool's workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def timed(label: str, out: Path, vary: Vary, samples: int, executor: Executor, workers: int) -> float:
-    start = time.perf_counter()
+    """Wall time of one sweep; also prints the CPU time it used, which a loaded machine inflates less."""
+    start, cpu = time.perf_counter(), _cpu()
     run_sweep(ROOT / "scenarios" / "baseline.yaml", [], [vary], out, samples, 7, executor=executor, workers=workers)
     seconds = time.perf_counter() - start
-    print(f"{label:<28} {seconds:7.1f} s   (load average {os.getloadavg()[0]:.2f})", flush=True)
+    used = _cpu() - cpu
+    print(
+        f"{label:<28} {seconds:7.1f} s wall, {used:6.1f} s CPU ({used / seconds:.2f} cores busy; "
+        f"load average {os.getloadavg()[0]:.2f})",
+        flush=True,
+    )
     return seconds
 
 
