@@ -4,7 +4,8 @@ Each input is a mutated shipped scenario or byte soup (``tests/hostile.py``, the
 properties use). Every outcome is counted: ``ok`` (a valid scenario), ``clean`` (a ScenarioError: one
 ``file:line:col: message`` line per problem), ``traceback`` (any other exception: a bug), ``hang`` (over
 ``--timeout`` seconds) and ``memory`` (MemoryError under the ``--memory`` address-space cap). ``--cli K`` also
-sends K of the inputs through the real ``negsim validate`` subprocess and checks exit codes and stderr.
+sends K of the inputs through the real ``negsim validate`` subprocess and checks exit codes and stderr. The first
+three inputs of each failing kind are kept in ``runs/fuzz-findings/`` to reproduce.
 
     python benchmarks/fuzz_inputs.py --inputs 10000 --seed 1 --cli 200
 """
@@ -31,6 +32,7 @@ from sim.scenario.model import load_scenario  # noqa: E402
 from tests.hostile import hostile_input, write_beside_shipped  # noqa: E402
 
 NEGSIM = Path(sys.executable).parent / "negsim"
+FINDINGS = Path(__file__).resolve().parent.parent / "runs" / "fuzz-findings"
 ONE_LINE = re.compile(r"^\S.*: .+$")
 
 
@@ -100,7 +102,8 @@ def main() -> None:
             if detail:
                 findings[f"{outcome}: {detail}"] += 1
             if outcome in ("hang", "memory", "traceback") and counts[outcome] <= 3:
-                (Path(__file__).parent / f"fuzz-{outcome}-{index}.yaml").write_bytes(path.read_bytes())
+                FINDINGS.mkdir(parents=True, exist_ok=True)  # the first three of each kind, to reproduce
+                (FINDINGS / f"{outcome}-{index}.yaml").write_bytes(path.read_bytes())
         in_process = time.perf_counter() - started
         cli: collections.Counter[str] = collections.Counter()
         for _ in range(args.cli):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -107,30 +108,33 @@ def test_unusable_out_and_corrupt_manifest_are_one_line_errors(tmp_path):
         assert "cannot be resumed" in result.stderr and f"rm -r {run_dir}" in result.stderr
 
 
+def _kill_at_random(command: list[str], run_dir: Path, rng: random.Random) -> None:
+    """Start ``command``, wait until ``run_dir`` has a manifest, then SIGKILL its process group at a random moment."""
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while not (run_dir / "manifest.json").exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    time.sleep(rng.uniform(0, 1.0))
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
 @pytest.mark.parametrize("kind", ["run", "negotiate", "sensitivity"])
-def test_killed_at_a_random_moment_then_resumed_equals_uninterrupted(tmp_path, kind):
-    rng = __import__("random").Random(kind)
+def test_killed_at_a_random_moment_and_during_resume_then_resumed_equals_uninterrupted(tmp_path, kind):
+    rng = random.Random(kind)
     golden = str(DATA / "golden.yaml")
     extra = {"run": ["--samples", "2000"], "negotiate": ["--runs", "40"], "sensitivity": ["--samples", "300"]}[kind]
     table = {"run": "zone.parquet", "negotiate": "negotiations.parquet", "sensitivity": "sensitivity.csv"}[kind]
     whole = tmp_path / "whole"
     assert negsim(kind, golden, *extra, "--seed", "4", "--out", str(whole)).returncode == 0
     killed = tmp_path / "killed"
-    process = subprocess.Popen(
-        [str(NEGSIM), kind, golden, *extra, "--seed", "4", "--out", str(killed)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while not (killed / "manifest.json").exists() and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.02)
-    time.sleep(rng.uniform(0, 1.0))
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    _kill_at_random([str(NEGSIM), kind, golden, *extra, "--seed", "4", "--out", str(killed)], killed, rng)
     if not (killed / "manifest.json").exists():
         pytest.skip("killed before the manifest was written: nothing to resume")
+    _kill_at_random([str(NEGSIM), kind, golden, "--resume", str(killed)], killed, rng)  # the resume is killed too
     resumed = negsim(kind, golden, "--resume", str(killed))
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads((killed / "manifest.json").read_text())["status"] == "complete"

@@ -8,7 +8,6 @@ every probability is drawn with its 95 % Monte-Carlo interval where one exists.
 from __future__ import annotations
 
 import io
-import re
 import textwrap
 import warnings
 from pathlib import Path
@@ -17,21 +16,17 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
+# Scenario text is drawn literally, wherever a plot puts it: a label or party name holding "$...$" is not mathtext
+# (an invalid formula in a label once crashed the run's plotting). No negsim plot uses mathtext on purpose.
+matplotlib.rcParams["text.parse_math"] = False
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.text import Text  # noqa: E402
 
 from sim.outputs.rundir import atomic_write  # noqa: E402
 
 RED_LINE = "#d62728"
-
-
-def plain_text(text: str) -> str:
-    """Scenario text drawn literally: every unescaped ``$`` escaped, so ``$x$`` in a label is not matplotlib mathtext
-    (an invalid formula once crashed the run's plotting). negsim never draws mathtext on purpose."""
-    return re.sub(r"(?<!\\)\$", r"\\$", text)
 
 
 def wrap(label: str, width: int = 38) -> str:
@@ -46,10 +41,7 @@ def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
 
 
 def save_figure(fig: Figure, path: Path) -> None:
-    """Write ``fig`` as PNG. All text is drawn literally (:func:`plain_text` on every text artist: titles, ticks,
-    legends, annotations), and a glyph missing from the font (scenario text may hold any script) is drawn as a box."""
-    for artist in fig.findobj(Text):
-        artist.set_text(plain_text(artist.get_text()))
+    """Write ``fig`` as PNG; a glyph missing from the font (scenario text may hold any script) is drawn as a box."""
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)

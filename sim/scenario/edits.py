@@ -378,11 +378,14 @@ def _subjects(data: Any, party: dict) -> set[str]:
 
 def prune_orphan_reasons(before: Any, after: Located) -> None:
     """Drop inherited reasons whose subject an edit removed; a reason the edit itself wrote stays (and is checked)."""
-    parties_before = {p["id"]: p for p in before.get("parties") or [] if isinstance(p, dict) and "id" in p}
+    parties_before = {
+        p["id"]: p for p in before.get("parties") or [] if isinstance(p, dict) and isinstance(p.get("id"), str)
+    }
     for index, party in enumerate(after.data.get("parties") or []):
         if (
             not isinstance(party, dict)
-            or party.get("id") not in parties_before
+            or not isinstance(party.get("id"), str)
+            or party["id"] not in parties_before
             or not isinstance(party.get("reasons"), dict)
         ):
             continue

@@ -33,7 +33,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f" ({self.field})" if self.field else ""
-        return f"{self.mark}: {self.message}{where}"
+        line = f"{self.mark}: {self.message}{where}"
+        return line.replace("\r", "\\r").replace("\n", "\\n")  # one problem, one line, even when it quotes text
 
 
 class ScenarioError(Exception):
