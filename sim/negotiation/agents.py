@@ -14,6 +14,7 @@ import numpy as np
 from sim.negotiation.belief import MediatorBelief, reservation_at
 from sim.negotiation.strategies import FrequencyModel, log_acceptance, next_aspiration
 from sim.scenario.model import Beliefs, Concession, Party
+from sim.zone.preferences import TIE_TOLERANCE, acceptance_threshold, accepts, to_units
 
 if TYPE_CHECKING:
     from sim.negotiation.model import NegotiationModel
@@ -94,7 +95,8 @@ class PartyAgent(mesa.Agent):
     def accepts(self, candidate: int) -> bool:
         """At or above its aspiration (never below its reservation; candidates hold no red line)."""
         utility = float(self.utility[candidate])
-        return utility >= self.aspiration and utility >= self.reservation
+        at_reservation = bool(accepts(to_units(utility), acceptance_threshold(self.reservation)))  # the one tie rule
+        return at_reservation and utility >= self.aspiration - TIE_TOLERANCE
 
     def respond(self, candidate: int) -> tuple[bool, tuple[int, int, int] | None]:
         """Accept, or name the issue it objects to most and the option it wants there."""

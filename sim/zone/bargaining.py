@@ -79,6 +79,20 @@ class Frontier:
     utilities: np.ndarray
     reservation: np.ndarray
 
+    @classmethod
+    def of(
+        cls,
+        party_ids: tuple[str, ...],
+        packages: np.ndarray,
+        codes: np.ndarray,
+        utilities: np.ndarray,
+        reservation: np.ndarray,
+    ) -> Frontier:
+        """Packages with real utilities ``[package, party]`` and reservations, compared by the one tie rule."""
+        return cls(
+            party_ids, packages, codes, to_units(utilities), acceptance_threshold(reservation), utilities, reservation
+        )
+
 
 def _allowed_options(space: PackageSpace, preferences: Preferences, veto: np.ndarray) -> list[list[int]]:
     banned = {ref for p in veto for ref in preferences.red_lines[p]}
