@@ -6,9 +6,9 @@ from hypothesis import strategies as st
 
 from sim.scenario.model import Scenario
 from sim.zone.bargaining import bargaining_solutions, pareto_frontier, pareto_mask
-from sim.zone.preferences import sample_preferences
+from sim.zone.preferences import UNIT, acceptance_threshold, sample_preferences, to_units
 from sim.zone.space import PackageSpace
-from tests.strategies import scenario_dicts
+from tests.strategies import language_scenario_dicts, scenario_dicts
 
 
 def brute_force_frontier(values: np.ndarray) -> np.ndarray:
@@ -29,7 +29,7 @@ def expected_table(scenario: Scenario):
     space = PackageSpace.from_scenario(scenario)
     codes = space.codes(np.arange(space.size))
     veto = np.flatnonzero(prefs.veto)
-    expected = np.round(prefs.expected_contributions / 2.0**-30) * 2.0**-30
+    expected = to_units(prefs.expected_contributions)  # the exact integers every comparison uses
     utilities = sum(expected[veto][:, i, codes[:, i]] for i in range(codes.shape[1])).T
     allowed = space.feasible(codes)
     for p in veto:
@@ -65,17 +65,43 @@ def test_nash_point_lies_on_the_frontier_and_inside_the_zone(doc, data):
     space, prefs, codes, utilities, allowed = expected_table(scenario)
     frontier = pareto_frontier(space, prefs)
     solutions = bargaining_solutions(frontier)
-    reservation = frontier.reservation
-    acceptable = allowed & (utilities >= reservation).all(axis=1)
+    reservation = to_units(frontier.reservation)
+    acceptable = allowed & (utilities >= acceptance_threshold(frontier.reservation)).all(axis=1)
     if not acceptable.any():
         assert solutions["nash"] is None
         return
     nash = solutions["nash"]
     assert nash is not None and nash.package in frontier.packages
     assert acceptable[nash.package]
-    products = np.prod(utilities[acceptable] - reservation, axis=1)
-    assert np.isclose(np.prod(nash.gains), products.max(), rtol=0, atol=1e-12)
+    gains = np.maximum((utilities[acceptable] - reservation) * UNIT, 0)
+    products = np.prod(gains, axis=1)
+    nash_row = np.flatnonzero(np.flatnonzero(acceptable) == nash.package)[0]
+    assert np.isclose(products[nash_row], products.max(), rtol=0, atol=1e-12)
     for name in ("kalai_smorodinsky", "egalitarian", "utilitarian"):
         assert solutions[name].package in frontier.packages and acceptable[solutions[name].package]
-    egalitarian = (utilities[acceptable] - reservation).min(axis=1).max()
-    assert np.isclose(min(solutions["egalitarian"].gains), egalitarian, atol=1e-12)
+    egalitarian = gains.min(axis=1).max()
+    egal_row = np.flatnonzero(np.flatnonzero(acceptable) == solutions["egalitarian"].package)[0]
+    assert np.isclose(gains[egal_row].min(), egalitarian, atol=1e-12)
+
+
+@given(language_scenario_dicts(max_issues=4, max_options=3))
+def test_frontier_with_links_and_requires_is_exactly_the_undominated_packages(doc):
+    """Links (pairwise terms) and requires-constraints: the issue-by-issue Pareto sums stay exact because partial
+    packages are only compared when they agree on every decided option a link or constraint still depends on."""
+    scenario = Scenario.model_validate(doc)
+    prefs = sample_preferences(scenario, scenario.run.samples, np.random.default_rng(scenario.run.seed))
+    space = PackageSpace.from_scenario(scenario)
+    codes = space.codes(np.arange(space.size))
+    veto = np.flatnonzero(prefs.veto)
+    expected = to_units(prefs.expected_contributions)
+    utilities = sum(expected[veto][:, i, codes[:, i]] for i in range(codes.shape[1])).T
+    for link in prefs.links:
+        if link.party in veto:
+            both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
+            utilities[both, int(np.flatnonzero(veto == link.party)[0])] += to_units(link.delta.mean())
+    allowed = space.feasible(codes)
+    for p in veto:
+        allowed &= ~space.holds_any(codes, list(prefs.red_lines[p]))
+    candidates = np.flatnonzero(allowed)
+    expected_front = candidates[brute_force_frontier(utilities[candidates])]
+    assert pareto_frontier(space, prefs).packages.tolist() == expected_front.tolist()

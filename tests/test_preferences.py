@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 
-from sim.zone.preferences import QUANTUM, point_preferences, sample_preferences
+from sim.zone.preferences import UNIT, point_preferences, sample_preferences
 from sim.zone.space import PackageSpace
 from tests.strategies import scenarios
 
@@ -26,11 +26,11 @@ def test_same_seed_same_samples(scenario):
     assert np.array_equal(a.contributions, b.contributions) and np.array_equal(a.reservation, b.reservation)
 
 
-def test_contributions_are_on_the_exact_grid(golden_path):
+def test_units_are_the_rounded_real_contributions(golden_path):
     from sim.scenario.model import load_scenario
 
     prefs = sample_preferences(load_scenario(golden_path), 50, np.random.default_rng(1))
-    assert np.array_equal(np.floor(prefs.contributions / QUANTUM) * QUANTUM, prefs.contributions)
+    assert np.abs(prefs.units * UNIT - prefs.contributions).max() <= UNIT / 2
 
 
 def test_point_preferences_use_range_midpoints(golden_path):

@@ -1,3 +1,5 @@
+"""The Monte-Carlo zone: equal to its definition package by package, whatever the cut, pruned or not."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -5,7 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.scenario.model import Scenario, load_scenario
-from sim.zone.scoring import compute_zone
+from sim.zone.preferences import sample_preferences
+from sim.zone.scoring import ZoneResult, compute_zone
+from sim.zone.space import PackageSpace
 from tests.strategies import scenario_dicts
 
 FAST = settings(max_examples=40, deadline=None)
@@ -19,37 +23,59 @@ def with_offer(doc: dict) -> dict:
 
 def brute_force(scenario: Scenario, samples: int, seed: int):
     """The zone by the definition, package by package, with the reference utility path."""
-    from sim.zone.preferences import sample_preferences
-    from sim.zone.space import PackageSpace
-
     prefs = sample_preferences(scenario, samples, np.random.default_rng(seed))
     space = PackageSpace.from_scenario(scenario)
     codes = space.codes(np.arange(space.size))
     accepts = prefs.acceptable(space, codes)
     in_zone = accepts[prefs.veto].all(axis=0) & space.feasible(codes)[:, None]
-    return in_zone, accepts
+    return in_zone, accepts, space.feasible(codes)
+
+
+def dense(result: ZoneResult, counts: np.ndarray) -> np.ndarray:
+    full = np.zeros(result.space.size, dtype=np.int64)
+    full[result.packages] = counts
+    return full
+
+
+def same(a: ZoneResult, b: ZoneResult) -> bool:
+    return (
+        np.array_equal(a.packages, b.packages)
+        and np.array_equal(a.zone_count, b.zone_count)
+        and np.array_equal(a.table_count, b.table_count)
+        and np.array_equal(a.accept_count, b.accept_count)
+        and np.array_equal(a.targets.hits, b.targets.hits)
+        and np.array_equal(a.targets.table_hits, b.targets.table_hits)
+        and np.array_equal(a.targets.best_package, b.targets.best_package)
+    )
+
+
+@FAST
+@given(scenario_dicts(), st.integers(1, 50), st.integers(1, 40))
+def test_the_cut_changes_nothing(doc, tail_max, min_blocks):
+    """However the space is cut into blocks and tails, and on 1 or 2 threads, every count is identical."""
+    scenario = Scenario.model_validate(with_offer(doc))
+    whole = compute_zone(scenario, tail_max=10**9, min_blocks=1)
+    cut = compute_zone(scenario, tail_max=tail_max, min_blocks=min_blocks, workers=2)
+    assert same(whole, cut)
 
 
 @FAST
 @given(scenario_dicts(), st.integers(1, 50))
-def test_chunked_zone_equals_whole_zone(doc, chunk_size):
+def test_pruning_changes_nothing_but_the_work(doc, tail_max):
+    """Pruned and brute-force scoring agree on every count, hit and best package, bit for bit."""
     scenario = Scenario.model_validate(with_offer(doc))
-    whole = compute_zone(scenario, chunk_size=10**9)
-    chunked = compute_zone(scenario, chunk_size=chunk_size, workers=2)
-    assert np.array_equal(whole.zone_count, chunked.zone_count)
-    assert np.array_equal(whole.accept_count, chunked.accept_count)
-    assert np.array_equal(whole.targets.hits, chunked.targets.hits)
-    assert np.array_equal(whole.targets.best_package, chunked.targets.best_package)
+    assert same(compute_zone(scenario, tail_max=tail_max), compute_zone(scenario, tail_max=tail_max, prune=False))
 
 
 @FAST
 @given(scenario_dicts())
 def test_zone_matches_the_definition_package_by_package(doc):
     scenario = Scenario.model_validate(with_offer(doc))
-    result = compute_zone(scenario, chunk_size=7)
-    in_zone, accepts = brute_force(scenario, scenario.run.samples, scenario.run.seed)
-    assert np.array_equal(result.zone_count, in_zone.sum(axis=1))
-    assert np.array_equal(result.accept_count, accepts.sum(axis=2))
+    result = compute_zone(scenario, tail_max=7)
+    in_zone, accepts, feasible = brute_force(scenario, scenario.run.samples, scenario.run.seed)
+    assert np.array_equal(dense(result, result.zone_count), in_zone.sum(axis=1))
+    assert np.array_equal(result.accept_count, accepts.sum(axis=2)[:, result.packages])
+    assert result.feasible == int(feasible.sum())
     offer_rows = result.space.codes(np.arange(result.space.size))[:, 0] == 0
     expected = in_zone[offer_rows].any(axis=0).mean()
     assert result.targets.p_complete[0] == expected
@@ -64,7 +90,7 @@ def test_adding_a_red_line_never_raises_zone_probability(doc, data):
     option = data.draw(st.integers(0, len(doc["issues"][issue]["options"]) - 1))
     doc["parties"][party]["red_lines"] = [f"i{issue}.o{option}"]
     after = compute_zone(Scenario.model_validate(doc))
-    assert (after.zone_count <= before.zone_count).all()
+    assert (dense(after, after.zone_count) <= dense(before, before.zone_count)).all()
     assert after.targets.p_complete[-1] <= before.targets.p_complete[-1]
 
 
@@ -78,7 +104,7 @@ def test_raising_a_reservation_never_raises_zone_probability(doc, data):
     low, high = (old, old) if isinstance(old, float) else old
     party["reservation"] = [min(1.0, low + bump), min(1.0, high + bump)]
     after = compute_zone(Scenario.model_validate(doc))
-    assert (after.zone_count <= before.zone_count).all()
+    assert (dense(after, after.zone_count) <= dense(before, before.zone_count)).all()
 
 
 def test_golden_two_issue_zone(golden_path):
@@ -95,15 +121,20 @@ def test_golden_two_issue_zone(golden_path):
     into the zone exactly when package 2 is in it (1/2); the zone is empty in the other half of samples.
     """
     result = compute_zone(load_scenario(golden_path), samples=20_000, seed=11)
-    p_zone = dict(zip(result.packages.tolist(), result.p_zone.tolist(), strict=True))
-    assert [p_zone[k] for k in (0, 1, 3, 4, 5)] == [0, 0, 0, 0, 0]
-    assert abs(p_zone[2] - 0.5) < 0.02
-    p_accept = result.p_accept
-    assert p_accept[0, [0, 1, 3]].tolist() == [1, 1, 1] and p_accept[0, 4] == 0
-    assert p_accept[1, [0, 1]].tolist() == [0, 0] and p_accept[1, [2, 4]].tolist() == [1, 1]
-    assert abs(p_accept[1, 5] - 0.5) < 0.02
+    assert result.packages.tolist() == [2]
+    assert abs(result.p_zone[0] - 0.5) < 0.02
+    assert result.p_accept[:, 0].tolist()[1] == 1.0 and abs(result.p_accept[0, 0] - 0.5) < 0.02
     offer = result.targets.targets.index(next(t for t in result.targets.targets if t.name == "split_deal"))
-    assert result.targets.p_complete[offer] == p_zone[2]
+    assert result.targets.p_complete[offer] == result.p_zone[0]
     assert result.targets.best_package[offer] == 2
-    eu = result.expected_utility
-    assert np.allclose(eu[0], [0.75, 1.0, 0.375, 0.625, 0.0, 0.25], atol=1e-5)
+    scenario = load_scenario(golden_path)
+    prefs = sample_preferences(scenario, 20_000, np.random.default_rng(11))
+    space = PackageSpace.from_scenario(scenario)
+    accept = prefs.acceptable(space, space.codes(np.arange(6))).mean(axis=2)
+    assert accept[0, [0, 1, 3]].tolist() == [1, 1, 1] and accept[0, 4] == 0
+    assert accept[1, [0, 1]].tolist() == [0, 0] and accept[1, [2, 4]].tolist() == [1, 1]
+    assert abs(accept[1, 5] - 0.5) < 0.02
+    from sim.zone.preferences import expected_utility
+
+    eu = expected_utility(prefs, space.codes(np.arange(6)))
+    assert np.allclose(eu[0], [0.75, 1.0, 0.375, 0.625, 0.0, 0.25], atol=1e-12)

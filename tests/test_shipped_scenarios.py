@@ -53,7 +53,7 @@ def test_russian_memorandum_is_rejected_by_ukraine():
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     memo = next(o for o in scenario.offers if o.id == "russia_istanbul_memo")
     ukraine = next(p for p in scenario.parties if p.id == "ukraine")
-    assert f"crimea.{memo.fix['crimea']}" in ukraine.red_lines
+    assert f"crimea.{memo.fix['crimea']}" in ukraine.red_line_options
     assert share_accepting_some_completion(scenario, "russia_istanbul_memo", "ukraine") <= 0.05
 
 
@@ -63,8 +63,8 @@ def test_ukrainian_roadmap_is_rejected_by_russia():
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     roadmap = next(o for o in scenario.offers if o.id == "ukraine_roadmap")
     russia = next(p for p in scenario.parties if p.id == "russia")
-    assert f"alliance.{roadmap.fix['alliance']}" in russia.red_lines
-    assert f"troops.{roadmap.fix['troops']}" in russia.red_lines
+    assert f"alliance.{roadmap.fix['alliance']}" in russia.red_line_options
+    assert f"troops.{roadmap.fix['troops']}" in russia.red_line_options
     assert share_accepting_some_completion(scenario, "ukraine_roadmap", "russia") <= 0.05
 
 
@@ -95,7 +95,7 @@ def test_batch_runs_every_shipped_scenario(tmp_path):
     )
     for path in SCENARIOS:
         assert load_scenario(path).id in result.stdout
-    manifests = [json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*/manifest.json")]
+    manifests = [json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*/*/manifest.json")]  # runs/<batch>/<id>
     assert len(manifests) == len(SCENARIOS) and all(m["status"] == "complete" for m in manifests)
     assert len(list((tmp_path / "plots").glob("*/zone_by_option.png"))) == len(SCENARIOS)
     assert "offer: P(completion in zone)" in result.stdout

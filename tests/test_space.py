@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from math import prod
-
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.zone.space import GridBlocks, PackageSpace
+from sim.zone.space import PackageSpace
 
 radices_st = st.lists(st.integers(1, 5), min_size=1, max_size=5)
 
@@ -31,19 +29,30 @@ def test_first_issue_is_most_significant_digit():
     assert space.codes(np.arange(6)).tolist() == [[0, 0], [0, 1], [1, 0], [1, 1], [2, 0], [2, 1]]
 
 
-@given(radices_st, st.integers(1, 200))
-def test_blocks_cover_the_space_once_in_order(radices, chunk_size):
-    blocks = GridBlocks.plan(tuple(radices), chunk_size)
-    starts = [(b.start, b.stop) for b in blocks]
-    assert starts[0][0] == 0 and starts[-1][1] == prod(radices)
-    assert all(a[1] == b[0] for a, b in zip(starts, starts[1:], strict=False))
-    space = space_of(radices)
-    for block in blocks:
-        assert block.size <= max(chunk_size, blocks.tail_size)
-        assert (blocks.block_codes(block) == space.codes(np.arange(block.start, block.stop))).all()
-
-
 def test_constraints_remove_forbidden_combinations():
-    space = PackageSpace(("a", "b"), (("x", "y"), ("u", "v")), forbidden=(((0, 1), (1, 0)),))
+    space = PackageSpace(("a", "b"), (("x", "y"), ("u", "v")), violations=(((0, frozenset({1})), (1, frozenset({0}))),))
     codes = space.codes(np.arange(4))
     assert space.feasible(codes).tolist() == [True, True, False, True]
+    assert space.count_feasible() == 3 and space.count_feasible({0: 1}) == 1
+
+
+@given(st.lists(st.integers(2, 4), min_size=1, max_size=4), st.data())
+def test_count_feasible_equals_enumeration(radices, data):
+    """Inclusion–exclusion over random violations (any option sets) counts exactly what the mask keeps."""
+    violations = []
+    for _ in range(data.draw(st.integers(0, 4))):
+        issues = data.draw(st.lists(st.integers(0, len(radices) - 1), min_size=1, max_size=3, unique=True))
+        violations.append(
+            tuple(
+                (i, frozenset(data.draw(st.sets(st.integers(0, radices[i] - 1), min_size=1)))) for i in sorted(issues)
+            )
+        )
+    space = PackageSpace(
+        tuple(f"i{i}" for i in range(len(radices))),
+        tuple(tuple(f"o{o}" for o in range(r)) for r in radices),
+        tuple(violations),
+    )
+    feasible = space.feasible(space.codes(np.arange(space.size)))
+    assert space.count_feasible() == int(feasible.sum())
+    fix = {0: data.draw(st.integers(0, radices[0] - 1))}
+    assert space.count_feasible(fix) == int(feasible[space.codes(np.arange(space.size))[:, 0] == fix[0]].sum())

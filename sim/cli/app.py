@@ -8,6 +8,8 @@ from sim.cli import zone  # noqa: F401
 from sim.cli import studies  # noqa: F401
 from sim.cli import negotiation  # noqa: F401
 from sim.cli import interop  # noqa: F401
+from sim.cli import scenario  # noqa: F401
+from sim.cli import loop  # noqa: F401
 from sim.cli.common import app
 
 __all__ = ["app"]

@@ -13,6 +13,7 @@ from sim.cli.common import (
     SchedulerOption,
     SeedOption,
     SetOption,
+    UnsetOption,
     app,
     load_or_exit,
     out,
@@ -33,6 +34,7 @@ def negotiate(
     ),
     trace: Annotated[int, typer.Option(min=0, help="Keep the round-by-round trace of the first N runs.")] = 1,
     set_: SetOption = None,  # type: ignore[assignment]
+    unset: UnsetOption = None,  # type: ignore[assignment]
     out_dir: Annotated[Path | None, typer.Option("--out", help="Run directory.")] = None,
     resume: Annotated[Path | None, typer.Option(help="Finish the interrupted runs in this directory.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes for the runs.")] = 2,
@@ -42,7 +44,7 @@ def negotiate(
     """Play the negotiation many times on Mesa and report which deals are reached, how often and how fast."""
     from sim.negotiation.runs import run_negotiations
 
-    scenario = load_or_exit(scenario_path, set_ or [])
+    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario, "negotiate")
     summary = with_progress(
         f"negotiating {scenario.id}",
@@ -62,7 +64,7 @@ def negotiate(
         ),
     )
     median = summary["median_rounds"]
-    out.print(f"[bold]{scenario.title}[/bold] ({protocol.value}) -> {run_dir}")
+    out.print(f"{scenario.title} ({protocol.value}) -> {run_dir}")
     out.print(
         f"agreement rate {summary['agreement_rate']:.3f} over {summary['runs']} runs; median rounds to "
         f"agreement {'-' if median is None else f'{median:g}'}",
@@ -80,3 +82,6 @@ def negotiate(
         )
         table.add_row(f"{item['share']:.3f}", f"{item['p_zone']:.3f}", ", ".join(f"{k}={v}" for k, v in shown))
     out.print(table)
+    from sim.studies.review import write_review  # the run's own page (loop's page shell)
+
+    write_review([run_dir], run_dir / "report.html")

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario.model import Concession, Scenario
-from sim.zone.preferences import gather_sums, sample_preferences
+from sim.zone.preferences import Preferences, add_link_terms, gather_sums, sample_preferences
 
 BELIEF_SAMPLES = 128
 SHORTLIST = 256
@@ -71,6 +71,17 @@ def leverage_cuts(scenario: Scenario, parties: list[int], samples: int, rng: np.
                 low, high = leverage.cut
                 cut[local] += low + (high - low) * draws[local]
     return cut
+
+
+def _utilities(preferences: Preferences, codes: np.ndarray, veto: list[int]) -> np.ndarray:
+    """Veto parties' utilities ``[p, k, s]`` with links; ``-inf`` where an uncertain red line holds in a sample."""
+    total = gather_sums(preferences.by_issue, codes, preferences.n_parties, preferences.samples)
+    add_link_terms(total, preferences.links, codes, units=False)
+    for red in preferences.red_line_list:
+        if not red.certain:
+            hit = codes[:, red.option[0]] == red.option[1]
+            total[hit, red.party, :] = np.where(red.in_sample[None, :], -np.inf, total[hit, red.party, :])
+    return total[:, veto].transpose(1, 0, 2)
 
 
 @dataclass(eq=False)
@@ -119,9 +130,8 @@ class MediatorPrior:
             objection=np.empty((len(veto), 0, samples), dtype=np.int16),
             deadline=scenario.run.rounds,
         )
-        by_issue = [table[:, veto] for table in preferences.by_issue]
         chunks = [
-            gather_sums(by_issue, candidates[start : start + PASS_CHUNK], len(veto), samples).transpose(1, 0, 2)
+            _utilities(preferences, candidates[start : start + PASS_CHUNK], veto)
             for start in range(0, len(candidates), PASS_CHUNK)
         ]
         for chunk in chunks:

@@ -23,7 +23,13 @@ from sim.negotiation.belief import MediatorPrior, draw_drift, leverage_cuts
 from sim.negotiation.strategies import log_acceptance
 from sim.negotiation.versus_zone import zone_comparison
 from sim.scenario.model import Role, Scenario
-from sim.zone.preferences import Preferences, gather_sums, point_preferences, sample_preferences
+from sim.zone.preferences import (
+    Preferences,
+    add_link_terms,
+    gather_sums,
+    point_preferences,
+    sample_preferences,
+)
 from sim.zone.space import PackageSpace
 
 CANDIDATE_CHUNK = 2**18
@@ -97,14 +103,20 @@ class NegotiationSetup:
     def utilities(self, preferences: Preferences) -> np.ndarray:
         """Every party's utility of every candidate in one preference sample, ``[candidate, party]``.
 
-        Gathers from one flat table of contributions, issue by issue, party-major: contributions lie on a 2^-20
-        grid, so these float32 sums are exact and equal ``gather_sums`` bit for bit, at a fraction of its cost.
+        Gathers from one flat table of contributions, issue by issue, party-major (the sum of ``gather_sums`` at a
+        fraction of its cost), plus the party's links. A red line that holds in this sample (drawn once per run, and
+        known only to its party) makes the package worth ``-inf`` to that party: it never accepts it.
         """
         table = np.concatenate([by_issue[:, :, 0] for by_issue in preferences.by_issue], axis=0).T.copy()
         total = table[:, self.flat_codes[0]]
         for codes in self.flat_codes[1:]:
             total += table[:, codes]
-        return total.T.astype(np.float64)
+        total = total.T.copy()
+        add_link_terms(total[:, :, None], preferences.links, self.candidates, units=False)
+        for red in preferences.red_line_list:
+            if not red.certain and red.in_sample[0]:
+                total[self.candidates[:, red.option[0]] == red.option[1], red.party] = -np.inf
+        return total
 
     def mediator_prior(self, seed: int) -> MediatorPrior:
         """The mediator's prior for a belief seed, built once per process."""

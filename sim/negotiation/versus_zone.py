@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.zone.bargaining import Frontier, bargaining_solutions
 from sim.zone.intervals import proportion_interval
+from sim.zone.preferences import acceptance_threshold, to_units
 
 
 def zone_comparison(
@@ -30,7 +31,16 @@ def zone_comparison(
     """One run: ``utilities[candidate, veto party]`` of its sample against its initial ``reservation``."""
     zone = np.flatnonzero((utilities >= reservation[None, :]).all(axis=1))
     row: dict[str, Any] = {"zone_exists": bool(zone.size), "zone_size": int(zone.size)}
-    solutions = bargaining_solutions(Frontier(party_ids, packages[zone], codes[zone], utilities[zone], reservation))
+    frontier = Frontier(
+        party_ids,
+        packages[zone],
+        codes[zone],
+        to_units(utilities[zone]),
+        acceptance_threshold(reservation),
+        utilities[zone],
+        reservation,
+    )
+    solutions = bargaining_solutions(frontier)
     for name, column in (("nash", "nash"), ("kalai_smorodinsky", "ks")):
         solution = solutions[name] if zone.size else None
         row[f"{column}_package"] = solution.package if solution is not None else -1

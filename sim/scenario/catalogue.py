@@ -7,6 +7,7 @@ test), so the document an analyst reads cannot drift from what the simulator run
 from __future__ import annotations
 
 from sim.scenario.model import Party, Scenario
+from sim.scenario.values import Citation
 
 
 def show_range(bounds: tuple[float, float]) -> str:
@@ -14,8 +15,23 @@ def show_range(bounds: tuple[float, float]) -> str:
     return f"{low:g}" if low == high else f"{low:g}–{high:g}"
 
 
-def cite(source_ids: list[str]) -> str:
-    return " ".join(f"[{s}]" for s in source_ids) if source_ids else "*(no source)*"
+def cite(citations: list[Citation]) -> str:
+    """``[S1]`` per citation, followed by its quote when it has one: ``[S1: “verbatim words”]``."""
+    if not citations:
+        return "*(no source)*"
+    return " ".join(
+        f"[{c.source}]" if c.quote is None else f"[{c.source}: “{c.quote.replace('|', chr(92) + '|')}”]"
+        for c in citations
+    )
+
+
+def _cell(party: Party, issue_id: str, option_id: str) -> str:
+    """A party's value for an option, ⛔ on a certain red line, ⛔p on one that holds with probability p."""
+    value = show_range(party.value_range(issue_id, option_id)) if party.weighs(issue_id) else "—"
+    for red_line in party.red_lines:
+        if red_line.option == f"{issue_id}.{option_id}":
+            value += " ⛔" if red_line.holds == 1 else f" ⛔{red_line.holds:g}"
+    return value
 
 
 def option_rows(scenario: Scenario) -> list[list[str]]:
@@ -23,11 +39,7 @@ def option_rows(scenario: Scenario) -> list[list[str]]:
     rows = []
     for issue in scenario.issues:
         for option in issue.options:
-            ref = f"{issue.id}.{option.id}"
-            values = [
-                show_range(p.values[issue.id][option.id]) + (" ⛔" if ref in p.red_lines else "")
-                for p in scenario.parties
-            ]
+            values = [_cell(p, issue.id, option.id) for p in scenario.parties]
             rows.append([issue.id, option.id, option.label, cite(option.sources), *values])
     return rows
 
@@ -49,10 +61,24 @@ def _party_section(scenario: Scenario, party: Party) -> list[str]:
     ]
     if general := _reason(party, "weights"):
         lines.append(f"- **Weights overall**: {general}")
-    for ref in party.red_lines:
-        lines.append(f"- **Red line** `{ref}`. {_reason(party, f'red_lines.{ref}')}")
+    for red_line in party.red_lines:
+        ref = red_line.option
+        holds = "" if red_line.holds == 1 else f" (holds with probability {red_line.holds:g})"
+        inline = f"{red_line.why} {cite(red_line.sources)}" if red_line.why or red_line.sources else ""
+        lines.append(
+            f"- **Red line** `{ref}`{holds}. {' '.join(t for t in (inline, _reason(party, f'red_lines.{ref}')) if t)}"
+        )
+    for link in party.links:
+        inline = f"{link.why or ''} {cite(link.sources)}".strip()
+        lines.append(
+            f"- **Link**: `{link.option}` is worth {show_range(link.value)} when `{link.when}` is in the package."
+            f" {inline}"
+        )
     lines += ["", "| issue | weight (before normalising) | ideal option | why |", "|---|---|---|---|"]
     for issue in scenario.issues:
+        if not party.weighs(issue.id):
+            lines.append(f"| {issue.title} | 0 (not weighed) | — | {_reason(party, f'weights.{issue.id}')} |")
+            continue
         values = party.values[issue.id]
         ideal = max(values, key=lambda option_id: sum(values[option_id]))
         why = "; ".join(r for r in (_reason(party, f"weights.{issue.id}"), _reason(party, f"values.{issue.id}")) if r)

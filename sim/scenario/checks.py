@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from sim.scenario.model import Scenario, split_option_ref
-from sim.scenario.yamlsource import DataPath
+from sim.scenario.errors import Problem
+from sim.scenario.model import Constraint, Party, Scenario, split_option_ref
+from sim.scenario.values import Citation
+from sim.scenario.yamlsource import DataPath, Located
 
 Finding = tuple[DataPath, str]
 
@@ -74,6 +76,8 @@ def _party_references(scenario: Scenario) -> Iterator[Finding]:
                         (*base, "values", issue_id, option_id),
                         f"party '{party.id}' values unknown option '{option_id}' of issue '{issue_id}'",
                     )
+            if not party.weighs(issue_id):
+                continue
             for option_id in issues[issue_id].option_ids:
                 if option_id not in values:
                     yield (
@@ -81,13 +85,19 @@ def _party_references(scenario: Scenario) -> Iterator[Finding]:
                         f"party '{party.id}' has no value for option '{option_id}' of issue '{issue_id}'",
                     )
         for issue_id in issues:
-            if issue_id not in party.values:
-                yield (*base, "values"), f"party '{party.id}' has no values for issue '{issue_id}'"
-            if issue_id not in party.weights:
-                yield (*base, "weights"), f"party '{party.id}' has no weight for issue '{issue_id}'"
-        for r, ref in enumerate(party.red_lines):
-            if (wrong := _option_ref(scenario, ref)) is not None:
-                yield (*base, "red_lines", r), f"red line {wrong}"
+            if party.weighs(issue_id) and issue_id not in party.values:
+                yield (
+                    (*base, "values"),
+                    f"party '{party.id}' has no values for issue '{issue_id}', which it weighs "
+                    "(give values, or omit the issue from weights)",
+                )
+        if not any(party.weight_range(issue_id)[0] > 0 for issue_id in issues):
+            yield (
+                (*base, "weights"),
+                f"party '{party.id}' needs a weight above 0 on at least one issue (lower end of the range)",
+            )
+        yield from _red_line_references(scenario, party, base)
+        yield from _link_references(scenario, party, base)
         leverage = party.strategy.leverage
         if leverage is not None and (
             leverage.target == party.id or leverage.target not in {q.id for q in scenario.parties}
@@ -105,6 +115,49 @@ def _party_references(scenario: Scenario) -> Iterator[Finding]:
                 )
 
 
+def _red_line_references(scenario: Scenario, party: Party, base: DataPath) -> Iterator[Finding]:
+    seen: set[str] = set()
+    for r, red_line in enumerate(party.red_lines):
+        if (wrong := _option_ref(scenario, red_line.option)) is not None:
+            yield (*base, "red_lines", r), f"red line {wrong}"
+        elif red_line.option in seen:
+            yield (*base, "red_lines", r), f"party '{party.id}' lists red line '{red_line.option}' twice"
+        seen.add(red_line.option)
+
+
+def _link_references(scenario: Scenario, party: Party, base: DataPath) -> Iterator[Finding]:
+    """Links must name real options of two issues, on an issue the party weighs, one condition issue per option."""
+    condition_issue: dict[str, str] = {}
+    seen: set[tuple[str, str]] = set()
+    for k, link in enumerate(party.links):
+        where: DataPath = (*base, "links", k)
+        wrong = [(key, w) for key in ("when", "option") if (w := _option_ref(scenario, getattr(link, key)))]
+        for key, message in wrong:
+            yield (*where, key), f"link {message}"
+        if wrong:
+            continue
+        when_issue, option_issue = split_option_ref(link.when)[0], split_option_ref(link.option)[0]
+        if when_issue == option_issue:
+            yield where, f"link from '{link.when}' to '{link.option}' must join options of two different issues"
+            continue
+        if not party.weighs(option_issue):
+            yield (
+                (*where, "option"),
+                f"link on '{link.option}': party '{party.id}' gives issue '{option_issue}' no weight, "
+                "so a value for it would not count",
+            )
+        first = condition_issue.setdefault(link.option, when_issue)
+        if first != when_issue:
+            yield (
+                (*where, "when"),
+                f"links of party '{party.id}' for '{link.option}' condition on issue '{first}' and on "
+                f"'{when_issue}': all links for one option must condition on the same issue, so at most one applies",
+            )
+        if (link.when, link.option) in seen:
+            yield where, f"party '{party.id}' links '{link.when}' -> '{link.option}' twice"
+        seen.add((link.when, link.option))
+
+
 def _reason_key_exists(scenario: Scenario, party_id: str, key: str) -> bool:
     party = next(p for p in scenario.parties if p.id == party_id)
     head, _, rest = key.partition(".")
@@ -113,19 +166,14 @@ def _reason_key_exists(scenario: Scenario, party_id: str, key: str) -> bool:
     if head in ("weights", "values"):
         return rest == "" or rest in {issue.id for issue in scenario.issues}
     if head == "red_lines":
-        return rest in party.red_lines
+        return rest in party.red_line_options
     return False
 
 
 def _structure_references(scenario: Scenario) -> Iterator[Finding]:
     party_ids = {party.id for party in scenario.parties}
     for c, constraint in enumerate(scenario.constraints):
-        for r, ref in enumerate(constraint.forbid):
-            if (wrong := _option_ref(scenario, ref)) is not None:
-                yield ("constraints", c, "forbid", r), f"constraint {wrong}"
-        issues_named = [split_option_ref(ref)[0] for ref in constraint.forbid]
-        if len(set(issues_named)) != len(issues_named):
-            yield ("constraints", c, "forbid"), "a constraint must name options of different issues"
+        yield from _constraint_references(scenario, c, constraint)
     for issue_id, option_id in scenario.fixed.items():
         if (wrong := _option_ref(scenario, f"{issue_id}.{option_id}")) is not None:
             yield ("fixed", issue_id), f"fixed {wrong}"
@@ -144,13 +192,42 @@ def _structure_references(scenario: Scenario) -> Iterator[Finding]:
         yield ("negsim",), f"unsupported format version {scenario.negsim} (this negsim reads version 1)"
 
 
-def _citations(scenario: Scenario) -> Iterator[tuple[DataPath, list[str]]]:
+def _constraint_references(scenario: Scenario, c: int, constraint: Constraint) -> Iterator[Finding]:
+    wrong = False
+    for key in ("forbid", "requires", "one_of"):
+        for r, ref in enumerate(getattr(constraint, key) or []):
+            if (message := _option_ref(scenario, ref)) is not None:
+                wrong = True
+                yield ("constraints", c, key, r), f"constraint {message}"
+    if wrong:
+        return
+    for key in ("forbid", "requires"):
+        issues_named = [split_option_ref(ref)[0] for ref in getattr(constraint, key) or []]
+        if len(set(issues_named)) != len(issues_named):
+            yield ("constraints", c, key), f"the options a constraint's {key} names must be of different issues"
+    required = {split_option_ref(ref)[0] for ref in constraint.requires or []}
+    for r, ref in enumerate(constraint.one_of or []):
+        if split_option_ref(ref)[0] in required:
+            yield (
+                ("constraints", c, "one_of", r),
+                f"one_of option '{ref}' is of an issue that requires already settles (use forbid instead)",
+            )
+
+
+def citations(scenario: Scenario) -> Iterator[tuple[DataPath, list[Citation]]]:
+    """Every ``sources:`` list of the scenario with its path (one place, so no list is forgotten)."""
     for i, issue in enumerate(scenario.issues):
+        yield ("issues", i, "sources"), issue.sources
         for j, option in enumerate(issue.options):
             yield ("issues", i, "options", j, "sources"), option.sources
     for p, party in enumerate(scenario.parties):
+        yield ("parties", p, "sources"), party.sources
         for key, reason in party.reasons.items():
             yield ("parties", p, "reasons", key, "sources"), reason.sources
+        for r, red_line in enumerate(party.red_lines):
+            yield ("parties", p, "red_lines", r, "sources"), red_line.sources
+        for k, link in enumerate(party.links):
+            yield ("parties", p, "links", k, "sources"), link.sources
     for c, constraint in enumerate(scenario.constraints):
         yield ("constraints", c, "sources"), constraint.sources
     for o, offer in enumerate(scenario.offers):
@@ -158,10 +235,10 @@ def _citations(scenario: Scenario) -> Iterator[tuple[DataPath, list[str]]]:
 
 
 def _source_references(scenario: Scenario) -> Iterator[Finding]:
-    for path, cited in _citations(scenario):
-        for k, source_id in enumerate(cited):
-            if source_id not in scenario.sources:
-                yield (*path, k), f"cites undefined source '{source_id}'"
+    for path, cited in citations(scenario):
+        for k, citation in enumerate(cited):
+            if citation.source not in scenario.sources:
+                yield (*path, k), f"cites undefined source '{citation.source}'"
 
 
 def reference_problems(scenario: Scenario) -> list[Finding]:
@@ -184,6 +261,8 @@ def source_warnings(scenario: Scenario) -> list[Finding]:
     for p, party in enumerate(scenario.parties):
         cited = {key for key, reason in party.reasons.items() if reason.sources}
         for issue_id in party.weights:
+            if not party.weighs(issue_id):
+                continue
             if f"weights.{issue_id}" not in cited and "weights" not in cited:
                 findings.append(
                     (
@@ -191,8 +270,9 @@ def source_warnings(scenario: Scenario) -> list[Finding]:
                         f"party '{party.id}' weight on '{issue_id}' cites no source",
                     )
                 )
-        for r, ref in enumerate(party.red_lines):
-            if f"red_lines.{ref}" not in cited:
+        for r, red_line in enumerate(party.red_lines):
+            ref = red_line.option
+            if f"red_lines.{ref}" not in cited and not red_line.sources:
                 findings.append(
                     (("parties", p, "red_lines", r), f"party '{party.id}' red line '{ref}' cites no source")
                 )
@@ -200,3 +280,39 @@ def source_warnings(scenario: Scenario) -> list[Finding]:
         if not source.date or not (source.url or source.file):
             findings.append((("sources", key), f"source '{key}' needs a date and a url or seed file"))
     return findings
+
+
+def weight_warnings(scenario: Scenario) -> list[Finding]:
+    """Weights far from summing to 1 (at their midpoints): allowed, but say that they are normalised."""
+    findings: list[Finding] = []
+    for p, party in enumerate(scenario.parties):
+        total = sum((low + high) / 2 for low, high in party.weights.values())
+        if abs(total - 1) > WEIGHT_SUM_TOLERANCE:
+            findings.append(
+                (
+                    ("parties", p, "weights"),
+                    f"party '{party.id}' weights sum to {total:.3g} at their midpoints, not 1: they are normalised "
+                    "to sum to 1 in every sample, so each counts as its share of the total",
+                )
+            )
+    return findings
+
+
+WEIGHT_SUM_TOLERANCE = 0.1
+
+
+def validate_findings(scenario: Scenario, located: Located) -> tuple[list[Problem], list[Problem]]:
+    """What ``negsim validate`` adds to loading: ``(errors, warnings)`` as located problems.
+
+    Errors: quotes not found in their source files. Warnings: uncited claims, unquoted file citations, weights far
+    from summing to 1.
+    """
+    from sim.scenario.citations import citation_findings  # citations reads the citation lists defined here
+
+    quote_errors, quote_warnings = citation_findings(scenario, located)
+
+    def located_problems(findings: list[Finding]) -> list[Problem]:
+        return [Problem(located.mark_for(path), message, ".".join(map(str, path))) for path, message in findings]
+
+    warnings = [*source_warnings(scenario), *quote_warnings, *weight_warnings(scenario)]
+    return located_problems(quote_errors), located_problems(warnings)

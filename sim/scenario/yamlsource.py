@@ -3,94 +3,18 @@
 Pydantic reports errors by path (``parties.0.weights.alliance``); people need ``baseline.yaml:42:7``. So every
 document is loaded together with a map from path to :class:`~sim.errors.Mark`, and the map is carried through
 inheritance (``extends:``, where a child's value keeps the child's position) and command-line overrides.
-YAML is only ever constructed with ``yaml.SafeLoader``: no tags, no Python objects.
+Bytes become nodes in :mod:`sim.scenario.yamlload` (safe loader, size/depth/alias limits, encodings).
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sim.scenario.errors import Mark, Problem, ScenarioError
+from sim.scenario.yamlload import DataPath, Located, load_located
 
-DataPath = tuple[str | int, ...]
-
-
-@dataclass
-class Located:
-    """A YAML document as plain data, with the position of every key and list item."""
-
-    data: Any
-    marks: dict[DataPath, Mark] = field(default_factory=dict)
-
-    def mark_for(self, path: DataPath) -> Mark:
-        """The position of ``path``, or of its nearest ancestor that has one (a missing key -> its parent)."""
-        for cut in range(len(path), -1, -1):
-            found = self.marks.get(tuple(path[:cut]))
-            if found is not None:
-                return found
-        return Mark("<unknown>")
-
-
-def _mark(origin: str, node: yaml.Node) -> Mark:
-    return Mark(origin, node.start_mark.line + 1, node.start_mark.column + 1)
-
-
-def _record_marks(
-    node: yaml.Node, path: DataPath, origin: str, marks: dict[DataPath, Mark], problems: list[Problem]
-) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                problems.append(
-                    Problem(_mark(origin, key_node), f"duplicate key '{key}'", ".".join(map(str, (*path, key))))
-                )
-            seen.add(key)
-            marks[(*path, key)] = _mark(origin, key_node)
-            _record_marks(value_node, (*path, key), origin, marks, problems)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            marks[(*path, index)] = _mark(origin, item)
-            _record_marks(item, (*path, index), origin, marks, problems)
-
-
-def load_located(path: Path) -> Located:
-    """Read one YAML file safely, keeping positions; syntax errors become a :class:`ScenarioError`."""
-    origin = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError([Problem(Mark(origin), f"cannot read file: {exc.strerror or exc}")]) from None
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        where = exc.context_mark or exc.problem_mark
-        mark = Mark(origin, where.line + 1, where.column + 1) if where else Mark(origin)
-        what = " ".join(part for part in (exc.context, exc.problem) if part)
-        if exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
-            what += f" (at line {exc.problem_mark.line + 1})"
-        raise ScenarioError([Problem(mark, f"invalid YAML: {what}")]) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(Mark(origin), f"invalid YAML: {exc}")]) from None
-    finally:
-        loader.dispose()
-    if not isinstance(data, dict):
-        raise ScenarioError([Problem(Mark(origin, 1, 1), "a scenario must be a YAML mapping of keys to values")])
-    located = Located(data, {(): Mark(origin, 1, 1)})
-    problems: list[Problem] = []
-    _record_marks(node, (), origin, located.marks, problems)
-    if problems:
-        raise ScenarioError(problems)
-    return located
+__all__ = ["DataPath", "Located", "is_id_list", "load_located", "merge_located"]
 
 
 def _subtree(marks: dict[DataPath, Mark], prefix: DataPath) -> list[tuple[DataPath, Mark]]:
@@ -105,8 +29,9 @@ def _copy_marks(
         target[(*new_prefix, *suffix)] = mark
 
 
-def _is_id_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(item, dict) and "id" in item for item in value)
+def is_id_list(value: Any) -> bool:
+    """Lists merged and addressed by id: parties, issues, options, offers."""
+    return isinstance(value, list) and all(isinstance(item, dict) and isinstance(item.get("id"), str) for item in value)
 
 
 def _merge(
@@ -133,9 +58,21 @@ def _merge(
                 merged[key] = copy.deepcopy(p_val[key])
                 _copy_marks(parent.marks, (*p_path, key), out_marks, (*out_path, key))
         return merged
-    if _is_id_list(p_val) and _is_id_list(c_val):
+    if is_id_list(p_val) and p_val and isinstance(c_val, dict):
+        where = ".".join(map(str, c_path))
+        raise ScenarioError(
+            [
+                Problem(
+                    child.mark_for(c_path),
+                    f"'{where}' is a list of items with an id: write '- id: {next(iter(c_val), 'x')}' items, "
+                    "not a mapping",
+                    where,
+                )
+            ]
+        )
+    if is_id_list(p_val) and is_id_list(c_val):
         out_marks[out_path] = child.marks.get(c_path, parent.mark_for(p_path))
-        child_index = {item["id"]: i for i, item in enumerate(c_val)}
+        child_index = _index_by_id(child, c_path, c_val)
         merged_list: list[Any] = []
         for p_index, item in enumerate(p_val):
             c_index = child_index.pop(item["id"], None)
@@ -153,6 +90,26 @@ def _merge(
     return copy.deepcopy(c_val)
 
 
+def _index_by_id(child: Located, c_path: DataPath, items: list[dict]) -> dict[Any, int]:
+    """Positions of a child's list items by id; an id listed twice is an error (one would silently be lost)."""
+    index: dict[Any, int] = {}
+    problems = []
+    for position, item in enumerate(items):
+        if item["id"] in index:
+            where = ".".join(map(str, c_path))
+            problems.append(
+                Problem(
+                    child.mark_for((*c_path, position)),
+                    f"'{item['id']}' is listed twice in {where}: state each item once",
+                    where,
+                )
+            )
+        index[item["id"]] = position
+    if problems:
+        raise ScenarioError(problems)
+    return index
+
+
 def _get(data: Any, path: DataPath) -> Any:
     for step in path:
         data = data[step]
@@ -164,102 +121,3 @@ def merge_located(parent: Located, child: Located) -> Located:
     marks: dict[DataPath, Mark] = {}
     data = _merge(parent, (), child, (), (), marks)
     return Located(data, marks)
-
-
-def load_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> Located:
-    """Load a scenario file and, recursively, the files it ``extends`` (relative to itself); cycles are errors."""
-    resolved = path.resolve()
-    child = load_located(path)
-    parent_ref = child.data.get("extends")
-    if parent_ref is None:
-        return child
-    mark = child.marks.get(("extends",), Mark(str(path)))
-    if not isinstance(parent_ref, str):
-        raise ScenarioError([Problem(mark, "'extends' must be a file path", "extends")])
-    parent_path = path.parent / parent_ref
-    chain = (*_chain, resolved)
-    if parent_path.resolve() in chain:
-        cycle = " -> ".join(p.name for p in (*chain, parent_path.resolve()))
-        raise ScenarioError([Problem(mark, f"cyclic 'extends': {cycle}", "extends")])
-    if not parent_path.is_file():
-        raise ScenarioError([Problem(mark, f"'extends' names a file that does not exist: {parent_path}", "extends")])
-    parent = load_with_extends(parent_path, chain)
-    child.data.pop("extends")
-    child.marks = {p: m for p, m in child.marks.items() if p[:1] != ("extends",)}
-    merged = merge_located(parent, child)
-    merged.data.pop("extends", None)
-    return merged
-
-
-def _keys_at(container: Any) -> list[str]:
-    if isinstance(container, dict):
-        return [str(k) for k in container]
-    if _is_id_list(container):
-        return [str(item["id"]) for item in container]
-    return []
-
-
-def apply_override(located: Located, assignment: str) -> None:
-    """Apply one ``--set dotted.path=value`` in place; the value is parsed as YAML (``[0.3,0.5]`` is a range).
-
-    Lists of items with ``id`` are addressed by id (``parties.russia.weights.alliance``), and a leading party id
-    is a shorthand for ``parties.<id>``. An unknown step names the valid keys nearest to it.
-    """
-    origin = f"--set {assignment}"
-    if "=" not in assignment:
-        raise ScenarioError([Problem(Mark(origin), "expected KEY=VALUE, e.g. russia.weights.alliance=0.4")])
-    key, raw = assignment.split("=", 1)
-    steps = [s for s in key.strip().split(".") if s]
-    try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(Mark(origin), f"value is not valid YAML: {exc}")]) from None
-    data = located.data
-    if steps and steps[0] not in data and steps[0] in _keys_at(data.get("parties", [])):
-        steps = ["parties", *steps]
-    if not steps:
-        raise ScenarioError([Problem(Mark(origin), "empty key")])
-    container: Any = data
-    path: DataPath = ()
-    for depth, step in enumerate(steps):
-        last = depth == len(steps) - 1
-        if isinstance(container, dict):
-            if step not in container and not last:
-                if step not in _ADDABLE_MAPS:
-                    _unknown_step(origin, steps, depth, container)
-                container[step] = {}
-            if last:
-                if step not in container and not _may_add(path):
-                    _unknown_step(origin, steps, depth, container)
-                container[step] = value
-                path = (*path, step)
-                break
-            container, path = container[step], (*path, step)
-        elif _is_id_list(container):
-            ids = [item["id"] for item in container]
-            if step not in ids or last:
-                _unknown_step(origin, steps, depth, container)
-            index = ids.index(step)
-            container, path = container[index], (*path, index)
-        else:
-            _unknown_step(origin, steps, depth, container)
-    for stale in [p for p in located.marks if p[: len(path)] == path]:
-        del located.marks[stale]
-    located.marks[path] = Mark(origin)
-
-
-_ADDABLE_MAPS = {"weights", "values", "reasons", "run", "strategy", "fix", "fixed"}
-
-
-def _may_add(path: DataPath) -> bool:
-    """New keys may be added inside per-issue maps and settings, but not invented at model level."""
-    return bool(path) and str(path[-1]) in _ADDABLE_MAPS or (len(path) >= 2 and path[-2] == "values")
-
-
-def _unknown_step(origin: str, steps: list[str], depth: int, container: Any) -> None:
-    valid = _keys_at(container)
-    where = ".".join(steps[:depth]) or "the top level"
-    near = difflib.get_close_matches(steps[depth], valid, n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(near)}?" if near else ""
-    listing = f"; valid keys: {', '.join(valid)}" if valid else f"; {where} is a value, not a mapping"
-    raise ScenarioError([Problem(Mark(origin), f"no '{steps[depth]}' under {where}{hint}{listing}", ".".join(steps))])

@@ -6,8 +6,16 @@ undominated partial packages need to be kept (the multi-objective dynamic progra
 exact and never enumerates the 10^6+ packages. Constraints that span issues are respected by pruning only among
 partial packages that are equally "armed" for the constraints still to come.
 
+Utilities are compared as exact integers of 1e-8 (``sim.zone.preferences``): equal utilities reached through
+different decimal contributions are equal, so a package is dominated only when another is at least as good for
+every party *and* better for one — never because of a rounding error (a 2^-20 floor once put dominated packages on
+the frontier of 11 of 83 ANAC domains). Links (pairwise terms) are exact too: a partial package's future link terms
+depend only on whether it holds each link's decided option, so, as for constraints, pruning is done only among
+partial packages that agree on those options.
+
 Objectives are the veto parties' *expected* utilities; a package is acceptable (for the bargaining solutions)
-when it breaks no veto party's red line and every veto party's expected utility reaches its mean reservation.
+when it breaks no veto party's certain red line and every veto party's expected utility reaches its mean
+reservation (the same tie rule as everywhere).
 Every solution is taken among acceptable packages, and ties are broken by the larger utility sum, so each one
 lies on the frontier (Nash 1950; Kalai & Smorodinsky 1975).
 """
@@ -18,16 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.zone.preferences import Preferences, expected_utility
-from sim.zone.space import PackageSpace
+from sim.zone.preferences import UNIT, Preferences, acceptance_threshold, expected_utility, to_units
+from sim.zone.space import PackageSpace, Violation
 
-GRID = 2.0**-30
 CHUNK = 512
-
-
-def _on_grid(values: np.ndarray) -> np.ndarray:
-    """Round to 2^-30 so that sums are exact: dominance then implies a strictly larger utility sum."""
-    return np.round(values / GRID) * GRID
 
 
 def dominated_by(candidates: np.ndarray, others: np.ndarray) -> np.ndarray:
@@ -47,11 +49,11 @@ def pareto_mask(values: np.ndarray) -> np.ndarray:
     Points are visited in decreasing utility sum, so a point can only be dominated by points already visited
     (or in its own chunk): each chunk is compared with the frontier so far and with itself.
     """
-    values = _on_grid(values)
+    values = to_units(values) if values.dtype.kind == "f" else values
     order = np.argsort(-values.sum(axis=1), kind="stable")
     ordered = values[order]
     keep = np.zeros(len(values), dtype=bool)
-    front = np.empty((0, values.shape[1]))
+    front = np.empty((0, values.shape[1]), dtype=values.dtype)
     for start in range(0, len(ordered), CHUNK):
         chunk = ordered[start : start + CHUNK]
         beaten = dominated_by(chunk, front) | dominated_by(chunk, chunk)
@@ -64,36 +66,49 @@ def pareto_mask(values: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Frontier:
-    """Frontier packages (numbers and option indices) with the veto parties' expected utilities."""
+    """Frontier packages (numbers and option indices) with the veto parties' expected utilities.
+
+    ``units`` and ``threshold`` are the exact integers compared; ``utilities`` and ``reservation`` are reals.
+    """
 
     party_ids: tuple[str, ...]
     packages: np.ndarray
     codes: np.ndarray
+    units: np.ndarray
+    threshold: np.ndarray
     utilities: np.ndarray
     reservation: np.ndarray
 
 
 def _allowed_options(space: PackageSpace, preferences: Preferences, veto: np.ndarray) -> list[list[int]]:
     banned = {ref for p in veto for ref in preferences.red_lines[p]}
-    banned |= {combo[0] for combo in space.forbidden if len(combo) == 1}
+    banned |= {
+        (i, o) for violation in space.violations if len(violation) == 1 for i, options in violation for o in options
+    }
     return [[o for o in range(r) if (i, o) not in banned] for i, r in enumerate(space.radices)]
 
 
 def pareto_frontier(space: PackageSpace, preferences: Preferences) -> Frontier:
     """Exact Pareto frontier of the feasible, red-line-free packages over veto parties' expected utilities."""
     veto = np.flatnonzero(preferences.veto)
-    expected = _on_grid(preferences.expected_contributions[veto])
+    expected = to_units(preferences.expected_contributions[veto])
+    links = [(int(np.flatnonzero(veto == link.party)[0]), link) for link in preferences.links if link.party in veto]
     allowed = _allowed_options(space, preferences, veto)
-    spanning = [combo for combo in space.forbidden if len(combo) > 1]
+    spanning = [violation for violation in space.violations if len(violation) > 1]
     codes = np.zeros((1, 0), dtype=np.int64)
-    values = np.zeros((1, len(veto)))
+    values = np.zeros((1, len(veto)), dtype=np.int64)
     for issue, options in enumerate(allowed):
         codes = np.concatenate(
             [np.repeat(codes, len(options), axis=0), np.tile(np.array(options, dtype=np.int64), len(codes))[:, None]],
             axis=1,
         )
         values = np.repeat(values, len(options), axis=0) + np.tile(expected[:, issue, options].T, (len(values), 1))
+        for column, link in links:
+            if max(link.first[0], link.second[0]) == issue:
+                both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
+                values[both, column] += to_units(link.delta.mean())
         ok, signature = _constraint_state(codes, spanning, issue)
+        signature = np.concatenate([signature, _link_state(codes, [link for _, link in links], issue)], axis=1)
         codes, values, signature = codes[ok], values[ok], signature[ok]
         keep = np.zeros(len(codes), dtype=bool)
         for group in np.unique(signature, axis=0):
@@ -102,23 +117,37 @@ def pareto_frontier(space: PackageSpace, preferences: Preferences) -> Frontier:
         codes, values = codes[keep], values[keep]
     packages = space.package(codes) if len(codes) else np.zeros(0, dtype=np.int64)
     order = np.argsort(packages)
-    reservation = preferences.reservation[veto].astype(np.float64).mean(axis=1)
+    reservation = preferences.reservation[veto].mean(axis=1)
     return Frontier(
-        tuple(preferences.party_ids[p] for p in veto), packages[order], codes[order], values[order], reservation
+        tuple(preferences.party_ids[p] for p in veto),
+        packages[order],
+        codes[order],
+        values[order],
+        acceptance_threshold(reservation),
+        expected_utility(preferences, codes[order])[veto].T if len(codes) else np.zeros((0, len(veto))),
+        reservation,
     )
 
 
-def _constraint_state(
-    codes: np.ndarray, spanning: list[tuple[tuple[int, int], ...]], last_issue: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Drop partial packages that complete a forbidden combination; flag those that half-hold one (armed)."""
+def _link_state(codes: np.ndarray, links: list, last_issue: int) -> np.ndarray:
+    """For links with one issue decided and the other still open: does the partial package hold the decided option?"""
+    columns = [np.zeros(len(codes), dtype=bool)]
+    for link in links:
+        decided = [side for side in (link.first, link.second) if side[0] <= last_issue]
+        if len(decided) == 1:
+            columns.append(codes[:, decided[0][0]] == decided[0][1])
+    return np.stack(columns, axis=1)
+
+
+def _constraint_state(codes: np.ndarray, spanning: list[Violation], last_issue: int) -> tuple[np.ndarray, np.ndarray]:
+    """Drop partial packages that complete a violation; flag those that half-hold one (armed)."""
     ok = np.ones(len(codes), dtype=bool)
     armed = np.zeros((len(codes), max(len(spanning), 1)), dtype=bool)
     for c, combo in enumerate(spanning):
-        seen = [(i, o) for i, o in combo if i <= last_issue]
+        seen = [(i, options) for i, options in combo if i <= last_issue]
         holds = np.ones(len(codes), dtype=bool)
-        for i, o in seen:
-            holds &= codes[:, i] == o
+        for i, options in seen:
+            holds &= np.isin(codes[:, i], list(options))
         if len(seen) == len(combo):
             ok &= ~holds
         elif seen:
@@ -138,11 +167,12 @@ class Solution:
 def bargaining_solutions(frontier: Frontier) -> dict[str, Solution | None]:
     """Nash, Kalai–Smorodinsky, egalitarian and utilitarian packages among acceptable frontier packages."""
     gains = frontier.utilities - frontier.reservation[None, :]
-    acceptable = np.flatnonzero((gains >= 0).all(axis=1))
+    unit_gains = (frontier.units - to_units(frontier.reservation)[None, :]) * UNIT
+    acceptable = np.flatnonzero((frontier.units >= frontier.threshold[None, :]).all(axis=1))
     names = ("nash", "kalai_smorodinsky", "egalitarian", "utilitarian")
     if acceptable.size == 0:
         return dict.fromkeys(names)
-    g = gains[acceptable]
+    g = np.maximum(unit_gains[acceptable], 0.0)
     ideal = g.max(axis=0)
     scale = np.where(ideal > 0, ideal, 1.0)
     scores = {

@@ -1,44 +1,104 @@
-"""Parties' preferences as arrays: seeded Monte-Carlo samples of weights, option values and reservations.
+"""Parties' preferences as arrays: seeded Monte-Carlo samples of weights, option values, links, reservations, red lines.
 
-Utility is linear-additive (DESIGN.md): ``u_p(x) = sum_i w_pi * v_pi(x_i)`` with weights normalised to 1, so a
-package's utility is a sum of per-issue *contributions* ``w_pi * v_pi(option)``. Contributions are floored to a
-grid of 2^-20: sums of such numbers below 2 are exact in float32, so a utility is bit-identical however the
-package space is cut into chunks, and the comparison with the reservation never depends on summation order.
+Utility (DESIGN.md): ``u_p(x) = sum_i w_pi * v_pi(x_i)`` with weights normalised to 1, where a party's ``links``
+replace its value of an option when another option is also in the package (so a link is a pairwise term
+``w_pb * (v_link - v_pb(option))`` added when both options are present). Party *p* accepts *x* in a sample when
+``u_p(x) >= reservation_p`` and *x* holds none of *p*'s red lines that hold in that sample.
+
+**Ties are decided exactly.** Each contribution ``w * v`` (and each reservation) is kept twice: as the real
+float64 number, for everything reported, and as an integer number of ``UNIT = 1e-8`` (rounded to nearest), for every
+comparison. Integer sums are exact and independent of order, so a utility is the same integer however the package
+space is cut into chunks or spread over workers, and the chunked zone equals the whole zone bit for bit. Decimal
+units (not binary ones) make the rounding itself exact for the numbers people write: a contribution with at most 8
+decimals (0.3 x 0.7 = 0.21, 0.7 x 0.1 = 0.07) *is* an integer number of units, so equal utilities reached through
+different decimal contributions are equal integers. Where inputs are not such decimals (sampled ranges, weights that
+do not sum to 1, 1/3) each term carries at most half a unit of rounding, and acceptance allows a tolerance of
+``TIE_TOLERANCE = 1e-6`` (100 units): ``u >= r`` is decided as ``U >= R - 100``. A true tie is therefore accepted as
+long as a package sums fewer than 199 rounded terms, and a utility more than about 1e-6 below the reservation is
+always rejected — four orders of magnitude below any difference a weight or a value written with 2–4 decimals can
+make. Integers are int32 in the per-sample tables (1 = 10^8 units leaves room for 21 utility-sized terms).
+
+Red lines carry the probability ``holds`` that they are real: every sample draws, for every party and every option,
+one uniform number (common random numbers: the draws do not depend on the scenario's red lines), and a red line
+holds in the samples whose number is below ``holds`` — so raising ``holds`` never raises a zone probability.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
-from sim.scenario.model import Scenario
+from sim.scenario.model import Party, Role, Scenario
 from sim.zone.space import PackageSpace, option_index
 
-QUANTUM = 2.0**-20
+UNIT = 1e-8
+TIE_TOLERANCE = 1e-6
+TIE_TOLERANCE_UNITS = round(TIE_TOLERANCE / UNIT)
 
 
-def quantize(values: np.ndarray) -> np.ndarray:
-    """Floor to the 2^-20 grid (floor, not round, so utilities never exceed 1)."""
-    return np.floor(np.asarray(values, dtype=np.float64) / QUANTUM) * QUANTUM
+def to_units(values: np.ndarray | float) -> np.ndarray:
+    """Real utilities to integer units of 1e-8 (rounded to nearest), int64."""
+    return np.rint(np.asarray(values, dtype=np.float64) / UNIT).astype(np.int64)
+
+
+def accepts(utility_units: np.ndarray, threshold_units: np.ndarray) -> np.ndarray:
+    """The one acceptance rule: ``U >= threshold`` where ``threshold = units(reservation) - tolerance``."""
+    return utility_units >= threshold_units
+
+
+def acceptance_threshold(reservation: np.ndarray | float) -> np.ndarray:
+    """Integer threshold a utility in units must reach: the reservation in units minus the tie tolerance."""
+    return to_units(reservation) - TIE_TOLERANCE_UNITS
+
+
+@dataclass(frozen=True, eq=False)
+class LinkTerm:
+    """Party ``party`` gains ``delta`` (per sample) when options ``first`` and ``second`` are both in a package."""
+
+    party: int
+    first: tuple[int, int]
+    second: tuple[int, int]
+    delta: np.ndarray
+    delta_units: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class RedLine:
+    """A party's red line on one option and, per sample, whether it holds (``holds`` is the stated probability)."""
+
+    party: int
+    option: tuple[int, int]
+    holds: float
+    in_sample: np.ndarray
+
+    @property
+    def certain(self) -> bool:
+        return self.holds >= 1.0
 
 
 @dataclass(frozen=True, eq=False)
 class Preferences:
     """S joint samples of every party's preferences.
 
-    ``contributions[p, i, o, s]`` is party p's utility from option o of issue i in sample s (0 for padding);
-    ``reservation[p, s]`` its reservation. Samples are the last axis so per-package work streams over them.
+    ``contributions[p, i, o, s]`` is party p's real utility from option o of issue i in sample s (0 for padding),
+    ``units`` the same in integer units; ``reservation[p, s]`` its real reservation and ``threshold[p, s]`` the
+    integer its utility must reach. Samples are the last axis so per-package work streams over them.
     """
 
     party_ids: tuple[str, ...]
     veto: np.ndarray
+    ratifier: np.ndarray
     weights: np.ndarray
     values: np.ndarray
     reservation: np.ndarray
+    threshold: np.ndarray
     contributions: np.ndarray
-    red_lines: tuple[tuple[tuple[int, int], ...], ...]
+    units: np.ndarray
+    red_line_list: tuple[RedLine, ...]
+    links: tuple[LinkTerm, ...]
     radices: tuple[int, ...]
 
     @property
@@ -46,114 +106,125 @@ class Preferences:
         return int(self.reservation.shape[1])
 
     @property
+    def n_parties(self) -> int:
+        return len(self.party_ids)
+
+    @cached_property
+    def red_lines(self) -> tuple[tuple[tuple[int, int], ...], ...]:
+        """Per party, the options it rejects in every sample (certain red lines)."""
+        return tuple(
+            tuple(r.option for r in self.red_line_list if r.party == p and r.certain) for p in range(self.n_parties)
+        )
+
+    @cached_property
+    def uncertain_red_lines(self) -> tuple[tuple[RedLine, ...], ...]:
+        """Per party, red lines that hold in some samples only (0 < holds < 1)."""
+        return tuple(
+            tuple(r for r in self.red_line_list if r.party == p and 0 < r.holds < 1) for p in range(self.n_parties)
+        )
+
+    @property
     def expected_contributions(self) -> np.ndarray:
         """Mean contribution over samples, ``[p, i, o]``: expected utility is linear, so it needs no samples."""
-        return self.contributions.astype(np.float64).mean(axis=-1)
+        return self.contributions.mean(axis=-1)
 
     @cached_property
     def by_issue(self) -> list[np.ndarray]:
-        """Per issue, contributions as ``[option, party, sample]``: rows gather fast by option index."""
+        """Per issue, real contributions as ``[option, party, sample]`` (float64): rows gather fast by option."""
         return [
             np.ascontiguousarray(self.contributions[:, i, :radix].transpose(1, 0, 2))
             for i, radix in enumerate(self.radices)
         ]
 
+    @cached_property
+    def by_issue_units(self) -> list[np.ndarray]:
+        """Per issue, contributions in integer units, ``[option, party, sample]`` int32: what scoring sums."""
+        return [
+            np.ascontiguousarray(self.units[:, i, :radix].transpose(1, 0, 2)).astype(np.int32)
+            for i, radix in enumerate(self.radices)
+        ]
+
     def utilities(self, space: PackageSpace, codes: np.ndarray) -> np.ndarray:
-        """Utilities of packages given as option indices, shape ``[party, package, sample]``."""
-        return gather_sums(self.by_issue, codes, len(self.party_ids), self.samples).transpose(1, 0, 2)
+        """Real utilities of packages given as option indices, ``[party, package, sample]`` (float64)."""
+        total = gather_sums(self.by_issue, codes, self.n_parties, self.samples)
+        add_link_terms(total, self.links, codes, units=False)
+        return total.transpose(1, 0, 2)
 
-    def acceptable(self, space: PackageSpace, codes: np.ndarray) -> np.ndarray:
-        """Whether each party accepts each package in each sample, ``[party, package, sample]``."""
-        accepts = self.utilities(space, codes) >= self.reservation[:, None, :]
-        for p, options in enumerate(self.red_lines):
-            accepts[p, space.holds_any(codes, list(options))] = False
-        return accepts
+    def utility_units(
+        self, codes: np.ndarray, parties: list[int] | None = None, samples: slice = slice(None)
+    ) -> np.ndarray:
+        """Utilities in integer units, ``[party, package, sample]`` (int32 holds 21 utility-sized terms): the numbers
+        acceptance compares. ``samples`` selects a slice of samples (to bound memory on big sets of packages)."""
+        parties = list(range(self.n_parties)) if parties is None else parties
+        tables = [table[:, parties, samples] for table in self.by_issue_units]
+        n_samples = len(range(self.samples)[samples])
+        total = gather_sums(tables, codes, len(parties), n_samples, dtype=np.int32)
+        for link in self.links:
+            if link.party in parties:
+                both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
+                total[both, parties.index(link.party), :] += link.delta_units[samples]
+        return total.transpose(1, 0, 2)
 
+    def accepts_at(self, codes: np.ndarray, samples: np.ndarray, parties: list[int]) -> np.ndarray:
+        """Whether each party accepts package ``codes[k]`` in sample ``samples[k]``, ``[party, k]``: the same
+        integers and rule as :meth:`acceptable`, for scattered (package, sample) pairs."""
+        total = np.zeros((len(parties), codes.shape[0]), dtype=np.int64)
+        for column, party in enumerate(parties):
+            for issue in range(codes.shape[1]):
+                total[column] += self.units[party, issue, codes[:, issue], samples]
+            for link in self.links:
+                if link.party == party:
+                    both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
+                    total[column, both] += link.delta_units[samples[both]]
+        result = accepts(total, self.threshold[parties][:, samples])
+        for red in self.red_line_list:
+            if red.party in parties:
+                held = (codes[:, red.option[0]] == red.option[1]) & red.in_sample[samples]
+                result[parties.index(red.party), held] = False
+        return result
 
-def _bounds(bounds: tuple[float, float], draws: np.ndarray) -> np.ndarray:
-    low, high = bounds
-    return low + (high - low) * draws
-
-
-def sample_preferences(scenario: Scenario, samples: int, rng: np.random.Generator) -> Preferences:
-    """Draw ``samples`` joint samples of every party's weights, values and reservation, uniform in their ranges.
-
-    Every party consumes the same number of draws in a fixed order whether its numbers are exact or ranges, so
-    editing one range never reshuffles another party's samples (common random numbers across scenario edits).
-    """
-    space = PackageSpace.from_scenario(scenario)
-    n_issues, n_options = len(scenario.issues), max(space.radices)
-    weights, values, reservation = [], [], []
-    for party in scenario.parties:
-        w_draw = rng.random((samples, n_issues))
-        v_draw = rng.random((samples, n_issues, n_options))
-        r_draw = rng.random(samples)
-        w = np.stack(
-            [_bounds(party.weights[issue.id], w_draw[:, i]) for i, issue in enumerate(scenario.issues)],
-            axis=1,
-        )
-        weights.append(w / w.sum(axis=1, keepdims=True))
-        v = np.zeros((samples, n_issues, n_options))
-        for i, issue in enumerate(scenario.issues):
-            for o, option in enumerate(issue.options):
-                v[:, i, o] = _bounds(party.values[issue.id][option.id], v_draw[:, i, o])
-        values.append(v)
-        reservation.append(_bounds(party.reservation, r_draw))
-    return _assemble(scenario, space, np.stack(weights, axis=1), np.stack(values, axis=1), np.stack(reservation))
-
-
-def point_preferences(scenario: Scenario) -> Preferences:
-    """One 'sample' at the midpoint of every range: the scenario's published positions."""
-    space = PackageSpace.from_scenario(scenario)
-    n_options = max(space.radices)
-    weights = np.array([[sum(p.weights[i.id]) / 2 for i in scenario.issues] for p in scenario.parties])
-    weights = weights / weights.sum(axis=1, keepdims=True)
-    values = np.zeros((len(scenario.parties), len(scenario.issues), n_options))
-    for p, party in enumerate(scenario.parties):
-        for i, issue in enumerate(scenario.issues):
-            for o, option in enumerate(issue.options):
-                values[p, i, o] = sum(party.values[issue.id][option.id]) / 2
-    reservation = np.array([[sum(p.reservation) / 2] for p in scenario.parties])
-    return _assemble(scenario, space, weights[None], values[None], reservation)
+    def acceptable(
+        self, space: PackageSpace, codes: np.ndarray, parties: list[int] | None = None, samples: slice = slice(None)
+    ) -> np.ndarray:
+        """Whether each party accepts each package in each sample, ``[party, package, sample]`` (the definition)."""
+        parties = list(range(self.n_parties)) if parties is None else parties
+        result = accepts(self.utility_units(codes, parties, samples), self.threshold[parties][:, None, samples])
+        for red in self.red_line_list:
+            if red.party in parties:
+                holds = codes[:, red.option[0]] == red.option[1]
+                result[parties.index(red.party), holds] &= ~red.in_sample[None, samples]
+        return result
 
 
-def _assemble(
-    scenario: Scenario, space: PackageSpace, weights: np.ndarray, values: np.ndarray, reservation: np.ndarray
-) -> Preferences:
-    """weights ``[s, p, i]``, values ``[s, p, i, o]``, reservation ``[p, s]`` -> scoring layout."""
-    contributions = quantize(weights[..., None] * values)
-    return Preferences(
-        party_ids=tuple(p.id for p in scenario.parties),
-        veto=np.array([p.has_veto for p in scenario.parties]),
-        weights=weights,
-        values=values,
-        reservation=quantize(reservation).astype(np.float32),
-        contributions=np.ascontiguousarray(contributions.transpose(1, 2, 3, 0)).astype(np.float32),
-        radices=space.radices,
-        red_lines=tuple(
-            tuple(option_index(space.issue_ids, space.option_ids, ref) for ref in p.red_lines) for p in scenario.parties
-        ),
-    )
-
-
-def gather_sums(by_issue: list[np.ndarray], codes: np.ndarray, n_parties: int, samples: int) -> np.ndarray:
-    """Utility of each listed package (rows of option indices): ``[package, party, sample]``."""
-    total = np.zeros((codes.shape[0], n_parties, samples), dtype=np.float32)
+def gather_sums(
+    by_issue: list[np.ndarray], codes: np.ndarray, n_parties: int, samples: int, dtype: Any = None
+) -> np.ndarray:
+    """Sum of per-issue tables for each listed package (rows of option indices): ``[package, party, sample]``."""
+    dtype = dtype or (by_issue[0].dtype if by_issue else np.float64)
+    total = np.zeros((codes.shape[0], n_parties, samples), dtype=dtype)
     for issue in range(codes.shape[1]):
         total += by_issue[issue][codes[:, issue]]
     return total
 
 
 def grid_sums(by_issue: list[np.ndarray], n_parties: int, samples: int) -> np.ndarray:
-    """Utility of every package of a (sub)grid, ``[package, party, sample]`` in mixed-radix order.
+    """Sum of per-issue tables for every package of a (sub)grid, ``[package, party, sample]`` in mixed-radix order.
 
     Built as an outer sum, one issue at a time, so each package costs one addition per issue-level instead of a
     gather per issue: this is how the whole tail of the grid is scored once per run.
     """
-    total = np.zeros((1, n_parties, samples), dtype=np.float32)
+    dtype = by_issue[0].dtype if by_issue else np.int32
+    total = np.zeros((1, n_parties, samples), dtype=dtype)
     for table in by_issue:
         total = (total[:, None] + table[None, :]).reshape(-1, n_parties, samples)
     return total
+
+
+def add_link_terms(total: np.ndarray, links: tuple[LinkTerm, ...], codes: np.ndarray, units: bool) -> None:
+    """Add every link whose two options are in a package to ``total[package, party, sample]`` in place."""
+    for link in links:
+        both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
+        total[both, link.party, :] += link.delta_units if units else link.delta
 
 
 def expected_utility(preferences: Preferences, codes: np.ndarray) -> np.ndarray:
@@ -162,4 +233,130 @@ def expected_utility(preferences: Preferences, codes: np.ndarray) -> np.ndarray:
     total = np.zeros((expected.shape[0], codes.shape[0]))
     for issue in range(codes.shape[1]):
         total += expected[:, issue, codes[:, issue]]
+    for link in preferences.links:
+        both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
+        total[link.party, both] += link.delta.mean()
     return total
+
+
+def _bounds(bounds: tuple[float, float], draws: np.ndarray) -> np.ndarray:
+    low, high = bounds
+    return low + (high - low) * draws
+
+
+def _weight(party: Party, issue_id: str) -> tuple[float, float]:
+    return party.weight_range(issue_id)
+
+
+def _value(party: Party, issue_id: str, option_id: str) -> tuple[float, float]:
+    return party.value_range(issue_id, option_id)
+
+
+def _red_line_refs(party: Party) -> list[tuple[str, float]]:
+    """(option ref, probability it holds) for each red line."""
+    return [(red.option, float(red.holds)) for red in party.red_lines]
+
+
+def _midpoint(bounds: tuple[float, float]) -> float:
+    return (bounds[0] + bounds[1]) / 2
+
+
+def sample_preferences(scenario: Scenario, samples: int, rng: np.random.Generator) -> Preferences:
+    """Draw ``samples`` joint samples of every party's weights, values, links, reservation and red lines.
+
+    Every party consumes the same number of draws in a fixed order whether its numbers are exact or ranges, so
+    editing one range never reshuffles another party's samples (common random numbers across scenario edits).
+    Links and red lines draw from their own streams, after everything else, for the same reason.
+    """
+    space = PackageSpace.from_scenario(scenario)
+    n_issues, n_options = len(scenario.issues), max(space.radices)
+    weights, values, reservation = [], [], []
+    for party in scenario.parties:
+        w_draw = rng.random((samples, n_issues))
+        v_draw = rng.random((samples, n_issues, n_options))
+        r_draw = rng.random(samples)
+        weights.append(
+            np.stack([_bounds(_weight(party, issue.id), w_draw[:, i]) for i, issue in enumerate(scenario.issues)], 1)
+        )
+        v = np.zeros((samples, n_issues, n_options))
+        for i, issue in enumerate(scenario.issues):
+            for o, option in enumerate(issue.options):
+                v[:, i, o] = _bounds(_value(party, issue.id, option.id), v_draw[:, i, o])
+        values.append(v)
+        reservation.append(_bounds(party.reservation, r_draw))
+    link_draws = rng.random((len(scenario.parties), samples, n_issues, n_options))
+    red_draws = rng.random((len(scenario.parties), samples, n_issues, n_options))
+    return _assemble(
+        scenario,
+        space,
+        np.stack(weights, axis=1),
+        np.stack(values, axis=1),
+        np.stack(reservation),
+        lambda p, bounds, i, o: _bounds(bounds, link_draws[p, :, i, o]),
+        lambda p, holds, i, o: red_draws[p, :, i, o] < holds,
+    )
+
+
+def point_preferences(scenario: Scenario) -> Preferences:
+    """One 'sample' at the midpoint of every range: the scenario's published positions (red lines as certain)."""
+    space = PackageSpace.from_scenario(scenario)
+    n_options = max(space.radices)
+    weights = np.array([[_midpoint(_weight(p, i.id)) for i in scenario.issues] for p in scenario.parties])
+    values = np.zeros((len(scenario.parties), len(scenario.issues), n_options))
+    for p, party in enumerate(scenario.parties):
+        for i, issue in enumerate(scenario.issues):
+            for o, option in enumerate(issue.options):
+                values[p, i, o] = _midpoint(_value(party, issue.id, option.id))
+    reservation = np.array([[_midpoint(p.reservation)] for p in scenario.parties])
+    return _assemble(
+        scenario,
+        space,
+        weights[None],
+        values[None],
+        reservation,
+        lambda p, bounds, i, o: np.array([_midpoint(bounds)]),
+        lambda p, holds, i, o: np.array([holds >= 0.5]),
+    )
+
+
+def _assemble(
+    scenario: Scenario,
+    space: PackageSpace,
+    weights: np.ndarray,
+    values: np.ndarray,
+    reservation: np.ndarray,
+    link_value: Any,
+    red_line_holds: Any,
+) -> Preferences:
+    """weights ``[s, p, i]``, values ``[s, p, i, o]``, reservation ``[p, s]`` -> scoring layout."""
+    total = weights.sum(axis=2, keepdims=True)
+    weights = weights / np.where(total > 0, total, 1.0)
+    contributions = np.ascontiguousarray((weights[..., None] * values).transpose(1, 2, 3, 0))
+    links, red_lines = [], []
+    for p, party in enumerate(scenario.parties):
+        for link in party.links:
+            first = option_index(space.issue_ids, space.option_ids, link.when)
+            second = option_index(space.issue_ids, space.option_ids, link.option)
+            linked = weights[:, p, second[0]] * link_value(p, tuple(link.value), *second)
+            delta = linked - contributions[p, second[0], second[1]]
+            delta_units = to_units(linked) - to_units(contributions[p, second[0], second[1]])
+            links.append(LinkTerm(p, first, second, delta, delta_units.astype(np.int32)))
+        for ref, holds in _red_line_refs(party):
+            option = option_index(space.issue_ids, space.option_ids, ref)
+            if holds > 0:
+                in_sample = np.ones(weights.shape[0], dtype=bool) if holds >= 1 else red_line_holds(p, holds, *option)
+                red_lines.append(RedLine(p, option, holds, in_sample))
+    return Preferences(
+        party_ids=tuple(p.id for p in scenario.parties),
+        veto=np.array([p.has_veto for p in scenario.parties]),
+        ratifier=np.array([p.role is Role.ratifier for p in scenario.parties]),
+        weights=weights,
+        values=values,
+        reservation=np.asarray(reservation, dtype=np.float64),
+        threshold=acceptance_threshold(reservation).astype(np.int32),
+        contributions=contributions,
+        units=to_units(contributions).astype(np.int32),
+        red_line_list=tuple(red_lines),
+        links=tuple(links),
+        radices=space.radices,
+    )

@@ -1,15 +1,19 @@
 """The Monte-Carlo acceptable zone: for every package, how often every veto party would accept it.
 
-Work is done per grid block (``sim.space``), vectorised over packages and samples at once:
+A package is in the zone in a sample when every veto party accepts it there (``sim.zone.preferences``: exact
+integer utilities, red lines that hold in that sample, links); ratifiers are veto players not at the table, so
+``table_count`` counts the samples in which every veto party *at the table* accepts and ``zone_count`` those in
+which the ratifiers accept as well.
 
-* utility of (head h, tail t) = head_sum[h] + tail_sum[t]; the tail table is built once per run, so each package
-  costs one comparison per party and sample, ``tail_sum >= reservation - head_sum``;
-* acceptance over samples is bit-packed (8 samples a byte): the veto parties' AND and the per-sample "does some
-  completion of this offer fall in the zone" OR run on packed bytes, and counts use ``numpy.bitwise_count``;
-* red lines and constraints are per package, not per sample, so they are applied as masks after counting.
+The space is cut into blocks by the options of its first issues (a block is a prefix), so blocks are independent:
+they can be scored in any order, on threads or on a Dask cluster, saved and resumed. Inside a block,
+``sim.zone.search`` grows partial packages issue by issue and keeps only the (package, sample) pairs that can still
+be agreed at the table — exact branch and bound — so the work follows the size of the zone, not of the space.
+``prune=False`` switches the bound off (every pair is carried to the end): the brute-force reference the tests
+compare with, bit for bit.
 
-Memory is bounded by the block size whatever the size of the space. Each block's :class:`BlockScore` is
-self-contained, so blocks can be scored in any order, on any number of threads, saved and resumed.
+A :class:`BlockScore` is sparse: the packages agreed at the table in some sample, with their counts, and per target
+(a named offer, an option, the whole space) the samples in which some completion is in the zone (bit-packed).
 """
 
 from __future__ import annotations
@@ -17,15 +21,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from math import prod
 
 import numpy as np
 
 from sim.scenario.model import Scenario
-from sim.zone.preferences import Preferences, expected_utility, gather_sums, grid_sums, sample_preferences
-from sim.zone.space import Block, GridBlocks, PackageSpace, option_index
+from sim.zone.preferences import Preferences, sample_preferences
+from sim.zone.search import Search
+from sim.zone.space import PackageSpace, option_index
 
-DEFAULT_BLOCK_BYTES = 2**26
-MAX_BLOCK_PACKAGES = 2**18  # bounds the per-package arrays (option codes, masks) when samples are few
+MIN_BLOCKS = 32
 
 
 @dataclass(frozen=True)
@@ -55,17 +60,27 @@ def scenario_targets(scenario: Scenario, space: PackageSpace, with_options: bool
     return targets
 
 
+@dataclass(frozen=True)
+class Block:
+    """Every package whose first issues take the options ``prefix``."""
+
+    index: int
+    prefix: tuple[int, ...]
+
+
 @dataclass(frozen=True, eq=False)
 class BlockScore:
-    """Counts over samples for one block of packages (all arrays indexed by position in the block)."""
+    """One block's packages agreed at the table in some sample (sorted), their counts, and per-target hits."""
 
     block: Block
+    packages: np.ndarray
     zone_count: np.ndarray
-    accept_count: np.ndarray
-    valid: np.ndarray
+    table_count: np.ndarray
     target_hits: np.ndarray
+    table_hits: np.ndarray
     best_count: np.ndarray
     best_package: np.ndarray
+    pairs_checked: int = 0
 
 
 @dataclass(eq=False)
@@ -75,94 +90,129 @@ class ZoneScorer:
     space: PackageSpace
     preferences: Preferences
     targets: list[Target]
-    chunk_size: int
-    blocks: GridBlocks = field(init=False)
-    tail_sum: np.ndarray = field(init=False)
+    prune: bool = True
+    tail_max: int | None = None
+    min_blocks: int = MIN_BLOCKS
+    search: Search = field(init=False)
+    blocks: list[Block] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.blocks = self.space.blocks(self.chunk_size)
-        prefs = self.preferences
-        self.tail_sum = grid_sums(prefs.by_issue[self.blocks.split :], len(prefs.party_ids), prefs.samples)
+        self.search = Search(self.space, self.preferences, self.prune, self.tail_max)
+        radices = self.space.radices
+        depth = 0
+        while depth < self.search.split and prod(radices[:depth]) < self.min_blocks:
+            depth += 1
+        prefixes = (
+            np.stack(np.unravel_index(np.arange(prod(radices[:depth])), radices[:depth]), axis=-1)
+            if depth
+            else (np.zeros((1, 0), dtype=np.int64))
+        )
+        self.blocks = [Block(k, tuple(int(o) for o in row)) for k, row in enumerate(prefixes)]
 
     def score(self, block: Block) -> BlockScore:
-        prefs, space = self.preferences, self.space
-        heads = self.blocks.head_codes(block)
-        n_parties = len(prefs.party_ids)
-        head_sum = gather_sums(prefs.by_issue[: heads.shape[1]], heads, len(prefs.party_ids), prefs.samples)
-        threshold = prefs.reservation[None, :, :] - head_sum
-        codes = self.blocks.block_codes(block)
-        valid = space.feasible(codes)
-        in_play = valid.copy()
-        for p in np.flatnonzero(prefs.veto):
-            in_play &= ~space.holds_any(codes, list(prefs.red_lines[p]))
-        accept_count = np.empty((n_parties, block.size), dtype=np.int32)
-        zone_bits: np.ndarray | None = None
-        for p in range(n_parties):
-            bits = np.packbits(self.tail_sum[None, :, p, :] >= threshold[:, None, p, :], axis=-1)
-            bits = bits.reshape(block.size, -1)
-            counts = np.bitwise_count(bits).sum(axis=-1, dtype=np.int32)
-            counts[space.holds_any(codes, list(prefs.red_lines[p]))] = 0
-            accept_count[p] = counts
-            if prefs.veto[p]:
-                zone_bits = bits if zone_bits is None else np.bitwise_and(zone_bits, bits, out=zone_bits)
-        assert zone_bits is not None, "a scenario has at least two veto parties"
-        zone_bits[~in_play] = 0
-        zone_count = np.bitwise_count(zone_bits).sum(axis=-1, dtype=np.int32)
-        hits, best_count, best_package = self._score_targets(codes, zone_bits, zone_count, valid, block)
-        return BlockScore(block, zone_count, accept_count, valid, hits, best_count, best_package)
+        prefs, space, search = self.preferences, self.space, self.search
+        start = search.root()
+        for option in block.prefix:
+            start = search.extend(start, [option])
+        found = [pair for heads in search.heads(start) for pair in search.tail_pairs(heads)]
+        packages = np.concatenate([p for p, _ in found]) if found else np.zeros(0, dtype=np.int64)
+        samples = np.concatenate([s for _, s in found]) if found else np.zeros(0, dtype=np.int64)
+        codes = space.codes(packages)
+        feasible = space.feasible(codes)
+        packages, samples, codes = packages[feasible], samples[feasible], codes[feasible]
+        in_zone = np.ones(packages.size, dtype=bool)
+        if search.ratifiers:
+            in_zone = prefs.accepts_at(codes, samples, search.ratifiers).all(axis=0)
+        unique, inverse = np.unique(packages, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        table_count = np.bincount(inverse, minlength=unique.size).astype(np.int32)
+        zone_count = np.bincount(inverse, weights=in_zone, minlength=unique.size).astype(np.int32)
+        hits, table_hits, best_count, best_package = self._score_targets(
+            codes, samples, in_zone, unique, inverse, zone_count
+        )
+        return BlockScore(
+            block, unique, zone_count, table_count, hits, table_hits, best_count, best_package, int(packages.size)
+        )
 
     def _score_targets(
         self,
         codes: np.ndarray,
-        zone_bits: np.ndarray,
+        samples: np.ndarray,
+        in_zone: np.ndarray,
+        unique: np.ndarray,
+        inverse: np.ndarray,
         zone_count: np.ndarray,
-        valid: np.ndarray,
-        block: Block,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        hits = np.zeros((len(self.targets), zone_bits.shape[1]), dtype=np.uint8)
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        n_samples = self.preferences.samples
+        hits = np.zeros((len(self.targets), -(-n_samples // 8)), dtype=np.uint8)
+        table_hits = np.zeros_like(hits)
         best_count = np.full(len(self.targets), -1, dtype=np.int64)
         best_package = np.full(len(self.targets), -1, dtype=np.int64)
+        unique_codes = self.space.codes(unique)
         for t, target in enumerate(self.targets):
-            match = valid.copy()
+            match = np.ones(samples.size, dtype=bool)
             for issue, option in target.fix:
                 match &= codes[:, issue] == option
-            rows = np.flatnonzero(match)
-            if rows.size == 0:
-                continue
-            hits[t] = np.bitwise_or.reduce(zone_bits[rows], axis=0)
-            best = rows[np.argmax(zone_count[rows])]
-            best_count[t], best_package[t] = zone_count[best], block.start + best
-        return hits, best_count, best_package
+            table_hits[t] = np.packbits(np.bincount(samples[match], minlength=n_samples) > 0)
+            hits[t] = np.packbits(np.bincount(samples[match & in_zone], minlength=n_samples) > 0)
+            candidates = np.ones(unique.size, dtype=bool)
+            for issue, option in target.fix:
+                candidates &= unique_codes[:, issue] == option
+            rows = np.flatnonzero(candidates & (zone_count > 0))
+            if rows.size:
+                best = rows[np.argmax(zone_count[rows])]
+                best_count[t], best_package[t] = zone_count[best], unique[best]
+        return hits, table_hits, best_count, best_package
 
 
 @dataclass(frozen=True, eq=False)
 class TargetScores:
-    """Per target: share of samples with some completion in the zone, best completion and its count."""
+    """Per target: share of samples with some completion in the zone (and at the table), best completion."""
 
     targets: list[Target]
     samples: int
     hits: np.ndarray
+    table_hits: np.ndarray
     best_count: np.ndarray
     best_package: np.ndarray
 
     @property
+    def zone_hit_count(self) -> np.ndarray:
+        return np.bitwise_count(self.hits).sum(axis=-1)
+
+    @property
     def p_complete(self) -> np.ndarray:
-        return np.bitwise_count(self.hits).sum(axis=-1) / self.samples
+        return self.zone_hit_count / self.samples
+
+    @property
+    def p_table(self) -> np.ndarray:
+        """Share of samples in which some completion is agreed by every veto party at the table."""
+        return np.bitwise_count(self.table_hits).sum(axis=-1) / self.samples
+
+    @property
+    def not_ratified_count(self) -> np.ndarray:
+        """Samples in which a completion is agreed at the table but none survives ratification."""
+        return np.bitwise_count(self.table_hits & ~self.hits).sum(axis=-1)
+
+    @property
+    def p_not_ratified(self) -> np.ndarray:
+        return self.not_ratified_count / self.samples
 
 
 def combine_targets(scores: Iterable[BlockScore], targets: list[Target], samples: int) -> TargetScores:
     """OR the per-sample hits and keep the best completion across blocks (ties: lowest package number)."""
-    hits: np.ndarray | None = None
+    n_bytes = -(-samples // 8)
+    hits = np.zeros((len(targets), n_bytes), dtype=np.uint8)
+    table_hits = np.zeros_like(hits)
     best_count = np.full(len(targets), -1, dtype=np.int64)
     best_package = np.full(len(targets), -1, dtype=np.int64)
     for score in sorted(scores, key=lambda s: s.block.index):
-        hits = score.target_hits.copy() if hits is None else hits | score.target_hits
+        hits |= score.target_hits
+        table_hits |= score.table_hits
         better = score.best_count > best_count
         best_count[better] = score.best_count[better]
         best_package[better] = score.best_package[better]
-    if hits is None:
-        hits = np.zeros((len(targets), -(-samples // 8)), dtype=np.uint8)
-    return TargetScores(targets, samples, hits, best_count, best_package)
+    return TargetScores(targets, samples, hits, table_hits, best_count, best_package)
 
 
 def score_blocks(
@@ -186,21 +236,22 @@ def score_blocks(
             yield score
 
 
-def default_chunk_size(samples: int) -> int:
-    """Packages per block so that one party's boolean comparison array stays near 64 MiB."""
-    return max(1, min(DEFAULT_BLOCK_BYTES // max(samples, 1), MAX_BLOCK_PACKAGES))
-
-
 @dataclass(frozen=True, eq=False)
 class ZoneResult:
-    """The whole zone in memory: for tests, analysis and small spaces (runs stream blocks to disk instead)."""
+    """A whole zone in memory, sparse: the packages agreed at the table in some sample, sorted by number.
+
+    ``accept_count[p, k]`` is party p's acceptance count of ``packages[k]``; every package not listed is in the zone
+    in no sample. ``feasible`` is the number of feasible packages of the space.
+    """
 
     space: PackageSpace
     preferences: Preferences
     packages: np.ndarray
     zone_count: np.ndarray
+    table_count: np.ndarray
     accept_count: np.ndarray
     targets: TargetScores
+    feasible: int
 
     @property
     def samples(self) -> int:
@@ -215,44 +266,80 @@ class ZoneResult:
         return self.accept_count / self.samples
 
     @property
+    def zone_mass(self) -> float:
+        """Expected number of packages in the zone (the sum of zone probabilities)."""
+        return float(self.zone_count.sum()) / self.samples
+
+    def zone_count_of(self, packages: np.ndarray) -> np.ndarray:
+        """Zone counts of any packages (0 for a package never in the zone)."""
+        return lookup_counts(self.packages, self.zone_count, packages)
+
+    @property
     def expected_utility(self) -> np.ndarray:
+        from sim.zone.preferences import expected_utility
+
         return expected_utility(self.preferences, self.space.codes(self.packages))
+
+
+def lookup_counts(listed: np.ndarray, counts: np.ndarray, packages: np.ndarray) -> np.ndarray:
+    """``counts`` of ``packages`` in the sorted sparse list ``listed`` (0 where a package is not listed)."""
+    packages = np.asarray(packages, dtype=np.int64)
+    if listed.size == 0:
+        return np.zeros(packages.size, dtype=np.int64)
+    at = np.minimum(np.searchsorted(listed, packages), listed.size - 1)
+    return np.where(listed[at] == packages, counts[at], 0).astype(np.int64)
+
+
+def acceptance_counts(preferences: Preferences, space: PackageSpace, packages: np.ndarray) -> np.ndarray:
+    """Each party's acceptance count of each listed package, ``[party, package]``, in bounded chunks."""
+    counts = np.zeros((preferences.n_parties, packages.size), dtype=np.int32)
+    step = max(1, 2**22 // max(1, preferences.n_parties * preferences.samples))
+    for start in range(0, packages.size, step):
+        codes = space.codes(packages[start : start + step])
+        counts[:, start : start + step] = preferences.acceptable(space, codes).sum(axis=2)
+    return counts
 
 
 def compute_zone(
     scenario: Scenario,
     samples: int | None = None,
     seed: int | None = None,
-    chunk_size: int | None = None,
     workers: int = 1,
     with_options: bool = True,
+    prune: bool = True,
+    preferences: Preferences | None = None,
+    tail_max: int | None = None,
+    min_blocks: int = MIN_BLOCKS,
 ) -> ZoneResult:
-    """Sample preferences and score every feasible package; the result does not depend on chunk size."""
+    """Sample preferences (or take given ones) and score the whole space; independent of how it is cut
+    (``tail_max``, ``min_blocks``: see :class:`sim.zone.search.Search`; the results do not depend on them)."""
     samples = samples or scenario.run.samples
     seed = scenario.run.seed if seed is None else seed
-    preferences = sample_preferences(scenario, samples, np.random.default_rng(seed))
+    if preferences is None:
+        preferences = sample_preferences(scenario, samples, np.random.default_rng(seed))
     space = PackageSpace.from_scenario(scenario)
     targets = scenario_targets(scenario, space, with_options)
-    scorer = ZoneScorer(
-        space, preferences, targets, chunk_size or scenario.run.chunk_size or default_chunk_size(samples)
-    )
-    scores = list(score_blocks(scorer, scorer.blocks, workers))
-    return collect_zone(space, preferences, targets, scores)
+    scorer = ZoneScorer(space, preferences, targets, prune, tail_max or scenario.run.chunk_size, min_blocks)
+    return collect_zone(space, preferences, targets, list(score_blocks(scorer, scorer.blocks, workers)))
 
 
 def collect_zone(
     space: PackageSpace, preferences: Preferences, targets: list[Target], scores: list[BlockScore]
 ) -> ZoneResult:
-    """Concatenate block scores into one in-memory result, keeping only feasible packages."""
+    """Concatenate block scores into one in-memory result (blocks partition the space, so packages are disjoint)."""
     scores = sorted(scores, key=lambda s: s.block.index)
-    packages = np.concatenate([s.block.start + np.flatnonzero(s.valid) for s in scores])
-    zone_count = np.concatenate([s.zone_count[s.valid] for s in scores])
-    accept_count = np.concatenate([s.accept_count[:, s.valid] for s in scores], axis=1)
+    packages = np.concatenate([s.packages for s in scores]) if scores else np.zeros(0, dtype=np.int64)
+    order = np.argsort(packages, kind="stable")
+    packages = packages[order]
+    zone_count = np.concatenate([s.zone_count for s in scores])[order] if scores else np.zeros(0, np.int32)
+    table_count = np.concatenate([s.table_count for s in scores])[order] if scores else np.zeros(0, np.int32)
     return ZoneResult(
         space,
         preferences,
         packages,
         zone_count,
-        accept_count,
+        table_count,
+        acceptance_counts(preferences, space, packages),
         combine_targets(scores, targets, preferences.samples),
+        space.count_feasible(),
     )

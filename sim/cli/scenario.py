@@ -1,0 +1,50 @@
+"""Scenario authoring commands: ``negsim new`` writes a commented starting scenario that validates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sim.cli.common import app, fail, load_or_exit, out
+from sim.scenario.errors import ScenarioError
+from sim.scenario.model import load_scenario
+from sim.scenario.starter import starter_scenario, variant_scenario
+from sim.scenario.values import ID_RULE, _check_id
+
+
+@app.command(
+    "new",
+    epilog="Example: negsim new donbas-freeze --from scenarios/baseline.yaml   (writes donbas-freeze.yaml)",
+)
+def new(
+    name: Annotated[str, typer.Argument(help="Id of the new scenario; also its file name (NAME.yaml).")],
+    from_: Annotated[
+        Path | None,
+        typer.Option("--from", help="Write a variant that extends this scenario, instead of a standalone example."),
+    ] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: NAME.yaml).")] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite the file if it exists.")] = False,
+) -> None:
+    """Write a commented starting scenario that validates: a small example, or a variant of an existing scenario."""
+    try:
+        _check_id(name)
+    except ValueError:
+        fail(f"error: scenario name '{name}' {ID_RULE}")
+    path = output or Path(f"{name}.yaml")
+    if path.exists() and not force:
+        fail(f"error: {path} exists; choose another name or pass --force")
+    if from_ is None:
+        text = starter_scenario(name, path.as_posix())
+    else:
+        parent = load_or_exit(from_, [])
+        text = variant_scenario(name, parent, from_, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    try:
+        load_scenario(path)
+    except ScenarioError as exc:  # a template that does not validate is negsim's bug, not the user's
+        path.unlink()
+        raise AssertionError(f"negsim new wrote an invalid scenario:\n{exc}") from exc
+    out.print(f"wrote {path}: edit it, then `negsim validate {path}`", highlight=False)

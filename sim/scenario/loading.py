@@ -1,0 +1,144 @@
+"""Loading a scenario: file(s) -> inherited document -> edits -> validated model, every problem reported at once.
+
+The steps are: read each YAML file with positions (:mod:`sim.scenario.yamlsource`), apply an ``extends:`` child over
+its parent (its ``unset:`` entries first, on what it inherits), apply command-line edits (:mod:`sim.scenario.edits`),
+then validate: pydantic for each field, :mod:`sim.scenario.checks` for references. Structure and reference errors
+come out in one pass (issue 11 part 6): when some parties, constraints or offers are malformed, the references of
+the rest are still checked, so a user fixes every mistake in one go.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from sim.scenario.edits import Edit, apply_edits, apply_unset, child_unsets, prune_orphan_reasons
+from sim.scenario.errors import Mark, Problem, ScenarioError
+from sim.scenario.model import Constraint, Offer, Party, Scenario
+from sim.scenario.yamlload import is_scenario_file
+from sim.scenario.yamlsource import DataPath, Located, load_located, merge_located
+
+
+def load_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> Located:
+    """Load a scenario file and, recursively, the files it ``extends`` (relative to itself); cycles are errors."""
+    resolved = path.resolve()
+    child = load_located(path)
+    unsets = child_unsets(child)
+    parent_ref = child.data.get("extends")
+    if parent_ref is None:
+        if unsets:
+            raise ScenarioError([Problem(unsets[0].where, "'unset' removes inherited values: it needs 'extends'")])
+        return child
+    mark = child.marks.get(("extends",), Mark(str(path)))
+    if not isinstance(parent_ref, str):
+        raise ScenarioError([Problem(mark, "'extends' must be a file path", "extends")])
+    parent_path = path.parent / parent_ref
+    if not is_scenario_file(parent_path):
+        raise ScenarioError([Problem(mark, "'extends' must name a regular .yaml or .yml scenario file", "extends")])
+    chain = (*_chain, resolved)
+    if parent_path.resolve() in chain:
+        cycle = " -> ".join(p.name for p in (*chain, parent_path.resolve()))
+        raise ScenarioError([Problem(mark, f"cyclic 'extends': {cycle}", "extends")])
+    if not parent_path.is_file():
+        raise ScenarioError([Problem(mark, f"'extends' names a file that does not exist: {parent_path}", "extends")])
+    parent = load_with_extends(parent_path, chain)
+    for unset in unsets:
+        apply_unset(parent, unset)
+    child.data.pop("extends")
+    child.marks = {p: m for p, m in child.marks.items() if p[:1] != ("extends",)}
+    before = copy.deepcopy(parent.data)
+    merged = merge_located(parent, child)
+    merged.data.pop("extends", None)
+    prune_orphan_reasons(before, merged)
+    return merged
+
+
+def load_scenario_located(path: str | Path, edits: Sequence[Edit] = ()) -> tuple[Scenario, Located]:
+    """Load, inherit, edit (``--unset``/``--set``) and validate; also return the document with its positions."""
+    located = load_with_extends(Path(path))
+    apply_edits(located, edits)
+    return validate_located(located), located
+
+
+def validate_located(located: Located) -> Scenario:
+    from sim.scenario.checks import reference_problems  # checks reads the models; loading sits above both
+
+    try:
+        scenario = Scenario.model_validate(located.data)
+    except ValidationError as exc:
+        structural = [_problem_from_pydantic(located, error) for error in exc.errors()]
+        raise ScenarioError(structural + _salvaged_reference_problems(located, exc)) from None
+    problems = [
+        Problem(located.mark_for(path), message, ".".join(map(str, path)))
+        for path, message in reference_problems(scenario)
+    ]
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+_ITEMS = {"parties": Party, "constraints": Constraint, "offers": Offer}
+
+
+def _salvaged_reference_problems(located: Located, exc: ValidationError) -> list[Problem]:
+    """Reference problems of the well-formed part, so structure and reference errors come out in one pass.
+
+    Malformed parties, constraints and offers are set aside (each item is validated on its own) and the rest is
+    checked, as long as the issues are well formed (every reference is checked against them). Findings that the
+    set-aside items could explain (a sponsor, the veto count, unknown sources when sources are malformed) are
+    dropped, so nothing is reported that fixing the structural errors could make untrue.
+    """
+    from sim.scenario.checks import reference_problems
+
+    data = located.data if isinstance(located.data, dict) else {}
+    fields: dict[str, Any] = {}
+    kept: dict[str, list[int]] = {}
+    broken: set[str] = set()
+    for name, info in Scenario.model_fields.items():
+        if name not in data:
+            continue
+        if name in _ITEMS and isinstance(data[name], list):
+            items = []
+            kept[name] = []
+            for index, raw in enumerate(data[name]):
+                try:
+                    items.append(_ITEMS[name].model_validate(raw))
+                    kept[name].append(index)
+                except ValidationError:
+                    broken.add(name)
+            fields[name] = items
+            continue
+        try:
+            fields[name] = TypeAdapter(info.annotation).validate_python(data[name])
+        except ValidationError:
+            broken.add(name)
+    if "issues" not in fields or "issues" in broken:
+        return []
+    fields.setdefault("parties", [])
+    partial = Scenario.model_construct(**fields)
+    problems = []
+    for path, message in reference_problems(partial):
+        if path == ("parties",) or path[-1:] == ("sponsor",) or ("sources" in broken and "undefined source" in message):
+            continue
+        original: DataPath = path
+        if len(path) >= 2 and path[0] in kept and isinstance(path[1], int):
+            original = (path[0], kept[str(path[0])][path[1]], *path[2:])
+        problems.append(Problem(located.mark_for(original), message, ".".join(map(str, original))))
+    return problems
+
+
+def _problem_from_pydantic(located: Located, error: Any) -> Problem:
+    path = tuple(error["loc"])
+    field_path = ".".join(map(str, path))
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        message = f"unknown key '{path[-1]}'"
+    elif kind == "missing":
+        message = f"missing required key '{path[-1]}'"
+    else:
+        message = error["msg"].removeprefix("Value error, ")
+    return Problem(located.mark_for(path), message, field_path)

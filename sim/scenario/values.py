@@ -1,0 +1,138 @@
+"""The value types of the scenario format: ids, numbers with uncertainty, citations, and the strict base model.
+
+Split from :mod:`sim.scenario.model` so the models read as the format's table of keys. Every number must be finite
+(NaN and infinity are rejected everywhere, issue 8 part 4); a number is exact and ``[lo, hi]`` is uniform
+uncertainty (DESIGN.md, "The scenario file").
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
+
+ID_RULE = "must start with a lowercase letter and contain only lowercase letters, digits, '_' and '-'"
+
+
+def _check_id(value: str) -> str:
+    """Ids are written in option refs (``issue.option``) and ``--set`` paths, so no dots, spaces or capitals."""
+    if not (value[:1].isascii() and value[:1].islower() and all(c in _ID_CHARS for c in value)):
+        raise ValueError(f"id '{value}' {ID_RULE}, up to 64 characters")
+    return value
+
+
+_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
+Id = Annotated[str, Field(max_length=64), AfterValidator(_check_id)]
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {value}")
+    return value
+
+
+def _as_range(value: Any) -> tuple[float, float]:
+    """A number is an exact value; ``[lo, hi]`` is uniform uncertainty (DESIGN.md)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number or a [lo, hi] range, got a boolean")
+    if isinstance(value, int | float):
+        return (float(_finite(value)), float(value))
+    if (
+        isinstance(value, list | tuple)
+        and len(value) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    ):
+        low, high = float(_finite(value[0])), float(_finite(value[1]))
+        if low > high:
+            raise ValueError(f"range [{value[0]}, {value[1]}] has lo > hi")
+        return (low, high)
+    raise ValueError(f"expected a number or a [lo, hi] range, got {value!r}")
+
+
+def _in_unit_interval(bounds: tuple[float, float]) -> tuple[float, float]:
+    if bounds[0] < 0 or bounds[1] > 1:
+        raise ValueError(f"must lie in [0, 1], got {_show(bounds)}")
+    return bounds
+
+
+def _non_negative(bounds: tuple[float, float]) -> tuple[float, float]:
+    if bounds[0] < 0:
+        raise ValueError(f"weights must be >= 0, got {_show(bounds)}")
+    return bounds
+
+
+def _show(bounds: tuple[float, float]) -> float | list[float]:
+    return bounds[0] if bounds[0] == bounds[1] else [bounds[0], bounds[1]]
+
+
+Range = Annotated[tuple[float, float], BeforeValidator(_as_range), PlainSerializer(_show)]
+UnitRange = Annotated[Range, AfterValidator(_in_unit_interval)]
+WeightRange = Annotated[Range, AfterValidator(_non_negative)]
+
+
+class Named:
+    """A reader's name for a string type in ``docs/format.md`` (pydantic ignores this marker)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+OptionRef = Annotated[str, Named("option ref")]
+IssueKey = Annotated[str, Named("issue id")]
+OptionKey = Annotated[str, Named("option id")]
+SourceKey = Annotated[str, Named("source id")]
+PartyKey = Annotated[str, Named("party id")]
+ReasonKey = Annotated[str, Named("reason key")]
+
+
+class StrictModel(BaseModel):
+    """Unknown keys are errors (a typo is not a silently ignored preference); the docstring under each field is
+    its meaning in ``docs/format.md``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, use_attribute_docstrings=True)
+
+
+class Citation(StrictModel):
+    """A cited source, with the verbatim passage it is cited for: ``S1`` or ``{S1: "quoted words"}``.
+
+    ``negsim validate`` finds each quote in the source's local ``file:`` (:mod:`sim.scenario.citations`), so a
+    reader can check that a source says what it is cited for (issue 10 part 1).
+    """
+
+    source: SourceKey
+    """The id of a source defined under `sources:`. Example: `S1`"""
+    quote: str | None = Field(default=None, min_length=1)
+    """Words the source says, verbatim (whitespace, curly quotes and dashes aside). Example: `{S1: "would never
+    tolerate"}`"""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _as_written(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"source": value}
+        if isinstance(value, dict) and len(value) == 1 and not {"source", "quote"} & set(value):
+            ((source, quote),) = value.items()
+            if not isinstance(quote, str):
+                raise ValueError(f'a quote must be text: write {{{source}: "verbatim words"}}')
+            return {"source": str(source), "quote": quote}
+        if isinstance(value, dict) and len(value) > 1 and "source" not in value:
+            raise ValueError('a citation is a source id (S1) or one source id with its quote ({S1: "words"})')
+        return value
+
+    @model_serializer(mode="wrap")
+    def _write(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return self.source if self.quote is None else {self.source: self.quote}
+
+
+Sources = list[Citation]
