@@ -252,27 +252,31 @@ class MediatorBelief:
         particle = (bound >= reservation[:, None]).all(axis=0)
         return int(np.argmax(np.where(particle, final, -np.inf) if particle.any() else final))
 
-    def observe(self, round_: int, text: int, replies: list[tuple[bool, int]]) -> None:
+    def observe(self, round_: int, text: int, replies: list[tuple[bool, int] | None]) -> None:
         """Update from each veto party's reply to shortlist package ``text``: (accepted, objection issue or -1).
 
         Vectorised over parties and samples: an acceptance says ``r0 <= bound``, a rejection ``r0 > bound``.
         """
         prior = self.prior
         bound = prior.bound(prior.utilities[:, text : text + 1], round_, self.rejections)[:, 0]
-        accepted = np.array([reply[0] for reply in replies])[:, None]
+        asked = np.array([reply is not None for reply in replies])[:, None]
+        accepted = np.array([reply is not None and reply[0] for reply in replies])[:, None]
         low, high = self.interval[..., 0], self.interval[..., 1]
         new_low = np.where(accepted, low, np.maximum(low, bound))
         new_high = np.where(accepted, np.minimum(high, bound), high)
         point = low == high
-        possible = np.where(accepted, new_high >= low, (new_low < high) | (point & (low > bound)))
+        possible = np.where(accepted, new_high >= low, (new_low < high) | (point & (low > bound))) | ~asked
         with np.errstate(divide="ignore", invalid="ignore"):
-            kept = np.where(point, 1.0, (new_high - new_low) / (high - low))
+            kept = np.where(point | ~asked, 1.0, (new_high - new_low) / (high - low))
         self.log_weights += np.where(possible, np.log(np.maximum(kept, TINY)), np.log(EPS_REPLY))
         narrowed = possible & (kept < 1.0)
         self.interval[..., 0] = np.where(narrowed, new_low, low)
         self.interval[..., 1] = np.where(narrowed, new_high, high)
         pressed = []
-        for p, (yes, issue) in enumerate(replies):
+        for p, reply in enumerate(replies):
+            if reply is None:
+                continue
+            yes, issue = reply
             if not yes and (p, text) not in self.objected:
                 self.objected.add((p, text))
                 self.log_weights[p, prior.objection[p, text] != issue] += np.log(EPS_OBJECTION)
