@@ -14,7 +14,7 @@ from sim.executors import Executor
 from sim.negotiation.model import NegotiationModel, NegotiationSetup, Protocol
 from sim.negotiation.runs import Chunk, play_chunk, run_negotiations, run_seeds
 from sim.negotiation.strategies import time_aspiration
-from sim.scenario.model import Leverage, load_scenario
+from sim.scenario.model import Leverage, Scenario, load_scenario
 from sim.zone.preferences import point_preferences
 from tests.conftest import DATA
 from tests.strategies import negotiation_scenarios
@@ -291,4 +291,46 @@ def test_talks_versus_zone_accounts_for_every_run(tmp_path):
         if row["agreed"]:
             assert row["d_nash"] >= 0 and (row["package"] != row["nash_package"] or row["d_nash"] == 0)
     page = (tmp_path / "run" / "report.html").read_text()
-    assert versus["headline"] in page and 'src="plots/talks_vs_zone.png"' in page
+    assert versus["headline"] in page and "negotiate: talks vs zone" in page
+
+
+def _with_ratifier(reservation: float, after: str):
+    import yaml
+
+    doc = yaml.safe_load((DATA / "golden.yaml").read_text())
+    doc["parties"].append(
+        {
+            "id": "senate",
+            "name": "Senate",
+            "role": "ratifier",
+            "weights": {"money": 1},
+            "values": {"money": {"a_pays": 1, "b_pays": 0}},
+            "reservation": reservation,
+        }
+    )
+    doc["run"]["after_failed_ratification"] = after
+    return Scenario.model_validate(doc)
+
+
+def test_ratifiers_never_propose_and_their_no_reopens_or_ends_the_talks():
+    """A ratifier with reservation 1 rejects every package (its best is worth 1 only with `a_pays`, and Beta's red
+    line and Alpha keep most deals off it): talks never end in agreement; with `end` they stop at the first package
+    agreed at the table, with one failed ratification; a ratifier that accepts everything changes nothing."""
+    seeds = run_seeds(2, 25)
+    for protocol in Protocol:
+        base = play_chunk(Chunk(load_scenario(DATA / "golden.yaml"), protocol, 0, tuple(seeds), (False,) * 25, 3))[0]
+        easy = play_chunk(Chunk(_with_ratifier(0.0, "reopen"), protocol, 0, tuple(seeds), (False,) * 25, 3))[0]
+        assert [(o["agreed"], o["package"]) for o in easy] == [(o["agreed"], o["package"]) for o in base]
+        hard = _with_ratifier(1.0, "end")
+        setup = NegotiationSetup.build(hard)
+        for seed in seeds:
+            model = NegotiationModel(setup, protocol, seed, trace=True, belief_seed=3)
+            model.run_model()
+            outcome = model.outcome()
+            proposers = set(model.datacollector.get_model_vars_dataframe()["proposer"])
+            assert "senate" not in proposers
+            if outcome["agreed"]:
+                assert outcome["u_senate"] >= 1.0
+            else:
+                assert outcome["ratification_failures"] <= 1
+                assert outcome["ratification_failures"] == 0 or outcome["round"] <= hard.run.rounds

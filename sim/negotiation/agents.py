@@ -134,6 +134,6 @@ class MediatorAgent(mesa.Agent):
         self.text = self.belief.choose(self.model.steps, self.model.rng)
         return int(self.belief.prior.shortlist[self.text])
 
-    def revise(self, replies: list[tuple[bool, int]]) -> None:
-        """Learn from each veto party's reply (accepted, objection issue or -1), in veto order."""
+    def revise(self, replies: list[tuple[bool, int] | None]) -> None:
+        """Learn from each veto party's reply (accepted, objection issue or -1; None: not asked), in veto order."""
         self.belief.observe(self.model.steps, self.text, replies)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario.model import Concession, Scenario
-from sim.zone.preferences import gather_sums, sample_preferences
+from sim.zone.preferences import Preferences, add_link_terms, gather_sums, sample_preferences
 
 BELIEF_SAMPLES = 128
 SHORTLIST = 256
@@ -71,6 +71,17 @@ def leverage_cuts(scenario: Scenario, parties: list[int], samples: int, rng: np.
                 low, high = leverage.cut
                 cut[local] += low + (high - low) * draws[local]
     return cut
+
+
+def _utilities(preferences: Preferences, codes: np.ndarray, veto: list[int]) -> np.ndarray:
+    """Veto parties' utilities ``[p, k, s]`` with links; ``-inf`` where an uncertain red line holds in a sample."""
+    total = gather_sums(preferences.by_issue, codes, preferences.n_parties, preferences.samples)
+    add_link_terms(total, preferences.links, codes, units=False)
+    for red in preferences.red_line_list:
+        if not red.certain:
+            hit = codes[:, red.option[0]] == red.option[1]
+            total[hit, red.party, :] = np.where(red.in_sample[None, :], -np.inf, total[hit, red.party, :])
+    return total[:, veto].transpose(1, 0, 2)
 
 
 @dataclass(eq=False)
@@ -119,9 +130,8 @@ class MediatorPrior:
             objection=np.empty((len(veto), 0, samples), dtype=np.int16),
             deadline=scenario.run.rounds,
         )
-        by_issue = [table[:, veto] for table in preferences.by_issue]
         chunks = [
-            gather_sums(by_issue, candidates[start : start + PASS_CHUNK], len(veto), samples).transpose(1, 0, 2)
+            _utilities(preferences, candidates[start : start + PASS_CHUNK], veto)
             for start in range(0, len(candidates), PASS_CHUNK)
         ]
         for chunk in chunks:
@@ -242,27 +252,31 @@ class MediatorBelief:
         particle = (bound >= reservation[:, None]).all(axis=0)
         return int(np.argmax(np.where(particle, final, -np.inf) if particle.any() else final))
 
-    def observe(self, round_: int, text: int, replies: list[tuple[bool, int]]) -> None:
+    def observe(self, round_: int, text: int, replies: list[tuple[bool, int] | None]) -> None:
         """Update from each veto party's reply to shortlist package ``text``: (accepted, objection issue or -1).
 
         Vectorised over parties and samples: an acceptance says ``r0 <= bound``, a rejection ``r0 > bound``.
         """
         prior = self.prior
         bound = prior.bound(prior.utilities[:, text : text + 1], round_, self.rejections)[:, 0]
-        accepted = np.array([reply[0] for reply in replies])[:, None]
+        asked = np.array([reply is not None for reply in replies])[:, None]
+        accepted = np.array([reply is not None and reply[0] for reply in replies])[:, None]
         low, high = self.interval[..., 0], self.interval[..., 1]
         new_low = np.where(accepted, low, np.maximum(low, bound))
         new_high = np.where(accepted, np.minimum(high, bound), high)
         point = low == high
-        possible = np.where(accepted, new_high >= low, (new_low < high) | (point & (low > bound)))
+        possible = np.where(accepted, new_high >= low, (new_low < high) | (point & (low > bound))) | ~asked
         with np.errstate(divide="ignore", invalid="ignore"):
-            kept = np.where(point, 1.0, (new_high - new_low) / (high - low))
+            kept = np.where(point | ~asked, 1.0, (new_high - new_low) / (high - low))
         self.log_weights += np.where(possible, np.log(np.maximum(kept, TINY)), np.log(EPS_REPLY))
         narrowed = possible & (kept < 1.0)
         self.interval[..., 0] = np.where(narrowed, new_low, low)
         self.interval[..., 1] = np.where(narrowed, new_high, high)
         pressed = []
-        for p, (yes, issue) in enumerate(replies):
+        for p, reply in enumerate(replies):
+            if reply is None:
+                continue
+            yes, issue = reply
             if not yes and (p, text) not in self.objected:
                 self.objected.add((p, text))
                 self.log_weights[p, prior.objection[p, text] != issue] += np.log(EPS_OBJECTION)

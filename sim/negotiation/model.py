@@ -22,8 +22,14 @@ from sim.negotiation.agents import MediatorAgent, PartyAgent
 from sim.negotiation.belief import MediatorPrior, draw_drift, leverage_cuts
 from sim.negotiation.strategies import log_acceptance
 from sim.negotiation.versus_zone import zone_comparison
-from sim.scenario.model import Role, Scenario
-from sim.zone.preferences import Preferences, gather_sums, point_preferences, sample_preferences
+from sim.scenario.model import AfterFailedRatification, Role, Scenario
+from sim.zone.preferences import (
+    Preferences,
+    add_link_terms,
+    gather_sums,
+    point_preferences,
+    sample_preferences,
+)
 from sim.zone.space import PackageSpace
 
 CANDIDATE_CHUNK = 2**18
@@ -97,14 +103,20 @@ class NegotiationSetup:
     def utilities(self, preferences: Preferences) -> np.ndarray:
         """Every party's utility of every candidate in one preference sample, ``[candidate, party]``.
 
-        Gathers from one flat table of contributions, issue by issue, party-major: contributions lie on a 2^-20
-        grid, so these float32 sums are exact and equal ``gather_sums`` bit for bit, at a fraction of its cost.
+        Gathers from one flat table of contributions, issue by issue, party-major (the sum of ``gather_sums`` at a
+        fraction of its cost), plus the party's links. A red line that holds in this sample (drawn once per run, and
+        known only to its party) makes the package worth ``-inf`` to that party: it never accepts it.
         """
         table = np.concatenate([by_issue[:, :, 0] for by_issue in preferences.by_issue], axis=0).T.copy()
         total = table[:, self.flat_codes[0]]
         for codes in self.flat_codes[1:]:
             total += table[:, codes]
-        return total.T.astype(np.float64)
+        total = total.T.copy()
+        add_link_terms(total[:, :, None], preferences.links, self.candidates, units=False)
+        for red in preferences.red_line_list:
+            if not red.certain and red.in_sample[0]:
+                total[self.candidates[:, red.option[0]] == red.option[1], red.party] = -np.inf
+        return total
 
     def mediator_prior(self, seed: int) -> MediatorPrior:
         """The mediator's prior for a belief seed, built once per process."""
@@ -143,6 +155,8 @@ class NegotiationModel(mesa.Model):
         self.losses = contributions.max(axis=2, keepdims=True) - contributions
         self.reservation = preferences.reservation[:, 0].astype(np.float64)
         self.agreement: int | None = None
+        self.ended = False
+        self.ratification_failures = 0
         self.offer = -1
         self.proposer = ""
         self.parties = (
@@ -174,33 +188,66 @@ class NegotiationModel(mesa.Model):
             self._mediated_round()
         if self.trace:
             self.datacollector.collect(self)
-        if self.agreement is not None or self.steps >= self.deadline:
+        if self.agreement is not None or self.ended or self.steps >= self.deadline:
             self.running = False
 
+    @property
+    def table(self) -> list[PartyAgent]:
+        """Veto parties at the table (ratifiers never propose or bargain; they vote on a package agreed here)."""
+        return [agent for agent in self.parties if agent.party.role is not Role.ratifier] or self.parties
+
+    def _ratify(self, offer: int) -> bool | None:
+        """Ratifiers vote on a package agreed at the table: ``True`` ratified, ``None`` rejected and talks reopen.
+
+        When the scenario says ``run.after_failed_ratification: end``, a rejection ends the talks without agreement.
+        """
+        voters = [agent for agent in self.parties if agent not in self.table]
+        if all([agent.respond(offer)[0] for agent in voters]):
+            self.agreement = offer
+            return True
+        self.ratification_failures += 1
+        if self.setup.scenario.run.after_failed_ratification is AfterFailedRatification.end:
+            self.running = False
+            self.ended = True
+        return None
+
     def _alternating_round(self) -> None:
-        proposer = self.parties[(self.steps - 1) % len(self.parties)]
+        table = self.table
+        proposer = table[(self.steps - 1) % len(table)]
         self.offer = proposer.propose()
         self.proposer = proposer.party.id
         proposer.reply, proposer.offer_utility = "propose", float(proposer.utility[self.offer])
-        verdicts = [agent.respond(self.offer)[0] for agent in self.parties if agent is not proposer]
-        for agent in self.parties:
+        verdicts = [agent.respond(self.offer)[0] for agent in table if agent is not proposer]
+        for agent in table:
             if agent is not proposer:
                 agent.observe(proposer.index, self.offer)
         if all(verdicts) and proposer.accepts(self.offer):  # its fallback offer may be below its reservation
-            self.agreement = self.offer
+            self._ratify(self.offer)
 
     def _mediated_round(self) -> None:
         assert self.mediator is not None
         self.offer = self.mediator.propose()
         self.proposer = self.mediator.name
-        replies = [agent.respond(self.offer) for agent in self.parties]
-        if all(accepted for accepted, _ in replies):
-            self.agreement = self.offer
-            return
-        for agent, (accepted, _) in zip(self.parties, replies, strict=True):
-            if not accepted and agent.cut > 0:
+        table = self.table
+        replies: list[tuple[bool, int] | None] = [None] * len(self.parties)
+        for local, agent in enumerate(self.parties):
+            if agent in table:
+                accepted, objection = agent.respond(self.offer)
+                replies[local] = (accepted, -1 if objection is None else objection[1])
+        if all(
+            reply is not None and reply[0] for reply, agent in zip(replies, self.parties, strict=True) if agent in table
+        ):
+            voters = [(local, agent) for local, agent in enumerate(self.parties) if agent not in table]
+            if self._ratify(self.offer):
+                return
+            for local, agent in voters:
+                accepted = agent.reply == "accept"
+                replies[local] = (accepted, -1 if accepted else self.setup.space.issue_ids.index(agent.reply[7:]))
+        for agent, reply in zip(self.parties, replies, strict=True):
+            if reply is not None and not reply[0] and agent.cut > 0:
                 agent.rejections += 1  # the leverage party makes "no" to the mediator's text costly
-        self.mediator.revise([(accepted, -1 if objection is None else objection[1]) for accepted, objection in replies])
+        if self.running:
+            self.mediator.revise(replies)
 
     def outcome(self) -> dict[str, Any]:
         """One row of negotiations.parquet (without run number and seed)."""
@@ -210,6 +257,7 @@ class NegotiationModel(mesa.Model):
             "agreed": agreed,
             "round": int(self.steps),
             "package": int(self.setup.packages[self.agreement]) if agreed else -1,
+            "ratification_failures": self.ratification_failures,
         }
         codes = self.setup.candidates[self.agreement] if agreed else None
         for i, issue in enumerate(self.setup.space.issue_ids):

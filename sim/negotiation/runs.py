@@ -169,10 +169,8 @@ def run_negotiations(
     summary = summarise(scenario, outcomes_table.to_pylist(), seed)
     if make_plots:
         from sim.negotiation.plots import write_negotiation_plots
-        from sim.negotiation.report import write_report
 
         write_negotiation_plots(run_dir, scenario, summary)
-        write_report(run_dir, scenario, settings, summary)
     finish_manifest(run_dir, manifest, summary)
     return summary
 
@@ -220,7 +218,7 @@ def summarise(scenario: Scenario, outcomes: list[dict[str, Any]], seed: int) -> 
     zone = zone_probability_of(scenario, [package for package, _ in top], seed)
     space = PackageSpace.from_scenario(scenario)
     histogram = np.bincount([o["round"] for o in agreed], minlength=scenario.run.rounds + 1)
-    return {
+    summary: dict[str, Any] = {
         "runs": len(outcomes),
         "agreement_rate": len(agreed) / len(outcomes) if outcomes else 0.0,
         "median_rounds": float(np.median([o["round"] for o in agreed])) if agreed else None,
@@ -237,5 +235,8 @@ def summarise(scenario: Scenario, outcomes: list[dict[str, Any]], seed: int) -> 
             }
             for package, rounds in top
         ],
-        "talks_vs_zone": talks_versus_zone(outcomes) if outcomes and "zone_exists" in outcomes[0] else None,
     }
+    if outcomes and "zone_exists" in outcomes[0]:
+        summary["talks_vs_zone"] = talks_versus_zone(outcomes)
+        summary["talks_vs_zone_headline"] = summary["talks_vs_zone"]["headline"]  # a line the report page shows
+    return summary

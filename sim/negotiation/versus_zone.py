@@ -31,7 +31,8 @@ def zone_comparison(
     """One run: ``utilities[candidate, veto party]`` of its sample against its initial ``reservation``."""
     zone = np.flatnonzero(accepts(to_units(utilities), acceptance_threshold(reservation)[None, :]).all(axis=1))
     row: dict[str, Any] = {"zone_exists": bool(zone.size), "zone_size": int(zone.size)}
-    solutions = bargaining_solutions(Frontier.of(party_ids, packages[zone], codes[zone], utilities[zone], reservation))
+    frontier = Frontier.of(party_ids, packages[zone], codes[zone], utilities[zone], reservation)
+    solutions = bargaining_solutions(frontier)
     for name, column in (("nash", "nash"), ("kalai_smorodinsky", "ks")):
         solution = solutions[name] if zone.size else None
         row[f"{column}_package"] = solution.package if solution is not None else -1

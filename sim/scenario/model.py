@@ -131,7 +131,9 @@ class Leverage(StrictModel):
     """Pressure by this party: each rejection of the mediator's text by ``target`` lowers its reservation by ``cut``."""
 
     target: Id
+    """The party pressed (another party's id). Example: `target: ukraine`"""
     cut: UnitRange
+    """Reservation lost per rejection of the mediator's text, drawn once per run. Example: `cut: [0.001, 0.003]`"""
 
 
 class Strategy(StrictModel):

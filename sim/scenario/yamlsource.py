@@ -16,6 +16,7 @@ from sim.scenario.yamlload import DataPath, Located, load_located
 
 __all__ = ["DataPath", "Located", "is_id_list", "load_located", "merge_located"]
 
+
 def _subtree(marks: dict[DataPath, Mark], prefix: DataPath) -> list[tuple[DataPath, Mark]]:
     size = len(prefix)
     return [(path[size:], mark) for path, mark in marks.items() if path[:size] == prefix]
