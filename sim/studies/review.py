@@ -28,8 +28,8 @@ CAPTIONS = {
     **ZONE_PLOTS,  # one caption per plot: the single-run report's own
     "sweep_curves.png": "How P(zone non-empty) and each offer's P(completion in zone) change as the swept value "
     "moves; bands are 95 % intervals. Every point uses the same samples, so the shape is the value's effect.",
-    "talks_vs_zone.png": "Left: the share of runs whose sampled preferences had a zone, the share that agreed, and "
-    "the share that missed a zone that existed; right: how the agreement rate builds up round by round.",
+    "talks_vs_zone.png": "Left: share of runs whose own preference sample had a zone, that reached an agreement, and "
+    "that failed although a zone existed (95 % intervals). Right: share of runs agreed by each round.",
     "agreement_frequency.png": "The packages the simulated negotiations agreed on most often, as a share of runs; "
     "one tall bar means the talks converge on one package whatever the sampled preferences.",
     "rounds_histogram.png": "How many rounds the simulated negotiations took to reach agreement.",
