@@ -95,7 +95,7 @@ def test_closest_package_by_hand():
 
 
 @settings(max_examples=30)
-@given(scenario_dicts(max_issues=3, max_options=3, max_parties=3), st.data())
+@given(scenario_dicts(max_issues=3, max_options=3, max_parties=3, links=True), st.data())
 def test_own_best_completion_matches_enumeration(doc, data):
     scenario = Scenario.model_validate(_with_red_lines(doc, data))
     space = PackageSpace.from_scenario(scenario)

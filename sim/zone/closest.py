@@ -29,6 +29,7 @@ from sim.zone.space import PackageSpace
 SCAN_CHUNK = 2**16
 EXACT_BATCH = 256
 MAX_EXACT = 16_384
+EXACT_CELLS = 2**22  # package x party x sample utilities per chunk when enumerating
 BOUND_SLACK = 1e-6  # float32 utilities vs float64 expectations: a lower bound is lowered by this much
 
 
@@ -147,10 +148,13 @@ def own_best_completion(
     """Each party's best completion of ``fix`` in each sample, as a share of samples below its reservation and
     the mean shortfall ``mean_s max(0, r_ps - max_x u_ps(x))``.
 
-    The maximum is taken issue by issue over the free issues (options a party red-lines excluded for it), from
-    utilities of one-issue variations of a base completion: exact for utilities that add up over issues, and an
-    upper bound when constraints forbid some combinations, so "below its reservation" is never overstated.
+    Without links, the maximum is taken issue by issue over the free issues (options a party red-lines excluded
+    for it), from utilities of one-issue variations of a base completion: exact for utilities that add up over
+    issues, and an upper bound when constraints forbid some combinations, so "below its reservation" is never
+    overstated. With links (utility no longer adds up) every feasible completion is scored, in chunks.
     """
+    if preferences.links:
+        return _own_best_enumerated(space, preferences, fix, red_lines)
     free = [i for i in range(len(space.radices)) if i not in fix]
     base = np.array([[fix.get(i, 0) for i in range(len(space.radices))]], dtype=np.int64)
     variations = [base]
@@ -172,5 +176,26 @@ def own_best_completion(
                     delta[p, o] = -np.inf
         best += delta.max(axis=1)
         row += space.radices[issue]
+    gap = preferences.reservation.astype(np.float64) - best
+    return OwnBest(below=(gap > 0).mean(axis=1), shortfall=np.maximum(gap, 0.0).mean(axis=1))
+
+
+def _own_best_enumerated(
+    space: PackageSpace, preferences: Preferences, fix: dict[int, int], red_lines: list[list[tuple[int, int]]]
+) -> OwnBest:
+    """The exact per-sample maximum over every feasible completion a party does not red-line (chunked)."""
+    choices = option_choices(space, fix, [])
+    count = prod(c.size for c in choices)
+    n_parties = len(preferences.party_ids)
+    best = np.full((n_parties, preferences.samples), -np.inf)
+    chunk = max(1, EXACT_CELLS // (n_parties * preferences.samples))
+    for start in range(0, count, chunk):
+        codes = choice_codes(choices, np.arange(start, min(start + chunk, count), dtype=np.int64))
+        utilities = preferences.utilities(space, codes)
+        feasible = space.feasible(codes)
+        for p in range(n_parties):
+            usable = feasible & ~space.holds_any(codes, list(red_lines[p]))
+            if usable.any():
+                best[p] = np.maximum(best[p], utilities[p, usable].max(axis=0))
     gap = preferences.reservation.astype(np.float64) - best
     return OwnBest(below=(gap > 0).mean(axis=1), shortfall=np.maximum(gap, 0.0).mean(axis=1))
