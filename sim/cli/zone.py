@@ -10,7 +10,9 @@ import typer
 from rich.table import Table
 
 from sim.cli.common import (
+    ExecutorOption,
     SamplesOption,
+    SchedulerOption,
     SeedOption,
     SetOption,
     UnsetOption,
@@ -24,6 +26,7 @@ from sim.cli.common import (
     space_too_large,
     with_progress,
 )
+from sim.executors import Executor
 from sim.outputs.pipeline import ZoneSettings, run_zone
 from sim.outputs.rundir import default_run_dir
 from sim.scenario.checks import validate_findings
@@ -116,6 +119,8 @@ def run(
     ] = None,
     resume: Annotated[Path | None, typer.Option(help="Finish the interrupted run in this directory.")] = None,
     workers: WorkersOption = 2,
+    executor: ExecutorOption = Executor.local,
+    scheduler: SchedulerOption = None,
     pair: Annotated[
         str | None,
         typer.Option(
@@ -127,7 +132,7 @@ def run(
     """Map the acceptable zone of a scenario into a run directory (tables, plots, report)."""
     scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     chosen_pair = parse_pair(scenario, pair)
-    settings = ZoneSettings.for_scenario(scenario, samples, seed, workers)
+    settings = ZoneSettings.for_scenario(scenario, samples, seed, workers, executor, scheduler)
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario)
     finished = already_complete(run_dir) if resume is not None else None
     summary = run_one(scenario, scenario_path, settings, run_dir, resume is not None, chosen_pair)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from sim.executors import Executor, map_tasks
 from sim.outputs.rundir import (
     atomic_write_json,
     finish_manifest,
@@ -63,10 +64,18 @@ class ZoneSettings:
     seed: int
     chunk_size: int | None = None  # largest tail scored densely (None: sim.zone.search's default); no effect on results
     workers: int = 1
+    executor: Executor = Executor.local  # local: threads in this process; processes; dask (address: a cluster)
+    address: str | None = None
 
     @classmethod
     def for_scenario(
-        cls, scenario: Scenario, samples: int | None = None, seed: int | None = None, workers: int = 1
+        cls,
+        scenario: Scenario,
+        samples: int | None = None,
+        seed: int | None = None,
+        workers: int = 1,
+        executor: Executor = Executor.local,
+        address: str | None = None,
     ) -> ZoneSettings:
         samples = samples or scenario.run.samples
         return cls(
@@ -74,6 +83,8 @@ class ZoneSettings:
             scenario.run.seed if seed is None else seed,
             scenario.run.chunk_size,
             workers,
+            Executor.dask if address else executor,
+            address,
         )
 
     def recorded(self) -> dict[str, int | None]:
@@ -97,7 +108,9 @@ def run_zone(
         manifest = resume_manifest(run_dir, scenario, "zone")
         if manifest["status"] == "complete":
             return manifest["summary"]
-        settings = ZoneSettings(workers=settings.workers, **manifest["settings"])
+        settings = ZoneSettings(
+            workers=settings.workers, executor=settings.executor, address=settings.address, **manifest["settings"]
+        )
     else:
         manifest = start_manifest(run_dir, scenario, "zone", settings.recorded(), scenario_file)
     timings = manifest["timings"]
@@ -119,8 +132,12 @@ def run_zone(
         if progress:
             progress(done, len(scorer.blocks))
 
-    for _ in score_blocks(scorer, todo, settings.workers, on_done=save):
-        pass
+    if settings.executor is Executor.local:
+        for _ in score_blocks(scorer, todo, settings.workers, on_done=save):
+            pass
+    else:  # blocks are independent: each is scored wherever the executor runs it, and saved here as it returns
+        for score in map_tasks(scorer.score, todo, settings.executor, settings.workers, settings.address):
+            save(score)
     timings["score_s"] = round(timings.get("score_s", 0) + time.perf_counter() - clock, 3)
     clock = time.perf_counter()
     summary = assemble(run_dir, scenario, space, preferences, targets, scorer)
