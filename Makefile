@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench docs clean
+.PHONY: run test lint bench fuzz docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_zone.py
+
+# Long hostile-input campaign (not in CI): 10,000 generated scenario files through the loader, 200 through the CLI.
+fuzz: $(STAMP)
+	$(BIN)/python benchmarks/fuzz_inputs.py --inputs 10000 --seed 1 --cli 200
 
 docs: $(STAMP)
 	$(BIN)/negsim catalogue scenarios/baseline.yaml --markdown docs/catalogue.md

@@ -23,3 +23,5 @@ from hypothesis import settings  # noqa: E402
 # Shared machines vary in speed: no per-example deadline, and a fixed example budget keeps `make test` short.
 settings.register_profile("negsim", deadline=None, max_examples=50)
 settings.load_profile("negsim")
+
+pytest_plugins = ["tests.loop_runs"]  # session fixtures of the loop's tests (compare, batch, report, browser)

@@ -8,7 +8,7 @@ from sim.scenario.model import Scenario
 from sim.zone.bargaining import bargaining_solutions, pareto_frontier, pareto_mask
 from sim.zone.preferences import UNIT, acceptance_threshold, sample_preferences, to_units
 from sim.zone.space import PackageSpace
-from tests.strategies import scenario_dicts
+from tests.strategies import language_scenario_dicts, scenario_dicts
 
 
 def brute_force_frontier(values: np.ndarray) -> np.ndarray:
@@ -82,3 +82,26 @@ def test_nash_point_lies_on_the_frontier_and_inside_the_zone(doc, data):
     egalitarian = gains.min(axis=1).max()
     egal_row = np.flatnonzero(np.flatnonzero(acceptable) == solutions["egalitarian"].package)[0]
     assert np.isclose(gains[egal_row].min(), egalitarian, atol=1e-12)
+
+
+@given(language_scenario_dicts(max_issues=4, max_options=3))
+def test_frontier_with_links_and_requires_is_exactly_the_undominated_packages(doc):
+    """Links (pairwise terms) and requires-constraints: the issue-by-issue Pareto sums stay exact because partial
+    packages are only compared when they agree on every decided option a link or constraint still depends on."""
+    scenario = Scenario.model_validate(doc)
+    prefs = sample_preferences(scenario, scenario.run.samples, np.random.default_rng(scenario.run.seed))
+    space = PackageSpace.from_scenario(scenario)
+    codes = space.codes(np.arange(space.size))
+    veto = np.flatnonzero(prefs.veto)
+    expected = to_units(prefs.expected_contributions)
+    utilities = sum(expected[veto][:, i, codes[:, i]] for i in range(codes.shape[1])).T
+    for link in prefs.links:
+        if link.party in veto:
+            both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
+            utilities[both, int(np.flatnonzero(veto == link.party)[0])] += to_units(link.delta.mean())
+    allowed = space.feasible(codes)
+    for p in veto:
+        allowed &= ~space.holds_any(codes, list(prefs.red_lines[p]))
+    candidates = np.flatnonzero(allowed)
+    expected_front = candidates[brute_force_frontier(utilities[candidates])]
+    assert pareto_frontier(space, prefs).packages.tolist() == expected_front.tolist()

@@ -29,7 +29,7 @@ def same_table(a: Path, b: Path) -> bool:
 
 def test_help_lists_every_command_and_each_has_an_example():
     listing = negsim("--help").stdout
-    commands = ["validate", "run", "batch", "catalogue", "negotiate", "sensitivity", "whatif", "import-genius"]
+    commands = ["validate", "run", "score", "batch", "catalogue", "negotiate", "sensitivity", "whatif", "import-genius"]
     for command in commands:
         assert command in listing
         assert "Example: negsim " + command in negsim(command, "--help").stdout
@@ -46,7 +46,13 @@ def test_validate_shipped_scenarios():
 
 def test_run_writes_a_complete_run_directory(tmp_path):
     out = tmp_path / "demo"
-    negsim("run", str(DATA / "golden.yaml"), "--samples", "400", "--seed", "1", "--out", str(out))
+    negsim(
+        "run", str(DATA / "golden.yaml"), "--samples", "400", "--seed", "1", "--out", str(out), "--pair", "money,land"
+    )
+    bad_pair = negsim(
+        "run", str(DATA / "golden.yaml"), "--pair", "land,sea", "--out", str(tmp_path / "no"), check=False
+    )
+    assert bad_pair.returncode == 2 and "issues: land, money" in bad_pair.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete"
     assert manifest["settings"]["seed"] == 1 and manifest["settings"]["samples"] == 400
@@ -61,11 +67,20 @@ def test_run_writes_a_complete_run_directory(tmp_path):
         "plots/zone_by_option.png",
         "plots/offers_acceptance.png",
         "plots/zone_histogram.png",
+        "plots/convergence.png",
+        "plots/option_pairs.png",
+        "plots/blockers_by_option.png",
+        "sample_hits.parquet",
     ):
         assert (out / name).is_file(), name
     zone = pq.read_table(out / "zone.parquet")
-    assert zone.column_names[:4] == ["package", "land", "money", "p_zone"]
-    assert zone.num_rows == 1 and zone.column("land").to_pylist()[0] == "split"  # only packages ever in the zone
+    assert zone.column_names[:6] == ["package", "land", "money", "p_zone", "p_zone_lo", "p_zone_hi"]
+    # only package 2 (split, a_pays) is ever in the zone; every other row is one the run names (solutions, offers)
+    p_zone = dict(zip(zone.column("package").to_pylist(), zone.column("p_zone").to_pylist(), strict=True))
+    assert p_zone[2] > 0 and all(p == 0 for package, p in p_zone.items() if package != 2)
+    assert zone.schema.metadata[b"interval"].startswith(b"95 %")
+    summary = manifest["summary"]
+    assert summary["p_zone_nonempty_lo"] < summary["p_zone_nonempty"] < summary["p_zone_nonempty_hi"]
 
 
 def test_same_seed_gives_identical_tables(tmp_path):
@@ -139,7 +154,7 @@ def test_resume_finishes_a_killed_run_with_identical_results(tmp_path):
     assert same_table(killed / "zone.parquet", fresh / "zone.parquet")
     assert same_table(killed / "offers.parquet", fresh / "offers.parquet")
     noop = negsim("run", *args, "--resume", str(killed))
-    assert noop.returncode == 0
+    assert noop.returncode == 0 and "already complete" in noop.stderr and "nothing to resume" in noop.stderr
 
 
 def test_resume_refuses_a_different_scenario(tmp_path):
@@ -180,8 +195,22 @@ def test_negotiate_writes_tables_plots_and_a_summary(tmp_path):
 
 
 def test_sensitivity_and_whatif_commands(tmp_path):
-    negsim("sensitivity", str(DATA / "golden.yaml"), "--samples", "200", "--out", str(tmp_path / "s"))
-    assert json.loads((tmp_path / "s" / "manifest.json").read_text())["status"] == "complete"
+    study = negsim(
+        "sensitivity",
+        str(DATA / "golden.yaml"),
+        "--samples",
+        "200",
+        "--rank-by",
+        "split_deal",
+        "--out",
+        str(tmp_path / "s"),
+    )
+    assert "should take about" in study.stderr and "Change in split_deal (baseline" in study.stdout
+    assert "Alpha: reservation" in study.stdout  # readable names, not raw ids
+    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["summary"]["ranked_by"] == "offer_split_deal"
+    bad_measure = negsim("sensitivity", str(DATA / "golden.yaml"), "--rank-by", "nope", check=False)
+    assert bad_measure.returncode == 2 and "split_deal" in bad_measure.stderr
     result = negsim(
         "whatif",
         str(DATA / "golden.yaml"),
@@ -196,6 +225,55 @@ def test_sensitivity_and_whatif_commands(tmp_path):
     )
     answer = json.loads((tmp_path / "w.json").read_text())
     assert answer["offer"] == "split_deal" and "Or one party moves alone" in result.stdout
+    low, high = answer["baseline_interval"]
+    assert low <= answer["baseline_probability"] <= high and f"[{low:.3f}, {high:.3f}]" in result.stdout
     assert answer["party_moves"][0]["party"] == "alpha"
     bad = negsim("whatif", str(DATA / "golden.yaml"), "--offer", "nope", check=False)
     assert bad.returncode == 2 and "no offer 'nope'" in bad.stderr
+
+
+def test_an_empty_zone_reads_truthfully_everywhere(tmp_path):
+    out = tmp_path / "hard"
+    result = negsim("run", str(ROOT / "scenarios" / "hardline-both.yaml"), "--samples", "64", "--out", str(out))
+    sentence = "no package is acceptable to every veto party in any sample"
+    assert sentence in result.stdout and "closest package" in result.stdout
+    assert "best package P(zone)" not in result.stdout
+    summary = json.loads((out / "manifest.json").read_text())["summary"]
+    assert summary["p_zone_nonempty"] == 0 and summary["p_zone_nonempty_hi"] > 0
+    assert summary["best_package"] is None and summary["no_zone"] == sentence
+    closest = summary["closest_package"]
+    assert closest["total_shortfall"] > 0 and set(closest["shortfall"]) == set(summary["veto_parties"])
+    page = (out / "report.html").read_text()
+    assert "No package is acceptable to every veto party in any sample" in page and "Best package" not in page
+    offers = {row["target"]: row for row in pq.read_table(out / "offers.parquet").to_pylist()}
+    assert {row["completion"] for row in offers.values()} == {"closest"}
+    roadmap = offers["ukraine_roadmap"]  # fixes alliance.membership_path, a Russian red line
+    assert roadmap["reason_party"] == "russia" and roadmap["reason_red_line"] == "alliance.membership_path"
+    for row in offers.values():  # a red line is only ever blamed on an option the offer fixes
+        assert not row["reason_red_line"] or row["reason_red_line"] in row["fixed"]
+        assert not row["blocker_red_line"] or row["blocker_red_line"] in row["fixed"]
+
+
+def test_score_agrees_with_the_run_for_any_package(tmp_path):
+    out = tmp_path / "run"
+    negsim("run", str(DATA / "golden.yaml"), "--samples", "300", "--seed", "5", "--out", str(out))
+    zone = {r["package"]: r for r in pq.read_table(out / "zone.parquet").to_pylist()}
+    offer = pq.read_table(out / "offers.parquet").to_pylist()[0]
+    whole = negsim(
+        "score", str(DATA / "golden.yaml"), "--samples", "300", "--seed", "5", "--package", "land=split,money=a_pays"
+    )
+    assert (
+        f"zone probability {zone[2]['p_zone']:.3f} [{zone[2]['p_zone_lo']:.3f}, {zone[2]['p_zone_hi']:.3f}]"
+        in whole.stdout
+    )
+    assert f"{zone[2]['p_accept_alpha']:.3f}" in whole.stdout
+    outside = negsim(
+        "score", str(DATA / "golden.yaml"), "--samples", "300", "--seed", "5", "--package", "land=a_keeps,money=a_pays"
+    )
+    assert "zone probability 0.000" in outside.stdout and "red line: land.a_keeps" in outside.stdout  # beta's red line
+    partial = negsim("score", str(DATA / "golden.yaml"), "--samples", "300", "--seed", "5", "--fix", "land=split")
+    assert f"P(some completion in zone) {offer['p_complete']:.3f}" in partial.stdout
+    bad = negsim("score", str(DATA / "golden.yaml"), "--package", "land=nowhere", check=False)
+    assert bad.returncode == 2 and "issue land has no option 'nowhere'" in bad.stderr
+    incomplete = negsim("score", str(DATA / "golden.yaml"), "--package", "land=split", check=False)
+    assert incomplete.returncode == 2 and "missing: money" in incomplete.stderr

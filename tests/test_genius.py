@@ -14,7 +14,7 @@ from sim.scenario.model import Scenario
 from sim.zone.bargaining import bargaining_solutions, pareto_frontier
 from sim.zone.preferences import point_preferences
 from sim.zone.space import PackageSpace
-from tests.conftest import DATA, NEGSIM
+from tests.conftest import DATA, NEGSIM, ROOT
 
 GENIUS = DATA / "genius"
 DOMAINS = {
@@ -122,3 +122,61 @@ def test_continuous_and_nonlinear_profiles_are_refused(tmp_path):
     )
     with pytest.raises(GeniusError, match="non-linear or continuous profiles"):
         genius_scenario(discrete, [profile, profile])
+
+
+LAPTOP = GENIUS / "Laptop"
+BUYER = (LAPTOP / "laptop_buyer_utility.xml").read_text()
+BOMB = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+BROKEN_PROFILES = {
+    "non_numeric_evaluation": (BUYER.replace('evaluation="12"', 'evaluation="twelve"'), "'twelve', not a number"),
+    "nan_evaluation": (BUYER.replace('evaluation="12"', 'evaluation="nan"'), "must be a finite number >= 0"),
+    "negative_weight": (re.sub(r'(<weight index="1" value=")[^"]+', r"\g<1>-0.4", BUYER), "finite number >= 0"),
+    "all_zero_weights": (re.sub(r'(<weight index="\d" value=")[^"]+', r"\g<1>0", BUYER), "every issue weight is 0"),
+    "reservation_2": (BUYER.replace('<reservation value="0" />', '<reservation value="2" />'), "in [0, 1]"),
+    "entity_bomb": (BOMB + BUYER.replace('name="Laptop"', 'name="&lol2;"'), "refused"),
+    "not_xml": ("\xff<utility", "cannot read GENIUS XML"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_PROFILES))
+def test_broken_profiles_are_clear_errors(tmp_path, name):
+    text, message = BROKEN_PROFILES[name]
+    profile = tmp_path / f"{name}.xml"
+    profile.write_text(text, encoding="latin-1" if name == "not_xml" else "utf-8")
+    with pytest.raises(GeniusError, match=re.escape(message)):
+        genius_scenario(LAPTOP / "laptop_domain.xml", [profile, LAPTOP / "laptop_seller_utility.xml"])
+
+
+def test_an_issue_with_one_item_is_a_clear_error(tmp_path):
+    domain = (LAPTOP / "laptop_domain.xml").read_text()
+    one_item = re.sub(
+        r'(<issue[^>]*name="Laptop"[^>]*>\s*<item[^>]*>\s*</item>).*?(</issue>)', r"\1\2", domain, count=1, flags=re.S
+    )
+    assert one_item != domain
+    path = tmp_path / "domain.xml"
+    path.write_text(one_item)
+    with pytest.raises(GeniusError, match="fewer than two items"):
+        genius_scenario(path, [LAPTOP / "laptop_buyer_utility.xml", LAPTOP / "laptop_seller_utility.xml"])
+
+
+def test_cli_errors_are_one_line_and_the_help_example_runs_on_files_in_the_repo(tmp_path):
+    import shlex
+    import subprocess
+
+    profile = tmp_path / "nan.xml"
+    profile.write_text(BROKEN_PROFILES["nan_evaluation"][0])
+    domain = str(LAPTOP / "laptop_domain.xml")
+    failed = subprocess.run(
+        [str(NEGSIM), "import-genius", domain, str(profile), str(profile), "-o", str(tmp_path / "x.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert failed.returncode == 2 and len(failed.stderr.strip().splitlines()) == 1, failed.stderr
+    assert not (tmp_path / "x.yaml").exists()
+    helptext = subprocess.run([str(NEGSIM), "import-genius", "--help"], capture_output=True, text=True).stdout
+    example = shlex.split(" ".join(helptext.split("Example:")[1].split()))
+    assert "scenarios/" not in " ".join(example)
+    for argument in example[2:]:
+        if argument.endswith(".xml"):
+            assert (ROOT / argument).is_file(), argument

@@ -194,10 +194,11 @@ def test_cli_removal_via_unset_and_via_extends(base):
     assert [(r["option"], r["holds"]) for r in party["red_lines"]] == [("money.a_pays", 0.5)]
     assert set(party["reasons"]) == {"red_lines.money.a_pays"}
     write_child(folder, "extends: base.yaml\nid: child\nunset: [beta.red_lines.money.a_pays, beta.links.0]\n")
-    result = negsim("run", "child.yaml", "--samples", "20", "--out", "runs/child", cwd=folder)
+    result = negsim("catalogue", "child.yaml", "--markdown", "child.md", cwd=folder)
     assert result.returncode == 0, result.stderr
-    party = resolved_beta(folder / "runs" / "child")
-    assert party["red_lines"] == ["land.a_keeps"] and party["links"] == []
+    beta_section = (folder / "child.md").read_text().split("### Beta")[1]
+    assert "**Red line** `land.a_keeps`. never" in beta_section
+    assert "money.a_pays" not in beta_section.split("| issue |")[0] and "**Link**" not in beta_section
     bad = negsim("validate", "base.yaml", "--unset", "beta.red_lines.land.nowhere", cwd=folder)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr.startswith("--unset beta.red_lines.land.nowhere: no 'land.nowhere'")

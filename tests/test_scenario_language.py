@@ -11,6 +11,7 @@ import subprocess
 
 import numpy as np
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -158,6 +159,24 @@ CASES = [
         "after_failed_ratification: retry",
     ),
     (
+        "power_nan",
+        ("    name: Alpha\n", "    name: Alpha\n    power: .nan\n"),
+        "finite number",
+        "power: .nan",
+    ),
+    (
+        "reservation_nan",
+        ("reservation: [0.25, 0.5]", "reservation: [.nan, 0.5]"),
+        "expected a finite number",
+        "reservation: [.nan",
+    ),
+    (
+        "exponent_infinite",
+        (BETA_RED_LINES, BETA_RED_LINES + "\n    strategy: {concession: boulware, exponent: .inf}"),
+        "finite number",
+        "exponent: .inf",
+    ),
+    (
         "weight_infinite",
         (ALPHA_WEIGHTS, "    weights: {land: .inf, money: 0.25}\n"),
         "finite number",
@@ -290,6 +309,19 @@ def test_generated_language_scenarios_pass_every_reference_check(doc):
 
     scenario = Scenario.model_validate(doc)
     assert reference_problems(scenario) == []
+    assert Scenario.model_validate(yaml.safe_load(scenario.to_yaml())) == scenario  # resolved YAML round-trips
     for party in scenario.parties:
         assert all(0 <= r.holds <= 1 for r in party.red_lines)
         assert any(party.weight_range(issue.id)[0] > 0 for issue in scenario.issues)
+
+
+def test_validate_warns_when_weights_are_far_from_summing_to_one(tmp_path):
+    from sim.scenario.checks import validate_findings
+    from sim.scenario.model import load_scenario_located
+
+    path = tmp_path / "heavy.yaml"
+    path.write_text(GOLDEN.replace(ALPHA_WEIGHTS, "    weights: {land: 1.5, money: 0.5}\n"))
+    scenario, located = load_scenario_located(path)
+    warnings = [w for w in validate_findings(scenario, located)[1] if "sum to" in w.message]
+    assert len(warnings) == 1 and "party 'alpha' weights sum to 2" in warnings[0].message
+    assert "normalised" in warnings[0].message and warnings[0].mark.line == line_of(GOLDEN, "land: 0.75")

@@ -42,7 +42,7 @@ def test_golden_sensitivity_matches_the_hand_worked_changes(golden_path, tmp_pat
     assert abs(rows[("alpha.reservation", "high")]["delta_zone_mass"] + 0.5) < 0.04
     assert abs(rows[("beta.reservation", "low")]["delta_zone_mass"] - 1.0) < 0.04
     ranked = [name for name, _, _ in tornado_dataset(list(rows.values()))]
-    assert set(ranked[:2]) == {"alpha.reservation", "beta.reservation"}
+    assert set(ranked[:2]) == {"Alpha: reservation", "Beta: reservation"}
     assert (tmp_path / "s" / "plots" / "tornado.png").is_file() and (tmp_path / "s" / "sensitivity.csv").is_file()
 
 

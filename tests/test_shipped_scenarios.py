@@ -152,7 +152,7 @@ def test_batch_runs_the_baseline_and_its_variants(tmp_path):
     )
     for path in chosen:
         assert load_scenario(path).id in result.stdout
-    manifests = [json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*/manifest.json")]
+    manifests = [json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*/*/manifest.json")]  # runs/<batch>/<id>
     assert len(manifests) == len(chosen) and all(m["status"] == "complete" for m in manifests)
     assert len(list((tmp_path / "plots").glob("*/zone_by_option.png"))) == len(chosen)
     assert "offer: P(completion in zone)" in result.stdout

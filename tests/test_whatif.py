@@ -77,3 +77,14 @@ def test_memorandum_needs_ukraines_red_lines_moved():
     ukraine = next(m for m in answer.party_moves if m["party"] == "ukraine")
     assert ukraine["reservation_cut"] is None and ukraine["weight_issue"] is None
     assert "crimea.recognised_russian" in ukraine["red_lines_in_the_way"]
+
+
+def test_party_acceptance_is_the_same_whatever_the_sample_slices(monkeypatch):
+    import sim.studies.whatif as whatif
+
+    scenario = load_scenario(ROOT / "tests" / "data" / "golden.yaml")
+    preferences = sample_preferences(scenario, 50, np.random.default_rng(1))
+    space = PackageSpace.from_scenario(scenario)
+    whole = [whatif.party_acceptance(preferences, space, {0: 1}, p) for p in range(2)]
+    monkeypatch.setattr(whatif, "UTILITY_CELLS", 3)  # slices of one sample
+    assert all(np.array_equal(a, whatif.party_acceptance(preferences, space, {0: 1}, p)) for p, a in enumerate(whole))

@@ -5,7 +5,10 @@ User errors (a bad scenario, a bad ``--set``, an unusable run directory) print o
 
 from __future__ import annotations
 
+import errno
+import shlex
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -16,10 +19,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from sim import __version__
 from sim.executors import Executor
-from sim.outputs.rundir import RunDirError
+from sim.outputs.rundir import LOCK, MANIFEST, RunDirError
 from sim.scenario.edits import Unset
 from sim.scenario.errors import ScenarioError
 from sim.scenario.model import Scenario, load_scenario
+from sim.zone.space import PackageSpace
 
 T = TypeVar("T")
 
@@ -30,8 +34,10 @@ app = typer.Typer(
     rich_markup_mode=None,
     help="negsim: which settlement packages could every party accept, and how sure can we be?",
 )
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
+# Every message is printed literally: no rich markup, no emoji codes (``file:100:1`` once printed as ``file💯1``),
+# no highlighting. Scenario text (titles, labels) reaches these consoles and may hold ``[...]`` or ``:name:``.
+out = Console(width=None if sys.stdout.isatty() else 160, markup=False, emoji=False, highlight=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
 
 SetOption = Annotated[
     list[str],
@@ -83,12 +89,34 @@ def main(
     """negsim: which settlement packages could every party accept, and how sure can we be?"""
 
 
+# The largest package space a command will score. bench_zone measures about 1.5e9 package x sample x party
+# evaluations per second on 2 cores; 10^10 packages x 100 samples x 4 parties is then about 45 minutes, and every
+# further factor of 10 a working day more. A space of 10^30 once "ran" for ever building its block list.
+MAX_PACKAGES = 10**10
+
+
+def space_too_large(scenario: Scenario) -> str | None:
+    """Why a scenario's package space cannot be scored in reasonable time, or ``None`` when it can."""
+    size = PackageSpace.from_scenario(scenario).size
+    if size <= MAX_PACKAGES:
+        return None
+    return (
+        f"the package space has {size:.3g} packages, more than negsim scores ({MAX_PACKAGES:.0e}, about 45 minutes "
+        "at the measured speed): merge or drop options, or split the scenario"
+    )
+
+
 def load_or_exit(path: Path, overrides: list[str]) -> Scenario:
+    """The scenario, or one line per problem and exit 2; a space too large to score is refused up front."""
     try:
-        return load_scenario(path, overrides)
+        scenario = load_scenario(path, overrides)
     except ScenarioError as exc:
         fail(str(exc))
         raise AssertionError("unreachable") from exc
+    too_large = space_too_large(scenario)
+    if too_large:
+        fail(f"{path}: {too_large}")
+    return scenario
 
 
 def scenario_files(paths: list[Path]) -> list[Path]:
@@ -101,7 +129,7 @@ def scenario_files(paths: list[Path]) -> list[Path]:
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
@@ -112,10 +140,34 @@ def _progress() -> Progress:
 
 def with_progress(description: str, work: Callable[[Callable[[int, int], None]], T]) -> T:
     """Run ``work(progress)`` under a progress bar; an unusable run directory is a one-line error, exit 2."""
-    with _progress() as bar:
+    problem = ""
+    with _progress() as bar, warnings.catch_warnings():
+        # Scenario text may hold any script: a glyph the plot font lacks is drawn as a box, not announced.
+        warnings.filterwarnings("ignore", message=r"(Glyph \d+ .*missing from|Tight layout not applied)")
         task = bar.add_task(description, total=None)
         try:
             return work(lambda done, total: bar.update(task, completed=done, total=total))
         except RunDirError as exc:
-            fail(f"error: {exc}")
-            raise AssertionError("unreachable") from exc
+            problem = f"error: {exc}"
+        except OSError as exc:  # a full disk, a read-only or vanished directory: one line, exit 2
+            problem = f"error: {os_error_line(exc)}"
+    fail(problem)  # after the progress bar is gone, so the line stands alone
+    raise AssertionError("unreachable")
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for a failed write, with what to do next when the disk is full."""
+    where = f" writing {exc.filename}" if exc.filename else ""
+    line = f"{exc.strerror or ' '.join(str(exc).split())}{where}"
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(exc)
+    run_dir = _enclosing_run_dir(Path(exc.filename)) if exc.filename else None
+    if full and run_dir is not None:
+        line += (
+            f"; free some space, then finish with --resume {shlex.quote(str(run_dir))}"
+            f" (or remove it: rm -r {shlex.quote(str(run_dir))})"
+        )
+    return line
+
+
+def _enclosing_run_dir(path: Path) -> Path | None:
+    return next((p for p in (path, *path.parents) if (p / MANIFEST).is_file() or (p / LOCK).is_file()), None)

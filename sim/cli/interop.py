@@ -12,9 +12,9 @@ from sim.cli.common import app, err, fail, out
 
 @app.command(
     "import-genius",
-    epilog="Example: negsim import-genius ../shared/reference/genius/Laptop/laptop_domain.xml "
-    "../shared/reference/genius/Laptop/laptop_buyer_utility.xml "
-    "../shared/reference/genius/Laptop/laptop_seller_utility.xml -o scenarios/laptop.yaml",
+    epilog="Example: negsim import-genius tests/data/genius/Laptop/laptop_domain.xml "
+    "tests/data/genius/Laptop/laptop_buyer_utility.xml tests/data/genius/Laptop/laptop_seller_utility.xml "
+    "-o laptop.yaml",
 )
 def import_genius(
     domain: Annotated[Path, typer.Argument(help="GENIUS domain XML.")],
@@ -23,6 +23,7 @@ def import_genius(
 ) -> None:
     """Convert a GENIUS (ANAC) domain and its profiles into a negsim scenario that validates."""
     import yaml
+    from pydantic import ValidationError
 
     from sim.outputs.rundir import atomic_write_text
     from sim.scenario.genius import GeniusError, genius_scenario
@@ -33,7 +34,13 @@ def import_genius(
     except GeniusError as exc:
         fail(f"error: {exc}")
         return
-    Scenario.model_validate(document)  # the importer must only ever write valid scenarios
+    try:
+        Scenario.model_validate(document)  # the importer must only ever write valid scenarios
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(map(str, problem["loc"]))
+        fail(f"error: {domain}: the imported scenario would be invalid: {problem['msg']} ({where})")
+        return
     for warning in warnings:
         err.print(f"warning: {warning}", markup=False, highlight=False)
     atomic_write_text(output, yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=110))

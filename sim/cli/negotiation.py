@@ -64,7 +64,7 @@ def negotiate(
         ),
     )
     median = summary["median_rounds"]
-    out.print(f"[bold]{scenario.title}[/bold] ({protocol.value}) -> {run_dir}")
+    out.print(f"{scenario.title} ({protocol.value}) -> {run_dir}")
     out.print(
         f"agreement rate {summary['agreement_rate']:.3f} over {summary['runs']} runs; median rounds to "
         f"agreement {'-' if median is None else f'{median:g}'}",
@@ -80,3 +80,6 @@ def negotiate(
         )
         table.add_row(f"{item['share']:.3f}", f"{item['p_zone']:.3f}", ", ".join(f"{k}={v}" for k, v in shown))
     out.print(table)
+    from sim.studies.review import write_review  # the run's own page (loop's page shell)
+
+    write_review([run_dir], run_dir / "report.html")

@@ -16,19 +16,29 @@ from sim.cli.common import (
     UnsetOption,
     WorkersOption,
     app,
+    err,
     fail,
     load_or_exit,
     out,
     with_progress,
 )
+from sim.cli.zone import PRECISION, already_complete
 from sim.executors import Executor
 from sim.outputs.rundir import default_run_dir
 
 
-@app.command(epilog="Example: negsim sensitivity scenarios/baseline.yaml --samples 128 --out runs/s")
+@app.command(
+    epilog="Example: negsim sensitivity scenarios/baseline.yaml --rank-by p_zone_nonempty --out runs/s\n\n" + PRECISION
+)
 def sensitivity(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
-    samples: Annotated[int, typer.Option(min=1, help="Monte-Carlo samples per perturbation.")] = 128,
+    samples: Annotated[
+        int | None, typer.Option(min=1, help="Samples per perturbation (default: the scenario's run.samples).")
+    ] = None,
+    rank_by: Annotated[
+        str,
+        typer.Option(help="Measure to rank by: zone_mass, p_zone_nonempty, or an offer id (its P(completion))."),
+    ] = "zone_mass",
     seed: SeedOption = None,
     set_: SetOption = None,  # type: ignore[assignment]
     unset: UnsetOption = None,  # type: ignore[assignment]
@@ -43,13 +53,19 @@ def sensitivity(
     from sim.studies.sensitivity_runs import run_sensitivity
 
     scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
+    offers = [o.id for o in scenario.offers]
+    if rank_by not in ("zone_mass", "p_zone_nonempty", *offers):
+        fail(f"error: --rank-by {rank_by}: choose zone_mass, p_zone_nonempty or an offer id ({', '.join(offers)})")
+    measure = rank_by if rank_by in ("zone_mass", "p_zone_nonempty") else f"offer_{rank_by}"
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario, "sensitivity")
+    if resume is not None and (finished := already_complete(resume)):
+        err.print(f"{resume} was already complete (finished {finished}): nothing to resume; its results:")
     rows = with_progress(
         f"sensitivity {scenario.id}",
         lambda progress: run_sensitivity(
             scenario,
             run_dir,
-            samples,
+            samples or scenario.run.samples,
             scenario.run.seed if seed is None else seed,
             resume=resume is not None,
             executor=Executor.dask if scheduler else executor,
@@ -57,25 +73,40 @@ def sensitivity(
             address=scheduler,
             scenario_file=str(scenario_path),
             progress=progress,
+            measure=measure,
+            announce=lambda message: err.print(message),
         ),
+    )
+    base = rows[0]
+    noise = (
+        f" [{base[measure + '_lo']:.3f}, {base[measure + '_hi']:.3f}]; changes inside that width may be noise"
+        if measure + "_lo" in base
+        else ""
     )
     table = Table(
         "parameter",
         "low end / off",
         "high end",
-        title=f"Change in zone mass (baseline {rows[0]['zone_mass']:.2f}) -> {run_dir}",
+        title=f"Change in {rank_by} (baseline {base[measure]:.3f}{noise}) -> {run_dir}",
     )
-    for name, low, high in tornado_dataset(rows, top=15):
-        table.add_row(name, f"{low:+.2f}", f"{high:+.2f}")
+    for name, low, high in tornado_dataset(rows, top=15, measure=measure):
+        table.add_row(name, f"{low:+.3f}", f"{high:+.3f}")
     out.print(table)
+    from sim.studies.review import write_review  # the study's own page (loop's page shell)
+
+    write_review([run_dir], run_dir / "report.html")
 
 
-@app.command(epilog="Example: negsim whatif scenarios/baseline.yaml --offer article5_no_membership --target 0.5")
+@app.command(
+    epilog="Example: negsim whatif scenarios/baseline.yaml --offer article5_no_membership --target 0.5\n\n" + PRECISION
+)
 def whatif(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     offer: Annotated[str, typer.Option(help="Id of a named offer in the scenario.")],
     target: Annotated[float, typer.Option(min=0.0, max=1.0, help="Zone probability to reach.")] = 0.5,
-    samples: Annotated[int, typer.Option(min=1, help="Monte-Carlo samples.")] = 256,
+    samples: Annotated[
+        int | None, typer.Option(min=1, help="Monte-Carlo samples (default: the scenario's run.samples).")
+    ] = None,
     seed: SeedOption = None,
     set_: SetOption = None,  # type: ignore[assignment]
     unset: UnsetOption = None,  # type: ignore[assignment]
@@ -89,6 +120,7 @@ def whatif(
     scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     if offer not in {o.id for o in scenario.offers}:
         fail(f"error: no offer '{offer}' in {scenario_path}; offers: {', '.join(o.id for o in scenario.offers)}")
+    samples = samples or scenario.run.samples
     answer = what_would_it_take(
         scenario, offer, target, samples, scenario.run.seed if seed is None else seed, party_moves
     )
@@ -97,7 +129,11 @@ def whatif(
         path,
         {"scenario": scenario.id, "scenario_hash": scenario.content_hash(), "samples": samples, **answer.as_json()},
     )
-    out.print(f"[bold]{offer}[/bold]: zone probability {answer.baseline:.3f}, target {target:.3f}")
+    low, high = answer.interval(answer.baseline)
+    out.print(
+        f"{offer}: zone probability {answer.baseline:.3f} [{low:.3f}, {high:.3f}] "
+        f"({samples} samples, 95 % interval), target {target:.3f}"
+    )
     change = answer.issue_change
     if change is None:
         out.print("No change of the offer's fixed issues reaches the target.")
@@ -106,8 +142,10 @@ def whatif(
             "issue",
             "from",
             "to",
-            title=f"Move {len(change.changes)} issue(s): probability "
-            f"{change.probability:.3f}, sponsor's expected utility lost {change.sponsor_loss:.3f}",
+            title=f"Move {len(change.changes)} issue(s): probability {change.probability:.3f} "
+            "[{:.3f}, {:.3f}], sponsor's expected utility lost {:.3f}".format(
+                *answer.interval(change.probability), change.sponsor_loss
+            ),
         )
         for issue, (old, new) in change.changes.items():
             table.add_row(issue, old, new)

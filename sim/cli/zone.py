@@ -1,8 +1,7 @@
-"""Zone commands: validate scenarios, run one, run a batch, print the catalogue."""
+"""Zone commands: validate scenarios, run one, print the catalogue (``batch`` lives with the loop commands)."""
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -18,9 +17,11 @@ from sim.cli.common import (
     WorkersOption,
     app,
     err,
+    fail,
     load_or_exit,
     out,
     scenario_files,
+    space_too_large,
     with_progress,
 )
 from sim.outputs.pipeline import ZoneSettings, run_zone
@@ -28,7 +29,14 @@ from sim.outputs.rundir import default_run_dir
 from sim.scenario.checks import validate_findings
 from sim.scenario.errors import ScenarioError
 from sim.scenario.model import Scenario, load_scenario_located
+from sim.zone.intervals import half_width
 from sim.zone.space import PackageSpace
+
+PRECISION = (
+    "Precision of a probability from N samples (95 % interval half-width, worst case p = 0.5): "
+    + ", ".join(f"{n:,}: ±{half_width(n):.3f}" for n in (128, 500, 2000, 10000))
+    + ". Same samples as `run` by default (the scenario's run.samples and seed: common random numbers)."
+)
 
 
 @app.command(epilog="Example: negsim validate scenarios/*.yaml")
@@ -53,6 +61,8 @@ def validate(
             failed = True
             continue
         space = PackageSpace.from_scenario(scenario)
+        if space_too_large(scenario):
+            err.print(f"{path}: warning: {space_too_large(scenario)}")
         out.print(
             f"ok {path}: {len(scenario.issues)} issues, {len(scenario.parties)} parties, "
             f"{space.size:,} packages, {len(scenario.offers)} offers",
@@ -62,16 +72,39 @@ def validate(
         raise typer.Exit(2)
 
 
-def run_one(scenario: Scenario, path: Path, settings: ZoneSettings, run_dir: Path, resume: bool) -> dict:
+def run_one(
+    scenario: Scenario,
+    path: Path,
+    settings: ZoneSettings,
+    run_dir: Path,
+    resume: bool,
+    pair: tuple[str, str] | None = None,
+) -> dict:
     return with_progress(
         f"scoring {scenario.id}",
         lambda progress: run_zone(
-            scenario, run_dir, settings, resume=resume, scenario_file=str(path), progress=progress
+            scenario, run_dir, settings, resume=resume, scenario_file=str(path), progress=progress, pair=pair
         ),
     )
 
 
-@app.command(epilog="Example: negsim run scenarios/baseline.yaml --samples 2000 --seed 1 --out runs/demo")
+def parse_pair(scenario: Scenario, text: str | None) -> tuple[str, str] | None:
+    """``alliance,guarantees`` -> two distinct issue ids of the scenario (a one-line error otherwise)."""
+    if text is None:
+        return None
+    issues = [part.strip() for part in text.split(",")]
+    known = [issue.id for issue in scenario.issues]
+    if len(issues) != 2 or issues[0] == issues[1] or any(i not in known for i in issues):
+        fail(
+            f"error: --pair {text}: give two different issue ids, e.g. {known[0]},{known[-1]} "
+            f"(issues: {', '.join(known)})"
+        )
+    return issues[0], issues[1]
+
+
+@app.command(
+    epilog="Example: negsim run scenarios/baseline.yaml --samples 2000 --seed 1 --out runs/demo\n\n" + PRECISION
+)
 def run(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     samples: SamplesOption = None,
@@ -83,82 +116,151 @@ def run(
     ] = None,
     resume: Annotated[Path | None, typer.Option(help="Finish the interrupted run in this directory.")] = None,
     workers: WorkersOption = 2,
+    pair: Annotated[
+        str | None,
+        typer.Option(
+            help="Two issues for the option-pair heatmap, e.g. alliance,guarantees (default: the two "
+            "whose options' zone probabilities spread most)."
+        ),
+    ] = None,
 ) -> None:
     """Map the acceptable zone of a scenario into a run directory (tables, plots, report)."""
     scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
+    chosen_pair = parse_pair(scenario, pair)
     settings = ZoneSettings.for_scenario(scenario, samples, seed, workers)
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario)
-    summary = run_one(scenario, scenario_path, settings, run_dir, resume is not None)
+    finished = already_complete(run_dir) if resume is not None else None
+    summary = run_one(scenario, scenario_path, settings, run_dir, resume is not None, chosen_pair)
+    if finished:
+        err.print(f"{run_dir} was already complete (finished {finished}): nothing to resume; its summary:")
     print_summary(scenario, summary, run_dir)
 
 
+def already_complete(run_dir: Path) -> str | None:
+    """When a run directory holds a complete run, when it finished (so --resume can say there is nothing to do)."""
+    from sim.outputs.rundir import RunDirError, read_manifest
+
+    try:
+        manifest = read_manifest(run_dir)
+    except RunDirError:
+        return None
+    return str(manifest.get("finished", "earlier")) if manifest.get("status") == "complete" else None
+
+
+def _interval(values: dict, name: str) -> str:
+    if name + "_lo" not in values:  # a run made before intervals were recorded
+        return f"{values[name]:.3f}"
+    return f"{values[name]:.3f} [{values[name + '_lo']:.3f}, {values[name + '_hi']:.3f}]"
+
+
 def print_summary(scenario: Scenario, summary: dict, run_dir: Path) -> None:
-    out.print(f"[bold]{scenario.title}[/bold]  ->  {run_dir}")
+    """Headline numbers with their 95 % intervals; no "best package" when nothing is ever in the zone."""
+    out.print(f"{scenario.title}  ->  {run_dir}")
     out.print(
         f"feasible packages {summary['feasible_packages']:,} of {summary['space_size']:,}; "
-        f"zone mass {summary['zone_mass']:.2f}; P(zone not empty) {summary['p_zone_nonempty']:.3f}; "
-        f"best package P(zone) {summary['best_p_zone']:.3f}",
+        f"zone mass {summary['zone_mass']:.3f}; P(zone not empty) {_interval(summary, 'p_zone_nonempty')}",
         highlight=False,
     )
-    if summary["offers"]:
-        table = Table("offer", "P(completion in zone)", "best P(zone)", "blocker")
-        for offer_id, score in summary["offers"].items():
-            table.add_row(
-                offer_id, f"{score['p_complete']:.3f}", f"{score['best_p_zone']:.3f}", score["blocker"] or "-"
+    if summary.get("best_package"):
+        out.print(f"best package P(zone) {_interval(summary, 'best_p_zone')}", highlight=False)
+    elif "no_zone" in summary:
+        out.print(f"{summary['no_zone']}: there is no best package.")
+        closest = summary.get("closest_package")
+        if closest:
+            shortfalls = ", ".join(f"{party} {value:.3f}" for party, value in closest["shortfall"].items() if value)
+            out.print(
+                f"closest package (not acceptable; total shortfall {closest['total_shortfall']:.3f}: {shortfalls}): "
+                + "; ".join(f"{issue}={option}" for issue, option in closest["options"].items()),
+                highlight=False,
             )
+    if summary["offers"]:
+        table = Table("offer", "P(completion in zone) [95 %]", "completion shown: P(zone)", "blocker / why")
+        for offer_id, score in summary["offers"].items():
+            shown = (
+                f"{score.get('completion', 'best')}: {score.get('completion_p_zone', score.get('best_p_zone', 0)):.3f}"
+            )
+            why = score.get("reason") or score["blocker"] or "-"
+            table.add_row(offer_id, _interval(score, "p_complete"), shown, why)
         out.print(table)
+    out.print(f"intervals: {summary.get('interval', 'not recorded by this run')}", highlight=False)
 
 
-@app.command(epilog="Example: negsim batch scenarios/ --samples 500 --plots-dir plots")
-def batch(
-    paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders of *.yaml.")],
+@app.command(
+    epilog="Example: negsim score scenarios/baseline.yaml --fix alliance=neutral,guarantees=article5_bilateral\n\n"
+    "Scores use the same samples as `run` (the scenario's run.samples and seed). A partial package (--fix) is "
+    "scored over all its completions, so it takes longer the fewer issues it fixes."
+)
+def score(
+    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    package: Annotated[
+        str | None, typer.Option(help="A whole package: issue=option for every issue, comma-separated.")
+    ] = None,
+    fix: Annotated[str | None, typer.Option(help="A partial package: issue=option for some issues.")] = None,
     samples: SamplesOption = None,
     seed: SeedOption = None,
-    out_root: Annotated[Path, typer.Option("--out-root", help="Parent of the run directories.")] = Path("runs"),
-    plots_dir: Annotated[Path | None, typer.Option(help="Also copy each run's plots to <dir>/<scenario id>/.")] = None,
-    workers: WorkersOption = 2,
+    set_: SetOption = None,  # type: ignore[assignment]
+    unset: UnsetOption = None,  # type: ignore[assignment]
 ) -> None:
-    """Run every scenario into its own run directory and print one summary table."""
-    files = scenario_files(paths)
-    scenarios = [(path, load_or_exit(path, [])) for path in files]
-    results = []
-    for path, scenario in scenarios:
-        settings = ZoneSettings.for_scenario(scenario, samples, seed, workers)
-        run_dir = default_run_dir(out_root, scenario)
-        summary = run_one(scenario, path, settings, run_dir, resume=False)
-        results.append((scenario, summary, run_dir))
-        if plots_dir is not None:
-            target = plots_dir / scenario.id
-            target.mkdir(parents=True, exist_ok=True)
-            for png in (run_dir / "plots").glob("*.png"):
-                shutil.copy2(png, target / png.name)
-    print_batch_summary(results)
+    """Full scores of any package or partial package: acceptance, expected utility, zone probability, blockers."""
+    import numpy as np
+
+    from sim.outputs.targets import TargetContext
+    from sim.studies.score import ScoreRequestError, package_scores, parse_assignment, partial_scores
+    from sim.zone.preferences import sample_preferences
+
+    if (package is None) == (fix is None):
+        fail("error: give exactly one of --package (every issue) or --fix (some issues)")
+    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
+    space = PackageSpace.from_scenario(scenario)
+    try:
+        assignment = parse_assignment(space, package or fix or "", complete=package is not None)
+    except ScoreRequestError as exc:
+        fail(f"error: {exc}")
+        return
+    settings = ZoneSettings.for_scenario(scenario, samples, seed)
+    preferences = sample_preferences(scenario, settings.samples, np.random.default_rng(settings.seed))
+    out.print(f"{scenario.title}: {settings.samples} samples, seed {settings.seed}; intervals: 95 %")
+    if fix is not None:
+        avoid = TargetContext(scenario, space, preferences).veto_avoid()
+        partial = partial_scores(space, preferences, assignment, avoid)
+        out.print(
+            f"{partial['completions']:,} completions; P(some completion in zone) {_interval_of(partial['p_complete'])}",
+            highlight=False,
+        )
+        if partial["package"] < 0:
+            out.print("no feasible completion")
+            return
+        if partial["completion"] == "closest":
+            out.print("no completion is in the zone in any sample; the closest completion (smallest total shortfall):")
+        chosen = partial["package"]
+    else:
+        chosen = int(space.package(np.array([[assignment[i] for i in range(len(space.radices))]]))[0])
+    _print_package(package_scores(scenario, space, preferences, chosen))
 
 
-def print_batch_summary(results: list[tuple[Scenario, dict, Path]]) -> None:
-    """Two tables: one row per scenario, then offers x scenarios (probability of a completion in the zone)."""
-    table = Table("scenario", "zone mass", "P(zone not empty)", "best P(zone)", "run directory")
-    for scenario, summary, run_dir in results:
+def _interval_of(value: dict) -> str:
+    return f"{value['p']:.3f} [{value['lo']:.3f}, {value['hi']:.3f}]"
+
+
+def _print_package(scores: dict) -> None:
+    options = "; ".join(f"{issue}={option}" for issue, option in scores["options"].items())
+    out.print(f"package {scores['package']}: {options}", highlight=False)
+    if not scores["feasible"]:
+        out.print("infeasible: it breaks one of the scenario's constraints")
+    out.print(f"zone probability {_interval_of(scores['p_zone'])}", highlight=False)
+    table = Table("party", "P(accept) [95 %]", "expected utility", "mean reservation", "red lines held")
+    for row in scores["parties"]:
+        name = row["name"] if row["veto"] else f"{row['name']} (no veto)"
         table.add_row(
-            scenario.id,
-            f"{summary['zone_mass']:.2f}",
-            f"{summary['p_zone_nonempty']:.3f}",
-            f"{summary['best_p_zone']:.3f}",
-            str(run_dir),
+            name,
+            _interval_of(row["accept"]),
+            f"{row['expected_utility']:.3f}",
+            f"{row['mean_reservation']:.3f}",
+            ", ".join(row["red_lines_held"]) or "-",
         )
     out.print(table)
-    offer_ids = list(dict.fromkeys(o for _, summary, _ in results for o in summary["offers"]))
-    if offer_ids:
-        offers = Table("offer: P(completion in zone)", *(scenario.id for scenario, _, _ in results))
-        for offer_id in offer_ids:
-            offers.add_row(
-                offer_id,
-                *(
-                    f"{summary['offers'][offer_id]['p_complete']:.3f}" if offer_id in summary["offers"] else "-"
-                    for _, summary, _ in results
-                ),
-            )
-        out.print(offers)
+    for blocker in scores["blockers"]:
+        out.print(f"blocker: {blocker['party']} rejects in {blocker['reject']:.1%} of samples ({blocker['why']})")
 
 
 @app.command(epilog="Example: negsim catalogue scenarios/baseline.yaml --markdown docs/catalogue.md")

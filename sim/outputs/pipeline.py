@@ -24,9 +24,21 @@ from sim.outputs.rundir import (
     save_arrays,
     start_manifest,
 )
-from sim.outputs.tables import issue_columns, write_csv, write_parquet, zone_rows
+from sim.outputs.tables import (
+    issue_columns,
+    nulls,
+    rows_table,
+    table_metadata,
+    with_interval,
+    write_csv,
+    write_parquet,
+    write_sample_hits,
+    zone_rows,
+)
+from sim.outputs.targets import TargetContext, headline, target_rows
 from sim.scenario.model import Scenario
-from sim.zone.bargaining import bargaining_solutions, blocking_detail, pareto_frontier
+from sim.zone.bargaining import bargaining_solutions, pareto_frontier
+from sim.zone.intervals import METHOD
 from sim.zone.preferences import Preferences, expected_utility, sample_preferences
 from sim.zone.scoring import (
     Block,
@@ -65,7 +77,7 @@ class ZoneSettings:
         )
 
     def recorded(self) -> dict[str, int | None]:
-        """What a run was asked for (only samples and seed determine its results)."""
+        """What determines the results (workers does not, so it is not part of a run's identity)."""
         return {"samples": self.samples, "seed": self.seed, "chunk_size": self.chunk_size}
 
 
@@ -78,6 +90,7 @@ def run_zone(
     scenario_file: str | None = None,
     progress: Progress | None = None,
     make_plots: bool = True,
+    pair: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run (or finish) a zone run in ``run_dir``; returns the summary stored in the manifest."""
     if resume:
@@ -116,7 +129,7 @@ def run_zone(
         clock = time.perf_counter()
         from sim.outputs.report import write_zone_report  # plotting pulls in matplotlib: only when drawing
 
-        write_zone_report(run_dir, scenario, summary)
+        write_zone_report(run_dir, scenario, summary, pair)
         timings["plots_s"] = round(time.perf_counter() - clock, 3)
     finish_manifest(run_dir, manifest, summary)
     return summary
@@ -126,15 +139,7 @@ def _part_path(parts: Path, block: Block) -> Path:
     return parts / f"block-{block.index:06d}.npz"
 
 
-PART_ARRAYS = (
-    "packages",
-    "zone_count",
-    "table_count",
-    "target_hits",
-    "table_hits",
-    "best_count",
-    "best_package",
-)
+PART_ARRAYS = ("packages", "zone_count", "table_count", "target_hits", "table_hits", "best_count", "best_package")
 
 
 def _save_part(parts: Path, score: BlockScore) -> None:
@@ -142,7 +147,18 @@ def _save_part(parts: Path, score: BlockScore) -> None:
 
 
 def _load_part(parts: Path, block: Block) -> BlockScore:
+    """A saved (sparse) block score: the block's packages agreed at the table in some sample, and target hits."""
     return BlockScore(block=block, **load_arrays(_part_path(parts, block)))
+
+
+def _zone_list(run_dir: Path, scorer: ZoneScorer) -> tuple[np.ndarray, np.ndarray]:
+    """Every package in the zone in some sample (sorted) and its zone count, from the saved parts."""
+    parts = [_load_part(run_dir / "parts", block) for block in scorer.blocks]
+    packages = np.concatenate([part.packages for part in parts]) if parts else np.zeros(0, dtype=np.int64)
+    counts = np.concatenate([part.zone_count for part in parts]) if parts else np.zeros(0, dtype=np.int32)
+    order = np.argsort(packages, kind="stable")
+    packages, counts = packages[order], counts[order]
+    return packages[counts > 0], counts[counts > 0]
 
 
 def assemble(
@@ -153,136 +169,125 @@ def assemble(
     targets: list[Target],
     scorer: ZoneScorer,
 ) -> dict[str, Any]:
-    """Build zone.parquet (packages with some sample in the zone), offers.parquet, marginals.csv and the summary."""
+    """Build offers.parquet, marginals.csv, frontier, solutions, then stream the parts into zone.parquet.
+
+    zone.parquet holds every package that some sample puts in the zone plus every package the run names (offers'
+    completions, bargaining solutions, the closest package): its size follows the zone, not the space.
+    """
     samples = preferences.samples
-    parts = [_load_part(run_dir / "parts", block) for block in scorer.blocks]
-    packages = np.concatenate([part.packages for part in parts])
-    zone = np.concatenate([part.zone_count for part in parts])
-    order = np.argsort(packages, kind="stable")
-    packages, zone = packages[order], zone[order]
-    in_zone = zone > 0
-    feasible = space.count_feasible()
-    codes = space.codes(packages[in_zone])
-    n_options = max(space.radices)
-    zone_sum = np.zeros((len(space.issue_ids), n_options))
-    option_count = np.zeros((len(space.issue_ids), n_options))
-    for i, radix in enumerate(space.radices):
-        zone_sum[i, :radix] = np.bincount(codes[:, i], weights=zone[in_zone], minlength=radix)[:radix]
-        option_count[i, :radix] = [space.count_feasible({i: o}) for o in range(radix)]
-    histogram = _histogram(zone[in_zone], samples)
-    histogram[0] = feasible - int(in_zone.sum())
-    totals = {"feasible": feasible, "zone_mass": float(zone.sum()) / samples}
-    table = zone_rows(
-        space,
-        preferences.party_ids,
-        packages[in_zone],
-        codes,
-        zone[in_zone],
-        acceptance_counts(preferences, space, packages[in_zone]),
-        expected_utility(preferences, codes),
-        samples,
-    )
-    write_parquet(run_dir / "zone.parquet", table)
-    rows = table.num_rows
-    scores = combine_targets(parts, targets, samples)
-    offer_rows = target_rows(scenario, space, preferences, scores, kind="offer")
-    marginal_rows = target_rows(scenario, space, preferences, scores, kind="option")
-    for row in marginal_rows:
-        issue, option = row["target"].split(".")
-        i = space.issue_ids.index(issue)
-        o = space.option_ids[i].index(option)
-        row["mean_p_zone"] = zone_sum[i, o] / samples / option_count[i, o] if option_count[i, o] else 0.0
-    write_parquet(
-        run_dir / "offers.parquet",
-        pa.Table.from_pylist(offer_rows) if offer_rows else pa.table({"offer": pa.array([], pa.string())}),
-    )
-    write_csv(run_dir / "marginals.csv", marginal_rows)
+    parts = run_dir / "parts"
+    scores = combine_targets((_load_part(parts, b) for b in scorer.blocks), targets, samples)
+
+    def counts_of(packages: np.ndarray) -> np.ndarray:
+        return zone_counts_of(run_dir, scorer, packages)
+
+    context = TargetContext(scenario, space, preferences)
+    offer_rows = target_rows(context, scores, "offer", counts_of)
+    marginal_rows = target_rows(context, scores, "option", counts_of)
+    head = headline(context, scores, counts_of)
     solutions = write_frontier(run_dir, space, preferences, scorer)
-    whole = next(i for i, t in enumerate(targets) if t.kind == "space")
-    best = int(scores.best_package[whole])
+    named = {int(row["completion_package"]) for row in offer_rows if row["completion_package"] >= 0}
+    named |= {int(sol["package"]) for sol in solutions.values() if sol}
+    if head["best_package_number"] is not None:
+        named.add(int(head["best_package_number"]))
+    if head.get("closest_package"):
+        named.add(int(head["closest_package"]["package"]))
+    metadata = table_metadata(preferences.party_ids, preferences.veto, space, context.labels)
+    table = _write_zone_table(run_dir, space, preferences, scorer, np.array(sorted(named), dtype=np.int64), metadata)
+    for row in marginal_rows:
+        i, o = context.index(row["target"])
+        count = table.option_count[i][o]
+        row["mean_p_zone"] = float(table.zone_sum[i][o] / samples / count) if count else 0.0
+    write_parquet(run_dir / "offers.parquet", rows_table(offer_rows, metadata))
+    write_csv(run_dir / "marginals.csv", nulls(marginal_rows))
+    write_sample_hits(run_dir, scores)
+    feasible = int(table.option_count[0].sum())
+    offer_keys = (
+        "p_complete",
+        "p_complete_lo",
+        "p_complete_hi",
+        "completion",
+        "completion_p_zone",
+        "completion_p_zone_lo",
+        "completion_p_zone_hi",
+        "blocker",
+    )
     return {
         "space_size": space.size,
-        "feasible_packages": totals["feasible"],
-        "zone_rows": rows,
-        "zone_table": "packages with p_zone > 0 (every other package is in the zone in no sample)",
-        "zone_mass": totals["zone_mass"],
-        "p_zone_nonempty": float(scores.p_complete[whole]),
-        "best_package": space.describe(best) if best >= 0 else None,
-        "best_p_zone": float(scores.best_count[whole]) / samples if best >= 0 else 0.0,
+        "feasible_packages": feasible,
+        "zone_rows": table.rows,
+        "zone_table": "packages with p_zone > 0, plus those named by offers, solutions and the summary",
+        "zone_mass": float(table.zone_sum[0].sum()) / samples,
+        **head,
+        "interval": f"95 % Monte-Carlo interval: {METHOD}",
         "p_zone_histogram": {
             "edges": np.linspace(0, 1, HISTOGRAM_BINS + 1).tolist(),
-            "zero": int(histogram[0]),
-            "counts": histogram[1:].tolist(),
+            "zero": feasible - int(table.histogram.sum()),
+            "counts": table.histogram.tolist(),
         },
-        "offers": {
-            row["target"]: {
-                "p_complete": row["p_complete"],
-                "best_p_zone": row["best_p_zone"],
-                "blocker": row["blocker"],
-            }
-            for row in offer_rows
-        },
+        "offers": {row["target"]: {k: row[k] for k in (*offer_keys, "reason")} for row in offer_rows},
         "solutions": {name: (sol["package"] if sol else None) for name, sol in solutions.items()},
         "parties": list(preferences.party_ids),
         "veto_parties": [p for p, v in zip(preferences.party_ids, preferences.veto, strict=True) if v],
     }
 
 
-def _histogram(zone_count: np.ndarray, samples: int) -> np.ndarray:
-    """Packages never in the zone, then 20 equal bins of p_zone over (0, 1]."""
-    positive = zone_count[zone_count > 0] / samples
-    bins = np.minimum((np.ceil(positive * HISTOGRAM_BINS) - 1).astype(np.int64), HISTOGRAM_BINS - 1)
-    return np.concatenate([[np.count_nonzero(zone_count == 0)], np.bincount(bins, minlength=HISTOGRAM_BINS)])
+@dataclass(frozen=True)
+class ZoneTable:
+    """What streaming zone.parquet learns on the way: per-option zone-count sums and feasible counts, the p_zone
+    histogram of packages in the zone at least once, and the number of rows written."""
+
+    zone_sum: list[np.ndarray]
+    option_count: list[np.ndarray]
+    histogram: np.ndarray
+    rows: int
 
 
-def target_rows(
-    scenario: Scenario, space: PackageSpace, preferences: Preferences, scores: Any, kind: str
-) -> list[dict[str, Any]]:
-    """One row per offer (or option): completion probability, best completion, who rejects that most often."""
-    labels = {offer.id: offer.label for offer in scenario.offers}
-    for issue in scenario.issues:
-        labels.update({f"{issue.id}.{o.id}": o.label for o in issue.options})
-    rows = []
-    for t, target in enumerate(scores.targets):
-        if target.kind != kind:
-            continue
-        best = int(scores.best_package[t])
-        row: dict[str, Any] = {
-            "target": target.name,
-            "label": labels.get(target.name, target.name),
-            "p_complete": float(scores.p_complete[t]),
-            "best_p_zone": max(float(scores.best_count[t]), 0.0) / scores.samples,
-        }
-        if kind == "offer":
-            row["fixed"] = ", ".join(f"{space.issue_ids[i]}={space.option_ids[i][o]}" for i, o in target.fix)
-        accept = (
-            preferences.acceptable(space, space.codes(np.array([best])))[:, 0, :].mean(axis=1)
-            if best >= 0
-            else np.full(len(preferences.party_ids), np.nan)
-        )
-        row["best_package"] = best
-        if kind == "offer":
-            row.update(space.describe(best) if best >= 0 else {i: None for i in space.issue_ids})
-        for p, party in enumerate(preferences.party_ids):
-            row[f"p_accept_{party}"] = float(accept[p])
-        veto = np.flatnonzero(preferences.veto)
-        reject = 1 - accept[veto]
-        worst = int(veto[np.nanargmax(reject)]) if best >= 0 else -1
-        row["blocker"] = preferences.party_ids[worst] if worst >= 0 and reject.max() > 0 else ""
-        row["blocker_reject"] = float(np.nanmax(reject)) if best >= 0 else float("nan")
-        if kind == "offer":
-            row.update(_blocker_columns(preferences, space, best, worst, target))
-        rows.append(row)
-    return rows
+def _write_zone_table(
+    run_dir: Path,
+    space: PackageSpace,
+    preferences: Preferences,
+    scorer: ZoneScorer,
+    named: np.ndarray,
+    metadata: dict[str, str],
+) -> ZoneTable:
+    """zone.parquet: every package in the zone in some sample plus the feasible ``named`` ones, with every column.
+    Per-option sums come from the sparse zone list; per-option feasible counts are exact counts, not enumerations."""
+    samples = preferences.samples
+    listed, zone = _zone_list(run_dir, scorer)
+    named = named[space.feasible(space.codes(named))] if named.size else named
+    keep = np.union1d(listed, named).astype(np.int64)
+    codes = space.codes(keep)
+    listed_codes = space.codes(listed)
+    zone_sum = [np.bincount(listed_codes[:, i], weights=zone, minlength=r)[:r] for i, r in enumerate(space.radices)]
+    option_count = [
+        np.array([space.count_feasible({i: o}) for o in range(r)], dtype=np.float64)
+        for i, r in enumerate(space.radices)
+    ]
+    table = zone_rows(
+        space,
+        preferences.party_ids,
+        keep,
+        codes,
+        lookup_counts(listed, zone, keep),
+        acceptance_counts(preferences, space, keep),
+        expected_utility(preferences, codes),
+        samples,
+    )
+    write_parquet(run_dir / "zone.parquet", table.replace_schema_metadata(metadata))
+    return ZoneTable(zone_sum, option_count, _histogram(zone, samples), table.num_rows)
+
+
+def _histogram(positive_counts: np.ndarray, samples: int) -> np.ndarray:
+    """20 equal bins of p_zone over (0, 1] for packages in the zone in at least one sample."""
+    bins = np.minimum((np.ceil(positive_counts / samples * HISTOGRAM_BINS) - 1).astype(np.int64), HISTOGRAM_BINS - 1)
+    return np.bincount(bins, minlength=HISTOGRAM_BINS)
 
 
 def zone_counts_of(run_dir: Path, scorer: ZoneScorer, packages: np.ndarray) -> np.ndarray:
     """Zone counts of given packages, read from the saved (sparse) parts; 0 for a package never in the zone."""
-    parts = [_load_part(run_dir / "parts", block) for block in scorer.blocks]
-    listed = np.concatenate([part.packages for part in parts])
-    counts = np.concatenate([part.zone_count for part in parts])
-    order = np.argsort(listed, kind="stable")
-    return lookup_counts(listed[order], counts[order], np.asarray(packages, dtype=np.int64))
+    listed, counts = _zone_list(run_dir, scorer)
+    return lookup_counts(listed, counts, np.asarray(packages, dtype=np.int64))
 
 
 def write_frontier(
@@ -291,11 +296,11 @@ def write_frontier(
     """frontier.parquet (one row per frontier package) and solutions.json (Nash, Kalai–Smorodinsky, ...)."""
     frontier = pareto_frontier(space, preferences)
     samples = preferences.samples
-    p_zone = zone_counts_of(run_dir, scorer, frontier.packages) / samples
+    zone = zone_counts_of(run_dir, scorer, frontier.packages)
     eu = expected_utility(preferences, frontier.codes)
     columns: dict[str, Any] = {"package": pa.array(frontier.packages.astype(np.int64))}
     columns.update(issue_columns(space, frontier.codes))
-    columns["p_zone"] = pa.array(p_zone)
+    columns.update({k: pa.array(v) for k, v in with_interval("p_zone", zone, samples).items()})
     for p, party in enumerate(preferences.party_ids):
         columns[f"eu_{party}"] = pa.array(eu[p])
     write_parquet(run_dir / "frontier.parquet", pa.table(columns))
@@ -312,7 +317,12 @@ def write_frontier(
                 zip(preferences.party_ids, expected_utility(preferences, codes)[:, 0].tolist(), strict=True)
             ),
             "gain_over_reservation": dict(zip(frontier.party_ids, solution.gains, strict=True)),
-            "p_zone": float(zone_counts_of(run_dir, scorer, np.array([solution.package]))[0] / samples),
+            **{
+                k: float(v)
+                for k, v in with_interval(
+                    "p_zone", int(zone_counts_of(run_dir, scorer, np.array([solution.package]))[0]), samples
+                ).items()
+            },
         }
     atomic_write_json(
         run_dir / "solutions.json",
@@ -325,29 +335,3 @@ def write_frontier(
         },
     )
     return solutions
-
-
-def _blocker_columns(
-    preferences: Preferences, space: PackageSpace, best: int, blocker: int, target: Target
-) -> dict[str, Any]:
-    """For an offer's best completion: the blocker's red line, the fixed issue it loses most on, its shortfall."""
-    if best < 0 or blocker < 0:
-        return {
-            "blocker_red_line": "",
-            "blocker_issue": "",
-            "blocker_issue_loss": float("nan"),
-            "blocker_shortfall": float("nan"),
-        }
-    codes = space.codes(np.array([best]))[0]
-    detail = blocking_detail(preferences, codes, blocker, [issue for issue, _ in target.fix])
-    red_line = str(detail["red_line"])
-    if red_line:
-        issue, option = (int(x) for x in red_line.split("."))
-        red_line = f"{space.issue_ids[issue]}.{space.option_ids[issue][option]}"
-    issue_index = int(detail["issue"])  # type: ignore[call-overload]
-    return {
-        "blocker_red_line": red_line,
-        "blocker_issue": space.issue_ids[issue_index] if issue_index >= 0 else "",
-        "blocker_issue_loss": detail["issue_loss"],
-        "blocker_shortfall": detail["shortfall"],
-    }

@@ -1,4 +1,9 @@
-"""The human-readable side of a run: plots in ``plots/`` and a one-page ``report.html`` with their numbers."""
+"""The human-readable side of a run: plots in ``plots/`` and a one-page ``report.html`` with their numbers.
+
+Everything is drawn from the run's own tables (so page, plots and tables cannot disagree). The page is plain HTML
+(tables, figures, no script) so that a multi-run report can wrap it. Every probability is shown with its 95 %
+Monte-Carlo interval; when nothing is in the zone the page says so and shows the closest package, never a "best".
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,24 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 
+from sim.outputs.html import esc, figure, page
 from sim.outputs.plots import (
     marginal_dataset,
     offer_dataset,
     plot_offer_acceptance,
     plot_option_marginals,
-    plot_utility_pairs,
     plot_zone_histogram,
     save_figure,
+)
+from sim.outputs.plots_review import (
+    blockers_dataset,
+    choose_pair,
+    convergence_dataset,
+    option_pair_dataset,
+    plot_blockers,
+    plot_convergence,
+    plot_option_pairs,
+    plot_utility_pairs,
 )
 from sim.outputs.rundir import atomic_write_text, read_json, read_manifest
 from sim.outputs.tables import read_csv
@@ -24,22 +39,89 @@ from sim.scenario.model import Scenario
 from sim.zone.preferences import expected_utility, sample_preferences
 from sim.zone.space import PackageSpace
 
-ZONE_PLOTS = ("zone_by_option.png", "offers_acceptance.png", "zone_histogram.png", "utility_pairs.png")
+ZONE_PLOTS = {
+    "zone_by_option.png": "How often some package holding each option is in the zone. Read the whiskers: two options "
+    "whose intervals overlap are not distinguished by this many samples. Pink bars are red-lined by a veto party.",
+    "offers_acceptance.png": "For each named offer: how often some completion is in the zone, and each party's "
+    "acceptance of its best completion (or, when none is ever in the zone, of its closest completion).",
+    "convergence.png": "Running estimates against the number of samples: a flat line inside a narrow band means more "
+    "samples would not change the answer.",
+    "option_pairs.png": "For the two issues whose options matter most: the best zone probability of a package holding "
+    "both options.",
+    "blockers_by_option.png": "Who rejects each option's best (or closest) completion, and whether by red line or "
+    "by falling short of its reservation.",
+    "zone_histogram.png": "How many packages have each zone probability.",
+    "utility_pairs.png": "Expected utilities of sampled packages, zone packages, the Pareto frontier and the "
+    "bargaining solutions, pair by pair of veto parties.",
+}
 
 
-def write_zone_report(run_dir: Path, scenario: Scenario, summary: dict[str, Any]) -> None:
-    """Draw the zone plots and write report.html from the run's own tables (so they cannot disagree)."""
+def numeric(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """CSV rows with numbers parsed back (strings that are not numbers stay strings)."""
+
+    def parse(value: str) -> Any:
+        try:
+            return float(value)
+        except ValueError:
+            return value
+
+    return [{k: parse(v) for k, v in row.items()} for row in rows]
+
+
+def run_caption(run_dir: Path, scenario: Scenario) -> str:
+    settings = read_manifest(run_dir).get("settings", {})
+    return f"{scenario.id} · run {run_dir.name} · {settings.get('samples')} samples, seed {settings.get('seed')}"
+
+
+def write_zone_report(
+    run_dir: Path, scenario: Scenario, summary: dict[str, Any], pair: tuple[str, str] | None = None
+) -> None:
+    """Draw the zone plots and write report.html from the run's own tables; ``pair`` names the two issues of the
+    option-pair heatmap (default: the two whose option marginals spread most)."""
     offers = pq.read_table(run_dir / "offers.parquet").to_pylist() if scenario.offers else []
-    marginals: list[dict[str, Any]] = [
-        dict(row, p_complete=float(row["p_complete"])) for row in read_csv(run_dir / "marginals.csv")
-    ]
+    marginals = numeric(read_csv(run_dir / "marginals.csv"))
+    caption = run_caption(run_dir, scenario)
     plots = run_dir / "plots"
     titles = {issue.id: issue.title for issue in scenario.issues}
-    save_figure(plot_option_marginals(marginal_dataset(marginals, titles)), plots / ZONE_PLOTS[0])
-    save_figure(plot_offer_acceptance(*offer_dataset(offers, summary["parties"])), plots / ZONE_PLOTS[1])
-    save_figure(plot_zone_histogram(summary["p_zone_histogram"]), plots / ZONE_PLOTS[2])
-    save_figure(plot_utility_pairs(utility_pairs_dataset(run_dir, scenario, summary)), plots / ZONE_PLOTS[3])
-    atomic_write_text(run_dir / "report.html", render_report(run_dir, scenario, summary, offers))
+    names = {party.id: party.name for party in scenario.parties}
+    labels = [_party_label(scenario, p, summary) for p in summary["parties"]]
+    save_figure(
+        plot_option_marginals(marginal_dataset(marginals, titles, names), caption), plots / "zone_by_option.png"
+    )
+    figure = plot_offer_acceptance(*offer_dataset(offers, summary["parties"], labels), caption=caption)
+    save_figure(figure, plots / "offers_acceptance.png")
+    hits = pq.read_table(run_dir / "sample_hits.parquet").to_pydict()
+    series = {"P(zone non-empty)": np.asarray(hits["zone_nonempty"])}
+    series.update({f"offer: {o['label']}": np.asarray(hits[f"offer_{o['target']}"]) for o in offers})
+    save_figure(plot_convergence(convergence_dataset(series), caption=caption), plots / "convergence.png")
+    save_figure(
+        plot_option_pairs(pair_dataset(run_dir, scenario, marginals, pair), caption=caption), plots / "option_pairs.png"
+    )
+    blockers = blockers_dataset(marginals, summary["veto_parties"], names, titles)
+    save_figure(plot_blockers(blockers, caption=caption), plots / "blockers_by_option.png")
+    save_figure(plot_zone_histogram(summary["p_zone_histogram"], caption=caption), plots / "zone_histogram.png")
+    save_figure(
+        plot_utility_pairs(utility_pairs_dataset(run_dir, scenario, summary), caption), plots / "utility_pairs.png"
+    )
+    atomic_write_text(run_dir / "report.html", render_report(run_dir, scenario, summary, offers, marginals))
+
+
+def pair_dataset(
+    run_dir: Path, scenario: Scenario, marginals: list[dict[str, Any]], pair: tuple[str, str] | None = None
+) -> dict[str, Any]:
+    first, second = pair or choose_pair(marginals)
+    zone = pq.read_table(run_dir / "zone.parquet", columns=["p_zone", first, second]).to_pydict()
+
+    def issue(issue_id: str) -> dict[str, Any]:
+        found = scenario.issue(issue_id)
+        return {"title": found.title, "ids": found.option_ids, "labels": [o.label for o in found.options]}
+
+    return option_pair_dataset(np.asarray(zone["p_zone"]), zone[first], zone[second], issue(first), issue(second))
+
+
+def _party_label(scenario: Scenario, party_id: str, summary: dict[str, Any]) -> str:
+    party = next(p for p in scenario.parties if p.id == party_id)
+    return party.name if party_id in summary["veto_parties"] else f"{party.name} ({party.role}, no veto)"
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
@@ -54,81 +136,145 @@ def _fmt(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def render_report(run_dir: Path, scenario: Scenario, summary: dict[str, Any], offers: list[dict[str, Any]]) -> str:
+def interval(row: dict[str, Any], name: str) -> str:
+    """``0.553 [0.531, 0.575]``: an estimate with its 95 % interval."""
+    return f"{row[name]:.3f} [{row[name + '_lo']:.3f}, {row[name + '_hi']:.3f}]"
+
+
+def _package_table(scenario: Scenario, options: dict[str, str]) -> str:
+    rows = []
+    for issue_id, option_id in options.items():
+        issue = scenario.issue(issue_id)
+        rows.append([issue.title, next((o.label for o in issue.options if o.id == option_id), option_id)])
+    return _table(["issue", "option"], rows)
+
+
+def zone_section(scenario: Scenario, summary: dict[str, Any]) -> str:
+    """The headline: zone size with intervals, then the best package — or, when there is none, the closest."""
+    text = (
+        f"<p>{summary['feasible_packages']:,} feasible packages of {summary['space_size']:,}. Expected number of "
+        f"packages every veto party accepts (zone mass): <b>{summary['zone_mass']:.3f}</b>. Share of samples in which "
+        f"the zone is not empty: <b>{interval(summary, 'p_zone_nonempty')}</b>.</p>"
+    )
+    if summary.get("best_package"):
+        return (
+            text + f"<h3>Best package (in the zone most often: {interval(summary, 'best_p_zone')})</h3>"
+            f"{_package_table(scenario, summary['best_package'])}"
+        )
+    closest = summary.get("closest_package")
+    text += f'<p class="warning"><b>{html.escape(summary["no_zone"].capitalize())}.</b> There is no best package.</p>'
+    if not closest:
+        return text + "<p>No feasible package avoids every veto party's red lines.</p>"
+    shortfalls = _table(
+        ["veto party", "mean shortfall below its reservation"],
+        [[_party_label(scenario, p, summary), v] for p, v in closest["shortfall"].items()],
+    )
+    proven = "" if closest["proven"] else " (best among the most promising candidates; not proven minimal)"
+    return (
+        text + f"<h3>Closest package (not acceptable: smallest total shortfall, {closest['total_shortfall']:.3f}"
+        f"{proven})</h3><p>{html.escape(closest['definition'])}.</p>"
+        f"{_package_table(scenario, closest['options'])}{shortfalls}"
+    )
+
+
+def render_report(
+    run_dir: Path,
+    scenario: Scenario,
+    summary: dict[str, Any],
+    offers: list[dict[str, Any]],
+    marginals: list[dict[str, Any]],
+) -> str:
     manifest = read_manifest(run_dir)
     settings = manifest.get("settings", {})
-    best = summary.get("best_package") or {}
+    parties = summary["parties"]
     offer_table = _table(
-        [
-            "offer",
-            "P(completion in zone)",
-            "best completion's P(zone)",
-            "most frequent blocker",
-            "its P(reject)",
-            "red line hit",
-            "issue it loses most on",
-            "utility lost there",
-            "shortfall vs reservation",
-        ],
+        ["offer", "P(some completion in zone) [95 %]", "completion shown", "its P(zone) [95 %]", "blocker", "why"],
         [
             [
                 o["label"],
-                o["p_complete"],
-                o["best_p_zone"],
+                interval(o, "p_complete"),
+                "closest (none in zone)" if o["completion"] == "closest" else o["completion"],
+                interval(o, "completion_p_zone"),
                 o["blocker"] or "none",
-                o["blocker_reject"],
-                o.get("blocker_red_line", ""),
-                o.get("blocker_issue", ""),
-                o.get("blocker_issue_loss"),
-                o.get("blocker_shortfall"),
+                o["reason"] or _blocker_text(o),
             ]
             for o in offers
         ],
     )
-    best_table = _table(["issue", "option"], [[scenario.issue(i).title, o] for i, o in best.items()])
+    acceptance = _table(
+        ["offer (completion shown)", *(_party_label(scenario, p, summary) for p in parties)],
+        [
+            [f"{o['label']} ({o['completion']})", *(interval(o, f"p_accept_{p}") for p in parties)]
+            for o in offers
+            if o["completion_package"] >= 0
+        ],
+    )
+    option_table = _table(
+        ["issue", "option", "P(some package with it in zone) [95 %]", "red line of", "mean P(zone) of its packages"],
+        [
+            [
+                scenario.issue(str(m["target"]).split(".")[0]).title,
+                m["label"],
+                interval(m, "p_complete"),
+                m.get("red_lined_by") or "",
+                m["mean_p_zone"],
+            ]
+            for m in marginals
+        ],
+    )
     solutions = read_json(run_dir / "solutions.json")
     named = {name: sol for name, sol in solutions["solutions"].items() if sol}
-    issue_ids = [issue.id for issue in scenario.issues]
     solution_table = (
         _table(
             ["issue", *(name.replace("_", "–") for name in named)],
-            [[scenario.issue(i).title, *(sol["options"][i] for sol in named.values())] for i in issue_ids]
-            + [["zone probability", *(sol["p_zone"] for sol in named.values())]]
+            [
+                [scenario.issue(i).title, *(sol["options"][i] for sol in named.values())]
+                for i in (x.id for x in scenario.issues)
+            ]
+            + [["zone probability [95 %]", *(interval(sol, "p_zone") for sol in named.values())]]
             + [
-                [f"expected utility: {party}", *(sol["expected_utility"][party] for sol in named.values())]
-                for party in summary["parties"]
+                [
+                    f"expected utility: {_party_label(scenario, p, summary)}",
+                    *(x["expected_utility"][p] for x in named.values()),
+                ]
+                for p in parties
             ],
         )
         if named
         else "<p>No package reaches every veto party's mean reservation in expectation.</p>"
     )
-    images = "".join(f'<figure><img src="plots/{name}" alt="{name}"></figure>' for name in ZONE_PLOTS)
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>negsim: {html.escape(scenario.title)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}}
-table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;font-size:14px}}
-th{{background:#f3f3f3}}img{{max-width:100%}}code{{background:#f3f3f3}}</style></head><body>
-<h1>{html.escape(scenario.title)}</h1>
-<p>Scenario <code>{html.escape(scenario.id)}</code>, hash <code>{manifest["scenario_hash"][:12]}</code>,
-seed {settings.get("seed")}, {settings.get("samples")} samples, negsim {manifest["versions"]["negsim"]}.
-Command: <code>{html.escape(manifest["command"])}</code></p>
-<h2>Zone</h2>
-<p>{summary["feasible_packages"]:,} feasible packages of {summary["space_size"]:,}.
-Expected number of packages every veto party accepts (zone mass): <b>{summary["zone_mass"]:.2f}</b>.
-Share of samples in which the zone is not empty: <b>{summary["p_zone_nonempty"]:.3f}</b>.
-Best package's zone probability: <b>{summary["best_p_zone"]:.3f}</b>.</p>
-<h3>Best package</h3>{best_table}
+    images = "".join(
+        figure(run_dir / "plots" / name, name.removesuffix(".png").replace("_", " "), text)
+        for name, text in ZONE_PLOTS.items()
+    )
+    meta = (
+        f"Scenario <code>{esc(scenario.id)}</code>, hash <code>{manifest['scenario_hash'][:12]}</code>, "
+        f"seed {settings.get('seed')}, {settings.get('samples')} samples, "
+        f"negsim {esc(manifest['versions']['negsim'])}. "
+        f"Command: <code>{esc(manifest['command'])}</code>. Intervals: {esc(summary.get('interval', ''))}."
+    )
+    body = f"""<h2>Zone</h2>{zone_section(scenario, summary)}
 <h2>Bargaining solutions</h2>
 <p>Pareto frontier: {solutions["frontier_size"]:,} packages. Solutions are taken among packages that break no veto
 party's red line and give every veto party at least its mean reservation in expected utility.</p>{solution_table}
 <h2>Named offers</h2>{offer_table}
-<h2>Plots</h2>{images}
-</body></html>
-"""
+<h3>Each party's acceptance of the completion shown</h3>{acceptance}
+<h2>Options</h2>{option_table}
+<h2>Plots</h2>{images}"""
+    return page(scenario.title, body, meta=meta)  # one self-contained file: plots embedded, glossary included
 
 
-BACKGROUND_PACKAGES = 20_000
-ZONE_POINTS = 20_000
+def _blocker_text(offer: dict[str, Any]) -> str:
+    if not offer["blocker"]:
+        return ""
+    text = f"rejects the best completion in {offer['blocker_reject']:.1%} of samples"
+    if offer["blocker_issue"]:
+        text += f"; loses most on {offer['blocker_issue']} ({offer['blocker_issue_loss']:.3f})"
+    return text
+
+
+BACKGROUND_PACKAGES = 4_000
+ZONE_POINTS = 5_000
 
 
 def utility_pairs_dataset(run_dir: Path, scenario: Scenario, summary: dict[str, Any]) -> dict[str, Any]:
@@ -149,7 +295,7 @@ def utility_pairs_dataset(run_dir: Path, scenario: Scenario, summary: dict[str, 
     frontier = pq.read_table(run_dir / "frontier.parquet", columns=eu_columns).to_pydict()
     solutions = read_json(run_dir / "solutions.json")
     return {
-        "parties": [preferences.party_ids[p] for p in veto],
+        "parties": [_party_label(scenario, preferences.party_ids[p], summary) for p in veto],
         "background": background,
         "zone": np.array([zone[c] for c in eu_columns]).T[order] if order.size else np.zeros((0, len(veto))),
         "zone_p": np.asarray(zone["p_zone"])[order],

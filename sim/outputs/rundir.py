@@ -7,11 +7,13 @@ keeps ``running`` and its finished blocks under ``parts/``, and ``--resume`` car
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import os
 import platform
 import shlex
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -44,13 +46,19 @@ def atomic_write(path: Path, write: Callable[[io.BufferedWriter], None]) -> None
             os.fsync(file.fileno())
         os.chmod(temp_name, 0o644)  # mkstemp creates 0600; results are meant to be read by others
         os.replace(temp_name, path)
+    except OSError as exc:  # name the file (a full disk reports none), so the user learns which run it hit
+        Path(temp_name).unlink(missing_ok=True)
+        if exc.filename is None:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda file: file.write(text.encode("utf-8")))
+    # backslashreplace: a lone surrogate (from an undecodable command-line byte) must not stop a run at its last write
+    atomic_write(path, lambda file: file.write(text.encode("utf-8", "backslashreplace")))
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
@@ -78,9 +86,54 @@ def package_versions() -> dict[str, str]:
 
 
 def default_run_dir(root: Path, scenario: Scenario, kind: str = "") -> Path:
+    """A new, empty directory ``<utc-time>-<id>[-kind]-<hash>``, claimed by creating it: two runs started in the
+    same second (two ``batch`` commands at once) get ``...-2``, ``...-3`` instead of sharing one directory."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     suffix = f"-{kind}" if kind else ""
-    return root / f"{stamp}-{scenario.id}{suffix}-{scenario.content_hash()[:8]}"
+    base = f"{stamp}-{scenario.id}{suffix}-{scenario.content_hash()[:8]}"
+    root.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, 10_000):
+        candidate = root / (base if attempt == 1 else f"{base}-{attempt}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        return candidate
+    raise RunDirError(f"{root}: cannot find a free name for {base}")
+
+
+LOCK = ".lock"
+_held: dict[Path, int] = {}
+
+
+def lock_run_dir(run_dir: Path) -> None:
+    """Take the run directory's exclusive lock (``flock`` on ``.lock``) for the rest of this run.
+
+    The OS releases it when the process ends, however it ends, so a killed run never blocks its ``--resume``; a
+    second writer is refused with the holder's pid instead of interleaving its files with the first's.
+    """
+    key = run_dir.resolve()
+    if key in _held:
+        return
+    path = run_dir / LOCK
+    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(handle, 32, 0).decode("ascii", "replace").strip() or "unknown"
+        os.close(handle)
+        message = f"{run_dir} is in use by another negsim run (pid {holder}); wait for it or use another --out"
+        raise RunDirError(message) from None
+    os.ftruncate(handle, 0)
+    os.pwrite(handle, f"{os.getpid()}\n".encode(), 0)
+    _held[key] = handle
+
+
+def unlock_run_dir(run_dir: Path) -> None:
+    """Release the lock taken by :func:`lock_run_dir` (the ``.lock`` file stays: removing it would race)."""
+    handle = _held.pop(run_dir.resolve(), None)
+    if handle is not None:
+        os.close(handle)
 
 
 def read_json(path: Path) -> Any:
@@ -90,19 +143,48 @@ def read_json(path: Path) -> Any:
 def read_manifest(run_dir: Path) -> dict[str, Any]:
     path = run_dir / MANIFEST
     if not path.is_file():
-        raise RunDirError(f"{run_dir}: no {MANIFEST}; not a negsim run directory")
-    return json.loads(path.read_text(encoding="utf-8"))
+        raise RunDirError(f"{run_dir}: no {MANIFEST}; not a negsim run directory{_removal_hint(run_dir)}")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise RunDirError(f"{path} is unreadable ({exc}); the run cannot be resumed{_removal_hint(run_dir)}") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("status"), str):
+        raise RunDirError(f"{path} is not a negsim manifest; the run cannot be resumed{_removal_hint(run_dir)}")
+    manifest.setdefault("resumed", [])
+    manifest.setdefault("timings", {})
+    return manifest
+
+
+def _removal_hint(run_dir: Path) -> str:
+    if run_dir.is_dir() and (run_dir / LOCK).exists():  # a directory negsim created: say how to start again
+        return f"; remove it with: rm -r {shlex.quote(str(run_dir))}"
+    return ""
+
+
+def _check_usable(run_dir: Path) -> None:
+    """Refuse, in one line, a path that can never be a run directory (a file, a path under /proc or /sys)."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RunDirError(f"{run_dir} is a file, not a run directory; choose another --out")
+    resolved = run_dir.resolve()
+    if resolved.parts[1:2] in (("proc",), ("sys",)):
+        raise RunDirError(f"{run_dir} is on a system file system ({resolved.parts[1]}); choose another --out")
+    parent = next((p for p in (resolved, *resolved.parents) if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise RunDirError(f"{run_dir}: {parent} is a file, not a directory; choose another --out")
 
 
 def start_manifest(
     run_dir: Path, scenario: Scenario, kind: str, settings: dict[str, Any], scenario_file: str | None
 ) -> dict[str, Any]:
-    """Create the run directory and its first manifest (status ``running``)."""
-    if run_dir.exists() and any(run_dir.iterdir()):
+    """Create (and lock) the run directory and its first manifest (status ``running``)."""
+    _check_usable(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    lock_run_dir(run_dir)
+    if any(entry.name != LOCK for entry in run_dir.iterdir()):
+        unlock_run_dir(run_dir)
         raise RunDirError(
             f"{run_dir} already holds files; pass --resume {run_dir} to finish it, or choose another --out"
         )
-    run_dir.mkdir(parents=True, exist_ok=True)
     manifest = {
         "kind": kind,
         "status": "running",
@@ -116,13 +198,23 @@ def start_manifest(
         "timings": {},
         "resumed": [],
     }
-    atomic_write_text(run_dir / "scenario.resolved.yaml", scenario.to_yaml())
-    atomic_write_json(run_dir / MANIFEST, manifest)
+    try:
+        atomic_write_text(run_dir / "scenario.resolved.yaml", scenario.to_yaml())
+        atomic_write_json(run_dir / MANIFEST, manifest)
+    except OSError:  # e.g. a full disk: leave no directory that neither a new run nor --resume would take
+        for entry in run_dir.iterdir():
+            entry.unlink(missing_ok=True)
+        unlock_run_dir(run_dir)
+        raise
     return manifest
 
 
 def resume_manifest(run_dir: Path, scenario: Scenario, kind: str) -> dict[str, Any]:
-    """Check that ``run_dir`` is a run of this very scenario and kind before carrying on with it."""
+    """Check that ``run_dir`` is a run of this very scenario and kind before carrying on with it (locked, and
+    cleared of the temporary files a killed write leaves)."""
+    _check_usable(run_dir)
+    read_manifest(run_dir)  # a directory that is not a run is refused before anything is written into it
+    lock_run_dir(run_dir)
     manifest = read_manifest(run_dir)
     if manifest.get("kind") != kind:
         raise RunDirError(f"{run_dir} is a '{manifest.get('kind')}' run, not '{kind}'")
@@ -132,10 +224,14 @@ def resume_manifest(run_dir: Path, scenario: Scenario, kind: str) -> dict[str, A
             f" vs {scenario.content_hash()[:8]}); resume with the same scenario and --set values"
         )
     if manifest["status"] != "complete":
+        for temporary in run_dir.rglob(".*.tmp"):
+            temporary.unlink(missing_ok=True)
         manifest["resumed"].append(
             {"at": datetime.now(UTC).isoformat(timespec="seconds"), "command": shlex.join(sys.argv)}
         )
         atomic_write_json(run_dir / MANIFEST, manifest)
+    else:
+        unlock_run_dir(run_dir)
     return manifest
 
 
@@ -143,6 +239,8 @@ def finish_manifest(run_dir: Path, manifest: dict[str, Any], summary: dict[str, 
     """The last write of a run: only now does the directory claim to be complete."""
     manifest.update(status="complete", finished=datetime.now(UTC).isoformat(timespec="seconds"), summary=summary)
     atomic_write_json(run_dir / MANIFEST, manifest)
+    shutil.rmtree(run_dir / "parts", ignore_errors=True)  # kept only while the run is resumable (issue 11, part 6)
+    unlock_run_dir(run_dir)
 
 
 def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:

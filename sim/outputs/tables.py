@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,37 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.outputs.rundir import atomic_write
+from sim.zone.intervals import METHOD, proportion_interval
+from sim.zone.scoring import TargetScores
 from sim.zone.space import PackageSpace
+
+
+def with_interval(name: str, successes: np.ndarray | int, trials: int) -> dict[str, np.ndarray]:
+    """``name``, ``name_lo``, ``name_hi``: a Monte-Carlo probability and its 95 % interval (``METHOD``)."""
+    low, high = proportion_interval(successes, trials)
+    return {name: np.asarray(successes, dtype=np.float64) / trials, f"{name}_lo": low, f"{name}_hi": high}
+
+
+def table_metadata(
+    party_ids: tuple[str, ...],
+    veto: np.ndarray,
+    space: PackageSpace | None = None,
+    labels: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """Key-value metadata every Parquet table carries: how intervals are computed, which parties hold no veto, and
+    (given ``labels`` by ``issue.option``) the label of every option id in the issue columns, as JSON."""
+    metadata = {
+        "interval": f"95 % Monte-Carlo interval: {METHOD}",
+        "non_veto_parties": ",".join(p for p, v in zip(party_ids, veto, strict=True) if not v),
+    }
+    if space is not None and labels is not None:
+        metadata["option_labels"] = json.dumps(
+            {
+                issue: {o: labels.get(f"{issue}.{o}", o) for o in space.option_ids[i]}
+                for i, issue in enumerate(space.issue_ids)
+            }
+        )
+    return metadata
 
 
 def issue_columns(space: PackageSpace, codes: np.ndarray) -> dict[str, pa.Array]:
@@ -40,12 +71,15 @@ def zone_rows(
     expected_utility: np.ndarray,
     samples: int,
 ) -> pa.Table:
-    """Rows of ``zone.parquet``: package, options, p_zone, p_accept_<party>, eu_<party>."""
+    """Rows of ``zone.parquet``: package, options, p_zone, p_accept_<party>, eu_<party> (probabilities with
+    ``_lo``/``_hi`` interval bounds)."""
     columns: dict[str, Any] = {"package": pa.array(packages.astype(np.int64))}
     columns.update(issue_columns(space, codes))
-    columns["p_zone"] = pa.array(zone_count / samples)
+    columns.update({k: pa.array(v) for k, v in with_interval("p_zone", zone_count, samples).items()})
     for p, party in enumerate(party_ids):
-        columns[f"p_accept_{party}"] = pa.array(accept_count[p] / samples)
+        columns.update(
+            {k: pa.array(v) for k, v in with_interval(f"p_accept_{party}", accept_count[p], samples).items()}
+        )
     for p, party in enumerate(party_ids):
         columns[f"eu_{party}"] = pa.array(expected_utility[p])
     return pa.table(columns)
@@ -82,3 +116,28 @@ def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as file:
         return list(csv.DictReader(file))
+
+
+def nulls(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """NaN (not applicable, e.g. a shortfall of a completion in the zone) becomes a null in tables."""
+    return [{k: None if isinstance(v, float) and v != v else v for k, v in row.items()} for row in rows]
+
+
+def rows_table(rows: list[dict[str, Any]], metadata: dict[str, str]) -> pa.Table:
+    table = pa.Table.from_pylist(nulls(rows)) if rows else pa.table({"target": pa.array([], pa.string())})
+    return table.replace_schema_metadata(metadata)
+
+
+def write_sample_hits(run_dir: Path, scores: TargetScores) -> None:
+    """sample_hits.parquet: per sample, whether the zone is non-empty and whether each offer (and each option) has
+    a completion in it (what the convergence plot and ``compare``'s paired differences of runs read)."""
+    bits = np.unpackbits(scores.hits, axis=-1)[:, : scores.samples].astype(bool)
+    columns: dict[str, Any] = {"sample": pa.array(np.arange(scores.samples, dtype=np.int32))}
+    for t, target in enumerate(scores.targets):
+        if target.kind == "space":
+            columns["zone_nonempty"] = pa.array(bits[t])
+        elif target.kind == "offer":
+            columns[f"offer_{target.name}"] = pa.array(bits[t])
+        elif target.kind == "option":  # compare pairs option marginals sample by sample too
+            columns[f"option_{target.name}"] = pa.array(bits[t])
+    write_parquet(run_dir / "sample_hits.parquet", pa.table(columns))

@@ -30,6 +30,7 @@ import yaml
 
 from sim.scenario.errors import Mark, Problem, ScenarioError
 from sim.scenario.model import StrictModel
+from sim.scenario.yamlload import parse_value
 from sim.scenario.yamlsource import DataPath, Located, is_id_list
 
 PATH_HELP = (
@@ -210,7 +211,7 @@ def apply_set(located: Located, assignment: str) -> None:
         _fail(origin, "expected PATH=VALUE, e.g. russia.weights.alliance=0.4")
     key, raw = _split_assignment(assignment)
     try:
-        value = yaml.safe_load(raw)
+        value = parse_value(raw)  # YAML 1.2 numbers, as in files
     except yaml.YAMLError as exc:
         _fail(origin, f"value is not valid YAML: {exc}")
     steps = parse_path(key, origin)
@@ -377,10 +378,13 @@ def _subjects(data: Any, party: dict) -> set[str]:
 
 def prune_orphan_reasons(before: Any, after: Located) -> None:
     """Drop inherited reasons whose subject an edit removed; a reason the edit itself wrote stays (and is checked)."""
-    parties_before = {p["id"]: p for p in before.get("parties") or [] if isinstance(p, dict) and "id" in p}
+    parties_before = {
+        p["id"]: p for p in before.get("parties") or [] if isinstance(p, dict) and isinstance(p.get("id"), str)
+    }
     for index, party in enumerate(after.data.get("parties") or []):
         if (
             not isinstance(party, dict)
+            or not isinstance(party.get("id"), str)
             or party.get("id") not in parties_before
             or not isinstance(party.get("reasons"), dict)
         ):

@@ -3,17 +3,25 @@
 Follows GENIUS's own convention (``EvaluatorDiscrete.normalize``): each issue's evaluations are divided by that
 issue's maximum before weighting; weights are normalised to sum 1; the reservation value is kept; the discount
 factor has no counterpart here (negsim has no time pressure in the zone) and is dropped with a warning.
-Only discrete issues with per-item evaluations are read: anything else is an error that says so.
+Only discrete issues with per-item evaluations are read: anything else is an error that says so. So is every number
+GENIUS would itself reject or misread: a non-numeric, NaN, infinite or negative evaluation or weight, weights that
+are all zero, a reservation outside [0, 1], an issue with fewer than two items.
+XML is parsed with ``defusedxml``, which refuses entity declarations and external references: a domain file is
+untrusted input, and the standard library's parser leaves entity expansion to the installed libexpat's limits.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import defusedxml.ElementTree as SafeElementTree
+from defusedxml import DefusedXmlException
 
 
 class GeniusError(ValueError):
@@ -38,9 +46,25 @@ class GeniusProfile:
 
 def _parse(path: Path) -> ElementTree.Element:
     try:
-        return ElementTree.parse(path).getroot()
-    except (ElementTree.ParseError, OSError) as exc:
+        return SafeElementTree.parse(path).getroot()
+    except DefusedXmlException as exc:
+        raise GeniusError(f"{path}: refused: {exc} (GENIUS files need no entities or external references)") from None
+    except (ElementTree.ParseError, OSError, UnicodeDecodeError, ValueError) as exc:
         raise GeniusError(f"{path}: cannot read GENIUS XML: {exc}") from None
+
+
+def _number(element: ElementTree.Element, attribute: str, what: str, path: Path, default: str | None = None) -> float:
+    """A finite, non-negative number from an attribute, or a GeniusError that names it."""
+    text = element.get(attribute, default)
+    if text is None:
+        raise GeniusError(f"{path}: {what} has no '{attribute}'")
+    try:
+        value = float(text)
+    except ValueError:
+        raise GeniusError(f"{path}: {what} is '{text[:40]}', not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise GeniusError(f"{path}: {what} is {text[:40]}; it must be a finite number >= 0")
+    return value
 
 
 def _issues(root: ElementTree.Element, path: Path) -> list[ElementTree.Element]:
@@ -62,6 +86,12 @@ def _issues(root: ElementTree.Element, path: Path) -> list[ElementTree.Element]:
 
 def read_domain(path: Path) -> list[GeniusIssue]:
     root = _parse(path)
+    for issue in _issues(root, path):
+        if len(issue.findall("item")) < 2:
+            raise GeniusError(
+                f"{path}: issue '{issue.get('name')}' has fewer than two items; an issue with one outcome is not "
+                "negotiated (remove it from the domain and profiles)"
+            )
     return [
         GeniusIssue(
             issue.get("index", ""), issue.get("name", ""), [item.get("value", "") for item in issue.findall("item")]
@@ -75,14 +105,19 @@ def read_profile(path: Path, domain: list[GeniusIssue]) -> GeniusProfile:
     issues = _issues(root, path)
     if any(issue.find("evaluator") is not None for issue in issues):
         raise GeniusError(f"{path}: evaluator functions (non-linear or continuous profiles) are not supported")
-    weights_by_index = {w.get("index"): float(w.get("value", "nan")) for w in root.iter("weight")}
+    weights_by_index = {
+        w.get("index"): _number(w, "value", f"weight {w.get('index')}", path) for w in root.iter("weight")
+    }
     profile = GeniusProfile(path.stem, {}, {}, 0.0)
     by_name = {issue.name: issue for issue in domain}
     for issue in issues:
         name = issue.get("name", "")
         if name not in by_name:
             raise GeniusError(f"{path}: issue '{name}' is not in the domain")
-        raw = {item.get("value", ""): float(item.get("evaluation", "nan")) for item in issue.findall("item")}
+        raw = {
+            item.get("value", ""): _number(item, "evaluation", f"issue '{name}' item '{item.get('value')}'", path)
+            for item in issue.findall("item")
+        }
         missing = [v for v in by_name[name].values if v not in raw]
         if missing:
             raise GeniusError(f"{path}: issue '{name}' has no evaluation for {', '.join(missing)}")
@@ -93,11 +128,15 @@ def read_profile(path: Path, domain: list[GeniusIssue]) -> GeniusProfile:
             raise GeniusError(f"{path}: no weight for issue '{name}' (index {issue.get('index')})")
         profile.weights[name] = weight
     total = sum(profile.weights.values())
+    if total <= 0:
+        raise GeniusError(f"{path}: every issue weight is 0; at least one must be positive")
     profile.weights = {k: w / total for k, w in profile.weights.items()}
     reservation = root.find("reservation")
-    profile.reservation = float(reservation.get("value", "0")) if reservation is not None else 0.0
+    profile.reservation = _number(reservation, "value", "reservation", path, "0") if reservation is not None else 0.0
+    if profile.reservation > 1:
+        raise GeniusError(f"{path}: reservation is {profile.reservation}; it must lie in [0, 1]")
     discount = root.find("discount_factor")
-    if discount is not None and float(discount.get("value", "1")) not in (0.0, 1.0):
+    if discount is not None and _number(discount, "value", "discount factor", path, "1") not in (0.0, 1.0):
         profile.warnings.append(f"{path}: discount factor {discount.get('value')} dropped (negsim has no discounting)")
     return profile
 

@@ -19,6 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 from sim.scenario.edits import Edit, apply_edits, apply_unset, child_unsets, prune_orphan_reasons
 from sim.scenario.errors import Mark, Problem, ScenarioError
 from sim.scenario.model import Constraint, Offer, Party, Scenario
+from sim.scenario.yamlload import is_scenario_file
 from sim.scenario.yamlsource import DataPath, Located, load_located, merge_located
 
 
@@ -36,6 +37,8 @@ def load_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> Located:
     if not isinstance(parent_ref, str):
         raise ScenarioError([Problem(mark, "'extends' must be a file path", "extends")])
     parent_path = path.parent / parent_ref
+    if not is_scenario_file(parent_path):
+        raise ScenarioError([Problem(mark, "'extends' must name a regular .yaml or .yml scenario file", "extends")])
     chain = (*_chain, resolved)
     if parent_path.resolve() in chain:
         cycle = " -> ".join(p.name for p in (*chain, parent_path.resolve()))

@@ -3,94 +3,18 @@
 Pydantic reports errors by path (``parties.0.weights.alliance``); people need ``baseline.yaml:42:7``. So every
 document is loaded together with a map from path to :class:`~sim.errors.Mark`, and the map is carried through
 inheritance (``extends:``, where a child's value keeps the child's position) and command-line overrides.
-YAML is only ever constructed with ``yaml.SafeLoader``: no tags, no Python objects.
+Bytes become nodes in :mod:`sim.scenario.yamlload` (safe loader, size/depth/alias limits, encodings).
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sim.scenario.errors import Mark, Problem, ScenarioError
+from sim.scenario.yamlload import DataPath, Located, load_located
 
-DataPath = tuple[str | int, ...]
-
-
-@dataclass
-class Located:
-    """A YAML document as plain data, with the position of every key and list item."""
-
-    data: Any
-    marks: dict[DataPath, Mark] = field(default_factory=dict)
-
-    def mark_for(self, path: DataPath) -> Mark:
-        """The position of ``path``, or of its nearest ancestor that has one (a missing key -> its parent)."""
-        for cut in range(len(path), -1, -1):
-            found = self.marks.get(tuple(path[:cut]))
-            if found is not None:
-                return found
-        return Mark("<unknown>")
-
-
-def _mark(origin: str, node: yaml.Node) -> Mark:
-    return Mark(origin, node.start_mark.line + 1, node.start_mark.column + 1)
-
-
-def _record_marks(
-    node: yaml.Node, path: DataPath, origin: str, marks: dict[DataPath, Mark], problems: list[Problem]
-) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                problems.append(
-                    Problem(_mark(origin, key_node), f"duplicate key '{key}'", ".".join(map(str, (*path, key))))
-                )
-            seen.add(key)
-            marks[(*path, key)] = _mark(origin, key_node)
-            _record_marks(value_node, (*path, key), origin, marks, problems)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            marks[(*path, index)] = _mark(origin, item)
-            _record_marks(item, (*path, index), origin, marks, problems)
-
-
-def load_located(path: Path) -> Located:
-    """Read one YAML file safely, keeping positions; syntax errors become a :class:`ScenarioError`."""
-    origin = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError([Problem(Mark(origin), f"cannot read file: {exc.strerror or exc}")]) from None
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        where = exc.context_mark or exc.problem_mark
-        mark = Mark(origin, where.line + 1, where.column + 1) if where else Mark(origin)
-        what = " ".join(part for part in (exc.context, exc.problem) if part)
-        if exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
-            what += f" (at line {exc.problem_mark.line + 1})"
-        raise ScenarioError([Problem(mark, f"invalid YAML: {what}")]) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(Mark(origin), f"invalid YAML: {exc}")]) from None
-    finally:
-        loader.dispose()
-    if not isinstance(data, dict):
-        raise ScenarioError([Problem(Mark(origin, 1, 1), "a scenario must be a YAML mapping of keys to values")])
-    located = Located(data, {(): Mark(origin, 1, 1)})
-    problems: list[Problem] = []
-    _record_marks(node, (), origin, located.marks, problems)
-    if problems:
-        raise ScenarioError(problems)
-    return located
-
+__all__ = ["DataPath", "Located", "is_id_list", "load_located", "merge_located"]
 
 def _subtree(marks: dict[DataPath, Mark], prefix: DataPath) -> list[tuple[DataPath, Mark]]:
     size = len(prefix)
@@ -106,7 +30,7 @@ def _copy_marks(
 
 def is_id_list(value: Any) -> bool:
     """Lists merged and addressed by id: parties, issues, options, offers."""
-    return isinstance(value, list) and all(isinstance(item, dict) and "id" in item for item in value)
+    return isinstance(value, list) and all(isinstance(item, dict) and isinstance(item.get("id"), str) for item in value)
 
 
 def _merge(

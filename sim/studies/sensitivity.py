@@ -13,7 +13,10 @@ from typing import Any
 import numpy as np
 
 from sim.scenario.model import Party, Scenario
+from sim.zone.intervals import proportion_interval
 from sim.zone.scoring import compute_zone
+
+MEASURES = ("zone_mass", "p_zone_nonempty")
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,18 @@ class Perturbation:
     @property
     def parameter(self) -> str:
         return f"{self.party}.{self.kind}" + (f".{self.subject}" if self.subject else "")
+
+    def label(self, scenario: Scenario) -> str:
+        """What a reader should see: 'Russia: weight of Crimea', 'Ukraine: red line on Donbas: Russian withdrawal'."""
+        party = next(p.name for p in scenario.parties if p.id == self.party)
+        if self.kind == "weight":
+            return f"{party}: weight of {scenario.issue(self.subject).title}"
+        if self.kind == "reservation":
+            return f"{party}: reservation"
+        issue_id, option_id = self.subject.split(".", 1)
+        issue = scenario.issue(issue_id)
+        option = next((o.label for o in issue.options if o.id == option_id), option_id)
+        return f"{party}: red line on {issue.title}: {option}"
 
 
 def _ends(bounds: tuple[float, float], upper: float | None) -> tuple[float, float]:
@@ -84,34 +99,49 @@ def score_task(task: SensitivityTask) -> dict[str, Any]:
     """Zone mass, P(zone not empty) and each offer's completion probability under one perturbation."""
     scenario = task.scenario if task.change is None else apply_perturbation(task.scenario, task.change)
     result = compute_zone(scenario, task.samples, task.seed, workers=task.threads, with_options=False)
+    hits = np.bitwise_count(result.targets.hits).sum(axis=-1)
     row: dict[str, Any] = {
         "parameter": task.change.parameter if task.change else "baseline",
+        "label": task.change.label(task.scenario) if task.change else "baseline",
         "party": task.change.party if task.change else "",
         "kind": task.change.kind if task.change else "",
         "subject": task.change.subject if task.change else "",
         "setting": task.change.setting if task.change else "",
         "value": task.change.value if task.change else None,
         "zone_mass": float(result.zone_count.sum()) / result.samples,
-        "p_zone_nonempty": float(result.targets.p_complete[-1]),
     }
-    for target, p in zip(result.targets.targets, result.targets.p_complete, strict=True):
-        if target.kind == "offer":
-            row[f"offer_{target.name}"] = float(p)
+    for target, count in zip(result.targets.targets, hits, strict=True):
+        if target.kind in ("offer", "space"):
+            name = f"offer_{target.name}" if target.kind == "offer" else "p_zone_nonempty"
+            low, high = proportion_interval(int(count), result.samples)
+            row.update({name: int(count) / result.samples, f"{name}_lo": float(low), f"{name}_hi": float(high)})
     return row
 
 
 def with_deltas(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Add the change against the baseline row (the first) to every numeric score."""
     base = rows[0]
-    scores = [k for k in base if k == "zone_mass" or k == "p_zone_nonempty" or k.startswith("offer_")]
+    scores = [k for k in base if _is_measure(k)]
     return [{**row, **{f"delta_{k}": row[k] - base[k] for k in scores}} for row in rows]
 
 
-def tornado_dataset(rows: list[dict[str, Any]], top: int = 20) -> list[tuple[str, float, float]]:
-    """Per parameter: (name, change at its low setting or switched off, change at its high setting), by effect."""
+def _is_measure(key: str) -> bool:
+    return (key in MEASURES or key.startswith("offer_")) and not key.endswith(("_lo", "_hi"))
+
+
+def measures(row: dict[str, Any]) -> list[str]:
+    """The measures a study can rank by: zone mass, P(zone non-empty), each offer's P(completion)."""
+    return [k for k in row if _is_measure(k)]
+
+
+def tornado_dataset(
+    rows: list[dict[str, Any]], top: int = 20, measure: str = "zone_mass"
+) -> list[tuple[str, float, float]]:
+    """Per parameter: (readable name, change at its low setting or switched off, change at its high setting) in
+    ``measure``, largest effect first."""
     effects: dict[str, list[float]] = {}
     for row in rows[1:]:
-        pair = effects.setdefault(row["parameter"], [0.0, 0.0])
-        pair[1 if row["setting"] == "high" else 0] = row["delta_zone_mass"]
+        pair = effects.setdefault(row.get("label") or row["parameter"], [0.0, 0.0])
+        pair[1 if row["setting"] == "high" else 0] = row[f"delta_{measure}"]
     ranked = sorted(effects.items(), key=lambda item: -max(abs(item[1][0]), abs(item[1][1])))
     return [(name, low, high) for name, (low, high) in ranked[:top] if np.hypot(low, high) > 0]

@@ -19,6 +19,14 @@ from sim.studies.sensitivity import SensitivityTask, perturbations, score_task, 
 Progress = Callable[[int, int], None]
 
 
+def _measure_name(measure: str) -> str:
+    if measure == "zone_mass":
+        return "zone mass"
+    if measure == "p_zone_nonempty":
+        return "P(zone non-empty)"
+    return f"P({measure.removeprefix('offer_')} completes in zone)"
+
+
 def run_sensitivity(
     scenario: Scenario,
     run_dir: Path,
@@ -31,8 +39,13 @@ def run_sensitivity(
     address: str | None = None,
     scenario_file: str | None = None,
     progress: Progress | None = None,
+    measure: str = "zone_mass",
+    announce: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Score the baseline and every perturbation; write sensitivity.csv/.parquet and the tornado plot."""
+    """Score the baseline and every perturbation; write sensitivity.csv/.parquet and the tornado plot of ``measure``.
+
+    The baseline is scored first and timed, and ``announce`` is told how long the rest should take.
+    """
     import pyarrow as pa
 
     if resume:
@@ -45,6 +58,17 @@ def run_sensitivity(
     tasks = [SensitivityTask(scenario, change, samples, seed, threads) for change in [None, *perturbations(scenario)]]
     parts = run_dir / "parts"
     todo = [i for i in range(len(tasks)) if not (parts / f"task-{i:04d}.json").exists()]
+    if todo and todo[0] == 0:
+        started = time.perf_counter()
+        atomic_write_json(parts / "task-0000.json", score_task(tasks[0]))
+        todo = todo[1:]
+        if announce:
+            each = time.perf_counter() - started
+            parallel = workers if executor is not Executor.local else 1
+            announce(
+                f"{len(tasks)} zone computations of {samples} samples each; the baseline took {each:.1f} s, so the "
+                f"other {len(todo)} should take about {each * len(todo) / parallel / 60:.1f} min"
+            )
     done = len(tasks) - len(todo)
     for index, row in zip(
         todo, map_tasks(score_task, [tasks[i] for i in todo], executor, workers, address), strict=True
@@ -58,7 +82,8 @@ def run_sensitivity(
     write_parquet(run_dir / "sensitivity.parquet", pa.Table.from_pylist(rows))
     from sim.outputs.plots import plot_tornado, save_figure
 
-    save_figure(plot_tornado(tornado_dataset(rows), rows[0]["zone_mass"]), run_dir / "plots" / "tornado.png")
+    figure = plot_tornado(tornado_dataset(rows, measure=measure), rows[0][measure], measure=_measure_name(measure))
+    save_figure(figure, run_dir / "plots" / "tornado.png")
     manifest["timings"]["sensitivity_s"] = round(time.perf_counter() - clock, 3)
     finish_manifest(
         run_dir,
@@ -66,7 +91,11 @@ def run_sensitivity(
         {
             "tasks": len(tasks),
             "baseline_zone_mass": rows[0]["zone_mass"],
-            "top": [name for name, _, _ in tornado_dataset(rows, top=10)],
+            "baseline_p_zone_nonempty": [
+                rows[0][k] for k in ("p_zone_nonempty", "p_zone_nonempty_lo", "p_zone_nonempty_hi")
+            ],
+            "ranked_by": measure,
+            "top": [name for name, _, _ in tornado_dataset(rows, top=10, measure=measure)],
         },
     )
     return rows

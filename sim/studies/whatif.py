@@ -19,11 +19,13 @@ from typing import Any
 import numpy as np
 
 from sim.scenario.model import Offer, Party, Scenario
+from sim.zone.intervals import proportion_interval
 from sim.zone.preferences import Preferences, sample_preferences
 from sim.zone.space import PackageSpace, option_index
 
 WEIGHT_FACTORS = (0.75, 1.5, 0.5, 2.0, 0.25, 4.0)
 MAX_CANDIDATES = 50_000
+UTILITY_CELLS = 2**24
 
 
 def completion_codes(space: PackageSpace, fix: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -40,9 +42,15 @@ def completion_codes(space: PackageSpace, fix: dict[int, int]) -> tuple[np.ndarr
 
 
 def party_acceptance(preferences: Preferences, space: PackageSpace, fix: dict[int, int], party: int) -> np.ndarray:
-    """Whether one party accepts each completion of ``fix`` in each sample, ``[completion, sample]``."""
+    """Whether one party accepts each completion of ``fix`` in each sample, ``[completion, sample]``: the one
+    acceptance rule (``Preferences.acceptable``), a slice of samples at a time so memory stays within
+    ``UTILITY_CELLS`` integers."""
     codes, feasible = completion_codes(space, fix)
-    accepts = preferences.acceptable(space, codes, [party])[0]
+    accepts = np.empty((codes.shape[0], preferences.samples), dtype=bool)
+    step = max(1, UTILITY_CELLS // max(codes.shape[0], 1))
+    for start in range(0, preferences.samples, step):
+        samples = slice(start, min(start + step, preferences.samples))
+        accepts[:, samples] = preferences.acceptable(space, codes, [party], samples)[0]
     accepts[~feasible] = False
     return accepts
 
@@ -76,6 +84,12 @@ class WhatIf:
     issue_change: IssueChange | None
     party_moves: list[dict[str, Any]] = field(default_factory=list)
     candidates_evaluated: int = 0
+    samples: int = 1
+
+    def interval(self, probability: float) -> tuple[float, float]:
+        """95 % Monte-Carlo interval of a probability estimated from this study's samples."""
+        low, high = proportion_interval(round(probability * self.samples), self.samples)
+        return float(low), float(high)
 
     def as_json(self) -> dict[str, Any]:
         change = self.issue_change
@@ -83,6 +97,7 @@ class WhatIf:
             "offer": self.offer,
             "target": self.target,
             "baseline_probability": self.baseline,
+            "baseline_interval": self.interval(self.baseline),
             "candidates_evaluated": self.candidates_evaluated,
             "issue_change": None
             if change is None
@@ -90,6 +105,7 @@ class WhatIf:
                 "issues_moved": len(change.changes),
                 "changes": {issue: {"from": old, "to": new} for issue, (old, new) in change.changes.items()},
                 "probability": change.probability,
+                "probability_interval": self.interval(change.probability),
                 "sponsor_loss": change.sponsor_loss,
             },
             "party_moves": self.party_moves,
@@ -142,7 +158,8 @@ class PartyMoveSearch:
     """Completions of an offer and the other veto parties' verdicts on them, computed once per party.
 
     A move by one party changes only that party's acceptance, so each candidate move costs one party's
-    utilities over the completions, not everyone's.
+    utilities over the completions, not everyone's — and only over the completions that the other veto parties
+    accept in some sample (``codes``; a few per cent of them on the baseline), since no other can be in the zone.
     """
 
     scenario: Scenario
@@ -152,6 +169,7 @@ class PartyMoveSearch:
     samples: int
     seed: int
     target: float
+    codes: np.ndarray
 
     @classmethod
     def build(
@@ -160,17 +178,22 @@ class PartyMoveSearch:
         preferences = sample_preferences(scenario, samples, np.random.default_rng(seed))
         space = PackageSpace.from_scenario(scenario)
         fix = offer_fix(space, offer)
-        others: np.ndarray | bool = True
+        codes, feasible = completion_codes(space, fix)
+        others = np.repeat(feasible[:, None], samples, axis=1)
         for q, other in enumerate(preferences.party_ids):
             if preferences.veto[q] and other != party.id:
-                others = others & party_acceptance(preferences, space, fix, q)
-        return cls(scenario, party, fix, np.asarray(others), samples, seed, target)
+                others &= party_acceptance(preferences, space, fix, q)
+        rows = np.flatnonzero(others.any(axis=1))
+        return cls(scenario, party, fix, others[rows], samples, seed, target, codes[rows])
 
     def reaches(self, changed: Party) -> bool:
+        if self.codes.shape[0] == 0:
+            return False
         scenario = _with_party(self.scenario, changed)
         preferences = sample_preferences(scenario, self.samples, np.random.default_rng(self.seed))
         index = preferences.party_ids.index(changed.id)
-        accepts = party_acceptance(preferences, PackageSpace.from_scenario(scenario), self.fix, index)
+        space = PackageSpace.from_scenario(scenario)
+        accepts = preferences.acceptable(space, self.codes, [index])[0]
         return float((accepts & self.others).any(axis=0).mean()) >= self.target
 
     def reservation_cut(self, steps: int = 10) -> float | None:
@@ -208,7 +231,7 @@ def what_would_it_take(
     space = PackageSpace.from_scenario(scenario)
     baseline = offer_probability(preferences, space, offer_fix(space, offer))
     change, evaluated = smallest_issue_change(scenario, preferences, offer, target)
-    result = WhatIf(offer_id, target, baseline, change, candidates_evaluated=evaluated)
+    result = WhatIf(offer_id, target, baseline, change, candidates_evaluated=evaluated, samples=samples)
     if party_moves:
         for party in scenario.veto_parties:
             in_the_way = [f"{i}.{o}" for i, o in offer.fix.items() if f"{i}.{o}" in party.red_line_options]

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.scenario.model import Scenario
+from sim.scenario.model import Party, Role, Scenario
 from sim.zone.space import PackageSpace, option_index
 
 UNIT = 1e-8
@@ -150,19 +150,19 @@ class Preferences:
         add_link_terms(total, self.links, codes, units=False)
         return total.transpose(1, 0, 2)
 
-    def utility_units(self, codes: np.ndarray, parties: list[int] | None = None) -> np.ndarray:
+    def utility_units(
+        self, codes: np.ndarray, parties: list[int] | None = None, samples: slice = slice(None)
+    ) -> np.ndarray:
         """Utilities in integer units, ``[party, package, sample]`` (int32 holds 21 utility-sized terms): the numbers
-        acceptance compares."""
-        tables = self.by_issue_units
-        if parties is None:
-            parties = list(range(self.n_parties))
-        else:
-            tables = [table[:, parties, :] for table in tables]
-        total = gather_sums(tables, codes, len(parties), self.samples, dtype=np.int32)
+        acceptance compares. ``samples`` selects a slice of samples (to bound memory on big sets of packages)."""
+        parties = list(range(self.n_parties)) if parties is None else parties
+        tables = [table[:, parties, samples] for table in self.by_issue_units]
+        n_samples = len(range(self.samples)[samples])
+        total = gather_sums(tables, codes, len(parties), n_samples, dtype=np.int32)
         for link in self.links:
             if link.party in parties:
                 both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
-                total[both, parties.index(link.party), :] += link.delta_units
+                total[both, parties.index(link.party), :] += link.delta_units[samples]
         return total.transpose(1, 0, 2)
 
     def accepts_at(self, codes: np.ndarray, samples: np.ndarray, parties: list[int]) -> np.ndarray:
@@ -183,14 +183,16 @@ class Preferences:
                 result[parties.index(red.party), held] = False
         return result
 
-    def acceptable(self, space: PackageSpace, codes: np.ndarray, parties: list[int] | None = None) -> np.ndarray:
+    def acceptable(
+        self, space: PackageSpace, codes: np.ndarray, parties: list[int] | None = None, samples: slice = slice(None)
+    ) -> np.ndarray:
         """Whether each party accepts each package in each sample, ``[party, package, sample]`` (the definition)."""
         parties = list(range(self.n_parties)) if parties is None else parties
-        result = accepts(self.utility_units(codes, parties), self.threshold[parties, None, :])
+        result = accepts(self.utility_units(codes, parties, samples), self.threshold[parties][:, None, samples])
         for red in self.red_line_list:
             if red.party in parties:
                 holds = codes[:, red.option[0]] == red.option[1]
-                result[parties.index(red.party), holds] &= ~red.in_sample[None, :]
+                result[parties.index(red.party), holds] &= ~red.in_sample[None, samples]
         return result
 
 
@@ -242,17 +244,17 @@ def _bounds(bounds: tuple[float, float], draws: np.ndarray) -> np.ndarray:
     return low + (high - low) * draws
 
 
-def _weight(party: Any, issue_id: str) -> tuple[float, float]:
-    return tuple(party.weights.get(issue_id, (0.0, 0.0)))  # type: ignore[return-value]
+def _weight(party: Party, issue_id: str) -> tuple[float, float]:
+    return party.weight_range(issue_id)
 
 
-def _value(party: Any, issue_id: str, option_id: str) -> tuple[float, float]:
-    return tuple(party.values.get(issue_id, {}).get(option_id, (0.0, 0.0)))  # type: ignore[return-value]
+def _value(party: Party, issue_id: str, option_id: str) -> tuple[float, float]:
+    return party.value_range(issue_id, option_id)
 
 
-def _red_line_refs(party: Any) -> list[tuple[str, float]]:
-    """(option ref, probability it holds) for each red line, bare strings meaning certain ones."""
-    return [(r, 1.0) if isinstance(r, str) else (r.option, float(r.holds)) for r in party.red_lines]
+def _red_line_refs(party: Party) -> list[tuple[str, float]]:
+    """(option ref, probability it holds) for each red line."""
+    return [(red.option, float(red.holds)) for red in party.red_lines]
 
 
 def _midpoint(bounds: tuple[float, float]) -> float:
@@ -332,7 +334,7 @@ def _assemble(
     contributions = np.ascontiguousarray((weights[..., None] * values).transpose(1, 2, 3, 0))
     links, red_lines = [], []
     for p, party in enumerate(scenario.parties):
-        for link in getattr(party, "links", []):
+        for link in party.links:
             first = option_index(space.issue_ids, space.option_ids, link.when)
             second = option_index(space.issue_ids, space.option_ids, link.option)
             linked = weights[:, p, second[0]] * link_value(p, tuple(link.value), *second)
@@ -347,7 +349,7 @@ def _assemble(
     return Preferences(
         party_ids=tuple(p.id for p in scenario.parties),
         veto=np.array([p.has_veto for p in scenario.parties]),
-        ratifier=np.array([str(p.role) == "ratifier" for p in scenario.parties]),
+        ratifier=np.array([p.role is Role.ratifier for p in scenario.parties]),
         weights=weights,
         values=values,
         reservation=np.asarray(reservation, dtype=np.float64),

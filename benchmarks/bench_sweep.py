@@ -1,0 +1,60 @@
+"""Speed-up of a sweep on a 2-worker process pool over 1 worker (and optionally Dask), with identical results.
+
+Usage: python benchmarks/bench_sweep.py [--points 6] [--samples 500] [--dask]
+Prints the wall time per executor, the speed-up and the load average before and after: on a shared machine the
+load says how much the figures are inflated by other work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from sim.executors import Executor
+from sim.studies.sweep import Vary, run_sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def timed(label: str, out: Path, vary: Vary, samples: int, executor: Executor, workers: int) -> float:
+    start = time.perf_counter()
+    run_sweep(ROOT / "scenarios" / "baseline.yaml", [], [vary], out, samples, 7, executor=executor, workers=workers)
+    seconds = time.perf_counter() - start
+    print(f"{label:<28} {seconds:7.1f} s   (load average {os.getloadavg()[0]:.2f})", flush=True)
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--points", type=int, default=6)
+    parser.add_argument("--samples", type=int, default=500)
+    parser.add_argument("--dask", action="store_true", help="also time a Dask LocalCluster of 2 workers")
+    args = parser.parse_args()
+    vary = Vary.parse(f"russia.reservation=0.4:0.7:{args.points}")
+    print(
+        f"sweep of baseline: {args.points} points x {args.samples} samples; cores {os.cpu_count()}; "
+        f"load average {os.getloadavg()[0]:.2f} at start"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        one = timed("1 worker (in process)", root / "one", vary, args.samples, Executor.processes, 1)
+        two = timed("process pool, 2 workers", root / "two", vary, args.samples, Executor.processes, 2)
+        runs = [("one", one), ("two", two)]
+        if args.dask:
+            runs.append(
+                ("dask", timed("Dask LocalCluster, 2 workers", root / "dask", vary, args.samples, Executor.dask, 2))
+            )
+        reference = pq.read_table(root / "one" / "sweep.parquet")
+        for name, _ in runs[1:]:
+            table = pq.read_table(root / name / "sweep.parquet")
+            assert table.equals(reference), f"{name} differs from the 1-worker sweep"
+        print(f"speed-up of 2 workers over 1: {one / two:.2f}x (results identical)")
+
+
+if __name__ == "__main__":
+    main()

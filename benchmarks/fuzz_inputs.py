@@ -1,0 +1,121 @@
+"""Long hostile-input campaign (``make fuzz``): N generated scenario files through the real loader and validator.
+
+Each input is a mutated shipped scenario or byte soup (``tests/hostile.py``, the same generator the hypothesis
+properties use). Every outcome is counted: ``ok`` (a valid scenario), ``clean`` (a ScenarioError: one
+``file:line:col: message`` line per problem), ``traceback`` (any other exception: a bug), ``hang`` (over
+``--timeout`` seconds) and ``memory`` (MemoryError under the ``--memory`` address-space cap). ``--cli K`` also
+sends K of the inputs through the real ``negsim validate`` subprocess and checks exit codes and stderr.
+
+    python benchmarks/fuzz_inputs.py --inputs 10000 --seed 1 --cli 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import random
+import re
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sim.scenario.errors import ScenarioError  # noqa: E402
+from sim.scenario.model import load_scenario  # noqa: E402
+from tests.hostile import hostile_input, write_beside_shipped  # noqa: E402
+
+NEGSIM = Path(sys.executable).parent / "negsim"
+ONE_LINE = re.compile(r"^\S.*: .+$")
+
+
+class Hang(Exception):
+    pass
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise Hang
+
+
+def classify(path: Path, timeout: float) -> tuple[str, str]:
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        load_scenario(path)
+        return "ok", ""
+    except ScenarioError as exc:
+        lines = str(exc).splitlines()
+        bad = [line for line in lines if not ONE_LINE.match(line)]
+        return ("clean", "") if lines and not bad else ("unclear", repr(bad[:1] or lines[:1]))
+    except Hang:
+        return "hang", ""
+    except MemoryError:
+        return "memory", ""
+    except Exception as exc:  # noqa: BLE001 - every other exception is a finding
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        return "traceback", f"{type(exc).__name__} at {Path(frame.filename).name}:{frame.lineno}"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def cli_check(path: Path, timeout: float) -> str:
+    try:
+        result = subprocess.run([str(NEGSIM), "validate", str(path)], capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "hang"
+    if "Traceback" in result.stderr or result.returncode not in (0, 2):
+        return "traceback"
+    if result.returncode == 2 and not all(ONE_LINE.match(line) for line in result.stderr.splitlines() if line):
+        return "unclear"
+    return "ok" if result.returncode == 0 else "clean"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--inputs", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds before an input counts as a hang")
+    parser.add_argument("--memory", type=float, default=2.0, help="address-space cap in GiB")
+    parser.add_argument("--cli", type=int, default=0, help="also run this many inputs through `negsim validate`")
+    args = parser.parse_args()
+    limit = int(args.memory * 2**30)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    rng = random.Random(args.seed)
+    counts: collections.Counter[str] = collections.Counter()
+    findings: collections.Counter[str] = collections.Counter()
+    slowest = 0.0
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        for index in range(args.inputs):
+            path = write_beside_shipped(Path(folder), hostile_input(rng))
+            begin = time.perf_counter()
+            outcome, detail = classify(path, args.timeout)
+            slowest = max(slowest, time.perf_counter() - begin)
+            counts[outcome] += 1
+            if detail:
+                findings[f"{outcome}: {detail}"] += 1
+            if outcome in ("hang", "memory", "traceback") and counts[outcome] <= 3:
+                (Path(__file__).parent / f"fuzz-{outcome}-{index}.yaml").write_bytes(path.read_bytes())
+        in_process = time.perf_counter() - started
+        cli: collections.Counter[str] = collections.Counter()
+        for _ in range(args.cli):
+            path = write_beside_shipped(Path(folder), hostile_input(rng))
+            cli[cli_check(path, 60.0)] += 1
+    print(f"inputs {args.inputs} (seed {args.seed}) in {in_process:.0f} s, slowest {slowest:.2f} s")
+    print(
+        "in-process: "
+        + ", ".join(f"{key} {counts[key]}" for key in ("ok", "clean", "unclear", "traceback", "hang", "memory"))
+    )
+    if args.cli:
+        print(f"CLI ({args.cli}): " + ", ".join(f"{key} {value}" for key, value in sorted(cli.items())))
+    for finding, count in findings.most_common(25):
+        print(f"  {count:5d}  {finding}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,325 @@
+"""The analyst's loop: compare runs, sweep a parameter, run a batch, and build one report to review."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sim.cli.common import (
+    ExecutorOption,
+    SamplesOption,
+    SchedulerOption,
+    SeedOption,
+    SetOption,
+    UnsetOption,
+    app,
+    err,
+    fail,
+    load_or_exit,
+    out,
+    scenario_files,
+    with_progress,
+)
+from sim.executors import Executor
+from sim.outputs.rundir import RunDirError, read_manifest
+from sim.studies.compare import Cell
+from sim.zone.intervals import half_width
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+@app.command(
+    epilog="Example: negsim compare runs/baseline runs/harder-russia --out runs/compare-harder "
+    "(the first run is the reference)"
+)
+def compare(
+    run_dirs: Annotated[
+        list[Path], typer.Argument(metavar="RUN_A RUN_B [RUN_C ...]", help="Complete run directories.")
+    ],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where compare.csv, compare.html and plots go (default: runs/compare-<time>)."),
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Print every option and acceptance row, not only changes.")
+    ] = False,
+) -> None:
+    """Runs side by side with 95 % intervals, differences beyond Monte-Carlo noise flagged, scenario changes listed."""
+    from sim.studies.compare import scenario_differences, zone_mass_rows
+    from sim.studies.compare_page import write_comparison
+    from sim.studies.rundata import load_runs
+
+    if len(run_dirs) < 2:
+        fail("error: compare needs at least two run directories")
+    try:
+        runs = load_runs(run_dirs)
+    except RunDirError as exc:
+        fail(f"error: {exc}")
+        return
+    target = out_dir or Path("runs") / f"compare-{_stamp()}"
+    cells = write_comparison(runs, target)
+    for run in runs[1:]:
+        diff = scenario_differences(runs[0], run)
+        table = Table("setting", runs[0].name, run.name, title=f"What {run.name} changes from {runs[0].name}")
+        for path, a, b in diff:
+            table.add_row(path, a, b)
+        out.print(table if diff else f"{run.name} and {runs[0].name}: identical scenarios and settings")
+    masses = {row["run"]: row["zone_mass"] for row in zone_mass_rows(runs)}
+    names = [run.name for run in runs]
+    for kind, title in (
+        ("zone", "Zone"),
+        ("offer", "Offers: P(completion in zone)"),
+        ("acceptance", "Acceptance of each offer's best completion"),
+        ("option", "Option marginals"),
+    ):
+        rows: dict[str, dict[str, Cell]] = {}
+        for cell in cells:
+            if cell.kind == kind:
+                rows.setdefault(cell.label, {})[cell.run] = cell
+        changed = {label: per for label, per in rows.items() if any(c.beyond_noise for c in per.values())}
+        shown = rows if show_all or kind in ("zone", "offer") else changed
+        table = Table(title, *names, *(f"Δ {name}" for name in names[1:]), title=None)
+        if kind == "zone":
+            table.add_row(
+                "zone mass (expected packages)", *(f"{masses[n]:.2f}" for n in names), *("" for _ in names[1:])
+            )
+        for label, per in shown.items():
+            table.add_row(
+                label,
+                *(_estimate(per.get(n)) for n in names),
+                *(_difference(per.get(n)) for n in names[1:]),
+            )
+        hidden = len(rows) - len(shown)
+        note = f" ({hidden} more within noise; --all or compare.csv lists them)" if hidden else ""
+        if shown or kind == "zone":
+            out.print(table)
+        if note:
+            out.print(f"{title}: {len(changed)} beyond noise{note}", highlight=False)
+    out.print(f"wrote {target / 'compare.csv'}, {target / 'compare.html'}", highlight=False)
+
+
+def _estimate(cell: Cell | None) -> str:
+    if cell is None:
+        return "absent"
+    return f"{cell.p:.3f} [{cell.low:.3f}, {cell.high:.3f}]"
+
+
+def _difference(cell: Cell | None) -> str:
+    if cell is None or cell.diff != cell.diff:
+        return "n/a"
+    flag = " ◆" if cell.beyond_noise else ""
+    return f"{cell.diff:+.3f}{flag}"
+
+
+VaryOption = Annotated[
+    list[str],
+    typer.Option(
+        "--vary",
+        help="PATH=LO:HI:N (N evenly spaced values, ends included) or PATH=V1,V2,...; PATH as --set spells it, "
+        "and each value replaces the entry as --set would (a range becomes that exact value). Once or twice.",
+    ),
+]
+
+
+@app.command(
+    epilog="Example: negsim sweep scenarios/baseline.yaml --vary russia.reservation=0.4:0.7:7 "
+    "--vary ukraine.weights.donbas=0.1:0.3:5 --samples 500"
+)
+def sweep(
+    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    vary: VaryOption = None,  # type: ignore[assignment]
+    samples: SamplesOption = None,
+    seed: SeedOption = None,
+    set_: SetOption = None,  # type: ignore[assignment]
+    unset: UnsetOption = None,  # type: ignore[assignment]
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Sweep directory (default: runs/<time>-<id>-sweep).")
+    ] = None,
+    resume: Annotated[Path | None, typer.Option(help="Finish the interrupted sweep in this directory.")] = None,
+    executor: ExecutorOption = Executor.processes,
+    workers: Annotated[int, typer.Option(min=1, help="Runs side by side (processes or Dask workers).")] = 2,
+    scheduler: SchedulerOption = None,
+) -> None:
+    """One or two values over a grid: every point an ordinary run with the same seed, plus curves or heatmaps."""
+    from sim.scenario.errors import ScenarioError
+    from sim.studies.fanout import claim_directory
+    from sim.studies.sweep import Vary, run_sweep
+
+    try:
+        varies = [Vary.parse(text) for text in vary or []]
+    except ScenarioError as exc:
+        fail(str(exc))
+        return
+    if resume is None and not varies:
+        fail("error: give --vary PATH=LO:HI:N (once or twice), e.g. --vary russia.reservation=0.4:0.7:7")
+    if resume is not None and _complete(resume):
+        out.print(f"{resume} is already complete; nothing to do")
+        return
+    edits = [*(unset or []), *(set_ or [])]
+    base = load_or_exit(scenario_path, edits)
+    if resume is None and out_dir is not None and out_dir.exists() and any(out_dir.iterdir()):
+        fail(f"error: {out_dir} already holds files; pass --resume {out_dir} to finish it, or choose another --out")
+    sweep_dir = resume or out_dir or claim_directory(Path("runs"), f"{base.id}-sweep")
+
+    def work(progress: Callable[[int, int], None]) -> list[dict]:
+        try:
+            return run_sweep(
+                scenario_path,
+                edits,
+                varies,
+                sweep_dir,
+                samples,
+                seed,
+                resume=resume is not None,
+                executor=Executor.dask if scheduler else executor,
+                workers=workers,
+                address=scheduler,
+                progress=progress,
+            )
+        except ScenarioError as exc:
+            _drop_if_empty(sweep_dir)
+            fail(str(exc))
+            raise AssertionError("unreachable") from exc
+
+    rows = with_progress(f"sweep {base.id}", work)
+    from sim.studies.review import write_review  # draws nothing, but reads the plots' captions
+
+    write_review([sweep_dir], sweep_dir / "report.html")
+    parameters = [key for key in rows[0] if key not in ("point", "run_dir", "zone_mass", "quantities", "command")]
+    table = Table(
+        " / ".join(parameters),
+        *("/".join(f"{row[p]:g}" for p in parameters) for row in rows),
+        title=f"Sweep -> {sweep_dir}",
+    )
+    for q, quantity in enumerate(rows[0]["quantities"]):
+        table.add_row(quantity["label"], *(f"{row['quantities'][q]['p']:.3f}" for row in rows))
+    table.add_row("zone mass (expected packages)", *(f"{row['zone_mass']:.2f}" for row in rows))
+    out.print(table)
+    samples = read_manifest(sweep_dir)["settings"]["samples"]
+    out.print(
+        f"95 % intervals are within ±{half_width(samples):.3f} at {samples:,} samples; each one is in "
+        f"{sweep_dir / 'sweep.csv'} and {sweep_dir / 'report.html'}",
+        highlight=False,
+    )
+
+
+def _complete(run_dir: Path) -> bool:
+    try:
+        return read_manifest(run_dir).get("status") == "complete"
+    except (RunDirError, ValueError):
+        return False
+
+
+def _drop_if_empty(directory: Path) -> None:
+    """A directory this command claimed but never wrote to is not left behind."""
+    try:
+        directory.rmdir()
+    except OSError:
+        pass
+
+
+@app.command(epilog="Example: negsim batch scenarios/ --samples 500 --plots-dir plots")
+def batch(
+    paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders of *.yaml.")],
+    samples: SamplesOption = None,
+    seed: SeedOption = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Batch directory (default: a new <out-root>/<time>-batch).")
+    ] = None,
+    out_root: Annotated[Path, typer.Option("--out-root", help="Parent of new batch directories.")] = Path("runs"),
+    plots_dir: Annotated[Path | None, typer.Option(help="Also copy each run's plots to <dir>/<scenario>/.")] = None,
+    executor: ExecutorOption = Executor.processes,
+    workers: Annotated[int, typer.Option(min=1, help="Runs side by side (processes or Dask workers).")] = 2,
+    scheduler: SchedulerOption = None,
+) -> None:
+    """Run every scenario into its own directory of one batch; print the summary tables and write report.html."""
+    from sim.studies.batch import batch_entries, copy_plots, run_batch
+    from sim.studies.fanout import claim_directory
+
+    files = scenario_files(paths)
+    if not files:
+        fail(f"error: no scenario files in {' '.join(map(str, paths))}")
+    entries, warnings = batch_entries([(path, load_or_exit(path, [])) for path in files])
+    for warning in warnings:
+        err.print(warning, markup=False, highlight=False, soft_wrap=True)
+    if out_dir is not None:
+        if out_dir.exists() and any(out_dir.iterdir()):
+            fail(f"error: {out_dir} already holds files; choose another --out")
+        out_dir.mkdir(parents=True, exist_ok=True)
+    batch_dir = out_dir or claim_directory(out_root, "batch")
+    summaries = with_progress(
+        f"batch of {len(entries)}",
+        lambda progress: run_batch(
+            entries,
+            batch_dir,
+            samples,
+            seed,
+            executor=Executor.dask if scheduler else executor,
+            workers=workers,
+            address=scheduler,
+            progress=progress,
+        ),
+    )
+    print_batch_summary(entries, summaries, batch_dir)
+    if plots_dir is not None:
+        for message in copy_plots(entries, batch_dir, plots_dir):
+            err.print(message, markup=False, highlight=False, soft_wrap=True)
+    from sim.studies.review import write_review
+
+    write_review([batch_dir], batch_dir / "report.html")
+    out.print(f"wrote {batch_dir / 'report.html'}", highlight=False)
+
+
+def print_batch_summary(entries: list, summaries: list[dict], batch_dir: Path) -> None:
+    """Two tables: one row per scenario, then offers x scenarios (probability of a completion in the zone)."""
+    table = Table("scenario", "title", "zone mass", "P(zone not empty)", "best P(zone)", "run directory")
+    for entry, summary in zip(entries, summaries, strict=True):
+        table.add_row(
+            entry.key,
+            entry.scenario.title,
+            f"{summary['zone_mass']:.2f}",
+            f"{summary['p_zone_nonempty']:.3f}",
+            f"{summary['best_p_zone']:.3f}",
+            str(batch_dir / entry.key),
+        )
+    out.print(table)
+    labels = {o.id: o.label for entry in entries for o in entry.scenario.offers}
+    offer_ids = list(dict.fromkeys(o.id for entry in entries for o in entry.scenario.offers))
+    if offer_ids:
+        offers = Table("offer: P(completion in zone)", *(entry.key for entry in entries))
+        for offer_id in offer_ids:
+            offers.add_row(
+                labels.get(offer_id, offer_id),
+                *(
+                    f"{summary['offers'][offer_id]['p_complete']:.3f}" if offer_id in summary["offers"] else "-"
+                    for summary in summaries
+                ),
+            )
+        out.print(offers)
+
+
+@app.command(
+    epilog="Example: negsim report runs/20260101T000000Z-batch runs/my-sweep -o review.html "
+    "(one self-contained page: mail it as is)"
+)
+def report(
+    directories: Annotated[
+        list[Path], typer.Argument(metavar="RUN_OR_SWEEP_OR_BATCH_DIR...", help="Run, sweep or batch directories.")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")] = Path("report.html"),
+) -> None:
+    """One self-contained HTML page over runs, sweeps and batches: tables with intervals, captioned plots."""
+    from sim.studies.review import write_review
+
+    try:
+        write_review(directories, output)
+    except RunDirError as exc:
+        fail(f"error: {exc}")
+    out.print(f"wrote {output}", highlight=False)

@@ -1,0 +1,204 @@
+"""Plots a reviewer asks for: convergence of the estimates, option pairs, who blocks each option, utility pairs.
+
+As in ``sim.outputs.plots``: ``*_dataset`` functions prepare small arrays (from the run's tables, never from
+millions of markers), ``plot_*`` functions only draw and return a Figure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from sim.outputs.plots import RED_LINE, _axes, _titled, plt, wrap
+from sim.zone.intervals import proportion_interval
+
+CONVERGENCE_POINTS = 300
+PARTY_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7", "#9c755f")
+SOLUTION_STYLE = {
+    "nash": ("*", "#d62728"),
+    "kalai_smorodinsky": ("D", "#9467bd"),
+    "egalitarian": ("s", "#ff7f0e"),
+    "utilitarian": ("^", "#17becf"),
+}
+
+
+def convergence_dataset(hits: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Running estimate and 95 % interval after n samples, for each named series of per-sample hit bits; at most
+    ``CONVERGENCE_POINTS`` values of n (log-spaced), so the plot costs the same for any sample count."""
+    samples = len(next(iter(hits.values()))) if hits else 0
+    n = np.unique(np.geomspace(1, max(samples, 1), CONVERGENCE_POINTS).astype(np.int64))
+    series = {}
+    for name, bits in hits.items():
+        running = np.cumsum(bits.astype(np.int64))[n - 1]
+        low, high = proportion_interval(running, n)
+        series[name] = {"estimate": running / n, "lo": low, "hi": high}
+    return {"n": n, "series": series}
+
+
+def plot_convergence(dataset: dict[str, Any], ax: Axes | None = None, caption: str = "") -> Figure:
+    """Running estimate (line) and its 95 % interval (band) against the number of samples used."""
+    fig, ax = _axes(ax, (8, 4.4))
+    n = dataset["n"]
+    for k, (name, s) in enumerate(dataset["series"].items()):
+        colour = PARTY_COLOURS[k % len(PARTY_COLOURS)]
+        ax.plot(n, s["estimate"], color=colour, lw=1.2, label=wrap(name, 40))
+        ax.fill_between(n, s["lo"], s["hi"], color=colour, alpha=0.15, lw=0)
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("samples used")
+    ax.set_ylabel("running estimate (band: 95 % interval)")
+    ax.set_title(_titled("Convergence: P(zone non-empty) and each offer's P(completion in zone)", caption), fontsize=9)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def choose_pair(marginals: list[dict[str, Any]]) -> tuple[str, str]:
+    """The two issues whose options matter most: the largest spread of option marginals (ties: scenario order)."""
+    spread: dict[str, list[float]] = {}
+    for row in marginals:
+        spread.setdefault(str(row["target"]).split(".")[0], []).append(float(row["p_complete"]))
+    ranked = sorted(spread, key=lambda issue: -(max(spread[issue]) - min(spread[issue])))
+    return ranked[0], ranked[1] if len(ranked) > 1 else ranked[0]
+
+
+def option_pair_dataset(
+    p_zone: np.ndarray, options_a: list[str], options_b: list[str], issue_a: dict[str, Any], issue_b: dict[str, Any]
+) -> dict[str, Any]:
+    """Best zone probability of any package holding each pair of options (0 where none is ever in the zone).
+
+    ``p_zone``, ``options_a``, ``options_b`` are zone.parquet's columns; each issue is ``{title, ids, labels}``.
+    """
+    matrix = np.zeros((len(issue_a["ids"]), len(issue_b["ids"])))
+    if len(p_zone):
+        a = np.array([issue_a["ids"].index(x) for x in options_a])
+        b = np.array([issue_b["ids"].index(x) for x in options_b])
+        np.maximum.at(matrix, (a, b), np.asarray(p_zone, dtype=float))
+    return {"rows": issue_a, "columns": issue_b, "matrix": matrix}
+
+
+def plot_option_pairs(dataset: dict[str, Any], ax: Axes | None = None, caption: str = "") -> Figure:
+    """Heatmap over the options of two issues: the best package's zone probability with both options."""
+    matrix = dataset["matrix"]
+    fig, ax = _axes(ax, (3.0 + 1.5 * matrix.shape[1], 2.0 + 0.55 * matrix.shape[0]))
+    image = ax.imshow(matrix, vmin=0, vmax=max(float(matrix.max()), 1e-9), cmap="viridis", aspect="auto")
+    ax.set_xticks(range(matrix.shape[1]), [wrap(x, 16) for x in dataset["columns"]["labels"]], fontsize=7)
+    ax.set_yticks(range(matrix.shape[0]), [wrap(x, 30) for x in dataset["rows"]["labels"]], fontsize=7)
+    ax.set_xlabel(dataset["columns"]["title"])
+    ax.set_ylabel(dataset["rows"]["title"])
+    for (r, c), value in np.ndenumerate(matrix):
+        colour = "white" if value < 0.5 * matrix.max() else "black"
+        ax.text(c, r, f"{value:.2f}", ha="center", va="center", fontsize=7, color=colour)
+    ax.set_title(_titled("Best package's P(zone) holding both options (0: never in the zone)", caption), fontsize=9)
+    fig.colorbar(image, ax=ax, fraction=0.04, label="zone probability")
+    fig.tight_layout()
+    return fig
+
+
+def blockers_dataset(
+    marginals: list[dict[str, Any]], veto: list[str], names: dict[str, str], issue_titles: dict[str, str]
+) -> dict[str, Any]:
+    """Per option: each veto party's share of samples rejecting the option's best (or closest) completion, split
+    into red line (the party red-lines the option itself: it rejects every package with it) and reservation."""
+    labels, reservation, red, notes = [], [], [], []
+    for row in marginals:
+        issue = str(row["target"]).split(".")[0]
+        labels.append(f"{issue_titles.get(issue, issue)}: {row['label']}")
+        red_by = set(str(row.get("red_lined_by") or "").split(","))
+        has_completion = row.get("completion") != "none"
+        reject = [1.0 - float(row[f"p_accept_{p}"]) if has_completion else 0.0 for p in veto]
+        red.append([1.0 if p in red_by else 0.0 for p in veto])
+        notes.append("" if has_completion or any(p in red_by for p in veto) else "never in the zone")
+        reservation.append([0.0 if p in red_by else r for p, r in zip(veto, reject, strict=True)])
+    return {
+        "labels": labels,
+        "parties": [names.get(p, p) for p in veto],
+        "reservation": np.array(reservation).reshape(len(labels), len(veto)),
+        "red_line": np.array(red).reshape(len(labels), len(veto)),
+        "notes": notes,
+    }
+
+
+def plot_blockers(dataset: dict[str, Any], ax: Axes | None = None, caption: str = "") -> Figure:
+    """Stacked bars per option: who rejects its best (or closest) completion, and whether by red line or by
+    falling below the reservation."""
+    n = len(dataset["labels"])
+    fig, ax = _axes(ax, (11, 1.6 + 0.3 * max(n, 1)))
+    y = np.arange(n)
+    left = np.zeros(n)
+    handles = []
+    for k, party in enumerate(dataset["parties"]):
+        colour = PARTY_COLOURS[k % len(PARTY_COLOURS)]
+        for kind, hatch, alpha in (("red_line", "////", 1.0), ("reservation", None, 0.85)):
+            width = dataset[kind][:, k]
+            ax.barh(y, width, left=left, color=colour, hatch=hatch, alpha=alpha, edgecolor="white", lw=0.3)
+            left += width
+        handles.append(Patch(color=colour, label=party))
+    for row, note in enumerate(dataset.get("notes", [])):
+        if note:
+            ax.text(0.01, row, note, va="center", fontsize=6, color="#555555")
+    handles += [
+        Patch(facecolor="white", edgecolor="black", hatch="////", label="red line (option itself)"),
+        Patch(facecolor="grey", label="below reservation"),
+    ]
+    ax.set_yticks(y, [wrap(label, 80) for label in dataset["labels"]], fontsize=6)
+    ax.invert_yaxis()
+    ax.set_xlabel("P(party rejects the option's best or closest completion), stacked over veto parties")
+    ax.set_title(_titled("Who blocks each option", caption), fontsize=9)
+    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def plot_utility_pairs(dataset: dict[str, Any], caption: str = "") -> Figure:
+    """Every pair of veto parties: sampled packages (grey), zone packages (by p_zone), frontier, solutions.
+
+    The colour scale runs over the zone probabilities present; solutions that fall on the same package share one
+    marker whose legend names all of them, so none hides another.
+    """
+    parties = dataset["parties"]
+    pairs = [(a, b) for a in range(len(parties)) for b in range(a + 1, len(parties))]
+    cols = min(3, len(pairs))
+    rows = -(-len(pairs) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 4.2 * rows + 0.8), squeeze=False)
+    zone = dataset["zone"]
+    top = float(np.max(dataset["zone_p"])) if len(zone) else 1.0
+    merged: dict[tuple[float, ...], list[str]] = {}
+    for name, utilities in dataset["solutions"].items():
+        merged.setdefault(tuple(round(u, 9) for u in utilities), []).append(name)
+    for ax, (a, b) in zip(axes.flat, pairs, strict=False):
+        back = dataset["background"]
+        ax.scatter(back[:, a], back[:, b], s=2, c="#cccccc", label="packages (random sample)", rasterized=True)
+        if len(zone):
+            points = ax.scatter(
+                zone[:, a], zone[:, b], s=6, c=dataset["zone_p"], cmap="viridis", vmin=0, vmax=top,
+                label="in zone (colour: p_zone)", rasterized=True,
+            )  # fmt: skip
+            if a == 0 and b == 1:
+                fig.colorbar(points, ax=ax, fraction=0.046, label=f"zone probability (max {top:.2f})")
+        front = dataset["frontier"]
+        ax.scatter(
+            front[:, a], front[:, b], s=10, facecolors="none", edgecolors="black", lw=0.6, label="Pareto frontier"
+        )
+        for utilities, names in merged.items():
+            marker, colour = SOLUTION_STYLE.get(names[0], ("o", RED_LINE))
+            ax.scatter(
+                [utilities[a]], [utilities[b]], marker=marker, s=110, c=colour, edgecolors="black", lw=0.7,
+                label=" = ".join(n.replace("_", "–") for n in names), zorder=5,
+            )  # fmt: skip
+        ax.axvline(dataset["reservation"][a], color=RED_LINE, lw=0.6, ls=":")
+        ax.axhline(dataset["reservation"][b], color=RED_LINE, lw=0.6, ls=":")
+        ax.set_xlabel(wrap(f"{parties[a]} expected utility", 34))
+        ax.set_ylabel(wrap(f"{parties[b]} expected utility", 34))
+    for ax in list(axes.flat)[len(pairs) :]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, markerscale=1.2)
+    fig.suptitle(_titled("Expected utilities, pair by pair (dotted: mean reservations)", caption), fontsize=10)
+    # fixed margins: tight_layout over ten panels costs a quarter of the plot's time and gains nothing here
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.1 + 0.06 / rows, top=0.9, wspace=0.38, hspace=0.32)
+    return fig

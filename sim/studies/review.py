@@ -1,0 +1,242 @@
+"""``negsim report``: one self-contained page to review runs, sweeps and batches together.
+
+The page leads with the scenarios x quantities table (P(zone non-empty), zone mass, each offer's P(completion),
+with 95 % intervals), then gives each scenario its plots, each with a caption that says what to read from it,
+and the command that made the run; a sweep gets its table and curves or heatmaps. Labels, not ids, name things;
+ids appear once per scenario so a reader can find the file. Other run kinds (sensitivity, negotiate) are shown
+with their command and plots, so any negsim directory can go into one review.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import yaml
+
+from sim import __version__
+from sim.outputs.html import esc, figure, page, table, with_interval
+from sim.outputs.report import ZONE_PLOTS
+from sim.outputs.rundir import RunDirError, atomic_write_text, read_json, read_manifest
+from sim.studies.batch import BATCH_FILE
+from sim.studies.rundata import RunData
+from sim.zone.intervals import proportion_interval
+
+CAPTIONS = {
+    **ZONE_PLOTS,  # one caption per plot: the single-run report's own
+    "sweep_curves.png": "How P(zone non-empty) and each offer's P(completion in zone) change as the swept value "
+    "moves; bands are 95 % intervals. Every point uses the same samples, so the shape is the value's effect.",
+    "agreement_frequency.png": "The packages the simulated negotiations agreed on most often, as a share of runs; "
+    "one tall bar means the talks converge on one package whatever the sampled preferences.",
+    "rounds_histogram.png": "How many rounds the simulated negotiations took to reach agreement.",
+    "aspiration_paths.png": "Each party's aspiration (the utility it still demands) round by round in traced runs; "
+    "agreement becomes possible where every veto party's aspiration has fallen to what one package gives it.",
+    "agreements_vs_zone.png": "For the most frequent agreements: how often the talks reached each one against its "
+    "zone probability; agreements far from the diagonal are where bargaining, not acceptability, decides.",
+    "tornado.png": "Change in the ranked measure (its axis says which) when each weight or reservation goes to the "
+    "ends of its range, or a red line is dropped; the longest bars are the assumptions the result depends on most.",
+}
+GENERIC_CAPTION = "A plot of this run; see the run directory for its table."
+
+
+def _ordered_plots(directory: Path) -> list[Path]:
+    """The plots in the order a reader needs them (the captions' order), then any others by name."""
+    known = [directory / name for name in CAPTIONS if (directory / name).is_file()]
+    return known + sorted(p for p in directory.glob("*.png") if p not in known)
+
+
+def _kind(directory: Path) -> str:
+    if (directory / BATCH_FILE).is_file():
+        return "batch"
+    return str(read_manifest(directory).get("kind"))
+
+
+def _interval(p: float, samples: int) -> str:
+    low, high = proportion_interval(round(p * samples), samples)
+    return with_interval(p, float(low), float(high))
+
+
+def write_review(directories: list[Path], out_path: Path) -> None:
+    """Read every directory and write the review page to ``out_path``."""
+    runs: list[RunData] = []
+    sweeps: list[Path] = []
+    others: list[Path] = []
+    for directory in directories:
+        kind = _kind(directory)
+        if kind == "batch":
+            record = read_json(directory / BATCH_FILE)
+            runs += [RunData(directory / run["key"], name=run["key"]) for run in record["runs"]]
+        elif kind == "zone":
+            runs.append(RunData(directory))
+        elif kind == "sweep":
+            sweeps.append(directory)
+        else:
+            others.append(directory)
+    names = [run.name for run in runs]
+    for run in runs:
+        if names.count(run.name) > 1:
+            run.name = f"{run.name} ({run.path.parent.name}/{run.path.name})"
+    contents = [(f"run-{run.name}", f"{run.scenario.title} ({run.name})") for run in runs]
+    contents += [(f"sweep-{d.name}", f"Sweep {d.name}") for d in sweeps]
+    sections = []
+    if len(contents) > 1:
+        links = "".join(f'<li><a href="#{esc(anchor)}">{esc(text)}</a></li>' for anchor, text in contents)
+        sections.append(f"<ul>{links}</ul>")
+    if runs:
+        sections.append(overview(runs))
+        sections += [run_section(run) for run in runs]
+    sections += [sweep_section(directory) for directory in sweeps]
+    sections += [other_section(directory) for directory in others]
+    if not sections:
+        raise RunDirError("nothing to report")
+    meta = (
+        f"Made {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} by negsim {esc(__version__)} from "
+        + ", ".join(f"<code>{esc(d)}</code>" for d in directories)
+        + ". Every probability is followed by its 95 % interval in brackets."
+    )
+    title = "negsim report"
+    if len(directories) == 1 and not runs:
+        kind = "sweep" if sweeps else str(read_manifest(directories[0]).get("kind"))
+        title += f": {kind} of {_scenario_title(directories[0], directories[0].name)}"
+    elif len(runs) == 1 and not sweeps and not others:
+        title += f": {runs[0].scenario.title}"
+    atomic_write_text(out_path, page(title, "".join(sections), meta=meta))
+
+
+def overview(runs: list[RunData]) -> str:
+    """Scenarios x quantities: P(zone non-empty), zone mass and each offer's P(completion in zone)."""
+    offers: dict[str, str] = {}
+    for run in runs:
+        offers.update({offer.id: offer.label for offer in run.scenario.offers if offer.id not in offers})
+    rows: list[list[Any]] = [
+        ["P(zone non-empty)", *(_interval(run.summary["p_zone_nonempty"], run.samples) for run in runs)],
+        ["zone mass (expected packages in the zone)", *(f"{run.summary['zone_mass']:.2f}" for run in runs)],
+    ]
+    for offer_id, label in offers.items():
+        cells = [
+            _interval(run.summary["offers"][offer_id]["p_complete"], run.samples)
+            if offer_id in run.summary["offers"]
+            else "not in this scenario"
+            for run in runs
+        ]
+        rows.append([f"offer: {label}", *cells])
+    scenarios = table(
+        ["scenario", "title", "parties (veto)", "samples", "seed"],
+        [
+            [
+                run.name,
+                run.scenario.title,
+                ", ".join(p.name + ("" if p.has_veto else " (no veto)") for p in run.scenario.parties),
+                run.samples,
+                run.seed,
+            ]
+            for run in runs
+        ],
+    )
+    return (
+        "<h2>Scenarios side by side</h2>"
+        + scenarios
+        + "<p>Each offer row: the share of samples in which some completion of the offer is in the zone.</p>"
+        + table(["quantity", *(run.name for run in runs)], rows)
+    )
+
+
+def run_section(run: RunData) -> str:
+    """One scenario: its command, its offers with blockers, its plots with captions."""
+    parties = run.party_names()
+    offers = table(
+        ["offer", "P(completion in zone)", "best completion's P(zone)", "most frequent blocker", "its P(reject)"],
+        [
+            [
+                row["label"],
+                _interval(row["p_complete"], run.samples),
+                _interval(row.get("completion_p_zone", row.get("best_p_zone")), run.samples),
+                parties.get(row["blocker"], row["blocker"]) or "none",
+                row["blocker_reject"],
+            ]
+            for row in run.offers
+        ],
+    )
+    plots = _ordered_plots(run.path / "plots")
+    figures = "".join(
+        figure(png, f"{run.scenario.title}: {png.stem.replace('_', ' ')}", CAPTIONS.get(png.name, GENERIC_CAPTION))
+        for png in plots
+    )
+    return (
+        f'<h2 id="run-{esc(run.name)}">{esc(run.scenario.title)} <small>({esc(run.name)})</small></h2>'
+        f'<p class="meta">Scenario <code>{esc(run.scenario.id)}</code> ({esc(run.name)}), {run.samples:,} samples, '
+        f"seed {run.seed}, directory <code>{esc(run.path)}</code>. Made by: <code>{esc(run.command)}</code></p>"
+        + (f"<h3>Named offers</h3>{offers}" if run.offers else "<p>This scenario names no offers.</p>")
+        + figures
+    )
+
+
+def sweep_section(directory: Path) -> str:
+    """A sweep: what was varied, the points x quantities table, its curves or heatmaps."""
+    manifest = read_manifest(directory)
+    settings = manifest["settings"]
+    parameters = [v["path"] for v in settings["vary"]]
+    rows = pq.read_table(directory / "sweep.parquet").to_pylist()
+    labels = list(dict.fromkeys(row["label"] for row in rows))
+    points: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        point = points.setdefault(row["point"], {"values": [row[p] for p in parameters], "command": row["command"]})
+        point[row["label"]] = with_interval(row["p"], row["low"], row["high"])
+    columns = [" / ".join(f"{v:g}" for v in point["values"]) for point in points.values()]
+    body = table(
+        [" / ".join(parameters), *columns],
+        [[label, *(point[label] for point in points.values())] for label in labels],
+        nowrap=True,
+    )
+    commands = "".join(
+        f"<li>{esc(column)}: <code>{esc(point['command'])}</code></li>"
+        for column, point in zip(columns, points.values(), strict=True)
+    )
+    body += f"<details><summary>The command that re-runs each point alone</summary><ul>{commands}</ul></details>"
+    figures = "".join(
+        figure(
+            png,
+            f"Sweep of {' and '.join(parameters)}: {png.stem.replace('sweep_', '').replace('_', ' ')}",
+            CAPTIONS.get(
+                png.name,
+                "Each cell is one point of the grid: colour is the probability, the brackets its 95 % interval. "
+                "Read along a row or column to see one value's effect with the other held fixed.",
+            ),
+        )
+        for png in _ordered_plots(directory / "plots")
+    )
+    return (
+        f'<h2 id="sweep-{esc(directory.name)}">Sweep of {esc(" and ".join(parameters))}</h2>'
+        f'<p class="meta">Base scenario <code>{esc(manifest["scenario_id"])}</code>, {settings["samples"]:,} samples '
+        f"and seed {settings['seed']} at every point, directory <code>{esc(directory)}</code>. "
+        f"Made by: <code>{esc(manifest['command'])}</code></p>" + figures + body
+    )
+
+
+def _scenario_title(directory: Path, fallback: str) -> str:
+    resolved = directory / "scenario.resolved.yaml"
+    data = yaml.safe_load(resolved.read_text(encoding="utf-8")) if resolved.is_file() else {}
+    return str(data.get("title", fallback)) if isinstance(data, dict) else fallback
+
+
+def other_section(directory: Path) -> str:
+    """A study negsim has no dedicated section for (sensitivity, negotiate): its summary, command and plots."""
+    manifest = read_manifest(directory)
+    summary = manifest.get("summary") or {}
+    scalars = [
+        [key.replace("_", " "), int(value) if isinstance(value, float) and value.is_integer() else value]
+        for key, value in summary.items()
+        if isinstance(value, int | float | str)
+    ]
+    title = _scenario_title(directory, str(manifest.get("scenario_id")))
+    figures = "".join(
+        figure(png, f"{manifest.get('kind')}: {png.stem.replace('_', ' ')}", CAPTIONS.get(png.name, GENERIC_CAPTION))
+        for png in _ordered_plots(directory / "plots")
+    )
+    return (
+        f"<h2>{esc(str(manifest.get('kind', 'run')).capitalize())}: {esc(title)}</h2>"
+        f'<p class="meta">Directory <code>{esc(directory)}</code>. Made by: <code>{esc(manifest.get("command"))}</code>'
+        "</p>" + (table(["summary", "value"], scalars) if scalars else "") + figures
+    )

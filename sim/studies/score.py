@@ -1,0 +1,129 @@
+"""Scores of one package, or of a partial package, on demand: what a run's tables leave out.
+
+A run keeps only the packages some sample puts in the zone (plus those it names), so any other package is scored
+here from the same seeded samples as the run: each party's acceptance and expected utility, the zone probability,
+and who blocks it and why. A partial package is scored by its completions, in chunks (memory bounded): the share of
+samples in which some completion is in the zone, its best completion, or, when none ever is, its closest one.
+"""
+
+from __future__ import annotations
+
+from math import prod
+from typing import Any
+
+import numpy as np
+
+from sim.scenario.model import Scenario
+from sim.zone.closest import choice_codes, closest_package, option_choices
+from sim.zone.intervals import proportion_interval
+from sim.zone.preferences import Preferences, expected_utility
+from sim.zone.space import PackageSpace, option_index
+
+CHUNK_CELLS = 2**25  # packages x samples x parties per chunk of completions
+
+
+class ScoreRequestError(ValueError):
+    """An issue or option that the scenario does not have, or a package that is not complete."""
+
+
+def parse_assignment(space: PackageSpace, text: str, complete: bool) -> dict[int, int]:
+    """``alliance=neutral,guarantees=article5_bilateral`` -> {issue index: option index}."""
+    fix: dict[int, int] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        issue_id, _, option_id = item.partition("=")
+        if issue_id not in space.issue_ids:
+            raise ScoreRequestError(f"no issue '{issue_id}'; issues: {', '.join(space.issue_ids)}")
+        issue = space.issue_ids.index(issue_id)
+        if option_id not in space.option_ids[issue]:
+            raise ScoreRequestError(
+                f"issue {issue_id} has no option '{option_id}'; options: {', '.join(space.option_ids[issue])}"
+            )
+        fix[issue] = option_index(space.issue_ids, space.option_ids, f"{issue_id}.{option_id}")[1]
+    missing = [space.issue_ids[i] for i in range(len(space.radices)) if i not in fix]
+    if complete and missing:
+        raise ScoreRequestError(f"--package needs every issue; missing: {', '.join(missing)} (or use --fix)")
+    return fix
+
+
+def _interval(successes: int, samples: int) -> dict[str, float]:
+    low, high = proportion_interval(successes, samples)
+    return {"p": successes / samples, "lo": float(low), "hi": float(high)}
+
+
+def package_scores(scenario: Scenario, space: PackageSpace, preferences: Preferences, package: int) -> dict[str, Any]:
+    """Per party: acceptance (with interval), expected utility, mean reservation, red lines the package holds; the
+    zone probability; and each veto party that rejects it, with why."""
+    codes = space.codes(np.array([package]))
+    accepts = preferences.acceptable(space, codes)[:, 0, :]
+    veto = preferences.veto
+    zone = accepts[veto].all(axis=0) & bool(space.feasible(codes)[0])
+    utility = expected_utility(preferences, codes)[:, 0]
+    parties = []
+    for p, party in enumerate(scenario.parties):
+        held = [
+            ref
+            for ref in (r if isinstance(r, str) else r.option for r in party.red_lines)
+            if bool(space.holds_any(codes, [option_index(space.issue_ids, space.option_ids, ref)])[0])
+        ]
+        parties.append(
+            {
+                "party": party.id,
+                "name": party.name,
+                "veto": bool(veto[p]),
+                "accept": _interval(int(accepts[p].sum()), preferences.samples),
+                "expected_utility": float(utility[p]),
+                "mean_reservation": float(preferences.reservation[p].astype(np.float64).mean()),
+                "red_lines_held": held,
+            }
+        )
+    blockers = [
+        {"party": row["party"], "reject": 1 - row["accept"]["p"], "why": _why(row)}
+        for row in parties
+        if row["veto"] and row["accept"]["p"] < 1
+    ]
+    return {
+        "package": package,
+        "options": space.describe(package),
+        "feasible": bool(space.feasible(codes)[0]),
+        "p_zone": _interval(int(zone.sum()), preferences.samples),
+        "parties": parties,
+        "blockers": sorted(blockers, key=lambda b: -b["reject"]),
+    }
+
+
+def _why(row: dict[str, Any]) -> str:
+    if row["red_lines_held"]:
+        return "red line: " + ", ".join(row["red_lines_held"])
+    return (
+        f"utility below its reservation in those samples; means: utility {row['expected_utility']:.3f}, "
+        f"reservation {row['mean_reservation']:.3f}"
+    )
+
+
+def partial_scores(
+    space: PackageSpace, preferences: Preferences, fix: dict[int, int], avoid: list[tuple[int, int]]
+) -> dict[str, Any]:
+    """P(some completion of ``fix`` is in the zone) and the completion in the zone most often (ties: lowest number),
+    scored chunk by chunk over the completions; ``closest`` (holding none of ``avoid``, the veto parties' red
+    lines) when no completion is ever in the zone."""
+    choices = option_choices(space, fix, [])
+    count = prod(c.size for c in choices)
+    veto = np.flatnonzero(preferences.veto)
+    chunk = max(1, CHUNK_CELLS // (preferences.samples * len(preferences.party_ids)))
+    some = np.zeros(preferences.samples, dtype=bool)
+    best_count, best_package = -1, -1
+    for start in range(0, count, chunk):
+        codes = choice_codes(choices, np.arange(start, min(start + chunk, count)))
+        zone = preferences.acceptable(space, codes)[veto].all(axis=0) & space.feasible(codes)[:, None]
+        some |= zone.any(axis=0)
+        counts = zone.sum(axis=1)
+        top = int(np.argmax(counts))
+        if counts[top] > best_count:
+            best_count, best_package = int(counts[top]), int(space.package(codes[top : top + 1])[0])
+    result: dict[str, Any] = {"completions": count, "p_complete": _interval(int(some.sum()), preferences.samples)}
+    if some.any():
+        result.update(completion="best", package=best_package)
+        return result
+    found = closest_package(space, preferences, fix, avoid)
+    result.update(completion="closest" if found else "none", package=found.package if found else -1)
+    return result

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.scenario.model import Scenario
+from sim.zone.closest import closest_package, own_best_completion, shortfalls
+from sim.zone.preferences import sample_preferences
+from sim.zone.space import PackageSpace
+from tests.strategies import scenario_dicts
+
+
+def _with_red_lines(doc: dict, data: st.DataObject) -> dict:
+    for party in doc["parties"]:
+        if data.draw(st.booleans()):
+            i = data.draw(st.integers(0, len(doc["issues"]) - 1))
+            o = data.draw(st.integers(0, len(doc["issues"][i]["options"]) - 1))
+            party["red_lines"] = [f"i{i}.o{o}"]
+    return doc
+
+
+def _all_codes(space: PackageSpace) -> np.ndarray:
+    return space.codes(np.arange(space.size))
+
+
+@settings(max_examples=40)
+@given(scenario_dicts(max_issues=4, max_options=4, max_parties=3), st.data())
+def test_closest_package_is_the_brute_force_minimum(doc, data):
+    scenario = Scenario.model_validate(_with_red_lines(doc, data))
+    space = PackageSpace.from_scenario(scenario)
+    preferences = sample_preferences(scenario, scenario.run.samples, np.random.default_rng(scenario.run.seed))
+    fix = {0: data.draw(st.integers(0, space.radices[0] - 1))} if data.draw(st.booleans()) else {}
+    avoid = [ref for p in np.flatnonzero(preferences.veto) for ref in preferences.red_lines[p]]
+    found = closest_package(space, preferences, fix, avoid, max_exact=data.draw(st.sampled_from([1, 3, 10_000])))
+    codes = _all_codes(space)
+    allowed = space.feasible(codes) & ~space.holds_any(codes, [a for a in avoid if a[0] not in fix])
+    for issue, option in fix.items():
+        allowed &= codes[:, issue] == option
+    if not allowed.any():
+        assert found is None
+        return
+    total = shortfalls(preferences, space, codes)[preferences.veto].sum(axis=0)
+    candidates = np.flatnonzero(allowed)
+    expected = candidates[np.lexsort((candidates, total[candidates]))[0]]
+    assert found is not None
+    if found.proven:
+        assert found.package == expected
+    assert found.total >= total[expected] - 1e-12
+    assert np.isclose(found.total, total[found.package])
+
+
+def test_closest_package_by_hand():
+    """Two parties, reservations out of reach together: A wants x, B wants y; (x, y) misses each by 0.1."""
+    scenario = Scenario.model_validate(
+        {
+            "negsim": 1,
+            "id": "hand",
+            "title": "hand",
+            "issues": [
+                {"id": "one", "title": "One", "options": [{"id": "x", "label": "x"}, {"id": "y", "label": "y"}]},
+                {"id": "two", "title": "Two", "options": [{"id": "x", "label": "x"}, {"id": "y", "label": "y"}]},
+            ],
+            "parties": [
+                {
+                    "id": "a",
+                    "name": "A",
+                    "weights": {"one": 0.5, "two": 0.5},
+                    "values": {"one": {"x": 1, "y": 0}, "two": {"x": 1, "y": 0}},
+                    "reservation": 0.625,
+                    "red_lines": ["two.y"],
+                },
+                {
+                    "id": "b",
+                    "name": "B",
+                    "weights": {"one": 0.5, "two": 0.5},
+                    "values": {"one": {"x": 0, "y": 1}, "two": {"x": 0, "y": 1}},
+                    "reservation": 0.625,
+                },
+            ],
+        }
+    )
+    space = PackageSpace.from_scenario(scenario)
+    preferences = sample_preferences(scenario, 4, np.random.default_rng(0))
+    found = closest_package(space, preferences, {}, [(1, 1)])
+    assert found is not None and found.proven
+    # (y, x): A has 0.5, B has 0.5: each 0.125 short; (x, x) leaves B 0.625 short. Red line forbids two=y.
+    assert space.describe(found.package) == {"one": "y", "two": "x"}
+    assert np.allclose(found.shortfall, [0.125, 0.125]) and np.isclose(found.total, 0.25)
+    own = own_best_completion(space, preferences, {0: 1}, [list(r) for r in preferences.red_lines])
+    # fixing one=y: A's best completion is (y, x) at 0.5 < 0.625; B's is (y, y) at 1.
+    assert np.allclose(own.below, [1.0, 0.0]) and np.allclose(own.shortfall, [0.125, 0.0])
+
+
+@settings(max_examples=30)
+@given(scenario_dicts(max_issues=3, max_options=3, max_parties=3), st.data())
+def test_own_best_completion_matches_enumeration(doc, data):
+    scenario = Scenario.model_validate(_with_red_lines(doc, data))
+    space = PackageSpace.from_scenario(scenario)
+    preferences = sample_preferences(scenario, scenario.run.samples, np.random.default_rng(scenario.run.seed))
+    fix = {0: data.draw(st.integers(0, space.radices[0] - 1))}
+    red_lines = [[r for r in reds if r[0] != 0] for reds in preferences.red_lines]
+    own = own_best_completion(space, preferences, fix, red_lines)
+    codes = np.array([c for c in itertools.product(*(range(r) for r in space.radices)) if c[0] == fix[0]])
+    utilities = preferences.utilities(space, codes).astype(np.float64)
+    for p, reds in enumerate(red_lines):
+        usable = ~space.holds_any(codes, reds)
+        best = utilities[p, usable].max(axis=0)
+        gap = preferences.reservation[p].astype(np.float64) - best
+        assert np.isclose(own.below[p], (gap > 1e-9).mean()) or np.isclose(own.below[p], (gap > 0).mean())
+        assert np.isclose(own.shortfall[p], np.maximum(gap, 0).mean(), atol=1e-6)

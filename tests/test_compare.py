@@ -1,0 +1,64 @@
+"""compare: paired intervals (coverage checked by simulation), scenario differences, and the real CLI."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.studies.compare import difference_interval
+from tests.test_cli import negsim
+
+
+@given(st.lists(st.tuples(st.booleans(), st.booleans()), min_size=1, max_size=300))
+def test_difference_interval_holds_its_estimate_and_is_narrow_for_identical_runs(pairs):
+    x = np.array([a for a, _ in pairs])
+    y = np.array([b for _, b in pairs])
+    diff, low, high = difference_interval(x, y)
+    assert low <= diff + 1e-12 and diff <= high + 1e-12
+    assert -1 - 1e-12 <= low and high <= 1 + 1e-12
+    same, same_low, same_high = difference_interval(x, x)
+    assert same == 0 and same_low <= 0 <= same_high
+    if 0 < x.sum() < len(x):  # correlation 1: narrower than two independent estimates
+        _, ind_low, ind_high = difference_interval(x, x[:-1]) if len(x) > 1 else (0, -1, 1)
+        assert same_high - same_low < ind_high - ind_low
+
+
+def test_paired_interval_covers_the_true_difference_about_95_percent_of_the_time():
+    """Correlated pairs (as with common random numbers): true difference 0.05; the nominal level is 95 %."""
+    rng = np.random.default_rng(11)
+    trials, n, covered, narrower = 400, 300, 0, 0
+    for _ in range(trials):
+        u = rng.random(n)
+        x, y = u < 0.40, u < 0.45  # the second run accepts a little more often, on the same samples
+        diff, low, high = difference_interval(x, y)
+        covered += low <= 0.05 <= high
+        _, ind_low, ind_high = difference_interval(x, y[:-1])  # lengths differ: unpaired
+        narrower += (high - low) < (ind_high - ind_low)
+    assert 0.92 <= covered / trials <= 0.99
+    assert narrower == trials  # pairing is what makes small changes visible
+
+
+def test_compare_cli_flags_real_changes_and_only_them(loop_compare):
+    out, stdout = loop_compare
+    assert "alpha.reservation" in stdout and "[0.2, 0.5]" in stdout
+    assert "identical scenarios and settings" in stdout
+    with (out / "compare.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    names = list(dict.fromkeys(r["run"] for r in rows))
+    assert len(names) == 3  # the same directory twice still gets two names
+    flagged = {(r["quantity"], names.index(r["run"])) for r in rows if r["beyond_noise"] == "True"}
+    assert ("p_zone_nonempty", 1) in flagged and ("land.b_keeps", 1) in flagged
+    assert not any(run == 2 for _, run in flagged)  # a run never differs from itself
+    assert ("split_deal|beta", 1) not in flagged  # beta's acceptance does not move
+    page = (out / "compare.html").read_text()
+    assert "data:image/png;base64," in page and 'src="plots/' not in page
+    assert "alpha.reservation" in page and "Glossary" in page
+
+
+def test_compare_refuses_what_it_cannot_compare(loop_batch, tmp_path):
+    missing = negsim("compare", str(loop_batch / "golden~copy"), str(tmp_path), check=False)
+    assert missing.returncode == 2 and "not a negsim run directory" in missing.stderr
+    assert "Traceback" not in missing.stderr

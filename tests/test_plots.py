@@ -1,0 +1,105 @@
+"""Plot structure (titles, labels, legend entries), not pixels."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.outputs.plots import marginal_dataset, offer_dataset, plot_offer_acceptance, plot_option_marginals
+from sim.outputs.plots_review import (
+    blockers_dataset,
+    convergence_dataset,
+    option_pair_dataset,
+    plot_blockers,
+    plot_convergence,
+    plot_option_pairs,
+    plot_utility_pairs,
+)
+from sim.zone.intervals import proportion_interval
+
+CAPTION = "demo · run r1 · 100 samples, seed 1"
+
+
+def _option(target: str, p: float, red: str = "") -> dict:
+    low, high = proportion_interval(round(p * 100), 100)
+    return {
+        "target": target,
+        "label": target.upper(),
+        "p_complete": p,
+        "p_complete_lo": float(low),
+        "p_complete_hi": float(high),
+        "red_lined_by": red,
+        "completion": "best" if p else "none",
+        "p_accept_a": 0.5,
+        "p_accept_b": 1.0,
+    }
+
+
+def test_zone_by_option_tells_a_red_line_from_never_in_the_zone():
+    rows = [_option("x.one", 0.4), _option("x.two", 0.0, red="a"), _option("x.three", 0.0)]
+    dataset = marginal_dataset(rows, {"x": "Issue X"}, {"a": "Alpha"})
+    notes = [bar["note"] for bar in dataset["Issue X"]]
+    assert notes == ["", "red line: Alpha", "never in the zone"]
+    fig = plot_option_marginals(dataset, CAPTION)
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {"red line: Alpha", "never in the zone"} <= texts
+    assert CAPTION in fig._suptitle.get_text()
+
+
+def test_offer_heatmap_labels_closest_completions_and_non_veto_parties():
+    rows = [
+        {"label": "Deal", "completion": "closest", "p_complete": 0.0, "p_accept_a": 0.2, "p_accept_m": 1.0},
+        {"label": "Other", "completion": "best", "p_complete": 0.3, "p_accept_a": 0.9, "p_accept_m": 1.0},
+    ]
+    labels, columns, matrix = offer_dataset(rows, ["a", "m"], ["Alpha", "Med (mediator, no veto)"])
+    assert "closest completion" in labels[0] and "closest" not in labels[1]
+    assert "no veto" in columns[2].replace("\n", " ")
+    fig = plot_offer_acceptance(labels, columns, matrix, caption=CAPTION)
+    assert CAPTION in fig.axes[0].get_title() and matrix.shape == (2, 3)
+
+
+def test_convergence_ends_at_the_full_estimate_with_its_interval():
+    bits = np.random.default_rng(0).random(1000) < 0.3
+    dataset = convergence_dataset({"P(zone non-empty)": bits})
+    series = dataset["series"]["P(zone non-empty)"]
+    assert dataset["n"][-1] == 1000 and len(dataset["n"]) <= 300
+    assert series["estimate"][-1] == bits.mean()
+    assert series["lo"][-1] < bits.mean() < series["hi"][-1]
+    fig = plot_convergence(dataset, caption=CAPTION)
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["P(zone non-empty)"]
+    assert fig.axes[0].get_xlabel() == "samples used"
+
+
+def test_option_pairs_take_the_best_package_per_pair():
+    issue_a = {"title": "A", "ids": ["a0", "a1"], "labels": ["A zero", "A one"]}
+    issue_b = {"title": "B", "ids": ["b0", "b1", "b2"], "labels": ["B0", "B1", "B2"]}
+    dataset = option_pair_dataset(np.array([0.2, 0.5, 0.1]), ["a0", "a0", "a1"], ["b1", "b1", "b2"], issue_a, issue_b)
+    assert np.array_equal(dataset["matrix"], [[0, 0.5, 0], [0, 0, 0.1]])
+    fig = plot_option_pairs(dataset, caption=CAPTION)
+    assert fig.axes[0].get_xlabel() == "B" and fig.axes[0].get_ylabel() == "A"
+
+
+def test_blockers_split_red_lines_from_reservations():
+    rows = [_option("x.one", 0.4), _option("x.two", 0.0, red="a")]
+    dataset = blockers_dataset(rows, ["a", "b"], {"a": "Alpha", "b": "Beta"}, {"x": "X"})
+    assert dataset["red_line"].tolist() == [[0, 0], [1, 0]]
+    assert dataset["reservation"].tolist() == [[0.5, 0.0], [0.0, 0.0]]
+    fig = plot_blockers(dataset, caption=CAPTION)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend[:2] == ["Alpha", "Beta"] and "red line (option itself)" in legend
+
+
+def test_utility_pairs_merge_coinciding_solutions_and_scale_colours_to_the_data():
+    dataset = {
+        "parties": ["A", "B", "C"],
+        "background": np.random.default_rng(1).random((50, 3)),
+        "zone": np.random.default_rng(2).random((5, 3)),
+        "zone_p": np.array([0.1, 0.2, 0.36, 0.05, 0.3]),
+        "frontier": np.random.default_rng(3).random((4, 3)),
+        "solutions": {"nash": [0.5, 0.5, 0.5], "kalai_smorodinsky": [0.5, 0.5, 0.5], "utilitarian": [0.6, 0.4, 0.5]},
+        "reservation": [0.3, 0.3, 0.3],
+    }
+    fig = plot_utility_pairs(dataset, CAPTION)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "nash = kalai–smorodinsky" in labels and "utilitarian" in labels
+    colorbar = next(ax for ax in fig.axes if ax.get_ylabel().startswith("zone probability"))
+    assert colorbar.get_ylim()[1] == 0.36
