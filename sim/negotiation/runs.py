@@ -224,6 +224,11 @@ def summarise(scenario: Scenario, outcomes: list[dict[str, Any]], seed: int) -> 
         "median_rounds": float(np.median([o["round"] for o in agreed])) if agreed else None,
         "rounds_histogram": histogram.tolist(),
         "agreement_rate_by_round": (np.cumsum(histogram) / max(len(outcomes), 1)).round(6).tolist(),
+        "blocked_at_ratification": (
+            sum(not o["agreed"] and o.get("ratification_failures", 0) > 0 for o in outcomes) / len(outcomes)
+            if outcomes
+            else 0.0
+        ),
         "top_agreements": [
             {
                 "package": package,
