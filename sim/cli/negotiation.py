@@ -20,7 +20,7 @@ from sim.cli.common import (
     with_progress,
 )
 from sim.executors import Executor
-from sim.negotiation.model import Protocol
+from sim.negotiation.protocol import Protocol
 from sim.outputs.rundir import default_run_dir
 
 

@@ -11,7 +11,6 @@ sampling as the zone), then agents bargain. Protocols:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
@@ -20,6 +19,7 @@ import numpy as np
 
 from sim.negotiation.agents import MediatorAgent, PartyAgent
 from sim.negotiation.belief import MediatorPrior, draw_drift, leverage_cuts
+from sim.negotiation.protocol import Protocol
 from sim.negotiation.strategies import log_acceptance
 from sim.negotiation.versus_zone import zone_comparison
 from sim.scenario.model import AfterFailedRatification, Role, Scenario
@@ -33,11 +33,6 @@ from sim.zone.preferences import (
 from sim.zone.space import PackageSpace
 
 CANDIDATE_CHUNK = 2**18
-
-
-class Protocol(StrEnum):
-    alternating = "alternating"
-    mediated = "mediated"
 
 
 @dataclass(eq=False)
