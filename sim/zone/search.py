@@ -83,6 +83,8 @@ class Search:
                 both = self._tail_has(link.first) & self._tail_has(link.second)
                 tail_sum[both, self.table.index(link.party), :] += link.delta_units
         self.tail_sum = tail_sum  # [t, p, s]
+        # per party, sample-major rows [p, s, t]: a (head, sample) pair gathers one contiguous row of tail utilities
+        self.tail_rows = np.ascontiguousarray(tail_sum.transpose(1, 2, 0))
         self.spanning = [link for link in self.links if (link.first[0] < split) != (link.second[0] < split)]
         self.tail_allowed = np.ones(self.tail_size, dtype=bool)
         red = [r for r in prefs.red_line_list if r.party in self.table]
@@ -199,22 +201,22 @@ class Search:
         )
         for start in range(0, len(heads), batch):
             part = heads.take(np.arange(start, min(start + batch, len(heads))))
-            ok = np.repeat(self.tail_allowed[:, None], len(part), axis=1)  # [t, n]
+            ok = np.repeat(self.tail_allowed[None, :], len(part), axis=0)  # [n, t]
             codes = heads.partials[part.partial]
             for column, party in enumerate(self.table):
                 need = (self.threshold[column, part.sample] - part.sums[:, column]).astype(np.int32)
-                values = self.tail_sum[:, column, :][:, part.sample]
+                values = self.tail_rows[column][part.sample]  # [n, t]
                 for link in self.spanning:
                     if link.party == party:
                         head_side, tail_side = (
                             (link.first, link.second) if link.first[0] < self.split else (link.second, link.first)
                         )
                         active = codes[:, head_side[0]] == head_side[1]
-                        values = values + np.outer(self._tail_has(tail_side), link.delta_units[part.sample] * active)
-                ok &= values >= need[None, :]
+                        values += np.outer(link.delta_units[part.sample] * active, self._tail_has(tail_side))
+                ok &= values >= need[:, None]
             for red in self.uncertain:
                 if red.option[0] >= self.split:
-                    ok &= ~np.outer(self._tail_has(red.option), red.in_sample[part.sample])
-            tails, rows = np.nonzero(ok)
+                    ok &= ~np.outer(red.in_sample[part.sample], self._tail_has(red.option))
+            rows, tails = np.nonzero(ok)
             packages = head_numbers[part.partial[rows]] * self.tail_size + tails
             yield packages, part.sample[rows]
