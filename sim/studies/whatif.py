@@ -41,11 +41,17 @@ def completion_codes(space: PackageSpace, fix: dict[int, int]) -> tuple[np.ndarr
     return codes, space.feasible(codes)
 
 
-def party_acceptance(preferences: Preferences, space: PackageSpace, fix: dict[int, int], party: int) -> np.ndarray:
+def party_acceptance(
+    preferences: Preferences,
+    space: PackageSpace,
+    fix: dict[int, int],
+    party: int,
+    completions: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """Whether one party accepts each completion of ``fix`` in each sample, ``[completion, sample]``: the one
     acceptance rule (``Preferences.acceptable``), a slice of samples at a time so memory stays within
-    ``UTILITY_CELLS`` integers."""
-    codes, feasible = completion_codes(space, fix)
+    ``UTILITY_CELLS`` integers. ``completions`` (codes, feasible) may be passed when already built."""
+    codes, feasible = completions if completions is not None else completion_codes(space, fix)
     accepts = np.empty((codes.shape[0], preferences.samples), dtype=bool)
     step = max(1, UTILITY_CELLS // max(codes.shape[0], 1))
     for start in range(0, preferences.samples, step):
@@ -58,8 +64,9 @@ def party_acceptance(preferences: Preferences, space: PackageSpace, fix: dict[in
 def offer_probability(preferences: Preferences, space: PackageSpace, fix: dict[int, int]) -> float:
     """Share of samples in which some completion of ``fix`` is accepted by every veto party."""
     accepted: np.ndarray | None = None
+    completions = completion_codes(space, fix)
     for party in np.flatnonzero(preferences.veto):
-        verdict = party_acceptance(preferences, space, fix, int(party))
+        verdict = party_acceptance(preferences, space, fix, int(party), completions)
         accepted = verdict if accepted is None else accepted & verdict
     assert accepted is not None
     return float(accepted.any(axis=0).mean())

@@ -132,7 +132,10 @@ def violated(codes: np.ndarray, violation: Violation) -> np.ndarray:
     """Rows of option indices that hold a violation (every listed issue's option in its set)."""
     hit = np.ones(codes.shape[0], dtype=bool)
     for issue, options in violation:
-        hit &= np.isin(codes[:, issue], list(options))
+        if len(options) == 1:
+            hit &= codes[:, issue] == next(iter(options))
+        else:
+            hit &= np.isin(codes[:, issue], list(options))
     return hit
 
 
