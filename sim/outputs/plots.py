@@ -79,23 +79,33 @@ def plot_option_marginals(dataset: dict[str, list[dict[str, Any]]], caption: str
     for title, bars in dataset.items():
         rows.append(("issue", title))
         rows.extend(("option", bar) for bar in bars)
-    fig, ax = plt.subplots(figsize=(10, 1.4 + 0.2 * len(rows)))
+    labels = [wrap(str(v if k == "issue" else v["label"]), 60) for k, v in rows]
+    fig, ax = plt.subplots(figsize=(10, 1.4 + 0.13 * sum(label.count("\n") + 1.5 for label in labels)))
     at = [y for y, (kind, _) in enumerate(rows) if kind == "option"]
     bars = [bar for kind, bar in rows if kind == "option"]
     p = np.array([b["p"] for b in bars])
+    # the axis follows the data (a zone probability of 0.04 drawn on a 0-1 axis is invisible), up to 1
+    right = float(min(1.0, max(0.05, 1.3 * max((b["hi"] for b in bars), default=0.0))))
     error = np.array([[b["p"] - b["lo"] for b in bars], [b["hi"] - b["p"] for b in bars]]).reshape(2, -1)
     red = [b["note"].startswith("red line") for b in bars]
     ax.barh(at, p, color=["#f4c7c3" if r else "#3b7dd8" for r in red], height=0.7)
     ax.errorbar(p, at, xerr=error, fmt="none", ecolor="black", elinewidth=0.8, capsize=2)
     for y, bar, is_red in zip(at, bars, red, strict=True):
         if bar["note"]:
-            ax.text(bar["hi"] + 0.01, y, bar["note"], va="center", fontsize=6.5, color=RED_LINE if is_red else "#555")
-    ax.set_yticks(range(len(rows)), [wrap(str(v if k == "issue" else v["label"]), 60) for k, v in rows], fontsize=6.5)
+            ax.text(
+                bar["hi"] + 0.01 * right,
+                y,
+                bar["note"],
+                va="center",
+                fontsize=6.5,
+                color=RED_LINE if is_red else "#555",
+            )
+    ax.set_yticks(range(len(rows)), labels, fontsize=6.5)
     for tick, (kind, _) in zip(ax.get_yticklabels(), rows, strict=True):
         if kind == "issue":
             tick.set_fontweight("bold")
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_xlim(0, 1)
+    ax.set_xlim(0, right)
     ax.set_xlabel("P(some package with this option is in the zone), with its 95 % interval")
     ax.set_title(_titled("Zone probability by option", caption), fontsize=10)
     fig.subplots_adjust(left=0.42, right=0.97, top=1 - 0.7 / fig.get_figheight(), bottom=0.5 / fig.get_figheight())
