@@ -65,3 +65,32 @@ def test_interrupted_study_resumes_to_the_same_rows(golden_path, tmp_path):
     manifest = json.loads((cut / "manifest.json").read_text())
     (cut / "manifest.json").write_text(json.dumps({**manifest, "status": "running"}))
     assert run_sensitivity(scenario, cut, samples=1, seed=0, resume=True) == whole  # settings come from the run
+
+
+def test_uncertain_red_lines_are_a_sensitivity_parameter():
+    """A red line with holds < 1 is perturbed to "certainly holds" (holds 1) and can only shrink the zone."""
+    from sim.studies.sensitivity import apply_perturbation
+
+    doc = {
+        "id": "h",
+        "title": "h",
+        "issues": [{"id": "i0", "title": "I", "options": [{"id": "o0", "label": "a"}, {"id": "o1", "label": "b"}]}],
+        "parties": [
+            {
+                "id": f"p{k}",
+                "name": f"P{k}",
+                "weights": {"i0": 1},
+                "values": {"i0": {"o0": 1, "o1": 1}},
+                "reservation": 0.0,
+                "red_lines": [{"option": "i0.o1", "holds": 0.5}] if k == 0 else [],
+            }
+            for k in range(2)
+        ],
+    }
+    scenario = Scenario.model_validate(doc)
+    (firm,) = [p for p in perturbations(scenario) if p.kind == "holds"]
+    assert firm.value == 1.0 and "certain" in firm.label(scenario)
+    before = score_task(SensitivityTask(scenario, None, 400, 1))
+    after = score_task(SensitivityTask(scenario, firm, 400, 1))
+    assert apply_perturbation(scenario, firm).parties[0].red_lines[0].holds == 1.0
+    assert after["zone_mass"] < before["zone_mass"] and abs(before["zone_mass"] - 1.5) < 0.1

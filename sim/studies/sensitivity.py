@@ -43,6 +43,8 @@ class Perturbation:
         issue_id, option_id = self.subject.split(".", 1)
         issue = scenario.issue(issue_id)
         option = next((o.label for o in issue.options if o.id == option_id), option_id)
+        if self.kind == "holds":
+            return f"{party}: red line on {issue.title}: {option} certain (holds 1)"
         return f"{party}: red line on {issue.title}: {option}"
 
 
@@ -70,6 +72,8 @@ def perturbations(scenario: Scenario) -> list[Perturbation]:
             Perturbation(party.id, "reservation", "", "high", high),
         ]
         found += [Perturbation(party.id, "red_line", ref, "off") for ref in party.red_line_options]
+        # a red line that holds with some probability: also "it certainly holds" (holds = 1)
+        found += [Perturbation(party.id, "holds", r.option, "high", 1.0) for r in party.red_lines if 0 < r.holds < 1]
     return found
 
 
@@ -81,6 +85,12 @@ def apply_perturbation(scenario: Scenario, change: Perturbation) -> Scenario:
             return party.model_copy(update={"weights": {**party.weights, change.subject: (change.value,) * 2}})
         if change.kind == "reservation":
             return party.model_copy(update={"reservation": (change.value, change.value)})
+        if change.kind == "holds":
+            firm = [
+                r.model_copy(update={"holds": change.value}) if r.option == change.subject else r
+                for r in party.red_lines
+            ]
+            return party.model_copy(update={"red_lines": firm})
         return party.model_copy(update={"red_lines": [r for r in party.red_lines if r.option != change.subject]})
 
     return scenario.model_copy(update={"parties": [edit(p) for p in scenario.parties]})
