@@ -168,9 +168,8 @@ def _load_part(parts: Path, block: Block) -> BlockScore:
     return BlockScore(block=block, **load_arrays(_part_path(parts, block)))
 
 
-def _zone_list(run_dir: Path, scorer: ZoneScorer) -> tuple[np.ndarray, np.ndarray]:
-    """Every package in the zone in some sample (sorted) and its zone count, from the saved parts."""
-    parts = [_load_part(run_dir / "parts", block) for block in scorer.blocks]
+def _zone_list(parts: list[BlockScore]) -> tuple[np.ndarray, np.ndarray]:
+    """Every package in the zone in some sample (sorted) and its zone count, from the blocks' scores."""
     packages = np.concatenate([part.packages for part in parts]) if parts else np.zeros(0, dtype=np.int64)
     counts = np.concatenate([part.zone_count for part in parts]) if parts else np.zeros(0, dtype=np.int32)
     order = np.argsort(packages, kind="stable")
@@ -192,10 +191,9 @@ def assemble(
     completions, bargaining solutions, the closest package): its size follows the zone, not the space.
     """
     samples = preferences.samples
-    parts = run_dir / "parts"
-    scores = combine_targets((_load_part(parts, b) for b in scorer.blocks), targets, samples)
-
-    listed, listed_counts = _zone_list(run_dir, scorer)  # read the parts once; every lookup below uses it
+    parts = [_load_part(run_dir / "parts", block) for block in scorer.blocks]  # read once; everything below uses it
+    scores = combine_targets(parts, targets, samples)
+    listed, listed_counts = _zone_list(parts)
 
     def counts_of(packages: np.ndarray) -> np.ndarray:
         return lookup_counts(listed, listed_counts, np.asarray(packages, dtype=np.int64))

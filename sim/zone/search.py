@@ -82,7 +82,6 @@ class Search:
             if min(link.first[0], link.second[0]) >= split:
                 both = self._tail_has(link.first) & self._tail_has(link.second)
                 tail_sum[both, self.table.index(link.party), :] += link.delta_units
-        self.tail_sum = tail_sum  # [t, p, s]
         # per party, sample-major rows [p, s, t]: a (head, sample) pair gathers one contiguous row of tail utilities
         self.tail_rows = np.ascontiguousarray(tail_sum.transpose(1, 2, 0))
         self.spanning = [link for link in self.links if (link.first[0] < split) != (link.second[0] < split)]
@@ -105,7 +104,7 @@ class Search:
     def _suffix_bounds(self) -> list[np.ndarray]:
         """``suffix[k][p, s]``: the most party p can still gain in sample s once the first k issues are decided."""
         prefs = self.preferences
-        tail_best = self.tail_sum.max(axis=0).astype(np.int64)  # [p, s]
+        tail_best = self.tail_rows.max(axis=2).astype(np.int64)  # [p, s]
         bonus = []
         for k in range(self.split + 1):
             extra = np.zeros((len(self.table), prefs.samples), dtype=np.int64)
