@@ -93,8 +93,11 @@ class PartyAgent(mesa.Agent):
         return int(tied[np.argmax(self.utility[tied])])
 
     def accepts(self, candidate: int) -> bool:
-        """At or above its aspiration (never below its reservation; candidates hold no red line)."""
+        """At or above its aspiration, never below its reservation; never a package worth ``-inf`` to it (one holding
+        a red line of its that holds in this run)."""
         utility = float(self.utility[candidate])
+        if utility == -np.inf:
+            return False
         at_reservation = bool(accepts(to_units(utility), acceptance_threshold(self.reservation)))  # the one tie rule
         return at_reservation and utility >= self.aspiration - TIE_TOLERANCE
 

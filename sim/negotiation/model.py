@@ -21,7 +21,8 @@ from sim.negotiation.agents import MediatorAgent, PartyAgent
 from sim.negotiation.belief import MediatorPrior, draw_drift, leverage_cuts
 from sim.negotiation.protocol import Protocol
 from sim.negotiation.strategies import log_acceptance
-from sim.negotiation.versus_zone import zone_comparison
+from sim.negotiation.table import candidate_table
+from sim.negotiation.versus_zone import run_zones
 from sim.scenario.model import AfterFailedRatification, Role, Scenario
 from sim.zone.preferences import (
     Preferences,
@@ -32,12 +33,11 @@ from sim.zone.preferences import (
 )
 from sim.zone.space import PackageSpace
 
-CANDIDATE_CHUNK = 2**18
-
 
 @dataclass(eq=False)
 class NegotiationSetup:
-    """Per-scenario constants: candidate packages (feasible, no veto party's red line) and published beliefs."""
+    """Per-scenario constants: the table of candidate packages (``sim.negotiation.table``: feasible, no veto party's
+    certain red line, at most a few thousand) and the published beliefs over it."""
 
     scenario: Scenario
     space: PackageSpace
@@ -56,14 +56,7 @@ class NegotiationSetup:
         space = PackageSpace.from_scenario(scenario)
         published = point_preferences(scenario)
         veto = [p for p, party in enumerate(scenario.parties) if party.has_veto]
-        kept = []
-        for start in range(0, space.size, CANDIDATE_CHUNK):
-            codes = space.codes(np.arange(start, min(start + CANDIDATE_CHUNK, space.size)))
-            ok = space.feasible(codes)
-            for p in veto:
-                ok &= ~space.holds_any(codes, list(published.red_lines[p]))
-            kept.append(start + np.flatnonzero(ok))
-        packages = np.concatenate(kept)
+        packages = candidate_table(scenario, space, veto)
         candidates = space.codes(packages)
         utilities = gather_sums(published.by_issue, candidates, len(scenario.parties), 1)[:, :, 0]
         reservation = published.reservation[:, 0].astype(np.float64)
@@ -143,6 +136,7 @@ class NegotiationModel(mesa.Model):
         self.trace = trace
         self.belief_seed = setup.scenario.run.seed if belief_seed is None else belief_seed
         preferences = sample_preferences(setup.scenario, 1, self.rng)
+        self.preferences = preferences
         self.drift = draw_drift(setup.scenario, setup.veto, 1, self.rng)[:, 0]
         self.cut = leverage_cuts(setup.scenario, setup.veto, 1, self.rng)[:, 0]
         self.utilities = setup.utilities(preferences)
@@ -244,8 +238,9 @@ class NegotiationModel(mesa.Model):
         if self.running:
             self.mediator.revise(replies)
 
-    def outcome(self) -> dict[str, Any]:
-        """One row of negotiations.parquet (without run number and seed)."""
+    def outcome(self, with_zone: bool = True) -> dict[str, Any]:
+        """One row of negotiations.parquet (without run number and seed). ``with_zone=False`` leaves out the talks
+        versus zone columns, for callers that batch runs (``versus_zone.run_zones``, then ``RunZone.row``)."""
         agreed = self.agreement is not None
         row: dict[str, Any] = {
             "protocol": self.protocol.value,
@@ -262,15 +257,11 @@ class NegotiationModel(mesa.Model):
             row[f"r_{party.id}"] = float(self.reservation[p])
         for agent in self.parties:
             row[f"r_end_{agent.party.id}"] = agent.reservation
-        veto = self.setup.veto
-        row.update(
-            zone_comparison(
-                tuple(self.setup.scenario.parties[p].id for p in veto),
-                self.utilities[:, veto],
-                self.reservation[veto],
-                self.setup.packages,
-                self.setup.candidates,
-                self.agreement,
-            )
-        )
+        if with_zone:
+            row.update(run_zones(self.setup.space, [self.preferences])[0].row(self.agreed_utilities))
         return row
+
+    @property
+    def agreed_utilities(self) -> np.ndarray | None:
+        """Veto parties' utilities of the agreement in this run's sample (None without agreement)."""
+        return self.utilities[self.agreement, self.setup.veto] if self.agreement is not None else None

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from sim.executors import Executor, map_tasks
 from sim.negotiation.model import NegotiationModel, NegotiationSetup, Protocol
-from sim.negotiation.versus_zone import talks_versus_zone
+from sim.negotiation.versus_zone import run_zones, talks_versus_zone
 from sim.outputs.rundir import finish_manifest, resume_manifest, start_manifest
 from sim.outputs.tables import write_parquet, write_parquet_stream
 from sim.scenario.model import Scenario
@@ -69,14 +69,18 @@ def setup_for(scenario: Scenario) -> NegotiationSetup:
 def play_chunk(chunk: Chunk) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Play a chunk of runs: one outcome row per run, and the round-by-round trace of the traced ones."""
     setup = setup_for(chunk.scenario)
-    outcomes, rounds = [], []
+    outcomes, agreed, preferences, rounds = [], [], [], []
     for offset, (seed, traced) in enumerate(zip(chunk.seeds, chunk.traced, strict=True)):
         model = NegotiationModel(setup, chunk.protocol, seed, trace=traced, belief_seed=chunk.belief_seed)
         model.run_model()
         run = chunk.first_run + offset
-        outcomes.append({"run": run, "seed": seed, **model.outcome()})
+        outcomes.append({"run": run, "seed": seed, **model.outcome(with_zone=False)})
+        agreed.append(model.agreed_utilities)
+        preferences.append(model.preferences)
         if traced:
             rounds.extend(trace_rows(model, run))
+    for row, zone, utilities in zip(outcomes, run_zones(setup.space, preferences), agreed, strict=True):
+        row.update(zone.row(utilities))
     return outcomes, rounds
 
 

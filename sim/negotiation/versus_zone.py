@@ -3,45 +3,128 @@ agreement lies from the Nash and Kalai–Smorodinsky packages of the same sample
 
 Why: an agreement rate alone mixes two failures - no package every veto party accepts (no zone) and a zone the
 talks missed. Each run draws one sample of everyone's preferences, so the zone of *that* sample is known exactly,
-and the share of runs that fail although a zone existed measures what the protocol itself loses. The bargaining
-packages come from ``sim.zone.bargaining`` (Nash 1950; Kalai & Smorodinsky 1975) over the run's zone: the Nash
-product and the Kalai–Smorodinsky ratio are maximised on the Pareto frontier, so taking them over every package of
-the zone gives the same packages as over its frontier.
+and the share of runs that fail although a zone existed measures what the protocol itself loses.
+
+The zone is taken over the **whole feasible space**, not only the negotiating table (``sim.negotiation.table``): the
+runs of a chunk are stacked into one set of preferences whose sample axis holds one run each (each run's sample is
+still drawn from its own seed), and the zone's exact branch and bound (``sim.zone.scoring.ZoneScorer``, per-sample
+bounds) lists the (package, run) pairs every veto party accepts - the same integers and tie rule as every zone. So a
+run's membership does not depend on which runs share its batch. Work and memory follow the zones, not the space:
+at most ``RUN_GROUP`` runs are stacked at once, so a batch holds at most ``RUN_GROUP`` x (its largest zone) pairs.
+
+The bargaining packages come from ``sim.zone.bargaining`` (Nash 1950; Kalai & Smorodinsky 1975) over the run's
+whole zone with that run's utilities: the Nash product and the Kalai–Smorodinsky ratio are maximised on the Pareto
+frontier, so taking them over every package of the zone gives the same packages as over its frontier.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from sim.zone.bargaining import Frontier, bargaining_solutions
+from sim.zone.bargaining import Frontier, Solution, bargaining_solutions
 from sim.zone.intervals import proportion_interval
-from sim.zone.preferences import acceptance_threshold, accepts, to_units
+from sim.zone.preferences import LinkTerm, Preferences, RedLine
+from sim.zone.scoring import ZoneScorer
+from sim.zone.space import PackageSpace
+
+RUN_GROUP = 64
 
 
-def zone_comparison(
-    party_ids: tuple[str, ...],
-    utilities: np.ndarray,
-    reservation: np.ndarray,
-    packages: np.ndarray,
-    codes: np.ndarray,
-    agreement: int | None,
-) -> dict[str, Any]:
-    """One run: ``utilities[candidate, veto party]`` of its sample against its initial ``reservation``."""
-    zone = np.flatnonzero(accepts(to_units(utilities), acceptance_threshold(reservation)[None, :]).all(axis=1))
-    row: dict[str, Any] = {"zone_exists": bool(zone.size), "zone_size": int(zone.size)}
-    frontier = Frontier.of(party_ids, packages[zone], codes[zone], utilities[zone], reservation)
-    solutions = bargaining_solutions(frontier)
-    for name, column in (("nash", "nash"), ("kalai_smorodinsky", "ks")):
-        solution = solutions[name] if zone.size else None
-        row[f"{column}_package"] = solution.package if solution is not None else -1
-        row[f"d_{column}"] = (
-            float(np.linalg.norm(utilities[agreement] - np.array(solution.utilities)))
-            if solution is not None and agreement is not None
-            else None
-        )
-    return row
+@dataclass(frozen=True)
+class RunZone:
+    """One run's zone: how many packages it holds, and its Nash and Kalai–Smorodinsky packages (None if empty)."""
+
+    size: int
+    nash: Solution | None
+    ks: Solution | None
+
+    def row(self, agreed_utilities: np.ndarray | None) -> dict[str, Any]:
+        """Columns of negotiations.parquet; ``agreed_utilities``: veto parties' utilities of the agreement."""
+        row: dict[str, Any] = {"zone_exists": self.size > 0, "zone_size": self.size}
+        for column, solution in (("nash", self.nash), ("ks", self.ks)):
+            row[f"{column}_package"] = solution.package if solution is not None else -1
+            row[f"d_{column}"] = (
+                float(np.linalg.norm(agreed_utilities - np.array(solution.utilities)))
+                if solution is not None and agreed_utilities is not None
+                else None
+            )
+        return row
+
+
+def stack_samples(runs: list[Preferences]) -> Preferences:
+    """Several runs' preferences (of one scenario) as one set whose samples are the runs' samples, in order."""
+    first = runs[0]
+    return replace(
+        first,
+        weights=np.concatenate([r.weights for r in runs], axis=0),
+        values=np.concatenate([r.values for r in runs], axis=0),
+        reservation=np.concatenate([r.reservation for r in runs], axis=1),
+        threshold=np.concatenate([r.threshold for r in runs], axis=1),
+        contributions=np.concatenate([r.contributions for r in runs], axis=-1),
+        units=np.concatenate([r.units for r in runs], axis=-1),
+        red_line_list=tuple(
+            RedLine(red.party, red.option, red.holds, np.concatenate([r.red_line_list[k].in_sample for r in runs]))
+            for k, red in enumerate(first.red_line_list)
+        ),
+        links=tuple(
+            LinkTerm(
+                link.party,
+                link.first,
+                link.second,
+                np.concatenate([r.links[k].delta for r in runs]),
+                np.concatenate([r.links[k].delta_units for r in runs]),
+            )
+            for k, link in enumerate(first.links)
+        ),
+    )
+
+
+def utilities_at(preferences: Preferences, codes: np.ndarray, samples: np.ndarray, parties: np.ndarray) -> np.ndarray:
+    """Real utilities of package ``codes[k]`` in sample ``samples[k]``, ``[k, party]`` (links included)."""
+    total = np.zeros((codes.shape[0], len(parties)))
+    for column, party in enumerate(parties):
+        for issue in range(codes.shape[1]):
+            total[:, column] += preferences.contributions[party, issue, codes[:, issue], samples]
+        for link in preferences.links:
+            if link.party == party:
+                both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
+                total[both, column] += link.delta[samples[both]]
+    return total
+
+
+def run_zones(space: PackageSpace, runs: list[Preferences]) -> list[RunZone]:
+    """Each run's zone over the whole feasible space (one sample per run), ``RUN_GROUP`` runs per batch."""
+    zones: list[RunZone] = []
+    for start in range(0, len(runs), RUN_GROUP):
+        zones.extend(_group_zones(space, stack_samples(runs[start : start + RUN_GROUP])))
+    return zones
+
+
+def _group_zones(space: PackageSpace, preferences: Preferences) -> list[RunZone]:
+    scorer = ZoneScorer(space, preferences, [], min_blocks=1)
+    found = [scorer.zone_pairs(block) for block in scorer.blocks]
+    packages = np.concatenate([p[in_zone] for p, _, _, in_zone, _ in found])
+    samples = np.concatenate([s[in_zone] for _, s, _, in_zone, _ in found])
+    codes = np.concatenate([c[in_zone] for _, _, c, in_zone, _ in found])
+    veto = np.flatnonzero(preferences.veto)
+    party_ids = tuple(preferences.party_ids[p] for p in veto)
+    utilities = utilities_at(preferences, codes, samples, veto)
+    order = np.argsort(samples, kind="stable")
+    bounds = np.searchsorted(samples[order], np.arange(preferences.samples + 1))
+    zones = []
+    for sample in range(preferences.samples):
+        rows = order[bounds[sample] : bounds[sample + 1]]
+        if rows.size == 0:
+            zones.append(RunZone(0, None, None))
+            continue
+        reservation = preferences.reservation[veto, sample]
+        frontier = Frontier.of(party_ids, packages[rows], codes[rows], utilities[rows], reservation)
+        solutions = bargaining_solutions(frontier)
+        zones.append(RunZone(int(rows.size), solutions["nash"], solutions["kalai_smorodinsky"]))
+    return zones
 
 
 def _share(successes: int, trials: int) -> dict[str, float]:

@@ -109,7 +109,9 @@ class ZoneScorer:
         )
         self.blocks = [Block(k, tuple(int(o) for o in row)) for k, row in enumerate(prefixes)]
 
-    def score(self, block: Block) -> BlockScore:
+    def zone_pairs(self, block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+        """The block's (package, sample) pairs agreed at the table: packages, samples, codes, whether the ratifiers
+        accept too (in the zone), and how many pairs were compared densely."""
         prefs, space, search = self.preferences, self.space, self.search
         start = search.root()
         for option in block.prefix:
@@ -126,6 +128,10 @@ class ZoneScorer:
         in_zone = np.ones(packages.size, dtype=bool)
         if search.ratifiers:
             in_zone = prefs.accepts_at(codes, samples, search.ratifiers).all(axis=0)
+        return packages, samples, codes, in_zone, checked
+
+    def score(self, block: Block) -> BlockScore:
+        packages, samples, codes, in_zone, checked = self.zone_pairs(block)
         unique, inverse = np.unique(packages, return_inverse=True)
         inverse = inverse.reshape(-1)
         table_count = np.bincount(inverse, minlength=unique.size).astype(np.int32)
