@@ -16,7 +16,7 @@ from sim.negotiation.runs import Chunk, play_chunk, run_negotiations, run_seeds
 from sim.negotiation.strategies import time_aspiration
 from sim.scenario.model import Leverage, Scenario, load_scenario
 from sim.zone.preferences import point_preferences
-from tests.conftest import DATA
+from tests.conftest import DATA, ROOT
 from tests.strategies import negotiation_scenarios
 
 
@@ -334,3 +334,32 @@ def test_ratifiers_never_propose_and_their_no_reopens_or_ends_the_talks():
             else:
                 assert outcome["ratification_failures"] <= 1
                 assert outcome["ratification_failures"] == 0 or outcome["round"] <= hard.run.rounds
+
+
+@settings(max_examples=25)
+@given(negotiation_scenarios(), st.sampled_from(list(Protocol)), st.integers(0, 2**31))
+def test_a_settled_run_has_the_outcome_of_its_played_rounds(scenario, protocol, seed):
+    setup = NegotiationSetup.build(scenario)
+    rows = []
+    for settle in (True, False):
+        model = NegotiationModel(setup, protocol, seed, belief_seed=seed, settle=settle)
+        model.run_model()
+        rows.append(model.outcome())
+    assert rows[0] == rows[1]
+
+
+def test_settled_baseline_runs_match_their_played_rounds():
+    """On the baseline most runs have no table package every party at the table could ever accept: their rounds
+    are skipped, and must give exactly the rows that playing them gives."""
+    setup = NegotiationSetup.build(load_scenario(ROOT / "scenarios" / "baseline.yaml"))
+    settled = 0
+    for protocol in Protocol:
+        for seed in run_seeds(6, 12):
+            rows = []
+            for settle in (True, False):
+                model = NegotiationModel(setup, protocol, seed, belief_seed=1, settle=settle)
+                model.run_model()
+                settled += model.settled
+                rows.append(model.outcome(with_zone=False))
+            assert rows[0] == rows[1]
+    assert 0 < settled < 24

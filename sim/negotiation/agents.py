@@ -51,12 +51,15 @@ class PartyAgent(mesa.Agent):
         self.reciprocal = party.strategy.concession is Concession.reciprocal
         self.seen: dict[int, list[float]] = {}
 
+    def reservation_in(self, round_: int) -> float:
+        """Its reservation in ``round_`` given its rejections so far."""
+        if self.drift or self.rejections:
+            return float(reservation_at(self.initial_reservation, self.drift, round_, self.cut * self.rejections))
+        return self.initial_reservation
+
     def update_aspiration(self) -> None:
         round_ = self.model.steps
-        if self.drift or self.rejections:
-            self.reservation = float(
-                reservation_at(self.initial_reservation, self.drift, round_, self.cut * self.rejections)
-            )
+        self.reservation = self.reservation_in(round_)
         conceded = (
             [history[-1] - history[-2] for history in self.seen.values() if len(history) >= 2]
             if self.reciprocal

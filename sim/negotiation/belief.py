@@ -43,6 +43,7 @@ EPS_OBJECTION = 0.3
 TINY = 1e-12
 PASS_CHUNK = 4096
 EXPLOIT_ROUNDS = 3
+EXPLOIT_TEXTS = 64
 
 
 def reservation_at(initial: np.ndarray, drift: np.ndarray, round_: int, cut: np.ndarray) -> np.ndarray:
@@ -211,10 +212,14 @@ class MediatorBelief:
             prior.final_acceptance = self._final_acceptance(np.arange(parties))
         self.final_acceptance = prior.final_acceptance
         self._final: np.ndarray | None = None
+        self._weights: np.ndarray | None = None
 
     def weights(self) -> np.ndarray:
-        weights = np.exp(self.log_weights - self.log_weights.max(axis=1, keepdims=True))
-        return weights / weights.sum(axis=1, keepdims=True)
+        """Normalised weights per party ``[p, s]`` (cached until a reply)."""
+        if self._weights is None:
+            weights = np.exp(self.log_weights - self.log_weights.max(axis=1, keepdims=True))
+            self._weights = weights / weights.sum(axis=1, keepdims=True)
+        return self._weights
 
     def _final_acceptance(self, parties: np.ndarray) -> np.ndarray:
         """Per sample, the chance of acceptance at the deadline, ``[p, k, s]`` float32, for the listed parties."""
@@ -232,7 +237,8 @@ class MediatorBelief:
     def choose(self, round_: int, rng: np.random.Generator) -> int:
         """Shortlist position of the next text.
 
-        Near the deadline (the last ``EXPLOIT_ROUNDS``), the text most likely accepted by every veto party *now*
+        Near the deadline (the last ``EXPLOIT_ROUNDS``), among the ``EXPLOIT_TEXTS`` texts most likely accepted at the
+        deadline, the one most likely accepted by every veto party *now*
         (ties: at the deadline). Before, a Thompson draw (Thompson 1933; Russo et al. 2018): one sample per party
         drawn by weight, one reservation in its interval, and the package most likely accepted at the deadline
         among those this draw accepts, so early texts vary with the belief's uncertainty and teach something new.
@@ -240,9 +246,10 @@ class MediatorBelief:
         prior = self.prior
         final = self.final_score()
         if round_ > prior.deadline - EXPLOIT_ROUNDS:
-            bound = prior.bound(prior.utilities, round_, self.rejections)
+            texts = np.argsort(-final, kind="stable")[:EXPLOIT_TEXTS]
+            bound = prior.bound(prior.utilities[:, texts], round_, self.rejections)
             now = prior.log_all_accept(prior.acceptance(bound, self.interval), self.weights())
-            return int(np.lexsort((-final, -now))[0])
+            return int(texts[np.lexsort((-final[texts], -now))[0]])
         cumulative = np.cumsum(self.weights(), axis=1)
         drawn = np.minimum((cumulative < rng.random(len(cumulative))[:, None]).sum(axis=1), cumulative.shape[1] - 1)
         parties = np.arange(len(drawn))
@@ -294,6 +301,7 @@ class MediatorBelief:
             if pressed:
                 self.final_acceptance[pressed] = self._final_acceptance(np.array(pressed))
         self._final = None
+        self._weights = None
 
     def _press(self, party: int) -> None:
         """A pressed party's rejection lowers its reservation in every sample by that sample's cut."""

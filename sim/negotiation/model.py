@@ -26,10 +26,13 @@ from sim.negotiation.versus_zone import run_zones
 from sim.scenario.model import AfterFailedRatification, Role, Scenario
 from sim.zone.preferences import (
     Preferences,
+    acceptance_threshold,
+    accepts,
     add_link_terms,
     gather_sums,
     point_preferences,
     sample_preferences,
+    to_units,
 )
 from sim.zone.space import PackageSpace
 
@@ -117,6 +120,7 @@ class NegotiationSetup:
 class NegotiationModel(mesa.Model):
     """One negotiation run. ``run_model()`` plays rounds until agreement or ``scenario.run.rounds``.
 
+    ``settle``: skip the rounds of a run whose outcome is already known (see ``_agreement_possible``).
     ``belief_seed`` seeds the mediator's belief (the same in every run of one set of runs, so its samples are
     scored once per process); it defaults to the scenario's run seed.
     """
@@ -128,6 +132,7 @@ class NegotiationModel(mesa.Model):
         seed: int,
         trace: bool = False,
         belief_seed: int | None = None,
+        settle: bool = True,
     ) -> None:
         super().__init__(rng=seed)
         self.setup = setup
@@ -153,9 +158,15 @@ class NegotiationModel(mesa.Model):
             if len(setup.candidates)
             else []
         )
+        self.settled = settle and not trace and bool(self.parties) and not self._agreement_possible()
         mediator = next((p.name for p in setup.scenario.parties if p.role is Role.mediator), "Mediator")
-        self.mediator = MediatorAgent(self, mediator) if protocol is Protocol.mediated and self.parties else None
-        self.running = bool(self.parties)
+        with_mediator = protocol is Protocol.mediated and self.parties and not self.settled
+        self.mediator = MediatorAgent(self, mediator) if with_mediator else None
+        self.running = bool(self.parties) and not self.settled
+        if self.settled:
+            self.steps = self.deadline
+            for agent in self.parties:
+                agent.reservation = agent.reservation_in(self.deadline)
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "proposer": "proposer",
@@ -168,6 +179,25 @@ class NegotiationModel(mesa.Model):
                 "reservation": lambda a: getattr(a, "reservation", None),
             },
         )
+
+    def _agreement_possible(self) -> bool:
+        """Whether some table package meets every table party's lowest reservation of the talks.
+
+        Every agreement needs each veto party at the table to accept one package, and a party never accepts below
+        its reservation, which moves only by its drift (linear in the round, so lowest in round 1 or at the
+        deadline) and by leverage. Without leverage, a run where no package passes that test ends at the deadline
+        without agreement and without a ratification vote, whatever is proposed: its outcome is known, so its
+        rounds are not played (``settle=False`` plays them; a traced run is always played). Exact: the tests
+        compare both ways.
+        """
+        if self.cut.any():
+            return True
+        table = self.table
+        lowest = np.array([min(a.reservation_in(1), a.reservation_in(self.deadline)) for a in table])
+        utilities = self.utilities[:, [agent.index for agent in table]]
+        finite = np.isfinite(utilities).all(axis=1)
+        units = to_units(np.where(finite[:, None], utilities, 0.0))
+        return bool((accepts(units, acceptance_threshold(lowest)[None, :]).all(axis=1) & finite).any())
 
     def step(self) -> None:
         self.agents.select(agent_type=PartyAgent).do("update_aspiration")
