@@ -85,12 +85,23 @@ def _utilities(preferences: Preferences, codes: np.ndarray, veto: list[int]) -> 
     return total[:, veto].transpose(1, 0, 2)
 
 
+def reservation_share(bound: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """The share of a uniform reservation interval ``[low, high]`` at or below ``bound`` (1 or 0 for a point)."""
+    width = high - low
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.minimum(np.maximum((bound - low) / width, 0.0), 1.0)
+    return np.where(width > 0, share, bound >= low)
+
+
 @dataclass(eq=False)
 class MediatorPrior:
     """What the mediator's samples say, computed once per scenario and belief seed (the same in every run).
 
     ``utilities[p, k, s]``: veto party p's utility of shortlisted package k in sample s; ``objection[p, k, s]``:
-    the issue it would name against it; ``reservation[p]``: the published ``(lo, hi)`` of its initial reservation.
+    the issue it would name against it; ``reservation[p]``: the published ``(lo, hi)`` of its initial reservation;
+    ``final_bound[p, s, k]`` (sample-major): the largest initial reservation with which it accepts k at the deadline.
+    Built over the negotiating table (``sim.negotiation.table``, a few thousand packages), so its memory is bounded
+    whatever the size of the space.
     """
 
     shortlist: np.ndarray
@@ -156,7 +167,7 @@ class MediatorPrior:
             [contributions[:, i, codes[:, i], :] for i in range(codes.shape[1])], axis=1
         )
         prior.objection = loss.argmax(axis=1).astype(np.int16)
-        prior.final_bound = prior.bound(prior.utilities, prior.deadline, 0.0)
+        prior.final_bound = np.ascontiguousarray(prior.bound(prior.utilities, prior.deadline, 0.0).transpose(0, 2, 1))
         return prior
 
     def bound(self, utilities: np.ndarray, round_: int, rejections: np.ndarray | float) -> np.ndarray:
@@ -178,11 +189,7 @@ class MediatorPrior:
     @staticmethod
     def acceptance(bound: np.ndarray, interval: np.ndarray) -> np.ndarray:
         """Chance of acceptance per sample, ``[p, k, s]``: the share of its reservation interval below ``bound``."""
-        low, high = interval[:, None, :, 0], interval[:, None, :, 1]
-        width = high - low
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.clip((bound - low) / width, 0.0, 1.0)
-        return np.where(width > 0, share, bound >= low)
+        return reservation_share(bound, interval[:, None, :, 0], interval[:, None, :, 1])
 
     @staticmethod
     def log_all_accept(acceptance: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -222,15 +229,17 @@ class MediatorBelief:
         return self._weights
 
     def _final_acceptance(self, parties: np.ndarray) -> np.ndarray:
-        """Per sample, the chance of acceptance at the deadline, ``[p, k, s]`` float32, for the listed parties."""
-        bound = self.final_bound[parties]
-        return self.prior.acceptance(bound, self.interval[parties]).astype(np.float32)
+        """Per sample, the chance of acceptance at the deadline, ``[p, s, k]`` float32 (sample-major: a reply
+        rewrites whole rows), for the listed parties."""
+        interval = self.interval[parties]
+        share = reservation_share(self.final_bound[parties], interval[:, :, 0, None], interval[:, :, 1, None])
+        return share.astype(np.float32)
 
     def final_score(self) -> np.ndarray:
         """``log P(every veto party accepts x at the deadline)`` for each shortlisted x (cached until a reply)."""
         if self._final is None:
             weights = self.weights().astype(np.float32)
-            shares = np.matmul(self.final_acceptance, weights[:, :, None])[:, :, 0]
+            shares = np.matmul(weights[:, None, :], self.final_acceptance)[:, 0, :]
             self._final = np.log(np.maximum(shares.astype(np.float64), TINY)).sum(axis=0)
         return self._final
 
@@ -255,7 +264,7 @@ class MediatorBelief:
         parties = np.arange(len(drawn))
         low, high = self.interval[parties, drawn, 0], self.interval[parties, drawn, 1]
         reservation = low + (high - low) * rng.random(len(drawn))
-        bound = self.final_bound[parties, :, drawn]
+        bound = self.final_bound[parties, drawn]
         particle = (bound >= reservation[:, None]).all(axis=0)
         return int(np.argmax(np.where(particle, final, -np.inf) if particle.any() else final))
 
@@ -295,9 +304,10 @@ class MediatorBelief:
             if self.final_acceptance is prior.final_acceptance:
                 self.final_acceptance = prior.final_acceptance.copy()
             parties, samples = np.nonzero(narrowed)
-            self.final_acceptance[parties, :, samples] = prior.acceptance(
-                self.final_bound[parties, :, samples][:, None, :], self.interval[parties, samples][:, None, :]
-            )[:, 0, :].astype(np.float32)
+            interval = self.interval[parties, samples]
+            self.final_acceptance[parties, samples] = reservation_share(
+                self.final_bound[parties, samples], interval[:, 0, None], interval[:, 1, None]
+            )
             if pressed:
                 self.final_acceptance[pressed] = self._final_acceptance(np.array(pressed))
         self._final = None
@@ -307,4 +317,4 @@ class MediatorBelief:
         """A pressed party's rejection lowers its reservation in every sample by that sample's cut."""
         if self.final_bound is self.prior.final_bound:
             self.final_bound = self.prior.final_bound.copy()
-        self.final_bound[party] += self.prior.cut[party][None, :]
+        self.final_bound[party] += self.prior.cut[party][:, None]

@@ -66,7 +66,7 @@ class NegotiationSetup:
         log_accept = np.stack(
             [log_acceptance(utilities[:, p], reservation[p]) for p in range(len(scenario.parties))], axis=1
         )
-        offsets = np.concatenate([[0], np.cumsum(space.radices)[:-1]])
+        offsets = np.arange(len(space.radices)) * max(space.radices)
         flat_codes = np.ascontiguousarray((candidates + offsets).T)
         return cls(
             scenario,
@@ -98,7 +98,7 @@ class NegotiationSetup:
         fraction of its cost), plus the party's links. A red line that holds in this sample (drawn once per run, and
         known only to its party) makes the package worth ``-inf`` to that party: it never accepts it.
         """
-        table = np.concatenate([by_issue[:, :, 0] for by_issue in preferences.by_issue], axis=0).T.copy()
+        table = np.ascontiguousarray(preferences.contributions[:, :, :, 0]).reshape(preferences.n_parties, -1)
         total = table[:, self.flat_codes[0]]
         for codes in self.flat_codes[1:]:
             total += table[:, codes]
@@ -200,7 +200,8 @@ class NegotiationModel(mesa.Model):
         return bool((accepts(units, acceptance_threshold(lowest)[None, :]).all(axis=1) & finite).any())
 
     def step(self) -> None:
-        self.agents.select(agent_type=PartyAgent).do("update_aspiration")
+        for agent in self.parties:  # AgentSet.select(...).do(...) in creation order, without its overhead
+            agent.update_aspiration()
         if self.protocol is Protocol.alternating:
             self._alternating_round()
         else:
@@ -210,7 +211,7 @@ class NegotiationModel(mesa.Model):
         if self.agreement is not None or self.ended or self.steps >= self.deadline:
             self.running = False
 
-    @property
+    @cached_property
     def table(self) -> list[PartyAgent]:
         """Veto parties at the table (ratifiers never propose or bargain; they vote on a package agreed here)."""
         return [agent for agent in self.parties if agent.party.role is not Role.ratifier] or self.parties
