@@ -220,6 +220,7 @@ class MediatorBelief:
         self.final_acceptance = prior.final_acceptance
         self._final: np.ndarray | None = None
         self._weights: np.ndarray | None = None
+        self.proposed = np.zeros(prior.utilities.shape[1], dtype=bool)
 
     def weights(self) -> np.ndarray:
         """Normalised weights per party ``[p, s]`` (cached until a reply)."""
@@ -250,7 +251,9 @@ class MediatorBelief:
         deadline, the one most likely accepted by every veto party *now*
         (ties: at the deadline). Before, a Thompson draw (Thompson 1933; Russo et al. 2018): one sample per party
         drawn by weight, one reservation in its interval, and the package most likely accepted at the deadline
-        among those this draw accepts, so early texts vary with the belief's uncertainty and teach something new.
+        among those this draw accepts, so early texts vary with the belief's uncertainty and teach something new;
+        a draft not proposed before is preferred when the draw accepts one: a repeated text teaches only about
+        reservations, a new one also about weights and values through the issue each party objects to.
         """
         prior = self.prior
         final = self.final_score()
@@ -266,7 +269,11 @@ class MediatorBelief:
         reservation = low + (high - low) * rng.random(len(drawn))
         bound = self.final_bound[parties, drawn]
         particle = (bound >= reservation[:, None]).all(axis=0)
-        return int(np.argmax(np.where(particle, final, -np.inf) if particle.any() else final))
+        if (particle & ~self.proposed).any():
+            particle &= ~self.proposed
+        choice = int(np.argmax(np.where(particle, final, -np.inf) if particle.any() else final))
+        self.proposed[choice] = True
+        return choice
 
     def observe(self, round_: int, text: int, replies: list[tuple[bool, int] | None]) -> None:
         """Update from each veto party's reply to shortlist package ``text``: (accepted, objection issue or -1).
