@@ -3,6 +3,9 @@
 Target (issue 13): >= 10,000 runs per minute on the baseline with 2 processes, for both protocols, and the mediated
 protocol agreeing more often than alternating offers on the baseline and on the held-out scenario
 (``tests/data/talks-heldout.yaml``). The machine is shared: run it at a quiet moment, repeat, and report the load.
+Besides the whole command (``run_negotiations``: worker start-up, set-up, talks, talks versus zone, tables), it
+prints one process's cost per run (wall and CPU time of ``play_chunk``; CPU time is less sensitive to other load)
+and peak memory (this process, and the largest worker).
 ``.venv/bin/python benchmarks/bench_negotiate.py [--runs 4000 --workers 2 --scenario scenarios/baseline.yaml]``.
 """
 
@@ -10,15 +13,32 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
 
 from sim.negotiation.model import Protocol
-from sim.negotiation.runs import run_negotiations
+from sim.negotiation.runs import Chunk, mediator_seed, play_chunk, run_negotiations, run_seeds, setup_for
 from sim.scenario.model import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def set_up(scenario_path: Path, seed: int) -> float:
+    """Seconds to build a scenario's table and the mediator's prior (once per process)."""
+    start = time.perf_counter()
+    setup_for(load_scenario(scenario_path)).mediator_prior(mediator_seed(seed))
+    return time.perf_counter() - start
+
+
+def one_process(scenario_path: Path, protocol: Protocol, runs: int, seed: int) -> tuple[float, float]:
+    """Wall and CPU ms per run of ``play_chunk`` in this process (set-up excluded)."""
+    scenario = load_scenario(scenario_path)
+    seeds = tuple(run_seeds(seed, runs))
+    wall, cpu = time.perf_counter(), time.process_time()
+    play_chunk(Chunk(scenario, protocol, 0, seeds, (False,) * runs, mediator_seed(seed)))
+    return (time.perf_counter() - wall) / runs * 1e3, (time.process_time() - cpu) / runs * 1e3
 
 
 def main() -> None:
@@ -28,10 +48,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "baseline.yaml")
     parser.add_argument("--protocol", type=Protocol, action="append")
+    parser.add_argument("--single-runs", type=int, default=500, help="runs for the one-process figure (0: skip)")
     args = parser.parse_args()
     scenario = load_scenario(args.scenario)
     print(f"{scenario.id}: runs {args.runs:,}, workers {args.workers}, rounds {scenario.run.rounds}, seed {args.seed}")
     print(f"load average before: {os.getloadavg()[0]:.2f}")
+    if args.single_runs:
+        print(f"set-up (table, mediator's prior), once per process: {set_up(args.scenario, args.seed):.2f} s")
     for protocol in args.protocol or list(Protocol):
         with tempfile.TemporaryDirectory() as folder:
             start = time.perf_counter()
@@ -47,11 +70,19 @@ def main() -> None:
             )
             elapsed = time.perf_counter() - start
         versus = summary["talks_vs_zone"]
+        agreed = versus["agreed"]
         print(
             f"{protocol.value:>11}: {args.runs / elapsed * 60:>8,.0f} runs/min ({elapsed:.1f} s incl. start-up), "
-            f"agreement {summary['agreement_rate']:.4f}, zone exists {versus['zone_exists']['share']:.4f}, "
+            f"agreement {summary['agreement_rate']:.4f} [{agreed['low']:.4f}, {agreed['high']:.4f}], "
+            f"zone exists {versus['zone_exists']['share']:.4f}, "
             f"failed with a zone {versus['failed_with_zone']['share']:.4f}, median round {summary['median_rounds']}"
         )
+        if args.single_runs:
+            wall_ms, cpu_ms = one_process(args.scenario, protocol, args.single_runs, args.seed)
+            print(f"{'':>11}  one process: {wall_ms:.2f} ms/run wall, {cpu_ms:.2f} ms/run CPU, {args.single_runs} runs")
+    workers_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6
+    this_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+    print(f"peak memory: this process {this_gb:.2f} GB, largest worker {workers_gb:.2f} GB")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
