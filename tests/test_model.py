@@ -363,3 +363,22 @@ def test_settled_baseline_runs_match_their_played_rounds():
                 rows.append(model.outcome(with_zone=False))
             assert rows[0] == rows[1]
     assert 0 < settled < 24
+
+
+def test_run_zones_do_not_depend_on_how_runs_are_batched(monkeypatch):
+    """Each run's zone over the whole space is the same whether its run is scored with 63 others or alone (a batch
+    over ``MAX_ZONE_PAIRS`` pairs is split), and equals the zone of its one-sample preferences by brute force."""
+    from sim.negotiation import versus_zone
+    from sim.zone.preferences import sample_preferences
+    from sim.zone.space import PackageSpace
+
+    scenario = load_scenario(DATA / "talks-heldout.yaml")
+    space = PackageSpace.from_scenario(scenario)
+    runs = [sample_preferences(scenario, 1, np.random.default_rng(seed)) for seed in run_seeds(3, 40)]
+    together = versus_zone.run_zones(space, runs)
+    monkeypatch.setattr(versus_zone, "MAX_ZONE_PAIRS", 5)
+    assert versus_zone.run_zones(space, runs) == together
+    codes = space.codes(np.arange(space.size))
+    for preferences, zone in zip(runs, together, strict=True):
+        accepted = preferences.acceptable(space, codes)[preferences.veto].all(axis=0)[:, 0] & space.feasible(codes)
+        assert zone.size == int(accepted.sum())

@@ -10,7 +10,8 @@ runs of a chunk are stacked into one set of preferences whose sample axis holds 
 still drawn from its own seed), and the zone's exact branch and bound (``sim.zone.scoring.ZoneScorer``, per-sample
 bounds) lists the (package, run) pairs every veto party accepts - the same integers and tie rule as every zone. So a
 run's membership does not depend on which runs share its batch. Work and memory follow the zones, not the space:
-at most ``RUN_GROUP`` runs are stacked at once, so a batch holds at most ``RUN_GROUP`` x (its largest zone) pairs.
+at most ``RUN_GROUP`` runs are stacked at once, and a batch whose zones hold more than ``MAX_ZONE_PAIRS`` pairs is
+split in halves (down to one run, whose zone is at most the feasible space), so huge zones cost time, not memory.
 
 The bargaining packages come from ``sim.zone.bargaining`` (Nash 1950; Kalai & Smorodinsky 1975) over the run's
 whole zone with that run's utilities: the Nash product and the Kalai–Smorodinsky ratio are maximised on the Pareto
@@ -31,6 +32,7 @@ from sim.zone.scoring import ZoneScorer
 from sim.zone.space import PackageSpace
 
 RUN_GROUP = 64
+MAX_ZONE_PAIRS = 2**22
 
 
 @dataclass(frozen=True)
@@ -99,13 +101,20 @@ def run_zones(space: PackageSpace, runs: list[Preferences]) -> list[RunZone]:
     """Each run's zone over the whole feasible space (one sample per run), ``RUN_GROUP`` runs per batch."""
     zones: list[RunZone] = []
     for start in range(0, len(runs), RUN_GROUP):
-        zones.extend(_group_zones(space, stack_samples(runs[start : start + RUN_GROUP])))
+        zones.extend(_group_zones(space, runs[start : start + RUN_GROUP]))
     return zones
 
 
-def _group_zones(space: PackageSpace, preferences: Preferences) -> list[RunZone]:
+def _group_zones(space: PackageSpace, runs: list[Preferences]) -> list[RunZone]:
+    preferences = stack_samples(runs)
     scorer = ZoneScorer(space, preferences, [], min_blocks=1)
-    found = [scorer.zone_pairs(block) for block in scorer.blocks]
+    found, pairs = [], 0
+    for block in scorer.blocks:
+        found.append(scorer.zone_pairs(block))
+        pairs += found[-1][0].size
+        if pairs > MAX_ZONE_PAIRS and len(runs) > 1:
+            half = len(runs) // 2
+            return _group_zones(space, runs[:half]) + _group_zones(space, runs[half:])
     packages = np.concatenate([p[in_zone] for p, _, _, in_zone, _ in found])
     samples = np.concatenate([s[in_zone] for _, s, _, in_zone, _ in found])
     codes = np.concatenate([c[in_zone] for _, _, c, in_zone, _ in found])
