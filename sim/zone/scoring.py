@@ -109,8 +109,10 @@ class ZoneScorer:
         )
         self.blocks = [Block(k, tuple(int(o) for o in row)) for k, row in enumerate(prefixes)]
 
-    def score(self, block: Block) -> BlockScore:
-        prefs, space, search = self.preferences, self.space, self.search
+    def table_pairs(self, block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """The feasible (package, sample) pairs of ``block`` that every veto party at the table accepts: package
+        numbers, samples, option indices, and how many pairs were compared densely (studies reuse these)."""
+        space, search = self.space, self.search
         start = search.root()
         for option in block.prefix:
             start = search.extend(start, [option])
@@ -122,7 +124,11 @@ class ZoneScorer:
         samples = np.concatenate([s for _, s in found]) if found else np.zeros(0, dtype=np.int64)
         codes = space.codes(packages)
         feasible = space.feasible(codes)
-        packages, samples, codes = packages[feasible], samples[feasible], codes[feasible]
+        return packages[feasible], samples[feasible], codes[feasible], checked
+
+    def score(self, block: Block) -> BlockScore:
+        prefs, search = self.preferences, self.search
+        packages, samples, codes, checked = self.table_pairs(block)
         in_zone = np.ones(packages.size, dtype=bool)
         if search.ratifiers:
             in_zone = prefs.accepts_at(codes, samples, search.ratifiers).all(axis=0)
