@@ -14,7 +14,8 @@ from sim.executors import Executor, map_tasks
 from sim.outputs.rundir import atomic_write_json, finish_manifest, read_json, resume_manifest, start_manifest
 from sim.outputs.tables import write_csv, write_parquet
 from sim.scenario.model import Scenario
-from sim.studies.sensitivity import SensitivityTask, perturbations, score_task, tornado_dataset, with_deltas
+from sim.studies.sensitivity import perturbations, tornado_dataset, with_deltas
+from sim.studies.sensitivity_scoring import SensitivityTask, score_task
 
 Progress = Callable[[int, int], None]
 

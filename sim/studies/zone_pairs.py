@@ -1,0 +1,145 @@
+"""The (package, sample) pairs of a zone, kept whole for studies that ask many questions of one set of samples.
+
+A zone run (``sim.zone.scoring``) folds its pairs into counts per package and hits per named target. A study that
+asks about many partial packages (every candidate change of an offer) or many variants of one party (sensitivity,
+one-party moves) needs the pairs themselves: a partial package's zone probability is then a count over a few
+thousand pairs instead of a new pass over the space, and a variant of a ratifier changes nothing at the table, only
+which of the table's pairs survive ratification. The pairs come from the zone's own exact branch and bound
+(:meth:`sim.zone.scoring.ZoneScorer.table_pairs`) and ratification from ``Preferences.accepts_at`` (the one
+acceptance rule), so every probability computed from them equals the zone scorer's, bit for bit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.scenario.model import Party, Scenario
+from sim.zone.preferences import Draws, Preferences, RedLine, preferences_from_draws
+from sim.zone.scoring import ZoneScorer
+from sim.zone.space import PackageSpace
+
+ANY_UTILITY = -(2**30)  # a threshold (integer units of 1e-8) below any utility: utilities are sums of w * v >= 0
+
+
+@dataclass(frozen=True, eq=False)
+class ZonePairs:
+    """Feasible (package, sample) pairs with the packages' option indices, ``codes[k, issue]``."""
+
+    packages: np.ndarray
+    samples: np.ndarray
+    codes: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.packages.size)
+
+    def take(self, rows: np.ndarray) -> ZonePairs:
+        return ZonePairs(self.packages[rows], self.samples[rows], self.codes[rows])
+
+    def matching(self, fix: dict[int, int] | tuple[tuple[int, int], ...]) -> np.ndarray:
+        """Which pairs' packages complete the partial package ``fix`` (issue -> option)."""
+        match = np.ones(len(self), dtype=bool)
+        for issue, option in dict(fix).items():
+            match &= self.codes[:, issue] == option
+        return match
+
+
+def table_pairs(
+    space: PackageSpace,
+    preferences: Preferences,
+    workers: int = 1,
+    tail_max: int | None = None,
+    limit: int | None = None,
+) -> ZonePairs | None:
+    """Every feasible (package, sample) pair that every veto party at the table accepts (``ZoneScorer``'s blocks,
+    on ``workers`` threads; ``tail_max`` only changes how the space is cut, never the pairs). With ``limit``, blocks
+    are scored one by one and None is returned as soon as there are more pairs than that."""
+    scorer = ZoneScorer(space, preferences, [], True, tail_max)
+    if limit is not None:
+        parts, found = [], 0
+        for block in scorer.blocks:
+            parts.append(scorer.table_pairs(block))
+            found += parts[-1][0].size
+            if found > limit:
+                return None
+    elif workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            parts = list(pool.map(scorer.table_pairs, scorer.blocks))
+    else:
+        parts = [scorer.table_pairs(block) for block in scorer.blocks]
+    if not parts:
+        return ZonePairs(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, len(space.radices)), np.int64))
+    packages, samples, codes, _ = zip(*parts, strict=True)
+    return ZonePairs(np.concatenate(packages), np.concatenate(samples), np.concatenate(codes))
+
+
+def ratified(preferences: Preferences, pairs: ZonePairs) -> np.ndarray:
+    """Whether every ratifier (veto party away from the table) accepts each pair's package in that pair's sample."""
+    ratifiers = [int(p) for p in np.flatnonzero(preferences.veto & preferences.ratifier)]
+    if not ratifiers or len(pairs) == 0:
+        return np.ones(len(pairs), dtype=bool)
+    return preferences.accepts_at(pairs.codes, pairs.samples, ratifiers).all(axis=0)
+
+
+def zone_pairs(
+    space: PackageSpace, preferences: Preferences, workers: int = 1, tail_max: int | None = None
+) -> ZonePairs:
+    """Every (package, sample) pair in the zone: agreed at the table and ratified."""
+    pairs = table_pairs(space, preferences, workers, tail_max)
+    assert pairs is not None
+    return pairs.take(np.flatnonzero(ratified(preferences, pairs)))
+
+
+def others_pairs(
+    space: PackageSpace,
+    preferences: Preferences,
+    party: int,
+    fix: dict[int, int] | None = None,
+    tail_max: int | None = None,
+    limit: int | None = None,
+) -> ZonePairs | None:
+    """The pairs every veto party but ``party`` accepts and ``party``'s red lines allow (completions of ``fix``
+    only, when given): the only pairs a change of that party's weights or reservation can put in the zone.
+
+    Built by the zone's own search with ``party``'s threshold below any utility; ``fix`` becomes certain red lines
+    on the other options of its issues (held by a party at the table), which the branch and bound prunes before any
+    arithmetic. None when there are more than ``limit`` pairs (then scoring each change afresh is cheaper).
+    """
+    threshold = preferences.threshold.copy()
+    threshold[party] = ANY_UTILITY
+    table = np.flatnonzero(preferences.veto & ~preferences.ratifier)
+    held: list[RedLine] = []
+    if fix and table.size:
+        everywhere = np.ones(preferences.samples, dtype=bool)
+        held = [
+            RedLine(int(table[0]), (issue, option), 1.0, everywhere)
+            for issue, chosen in fix.items()
+            for option in range(preferences.radices[issue])
+            if option != chosen
+        ]
+    others = dataclasses.replace(preferences, threshold=threshold, red_line_list=(*preferences.red_line_list, *held))
+    pairs = table_pairs(space, others, tail_max=tail_max, limit=limit)
+    if pairs is None:
+        return None
+    keep = ratified(others, pairs) & (pairs.matching(fix) if fix else True)
+    return pairs.take(np.flatnonzero(keep))
+
+
+def party_alone(scenario: Scenario, party: Party, draws: Draws) -> Preferences:
+    """One party's preferences from its own draws (``Draws.party``): what a change of that party alone needs."""
+    return preferences_from_draws(scenario.model_copy(update={"parties": [party]}), draws)
+
+
+def accepted_alone(alone: Preferences, pairs: ZonePairs) -> ZonePairs:
+    """The pairs the one party of ``alone`` accepts."""
+    if len(pairs) == 0:
+        return pairs
+    return pairs.take(np.flatnonzero(alone.accepts_at(pairs.codes, pairs.samples, [0])[0]))
+
+
+def samples_hit(samples: np.ndarray, n_samples: int) -> int:
+    """In how many distinct samples some of the given pairs lie."""
+    return int(np.count_nonzero(np.bincount(samples, minlength=n_samples)))
