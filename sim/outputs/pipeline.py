@@ -306,7 +306,7 @@ def write_frontier(
     run_dir: Path, space: PackageSpace, preferences: Preferences, counts_of: Callable[[np.ndarray], np.ndarray]
 ) -> dict[str, dict[str, Any] | None]:
     """frontier.parquet (one row per frontier package) and solutions.json (Nash, Kalai–Smorodinsky, ...)."""
-    frontier = pareto_frontier(space, preferences)
+    frontier = pareto_frontier(space, preferences, individually_rational=True)
     samples = preferences.samples
     zone = counts_of(frontier.packages)
     eu = expected_utility(preferences, frontier.codes)
@@ -339,6 +339,8 @@ def write_frontier(
         {
             "definition": "among packages breaking no veto party's red line whose expected utility reaches every "
             "veto party's mean reservation; ties broken by the larger utility sum",
+            "frontier": "the negotiation set: Pareto-efficient packages (expected utilities of veto parties) that "
+            "break no veto party's red line and reach every veto party's mean reservation",
             "frontier_size": int(len(frontier.packages)),
             "reservation": dict(zip(frontier.party_ids, frontier.reservation.tolist(), strict=True)),
             "solutions": solutions,
