@@ -229,7 +229,9 @@ def _halved_sums(
     half = n_issues // 2
     parts = []
     for issues in (slice(0, half), slice(half, n_issues)):
-        rows, inverse = np.unique(codes[:, issues], axis=0, return_inverse=True)
+        radices = tuple(table.shape[0] for table in by_issue[issues])
+        numbers, inverse = np.unique(np.ravel_multi_index(tuple(codes[:, issues].T), radices), return_inverse=True)
+        rows = np.stack(np.unravel_index(numbers, radices), axis=1)
         parts.append((_halved_sums(by_issue[issues], rows, n_parties, samples, dtype), inverse.reshape(-1)))
     (first, first_of), (second, second_of) = parts
     total = first[first_of]

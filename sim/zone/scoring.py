@@ -150,7 +150,15 @@ class ZoneScorer:
         best_count = np.full(len(self.targets), -1, dtype=np.int64)
         best_package = np.full(len(self.targets), -1, dtype=np.int64)
         unique_codes = self.space.codes(unique)
+        single = {t for t, target in enumerate(self.targets) if len(target.fix) == 1}
+        self._score_options(codes, samples, in_zone, unique_codes, unique, zone_count, single, hits, table_hits)
+        best_count_of, best_package_of = self._best_by_option(unique_codes, unique, zone_count)
+        for t in single:
+            ((issue, option),) = self.targets[t].fix
+            best_count[t], best_package[t] = best_count_of[issue][option], best_package_of[issue][option]
         for t, target in enumerate(self.targets):
+            if t in single:
+                continue
             match = np.ones(samples.size, dtype=bool)
             for issue, option in target.fix:
                 match &= codes[:, issue] == option
@@ -164,6 +172,51 @@ class ZoneScorer:
                 best = rows[np.argmax(zone_count[rows])]
                 best_count[t], best_package[t] = zone_count[best], unique[best]
         return hits, table_hits, best_count, best_package
+
+    def _score_options(
+        self,
+        codes: np.ndarray,
+        samples: np.ndarray,
+        in_zone: np.ndarray,
+        unique_codes: np.ndarray,
+        unique: np.ndarray,
+        zone_count: np.ndarray,
+        single: set[int],
+        hits: np.ndarray,
+        table_hits: np.ndarray,
+    ) -> None:
+        """Hits of every one-option target, one pass per issue (a bincount over option x sample) instead of one
+        pass over the pairs per option."""
+        n_samples = self.preferences.samples
+        by_issue: dict[int, list[int]] = {}
+        for t in single:
+            by_issue.setdefault(self.targets[t].fix[0][0], []).append(t)
+        for issue, ts in by_issue.items():
+            radix = self.space.radices[issue]
+            key = codes[:, issue] * n_samples + samples
+            at_table = np.bincount(key, minlength=radix * n_samples).reshape(radix, n_samples) > 0
+            zone = np.bincount(key[in_zone], minlength=radix * n_samples).reshape(radix, n_samples) > 0
+            for t in ts:
+                option = self.targets[t].fix[0][1]
+                table_hits[t] = np.packbits(at_table[option])
+                hits[t] = np.packbits(zone[option])
+
+    def _best_by_option(
+        self, unique_codes: np.ndarray, unique: np.ndarray, zone_count: np.ndarray
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Per issue and option, the package with that option most often in the zone (ties: lowest number)."""
+        order = np.lexsort((unique, -zone_count))
+        order = order[zone_count[order] > 0]
+        counts, packages = [], []
+        for issue, radix in enumerate(self.space.radices):
+            count = np.full(radix, -1, dtype=np.int64)
+            package = np.full(radix, -1, dtype=np.int64)
+            options, first = np.unique(unique_codes[order, issue], return_index=True)
+            count[options] = zone_count[order[first]]
+            package[options] = unique[order[first]]
+            counts.append(count)
+            packages.append(package)
+        return counts, packages
 
 
 @dataclass(frozen=True, eq=False)

@@ -24,7 +24,7 @@ import numpy as np
 from sim.zone.preferences import Preferences, grid_sums
 from sim.zone.space import PackageSpace, violated
 
-TAIL_MAX = 1024
+TAIL_MAX = 128  # measured: 4^10 x 1,000 x 5 scores in 0.9 CPU-s at 64-128 vs 1.6 at 1,024; 3^15: 9 vs 14
 TAIL_BYTES = 2**26
 MAX_PAIRS = 2**21
 MAX_CELLS = 2**23
@@ -191,12 +191,14 @@ class Search:
             kept_sums.append(sums[rows])
         partial = np.concatenate(kept_partial) if kept_partial else np.zeros(0, dtype=np.int64)
         option_of = np.concatenate(kept_option) if kept_option else np.zeros(0, dtype=np.int64)
-        keys, new_partial = np.unique(np.stack([partial, option_of], axis=1), axis=0, return_inverse=True)
-        partials = (
-            np.concatenate([pairs.partials[keys[:, 0]], keys[:, 1:2]], axis=1)
-            if len(keys)
-            else (np.zeros((0, level + 1), dtype=np.int64))
-        )
+        # number the surviving (partial, option) children in sorted order without sorting: mark, then count
+        radix = self.space.radices[level]
+        key = partial * radix + option_of
+        present = np.zeros(len(pairs.partials) * radix, dtype=bool)
+        present[key] = True
+        keys = np.flatnonzero(present)
+        new_partial = (np.cumsum(present) - 1)[key]
+        partials = np.concatenate([pairs.partials[keys // radix], (keys % radix)[:, None]], axis=1)
         rows = np.concatenate(kept_rows) if kept_rows else np.zeros(0, dtype=np.int64)
         sums = np.concatenate(kept_sums) if kept_sums else np.zeros((0, len(self.table)), dtype=np.int64)
         return Pairs(partials, new_partial.reshape(-1), pairs.sample[rows], sums)
