@@ -120,38 +120,43 @@ class ZoneScorer:
             found.extend(search.tail_pairs(heads))
         packages = np.concatenate([p for p, _ in found]) if found else np.zeros(0, dtype=np.int64)
         samples = np.concatenate([s for _, s in found]) if found else np.zeros(0, dtype=np.int64)
-        codes = space.codes(packages)
-        feasible = space.feasible(codes)
-        packages, samples, codes = packages[feasible], samples[feasible], codes[feasible]
-        in_zone = np.ones(packages.size, dtype=bool)
-        if search.ratifiers:
-            in_zone = prefs.accepts_at(codes, samples, search.ratifiers).all(axis=0)
+        # everything per package is computed once per distinct package and reached from a pair by ``inverse``
         unique, inverse = np.unique(packages, return_inverse=True)
         inverse = inverse.reshape(-1)
+        unique_codes = space.codes(unique)
+        feasible = space.feasible(unique_codes)
+        if not feasible.all():
+            kept = feasible[inverse]
+            samples, inverse = samples[kept], (np.cumsum(feasible) - 1)[inverse[kept]]
+            unique, unique_codes = unique[feasible], unique_codes[feasible]
+        in_zone = np.ones(samples.size, dtype=bool)
+        if search.ratifiers:
+            in_zone = prefs.accepts_at(unique_codes[inverse], samples, search.ratifiers).all(axis=0)
         table_count = np.bincount(inverse, minlength=unique.size).astype(np.int32)
         zone_count = np.bincount(inverse, weights=in_zone, minlength=unique.size).astype(np.int32)
         hits, table_hits, best_count, best_package = self._score_targets(
-            codes, samples, in_zone, unique, inverse, zone_count
+            unique_codes, samples, in_zone, unique, inverse, zone_count
         )
         return BlockScore(block, unique, zone_count, table_count, hits, table_hits, best_count, best_package, checked)
 
     def _score_targets(
         self,
-        codes: np.ndarray,
+        unique_codes: np.ndarray,
         samples: np.ndarray,
         in_zone: np.ndarray,
         unique: np.ndarray,
         inverse: np.ndarray,
         zone_count: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per target, the samples with a completion agreed at the table / in the zone, and its best completion;
+        pairs are (``unique[inverse[k]]``, ``samples[k]``)."""
         n_samples = self.preferences.samples
         hits = np.zeros((len(self.targets), -(-n_samples // 8)), dtype=np.uint8)
         table_hits = np.zeros_like(hits)
         best_count = np.full(len(self.targets), -1, dtype=np.int64)
         best_package = np.full(len(self.targets), -1, dtype=np.int64)
-        unique_codes = self.space.codes(unique)
         single = {t for t, target in enumerate(self.targets) if len(target.fix) == 1}
-        self._score_options(codes, samples, in_zone, unique_codes, unique, zone_count, single, hits, table_hits)
+        self._score_options(unique_codes, inverse, samples, in_zone, single, hits, table_hits)
         best_count_of, best_package_of = self._best_by_option(unique_codes, unique, zone_count)
         for t in single:
             ((issue, option),) = self.targets[t].fix
@@ -159,14 +164,12 @@ class ZoneScorer:
         for t, target in enumerate(self.targets):
             if t in single:
                 continue
-            match = np.ones(samples.size, dtype=bool)
-            for issue, option in target.fix:
-                match &= codes[:, issue] == option
-            table_hits[t] = np.packbits(np.bincount(samples[match], minlength=n_samples) > 0)
-            hits[t] = np.packbits(np.bincount(samples[match & in_zone], minlength=n_samples) > 0)
             candidates = np.ones(unique.size, dtype=bool)
             for issue, option in target.fix:
                 candidates &= unique_codes[:, issue] == option
+            match = candidates[inverse]
+            table_hits[t] = np.packbits(np.bincount(samples[match], minlength=n_samples) > 0)
+            hits[t] = np.packbits(np.bincount(samples[match & in_zone], minlength=n_samples) > 0)
             rows = np.flatnonzero(candidates & (zone_count > 0))
             if rows.size:
                 best = rows[np.argmax(zone_count[rows])]
@@ -175,12 +178,10 @@ class ZoneScorer:
 
     def _score_options(
         self,
-        codes: np.ndarray,
+        unique_codes: np.ndarray,
+        inverse: np.ndarray,
         samples: np.ndarray,
         in_zone: np.ndarray,
-        unique_codes: np.ndarray,
-        unique: np.ndarray,
-        zone_count: np.ndarray,
         single: set[int],
         hits: np.ndarray,
         table_hits: np.ndarray,
@@ -193,7 +194,7 @@ class ZoneScorer:
             by_issue.setdefault(self.targets[t].fix[0][0], []).append(t)
         for issue, ts in by_issue.items():
             radix = self.space.radices[issue]
-            key = codes[:, issue] * n_samples + samples
+            key = unique_codes[:, issue][inverse] * n_samples + samples
             at_table = np.bincount(key, minlength=radix * n_samples).reshape(radix, n_samples) > 0
             zone = np.bincount(key[in_zone], minlength=radix * n_samples).reshape(radix, n_samples) > 0
             for t in ts:
