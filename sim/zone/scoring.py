@@ -18,6 +18,7 @@ A :class:`BlockScore` is sparse: the packages agreed at the table in some sample
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -346,13 +347,29 @@ def lookup_counts(listed: np.ndarray, counts: np.ndarray, packages: np.ndarray) 
     return np.where(listed[at] == packages, counts[at], 0).astype(np.int64)
 
 
-def acceptance_counts(preferences: Preferences, space: PackageSpace, packages: np.ndarray) -> np.ndarray:
-    """Each party's acceptance count of each listed package, ``[party, package]``, in bounded chunks."""
+def acceptance_counts(
+    preferences: Preferences, space: PackageSpace, packages: np.ndarray, workers: int | None = None
+) -> np.ndarray:
+    """Each party's acceptance count of each listed package, ``[party, package]``, in bounded chunks.
+
+    Chunks run on ``workers`` threads (default: every core; numpy releases the GIL); integer counts do not depend
+    on how the work is shared.
+    """
     counts = np.zeros((preferences.n_parties, packages.size), dtype=np.int32)
     step = max(1, 2**22 // max(1, preferences.n_parties * preferences.samples))
-    for start in range(0, packages.size, step):
+
+    def count(start: int) -> None:
         codes = space.codes(packages[start : start + step])
         counts[:, start : start + step] = preferences.acceptable(space, codes).sum(axis=2)
+
+    starts = range(0, packages.size, step)
+    workers = min(workers or os.cpu_count() or 1, len(starts))
+    if workers <= 1:
+        for start in starts:
+            count(start)
+        return counts
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(count, starts))
     return counts
 
 
