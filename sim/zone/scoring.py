@@ -27,38 +27,12 @@ from math import prod
 import numpy as np
 
 from sim.scenario.model import Scenario
+from sim.zone.hits import Target, TargetScores, scenario_targets, score_targets
 from sim.zone.preferences import Preferences, sample_preferences
 from sim.zone.search import Search
-from sim.zone.space import PackageSpace, option_index
+from sim.zone.space import PackageSpace
 
 MIN_BLOCKS = 32
-
-
-@dataclass(frozen=True)
-class Target:
-    """A partial package (an offer, one option, or nothing fixed): scored by its best completions."""
-
-    name: str
-    kind: str
-    fix: tuple[tuple[int, int], ...]
-
-
-def scenario_targets(scenario: Scenario, space: PackageSpace, with_options: bool = True) -> list[Target]:
-    """The named offers, then every single option (marginals), then the whole space (is the zone empty?)."""
-    targets = [
-        Target(
-            offer.id,
-            "offer",
-            tuple(option_index(space.issue_ids, space.option_ids, f"{i}.{o}") for i, o in offer.fix.items()),
-        )
-        for offer in scenario.offers
-    ]
-    if with_options:
-        for i, issue_id in enumerate(space.issue_ids):
-            for o, option_id in enumerate(space.option_ids[i]):
-                targets.append(Target(f"{issue_id}.{option_id}", "option", ((i, o),)))
-    targets.append(Target("*", "space", ()))
-    return targets
 
 
 @dataclass(frozen=True)
@@ -82,6 +56,27 @@ class BlockScore:
     best_count: np.ndarray
     best_package: np.ndarray
     pairs_checked: int = 0  # (package, sample) pairs compared densely; the rest were settled by the bound
+
+
+@dataclass(frozen=True, eq=False)
+class BlockPairs:
+    """A block's (package, sample) pairs agreed at the table, pair k being (``unique[inverse[k]]``, ``samples[k]``):
+    distinct packages (sorted) with their option indices, and per pair whether the ratifiers accept too."""
+
+    unique: np.ndarray
+    unique_codes: np.ndarray
+    inverse: np.ndarray
+    samples: np.ndarray
+    in_zone: np.ndarray
+    checked: int  # (package, sample) pairs compared densely; the rest were settled by the bound
+
+    @property
+    def packages(self) -> np.ndarray:
+        return self.unique[self.inverse]
+
+    @property
+    def codes(self) -> np.ndarray:
+        return self.unique_codes[self.inverse]
 
 
 @dataclass(eq=False)
@@ -110,7 +105,8 @@ class ZoneScorer:
         )
         self.blocks = [Block(k, tuple(int(o) for o in row)) for k, row in enumerate(prefixes)]
 
-    def score(self, block: Block) -> BlockScore:
+    def zone_pairs(self, block: Block) -> BlockPairs:
+        """The block's feasible (package, sample) pairs agreed at the table, and which the ratifiers accept too."""
         prefs, space, search = self.preferences, self.space, self.search
         start = search.root()
         for option in block.prefix:
@@ -133,126 +129,27 @@ class ZoneScorer:
         in_zone = np.ones(samples.size, dtype=bool)
         if search.ratifiers:
             in_zone = prefs.accepts_at(unique_codes[inverse], samples, search.ratifiers).all(axis=0)
+        return BlockPairs(unique, unique_codes, inverse, samples, in_zone, checked)
+
+    def score(self, block: Block) -> BlockScore:
+        pairs = self.zone_pairs(block)
+        unique, inverse, in_zone = pairs.unique, pairs.inverse, pairs.in_zone
         table_count = np.bincount(inverse, minlength=unique.size).astype(np.int32)
         zone_count = np.bincount(inverse, weights=in_zone, minlength=unique.size).astype(np.int32)
-        hits, table_hits, best_count, best_package = self._score_targets(
-            unique_codes, samples, in_zone, unique, inverse, zone_count
+        hits, table_hits, best_count, best_package = score_targets(
+            self.targets,
+            self.space,
+            self.preferences.samples,
+            pairs.unique_codes,
+            pairs.samples,
+            in_zone,
+            unique,
+            inverse,
+            zone_count,
         )
-        return BlockScore(block, unique, zone_count, table_count, hits, table_hits, best_count, best_package, checked)
-
-    def _score_targets(
-        self,
-        unique_codes: np.ndarray,
-        samples: np.ndarray,
-        in_zone: np.ndarray,
-        unique: np.ndarray,
-        inverse: np.ndarray,
-        zone_count: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Per target, the samples with a completion agreed at the table / in the zone, and its best completion;
-        pairs are (``unique[inverse[k]]``, ``samples[k]``)."""
-        n_samples = self.preferences.samples
-        hits = np.zeros((len(self.targets), -(-n_samples // 8)), dtype=np.uint8)
-        table_hits = np.zeros_like(hits)
-        best_count = np.full(len(self.targets), -1, dtype=np.int64)
-        best_package = np.full(len(self.targets), -1, dtype=np.int64)
-        single = {t for t, target in enumerate(self.targets) if len(target.fix) == 1}
-        self._score_options(unique_codes, inverse, samples, in_zone, single, hits, table_hits)
-        best_count_of, best_package_of = self._best_by_option(unique_codes, unique, zone_count)
-        for t in single:
-            ((issue, option),) = self.targets[t].fix
-            best_count[t], best_package[t] = best_count_of[issue][option], best_package_of[issue][option]
-        for t, target in enumerate(self.targets):
-            if t in single:
-                continue
-            candidates = np.ones(unique.size, dtype=bool)
-            for issue, option in target.fix:
-                candidates &= unique_codes[:, issue] == option
-            match = candidates[inverse]
-            table_hits[t] = np.packbits(np.bincount(samples[match], minlength=n_samples) > 0)
-            hits[t] = np.packbits(np.bincount(samples[match & in_zone], minlength=n_samples) > 0)
-            rows = np.flatnonzero(candidates & (zone_count > 0))
-            if rows.size:
-                best = rows[np.argmax(zone_count[rows])]
-                best_count[t], best_package[t] = zone_count[best], unique[best]
-        return hits, table_hits, best_count, best_package
-
-    def _score_options(
-        self,
-        unique_codes: np.ndarray,
-        inverse: np.ndarray,
-        samples: np.ndarray,
-        in_zone: np.ndarray,
-        single: set[int],
-        hits: np.ndarray,
-        table_hits: np.ndarray,
-    ) -> None:
-        """Hits of every one-option target, one pass per issue (a bincount over option x sample) instead of one
-        pass over the pairs per option."""
-        n_samples = self.preferences.samples
-        by_issue: dict[int, list[int]] = {}
-        for t in single:
-            by_issue.setdefault(self.targets[t].fix[0][0], []).append(t)
-        for issue, ts in by_issue.items():
-            radix = self.space.radices[issue]
-            key = unique_codes[:, issue][inverse] * n_samples + samples
-            at_table = np.bincount(key, minlength=radix * n_samples).reshape(radix, n_samples) > 0
-            zone = np.bincount(key[in_zone], minlength=radix * n_samples).reshape(radix, n_samples) > 0
-            for t in ts:
-                option = self.targets[t].fix[0][1]
-                table_hits[t] = np.packbits(at_table[option])
-                hits[t] = np.packbits(zone[option])
-
-    def _best_by_option(
-        self, unique_codes: np.ndarray, unique: np.ndarray, zone_count: np.ndarray
-    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Per issue and option, the package with that option most often in the zone (ties: lowest number)."""
-        order = np.lexsort((unique, -zone_count))
-        order = order[zone_count[order] > 0]
-        counts, packages = [], []
-        for issue, radix in enumerate(self.space.radices):
-            count = np.full(radix, -1, dtype=np.int64)
-            package = np.full(radix, -1, dtype=np.int64)
-            options, first = np.unique(unique_codes[order, issue], return_index=True)
-            count[options] = zone_count[order[first]]
-            package[options] = unique[order[first]]
-            counts.append(count)
-            packages.append(package)
-        return counts, packages
-
-
-@dataclass(frozen=True, eq=False)
-class TargetScores:
-    """Per target: share of samples with some completion in the zone (and at the table), best completion."""
-
-    targets: list[Target]
-    samples: int
-    hits: np.ndarray
-    table_hits: np.ndarray
-    best_count: np.ndarray
-    best_package: np.ndarray
-
-    @property
-    def zone_hit_count(self) -> np.ndarray:
-        return np.bitwise_count(self.hits).sum(axis=-1)
-
-    @property
-    def p_complete(self) -> np.ndarray:
-        return self.zone_hit_count / self.samples
-
-    @property
-    def p_table(self) -> np.ndarray:
-        """Share of samples in which some completion is agreed by every veto party at the table."""
-        return np.bitwise_count(self.table_hits).sum(axis=-1) / self.samples
-
-    @property
-    def not_ratified_count(self) -> np.ndarray:
-        """Samples in which a completion is agreed at the table but none survives ratification."""
-        return np.bitwise_count(self.table_hits & ~self.hits).sum(axis=-1)
-
-    @property
-    def p_not_ratified(self) -> np.ndarray:
-        return self.not_ratified_count / self.samples
+        return BlockScore(
+            block, unique, zone_count, table_count, hits, table_hits, best_count, best_package, pairs.checked
+        )
 
 
 def combine_targets(scores: Iterable[BlockScore], targets: list[Target], samples: int) -> TargetScores:
