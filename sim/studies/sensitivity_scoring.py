@@ -84,7 +84,7 @@ class StudyBase:
     def zone(self, change: Perturbation | None) -> ZonePairs:
         """The pairs in the zone under one perturbation (the baseline's when ``change`` is None)."""
         if change is None:
-            return self.table.take(np.flatnonzero(ratified(self.preferences, self.table)))
+            return self.table.in_zone()
         scenario = apply_perturbation(self.scenario, change)
         party = self.preferences.party_ids.index(change.party)
         if not self.preferences.veto[party]:
@@ -92,11 +92,11 @@ class StudyBase:
         if change.kind in ("weight", "reservation") and (others := self.others_of(party)) is not None:
             return accepted_alone(party_alone(scenario, scenario.parties[party], self.draws.party(party)), others)
         preferences = preferences_from_draws(scenario, self.draws)
-        pairs = self.table
-        if not preferences.ratifier[party]:
-            pairs = table_pairs(self.space, preferences, self.threads, self.scenario.run.chunk_size)
-            assert pairs is not None
-        return pairs.take(np.flatnonzero(ratified(preferences, pairs)))
+        if preferences.ratifier[party]:
+            return self.table.take(np.flatnonzero(ratified(preferences, self.table)))
+        pairs = table_pairs(self.space, preferences, self.threads, self.scenario.run.chunk_size)
+        assert pairs is not None
+        return pairs.in_zone()
 
     def row(self, change: Perturbation | None) -> dict[str, Any]:
         """Zone mass, P(zone not empty) and each offer's completion probability under one perturbation."""

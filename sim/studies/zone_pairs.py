@@ -5,7 +5,7 @@ asks about many partial packages (every candidate change of an offer) or many va
 one-party moves) needs the pairs themselves: a partial package's zone probability is then a count over a few
 thousand pairs instead of a new pass over the space, and a variant of a ratifier changes nothing at the table, only
 which of the table's pairs survive ratification. The pairs come from the zone's own exact branch and bound
-(:meth:`sim.zone.scoring.ZoneScorer.table_pairs`) and ratification from ``Preferences.accepts_at`` (the one
+(:meth:`sim.zone.scoring.ZoneScorer.zone_pairs`) and ratification from ``Preferences.accepts_at`` (the one
 acceptance rule), so every probability computed from them equals the zone scorer's, bit for bit.
 """
 
@@ -27,17 +27,23 @@ ANY_UTILITY = -(2**30)  # a threshold (integer units of 1e-8) below any utility:
 
 @dataclass(frozen=True, eq=False)
 class ZonePairs:
-    """Feasible (package, sample) pairs with the packages' option indices, ``codes[k, issue]``."""
+    """Feasible (package, sample) pairs with the packages' option indices, ``codes[k, issue]``, and whether the
+    ratifiers of the preferences they were found with accept them too (``ratified``)."""
 
     packages: np.ndarray
     samples: np.ndarray
     codes: np.ndarray
+    ratified: np.ndarray
 
     def __len__(self) -> int:
         return int(self.packages.size)
 
     def take(self, rows: np.ndarray) -> ZonePairs:
-        return ZonePairs(self.packages[rows], self.samples[rows], self.codes[rows])
+        return ZonePairs(self.packages[rows], self.samples[rows], self.codes[rows], self.ratified[rows])
+
+    def in_zone(self) -> ZonePairs:
+        """The pairs the ratifiers accept too."""
+        return self.take(np.flatnonzero(self.ratified))
 
     def matching(self, fix: dict[int, int] | tuple[tuple[int, int], ...]) -> np.ndarray:
         """Which pairs' packages complete the partial package ``fix`` (issue -> option)."""
@@ -61,19 +67,24 @@ def table_pairs(
     if limit is not None:
         parts, found = [], 0
         for block in scorer.blocks:
-            parts.append(scorer.table_pairs(block))
-            found += parts[-1][0].size
+            parts.append(scorer.zone_pairs(block))
+            found += parts[-1].samples.size
             if found > limit:
                 return None
     elif workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(scorer.table_pairs, scorer.blocks))
+            parts = list(pool.map(scorer.zone_pairs, scorer.blocks))
     else:
-        parts = [scorer.table_pairs(block) for block in scorer.blocks]
+        parts = [scorer.zone_pairs(block) for block in scorer.blocks]
     if not parts:
-        return ZonePairs(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, len(space.radices)), np.int64))
-    packages, samples, codes, _ = zip(*parts, strict=True)
-    return ZonePairs(np.concatenate(packages), np.concatenate(samples), np.concatenate(codes))
+        none = np.zeros(0, np.int64)
+        return ZonePairs(none, none, np.zeros((0, len(space.radices)), np.int64), np.zeros(0, dtype=bool))
+    return ZonePairs(
+        np.concatenate([part.packages for part in parts]),
+        np.concatenate([part.samples for part in parts]),
+        np.concatenate([part.codes for part in parts]),
+        np.concatenate([part.in_zone for part in parts]),
+    )
 
 
 def ratified(preferences: Preferences, pairs: ZonePairs) -> np.ndarray:
@@ -90,7 +101,7 @@ def zone_pairs(
     """Every (package, sample) pair in the zone: agreed at the table and ratified."""
     pairs = table_pairs(space, preferences, workers, tail_max)
     assert pairs is not None
-    return pairs.take(np.flatnonzero(ratified(preferences, pairs)))
+    return pairs.in_zone()
 
 
 def others_pairs(
@@ -124,8 +135,7 @@ def others_pairs(
     pairs = table_pairs(space, others, tail_max=tail_max, limit=limit)
     if pairs is None:
         return None
-    keep = ratified(others, pairs) & (pairs.matching(fix) if fix else True)
-    return pairs.take(np.flatnonzero(keep))
+    return pairs.in_zone() if not fix else pairs.take(np.flatnonzero(pairs.ratified & pairs.matching(fix)))
 
 
 def party_alone(scenario: Scenario, party: Party, draws: Draws) -> Preferences:
