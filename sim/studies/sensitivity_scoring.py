@@ -77,7 +77,12 @@ class StudyBase:
     def others_of(self, party: int) -> ZonePairs | None:
         if party not in self.others:
             self.others[party] = others_pairs(
-                self.space, self.preferences, party, tail_max=self.scenario.run.chunk_size, limit=self.others_limit
+                self.space,
+                self.preferences,
+                party,
+                tail_max=self.scenario.run.chunk_size,
+                limit=self.others_limit,
+                table=self.table,
             )
         return self.others[party]
 

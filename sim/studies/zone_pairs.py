@@ -111,27 +111,32 @@ def others_pairs(
     fix: dict[int, int] | None = None,
     tail_max: int | None = None,
     limit: int | None = None,
+    table: ZonePairs | None = None,
 ) -> ZonePairs | None:
     """The pairs every veto party but ``party`` accepts and ``party``'s red lines allow (completions of ``fix``
     only, when given): the only pairs a change of that party's weights or reservation can put in the zone.
 
     Built by the zone's own search with ``party``'s threshold below any utility; ``fix`` becomes certain red lines
     on the other options of its issues (held by a party at the table), which the branch and bound prunes before any
-    arithmetic. None when there are more than ``limit`` pairs (then scoring each change afresh is cheaper).
+    arithmetic. None when there are more than ``limit`` pairs (then scoring each change afresh is cheaper). For a
+    ratifier, ``table`` (the pairs agreed at the table under ``preferences``, when already found) is re-ratified
+    instead: a ratifier changes nothing at the table.
     """
     threshold = preferences.threshold.copy()
     threshold[party] = ANY_UTILITY
-    table = np.flatnonzero(preferences.veto & ~preferences.ratifier)
+    at_table = np.flatnonzero(preferences.veto & ~preferences.ratifier)
     held: list[RedLine] = []
-    if fix and table.size:
+    if fix and at_table.size:
         everywhere = np.ones(preferences.samples, dtype=bool)
         held = [
-            RedLine(int(table[0]), (issue, option), 1.0, everywhere)
+            RedLine(int(at_table[0]), (issue, option), 1.0, everywhere)
             for issue, chosen in fix.items()
             for option in range(preferences.radices[issue])
             if option != chosen
         ]
     others = dataclasses.replace(preferences, threshold=threshold, red_line_list=(*preferences.red_line_list, *held))
+    if table is not None and preferences.ratifier[party]:
+        return table.take(np.flatnonzero(ratified(others, table) & (table.matching(fix) if fix else True)))
     pairs = table_pairs(space, others, tail_max=tail_max, limit=limit)
     if pairs is None:
         return None
