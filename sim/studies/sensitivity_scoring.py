@@ -10,8 +10,9 @@ pairs (package, sample) agreed at the table are found once. Then each perturbati
 * a weight or reservation of party *p*: only *p*'s acceptance changes, so it is decided, for *p* alone, on the pairs
   every other veto party accepts and *p*'s red lines allow (found once per party by the zone's branch and bound;
   when there are more than ``OTHERS_LIMIT`` of them, re-running the search is cheaper and is done instead);
-* a ratifier's red line: nothing changes at the table, so only the baseline table pairs are ratified again;
-* a red line of a party at the table: the zone's branch and bound runs again with the perturbed preferences.
+* a red line touches only the packages holding its option: made certain (``holds`` 1), it removes them from the
+  baseline's zone; switched off, the zone's branch and bound runs again over those packages only (the other
+  options of that issue are pruned before any arithmetic) and the rest of the baseline's zone is kept.
 
 No per-package table, per-party acceptance count or option marginal is computed (a full ``compute_zone`` spent
 nine tenths of its time on those): a row needs only the zone mass, P(zone non-empty) and each offer's completion
@@ -31,6 +32,7 @@ from sim.studies.sensitivity import Perturbation, apply_perturbation
 from sim.studies.zone_pairs import (
     ZonePairs,
     accepted_alone,
+    completions_in_zone,
     others_pairs,
     party_alone,
     ratified,
@@ -40,7 +42,7 @@ from sim.studies.zone_pairs import (
 from sim.zone.intervals import proportion_interval
 from sim.zone.preferences import Draws, Preferences, draw_uniforms, preferences_from_draws
 from sim.zone.scoring import Target, scenario_targets
-from sim.zone.space import PackageSpace
+from sim.zone.space import PackageSpace, option_index
 
 OTHERS_LIMIT = 400_000  # pairs: deciding one party on more costs about as much as the whole search (measured)
 
@@ -96,6 +98,16 @@ class StudyBase:
             return self.zone(None)
         if change.kind in ("weight", "reservation") and (others := self.others_of(party)) is not None:
             return accepted_alone(party_alone(scenario, scenario.parties[party], self.draws.party(party)), others)
+        if change.kind in ("red_line", "holds"):
+            # a red line touches only the packages holding its option: the rest of the zone stays as it was
+            issue, option = option_index(self.space.issue_ids, self.space.option_ids, change.subject)
+            baseline = self.zone(None)
+            outside = baseline.take(np.flatnonzero(~baseline.matching({issue: option})))
+            if change.kind == "holds" and change.value is not None and change.value >= 1.0:
+                return outside  # now certain: the party rejects every package holding the option
+            preferences = preferences_from_draws(scenario, self.draws)
+            inside = completions_in_zone(self.space, preferences, {issue: option}, self.scenario.run.chunk_size)
+            return outside.plus(inside)
         preferences = preferences_from_draws(scenario, self.draws)
         if preferences.ratifier[party]:
             return self.table.take(np.flatnonzero(ratified(preferences, self.table)))

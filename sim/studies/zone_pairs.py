@@ -41,6 +41,15 @@ class ZonePairs:
     def take(self, rows: np.ndarray) -> ZonePairs:
         return ZonePairs(self.packages[rows], self.samples[rows], self.codes[rows], self.ratified[rows])
 
+    def plus(self, other: ZonePairs) -> ZonePairs:
+        """Both sets of pairs (callers pass disjoint ones)."""
+        return ZonePairs(
+            np.concatenate([self.packages, other.packages]),
+            np.concatenate([self.samples, other.samples]),
+            np.concatenate([self.codes, other.codes]),
+            np.concatenate([self.ratified, other.ratified]),
+        )
+
     def in_zone(self) -> ZonePairs:
         """The pairs the ratifiers accept too."""
         return self.take(np.flatnonzero(self.ratified))
@@ -104,6 +113,32 @@ def zone_pairs(
     return pairs.in_zone()
 
 
+def held_to(preferences: Preferences, fix: dict[int, int]) -> Preferences:
+    """The same preferences with every other option of ``fix``'s issues a certain red line of a party at the table,
+    so that the zone's branch and bound prunes them before any arithmetic and searches only the completions of
+    ``fix`` (unchanged when no party sits at the table: callers keep filtering with :meth:`ZonePairs.matching`)."""
+    at_table = np.flatnonzero(preferences.veto & ~preferences.ratifier)
+    if not fix or not at_table.size:
+        return preferences
+    everywhere = np.ones(preferences.samples, dtype=bool)
+    held = [
+        RedLine(int(at_table[0]), (issue, option), 1.0, everywhere)
+        for issue, chosen in fix.items()
+        for option in range(preferences.radices[issue])
+        if option != chosen
+    ]
+    return dataclasses.replace(preferences, red_line_list=(*preferences.red_line_list, *held))
+
+
+def completions_in_zone(
+    space: PackageSpace, preferences: Preferences, fix: dict[int, int], tail_max: int | None = None
+) -> ZonePairs:
+    """The zone's pairs among the completions of ``fix`` only (a search over that part of the space)."""
+    pairs = table_pairs(space, held_to(preferences, fix), tail_max=tail_max)
+    assert pairs is not None
+    return pairs.take(np.flatnonzero(pairs.ratified & pairs.matching(fix)))
+
+
 def others_pairs(
     space: PackageSpace,
     preferences: Preferences,
@@ -124,17 +159,7 @@ def others_pairs(
     """
     threshold = preferences.threshold.copy()
     threshold[party] = ANY_UTILITY
-    at_table = np.flatnonzero(preferences.veto & ~preferences.ratifier)
-    held: list[RedLine] = []
-    if fix and at_table.size:
-        everywhere = np.ones(preferences.samples, dtype=bool)
-        held = [
-            RedLine(int(at_table[0]), (issue, option), 1.0, everywhere)
-            for issue, chosen in fix.items()
-            for option in range(preferences.radices[issue])
-            if option != chosen
-        ]
-    others = dataclasses.replace(preferences, threshold=threshold, red_line_list=(*preferences.red_line_list, *held))
+    others = held_to(dataclasses.replace(preferences, threshold=threshold), fix or {})
     if table is not None and preferences.ratifier[party]:
         return table.take(np.flatnonzero(ratified(others, table) & (table.matching(fix) if fix else True)))
     pairs = table_pairs(space, others, tail_max=tail_max, limit=limit)
