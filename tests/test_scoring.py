@@ -76,6 +76,7 @@ def test_zone_matches_the_definition_package_by_package(doc):
     assert np.array_equal(dense(result, result.zone_count), in_zone.sum(axis=1))
     assert np.array_equal(result.accept_count, accepts.sum(axis=2)[:, result.packages])
     assert result.feasible == int(feasible.sum())
+    assert np.array_equal(result.zone_sizes, in_zone.sum(axis=0))  # per-sample zone sizes (the zone mass interval)
     offer_rows = result.space.codes(np.arange(result.space.size))[:, 0] == 0
     expected = in_zone[offer_rows].any(axis=0).mean()
     assert result.targets.p_complete[0] == expected

@@ -41,7 +41,7 @@ from sim.outputs.tables import (
 from sim.outputs.targets import TargetContext, headline, target_rows
 from sim.scenario.model import Scenario
 from sim.zone.bargaining import bargaining_solutions, pareto_frontier
-from sim.zone.intervals import METHOD
+from sim.zone.intervals import METHOD, mean_interval
 from sim.zone.preferences import Preferences, expected_utility, sample_preferences
 from sim.zone.scoring import (
     Block,
@@ -161,7 +161,16 @@ def _part_path(parts: Path, block: Block) -> Path:
     return parts / f"block-{block.index:06d}.npz"
 
 
-PART_ARRAYS = ("packages", "zone_count", "table_count", "target_hits", "table_hits", "best_count", "best_package")
+PART_ARRAYS = (
+    "packages",
+    "zone_count",
+    "table_count",
+    "target_hits",
+    "table_hits",
+    "best_count",
+    "best_package",
+    "zone_sizes",
+)
 
 
 def _save_part(parts: Path, score: BlockScore) -> None:
@@ -241,6 +250,7 @@ def assemble(
         "zone_rows": table.rows,
         "zone_table": "packages with p_zone > 0, plus those named by offers, solutions and the summary",
         "zone_mass": float(table.zone_sum[0].sum()) / samples,
+        "zone_mass_interval": list(mean_interval(sum(part.zone_sizes.astype(np.int64) for part in parts))),
         **head,
         "interval": f"95 % Monte-Carlo interval: {METHOD}",
         "p_zone_histogram": {

@@ -34,7 +34,7 @@ from sim.outputs.plots_review import (
     plot_utility_pairs,
 )
 from sim.outputs.rundir import atomic_write_text, read_json, read_manifest
-from sim.outputs.tables import read_csv
+from sim.outputs.tables import read_csv, zone_mass_text
 from sim.scenario.model import Scenario
 from sim.zone.preferences import expected_utility, sample_preferences
 from sim.zone.space import PackageSpace
@@ -158,7 +158,7 @@ def zone_section(scenario: Scenario, summary: dict[str, Any]) -> str:
     """The headline: zone size with intervals, then the best package — or, when there is none, the closest."""
     text = (
         f"<p>{summary['feasible_packages']:,} feasible packages of {summary['space_size']:,}. Expected number of "
-        f"packages every veto party accepts (zone mass): <b>{summary['zone_mass']:.3f}</b>. Share of samples in which "
+        f"packages every veto party accepts (zone mass): <b>{zone_mass_text(summary)}</b>. Share of samples in which "
         f"the zone is not empty: <b>{interval(summary, 'p_zone_nonempty')}</b>.</p>"
     )
     if summary.get("best_package"):

@@ -28,6 +28,7 @@ import numpy as np
 
 from sim.scenario.model import Scenario
 from sim.zone.hits import Target, TargetScores, scenario_targets, score_targets
+from sim.zone.intervals import mean_interval
 from sim.zone.preferences import Preferences, sample_preferences
 from sim.zone.search import Search
 from sim.zone.space import PackageSpace
@@ -55,6 +56,7 @@ class BlockScore:
     table_hits: np.ndarray
     best_count: np.ndarray
     best_package: np.ndarray
+    zone_sizes: np.ndarray  # [sample] how many of the block's packages are in the zone in each sample
     pairs_checked: int = 0  # (package, sample) pairs compared densely; the rest were settled by the bound
 
 
@@ -147,8 +149,18 @@ class ZoneScorer:
             inverse,
             zone_count,
         )
+        zone_sizes = np.bincount(pairs.samples[in_zone], minlength=self.preferences.samples).astype(np.int32)
         return BlockScore(
-            block, unique, zone_count, table_count, hits, table_hits, best_count, best_package, pairs.checked
+            block,
+            unique,
+            zone_count,
+            table_count,
+            hits,
+            table_hits,
+            best_count,
+            best_package,
+            zone_sizes,
+            pairs.checked,
         )
 
 
@@ -205,11 +217,17 @@ class ZoneResult:
     accept_count: np.ndarray
     targets: TargetScores
     feasible: int
+    zone_sizes: np.ndarray  # [sample] number of packages in the zone in each sample
     pairs_checked: int = 0
 
     @property
     def samples(self) -> int:
         return self.preferences.samples
+
+    @property
+    def zone_mass_interval(self) -> tuple[float, float]:
+        """95 % Monte-Carlo interval of the zone mass (the mean of the per-sample zone sizes)."""
+        return mean_interval(self.zone_sizes)
 
     @property
     def p_zone(self) -> np.ndarray:
@@ -312,5 +330,6 @@ def collect_zone(
         acceptance_counts(preferences, space, packages),
         combine_targets(scores, targets, preferences.samples),
         space.count_feasible(),
+        sum((s.zone_sizes.astype(np.int64) for s in scores), np.zeros(preferences.samples, dtype=np.int64)),
         sum(s.pairs_checked for s in scores),
     )
