@@ -111,13 +111,13 @@ def _group_zones(space: PackageSpace, runs: list[Preferences]) -> list[RunZone]:
     found, pairs = [], 0
     for block in scorer.blocks:
         found.append(scorer.zone_pairs(block))
-        pairs += found[-1][0].size
+        pairs += found[-1].samples.size
         if pairs > MAX_ZONE_PAIRS and len(runs) > 1:
             half = len(runs) // 2
             return _group_zones(space, runs[:half]) + _group_zones(space, runs[half:])
-    packages = np.concatenate([p[in_zone] for p, _, _, in_zone, _ in found])
-    samples = np.concatenate([s[in_zone] for _, s, _, in_zone, _ in found])
-    codes = np.concatenate([c[in_zone] for _, _, c, in_zone, _ in found])
+    packages = np.concatenate([f.unique[f.inverse[f.in_zone]] for f in found])
+    samples = np.concatenate([f.samples[f.in_zone] for f in found])
+    codes = np.concatenate([f.unique_codes[f.inverse[f.in_zone]] for f in found])
     veto = np.flatnonzero(preferences.veto)
     party_ids = tuple(preferences.party_ids[p] for p in veto)
     utilities = utilities_at(preferences, codes, samples, veto)

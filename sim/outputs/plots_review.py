@@ -182,8 +182,9 @@ def plot_utility_pairs(dataset: dict[str, Any], caption: str = "") -> Figure:
                 fig.colorbar(points, ax=ax, fraction=0.046, label=f"zone probability (max {top:.2f})")
         front = dataset["frontier"]
         ax.scatter(
-            front[:, a], front[:, b], s=10, facecolors="none", edgecolors="black", lw=0.6, label="Pareto frontier"
-        )
+            front[:, a], front[:, b], s=10, facecolors="none", edgecolors="black", lw=0.6,
+            label="negotiation set (efficient, acceptable)",
+        )  # fmt: skip
         for utilities, names in merged.items():
             marker, colour = SOLUTION_STYLE.get(names[0], ("o", RED_LINE))
             ax.scatter(

@@ -199,11 +199,43 @@ class Preferences:
 def gather_sums(
     by_issue: list[np.ndarray], codes: np.ndarray, n_parties: int, samples: int, dtype: Any = None
 ) -> np.ndarray:
-    """Sum of per-issue tables for each listed package (rows of option indices): ``[package, party, sample]``."""
+    """Sum of per-issue tables for each listed package (rows of option indices): ``[package, party, sample]``.
+
+    Integer tables are summed by halves of the issues: each half's distinct option combinations are summed once
+    (recursively) and every package adds its two halves. Packages asked together share most of their options (a
+    zone's packages cluster), so this costs a few additions per package instead of one per issue; integer sums do
+    not depend on the order of addition, so the result is the same numbers. Real (float) tables keep the plain left
+    fold so a package's float utility never depends on which other packages were asked with it.
+    """
     dtype = dtype or (by_issue[0].dtype if by_issue else np.float64)
+    if np.dtype(dtype).kind in "iu":
+        return _halved_sums(by_issue, codes, n_parties, samples, np.dtype(dtype))
     total = np.zeros((codes.shape[0], n_parties, samples), dtype=dtype)
     for issue in range(codes.shape[1]):
         total += by_issue[issue][codes[:, issue]]
+    return total
+
+
+def _halved_sums(
+    by_issue: list[np.ndarray], codes: np.ndarray, n_parties: int, samples: int, dtype: np.dtype
+) -> np.ndarray:
+    """Integer ``gather_sums``: sum each half of the issues over its distinct rows, then add the halves."""
+    count, n_issues = codes.shape
+    if n_issues <= 2 or count < 64:
+        total = np.zeros((count, n_parties, samples), dtype=dtype)
+        for issue in range(n_issues):
+            total += by_issue[issue][codes[:, issue]]
+        return total
+    half = n_issues // 2
+    parts = []
+    for issues in (slice(0, half), slice(half, n_issues)):
+        radices = tuple(table.shape[0] for table in by_issue[issues])
+        numbers, inverse = np.unique(np.ravel_multi_index(tuple(codes[:, issues].T), radices), return_inverse=True)
+        rows = np.stack(np.unravel_index(numbers, radices), axis=1)
+        parts.append((_halved_sums(by_issue[issues], rows, n_parties, samples, dtype), inverse.reshape(-1)))
+    (first, first_of), (second, second_of) = parts
+    total = first[first_of]
+    total += second[second_of]
     return total
 
 
@@ -261,20 +293,58 @@ def _midpoint(bounds: tuple[float, float]) -> float:
     return (bounds[0] + bounds[1]) / 2
 
 
-def sample_preferences(scenario: Scenario, samples: int, rng: np.random.Generator) -> Preferences:
-    """Draw ``samples`` joint samples of every party's weights, values, links, reservation and red lines.
+@dataclass(frozen=True, eq=False)
+class Draws:
+    """The uniform numbers behind S samples, per party: ``weight[p, s, i]``, ``value[p, s, i, o]``,
+    ``reservation[p, s]``, ``link[p, s, i, o]``, ``red_line[p, s, i, o]``.
+
+    Kept apart from the ranges they are mapped onto so that studies can draw once and rebuild the preferences of
+    edited scenarios from the same numbers (common random numbers) — bit for bit what re-sampling with the same
+    seed gives, without drawing again.
+    """
+
+    weight: np.ndarray
+    value: np.ndarray
+    reservation: np.ndarray
+    link: np.ndarray
+    red_line: np.ndarray
+
+    def party(self, index: int) -> Draws:
+        """One party's numbers (as a one-party set): its preferences alone are built from them."""
+        keep = slice(index, index + 1)
+        return Draws(self.weight[keep], self.value[keep], self.reservation[keep], self.link[keep], self.red_line[keep])
+
+
+def draw_uniforms(scenario: Scenario, samples: int, rng: np.random.Generator) -> Draws:
+    """Every uniform number ``sample_preferences`` maps onto the scenario's ranges, in its fixed order.
 
     Every party consumes the same number of draws in a fixed order whether its numbers are exact or ranges, so
     editing one range never reshuffles another party's samples (common random numbers across scenario edits).
     Links and red lines draw from their own streams, after everything else, for the same reason.
     """
+    n_issues, n_options = len(scenario.issues), max(len(issue.options) for issue in scenario.issues)
+    weight, value, reservation = [], [], []
+    for _ in scenario.parties:
+        weight.append(rng.random((samples, n_issues)))
+        value.append(rng.random((samples, n_issues, n_options)))
+        reservation.append(rng.random(samples))
+    link = rng.random((len(scenario.parties), samples, n_issues, n_options))
+    red_line = rng.random((len(scenario.parties), samples, n_issues, n_options))
+    return Draws(np.stack(weight), np.stack(value), np.stack(reservation), link, red_line)
+
+
+def sample_preferences(scenario: Scenario, samples: int, rng: np.random.Generator) -> Preferences:
+    """Draw ``samples`` joint samples of every party's weights, values, links, reservation and red lines."""
+    return preferences_from_draws(scenario, draw_uniforms(scenario, samples, rng))
+
+
+def preferences_from_draws(scenario: Scenario, draws: Draws) -> Preferences:
+    """Map drawn uniforms onto the scenario's ranges (``draws`` has one row per party of ``scenario``)."""
     space = PackageSpace.from_scenario(scenario)
-    n_issues, n_options = len(scenario.issues), max(space.radices)
+    samples, n_issues, n_options = draws.value.shape[1:]
     weights, values, reservation = [], [], []
-    for party in scenario.parties:
-        w_draw = rng.random((samples, n_issues))
-        v_draw = rng.random((samples, n_issues, n_options))
-        r_draw = rng.random(samples)
+    for p, party in enumerate(scenario.parties):
+        w_draw, v_draw = draws.weight[p], draws.value[p]
         weights.append(
             np.stack([_bounds(_weight(party, issue.id), w_draw[:, i]) for i, issue in enumerate(scenario.issues)], 1)
         )
@@ -283,17 +353,15 @@ def sample_preferences(scenario: Scenario, samples: int, rng: np.random.Generato
             for o, option in enumerate(issue.options):
                 v[:, i, o] = _bounds(_value(party, issue.id, option.id), v_draw[:, i, o])
         values.append(v)
-        reservation.append(_bounds(party.reservation, r_draw))
-    link_draws = rng.random((len(scenario.parties), samples, n_issues, n_options))
-    red_draws = rng.random((len(scenario.parties), samples, n_issues, n_options))
+        reservation.append(_bounds(party.reservation, draws.reservation[p]))
     return _assemble(
         scenario,
         space,
         np.stack(weights, axis=1),
         np.stack(values, axis=1),
         np.stack(reservation),
-        lambda p, bounds, i, o: _bounds(bounds, link_draws[p, :, i, o]),
-        lambda p, holds, i, o: red_draws[p, :, i, o] < holds,
+        lambda p, bounds, i, o: _bounds(bounds, draws.link[p, :, i, o]),
+        lambda p, holds, i, o: draws.red_line[p, :, i, o] < holds,
     )
 
 
