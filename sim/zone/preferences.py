@@ -25,6 +25,7 @@ holds in the samples whose number is below ``holds`` — so raising ``holds`` ne
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -338,28 +339,55 @@ def sample_preferences(scenario: Scenario, samples: int, rng: np.random.Generato
     return preferences_from_draws(scenario, draw_uniforms(scenario, samples, rng))
 
 
+@dataclass(frozen=True, eq=False)
+class Ranges:
+    """A scenario's ranges as arrays: ``weight[p, i, 2]``, ``value[p, i, o, 2]`` (padding options 0), ``reservation[p,
+    2]`` — read from the models once per scenario, so drawing a sample is array arithmetic (a negotiation run draws
+    one sample per run)."""
+
+    weight: np.ndarray
+    value: np.ndarray
+    reservation: np.ndarray
+
+
+_RANGES: dict[int, Ranges] = {}
+
+
+def scenario_ranges(scenario: Scenario) -> Ranges:
+    """The scenario's :class:`Ranges`, cached for the life of the scenario object (scenarios are never edited in
+    place: every edit builds a new one)."""
+    key = id(scenario)
+    if key not in _RANGES:
+        n_options = max(len(issue.options) for issue in scenario.issues)
+        weight = np.array([[_weight(party, issue.id) for issue in scenario.issues] for party in scenario.parties])
+        value = np.zeros((len(scenario.parties), len(scenario.issues), n_options, 2))
+        for p, party in enumerate(scenario.parties):
+            for i, issue in enumerate(scenario.issues):
+                for o, option in enumerate(issue.options):
+                    value[p, i, o] = _value(party, issue.id, option.id)
+        reservation = np.array([party.reservation for party in scenario.parties], dtype=np.float64)
+        _RANGES[key] = Ranges(weight.astype(np.float64).reshape(len(scenario.parties), -1, 2), value, reservation)
+        weakref.finalize(scenario, _RANGES.pop, key, None)
+    return _RANGES[key]
+
+
 def preferences_from_draws(scenario: Scenario, draws: Draws) -> Preferences:
-    """Map drawn uniforms onto the scenario's ranges (``draws`` has one row per party of ``scenario``)."""
+    """Map drawn uniforms onto the scenario's ranges (``draws`` has one row per party of ``scenario``).
+
+    ``low + (high - low) * u`` elementwise, the same float operations as one range at a time.
+    """
     space = PackageSpace.from_scenario(scenario)
-    samples, n_issues, n_options = draws.value.shape[1:]
-    weights, values, reservation = [], [], []
-    for p, party in enumerate(scenario.parties):
-        w_draw, v_draw = draws.weight[p], draws.value[p]
-        weights.append(
-            np.stack([_bounds(_weight(party, issue.id), w_draw[:, i]) for i, issue in enumerate(scenario.issues)], 1)
-        )
-        v = np.zeros((samples, n_issues, n_options))
-        for i, issue in enumerate(scenario.issues):
-            for o, option in enumerate(issue.options):
-                v[:, i, o] = _bounds(_value(party, issue.id, option.id), v_draw[:, i, o])
-        values.append(v)
-        reservation.append(_bounds(party.reservation, draws.reservation[p]))
+    ranges = scenario_ranges(scenario)
+    w, v, r = ranges.weight, ranges.value, ranges.reservation
+    weights = w[:, None, :, 0] + (w[:, None, :, 1] - w[:, None, :, 0]) * draws.weight  # [p, s, i]
+    values = v[:, None, ..., 0] + (v[:, None, ..., 1] - v[:, None, ..., 0]) * draws.value  # [p, s, i, o]
+    reservation = r[:, 0:1] + (r[:, 1:2] - r[:, 0:1]) * draws.reservation  # [p, s]
     return _assemble(
         scenario,
         space,
-        np.stack(weights, axis=1),
-        np.stack(values, axis=1),
-        np.stack(reservation),
+        np.ascontiguousarray(weights.transpose(1, 0, 2)),  # the layout the sums always had: same rounding
+        np.ascontiguousarray(values.transpose(1, 0, 2, 3)),
+        reservation,
         lambda p, bounds, i, o: _bounds(bounds, draws.link[p, :, i, o]),
         lambda p, holds, i, o: draws.red_line[p, :, i, o] < holds,
     )
