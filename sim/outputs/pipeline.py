@@ -146,7 +146,7 @@ def run_zone(
         clock = time.perf_counter()
         from sim.outputs.report import write_zone_report  # plotting pulls in matplotlib: only when drawing
 
-        write_zone_report(run_dir, scenario, summary, pair)
+        write_zone_report(run_dir, scenario, summary, pair, preferences)
         timings["plots_s"] = round(time.perf_counter() - clock, 3)
     finish_manifest(run_dir, manifest, summary)
     return summary

@@ -17,6 +17,7 @@ from sim.outputs.plots import RED_LINE, _axes, _titled, plt, wrap
 from sim.zone.intervals import proportion_interval
 
 CONVERGENCE_POINTS = 300
+ZONE_SHADES = 12
 PARTY_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7", "#9c755f")
 SOLUTION_STYLE = {
     "nash": ("*", "#d62728"),
@@ -135,7 +136,9 @@ def plot_blockers(dataset: dict[str, Any], ax: Axes | None = None, caption: str 
         colour = PARTY_COLOURS[k % len(PARTY_COLOURS)]
         for kind, hatch, alpha in (("red_line", "////", 1.0), ("reservation", None, 0.85)):
             width = dataset[kind][:, k]
-            ax.barh(y, width, left=left, color=colour, hatch=hatch, alpha=alpha, edgecolor="white", lw=0.3)
+            drawn = width > 0  # an empty bar is invisible, yet Agg would still hatch it
+            ax.barh(y[drawn], width[drawn], left=left[drawn], color=colour, hatch=hatch, alpha=alpha,
+                    edgecolor="white", lw=0.3)  # fmt: skip
             left += width
         handles.append(Patch(color=colour, label=party))
     for row, note in enumerate(dataset.get("notes", [])):
@@ -157,8 +160,10 @@ def plot_blockers(dataset: dict[str, Any], ax: Axes | None = None, caption: str 
 def plot_utility_pairs(dataset: dict[str, Any], caption: str = "") -> Figure:
     """Every pair of veto parties: sampled packages (grey), zone packages (by p_zone), frontier, solutions.
 
-    The colour scale runs over the zone probabilities present; solutions that fall on the same package share one
-    marker whose legend names all of them, so none hides another.
+    The colour scale runs over the zone probabilities present, in ``ZONE_SHADES`` steps; solutions that fall on
+    the same package share one marker whose legend names all of them, so none hides another. Point clouds are
+    drawn as rasterized markers of one style per call (Agg stamps one marker image; a scatter of per-point styles
+    costs a path per point: seconds over tens of panels of thousands of points).
     """
     parties = dataset["parties"]
     pairs = [(a, b) for a in range(len(parties)) for b in range(a + 1, len(parties))]
@@ -167,23 +172,25 @@ def plot_utility_pairs(dataset: dict[str, Any], caption: str = "") -> Figure:
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 4.2 * rows + 0.8), squeeze=False)
     zone = dataset["zone"]
     top = float(np.max(dataset["zone_p"])) if len(zone) else 1.0
+    shades = zone_shades(np.asarray(dataset["zone_p"], dtype=float), top)
+    colours = plt.get_cmap("viridis")
     merged: dict[tuple[float, ...], list[str]] = {}
     for name, utilities in dataset["solutions"].items():
         merged.setdefault(tuple(round(u, 9) for u in utilities), []).append(name)
     for ax, (a, b) in zip(axes.flat, pairs, strict=False):
         back = dataset["background"]
-        ax.scatter(back[:, a], back[:, b], s=2, c="#cccccc", label="packages (random sample)", rasterized=True)
-        if len(zone):
-            points = ax.scatter(
-                zone[:, a], zone[:, b], s=6, c=dataset["zone_p"], cmap="viridis", vmin=0, vmax=top,
-                label="in zone (colour: p_zone)", rasterized=True,
-            )  # fmt: skip
-            if a == 0 and b == 1:
-                fig.colorbar(points, ax=ax, fraction=0.046, label=f"zone probability (max {top:.2f})")
+        ax.plot(back[:, a], back[:, b], ls="none", marker="o", ms=1.4, mew=0, color="#cccccc", rasterized=True,
+                label="packages (random sample)")  # fmt: skip
+        for k, (level, rows_at) in enumerate(shades):
+            ax.plot(zone[rows_at, a], zone[rows_at, b], ls="none", marker="o", ms=2.4, mew=0,
+                    color=colours(level / top if top > 0 else 0.0), rasterized=True,
+                    label="in zone (colour: p_zone)" if k == len(shades) - 1 else "_zone")  # fmt: skip
+        if len(zone) and a == 0 and b == 1:
+            scale = plt.cm.ScalarMappable(norm=plt.Normalize(0, top), cmap=colours)
+            fig.colorbar(scale, ax=ax, fraction=0.046, label=f"zone probability (max {top:.2f})")
         front = dataset["frontier"]
-        ax.scatter(
-            front[:, a], front[:, b], s=10, facecolors="none", edgecolors="black", lw=0.6, label="Pareto frontier"
-        )
+        ax.plot(front[:, a], front[:, b], ls="none", marker="o", ms=3.2, mfc="none", mec="black", mew=0.6,
+                rasterized=True, label="Pareto frontier")  # fmt: skip
         for utilities, names in merged.items():
             marker, colour = SOLUTION_STYLE.get(names[0], ("o", RED_LINE))
             ax.scatter(
@@ -197,8 +204,18 @@ def plot_utility_pairs(dataset: dict[str, Any], caption: str = "") -> Figure:
     for ax in list(axes.flat)[len(pairs) :]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, markerscale=1.2)
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, markerscale=1.5)
     fig.suptitle(_titled("Expected utilities, pair by pair (dotted: mean reservations)", caption), fontsize=10)
     # fixed margins: tight_layout over ten panels costs a quarter of the plot's time and gains nothing here
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.1 + 0.06 / rows, top=0.9, wspace=0.38, hspace=0.32)
     return fig
+
+
+def zone_shades(p_zone: np.ndarray, top: float) -> list[tuple[float, np.ndarray]]:
+    """Zone points grouped into ``ZONE_SHADES`` steps of p_zone (each step drawn at its upper end), lowest first
+    so the most likely packages are drawn on top."""
+    if p_zone.size == 0:
+        return []
+    edges = np.linspace(0.0, top, ZONE_SHADES + 1)
+    step = np.clip(np.searchsorted(edges, p_zone, side="left") - 1, 0, ZONE_SHADES - 1)
+    return [(float(edges[k + 1]), np.flatnonzero(step == k)) for k in range(ZONE_SHADES) if (step == k).any()]
