@@ -12,12 +12,14 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from sim.outputs.plots import RED_LINE, _axes, _titled, plt, wrap
 from sim.zone.intervals import proportion_interval
 
 CONVERGENCE_POINTS = 300
 ZONE_SHADES = 12
+LINE_STYLES = ("-", "--", ":")
 PARTY_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7", "#9c755f")
 SOLUTION_STYLE = {
     "nash": ("*", "#d62728"),
@@ -41,20 +43,28 @@ def convergence_dataset(hits: dict[str, np.ndarray]) -> dict[str, Any]:
 
 
 def plot_convergence(dataset: dict[str, Any], ax: Axes | None = None, caption: str = "") -> Figure:
-    """Running estimate (line) and its 95 % interval (band) against the number of samples used."""
-    fig, ax = _axes(ax, (8, 4.4))
+    """Running estimate (line) and its 95 % interval (band) against the number of samples used. Series beyond the
+    eight colours change line style, the legend gets the height it needs, and the log axis is labelled in plain
+    numbers (scenario text is never mathtext, see ``sim.outputs.plots``)."""
+    names = [wrap(name, 40) for name in dataset["series"]]
+    lines = sum(name.count("\n") + 1 for name in names)
+    fig, ax = _axes(ax, (9, max(4.4, 1.4 + 0.125 * lines + 0.075 * len(names))))
     n = dataset["n"]
-    for k, (name, s) in enumerate(dataset["series"].items()):
+    for k, s in enumerate(dataset["series"].values()):
         colour = PARTY_COLOURS[k % len(PARTY_COLOURS)]
-        ax.plot(n, s["estimate"], color=colour, lw=1.2, label=wrap(name, 40))
+        style = LINE_STYLES[(k // len(PARTY_COLOURS)) % len(LINE_STYLES)]
+        ax.plot(n, s["estimate"], color=colour, ls=style, lw=1.2, label=names[k])
         ax.fill_between(n, s["lo"], s["hi"], color=colour, alpha=0.15, lw=0)
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_ylim(0, 1)
     ax.set_xlabel("samples used")
     ax.set_ylabel("running estimate (band: 95 % interval)")
     ax.set_title(_titled("Convergence: P(zone non-empty) and each offer's P(completion in zone)", caption), fontsize=9)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.tight_layout()
+    ax.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.08, right=0.62, top=1 - 0.75 / height, bottom=0.55 / height)
     return fig
 
 
@@ -187,7 +197,7 @@ def plot_utility_pairs(dataset: dict[str, Any], caption: str = "") -> Figure:
                     label="in zone (colour: p_zone)" if k == len(shades) - 1 else "_zone")  # fmt: skip
         if len(zone) and a == 0 and b == 1:
             scale = plt.cm.ScalarMappable(norm=plt.Normalize(0, top), cmap=colours)
-            fig.colorbar(scale, ax=ax, fraction=0.046, label=f"zone probability (max {top:.2f})")
+            fig.colorbar(scale, ax=ax, fraction=0.046, pad=0.03, label=f"zone probability (max {top:.2f})")
         front = dataset["frontier"]
         ax.plot(front[:, a], front[:, b], ls="none", marker="o", ms=3.2, mfc="none", mec="black", mew=0.6,
                 rasterized=True, label="Pareto frontier")  # fmt: skip
@@ -201,13 +211,15 @@ def plot_utility_pairs(dataset: dict[str, Any], caption: str = "") -> Figure:
         ax.axhline(dataset["reservation"][b], color=RED_LINE, lw=0.6, ls=":")
         ax.set_xlabel(wrap(f"{parties[a]} expected utility", 34))
         ax.set_ylabel(wrap(f"{parties[b]} expected utility", 34))
+        ax.xaxis.set_major_locator(MaxNLocator(5))  # ticks cost most of this figure's drawing: 5 per axis read fine
+        ax.yaxis.set_major_locator(MaxNLocator(5))
     for ax in list(axes.flat)[len(pairs) :]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, markerscale=1.5)
     fig.suptitle(_titled("Expected utilities, pair by pair (dotted: mean reservations)", caption), fontsize=10)
     # fixed margins: tight_layout over ten panels costs a quarter of the plot's time and gains nothing here
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.1 + 0.06 / rows, top=0.9, wspace=0.38, hspace=0.32)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.1 + 0.06 / rows, top=0.9, wspace=0.48, hspace=0.32)
     return fig
 
 
