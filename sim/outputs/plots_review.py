@@ -12,9 +12,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
+from matplotlib.ticker import MaxNLocator
 
-from sim.outputs.plots import RED_LINE, _axes, _titled, plt, wrap
+from sim.outputs.plots import RED_LINE, _axes, _titled, plain_ticks, plt, wrap
 from sim.zone.intervals import proportion_interval
 
 CONVERGENCE_POINTS = 300
@@ -56,8 +56,7 @@ def plot_convergence(dataset: dict[str, Any], ax: Axes | None = None, caption: s
         ax.plot(n, s["estimate"], color=colour, ls=style, lw=1.2, label=names[k])
         ax.fill_between(n, s["lo"], s["hi"], color=colour, alpha=0.15, lw=0)
     ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
-    ax.xaxis.set_minor_formatter(NullFormatter())
+    plain_ticks(ax.xaxis)
     ax.set_ylim(0, 1)
     ax.set_xlabel("samples used")
     ax.set_ylabel("running estimate (band: 95 % interval)")
