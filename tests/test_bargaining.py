@@ -105,3 +105,10 @@ def test_frontier_with_links_and_requires_is_exactly_the_undominated_packages(do
     candidates = np.flatnonzero(allowed)
     expected_front = candidates[brute_force_frontier(utilities[candidates])]
     assert pareto_frontier(space, prefs).packages.tolist() == expected_front.tolist()
+    # the negotiation set: the same frontier restricted to packages every veto party expects to prefer to its mean
+    # reservation, built with bound pruning (nothing else may be dropped, nothing added)
+    threshold = acceptance_threshold(prefs.reservation[veto].mean(axis=1))
+    rational = expected_front[(utilities[expected_front] >= threshold).all(axis=1)]
+    negotiation_set = pareto_frontier(space, prefs, individually_rational=True)
+    assert negotiation_set.packages.tolist() == rational.tolist()
+    assert (negotiation_set.units >= negotiation_set.threshold).all()

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sim.zone.intervals as intervals
-from sim.zone.intervals import proportion_interval
+from sim.zone.intervals import mean_interval, proportion_interval
 
 
 def test_doctests():
@@ -30,3 +30,12 @@ def test_coverage_is_near_nominal():
     low, high = proportion_interval(k, np.full_like(k, n))
     coverage = np.mean((low <= truth) & (truth <= high))
     assert 0.93 <= coverage <= 0.99
+
+
+def test_mean_interval_is_the_normal_interval_of_the_mean():
+    sizes = np.array([0, 2, 4, 2])  # mean 2, sample sd sqrt(8/3)
+    low, high = mean_interval(sizes)
+    half = 1.959964 * np.sqrt(8 / 3) / 2
+    assert abs(low - (2 - half)) < 1e-5 and abs(high - (2 + half)) < 1e-5
+    assert mean_interval(np.zeros(2000)) == (0.0, 0.0)
+    assert mean_interval(np.array([0, 0, 0, 9]))[0] == 0.0  # a mean of counts is never below 0

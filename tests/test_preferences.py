@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sim.zone.preferences import UNIT, point_preferences, sample_preferences
+from sim.zone.preferences import UNIT, gather_sums, point_preferences, sample_preferences
 from sim.zone.space import PackageSpace
 from tests.strategies import scenarios
 
@@ -38,3 +39,15 @@ def test_point_preferences_use_range_midpoints(golden_path):
 
     prefs = point_preferences(load_scenario(golden_path))
     assert prefs.reservation[:, 0].tolist() == [0.375, 0.5]
+
+
+@given(st.integers(1, 9), st.integers(1, 400), st.integers(1, 4), st.integers(0, 2**16))
+def test_integer_sums_by_halves_equal_the_plain_fold(n_issues, count, radix, seed):
+    """Summing halves of the issues over their distinct rows gives exactly the issue-by-issue sums."""
+    rng = np.random.default_rng(seed)
+    tables = [rng.integers(-(2**20), 2**20, size=(radix, 3, 5)).astype(np.int32) for _ in range(n_issues)]
+    codes = rng.integers(0, radix, size=(count, n_issues))
+    expected = np.zeros((count, 3, 5), dtype=np.int32)
+    for issue in range(n_issues):
+        expected += tables[issue][codes[:, issue]]
+    assert np.array_equal(gather_sums(tables, codes, 3, 5), expected)

@@ -76,9 +76,21 @@ def test_zone_matches_the_definition_package_by_package(doc):
     assert np.array_equal(dense(result, result.zone_count), in_zone.sum(axis=1))
     assert np.array_equal(result.accept_count, accepts.sum(axis=2)[:, result.packages])
     assert result.feasible == int(feasible.sum())
+    assert np.array_equal(result.zone_sizes, in_zone.sum(axis=0))  # per-sample zone sizes (the zone mass interval)
     offer_rows = result.space.codes(np.arange(result.space.size))[:, 0] == 0
     expected = in_zone[offer_rows].any(axis=0).mean()
     assert result.targets.p_complete[0] == expected
+    codes = result.space.codes(np.arange(result.space.size))
+    counts = in_zone.sum(axis=1)
+    for t, target in enumerate(result.targets.targets):  # every option (one pass per issue) and the whole space
+        rows = np.ones(result.space.size, dtype=bool)
+        for issue, option in target.fix:
+            rows &= codes[:, issue] == option
+        hit = np.unpackbits(result.targets.hits[t])[: scenario.run.samples].astype(bool)
+        assert np.array_equal(hit, in_zone[rows].any(axis=0)), target
+        best = np.flatnonzero(rows & (counts > 0))
+        expected_best = best[np.argmax(counts[best])] if best.size else -1
+        assert result.targets.best_package[t] == expected_best, target
 
 
 @FAST

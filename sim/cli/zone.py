@@ -29,6 +29,7 @@ from sim.cli.common import (
 from sim.executors import Executor
 from sim.outputs.pipeline import ZoneSettings, run_zone
 from sim.outputs.rundir import default_run_dir
+from sim.outputs.tables import zone_mass_text
 from sim.scenario.checks import validate_findings
 from sim.scenario.errors import ScenarioError
 from sim.scenario.model import Scenario, load_scenario_located
@@ -163,7 +164,7 @@ def print_summary(scenario: Scenario, summary: dict, run_dir: Path) -> None:
     out.print(f"{scenario.title}  ->  {run_dir}")
     out.print(
         f"feasible packages {summary['feasible_packages']:,} of {summary['space_size']:,}; "
-        f"zone mass {summary['zone_mass']:.3f}; P(zone not empty) {_interval(summary, 'p_zone_nonempty')}",
+        f"zone mass {zone_mass_text(summary)}; P(zone not empty) {_interval(summary, 'p_zone_nonempty')}",
         highlight=False,
     )
     if summary.get("best_package"):

@@ -8,6 +8,7 @@ which is all ``--resume`` needs. Samples are drawn from the run seed, so a resum
 from __future__ import annotations
 
 import importlib
+import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -35,13 +36,14 @@ from sim.outputs.tables import (
     with_interval,
     write_csv,
     write_parquet,
+    write_parquet_stream,
     write_sample_hits,
     zone_rows,
 )
 from sim.outputs.targets import TargetContext, headline, target_rows
 from sim.scenario.model import Scenario
 from sim.zone.bargaining import bargaining_solutions, pareto_frontier
-from sim.zone.intervals import METHOD
+from sim.zone.intervals import METHOD, mean_interval
 from sim.zone.preferences import Preferences, expected_utility, sample_preferences
 from sim.zone.scoring import (
     Block,
@@ -173,11 +175,23 @@ def _import_in_background(module: str) -> threading.Thread:
     return thread
 
 
+ZONE_TABLE_ROWS = 2**17  # rows of zone.parquet built and written at a time
+
+
 def _part_path(parts: Path, block: Block) -> Path:
     return parts / f"block-{block.index:06d}.npz"
 
 
-PART_ARRAYS = ("packages", "zone_count", "table_count", "target_hits", "table_hits", "best_count", "best_package")
+PART_ARRAYS = (
+    "packages",
+    "zone_count",
+    "table_count",
+    "target_hits",
+    "table_hits",
+    "best_count",
+    "best_package",
+    "zone_sizes",
+)
 
 
 def _save_part(parts: Path, score: BlockScore) -> None:
@@ -257,6 +271,7 @@ def assemble(
         "zone_rows": table.rows,
         "zone_table": "packages with p_zone > 0, plus those named by offers, solutions and the summary",
         "zone_mass": float(table.zone_sum[0].sum()) / samples,
+        "zone_mass_interval": list(mean_interval(sum(part.zone_sizes.astype(np.int64) for part in parts))),
         **head,
         "interval": f"95 % Monte-Carlo interval: {METHOD}",
         "p_zone_histogram": {
@@ -296,25 +311,34 @@ def _write_zone_table(
     listed, zone = zone_list
     named = named[space.feasible(space.codes(named))] if named.size else named
     keep = np.union1d(listed, named).astype(np.int64)
-    codes = space.codes(keep)
     listed_codes = space.codes(listed)
     zone_sum = [np.bincount(listed_codes[:, i], weights=zone, minlength=r)[:r] for i, r in enumerate(space.radices)]
     option_count = [
         np.array([space.count_feasible({i: o}) for o in range(r)], dtype=np.float64)
         for i, r in enumerate(space.radices)
     ]
-    table = zone_rows(
-        space,
-        preferences.party_ids,
-        keep,
-        codes,
-        lookup_counts(listed, zone, keep),
-        acceptance_counts(preferences, space, keep),
-        expected_utility(preferences, codes),
-        samples,
+
+    def chunk(start: int) -> pa.Table:
+        packages = keep[start : start + ZONE_TABLE_ROWS]
+        codes = space.codes(packages)
+        return zone_rows(
+            space,
+            preferences.party_ids,
+            packages,
+            codes,
+            lookup_counts(listed, zone, packages),
+            acceptance_counts(preferences, space, packages),
+            expected_utility(preferences, codes),
+            samples,
+        ).replace_schema_metadata(metadata)
+
+    first = chunk(0)  # streamed in bounded chunks: memory does not grow with the zone
+    rows = write_parquet_stream(
+        run_dir / "zone.parquet",
+        itertools.chain([first], (chunk(start) for start in range(ZONE_TABLE_ROWS, keep.size, ZONE_TABLE_ROWS))),
+        first.schema,
     )
-    write_parquet(run_dir / "zone.parquet", table.replace_schema_metadata(metadata))
-    return ZoneTable(zone_sum, option_count, _histogram(zone, samples), table.num_rows)
+    return ZoneTable(zone_sum, option_count, _histogram(zone, samples), rows)
 
 
 def _histogram(positive_counts: np.ndarray, samples: int) -> np.ndarray:
@@ -327,7 +351,7 @@ def write_frontier(
     run_dir: Path, space: PackageSpace, preferences: Preferences, counts_of: Callable[[np.ndarray], np.ndarray]
 ) -> dict[str, dict[str, Any] | None]:
     """frontier.parquet (one row per frontier package) and solutions.json (Nash, Kalai–Smorodinsky, ...)."""
-    frontier = pareto_frontier(space, preferences)
+    frontier = pareto_frontier(space, preferences, individually_rational=True)
     samples = preferences.samples
     zone = counts_of(frontier.packages)
     eu = expected_utility(preferences, frontier.codes)
@@ -360,6 +384,8 @@ def write_frontier(
         {
             "definition": "among packages breaking no veto party's red line whose expected utility reaches every "
             "veto party's mean reservation; ties broken by the larger utility sum",
+            "frontier": "the negotiation set: Pareto-efficient packages (expected utilities of veto parties) that "
+            "break no veto party's red line and reach every veto party's mean reservation",
             "frontier_size": int(len(frontier.packages)),
             "reservation": dict(zip(frontier.party_ids, frontier.reservation.tolist(), strict=True)),
             "solutions": solutions,

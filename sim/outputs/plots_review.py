@@ -199,7 +199,7 @@ def plot_utility_pairs(dataset: dict[str, Any], caption: str = "") -> Figure:
             fig.colorbar(scale, ax=ax, fraction=0.046, pad=0.03, label=f"zone probability (max {top:.2f})")
         front = dataset["frontier"]
         ax.plot(front[:, a], front[:, b], ls="none", marker="o", ms=3.2, mfc="none", mec="black", mew=0.6,
-                rasterized=True, label="Pareto frontier")  # fmt: skip
+                rasterized=True, label="negotiation set (efficient, acceptable)")  # fmt: skip
         for utilities, names in merged.items():
             marker, colour = SOLUTION_STYLE.get(names[0], ("o", RED_LINE))
             ax.scatter(

@@ -34,7 +34,7 @@ from sim.outputs.plots_review import (
     plot_utility_pairs,
 )
 from sim.outputs.rundir import atomic_write_text, read_json, read_manifest
-from sim.outputs.tables import read_csv
+from sim.outputs.tables import read_csv, zone_mass_text
 from sim.scenario.model import Scenario
 from sim.zone.preferences import Preferences, expected_utility, sample_preferences
 from sim.zone.space import PackageSpace
@@ -51,8 +51,9 @@ ZONE_PLOTS = {
     "blockers_by_option.png": "Who rejects each option's best (or closest) completion, and whether by red line or "
     "by falling short of its reservation.",
     "zone_histogram.png": "How many packages have each zone probability.",
-    "utility_pairs.png": "Expected utilities of sampled packages, zone packages, the Pareto frontier and the "
-    "bargaining solutions, pair by pair of veto parties.",
+    "utility_pairs.png": "Expected utilities of sampled packages, zone packages, the negotiation set (Pareto-efficient "
+    "packages every veto party expects to prefer to its mean reservation) and the bargaining solutions, pair by pair "
+    "of veto parties.",
 }
 
 
@@ -161,7 +162,7 @@ def zone_section(scenario: Scenario, summary: dict[str, Any]) -> str:
     """The headline: zone size with intervals, then the best package — or, when there is none, the closest."""
     text = (
         f"<p>{summary['feasible_packages']:,} feasible packages of {summary['space_size']:,}. Expected number of "
-        f"packages every veto party accepts (zone mass): <b>{summary['zone_mass']:.3f}</b>. Share of samples in which "
+        f"packages every veto party accepts (zone mass): <b>{zone_mass_text(summary)}</b>. Share of samples in which "
         f"the zone is not empty: <b>{interval(summary, 'p_zone_nonempty')}</b>.</p>"
     )
     if summary.get("best_package"):
@@ -264,8 +265,9 @@ def render_report(
     )
     body = f"""<h2>Zone</h2>{zone_section(scenario, summary)}
 <h2>Bargaining solutions</h2>
-<p>Pareto frontier: {solutions["frontier_size"]:,} packages. Solutions are taken among packages that break no veto
-party's red line and give every veto party at least its mean reservation in expected utility.</p>{solution_table}
+<p>Negotiation set: {solutions["frontier_size"]:,} packages, the Pareto-efficient packages that break no veto
+party's red line and give every veto party at least its mean reservation in expected utility. Solutions are taken
+among them.</p>{solution_table}
 <h2>Named offers</h2>{offer_table}
 <h3>Each party's acceptance of the completion shown</h3>{acceptance}
 <h2>Options</h2>{option_table}

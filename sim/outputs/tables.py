@@ -61,6 +61,13 @@ def issue_columns(space: PackageSpace, codes: np.ndarray) -> dict[str, pa.Array]
     }
 
 
+def zone_mass_text(summary: dict[str, Any]) -> str:
+    """The zone mass with its Monte-Carlo interval, ``1.980 [1.712, 2.248]`` (older runs recorded no interval)."""
+    low_high = summary.get("zone_mass_interval")
+    interval = f" [{low_high[0]:.3f}, {low_high[1]:.3f}]" if low_high else ""
+    return f"{summary['zone_mass']:.3f}{interval}"
+
+
 def zone_rows(
     space: PackageSpace,
     party_ids: tuple[str, ...],

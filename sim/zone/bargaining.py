@@ -102,13 +102,24 @@ def _allowed_options(space: PackageSpace, preferences: Preferences, veto: np.nda
     return [[o for o in range(r) if (i, o) not in banned] for i, r in enumerate(space.radices)]
 
 
-def pareto_frontier(space: PackageSpace, preferences: Preferences) -> Frontier:
-    """Exact Pareto frontier of the feasible, red-line-free packages over veto parties' expected utilities."""
+def pareto_frontier(space: PackageSpace, preferences: Preferences, individually_rational: bool = False) -> Frontier:
+    """Exact Pareto frontier of the feasible, red-line-free packages over veto parties' expected utilities.
+
+    With ``individually_rational``, only the frontier packages whose expected utility reaches every veto party's
+    mean reservation: the *negotiation set* (Raiffa 1982, ch. 11), where every bargaining solution lies. It is the
+    frontier of the whole space restricted to those packages (a package dominating an acceptable one is acceptable
+    too), and is built far faster: a partial package whose best possible completion (its utility so far plus the
+    largest contribution still available on every open issue and every link bonus still possible) stays below a
+    party's reservation is dropped at once. On the baseline this keeps 446 of the 17,503 frontier packages.
+    """
     veto = np.flatnonzero(preferences.veto)
     expected = to_units(preferences.expected_contributions[veto])
     links = [(int(np.flatnonzero(veto == link.party)[0]), link) for link in preferences.links if link.party in veto]
     allowed = _allowed_options(space, preferences, veto)
     spanning = [violation for violation in space.violations if len(violation) > 1]
+    reservation = preferences.reservation[veto].mean(axis=1)
+    headroom = _headroom(expected, allowed, links) if individually_rational else None
+    threshold = acceptance_threshold(reservation)
     codes = np.zeros((1, 0), dtype=np.int64)
     values = np.zeros((1, len(veto)), dtype=np.int64)
     for issue, options in enumerate(allowed):
@@ -123,6 +134,8 @@ def pareto_frontier(space: PackageSpace, preferences: Preferences) -> Frontier:
                 values[both, column] += to_units(link.delta.mean())
         ok, signature = _constraint_state(codes, spanning, issue)
         signature = np.concatenate([signature, _link_state(codes, [link for _, link in links], issue)], axis=1)
+        if headroom is not None:
+            ok &= (values + headroom[issue][None, :] >= threshold[None, :]).all(axis=1)
         codes, values, signature = codes[ok], values[ok], signature[ok]
         keep = np.zeros(len(codes), dtype=bool)
         for group in np.unique(signature, axis=0):
@@ -131,16 +144,34 @@ def pareto_frontier(space: PackageSpace, preferences: Preferences) -> Frontier:
         codes, values = codes[keep], values[keep]
     packages = space.package(codes) if len(codes) else np.zeros(0, dtype=np.int64)
     order = np.argsort(packages)
-    reservation = preferences.reservation[veto].mean(axis=1)
     return Frontier(
         tuple(preferences.party_ids[p] for p in veto),
         packages[order],
         codes[order],
         values[order],
-        acceptance_threshold(reservation),
+        threshold,
         expected_utility(preferences, codes[order])[veto].T if len(codes) else np.zeros((0, len(veto))),
         reservation,
     )
+
+
+def _headroom(expected: np.ndarray, allowed: list[list[int]], links: list) -> np.ndarray:
+    """``[last decided issue, party]``: the most a partial package can still gain, in units (an upper bound).
+
+    The largest allowed contribution of every open issue, plus every link bonus not yet counted that is positive.
+    """
+    parties = expected.shape[0]
+    best = np.stack(
+        [
+            expected[:, i, options].max(axis=1) if options else np.zeros(parties, expected.dtype)
+            for i, options in enumerate(allowed)
+        ]
+    )
+    after = np.concatenate([np.cumsum(best[::-1], axis=0)[::-1][1:], np.zeros((1, best.shape[1]), best.dtype)])
+    for column, link in links:
+        bonus = max(int(to_units(link.delta.mean())), 0)
+        after[: max(link.first[0], link.second[0]), column] += bonus
+    return after
 
 
 def _link_state(codes: np.ndarray, links: list, last_issue: int) -> np.ndarray:

@@ -18,6 +18,7 @@ A :class:`BlockScore` is sparse: the packages agreed at the table in some sample
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,38 +27,13 @@ from math import prod
 import numpy as np
 
 from sim.scenario.model import Scenario
+from sim.zone.hits import Target, TargetScores, scenario_targets, score_targets
+from sim.zone.intervals import mean_interval
 from sim.zone.preferences import Preferences, sample_preferences
 from sim.zone.search import Search
-from sim.zone.space import PackageSpace, option_index
+from sim.zone.space import PackageSpace
 
 MIN_BLOCKS = 32
-
-
-@dataclass(frozen=True)
-class Target:
-    """A partial package (an offer, one option, or nothing fixed): scored by its best completions."""
-
-    name: str
-    kind: str
-    fix: tuple[tuple[int, int], ...]
-
-
-def scenario_targets(scenario: Scenario, space: PackageSpace, with_options: bool = True) -> list[Target]:
-    """The named offers, then every single option (marginals), then the whole space (is the zone empty?)."""
-    targets = [
-        Target(
-            offer.id,
-            "offer",
-            tuple(option_index(space.issue_ids, space.option_ids, f"{i}.{o}") for i, o in offer.fix.items()),
-        )
-        for offer in scenario.offers
-    ]
-    if with_options:
-        for i, issue_id in enumerate(space.issue_ids):
-            for o, option_id in enumerate(space.option_ids[i]):
-                targets.append(Target(f"{issue_id}.{option_id}", "option", ((i, o),)))
-    targets.append(Target("*", "space", ()))
-    return targets
 
 
 @dataclass(frozen=True)
@@ -80,7 +56,29 @@ class BlockScore:
     table_hits: np.ndarray
     best_count: np.ndarray
     best_package: np.ndarray
+    zone_sizes: np.ndarray  # [sample] how many of the block's packages are in the zone in each sample
     pairs_checked: int = 0  # (package, sample) pairs compared densely; the rest were settled by the bound
+
+
+@dataclass(frozen=True, eq=False)
+class BlockPairs:
+    """A block's (package, sample) pairs agreed at the table, pair k being (``unique[inverse[k]]``, ``samples[k]``):
+    distinct packages (sorted) with their option indices, and per pair whether the ratifiers accept too."""
+
+    unique: np.ndarray
+    unique_codes: np.ndarray
+    inverse: np.ndarray
+    samples: np.ndarray
+    in_zone: np.ndarray
+    checked: int  # (package, sample) pairs compared densely; the rest were settled by the bound
+
+    @property
+    def packages(self) -> np.ndarray:
+        return self.unique[self.inverse]
+
+    @property
+    def codes(self) -> np.ndarray:
+        return self.unique_codes[self.inverse]
 
 
 @dataclass(eq=False)
@@ -109,7 +107,8 @@ class ZoneScorer:
         )
         self.blocks = [Block(k, tuple(int(o) for o in row)) for k, row in enumerate(prefixes)]
 
-    def score(self, block: Block) -> BlockScore:
+    def zone_pairs(self, block: Block) -> BlockPairs:
+        """The block's feasible (package, sample) pairs agreed at the table, and which the ratifiers accept too."""
         prefs, space, search = self.preferences, self.space, self.search
         start = search.root()
         for option in block.prefix:
@@ -120,84 +119,49 @@ class ZoneScorer:
             found.extend(search.tail_pairs(heads))
         packages = np.concatenate([p for p, _ in found]) if found else np.zeros(0, dtype=np.int64)
         samples = np.concatenate([s for _, s in found]) if found else np.zeros(0, dtype=np.int64)
-        codes = space.codes(packages)
-        feasible = space.feasible(codes)
-        packages, samples, codes = packages[feasible], samples[feasible], codes[feasible]
-        in_zone = np.ones(packages.size, dtype=bool)
-        if search.ratifiers:
-            in_zone = prefs.accepts_at(codes, samples, search.ratifiers).all(axis=0)
+        # everything per package is computed once per distinct package and reached from a pair by ``inverse``
         unique, inverse = np.unique(packages, return_inverse=True)
         inverse = inverse.reshape(-1)
+        unique_codes = space.codes(unique)
+        feasible = space.feasible(unique_codes)
+        if not feasible.all():
+            kept = feasible[inverse]
+            samples, inverse = samples[kept], (np.cumsum(feasible) - 1)[inverse[kept]]
+            unique, unique_codes = unique[feasible], unique_codes[feasible]
+        in_zone = np.ones(samples.size, dtype=bool)
+        if search.ratifiers:
+            in_zone = prefs.accepts_at(unique_codes[inverse], samples, search.ratifiers).all(axis=0)
+        return BlockPairs(unique, unique_codes, inverse, samples, in_zone, checked)
+
+    def score(self, block: Block) -> BlockScore:
+        pairs = self.zone_pairs(block)
+        unique, inverse, in_zone = pairs.unique, pairs.inverse, pairs.in_zone
         table_count = np.bincount(inverse, minlength=unique.size).astype(np.int32)
         zone_count = np.bincount(inverse, weights=in_zone, minlength=unique.size).astype(np.int32)
-        hits, table_hits, best_count, best_package = self._score_targets(
-            codes, samples, in_zone, unique, inverse, zone_count
+        hits, table_hits, best_count, best_package = score_targets(
+            self.targets,
+            self.space,
+            self.preferences.samples,
+            pairs.unique_codes,
+            pairs.samples,
+            in_zone,
+            unique,
+            inverse,
+            zone_count,
         )
-        return BlockScore(block, unique, zone_count, table_count, hits, table_hits, best_count, best_package, checked)
-
-    def _score_targets(
-        self,
-        codes: np.ndarray,
-        samples: np.ndarray,
-        in_zone: np.ndarray,
-        unique: np.ndarray,
-        inverse: np.ndarray,
-        zone_count: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        n_samples = self.preferences.samples
-        hits = np.zeros((len(self.targets), -(-n_samples // 8)), dtype=np.uint8)
-        table_hits = np.zeros_like(hits)
-        best_count = np.full(len(self.targets), -1, dtype=np.int64)
-        best_package = np.full(len(self.targets), -1, dtype=np.int64)
-        unique_codes = self.space.codes(unique)
-        for t, target in enumerate(self.targets):
-            match = np.ones(samples.size, dtype=bool)
-            for issue, option in target.fix:
-                match &= codes[:, issue] == option
-            table_hits[t] = np.packbits(np.bincount(samples[match], minlength=n_samples) > 0)
-            hits[t] = np.packbits(np.bincount(samples[match & in_zone], minlength=n_samples) > 0)
-            candidates = np.ones(unique.size, dtype=bool)
-            for issue, option in target.fix:
-                candidates &= unique_codes[:, issue] == option
-            rows = np.flatnonzero(candidates & (zone_count > 0))
-            if rows.size:
-                best = rows[np.argmax(zone_count[rows])]
-                best_count[t], best_package[t] = zone_count[best], unique[best]
-        return hits, table_hits, best_count, best_package
-
-
-@dataclass(frozen=True, eq=False)
-class TargetScores:
-    """Per target: share of samples with some completion in the zone (and at the table), best completion."""
-
-    targets: list[Target]
-    samples: int
-    hits: np.ndarray
-    table_hits: np.ndarray
-    best_count: np.ndarray
-    best_package: np.ndarray
-
-    @property
-    def zone_hit_count(self) -> np.ndarray:
-        return np.bitwise_count(self.hits).sum(axis=-1)
-
-    @property
-    def p_complete(self) -> np.ndarray:
-        return self.zone_hit_count / self.samples
-
-    @property
-    def p_table(self) -> np.ndarray:
-        """Share of samples in which some completion is agreed by every veto party at the table."""
-        return np.bitwise_count(self.table_hits).sum(axis=-1) / self.samples
-
-    @property
-    def not_ratified_count(self) -> np.ndarray:
-        """Samples in which a completion is agreed at the table but none survives ratification."""
-        return np.bitwise_count(self.table_hits & ~self.hits).sum(axis=-1)
-
-    @property
-    def p_not_ratified(self) -> np.ndarray:
-        return self.not_ratified_count / self.samples
+        zone_sizes = np.bincount(pairs.samples[in_zone], minlength=self.preferences.samples).astype(np.int32)
+        return BlockScore(
+            block,
+            unique,
+            zone_count,
+            table_count,
+            hits,
+            table_hits,
+            best_count,
+            best_package,
+            zone_sizes,
+            pairs.checked,
+        )
 
 
 def combine_targets(scores: Iterable[BlockScore], targets: list[Target], samples: int) -> TargetScores:
@@ -253,11 +217,17 @@ class ZoneResult:
     accept_count: np.ndarray
     targets: TargetScores
     feasible: int
+    zone_sizes: np.ndarray  # [sample] number of packages in the zone in each sample
     pairs_checked: int = 0
 
     @property
     def samples(self) -> int:
         return self.preferences.samples
+
+    @property
+    def zone_mass_interval(self) -> tuple[float, float]:
+        """95 % Monte-Carlo interval of the zone mass (the mean of the per-sample zone sizes)."""
+        return mean_interval(self.zone_sizes)
 
     @property
     def p_zone(self) -> np.ndarray:
@@ -292,13 +262,29 @@ def lookup_counts(listed: np.ndarray, counts: np.ndarray, packages: np.ndarray) 
     return np.where(listed[at] == packages, counts[at], 0).astype(np.int64)
 
 
-def acceptance_counts(preferences: Preferences, space: PackageSpace, packages: np.ndarray) -> np.ndarray:
-    """Each party's acceptance count of each listed package, ``[party, package]``, in bounded chunks."""
+def acceptance_counts(
+    preferences: Preferences, space: PackageSpace, packages: np.ndarray, workers: int | None = None
+) -> np.ndarray:
+    """Each party's acceptance count of each listed package, ``[party, package]``, in bounded chunks.
+
+    Chunks run on ``workers`` threads (default: every core; numpy releases the GIL); integer counts do not depend
+    on how the work is shared.
+    """
     counts = np.zeros((preferences.n_parties, packages.size), dtype=np.int32)
     step = max(1, 2**22 // max(1, preferences.n_parties * preferences.samples))
-    for start in range(0, packages.size, step):
+
+    def count(start: int) -> None:
         codes = space.codes(packages[start : start + step])
         counts[:, start : start + step] = preferences.acceptable(space, codes).sum(axis=2)
+
+    starts = range(0, packages.size, step)
+    workers = min(workers or os.cpu_count() or 1, len(starts))
+    if workers <= 1:
+        for start in starts:
+            count(start)
+        return counts
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(count, starts))
     return counts
 
 
@@ -344,5 +330,6 @@ def collect_zone(
         acceptance_counts(preferences, space, packages),
         combine_targets(scores, targets, preferences.samples),
         space.count_feasible(),
+        sum((s.zone_sizes.astype(np.int64) for s in scores), np.zeros(preferences.samples, dtype=np.int64)),
         sum(s.pairs_checked for s in scores),
     )
