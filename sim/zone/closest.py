@@ -35,7 +35,7 @@ EXACT_BATCHES = (8, 16, 32, 64, 128, 256)  # exact scoring starts small: the min
 MAX_EXACT = 16_384
 BOUND_GROUPS = 32  # groups of samples per party in the shortfall bound (1 group: the expected-utility bound)
 MAX_CELLS = 2**23  # partial packages x parties x groups held by one expansion
-MAX_NODES = 2**20  # partial packages (or pairs with a sample) created by one expansion
+MAX_NODES = 2**19  # (partial package, sample) pairs created by one expansion: ~0.2 GiB of option indices at most
 BOUND_SLACK = 1e-6  # a lower bound on a shortfall is lowered by this much (float sums in another order)
 UTILITY_SLACK = 1e-9  # an upper bound on a utility is raised by this much (float sums in another order)
 
