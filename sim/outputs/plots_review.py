@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
@@ -215,10 +216,18 @@ def plot_utility_pairs(dataset: dict[str, Any], caption: str = "") -> Figure:
     for ax in list(axes.flat)[len(pairs) :]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, markerscale=1.5)
-    fig.suptitle(_titled("Expected utilities, pair by pair (dotted: mean reservations)", caption), fontsize=10)
+    if "in zone (colour: p_zone)" in labels:  # the legend shows a mid-scale shade, not the top one
+        at = labels.index("in zone (colour: p_zone)")
+        handles[at] = Line2D([], [], ls="none", marker="o", ms=3.5, mew=0, color=colours(0.5))
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, markerscale=1.2)
+    fig.suptitle(
+        _titled("Expected utilities, pair by pair (dotted: mean reservations)", caption),
+        fontsize=10,
+        y=1 - 0.2 / fig.get_figheight(),
+    )
     # fixed margins: tight_layout over ten panels costs a quarter of the plot's time and gains nothing here
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.1 + 0.06 / rows, top=0.9, wspace=0.48, hspace=0.32)
+    height = fig.get_figheight()  # margins in inches: title above, last x labels and the legend below
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=1.5 / height, top=1 - 1.0 / height, wspace=0.48, hspace=0.32)
     return fig
 
 
