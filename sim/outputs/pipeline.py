@@ -119,7 +119,9 @@ def run_zone(
         manifest = start_manifest(run_dir, scenario, "zone", settings.recorded(), scenario_file)
     timings = manifest["timings"]
     clock = time.perf_counter()
-    plotting = _import_in_background("sim.outputs.report") if make_plots else None
+    # not with a process pool: forking while another thread holds an import lock could hang a worker
+    local = settings.executor is Executor.local
+    plotting = _import_in_background("sim.outputs.report") if make_plots and local else None
     preferences = sample_preferences(scenario, settings.samples, np.random.default_rng(settings.seed))
     space = PackageSpace.from_scenario(scenario)
     targets = scenario_targets(scenario, space)
