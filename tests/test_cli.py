@@ -187,7 +187,7 @@ def test_sensitivity_and_whatif_commands(tmp_path):
         "--out",
         str(tmp_path / "s"),
     )
-    assert "should take about" in study.stderr and "Change in split_deal (baseline" in study.stdout
+    assert "scored from one shared base" in study.stderr and "Change in split_deal (baseline" in study.stdout
     assert "Alpha: reservation" in study.stdout  # readable names, not raw ids
     manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["summary"]["ranked_by"] == "offer_split_deal"

@@ -12,7 +12,7 @@ from sim.zone.preferences import sample_preferences
 from sim.zone.scoring import compute_zone
 from sim.zone.space import PackageSpace
 from tests.conftest import ROOT
-from tests.strategies import scenario_dicts
+from tests.strategies import language_scenario_dicts, scenario_dicts
 
 
 def zone_probability_of(scenario: Scenario, fix: dict[str, str], samples: int, seed: int) -> float:
@@ -88,3 +88,44 @@ def test_party_acceptance_is_the_same_whatever_the_sample_slices(monkeypatch):
     whole = [whatif.party_acceptance(preferences, space, {0: 1}, p) for p in range(2)]
     monkeypatch.setattr(whatif, "UTILITY_CELLS", 3)  # slices of one sample
     assert all(np.array_equal(a, whatif.party_acceptance(preferences, space, {0: 1}, p)) for p, a in enumerate(whole))
+
+
+def reference_probability(scenario: Scenario, changed, fix: dict[int, int], samples: int, seed: int) -> float:
+    """The definition, afresh: re-sample the changed scenario, every veto party's verdict on every completion."""
+    from sim.studies.whatif import party_acceptance
+
+    edited = scenario.model_copy(update={"parties": [changed if p.id == changed.id else p for p in scenario.parties]})
+    preferences = sample_preferences(edited, samples, np.random.default_rng(seed))
+    space = PackageSpace.from_scenario(edited)
+    accepted = np.ones(1, dtype=bool)
+    for party in np.flatnonzero(preferences.veto):
+        accepted = accepted & party_acceptance(preferences, space, fix, int(party))
+    return float(accepted.any(axis=0).mean())
+
+
+@settings(max_examples=20, deadline=None)
+@given(language_scenario_dicts(max_issues=3, max_options=3, max_parties=3), st.integers(0, 2**16), st.data())
+def test_one_party_moves_are_judged_exactly_as_afresh(doc, seed, data):
+    """A move judged on the pairs the other veto parties accept, with only the moving party rebuilt from the
+    shared draws, gives the offer's probability of a fresh run of the changed scenario, exactly."""
+    from sim.studies.whatif import PartyMoveSearch, offer_fix
+    from sim.zone.preferences import draw_uniforms, preferences_from_draws
+
+    fixed = data.draw(st.lists(st.integers(0, len(doc["issues"]) - 1), min_size=1, max_size=2, unique=True))
+    doc["offers"] = [{"id": "o", "label": "offer", "fix": {f"i{i}": "o1" for i in fixed}}]
+    scenario = Scenario.model_validate(doc)
+    samples = 24
+    draws = draw_uniforms(scenario, samples, np.random.default_rng(seed))
+    preferences = preferences_from_draws(scenario, draws)
+    space = PackageSpace.from_scenario(scenario)
+    fix = offer_fix(space, scenario.offers[0])
+    for party in scenario.veto_parties:
+        search = PartyMoveSearch.build(scenario, party, scenario.offers[0], 0.5, draws, preferences, space)
+        low, high = party.reservation
+        moves = [party, party.model_copy(update={"reservation": (max(0.0, low - 0.2), max(0.0, high - 0.2))})]
+        for issue_id, (w_low, w_high) in list(party.weights.items())[:2]:
+            moves.append(party.model_copy(update={"weights": {**party.weights, issue_id: (w_low * 2, w_high * 2)}}))
+        for move in moves:
+            probability = search.probability(move)
+            assert probability == reference_probability(scenario, move, fix, samples, seed)
+            assert probability <= search.ceiling  # what lets a hopeless party skip scoring its moves

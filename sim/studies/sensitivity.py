@@ -1,8 +1,9 @@
 """One-at-a-time sensitivity: which weight, reservation or red line moves the zone, and by how much.
 
-Every perturbation is scored with the same seed as the baseline (common random numbers), so differences come
-from the perturbation, not from sampling noise. Weights and reservations are set to the ends of their ranges
-(a point value is moved by -50 % / +50 %); each red line is switched off.
+Every perturbation is scored from the same draws as the baseline (common random numbers), so differences come
+from the perturbation, not from sampling noise (``sim.studies.sensitivity_scoring`` scores them). Weights and
+reservations are set to the ends of their ranges (a point value is moved by -50 % / +50 %); each red line is switched
+off.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from typing import Any
 import numpy as np
 
 from sim.scenario.model import Party, Scenario
-from sim.zone.intervals import proportion_interval
-from sim.zone.scoring import compute_zone
 
 MEASURES = ("zone_mass", "p_zone_nonempty")
 
@@ -94,38 +93,6 @@ def apply_perturbation(scenario: Scenario, change: Perturbation) -> Scenario:
         return party.model_copy(update={"red_lines": [r for r in party.red_lines if r.option != change.subject]})
 
     return scenario.model_copy(update={"parties": [edit(p) for p in scenario.parties]})
-
-
-@dataclass(frozen=True)
-class SensitivityTask:
-    scenario: Scenario
-    change: Perturbation | None
-    samples: int
-    seed: int
-    threads: int = 1
-
-
-def score_task(task: SensitivityTask) -> dict[str, Any]:
-    """Zone mass, P(zone not empty) and each offer's completion probability under one perturbation."""
-    scenario = task.scenario if task.change is None else apply_perturbation(task.scenario, task.change)
-    result = compute_zone(scenario, task.samples, task.seed, workers=task.threads, with_options=False)
-    hits = np.bitwise_count(result.targets.hits).sum(axis=-1)
-    row: dict[str, Any] = {
-        "parameter": task.change.parameter if task.change else "baseline",
-        "label": task.change.label(task.scenario) if task.change else "baseline",
-        "party": task.change.party if task.change else "",
-        "kind": task.change.kind if task.change else "",
-        "subject": task.change.subject if task.change else "",
-        "setting": task.change.setting if task.change else "",
-        "value": task.change.value if task.change else None,
-        "zone_mass": float(result.zone_count.sum()) / result.samples,
-    }
-    for target, count in zip(result.targets.targets, hits, strict=True):
-        if target.kind in ("offer", "space"):
-            name = f"offer_{target.name}" if target.kind == "offer" else "p_zone_nonempty"
-            low, high = proportion_interval(int(count), result.samples)
-            row.update({name: int(count) / result.samples, f"{name}_lo": float(low), f"{name}_hi": float(high)})
-    return row
 
 
 def with_deltas(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -14,7 +14,8 @@ from sim.executors import Executor, map_tasks
 from sim.outputs.rundir import atomic_write_json, finish_manifest, read_json, resume_manifest, start_manifest
 from sim.outputs.tables import write_csv, write_parquet
 from sim.scenario.model import Scenario
-from sim.studies.sensitivity import SensitivityTask, perturbations, score_task, tornado_dataset, with_deltas
+from sim.studies.sensitivity import perturbations, tornado_dataset, with_deltas
+from sim.studies.sensitivity_scoring import SensitivityTask, score_task
 
 Progress = Callable[[int, int], None]
 
@@ -44,7 +45,7 @@ def run_sensitivity(
 ) -> list[dict[str, Any]]:
     """Score the baseline and every perturbation; write sensitivity.csv/.parquet and the tornado plot of ``measure``.
 
-    The baseline is scored first and timed, and ``announce`` is told how long the rest should take.
+    The baseline is scored first (building the shared base) and ``announce`` is told what follows.
     """
     import pyarrow as pa
 
@@ -63,11 +64,9 @@ def run_sensitivity(
         atomic_write_json(parts / "task-0000.json", score_task(tasks[0]))
         todo = todo[1:]
         if announce:
-            each = time.perf_counter() - started
-            parallel = workers if executor is not Executor.local else 1
             announce(
-                f"{len(tasks)} zone computations of {samples} samples each; the baseline took {each:.1f} s, so the "
-                f"other {len(todo)} should take about {each * len(todo) / parallel / 60:.1f} min"
+                f"{len(tasks) - 1} perturbations of {samples} samples each, scored from one shared base (draws, space, "
+                f"baseline pairs: {time.perf_counter() - started:.1f} s); each re-scores only what its party can change"
             )
     done = len(tasks) - len(todo)
     for index, row in zip(

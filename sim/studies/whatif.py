@@ -7,7 +7,13 @@ veto party (as in ``sim.zone.scoring``). Two views:
   small changes, the one costing its sponsor (or, without a sponsor, all veto parties) the least expected
   utility; searched exhaustively, smallest first;
 * **one party moves** — for each veto party, the smallest cut in its reservation, or the smallest rescaling of
-  one of its issue weights, that does the same (same seed: common random numbers, so only the change acts).
+  one of its issue weights, that does the same (same draws: common random numbers, so only the change acts).
+
+Work is shared, not repeated (issue 12): the zone's (package, sample) pairs are found once by the zone's branch and
+bound, and every candidate issue change is a count over them (a candidate changes only which options of the fixed
+issues a completion must hold, never any verdict); a party's moves are judged only on the completions, per sample,
+that every *other* veto party accepts (found once per party), and each move rebuilds only that party's preferences
+from the same uniform draws. The answers are those of scoring each candidate afresh, exactly.
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from sim.scenario.model import Offer, Party, Scenario
+from sim.studies.zone_pairs import ZonePairs, accepted_alone, others_pairs, party_alone, samples_hit, zone_pairs
 from sim.zone.intervals import proportion_interval
-from sim.zone.preferences import Preferences, sample_preferences
+from sim.zone.preferences import Draws, Preferences, draw_uniforms, preferences_from_draws
 from sim.zone.space import PackageSpace, option_index
 
 WEIGHT_FACTORS = (0.75, 1.5, 0.5, 2.0, 0.25, 4.0)
@@ -61,15 +68,14 @@ def party_acceptance(
     return accepts
 
 
-def offer_probability(preferences: Preferences, space: PackageSpace, fix: dict[int, int]) -> float:
-    """Share of samples in which some completion of ``fix`` is accepted by every veto party."""
-    accepted: np.ndarray | None = None
-    completions = completion_codes(space, fix)
-    for party in np.flatnonzero(preferences.veto):
-        verdict = party_acceptance(preferences, space, fix, int(party), completions)
-        accepted = verdict if accepted is None else accepted & verdict
-    assert accepted is not None
-    return float(accepted.any(axis=0).mean())
+def completion_hits(zone: ZonePairs, issues: list[int], radices: list[int], samples: int) -> np.ndarray:
+    """For every combination of options of ``issues`` (mixed-radix order), in how many samples some package
+    holding it is in the zone: an offer fixing those issues is in the zone in exactly those samples."""
+    if not issues:
+        return np.array([samples_hit(zone.samples, samples)])
+    key = np.ravel_multi_index(tuple(zone.codes[:, issues].T), radices) if len(zone) else np.zeros(0, np.int64)
+    first = np.unique(key * samples + zone.samples) // samples
+    return np.bincount(first, minlength=int(np.prod(radices)))
 
 
 def offer_fix(space: PackageSpace, offer: Offer) -> dict[int, int]:
@@ -125,26 +131,39 @@ def _loss(preferences: Preferences, payers: list[int], fix: dict[int, int], move
 
 
 def smallest_issue_change(
-    scenario: Scenario, preferences: Preferences, offer: Offer, target: float, max_candidates: int = MAX_CANDIDATES
+    scenario: Scenario,
+    preferences: Preferences,
+    offer: Offer,
+    target: float,
+    max_candidates: int = MAX_CANDIDATES,
+    zone: ZonePairs | None = None,
 ) -> tuple[IssueChange | None, int]:
     """Fewest fixed issues moved to reach ``target``; ties by least utility lost by the sponsor.
 
-    At most ``max_candidates`` changes are scored (the best found so far is returned when the budget runs out)."""
+    At most ``max_candidates`` changes are considered (the best found so far is returned when the budget runs out).
+    ``zone`` (the zone's pairs under ``preferences``) is found here when not given."""
     space = PackageSpace.from_scenario(scenario)
     fix = offer_fix(space, offer)
+    if zone is None:
+        zone = zone_pairs(space, preferences, tail_max=scenario.run.chunk_size)
+    fixed = sorted(fix)
+    radices = [space.radices[i] for i in fixed]
+    hits = completion_hits(zone, fixed, radices, preferences.samples)
     ids = list(preferences.party_ids)
     payers = [ids.index(offer.sponsor)] if offer.sponsor else list(np.flatnonzero(preferences.veto))
     evaluated = 0
     for size in range(len(fix) + 1):
         found: list[IssueChange] = []
-        for issues in itertools.combinations(sorted(fix), size):
+        for issues in itertools.combinations(fixed, size):
             alternatives = [[o for o in range(space.radices[i]) if o != fix[i]] for i in issues]
             for options in itertools.product(*alternatives):
                 moved = dict(zip(issues, options, strict=True))
                 evaluated += 1
                 if evaluated > max_candidates:
                     return (min(found, key=lambda c: (c.sponsor_loss, -c.probability)) if found else None), evaluated
-                probability = offer_probability(preferences, space, {**fix, **moved})
+                candidate = {**fix, **moved}
+                key = int(np.ravel_multi_index(tuple(candidate[i] for i in fixed), radices)) if fixed else 0
+                probability = int(hits[key]) / preferences.samples
                 if probability >= target:
                     changes = {
                         space.issue_ids[i]: (space.option_ids[i][fix[i]], space.option_ids[i][o])
@@ -156,52 +175,53 @@ def smallest_issue_change(
     return None, evaluated
 
 
-def _with_party(scenario: Scenario, party: Party) -> Scenario:
-    return scenario.model_copy(update={"parties": [party if p.id == party.id else p for p in scenario.parties]})
-
-
 @dataclass
 class PartyMoveSearch:
-    """Completions of an offer and the other veto parties' verdicts on them, computed once per party.
+    """The completions of an offer, per sample, that every veto party but one accepts and that the one's red lines
+    allow, found once per party.
 
-    A move by one party changes only that party's acceptance, so each candidate move costs one party's
-    utilities over the completions, not everyone's — and only over the completions that the other veto parties
-    accept in some sample (``codes``; a few per cent of them on the baseline), since no other can be in the zone.
+    A move by one party changes only that party's acceptance, so each candidate move rebuilds only that party's
+    preferences (from the study's draws: common random numbers) and judges only these pairs (package, sample),
+    since no other pair can be in the zone whatever the party does. Their share of samples (``ceiling``) bounds
+    every move's probability: when it is below the target, no move is scored at all.
     """
 
     scenario: Scenario
     party: Party
-    fix: dict[int, int]
-    others: np.ndarray
-    samples: int
-    seed: int
+    draws: Draws
     target: float
-    codes: np.ndarray
+    samples: int
+    pairs: ZonePairs
 
     @classmethod
     def build(
-        cls, scenario: Scenario, party: Party, offer: Offer, target: float, samples: int, seed: int
+        cls,
+        scenario: Scenario,
+        party: Party,
+        offer: Offer,
+        target: float,
+        draws: Draws,
+        preferences: Preferences,
+        space: PackageSpace,
     ) -> PartyMoveSearch:
-        preferences = sample_preferences(scenario, samples, np.random.default_rng(seed))
-        space = PackageSpace.from_scenario(scenario)
+        index = preferences.party_ids.index(party.id)
         fix = offer_fix(space, offer)
-        codes, feasible = completion_codes(space, fix)
-        others = np.repeat(feasible[:, None], samples, axis=1)
-        for q, other in enumerate(preferences.party_ids):
-            if preferences.veto[q] and other != party.id:
-                others &= party_acceptance(preferences, space, fix, q)
-        rows = np.flatnonzero(others.any(axis=1))
-        return cls(scenario, party, fix, others[rows], samples, seed, target, codes[rows])
+        pairs = others_pairs(space, preferences, index, fix, scenario.run.chunk_size)
+        assert pairs is not None
+        return cls(scenario, party, draws.party(index), target, preferences.samples, pairs)
+
+    def probability(self, changed: Party) -> float:
+        """The offer's zone probability once the party is ``changed`` (everyone else as sampled)."""
+        accepted = accepted_alone(party_alone(self.scenario, changed, self.draws), self.pairs)
+        return samples_hit(accepted.samples, self.samples) / self.samples
+
+    @property
+    def ceiling(self) -> float:
+        """The offer's zone probability if the party accepted everything its red lines allow."""
+        return samples_hit(self.pairs.samples, self.samples) / self.samples
 
     def reaches(self, changed: Party) -> bool:
-        if self.codes.shape[0] == 0:
-            return False
-        scenario = _with_party(self.scenario, changed)
-        preferences = sample_preferences(scenario, self.samples, np.random.default_rng(self.seed))
-        index = preferences.party_ids.index(changed.id)
-        space = PackageSpace.from_scenario(scenario)
-        accepts = preferences.acceptable(space, self.codes, [index])[0]
-        return float((accepts & self.others).any(axis=0).mean()) >= self.target
+        return self.ceiling >= self.target and self.probability(changed) >= self.target
 
     def reservation_cut(self, steps: int = 10) -> float | None:
         """Smallest cut of the party's reservation range (both ends) reaching the target, by bisection."""
@@ -234,15 +254,18 @@ def what_would_it_take(
     offer = next((o for o in scenario.offers if o.id == offer_id), None)
     if offer is None:
         raise KeyError(f"no offer '{offer_id}'; offers: {', '.join(o.id for o in scenario.offers)}")
-    preferences = sample_preferences(scenario, samples, np.random.default_rng(seed))
+    draws = draw_uniforms(scenario, samples, np.random.default_rng(seed))
+    preferences = preferences_from_draws(scenario, draws)
     space = PackageSpace.from_scenario(scenario)
-    baseline = offer_probability(preferences, space, offer_fix(space, offer))
-    change, evaluated = smallest_issue_change(scenario, preferences, offer, target)
+    zone = zone_pairs(space, preferences, tail_max=scenario.run.chunk_size)
+    fix = offer_fix(space, offer)
+    baseline = samples_hit(zone.samples[zone.matching(fix)], samples) / samples
+    change, evaluated = smallest_issue_change(scenario, preferences, offer, target, zone=zone)
     result = WhatIf(offer_id, target, baseline, change, candidates_evaluated=evaluated, samples=samples)
     if party_moves:
         for party in scenario.veto_parties:
             in_the_way = [f"{i}.{o}" for i, o in offer.fix.items() if f"{i}.{o}" in party.red_line_options]
-            search = PartyMoveSearch.build(scenario, party, offer, target, samples, seed)
+            search = PartyMoveSearch.build(scenario, party, offer, target, draws, preferences, space)
             rescale = search.weight_rescale()
             result.party_moves.append(
                 {

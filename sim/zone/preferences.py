@@ -293,20 +293,58 @@ def _midpoint(bounds: tuple[float, float]) -> float:
     return (bounds[0] + bounds[1]) / 2
 
 
-def sample_preferences(scenario: Scenario, samples: int, rng: np.random.Generator) -> Preferences:
-    """Draw ``samples`` joint samples of every party's weights, values, links, reservation and red lines.
+@dataclass(frozen=True, eq=False)
+class Draws:
+    """The uniform numbers behind S samples, per party: ``weight[p, s, i]``, ``value[p, s, i, o]``,
+    ``reservation[p, s]``, ``link[p, s, i, o]``, ``red_line[p, s, i, o]``.
+
+    Kept apart from the ranges they are mapped onto so that studies can draw once and rebuild the preferences of
+    edited scenarios from the same numbers (common random numbers) — bit for bit what re-sampling with the same
+    seed gives, without drawing again.
+    """
+
+    weight: np.ndarray
+    value: np.ndarray
+    reservation: np.ndarray
+    link: np.ndarray
+    red_line: np.ndarray
+
+    def party(self, index: int) -> Draws:
+        """One party's numbers (as a one-party set): its preferences alone are built from them."""
+        keep = slice(index, index + 1)
+        return Draws(self.weight[keep], self.value[keep], self.reservation[keep], self.link[keep], self.red_line[keep])
+
+
+def draw_uniforms(scenario: Scenario, samples: int, rng: np.random.Generator) -> Draws:
+    """Every uniform number ``sample_preferences`` maps onto the scenario's ranges, in its fixed order.
 
     Every party consumes the same number of draws in a fixed order whether its numbers are exact or ranges, so
     editing one range never reshuffles another party's samples (common random numbers across scenario edits).
     Links and red lines draw from their own streams, after everything else, for the same reason.
     """
+    n_issues, n_options = len(scenario.issues), max(len(issue.options) for issue in scenario.issues)
+    weight, value, reservation = [], [], []
+    for _ in scenario.parties:
+        weight.append(rng.random((samples, n_issues)))
+        value.append(rng.random((samples, n_issues, n_options)))
+        reservation.append(rng.random(samples))
+    link = rng.random((len(scenario.parties), samples, n_issues, n_options))
+    red_line = rng.random((len(scenario.parties), samples, n_issues, n_options))
+    return Draws(np.stack(weight), np.stack(value), np.stack(reservation), link, red_line)
+
+
+def sample_preferences(scenario: Scenario, samples: int, rng: np.random.Generator) -> Preferences:
+    """Draw ``samples`` joint samples of every party's weights, values, links, reservation and red lines."""
+    return preferences_from_draws(scenario, draw_uniforms(scenario, samples, rng))
+
+
+def preferences_from_draws(scenario: Scenario, draws: Draws) -> Preferences:
+    """Map drawn uniforms onto the scenario's ranges (``draws`` has one row per party of ``scenario``)."""
     space = PackageSpace.from_scenario(scenario)
-    n_issues, n_options = len(scenario.issues), max(space.radices)
+    samples, n_issues, n_options = draws.value.shape[1:]
     weights, values, reservation = [], [], []
-    for party in scenario.parties:
-        w_draw = rng.random((samples, n_issues))
-        v_draw = rng.random((samples, n_issues, n_options))
-        r_draw = rng.random(samples)
+    for p, party in enumerate(scenario.parties):
+        w_draw, v_draw = draws.weight[p], draws.value[p]
         weights.append(
             np.stack([_bounds(_weight(party, issue.id), w_draw[:, i]) for i, issue in enumerate(scenario.issues)], 1)
         )
@@ -315,17 +353,15 @@ def sample_preferences(scenario: Scenario, samples: int, rng: np.random.Generato
             for o, option in enumerate(issue.options):
                 v[:, i, o] = _bounds(_value(party, issue.id, option.id), v_draw[:, i, o])
         values.append(v)
-        reservation.append(_bounds(party.reservation, r_draw))
-    link_draws = rng.random((len(scenario.parties), samples, n_issues, n_options))
-    red_draws = rng.random((len(scenario.parties), samples, n_issues, n_options))
+        reservation.append(_bounds(party.reservation, draws.reservation[p]))
     return _assemble(
         scenario,
         space,
         np.stack(weights, axis=1),
         np.stack(values, axis=1),
         np.stack(reservation),
-        lambda p, bounds, i, o: _bounds(bounds, link_draws[p, :, i, o]),
-        lambda p, holds, i, o: red_draws[p, :, i, o] < holds,
+        lambda p, bounds, i, o: _bounds(bounds, draws.link[p, :, i, o]),
+        lambda p, holds, i, o: draws.red_line[p, :, i, o] < holds,
     )
 
 

@@ -1,0 +1,185 @@
+"""The (package, sample) pairs of a zone, kept whole for studies that ask many questions of one set of samples.
+
+A zone run (``sim.zone.scoring``) folds its pairs into counts per package and hits per named target. A study that
+asks about many partial packages (every candidate change of an offer) or many variants of one party (sensitivity,
+one-party moves) needs the pairs themselves: a partial package's zone probability is then a count over a few
+thousand pairs instead of a new pass over the space, and a variant of a ratifier changes nothing at the table, only
+which of the table's pairs survive ratification. The pairs come from the zone's own exact branch and bound
+(:meth:`sim.zone.scoring.ZoneScorer.zone_pairs`) and ratification from ``Preferences.accepts_at`` (the one
+acceptance rule), so every probability computed from them equals the zone scorer's, bit for bit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.scenario.model import Party, Scenario
+from sim.zone.preferences import Draws, Preferences, RedLine, preferences_from_draws
+from sim.zone.scoring import ZoneScorer
+from sim.zone.space import PackageSpace
+
+ANY_UTILITY = -(2**30)  # a threshold (integer units of 1e-8) below any utility: utilities are sums of w * v >= 0
+
+
+@dataclass(frozen=True, eq=False)
+class ZonePairs:
+    """Feasible (package, sample) pairs with the packages' option indices, ``codes[k, issue]``, and whether the
+    ratifiers of the preferences they were found with accept them too (``ratified``)."""
+
+    packages: np.ndarray
+    samples: np.ndarray
+    codes: np.ndarray
+    ratified: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.packages.size)
+
+    def take(self, rows: np.ndarray) -> ZonePairs:
+        return ZonePairs(self.packages[rows], self.samples[rows], self.codes[rows], self.ratified[rows])
+
+    def plus(self, other: ZonePairs) -> ZonePairs:
+        """Both sets of pairs (callers pass disjoint ones)."""
+        return ZonePairs(
+            np.concatenate([self.packages, other.packages]),
+            np.concatenate([self.samples, other.samples]),
+            np.concatenate([self.codes, other.codes]),
+            np.concatenate([self.ratified, other.ratified]),
+        )
+
+    def in_zone(self) -> ZonePairs:
+        """The pairs the ratifiers accept too."""
+        return self.take(np.flatnonzero(self.ratified))
+
+    def matching(self, fix: dict[int, int] | tuple[tuple[int, int], ...]) -> np.ndarray:
+        """Which pairs' packages complete the partial package ``fix`` (issue -> option)."""
+        match = np.ones(len(self), dtype=bool)
+        for issue, option in dict(fix).items():
+            match &= self.codes[:, issue] == option
+        return match
+
+
+def table_pairs(
+    space: PackageSpace,
+    preferences: Preferences,
+    workers: int = 1,
+    tail_max: int | None = None,
+    limit: int | None = None,
+) -> ZonePairs | None:
+    """Every feasible (package, sample) pair that every veto party at the table accepts (``ZoneScorer``'s blocks,
+    on ``workers`` threads; ``tail_max`` only changes how the space is cut, never the pairs). With ``limit``, blocks
+    are scored one by one and None is returned as soon as there are more pairs than that."""
+    scorer = ZoneScorer(space, preferences, [], True, tail_max)
+    if limit is not None:
+        parts, found = [], 0
+        for block in scorer.blocks:
+            parts.append(scorer.zone_pairs(block))
+            found += parts[-1].samples.size
+            if found > limit:
+                return None
+    elif workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            parts = list(pool.map(scorer.zone_pairs, scorer.blocks))
+    else:
+        parts = [scorer.zone_pairs(block) for block in scorer.blocks]
+    if not parts:
+        none = np.zeros(0, np.int64)
+        return ZonePairs(none, none, np.zeros((0, len(space.radices)), np.int64), np.zeros(0, dtype=bool))
+    return ZonePairs(
+        np.concatenate([part.packages for part in parts]),
+        np.concatenate([part.samples for part in parts]),
+        np.concatenate([part.codes for part in parts]),
+        np.concatenate([part.in_zone for part in parts]),
+    )
+
+
+def ratified(preferences: Preferences, pairs: ZonePairs) -> np.ndarray:
+    """Whether every ratifier (veto party away from the table) accepts each pair's package in that pair's sample."""
+    ratifiers = [int(p) for p in np.flatnonzero(preferences.veto & preferences.ratifier)]
+    if not ratifiers or len(pairs) == 0:
+        return np.ones(len(pairs), dtype=bool)
+    return preferences.accepts_at(pairs.codes, pairs.samples, ratifiers).all(axis=0)
+
+
+def zone_pairs(
+    space: PackageSpace, preferences: Preferences, workers: int = 1, tail_max: int | None = None
+) -> ZonePairs:
+    """Every (package, sample) pair in the zone: agreed at the table and ratified."""
+    pairs = table_pairs(space, preferences, workers, tail_max)
+    assert pairs is not None
+    return pairs.in_zone()
+
+
+def held_to(preferences: Preferences, fix: dict[int, int]) -> Preferences:
+    """The same preferences with every other option of ``fix``'s issues a certain red line of a party at the table,
+    so that the zone's branch and bound prunes them before any arithmetic and searches only the completions of
+    ``fix`` (unchanged when no party sits at the table: callers keep filtering with :meth:`ZonePairs.matching`)."""
+    at_table = np.flatnonzero(preferences.veto & ~preferences.ratifier)
+    if not fix or not at_table.size:
+        return preferences
+    everywhere = np.ones(preferences.samples, dtype=bool)
+    held = [
+        RedLine(int(at_table[0]), (issue, option), 1.0, everywhere)
+        for issue, chosen in fix.items()
+        for option in range(preferences.radices[issue])
+        if option != chosen
+    ]
+    return dataclasses.replace(preferences, red_line_list=(*preferences.red_line_list, *held))
+
+
+def completions_in_zone(
+    space: PackageSpace, preferences: Preferences, fix: dict[int, int], tail_max: int | None = None
+) -> ZonePairs:
+    """The zone's pairs among the completions of ``fix`` only (a search over that part of the space)."""
+    pairs = table_pairs(space, held_to(preferences, fix), tail_max=tail_max)
+    assert pairs is not None
+    return pairs.take(np.flatnonzero(pairs.ratified & pairs.matching(fix)))
+
+
+def others_pairs(
+    space: PackageSpace,
+    preferences: Preferences,
+    party: int,
+    fix: dict[int, int] | None = None,
+    tail_max: int | None = None,
+    limit: int | None = None,
+    table: ZonePairs | None = None,
+) -> ZonePairs | None:
+    """The pairs every veto party but ``party`` accepts and ``party``'s red lines allow (completions of ``fix``
+    only, when given): the only pairs a change of that party's weights or reservation can put in the zone.
+
+    Built by the zone's own search with ``party``'s threshold below any utility; ``fix`` becomes certain red lines
+    on the other options of its issues (held by a party at the table), which the branch and bound prunes before any
+    arithmetic. None when there are more than ``limit`` pairs (then scoring each change afresh is cheaper). For a
+    ratifier, ``table`` (the pairs agreed at the table under ``preferences``, when already found) is re-ratified
+    instead: a ratifier changes nothing at the table.
+    """
+    threshold = preferences.threshold.copy()
+    threshold[party] = ANY_UTILITY
+    others = held_to(dataclasses.replace(preferences, threshold=threshold), fix or {})
+    if table is not None and preferences.ratifier[party]:
+        return table.take(np.flatnonzero(ratified(others, table) & (table.matching(fix) if fix else True)))
+    pairs = table_pairs(space, others, tail_max=tail_max, limit=limit)
+    if pairs is None:
+        return None
+    return pairs.in_zone() if not fix else pairs.take(np.flatnonzero(pairs.ratified & pairs.matching(fix)))
+
+
+def party_alone(scenario: Scenario, party: Party, draws: Draws) -> Preferences:
+    """One party's preferences from its own draws (``Draws.party``): what a change of that party alone needs."""
+    return preferences_from_draws(scenario.model_copy(update={"parties": [party]}), draws)
+
+
+def accepted_alone(alone: Preferences, pairs: ZonePairs) -> ZonePairs:
+    """The pairs the one party of ``alone`` accepts."""
+    if len(pairs) == 0:
+        return pairs
+    return pairs.take(np.flatnonzero(alone.accepts_at(pairs.codes, pairs.samples, [0])[0]))
+
+
+def samples_hit(samples: np.ndarray, n_samples: int) -> int:
+    """In how many distinct samples some of the given pairs lie."""
+    return int(np.count_nonzero(np.bincount(samples, minlength=n_samples)))
