@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_zone import synthetic  # noqa: E402
 
 from sim.outputs.pipeline import ZoneSettings, run_zone  # noqa: E402
-from sim.scenario.model import load_scenario  # noqa: E402
+from sim.scenario.model import Scenario, load_scenario  # noqa: E402
 
 
 def main() -> None:
@@ -35,7 +35,7 @@ def main() -> None:
     if args.baseline:
         scenario = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml")
     else:
-        scenario = synthetic(args.issues, args.options, args.parties, args.samples)
+        scenario = Scenario.model_validate(synthetic(args.issues, args.options, args.parties, args.samples))
     with tempfile.TemporaryDirectory() as folder:
         run_dir = Path(folder) / "run"
         start = time.perf_counter()

@@ -1,16 +1,15 @@
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.scenario.model import Scenario
-from sim.zone.closest import closest_package, own_best_completion, shortfalls
+from sim.zone.closest import closest_package, shortfalls, veto_total
+from sim.zone.own_best import own_best_completion, utility_at
 from sim.zone.preferences import sample_preferences
 from sim.zone.space import PackageSpace
-from tests.strategies import scenario_dicts
+from tests.strategies import language_scenario_dicts, scenario_dicts
 
 
 def _with_red_lines(doc: dict, data: st.DataObject) -> dict:
@@ -94,20 +93,74 @@ def test_closest_package_by_hand():
     assert np.allclose(own.below, [1.0, 0.0]) and np.allclose(own.shortfall, [0.125, 0.0])
 
 
-@settings(max_examples=30)
-@given(scenario_dicts(max_issues=3, max_options=3, max_parties=3, links=True), st.data())
-def test_own_best_completion_matches_enumeration(doc, data):
-    scenario = Scenario.model_validate(_with_red_lines(doc, data))
+def _fix(space: PackageSpace, data: st.DataObject) -> dict[int, int]:
+    issues = data.draw(st.lists(st.integers(0, len(space.radices) - 1), max_size=2, unique=True))
+    return {i: data.draw(st.integers(0, space.radices[i] - 1)) for i in issues}
+
+
+def _completions(space: PackageSpace, fix: dict[int, int]) -> np.ndarray:
+    codes = _all_codes(space)
+    keep = space.feasible(codes)
+    for issue, option in fix.items():
+        keep &= codes[:, issue] == option
+    return codes[keep]
+
+
+@settings(max_examples=60, deadline=None)
+@given(language_scenario_dicts(max_issues=4, max_options=3, max_parties=3), st.data())
+def test_own_best_completion_is_the_enumerated_maximum_bit_for_bit(doc, data):
+    """Branch and bound finds, per party and sample, the very float the enumeration of every feasible completion
+    holding none of the party's red lines finds (links, requires-constraints, ratifiers, red lines on fixed issues)."""
+    scenario = Scenario.model_validate(doc)
     space = PackageSpace.from_scenario(scenario)
     preferences = sample_preferences(scenario, scenario.run.samples, np.random.default_rng(scenario.run.seed))
-    fix = {0: data.draw(st.integers(0, space.radices[0] - 1))}
-    red_lines = [[r for r in reds if r[0] != 0] for reds in preferences.red_lines]
+    fix = _fix(space, data)
+    red_lines = [list(reds) for reds in preferences.red_lines]
     own = own_best_completion(space, preferences, fix, red_lines)
-    codes = np.array([c for c in itertools.product(*(range(r) for r in space.radices)) if c[0] == fix[0]])
-    utilities = preferences.utilities(space, codes).astype(np.float64)
+    codes = _completions(space, fix)
+    utilities = preferences.utilities(space, codes)
     for p, reds in enumerate(red_lines):
         usable = ~space.holds_any(codes, reds)
-        best = utilities[p, usable].max(axis=0)
-        gap = preferences.reservation[p].astype(np.float64) - best
-        assert np.isclose(own.below[p], (gap > 1e-9).mean()) or np.isclose(own.below[p], (gap > 0).mean())
-        assert np.isclose(own.shortfall[p], np.maximum(gap, 0).mean(), atol=1e-6)
+        best = utilities[p, usable].max(axis=0) if usable.any() else np.full(preferences.samples, -np.inf)
+        gap = preferences.reservation[p] - best
+        assert own.below[p] == (gap > 0).mean()
+        assert own.shortfall[p] == np.maximum(gap, 0.0).mean()
+
+
+@settings(max_examples=40, deadline=None)
+@given(language_scenario_dicts(max_issues=4, max_options=3, max_parties=3), st.data())
+def test_closest_package_is_proven_and_equals_brute_force_bit_for_bit(doc, data):
+    scenario = Scenario.model_validate(doc)
+    space = PackageSpace.from_scenario(scenario)
+    preferences = sample_preferences(scenario, scenario.run.samples, np.random.default_rng(scenario.run.seed))
+    fix = _fix(space, data)
+    veto = np.flatnonzero(preferences.veto)
+    avoid = sorted({ref for p in veto for ref in preferences.red_lines[p]})
+    found = closest_package(space, preferences, fix, avoid)
+    codes = _completions(space, fix)
+    codes = codes[~space.holds_any(codes, [a for a in avoid if a[0] not in fix])]
+    if codes.shape[0] == 0:
+        assert found is None
+        return
+    short = shortfalls(preferences, space, codes)
+    total = veto_total(short, veto)
+    packages = space.package(codes)
+    best = np.lexsort((packages, total))[0]
+    assert found is not None and found.proven
+    assert (found.package, found.total) == (packages[best], total[best])
+    assert np.array_equal(found.shortfall, short[:, best])
+
+
+@settings(max_examples=30, deadline=None)
+@given(language_scenario_dicts(max_issues=4, max_options=3, max_parties=3))
+def test_utility_at_is_preferences_utilities_bit_for_bit(doc):
+    scenario = Scenario.model_validate(doc)
+    space = PackageSpace.from_scenario(scenario)
+    preferences = sample_preferences(scenario, scenario.run.samples, np.random.default_rng(scenario.run.seed))
+    codes = _all_codes(space)
+    utilities = preferences.utilities(space, codes)
+    rng = np.random.default_rng(0)
+    rows = rng.integers(0, codes.shape[0], 50)
+    samples = rng.integers(0, preferences.samples, 50)
+    for p in range(preferences.n_parties):
+        assert np.array_equal(utility_at(preferences, p, codes[rows], samples), utilities[p, rows, samples])

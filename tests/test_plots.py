@@ -13,6 +13,7 @@ from sim.outputs.plots_review import (
     plot_convergence,
     plot_option_pairs,
     plot_utility_pairs,
+    zone_shades,
 )
 from sim.zone.intervals import proportion_interval
 
@@ -105,3 +106,15 @@ def test_utility_pairs_merge_coinciding_solutions_and_scale_colours_to_the_data(
     assert "nash = kalai–smorodinsky" in labels and "utilitarian" in labels
     colorbar = next(ax for ax in fig.axes if ax.get_ylabel().startswith("zone probability"))
     assert colorbar.get_ylim()[1] == 0.36
+
+
+def test_zone_shades_hold_every_zone_point_once_lowest_first():
+    p_zone = np.array([0.1, 0.2, 0.36, 0.05, 0.3, 0.36, 0.0001])
+    shades = zone_shades(p_zone, 0.36)
+    rows = np.concatenate([at for _, at in shades])
+    assert sorted(rows.tolist()) == list(range(p_zone.size))
+    levels = [level for level, _ in shades]
+    assert levels == sorted(levels) and levels[-1] == 0.36
+    for level, at in shades:  # each point is drawn at the upper end of its step, never below its own p_zone
+        assert (p_zone[at] <= level + 1e-12).all() and (p_zone[at] > level - 0.36 / 12 - 1e-12).all()
+    assert zone_shades(np.zeros(0), 1.0) == []

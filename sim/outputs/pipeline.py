@@ -7,7 +7,9 @@ which is all ``--resume`` needs. Samples are drawn from the run seed, so a resum
 
 from __future__ import annotations
 
+import importlib
 import itertools
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,6 +119,9 @@ def run_zone(
         manifest = start_manifest(run_dir, scenario, "zone", settings.recorded(), scenario_file)
     timings = manifest["timings"]
     clock = time.perf_counter()
+    # not with a process pool: forking while another thread holds an import lock could hang a worker
+    local = settings.executor is Executor.local
+    plotting = _import_in_background("sim.outputs.report") if make_plots and local else None
     preferences = sample_preferences(scenario, settings.samples, np.random.default_rng(settings.seed))
     space = PackageSpace.from_scenario(scenario)
     targets = scenario_targets(scenario, space)
@@ -146,12 +151,30 @@ def run_zone(
     timings["tables_s"] = round(time.perf_counter() - clock, 3)
     if make_plots:
         clock = time.perf_counter()
+        if plotting:
+            plotting.join()
         from sim.outputs.report import write_zone_report  # plotting pulls in matplotlib: only when drawing
 
-        write_zone_report(run_dir, scenario, summary, pair)
+        write_zone_report(run_dir, scenario, summary, pair, preferences)
         timings["plots_s"] = round(time.perf_counter() - clock, 3)
     finish_manifest(run_dir, manifest, summary)
     return summary
+
+
+def _import_in_background(module: str) -> threading.Thread:
+    """Import ``module`` on a thread: plotting pulls in matplotlib (about half a second), which then overlaps with
+    scoring and tables instead of following them. Importing has no effect beyond the module's own (it would be
+    imported later anyway); an import error surfaces at the real import."""
+
+    def load() -> None:
+        try:
+            importlib.import_module(module)
+        except Exception:  # noqa: BLE001 - the import in the main thread reports it
+            pass
+
+    thread = threading.Thread(target=load, name=f"import {module}", daemon=True)
+    thread.start()
+    return thread
 
 
 ZONE_TABLE_ROWS = 2**17  # rows of zone.parquet built and written at a time

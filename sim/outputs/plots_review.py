@@ -11,12 +11,16 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
-from sim.outputs.plots import RED_LINE, _axes, _titled, plt, wrap
+from sim.outputs.plots import RED_LINE, _axes, _titled, plain_ticks, plt, wrap
 from sim.zone.intervals import proportion_interval
 
 CONVERGENCE_POINTS = 300
+ZONE_SHADES = 12
+LINE_STYLES = ("-", "--", ":")
 PARTY_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7", "#9c755f")
 SOLUTION_STYLE = {
     "nash": ("*", "#d62728"),
@@ -40,20 +44,27 @@ def convergence_dataset(hits: dict[str, np.ndarray]) -> dict[str, Any]:
 
 
 def plot_convergence(dataset: dict[str, Any], ax: Axes | None = None, caption: str = "") -> Figure:
-    """Running estimate (line) and its 95 % interval (band) against the number of samples used."""
-    fig, ax = _axes(ax, (8, 4.4))
+    """Running estimate (line) and its 95 % interval (band) against the number of samples used. Series beyond the
+    eight colours change line style, the legend gets the height it needs, and the log axis is labelled in plain
+    numbers (scenario text is never mathtext, see ``sim.outputs.plots``)."""
+    names = [wrap(name, 40) for name in dataset["series"]]
+    lines = sum(name.count("\n") + 1 for name in names)
+    fig, ax = _axes(ax, (9, max(4.4, 1.4 + 0.125 * lines + 0.075 * len(names))))
     n = dataset["n"]
-    for k, (name, s) in enumerate(dataset["series"].items()):
+    for k, s in enumerate(dataset["series"].values()):
         colour = PARTY_COLOURS[k % len(PARTY_COLOURS)]
-        ax.plot(n, s["estimate"], color=colour, lw=1.2, label=wrap(name, 40))
+        style = LINE_STYLES[(k // len(PARTY_COLOURS)) % len(LINE_STYLES)]
+        ax.plot(n, s["estimate"], color=colour, ls=style, lw=1.2, label=names[k])
         ax.fill_between(n, s["lo"], s["hi"], color=colour, alpha=0.15, lw=0)
     ax.set_xscale("log")
+    plain_ticks(ax.xaxis)
     ax.set_ylim(0, 1)
     ax.set_xlabel("samples used")
     ax.set_ylabel("running estimate (band: 95 % interval)")
     ax.set_title(_titled("Convergence: P(zone non-empty) and each offer's P(completion in zone)", caption), fontsize=9)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.tight_layout()
+    ax.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.08, right=0.62, top=1 - 0.75 / height, bottom=0.55 / height)
     return fig
 
 
@@ -135,7 +146,9 @@ def plot_blockers(dataset: dict[str, Any], ax: Axes | None = None, caption: str 
         colour = PARTY_COLOURS[k % len(PARTY_COLOURS)]
         for kind, hatch, alpha in (("red_line", "////", 1.0), ("reservation", None, 0.85)):
             width = dataset[kind][:, k]
-            ax.barh(y, width, left=left, color=colour, hatch=hatch, alpha=alpha, edgecolor="white", lw=0.3)
+            drawn = width > 0  # an empty bar is invisible, yet Agg would still hatch it
+            ax.barh(y[drawn], width[drawn], left=left[drawn], color=colour, hatch=hatch, alpha=alpha,
+                    edgecolor="white", lw=0.3)  # fmt: skip
             left += width
         handles.append(Patch(color=colour, label=party))
     for row, note in enumerate(dataset.get("notes", [])):
@@ -157,8 +170,10 @@ def plot_blockers(dataset: dict[str, Any], ax: Axes | None = None, caption: str 
 def plot_utility_pairs(dataset: dict[str, Any], caption: str = "") -> Figure:
     """Every pair of veto parties: sampled packages (grey), zone packages (by p_zone), frontier, solutions.
 
-    The colour scale runs over the zone probabilities present; solutions that fall on the same package share one
-    marker whose legend names all of them, so none hides another.
+    The colour scale runs over the zone probabilities present, in ``ZONE_SHADES`` steps; solutions that fall on
+    the same package share one marker whose legend names all of them, so none hides another. Point clouds are
+    drawn as rasterized markers of one style per call (Agg stamps one marker image; a scatter of per-point styles
+    costs a path per point: seconds over tens of panels of thousands of points).
     """
     parties = dataset["parties"]
     pairs = [(a, b) for a in range(len(parties)) for b in range(a + 1, len(parties))]
@@ -167,24 +182,25 @@ def plot_utility_pairs(dataset: dict[str, Any], caption: str = "") -> Figure:
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 4.2 * rows + 0.8), squeeze=False)
     zone = dataset["zone"]
     top = float(np.max(dataset["zone_p"])) if len(zone) else 1.0
+    shades = zone_shades(np.asarray(dataset["zone_p"], dtype=float), top)
+    colours = plt.get_cmap("viridis")
     merged: dict[tuple[float, ...], list[str]] = {}
     for name, utilities in dataset["solutions"].items():
         merged.setdefault(tuple(round(u, 9) for u in utilities), []).append(name)
     for ax, (a, b) in zip(axes.flat, pairs, strict=False):
         back = dataset["background"]
-        ax.scatter(back[:, a], back[:, b], s=2, c="#cccccc", label="packages (random sample)", rasterized=True)
-        if len(zone):
-            points = ax.scatter(
-                zone[:, a], zone[:, b], s=6, c=dataset["zone_p"], cmap="viridis", vmin=0, vmax=top,
-                label="in zone (colour: p_zone)", rasterized=True,
-            )  # fmt: skip
-            if a == 0 and b == 1:
-                fig.colorbar(points, ax=ax, fraction=0.046, label=f"zone probability (max {top:.2f})")
+        ax.plot(back[:, a], back[:, b], ls="none", marker="o", ms=1.4, mew=0, color="#cccccc", rasterized=True,
+                label="packages (random sample)")  # fmt: skip
+        for k, (level, rows_at) in enumerate(shades):
+            ax.plot(zone[rows_at, a], zone[rows_at, b], ls="none", marker="o", ms=2.4, mew=0,
+                    color=colours(level / top if top > 0 else 0.0), rasterized=True,
+                    label="in zone (colour: p_zone)" if k == len(shades) - 1 else "_zone")  # fmt: skip
+        if len(zone) and a == 0 and b == 1:
+            scale = plt.cm.ScalarMappable(norm=plt.Normalize(0, top), cmap=colours)
+            fig.colorbar(scale, ax=ax, fraction=0.046, pad=0.03, label=f"zone probability (max {top:.2f})")
         front = dataset["frontier"]
-        ax.scatter(
-            front[:, a], front[:, b], s=10, facecolors="none", edgecolors="black", lw=0.6,
-            label="negotiation set (efficient, acceptable)",
-        )  # fmt: skip
+        ax.plot(front[:, a], front[:, b], ls="none", marker="o", ms=3.2, mfc="none", mec="black", mew=0.6,
+                rasterized=True, label="negotiation set (efficient, acceptable)")  # fmt: skip
         for utilities, names in merged.items():
             marker, colour = SOLUTION_STYLE.get(names[0], ("o", RED_LINE))
             ax.scatter(
@@ -195,11 +211,31 @@ def plot_utility_pairs(dataset: dict[str, Any], caption: str = "") -> Figure:
         ax.axhline(dataset["reservation"][b], color=RED_LINE, lw=0.6, ls=":")
         ax.set_xlabel(wrap(f"{parties[a]} expected utility", 34))
         ax.set_ylabel(wrap(f"{parties[b]} expected utility", 34))
+        ax.xaxis.set_major_locator(MaxNLocator(5))  # ticks cost most of this figure's drawing: 5 per axis read fine
+        ax.yaxis.set_major_locator(MaxNLocator(5))
     for ax in list(axes.flat)[len(pairs) :]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
+    if "in zone (colour: p_zone)" in labels:  # the legend shows a mid-scale shade, not the top one
+        at = labels.index("in zone (colour: p_zone)")
+        handles[at] = Line2D([], [], ls="none", marker="o", ms=3.5, mew=0, color=colours(0.5))
     fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, markerscale=1.2)
-    fig.suptitle(_titled("Expected utilities, pair by pair (dotted: mean reservations)", caption), fontsize=10)
+    fig.suptitle(
+        _titled("Expected utilities, pair by pair (dotted: mean reservations)", caption),
+        fontsize=10,
+        y=1 - 0.2 / fig.get_figheight(),
+    )
     # fixed margins: tight_layout over ten panels costs a quarter of the plot's time and gains nothing here
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.1 + 0.06 / rows, top=0.9, wspace=0.38, hspace=0.32)
+    height = fig.get_figheight()  # margins in inches: title above, last x labels and the legend below
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=1.5 / height, top=1 - 1.0 / height, wspace=0.48, hspace=0.32)
     return fig
+
+
+def zone_shades(p_zone: np.ndarray, top: float) -> list[tuple[float, np.ndarray]]:
+    """Zone points grouped into ``ZONE_SHADES`` steps of p_zone (each step drawn at its upper end), lowest first
+    so the most likely packages are drawn on top."""
+    if p_zone.size == 0:
+        return []
+    edges = np.linspace(0.0, top, ZONE_SHADES + 1)
+    step = np.clip(np.searchsorted(edges, p_zone, side="left") - 1, 0, ZONE_SHADES - 1)
+    return [(float(edges[k + 1]), np.flatnonzero(step == k)) for k in range(ZONE_SHADES) if (step == k).any()]

@@ -36,7 +36,7 @@ from sim.outputs.plots_review import (
 from sim.outputs.rundir import atomic_write_text, read_json, read_manifest
 from sim.outputs.tables import read_csv, zone_mass_text
 from sim.scenario.model import Scenario
-from sim.zone.preferences import expected_utility, sample_preferences
+from sim.zone.preferences import Preferences, expected_utility, sample_preferences
 from sim.zone.space import PackageSpace
 
 ZONE_PLOTS = {
@@ -75,10 +75,15 @@ def run_caption(run_dir: Path, scenario: Scenario) -> str:
 
 
 def write_zone_report(
-    run_dir: Path, scenario: Scenario, summary: dict[str, Any], pair: tuple[str, str] | None = None
+    run_dir: Path,
+    scenario: Scenario,
+    summary: dict[str, Any],
+    pair: tuple[str, str] | None = None,
+    preferences: Preferences | None = None,
 ) -> None:
     """Draw the zone plots and write report.html from the run's own tables; ``pair`` names the two issues of the
-    option-pair heatmap (default: the two whose option marginals spread most)."""
+    option-pair heatmap (default: the two whose option marginals spread most). ``preferences``: the run's samples
+    when the caller has them (else they are drawn again from the run's seed)."""
     offers = pq.read_table(run_dir / "offers.parquet").to_pylist() if scenario.offers else []
     marginals = numeric(read_csv(run_dir / "marginals.csv"))
     caption = run_caption(run_dir, scenario)
@@ -101,9 +106,8 @@ def write_zone_report(
     blockers = blockers_dataset(marginals, summary["veto_parties"], names, titles)
     save_figure(plot_blockers(blockers, caption=caption), plots / "blockers_by_option.png")
     save_figure(plot_zone_histogram(summary["p_zone_histogram"], caption=caption), plots / "zone_histogram.png")
-    save_figure(
-        plot_utility_pairs(utility_pairs_dataset(run_dir, scenario, summary), caption), plots / "utility_pairs.png"
-    )
+    pairs = utility_pairs_dataset(run_dir, scenario, summary, preferences)
+    save_figure(plot_utility_pairs(pairs, caption), plots / "utility_pairs.png")
     atomic_write_text(run_dir / "report.html", render_report(run_dir, scenario, summary, offers, marginals))
 
 
@@ -285,10 +289,13 @@ BACKGROUND_PACKAGES = 4_000
 ZONE_POINTS = 5_000
 
 
-def utility_pairs_dataset(run_dir: Path, scenario: Scenario, summary: dict[str, Any]) -> dict[str, Any]:
+def utility_pairs_dataset(
+    run_dir: Path, scenario: Scenario, summary: dict[str, Any], preferences: Preferences | None = None
+) -> dict[str, Any]:
     """Expected utilities of veto parties for a seeded sample of packages, the zone, the frontier, solutions."""
     settings = read_manifest(run_dir)["settings"]
-    preferences = sample_preferences(scenario, settings["samples"], np.random.default_rng(settings["seed"]))
+    if preferences is None:
+        preferences = sample_preferences(scenario, settings["samples"], np.random.default_rng(settings["seed"]))
     space = PackageSpace.from_scenario(scenario)
     veto = [p for p, party in enumerate(preferences.party_ids) if party in summary["veto_parties"]]
     rng = np.random.default_rng(settings["seed"])

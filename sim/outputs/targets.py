@@ -19,7 +19,8 @@ import numpy as np
 from sim.outputs.tables import with_interval
 from sim.scenario.model import Scenario
 from sim.zone.bargaining import blocking_detail
-from sim.zone.closest import Closest, closest_package, own_best_completion
+from sim.zone.closest import Closest, closest_package
+from sim.zone.own_best import own_best_completion
 from sim.zone.preferences import Preferences
 from sim.zone.scoring import Target, TargetScores
 from sim.zone.space import PackageSpace, option_index

@@ -1,5 +1,5 @@
 """What comes closest when nothing is acceptable: the package (or completion of an offer) with the smallest total
-shortfall below the veto parties' reservations, and why an offer cannot be completed into the zone.
+shortfall below the veto parties' reservations (a party's own best completion is ``sim.zone.own_best``).
 
 When no package is in the zone in any sample there is no "best package" to report; an honest answer is the
 package that misses by the least. A veto party's *shortfall* on a package is the mean over samples of how far
@@ -7,30 +7,37 @@ its utility falls below its reservation, ``mean_s max(0, r_ps - u_ps(x))`` (0 in
 the total is the sum over veto parties. Candidates hold no red line of a veto party (a red line is a refusal,
 not a distance) except those the caller must keep, such as the options an offer fixes.
 
-Searching 10^6+ packages with per-sample utilities would cost as much as scoring the zone again, so the search is
-exact branch-free bounding: by Jensen's inequality the shortfall is at least ``max(0, mean r_p - E u_p(x))``,
-which needs only expected utilities (cheap, chunked over packages). Packages are then scored exactly in order of
-that lower bound until the next bound exceeds the best exact total, which proves the minimum.
+The search is exact branch and bound over the free issues (Land & Doig 1960; the pattern of ``sim.zone.search``):
+completions are grown one issue at a time (a :class:`Tree`, shared with ``sim.zone.own_best``), and a partial one is
+dropped as soon as a bound proves that none of its completions can beat the best complete one found so far.
+Constraints and red lines prune options before any arithmetic. The bound is Jensen's inequality (a mean shortfall
+is at least the shortfall of the mean) applied within groups of samples: each veto party's samples are sorted by
+its shortfall on a good first package and cut into ``BOUND_GROUPS`` groups, and a group's utility sum from an open
+issue is at most its best option's group sum. Surviving packages are then scored exactly, in order of the bound,
+until the next bound exceeds the best exact total: that proves the minimum. Exact totals add the parties'
+shortfalls one party at a time, so a package's total is the same float however many packages are scored together.
 
-Only the public core API is used (``PackageSpace.codes/feasible/holds_any``, ``Preferences.utilities``,
-``expected_utility``), so the answer follows whatever utility model the core implements.
+Only the public core API is used (``PackageSpace``, ``Preferences`` arrays and ``utilities``), so the answer
+follows whatever utility model the core implements; ``tests/test_closest.py`` proves it equals brute force.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from math import prod
 
 import numpy as np
 
-from sim.zone.preferences import Preferences, expected_utility
-from sim.zone.space import PackageSpace
+from sim.zone.preferences import LinkTerm, Preferences
+from sim.zone.space import PackageSpace, Violation, violated
 
-SCAN_CHUNK = 2**16
-EXACT_BATCH = 256
+EXACT_BATCHES = (8, 16, 32, 64, 128, 256)  # exact scoring starts small: the minimum is usually among the first few
 MAX_EXACT = 16_384
-EXACT_CELLS = 2**22  # package x party x sample utilities per chunk when enumerating
-BOUND_SLACK = 1e-6  # float32 utilities vs float64 expectations: a lower bound is lowered by this much
+BOUND_GROUPS = 32  # groups of samples per party in the shortfall bound (1 group: the expected-utility bound)
+MAX_CELLS = 2**23  # partial packages x parties x groups held by one expansion
+MAX_NODES = 2**19  # (partial package, sample) pairs created by one expansion: ~0.2 GiB of option indices at most
+BOUND_SLACK = 1e-6  # a lower bound on a shortfall is lowered by this much (float sums in another order)
+UTILITY_SLACK = 1e-9  # an upper bound on a utility is raised by this much (float sums in another order)
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,88 @@ def shortfalls(preferences: Preferences, space: PackageSpace, codes: np.ndarray)
     return np.maximum(gap, 0.0).mean(axis=-1)
 
 
+def veto_total(short: np.ndarray, veto: np.ndarray) -> np.ndarray:
+    """Total shortfall over veto parties per package, added party by party (the same float whatever the number of
+    packages scored together: numpy sums a single column pairwise, several columns row by row)."""
+    total = np.zeros(short.shape[1])
+    for p in veto:
+        total += short[p]
+    return total
+
+
+@dataclass(frozen=True, eq=False)
+class Tree:
+    """The completions of ``fix`` as a search tree: the free issues in order, each with the options it may take,
+    and the constraints fully decided at each level (checked there, once)."""
+
+    base: np.ndarray  # option indices of the fixed issues (0 elsewhere)
+    free: list[int]
+    options: list[np.ndarray]
+    checks: list[list[Violation]]
+
+    @property
+    def depth(self) -> int:
+        return len(self.free)
+
+    def level_of(self, issues: list[int]) -> int:
+        """The level at which every issue in ``issues`` is decided (-1: all fixed)."""
+        return max((self.free.index(i) for i in issues if i in self.free), default=-1)
+
+    def children(self, codes: np.ndarray, level: int) -> tuple[np.ndarray, np.ndarray]:
+        """Every feasible way to decide the issue of ``level`` below each row: the rows' codes and parents."""
+        issue, options = self.free[level], self.options[level]
+        parent = np.repeat(np.arange(codes.shape[0]), options.size)
+        child = codes[parent]
+        child[:, issue] = np.tile(options, codes.shape[0])
+        ok = np.ones(parent.size, dtype=bool)
+        for violation in self.checks[level]:
+            ok &= ~violated(child, violation)
+        return child[ok], parent[ok]
+
+
+def search_tree(
+    space: PackageSpace,
+    fix: dict[int, int],
+    avoid: list[tuple[int, int]],
+    narrow: Callable[[int, np.ndarray], np.ndarray] | None = None,
+) -> Tree | None:
+    """The tree of feasible completions of ``fix`` holding none of ``avoid`` on a free issue; ``None`` when the
+    fixed options alone break a constraint or some free issue has no option left. ``narrow(issue, options)``
+    optionally keeps fewer of an issue's options (one of each group that nothing tells apart)."""
+    choices = option_choices(space, fix, avoid)
+    free = [i for i in range(len(space.radices)) if i not in fix]
+    if any(choices[i].size == 0 for i in free):
+        return None
+    base = np.array([fix.get(i, 0) for i in range(len(space.radices))], dtype=np.int64)
+    options = [narrow(i, choices[i]) if narrow else choices[i] for i in free]
+    tree = Tree(base, free, options, [[] for _ in free])
+    for violation in space.violations:
+        level = tree.level_of([i for i, _ in violation])
+        if level < 0:
+            if violated(base[None, :], violation)[0]:
+                return None
+        else:
+            tree.checks[level].append(violation)
+    return tree
+
+
+def live_links(tree: Tree, links: list[LinkTerm]) -> list[tuple[int, LinkTerm]]:
+    """Links that some completion can hold, with the level at which both options are decided (-1: both fixed)."""
+    live = []
+    for link in links:
+        ends = (link.first, link.second)
+        possible = all(
+            tree.base[i] == o if i not in tree.free else o in tree.options[tree.free.index(i)] for i, o in ends
+        )
+        if possible:
+            live.append((tree.level_of([link.first[0], link.second[0]]), link))
+    return live
+
+
+def link_holds(codes: np.ndarray, link: LinkTerm) -> np.ndarray:
+    return (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
+
+
 def closest_package(
     space: PackageSpace,
     preferences: Preferences,
@@ -83,119 +172,137 @@ def closest_package(
     when more than ``max_exact`` packages had a lower bound below the best total found (then the answer is the
     best among the ``max_exact`` most promising ones, and says so).
     """
-    fix = fix or {}
     veto = np.flatnonzero(preferences.veto)
-    mean_reservation = preferences.reservation[veto].astype(np.float64).mean(axis=1)
-    choices = option_choices(space, fix, avoid or [])
-    count = prod(c.size for c in choices)
-    pool_bound = np.zeros(0)
-    pool_index = np.zeros(0, dtype=np.int64)
-    discarded = np.inf  # smallest lower bound among candidates dropped from the pool
-    for start in range(0, count, SCAN_CHUNK):
-        stop = min(start + SCAN_CHUNK, count)
-        codes = choice_codes(choices, np.arange(start, stop, dtype=np.int64))
-        allowed = space.feasible(codes)
-        bound = np.maximum(mean_reservation[:, None] - expected_utility(preferences, codes)[veto], 0.0).sum(axis=0)
-        keep = np.flatnonzero(allowed)
-        pool_bound = np.concatenate([pool_bound, bound[keep] - BOUND_SLACK])
-        pool_index = np.concatenate([pool_index, start + keep])
-        if pool_bound.size > 2 * max_exact:
-            split = np.argpartition(pool_bound, max_exact)
-            discarded = min(discarded, float(pool_bound[split[max_exact:]].min()))
-            pool_bound, pool_index = pool_bound[split[:max_exact]], pool_index[split[:max_exact]]
-    if pool_index.size == 0:
+    tree = search_tree(space, fix or {}, avoid or [])
+    if tree is None:
         return None
-    order = np.lexsort((pool_index, pool_bound))
-    if order.size > max_exact:
-        discarded = min(discarded, float(pool_bound[order[max_exact]]))
-        order = order[:max_exact]
-    pool_bound, pool_index = pool_bound[order], pool_index[order]
     best_total, best_package, best_short = np.inf, -1, np.zeros(len(preferences.party_ids))
-    evaluated, proven = 0, False
-    for start in range(0, pool_index.size, EXACT_BATCH):
+    one_group = np.zeros((veto.size, preferences.samples), dtype=np.int64)
+    incumbent = _ShortfallBounds(tree, preferences, veto, one_group).greedy()
+    groups = one_group
+    if incumbent is not None:
+        best_short = shortfalls(preferences, space, incumbent)[:, 0]
+        best_total, best_package = float(veto_total(best_short[:, None], veto)[0]), int(space.package(incumbent)[0])
+        groups = _groups_like(preferences, space, veto, incumbent)
+    bounds = _ShortfallBounds(tree, preferences, veto, groups)
+    pool_bound, pool_package, discarded = bounds.candidates(best_total, max_exact)
+    if pool_package.size == 0 and incumbent is None:
+        return None
+    evaluated, proven, start = int(incumbent is not None), False, 0
+    for size in (*EXACT_BATCHES, *[EXACT_BATCHES[-1]] * (pool_package.size // EXACT_BATCHES[-1] + 1)):
+        if start >= pool_package.size:
+            proven = best_total < discarded
+            break
         if pool_bound[start] > best_total:
             proven = True
             break
-        index = pool_index[start : start + EXACT_BATCH]
-        codes = choice_codes(choices, index)
-        short = shortfalls(preferences, space, codes)
-        total = short[veto].sum(axis=0)
-        evaluated += index.size
-        packages = space.package(codes)
+        packages = pool_package[start : start + size]
+        start += size
+        short = shortfalls(preferences, space, space.codes(packages))
+        total = veto_total(short, veto)
+        evaluated += packages.size
         candidate = np.lexsort((packages, total))[0]
         if (total[candidate], packages[candidate]) < (best_total, best_package):
-            best_total, best_package, best_short = (
-                float(total[candidate]),
-                int(packages[candidate]),
-                short[:, candidate],
-            )
-    else:
-        proven = best_total < discarded
+            best_total, best_package = float(total[candidate]), int(packages[candidate])
+            best_short = short[:, candidate]
     return Closest(best_package, best_short, best_total, proven, evaluated)
 
 
-@dataclass(frozen=True)
-class OwnBest:
-    """Per party, over samples: how often even its own best completion of an offer is below its reservation."""
+class _ShortfallBounds:
+    """Lower bounds on the total veto shortfall of every completion of a partial package.
 
-    below: np.ndarray
-    shortfall: np.ndarray
+    Each veto party's samples are cut into groups; within a group, the sum of shortfalls is at least the shortfall
+    of the sums (Jensen: ``max(0, .)`` is convex), and a group's utility sum from an open issue is at most the best
+    option's group sum. One group is the plain expected-utility bound; groups of samples in which the party fares
+    alike (sorted by its shortfall on a good package) keep the bound close to the exact total for a fraction of
+    its cost."""
+
+    def __init__(self, tree: Tree, preferences: Preferences, veto: np.ndarray, groups: np.ndarray) -> None:
+        self.tree, self.preferences, self.veto = tree, preferences, veto
+        n_groups = int(groups.max()) + 1
+        one_hot = [np.eye(n_groups)[groups[row]] for row in range(veto.size)]  # per party [s, g]
+        self.grouped = np.stack([preferences.contributions[p] @ one_hot[row] for row, p in enumerate(veto)])
+        self.reservation = np.stack([preferences.reservation[p] @ one_hot[row] for row, p in enumerate(veto)])
+        self.links = [
+            (level, link, row, link.delta @ one_hot[row])
+            for level, link in live_links(tree, [link for link in preferences.links if link.party in veto])
+            for row in [int(np.flatnonzero(veto == link.party)[0])]
+        ]
+        fixed = [i for i in range(tree.base.size) if i not in tree.free]
+        self.base = self.grouped[:, fixed, tree.base[fixed]].sum(axis=1)  # [v, g]
+        self.suffix = np.zeros((tree.depth + 1, veto.size, n_groups))
+        for level in range(tree.depth - 1, -1, -1):
+            best = self.grouped[:, tree.free[level], tree.options[level]].max(axis=1)
+            self.suffix[level] = self.suffix[level + 1] + best
+        for level, _, row, delta in self.links:
+            if level < 0:
+                self.base[row] += delta
+            else:
+                self.suffix[: level + 1, row] += np.maximum(delta, 0.0)
+        self.max_rows = max(1, MAX_CELLS // (veto.size * n_groups))
+
+    def lower(self, sums: np.ndarray, level: int) -> np.ndarray:
+        """Lower bound for partial packages with group utility sums so far ``sums[n, v, g]`` decided to ``level``."""
+        gap = np.maximum(self.reservation - sums - self.suffix[level], 0.0)
+        return gap.sum(axis=(1, 2)) / self.preferences.samples - BOUND_SLACK
+
+    def expand(self, codes: np.ndarray, sums: np.ndarray, level: int) -> tuple[np.ndarray, np.ndarray]:
+        child, parent = self.tree.children(codes, level)
+        issue = self.tree.free[level]
+        child_sums = sums[parent] + self.grouped[:, issue, child[:, issue]].transpose(1, 0, 2)
+        for link_level, link, row, delta in self.links:
+            if link_level == level:
+                child_sums[link_holds(child, link), row] += delta
+        return child, child_sums
+
+    def greedy(self) -> np.ndarray | None:
+        """A first completion: at each level the feasible option with the smallest bound (None at a dead end)."""
+        codes, sums = self.tree.base[None, :], self.base[None]
+        for level in range(self.tree.depth):
+            codes, sums = self.expand(codes, sums, level)
+            if codes.shape[0] == 0:
+                return None
+            pick = int(np.argmin(self.lower(sums, level + 1)))
+            codes, sums = codes[pick : pick + 1], sums[pick : pick + 1]
+        return codes
+
+    def candidates(self, incumbent: float, max_exact: int) -> tuple[np.ndarray, np.ndarray, float]:
+        """Complete packages whose bound does not exceed ``incumbent``, by (bound, package number); at most
+        ``max_exact`` of them, with the smallest bound of those dropped (inf when none was)."""
+        pool_bound, pool_package, discarded = np.zeros(0), np.zeros(0, dtype=np.int64), np.inf
+        stack = [(self.tree.base[None, :], self.base[None], 0)]
+        while stack:
+            codes, sums, level = stack.pop()
+            if codes.shape[0] == 0:
+                continue
+            if level == self.tree.depth:
+                pool_bound = np.concatenate([pool_bound, self.lower(sums, level)])
+                packages = np.ravel_multi_index(tuple(codes.T), self.preferences.radices)
+                pool_package = np.concatenate([pool_package, packages])
+                if pool_bound.size > 2 * max_exact:
+                    split = np.argpartition(pool_bound, max_exact)
+                    discarded = min(discarded, float(pool_bound[split[max_exact:]].min()))
+                    pool_bound, pool_package = pool_bound[split[:max_exact]], pool_package[split[:max_exact]]
+                continue
+            if codes.shape[0] * self.tree.options[level].size > self.max_rows and codes.shape[0] > 1:
+                half = codes.shape[0] // 2
+                stack += [(codes[half:], sums[half:], level), (codes[:half], sums[:half], level)]
+                continue
+            child, child_sums = self.expand(codes, sums, level)
+            keep = self.lower(child_sums, level + 1) <= incumbent
+            stack.append((child[keep], child_sums[keep], level + 1))
+        order = np.lexsort((pool_package, pool_bound))
+        if order.size > max_exact:
+            discarded = min(discarded, float(pool_bound[order[max_exact]]))
+            order = order[:max_exact]
+        return pool_bound[order], pool_package[order], discarded
 
 
-def own_best_completion(
-    space: PackageSpace, preferences: Preferences, fix: dict[int, int], red_lines: list[list[tuple[int, int]]]
-) -> OwnBest:
-    """Each party's best completion of ``fix`` in each sample, as a share of samples below its reservation and
-    the mean shortfall ``mean_s max(0, r_ps - max_x u_ps(x))``.
-
-    Without links, the maximum is taken issue by issue over the free issues (options a party red-lines excluded
-    for it), from utilities of one-issue variations of a base completion: exact for utilities that add up over
-    issues, and an upper bound when constraints forbid some combinations, so "below its reservation" is never
-    overstated. With links (utility no longer adds up) every feasible completion is scored, in chunks.
-    """
-    if preferences.links:
-        return _own_best_enumerated(space, preferences, fix, red_lines)
-    free = [i for i in range(len(space.radices)) if i not in fix]
-    base = np.array([[fix.get(i, 0) for i in range(len(space.radices))]], dtype=np.int64)
-    variations = [base]
-    for issue in free:
-        varied = np.repeat(base, space.radices[issue], axis=0)
-        varied[:, issue] = np.arange(space.radices[issue])
-        variations.append(varied)
-    codes = np.concatenate(variations)
-    utilities = preferences.utilities(space, codes).astype(np.float64)
-    base_utility = utilities[:, 0, :]
-    best = base_utility.copy()
-    never = {combo[0] for combo in space.forbidden if len(combo) == 1}
-    row = 1
-    for issue in free:
-        delta = utilities[:, row : row + space.radices[issue], :] - base_utility[:, None, :]
-        for p, options in enumerate(red_lines):
-            for i, o in (*options, *never):
-                if i == issue:
-                    delta[p, o] = -np.inf
-        best += delta.max(axis=1)
-        row += space.radices[issue]
-    gap = preferences.reservation.astype(np.float64) - best
-    return OwnBest(below=(gap > 0).mean(axis=1), shortfall=np.maximum(gap, 0.0).mean(axis=1))
-
-
-def _own_best_enumerated(
-    space: PackageSpace, preferences: Preferences, fix: dict[int, int], red_lines: list[list[tuple[int, int]]]
-) -> OwnBest:
-    """The exact per-sample maximum over every feasible completion a party does not red-line (chunked)."""
-    choices = option_choices(space, fix, [])
-    count = prod(c.size for c in choices)
-    n_parties = len(preferences.party_ids)
-    best = np.full((n_parties, preferences.samples), -np.inf)
-    chunk = max(1, EXACT_CELLS // (n_parties * preferences.samples))
-    for start in range(0, count, chunk):
-        codes = choice_codes(choices, np.arange(start, min(start + chunk, count), dtype=np.int64))
-        utilities = preferences.utilities(space, codes)
-        feasible = space.feasible(codes)
-        for p in range(n_parties):
-            usable = feasible & ~space.holds_any(codes, list(red_lines[p]))
-            if usable.any():
-                best[p] = np.maximum(best[p], utilities[p, usable].max(axis=0))
-    gap = preferences.reservation.astype(np.float64) - best
-    return OwnBest(below=(gap > 0).mean(axis=1), shortfall=np.maximum(gap, 0.0).mean(axis=1))
+def _groups_like(preferences: Preferences, space: PackageSpace, veto: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Per veto party, ``BOUND_GROUPS`` groups of samples, by its shortfall on the package ``codes``."""
+    gap = preferences.reservation[veto] - preferences.utilities(space, codes)[veto, 0]
+    n_groups = min(BOUND_GROUPS, preferences.samples)
+    groups = np.empty(gap.shape, dtype=np.int64)
+    for row in range(veto.size):
+        groups[row, np.argsort(gap[row], kind="stable")] = np.arange(preferences.samples) * n_groups // gap.shape[1]
+    return groups

@@ -1,0 +1,161 @@
+"""Each party's own best completion of a partial package (an offer), per sample: is even the best it could get
+below its reservation? This is how a run explains an offer no sample puts in the zone (``sim.outputs.targets``).
+
+The maximum of a party's utility (additive over issues, plus its pairwise links) over the feasible completions
+holding none of its red lines is found exactly by branch and bound over (partial package, sample) pairs, with the
+tree of completions of ``sim.zone.closest`` (Land & Doig 1960; the pattern of ``sim.zone.search``): the utility so
+far plus each open issue's best contribution *in that sample* (plus the positive link terms still possible) bounds
+every completion; a greedy completion gives each sample a first incumbent, so almost every pair is pruned at once.
+The survivors are evaluated with the very float operations of ``Preferences.utilities`` (same terms, same order),
+so the maximum is the enumerated one bit for bit (``tests/test_closest.py`` proves it on random scenarios).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.zone.closest import MAX_NODES, UTILITY_SLACK, Tree, link_holds, live_links, search_tree
+from sim.zone.preferences import LinkTerm, Preferences
+from sim.zone.space import PackageSpace, violated
+
+
+@dataclass(frozen=True)
+class OwnBest:
+    """Per party, over samples: how often even its own best completion of an offer is below its reservation."""
+
+    below: np.ndarray
+    shortfall: np.ndarray
+
+
+def own_best_completion(
+    space: PackageSpace, preferences: Preferences, fix: dict[int, int], red_lines: list[list[tuple[int, int]]]
+) -> OwnBest:
+    """Each party's best completion of ``fix`` in each sample, as a share of samples below its reservation and
+    the mean shortfall ``mean_s max(0, r_ps - max_x u_ps(x))``: the maximum over every feasible completion holding
+    none of the party's ``red_lines`` (``-inf``, so always below, when there is none)."""
+    best = np.stack(
+        [best_completion_utility(space, preferences, p, fix, list(red_lines[p])) for p in range(preferences.n_parties)]
+    )
+    gap = preferences.reservation.astype(np.float64) - best
+    return OwnBest(below=(gap > 0).mean(axis=1), shortfall=np.maximum(gap, 0.0).mean(axis=1))
+
+
+def utility_at(preferences: Preferences, party: int, codes: np.ndarray, samples: np.ndarray) -> np.ndarray:
+    """Party ``party``'s real utility of package ``codes[k]`` in sample ``samples[k]``: the same float terms added
+    in the same order as :meth:`Preferences.utilities`, so the numbers are equal bit for bit."""
+    total = np.zeros(codes.shape[0])
+    for issue in range(codes.shape[1]):
+        total += preferences.contributions[party, issue, codes[:, issue], samples]
+    for link in preferences.links:
+        if link.party == party:
+            both = link_holds(codes, link)
+            total[both] += link.delta[samples[both]]
+    return total
+
+
+def best_completion_utility(
+    space: PackageSpace, preferences: Preferences, party: int, fix: dict[int, int], avoid: list[tuple[int, int]]
+) -> np.ndarray:
+    """Per sample, the party's highest utility over the feasible completions of ``fix`` holding none of ``avoid``
+    (``-inf`` where there is none), by branch and bound over (partial package, sample) pairs."""
+    samples = preferences.samples
+    if any(fix.get(i) == o for i, o in avoid):
+        return np.full(samples, -np.inf)
+    contributions = preferences.contributions[party]
+    links = [link for link in preferences.links if link.party == party]
+    tree = search_tree(space, fix, avoid, _alike(space, contributions, links))
+    if tree is None:
+        return np.full(samples, -np.inf)
+    live = live_links(tree, links)
+    best = _greedy_utility(tree, preferences, party, live)
+    suffix = np.zeros((tree.depth + 1, samples))
+    for level in range(tree.depth - 1, -1, -1):
+        suffix[level] = suffix[level + 1] + contributions[tree.free[level], tree.options[level]].max(axis=0)
+    base = np.zeros(samples)
+    for issue in range(tree.base.size):
+        if issue not in tree.free:
+            base += contributions[issue, tree.base[issue]]
+    for level, link in live:
+        if level < 0:
+            base += link.delta
+        else:
+            suffix[: level + 1] += np.maximum(link.delta, 0.0)
+    stack = [(np.repeat(tree.base[None, :], samples, axis=0), np.arange(samples), base, 0)]
+    while stack:
+        codes, sample, sums, level = stack.pop()
+        if sample.size == 0:
+            continue
+        if level == tree.depth:
+            np.maximum.at(best, sample, utility_at(preferences, party, codes, sample))
+            continue
+        if sample.size * tree.options[level].size > MAX_NODES and sample.size > 1:
+            half = sample.size // 2
+            stack += [
+                (codes[half:], sample[half:], sums[half:], level),
+                (codes[:half], sample[:half], sums[:half], level),
+            ]
+            continue
+        child, parent = tree.children(codes, level)
+        child_sample = sample[parent]
+        issue = tree.free[level]
+        child_sums = sums[parent] + contributions[issue, child[:, issue], child_sample]
+        for link_level, link in live:
+            if link_level == level:
+                both = link_holds(child, link)
+                child_sums[both] += link.delta[child_sample[both]]
+        keep = child_sums + suffix[level + 1, child_sample] + UTILITY_SLACK >= best[child_sample]
+        stack.append((child[keep], child_sample[keep], child_sums[keep], level + 1))
+    return best
+
+
+def _alike(space: PackageSpace, contributions: np.ndarray, links: list[LinkTerm]) -> Callable:
+    """Narrowing for :func:`search_tree`: of the options a party values identically in every sample and that no
+    link or multi-issue constraint tells apart, keep the first (an issue a party omits becomes one option, not a
+    fan-out of exact ties)."""
+    coupled = {i for violation in space.violations if len(violation) > 1 for i, _ in violation}
+    linked = {end for link in links for end in (link.first, link.second)}
+
+    def narrow(issue: int, options: np.ndarray) -> np.ndarray:
+        if issue in coupled:
+            return options
+        seen: set[bytes] = set()
+        kept = []
+        for option in options:
+            key = contributions[issue, option].tobytes()
+            if (issue, int(option)) in linked or key not in seen:
+                kept.append(option)
+            if (issue, int(option)) not in linked:
+                seen.add(key)
+        return np.array(kept, dtype=np.int64)
+
+    return narrow
+
+
+def _greedy_utility(tree: Tree, preferences: Preferences, party: int, live: list[tuple[int, LinkTerm]]) -> np.ndarray:
+    """A first incumbent per sample: each free issue in turn takes the feasible option worth most in that sample
+    (with the links it completes); the utility of that completion, or ``-inf`` where the greedy walk dead-ends."""
+    samples = preferences.samples
+    contributions = preferences.contributions[party]
+    codes = np.repeat(tree.base[None, :], samples, axis=0)
+    alive = np.ones(samples, dtype=bool)
+    everyone = np.arange(samples)
+    for level, issue in enumerate(tree.free):
+        options = tree.options[level]
+        gain = contributions[issue, options].copy()  # [option, sample]
+        for row, option in enumerate(options):
+            trial = codes.copy()
+            trial[:, issue] = option
+            for link_level, link in live:
+                if link_level == level:
+                    gain[row] += np.where(link_holds(trial, link), link.delta, 0.0)
+            for violation in tree.checks[level]:
+                gain[row, violated(trial, violation)] = -np.inf
+        choice = np.argmax(gain, axis=0)
+        alive &= np.isfinite(gain[choice, everyone])
+        codes[:, issue] = options[choice]
+    best = np.full(samples, -np.inf)
+    best[alive] = utility_at(preferences, party, codes[alive], everyone[alive])
+    return best
