@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sim.outputs.plots import marginal_dataset, offer_dataset, plot_offer_acceptance, plot_option_marginals
 from sim.outputs.plots_review import (
@@ -118,3 +119,26 @@ def test_zone_shades_hold_every_zone_point_once_lowest_first():
     for level, at in shades:  # each point is drawn at the upper end of its step, never below its own p_zone
         assert (p_zone[at] <= level + 1e-12).all() and (p_zone[at] > level - 0.36 / 12 - 1e-12).all()
     assert zone_shades(np.zeros(0), 1.0) == []
+
+
+def _bar_figure(height: float):
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots()
+    axes.bar(["a"], [height])
+    return figure
+
+
+def _broken_figure():
+    raise ValueError("a plotting bug")
+
+
+def test_figures_drawn_in_two_processes_are_all_written_and_a_failure_surfaces(tmp_path):
+    """The second list is drawn in a forked child: every file appears, and a child's error is raised here."""
+    from sim.outputs.report import draw_in_two
+
+    draw_in_two([(lambda: _bar_figure(1), "a.png")], [(lambda: _bar_figure(2), "b.png")], tmp_path)
+    assert (tmp_path / "a.png").read_bytes()[:4] == b"\x89PNG" and (tmp_path / "b.png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="a plotting bug"):
+        draw_in_two([(lambda: _bar_figure(1), "c.png")], [(_broken_figure, "d.png")], tmp_path)
+    assert (tmp_path / "c.png").exists() and not (tmp_path / "d.png").exists()

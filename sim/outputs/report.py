@@ -8,11 +8,15 @@ Monte-Carlo interval; when nothing is in the zone the page says so and shows the
 from __future__ import annotations
 
 import html
+import multiprocessing
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
+from matplotlib.figure import Figure
 
 from sim.outputs.html import esc, figure, page
 from sim.outputs.plots import (
@@ -91,24 +95,64 @@ def write_zone_report(
     titles = {issue.id: issue.title for issue in scenario.issues}
     names = {party.id: party.name for party in scenario.parties}
     labels = [_party_label(scenario, p, summary) for p in summary["parties"]]
-    save_figure(
-        plot_option_marginals(marginal_dataset(marginals, titles, names), caption), plots / "zone_by_option.png"
-    )
-    figure = plot_offer_acceptance(*offer_dataset(offers, summary["parties"], labels), caption=caption)
-    save_figure(figure, plots / "offers_acceptance.png")
-    hits = pq.read_table(run_dir / "sample_hits.parquet").to_pydict()
-    series = {"P(zone non-empty)": np.asarray(hits["zone_nonempty"])}
-    series.update({f"offer: {o['label']}": np.asarray(hits[f"offer_{o['target']}"]) for o in offers})
-    save_figure(plot_convergence(convergence_dataset(series), caption=caption), plots / "convergence.png")
-    save_figure(
-        plot_option_pairs(pair_dataset(run_dir, scenario, marginals, pair), caption=caption), plots / "option_pairs.png"
-    )
     blockers = blockers_dataset(marginals, summary["veto_parties"], names, titles)
-    save_figure(plot_blockers(blockers, caption=caption), plots / "blockers_by_option.png")
-    save_figure(plot_zone_histogram(summary["p_zone_histogram"], caption=caption), plots / "zone_histogram.png")
-    pairs = utility_pairs_dataset(run_dir, scenario, summary, preferences)
-    save_figure(plot_utility_pairs(pairs, caption), plots / "utility_pairs.png")
+
+    def convergence() -> Figure:
+        hits = pq.read_table(run_dir / "sample_hits.parquet").to_pydict()
+        series = {"P(zone non-empty)": np.asarray(hits["zone_nonempty"])}
+        series.update({f"offer: {o['label']}": np.asarray(hits[f"offer_{o['target']}"]) for o in offers})
+        return plot_convergence(convergence_dataset(series), caption=caption)
+
+    draw_in_two(
+        [
+            (lambda: plot_option_marginals(marginal_dataset(marginals, titles, names), caption), "zone_by_option.png"),
+            (
+                lambda: plot_offer_acceptance(*offer_dataset(offers, summary["parties"], labels), caption=caption),
+                "offers_acceptance.png",
+            ),
+            (lambda: plot_blockers(blockers, caption=caption), "blockers_by_option.png"),
+            (lambda: plot_zone_histogram(summary["p_zone_histogram"], caption=caption), "zone_histogram.png"),
+        ],
+        [
+            (
+                lambda: plot_utility_pairs(utility_pairs_dataset(run_dir, scenario, summary, preferences), caption),
+                "utility_pairs.png",
+            ),
+            (convergence, "convergence.png"),
+            (
+                lambda: plot_option_pairs(pair_dataset(run_dir, scenario, marginals, pair), caption=caption),
+                "option_pairs.png",
+            ),
+        ],
+        plots,
+    )
     atomic_write_text(run_dir / "report.html", render_report(run_dir, scenario, summary, offers, marginals))
+
+
+Drawing = tuple[Callable[[], Figure], str]
+
+
+def _draw(drawings: list[Drawing], folder: Path) -> None:
+    for make, name in drawings:
+        save_figure(make(), folder / name)
+
+
+def draw_in_two(first: list[Drawing], second: list[Drawing], folder: Path) -> None:
+    """Draw two lists of figures at once, ``second`` in a forked process: matplotlib draws on one core, and its
+    drawing (text, ticks, rasterising) is most of a run's time after scoring. Each figure is written atomically by
+    whichever process draws it; if the child fails, its figures are drawn again here, so its error surfaces with a
+    traceback. Serial where there is one core or no ``fork``."""
+    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        _draw(first + second, folder)
+        return
+    child = multiprocessing.get_context("fork").Process(target=_draw, args=(second, folder))
+    child.start()
+    try:
+        _draw(first, folder)
+    finally:
+        child.join()
+    if child.exitcode != 0:
+        _draw(second, folder)
 
 
 def pair_dataset(
