@@ -141,8 +141,10 @@ def draw_in_two(first: list[Drawing], second: list[Drawing], folder: Path) -> No
     """Draw two lists of figures at once, ``second`` in a forked process: matplotlib draws on one core, and its
     drawing (text, ticks, rasterising) is most of a run's time after scoring. Each figure is written atomically by
     whichever process draws it; if the child fails, its figures are drawn again here, so its error surfaces with a
-    traceback. Serial where there is one core or no ``fork``."""
-    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    traceback. Serial where there is one core or no ``fork``, and inside a worker process (a batch or sweep already
+    keeps every core busy, and a daemonic pool worker may not have children)."""
+    worker = multiprocessing.parent_process() is not None or multiprocessing.current_process().daemon
+    if worker or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         _draw(first + second, folder)
         return
     child = multiprocessing.get_context("fork").Process(target=_draw, args=(second, folder))

@@ -277,14 +277,6 @@ def _bounds(bounds: tuple[float, float], draws: np.ndarray) -> np.ndarray:
     return low + (high - low) * draws
 
 
-def _weight(party: Party, issue_id: str) -> tuple[float, float]:
-    return party.weight_range(issue_id)
-
-
-def _value(party: Party, issue_id: str, option_id: str) -> tuple[float, float]:
-    return party.value_range(issue_id, option_id)
-
-
 def _red_line_refs(party: Party) -> list[tuple[str, float]]:
     """(option ref, probability it holds) for each red line."""
     return [(red.option, float(red.holds)) for red in party.red_lines]
@@ -359,12 +351,12 @@ def scenario_ranges(scenario: Scenario) -> Ranges:
     key = id(scenario)
     if key not in _RANGES:
         n_options = max(len(issue.options) for issue in scenario.issues)
-        weight = np.array([[_weight(party, issue.id) for issue in scenario.issues] for party in scenario.parties])
+        weight = np.array([[party.weight_range(issue.id) for issue in scenario.issues] for party in scenario.parties])
         value = np.zeros((len(scenario.parties), len(scenario.issues), n_options, 2))
         for p, party in enumerate(scenario.parties):
             for i, issue in enumerate(scenario.issues):
                 for o, option in enumerate(issue.options):
-                    value[p, i, o] = _value(party, issue.id, option.id)
+                    value[p, i, o] = party.value_range(issue.id, option.id)
         reservation = np.array([party.reservation for party in scenario.parties], dtype=np.float64)
         _RANGES[key] = Ranges(weight.astype(np.float64).reshape(len(scenario.parties), -1, 2), value, reservation)
         weakref.finalize(scenario, _RANGES.pop, key, None)
@@ -396,14 +388,10 @@ def preferences_from_draws(scenario: Scenario, draws: Draws) -> Preferences:
 def point_preferences(scenario: Scenario) -> Preferences:
     """One 'sample' at the midpoint of every range: the scenario's published positions (red lines as certain)."""
     space = PackageSpace.from_scenario(scenario)
-    n_options = max(space.radices)
-    weights = np.array([[_midpoint(_weight(p, i.id)) for i in scenario.issues] for p in scenario.parties])
-    values = np.zeros((len(scenario.parties), len(scenario.issues), n_options))
-    for p, party in enumerate(scenario.parties):
-        for i, issue in enumerate(scenario.issues):
-            for o, option in enumerate(issue.options):
-                values[p, i, o] = _midpoint(_value(party, issue.id, option.id))
-    reservation = np.array([[_midpoint(p.reservation)] for p in scenario.parties])
+    ranges = scenario_ranges(scenario)
+    weights = (ranges.weight[..., 0] + ranges.weight[..., 1]) / 2  # [p, i], as _midpoint of each range
+    values = (ranges.value[..., 0] + ranges.value[..., 1]) / 2  # [p, i, o]; padding options stay 0
+    reservation = ((ranges.reservation[:, 0] + ranges.reservation[:, 1]) / 2)[:, None]
     return _assemble(
         scenario,
         space,
