@@ -127,7 +127,7 @@ def run_zone(
     targets = scenario_targets(scenario, space)
     scorer = ZoneScorer(space, preferences, targets, tail_max=settings.chunk_size)
     parts = run_dir / "parts"
-    todo = [block for block in scorer.blocks if not _part_path(parts, block).exists()]
+    todo = [block for block in scorer.blocks if not _part_complete(parts, block)]
     done = len(scorer.blocks) - len(todo)
     if progress:
         progress(done, len(scorer.blocks))
@@ -194,6 +194,16 @@ PART_ARRAYS = (
     "best_package",
     "zone_sizes",
 )
+
+
+def _part_complete(parts: Path, block: Block) -> bool:
+    """Whether the block's saved score exists with every array this version writes (a part saved by an older
+    version, e.g. without per-sample zone sizes, is scored again on resume rather than read wrong)."""
+    path = _part_path(parts, block)
+    if not path.exists():
+        return False
+    with np.load(path) as data:
+        return set(PART_ARRAYS) <= set(data.files)
 
 
 def _save_part(parts: Path, score: BlockScore) -> None:
