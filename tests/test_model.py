@@ -408,3 +408,17 @@ def test_the_mediator_agrees_more_often_on_a_held_out_scenario_written_after_it_
     mediated, alternating = agreed[Protocol.mediated], agreed[Protocol.alternating]
     assert (mediated & ~alternating).sum() > 3 * (alternating & ~mediated).sum()
     assert mediated.mean() > alternating.mean() + 0.1
+
+
+def test_finished_runs_are_released_so_a_worker_does_not_grow_with_runs():
+    """Mesa 3.3.1 keeps every model as a key of ``Agent._ids``; a played chunk must leave none of its runs alive."""
+    import gc
+
+    def live() -> int:
+        gc.collect()
+        return sum(isinstance(o, NegotiationModel) for o in gc.get_objects())
+
+    scenario = load_scenario(DATA / "golden.yaml")
+    before = live()
+    play_chunk(Chunk(scenario, Protocol.alternating, 0, tuple(run_seeds(5, 20)), (False,) * 20))
+    assert live() == before

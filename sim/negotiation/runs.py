@@ -79,6 +79,7 @@ def play_chunk(chunk: Chunk) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
         preferences.append(model.preferences)
         if traced:
             rounds.extend(trace_rows(model, run))
+        model.release()
     for row, zone, utilities in zip(outcomes, run_zones(setup.space, preferences), agreed, strict=True):
         row.update(zone.row(utilities))
     return outcomes, rounds
