@@ -30,7 +30,8 @@ import numpy as np
 from bench_zone import synthetic
 
 from sim.zone.bargaining import bargaining_solutions, pareto_frontier, pareto_mask
-from sim.zone.preferences import expected_utility, sample_preferences
+from sim.zone.preferences import expected_utility
+from sim.zone.sampling import sample_preferences
 from sim.zone.space import PackageSpace
 
 ROOT = Path(__file__).resolve().parents[1]

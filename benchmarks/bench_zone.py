@@ -37,7 +37,7 @@ import numpy as np
 import yaml
 
 from sim.scenario.model import Scenario, load_scenario
-from sim.zone.preferences import sample_preferences
+from sim.zone.sampling import sample_preferences
 from sim.zone.scoring import compute_zone
 from sim.zone.space import PackageSpace
 

@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from sim.scenario.model import Scenario
 from sim.zone.bargaining import bargaining_solutions, pareto_frontier, pareto_mask
-from sim.zone.preferences import UNIT, acceptance_threshold, sample_preferences, to_units
+from sim.zone.preferences import UNIT, acceptance_threshold, to_units
+from sim.zone.sampling import sample_preferences
 from sim.zone.space import PackageSpace
 from tests.strategies import language_scenario_dicts, scenario_dicts
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from sim.scenario.model import Scenario
 from sim.zone.closest import closest_package, shortfalls, veto_total
 from sim.zone.own_best import own_best_completion, utility_at
-from sim.zone.preferences import sample_preferences
+from sim.zone.sampling import sample_preferences
 from sim.zone.space import PackageSpace
 from tests.strategies import language_scenario_dicts, scenario_dicts
 

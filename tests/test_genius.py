@@ -12,7 +12,7 @@ import pytest
 from sim.scenario.genius import GeniusError, genius_scenario, slug
 from sim.scenario.model import Scenario
 from sim.zone.bargaining import bargaining_solutions, pareto_frontier
-from sim.zone.preferences import point_preferences
+from sim.zone.sampling import point_preferences
 from sim.zone.space import PackageSpace
 from tests.conftest import DATA, NEGSIM, ROOT
 

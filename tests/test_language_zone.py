@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.scenario.model import Scenario
-from sim.zone.preferences import sample_preferences
+from sim.zone.sampling import sample_preferences
 from sim.zone.scoring import compute_zone
 from sim.zone.space import PackageSpace
 from tests.strategies import language_scenario_dicts

@@ -15,7 +15,7 @@ from sim.negotiation.model import NegotiationModel, NegotiationSetup, Protocol
 from sim.negotiation.runs import Chunk, mediator_seed, play_chunk, run_negotiations, run_seeds
 from sim.negotiation.strategies import time_aspiration
 from sim.scenario.model import Concession, Leverage, Scenario, load_scenario
-from sim.zone.preferences import point_preferences
+from sim.zone.sampling import point_preferences
 from tests.conftest import DATA, ROOT
 from tests.strategies import negotiation_scenarios
 
@@ -369,7 +369,7 @@ def test_run_zones_do_not_depend_on_how_runs_are_batched(monkeypatch):
     """Each run's zone over the whole space is the same whether its run is scored with 63 others or alone (a batch
     over ``MAX_ZONE_PAIRS`` pairs is split), and equals the zone of its one-sample preferences by brute force."""
     from sim.negotiation import versus_zone
-    from sim.zone.preferences import sample_preferences
+    from sim.zone.sampling import sample_preferences
     from sim.zone.space import PackageSpace
 
     scenario = load_scenario(DATA / "talks-heldout.yaml")

@@ -4,7 +4,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.zone.preferences import UNIT, gather_sums, point_preferences, sample_preferences
+from sim.zone.preferences import UNIT, gather_sums
+from sim.zone.sampling import point_preferences, sample_preferences
 from sim.zone.space import PackageSpace
 from tests.strategies import scenarios
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from sim.scenario.errors import ScenarioError
 from sim.scenario.model import Role, Scenario, load_scenario
-from sim.zone.preferences import point_preferences, sample_preferences
+from sim.zone.sampling import point_preferences, sample_preferences
 from sim.zone.space import PackageSpace
 from tests.conftest import DATA, NEGSIM
 from tests.strategies import language_scenario_dicts

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.scenario.model import Scenario, load_scenario
-from sim.zone.preferences import sample_preferences
+from sim.zone.sampling import sample_preferences
 from sim.zone.scoring import ZoneResult, compute_zone
 from sim.zone.space import PackageSpace
 from tests.strategies import scenario_dicts

@@ -15,7 +15,7 @@ from sim.scenario.model import Scenario, load_scenario, load_scenario_located
 from sim.studies.calibration import KIIS_POLLS, TOLERANCE, acceptance_shares
 from sim.studies.proposals import read_stamp
 from sim.studies.whatif import completion_codes, offer_fix
-from sim.zone.preferences import sample_preferences
+from sim.zone.sampling import sample_preferences
 from sim.zone.space import PackageSpace
 from tests.conftest import ROOT
 from tests.test_cli import negsim

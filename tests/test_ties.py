@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from sim.scenario.model import Scenario
 from sim.zone.bargaining import pareto_frontier
-from sim.zone.preferences import point_preferences, sample_preferences
+from sim.zone.sampling import point_preferences, sample_preferences
 from sim.zone.scoring import compute_zone
 from sim.zone.space import PackageSpace
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from sim.scenario.model import Offer, Scenario, load_scenario
 from sim.studies.whatif import what_would_it_take
-from sim.zone.preferences import sample_preferences
+from sim.zone.sampling import sample_preferences
 from sim.zone.scoring import compute_zone
 from sim.zone.space import PackageSpace
 from tests.conftest import ROOT
@@ -109,7 +109,7 @@ def test_one_party_moves_are_judged_exactly_as_afresh(doc, seed, data):
     """A move judged on the pairs the other veto parties accept, with only the moving party rebuilt from the
     shared draws, gives the offer's probability of a fresh run of the changed scenario, exactly."""
     from sim.studies.whatif import PartyMoveSearch, offer_fix
-    from sim.zone.preferences import draw_uniforms, preferences_from_draws
+    from sim.zone.sampling import draw_uniforms, preferences_from_draws
 
     fixed = data.draw(st.lists(st.integers(0, len(doc["issues"]) - 1), min_size=1, max_size=2, unique=True))
     doc["offers"] = [{"id": "o", "label": "offer", "fix": {f"i{i}": "o1" for i in fixed}}]

@@ -212,7 +212,7 @@ def score(
 
     from sim.outputs.targets import TargetContext
     from sim.studies.score import ScoreRequestError, package_scores, parse_assignment, partial_scores
-    from sim.zone.preferences import sample_preferences
+    from sim.zone.sampling import sample_preferences
 
     if (package is None) == (fix is None):
         fail("error: give exactly one of --package (every issue) or --fix (some issues)")

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario.model import Concession, Scenario
-from sim.zone.preferences import Preferences, add_link_terms, gather_sums, sample_preferences
+from sim.zone.preferences import Preferences, add_link_terms, gather_sums
+from sim.zone.sampling import sample_preferences
 
 BELIEF_SAMPLES = 128
 SHORTLIST = 256

@@ -24,16 +24,8 @@ from sim.negotiation.strategies import log_acceptance
 from sim.negotiation.table import candidate_table
 from sim.negotiation.versus_zone import run_zones
 from sim.scenario.model import AfterFailedRatification, Role, Scenario
-from sim.zone.preferences import (
-    Preferences,
-    acceptance_threshold,
-    accepts,
-    add_link_terms,
-    gather_sums,
-    point_preferences,
-    sample_preferences,
-    to_units,
-)
+from sim.zone.preferences import Preferences, acceptance_threshold, accepts, add_link_terms, gather_sums, to_units
+from sim.zone.sampling import point_preferences, sample_preferences
 from sim.zone.space import PackageSpace
 
 

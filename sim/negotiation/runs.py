@@ -23,7 +23,7 @@ from sim.negotiation.versus_zone import run_zones, talks_versus_zone
 from sim.outputs.rundir import finish_manifest, resume_manifest, start_manifest
 from sim.outputs.tables import write_parquet, write_parquet_stream
 from sim.scenario.model import Scenario
-from sim.zone.preferences import sample_preferences
+from sim.zone.sampling import sample_preferences
 from sim.zone.space import PackageSpace
 
 CHUNK_RUNS = 250

@@ -30,7 +30,8 @@ import numpy as np
 
 from sim.negotiation.strategies import log_acceptance
 from sim.scenario.model import Scenario
-from sim.zone.preferences import gather_sums, point_preferences, sample_preferences
+from sim.zone.preferences import gather_sums
+from sim.zone.sampling import point_preferences, sample_preferences
 from sim.zone.scoring import ZoneScorer, combine_targets, scenario_targets
 from sim.zone.space import PackageSpace
 

@@ -44,7 +44,8 @@ from sim.outputs.targets import TargetContext, headline, target_rows
 from sim.scenario.model import Scenario
 from sim.zone.bargaining import bargaining_solutions, pareto_frontier
 from sim.zone.intervals import METHOD, mean_interval
-from sim.zone.preferences import Preferences, expected_utility, sample_preferences
+from sim.zone.preferences import Preferences, expected_utility
+from sim.zone.sampling import sample_preferences
 from sim.zone.scoring import (
     Block,
     BlockScore,

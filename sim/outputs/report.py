@@ -40,7 +40,8 @@ from sim.outputs.plots_review import (
 from sim.outputs.rundir import atomic_write_text, read_json, read_manifest
 from sim.outputs.tables import read_csv, zone_mass_text
 from sim.scenario.model import Scenario
-from sim.zone.preferences import Preferences, expected_utility, sample_preferences
+from sim.zone.preferences import Preferences, expected_utility
+from sim.zone.sampling import sample_preferences
 from sim.zone.space import PackageSpace
 
 ZONE_PLOTS = {

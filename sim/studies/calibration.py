@@ -19,7 +19,7 @@ import numpy as np
 from sim.scenario.model import Scenario
 from sim.studies.whatif import offer_fix
 from sim.zone.intervals import proportion_interval
-from sim.zone.preferences import sample_preferences
+from sim.zone.sampling import sample_preferences
 from sim.zone.space import PackageSpace
 
 TOLERANCE = 0.10

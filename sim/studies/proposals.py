@@ -29,7 +29,8 @@ import numpy as np
 from sim.scenario.model import Offer, Role, Scenario
 from sim.studies.whatif import offer_fix, party_acceptance, smallest_issue_change
 from sim.zone.intervals import METHOD, proportion_interval
-from sim.zone.preferences import Preferences, sample_preferences
+from sim.zone.preferences import Preferences
+from sim.zone.sampling import sample_preferences
 from sim.zone.scoring import ZoneResult, compute_zone
 from sim.zone.space import PackageSpace
 

@@ -19,7 +19,7 @@ import yaml
 from sim.outputs.rundir import RunDirError, read_manifest
 from sim.outputs.tables import read_csv
 from sim.scenario.model import Scenario
-from sim.zone.preferences import sample_preferences
+from sim.zone.sampling import sample_preferences
 from sim.zone.space import PackageSpace
 
 

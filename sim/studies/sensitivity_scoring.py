@@ -42,7 +42,8 @@ from sim.studies.zone_pairs import (
     table_pairs,
 )
 from sim.zone.intervals import proportion_interval
-from sim.zone.preferences import Draws, Preferences, draw_uniforms, preferences_from_draws
+from sim.zone.preferences import Preferences
+from sim.zone.sampling import Draws, draw_uniforms, preferences_from_draws
 from sim.zone.scoring import Target, scenario_targets
 from sim.zone.space import PackageSpace, option_index
 

@@ -27,7 +27,8 @@ import numpy as np
 from sim.scenario.model import Offer, Party, Scenario
 from sim.studies.zone_pairs import ZonePairs, accepted_alone, others_pairs, party_alone, samples_hit, zone_pairs
 from sim.zone.intervals import proportion_interval
-from sim.zone.preferences import Draws, Preferences, draw_uniforms, preferences_from_draws
+from sim.zone.preferences import Preferences
+from sim.zone.sampling import Draws, draw_uniforms, preferences_from_draws
 from sim.zone.space import PackageSpace, option_index
 
 WEIGHT_FACTORS = (0.75, 1.5, 0.5, 2.0, 0.25, 4.0)

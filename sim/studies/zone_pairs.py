@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario.model import Party, Scenario
-from sim.zone.preferences import Draws, Preferences, RedLine, preferences_from_draws
+from sim.zone.preferences import Preferences, RedLine
+from sim.zone.sampling import Draws, preferences_from_draws
 from sim.zone.scoring import ZoneScorer
 from sim.zone.space import PackageSpace
 

@@ -29,7 +29,8 @@ import numpy as np
 from sim.scenario.model import Scenario
 from sim.zone.hits import Target, TargetScores, scenario_targets, score_targets
 from sim.zone.intervals import mean_interval
-from sim.zone.preferences import Preferences, sample_preferences
+from sim.zone.preferences import Preferences
+from sim.zone.sampling import sample_preferences
 from sim.zone.search import Search
 from sim.zone.space import PackageSpace
 
