@@ -103,23 +103,34 @@ class Search:
     def _tail_has(self, option: tuple[int, int]) -> np.ndarray:
         return self.tail_codes[:, option[0] - self.split] == option[1]
 
-    def _suffix_bounds(self) -> list[np.ndarray]:
-        """``suffix[k][p, s]``: the most party p can still gain in sample s once the first k issues are decided."""
-        prefs = self.preferences
-        tail_best = self.tail_rows.max(axis=2).astype(np.int64)  # [p, s]
+    def _link_bonus(self) -> list[np.ndarray]:
+        """``bonus[k][p, s]``: the positive link bonuses party p may still collect in sample s once the first k
+        issues are decided (links with an issue in the head; tail-only links are inside ``tail_rows``)."""
         bonus = []
         for k in range(self.split + 1):
-            extra = np.zeros((len(self.table), prefs.samples), dtype=np.int64)
+            extra = np.zeros((len(self.table), self.preferences.samples), dtype=np.int64)
             for link in self.links:
                 issues = (link.first[0], link.second[0])
                 if max(issues) >= k and min(issues) < self.split:
                     extra[self.table.index(link.party)] += np.maximum(link.delta_units, 0)
             bonus.append(extra)
-        suffix = [tail_best + bonus[self.split]]
+        return bonus
+
+    def _remaining(self, tail_best: np.ndarray, best_at: list[np.ndarray], bonus: list[np.ndarray]) -> list[np.ndarray]:
+        """``[k]``: the most still to gain once k issues are decided: the best on every open head issue, the best
+        tail, and the link bonuses still possible (accumulated backwards from the tail)."""
+        remaining = [tail_best + bonus[self.split]]
         for k in range(self.split - 1, -1, -1):
-            best_here = self.option_units[k].max(axis=1).astype(np.int64)
-            suffix.insert(0, suffix[0] - bonus[k + 1] + best_here + bonus[k])
-        return suffix
+            remaining.insert(0, remaining[0] - bonus[k + 1] + best_at[k] + bonus[k])
+        return remaining
+
+    def _suffix_bounds(self) -> list[np.ndarray]:
+        """``suffix[k][p, s]``: the most party p can still gain in sample s once the first k issues are decided."""
+        return self._remaining(
+            self.tail_rows.max(axis=2).astype(np.int64),
+            [self.option_units[k].max(axis=1).astype(np.int64) for k in range(self.split)],
+            self._link_bonus(),
+        )
 
     def _joint_suffix_bounds(self) -> list[np.ndarray]:
         """``joint[k][s]``: the most the table parties can still gain *together* in sample s after k issues.
@@ -129,21 +140,11 @@ class Search:
         party's own best when parties are opposed (one issue's option cannot suit them all). A Lagrangian bound
         with unit multipliers (Fisher 1981); exact pruning like the per-party bound.
         """
-        prefs = self.preferences
-        tail_best = self.tail_rows.sum(axis=0, dtype=np.int64).max(axis=1)  # [s]
-        bonus = []
-        for k in range(self.split + 1):
-            extra = np.zeros(prefs.samples, dtype=np.int64)
-            for link in self.links:
-                issues = (link.first[0], link.second[0])
-                if max(issues) >= k and min(issues) < self.split:
-                    extra += np.maximum(link.delta_units, 0)
-            bonus.append(extra)
-        joint = [tail_best + bonus[self.split]]
-        for k in range(self.split - 1, -1, -1):
-            best_here = self.option_units[k].sum(axis=0, dtype=np.int64).max(axis=0)
-            joint.insert(0, joint[0] - bonus[k + 1] + best_here + bonus[k])
-        return joint
+        return self._remaining(
+            self.tail_rows.sum(axis=0, dtype=np.int64).max(axis=1),
+            [self.option_units[k].sum(axis=0, dtype=np.int64).max(axis=0) for k in range(self.split)],
+            [bonus.sum(axis=0) for bonus in self._link_bonus()],
+        )
 
     def root(self) -> Pairs:
         """The empty partial package, alive in every sample."""
