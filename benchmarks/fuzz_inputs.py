@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim.scenario.errors import ScenarioError  # noqa: E402
-from sim.scenario.model import load_scenario  # noqa: E402
+from sim.scenario.loading import load_scenario  # noqa: E402
 from tests.hostile import hostile_input, write_beside_shipped  # noqa: E402
 
 NEGSIM = Path(sys.executable).parent / "negsim"

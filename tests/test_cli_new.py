@@ -6,7 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from sim.scenario.model import load_scenario
+from sim.scenario.loading import load_scenario
 from tests.conftest import NEGSIM, ROOT
 
 

@@ -29,14 +29,14 @@ def test_same_seed_same_samples(scenario):
 
 
 def test_units_are_the_rounded_real_contributions(golden_path):
-    from sim.scenario.model import load_scenario
+    from sim.scenario.loading import load_scenario
 
     prefs = sample_preferences(load_scenario(golden_path), 50, np.random.default_rng(1))
     assert np.abs(prefs.units * UNIT - prefs.contributions).max() <= UNIT / 2
 
 
 def test_point_preferences_use_range_midpoints(golden_path):
-    from sim.scenario.model import load_scenario
+    from sim.scenario.loading import load_scenario
 
     prefs = point_preferences(load_scenario(golden_path))
     assert prefs.reservation[:, 0].tolist() == [0.375, 0.5]

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from sim.scenario import yamlload
 from sim.scenario.errors import ScenarioError
-from sim.scenario.model import Scenario, load_scenario
+from sim.scenario.loading import load_scenario
+from sim.scenario.model import Scenario
 from sim.scenario.yamlload import MAX_FILE_BYTES, load_located, parse_value
 from tests.conftest import NEGSIM
 from tests.hostile import ALIAS_BOMB, hostile_input, write_beside_shipped

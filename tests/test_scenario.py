@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sim.scenario.errors import ScenarioError
-from sim.scenario.model import load_scenario
+from sim.scenario.loading import load_scenario
 from tests.conftest import DATA, NEGSIM
 
 GOLDEN = (DATA / "golden.yaml").read_text()

@@ -11,7 +11,7 @@ import yaml
 
 from sim.scenario.edits import Unset
 from sim.scenario.errors import ScenarioError
-from sim.scenario.model import load_scenario
+from sim.scenario.loading import load_scenario
 from tests.conftest import DATA, NEGSIM
 
 # golden, plus: a second red line with a reason, a quoted-key reason, a link, two constraints

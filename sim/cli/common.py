@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -22,7 +23,8 @@ from sim.executors import Executor
 from sim.outputs.rundir import LOCK, MANIFEST, RunDirError
 from sim.scenario.edits import Unset
 from sim.scenario.errors import ScenarioError
-from sim.scenario.model import Scenario, load_scenario
+from sim.scenario.loading import load_scenario
+from sim.scenario.model import Scenario
 from sim.zone.space import PackageSpace
 
 T = TypeVar("T")
@@ -82,11 +84,29 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
+    allow_root: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--allow-root",
+            metavar="DIR",
+            help="Also let scenarios read files (extends:, sources' file:) under DIR; by default a scenario reads "
+            "only inside its own folder. Repeatable; give it before the command.",
+        ),
+    ] = None,
 ) -> None:
     """negsim: which settlement packages could every party accept, and how sure can we be?"""
+    ctx.obj = {"roots": tuple(allow_root or ())}
+
+
+def allowed_roots() -> tuple[Path, ...]:
+    """The folders named with ``negsim --allow-root DIR`` for this invocation (none outside the CLI)."""
+    context = click.get_current_context(silent=True)
+    obj = context.find_root().obj if context is not None else None
+    return tuple(obj.get("roots", ())) if isinstance(obj, dict) else ()
 
 
 # The largest package space a command will score. bench_zone measures about 1.5e9 package x sample x party
@@ -109,7 +129,7 @@ def space_too_large(scenario: Scenario) -> str | None:
 def load_or_exit(path: Path, overrides: list[str]) -> Scenario:
     """The scenario, or one line per problem and exit 2; a space too large to score is refused up front."""
     try:
-        scenario = load_scenario(path, overrides)
+        scenario = load_scenario(path, overrides, allowed_roots())
     except ScenarioError as exc:
         fail(str(exc))
         raise AssertionError("unreachable") from exc

@@ -17,6 +17,7 @@ from sim.cli.common import (
     SeedOption,
     SetOption,
     UnsetOption,
+    allowed_roots,
     app,
     err,
     fail,
@@ -182,6 +183,7 @@ def sweep(
                 workers=workers,
                 address=scheduler,
                 progress=progress,
+                roots=allowed_roots(),
             )
         except ScenarioError as exc:
             _drop_if_empty(sweep_dir)

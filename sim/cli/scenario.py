@@ -9,7 +9,7 @@ import typer
 
 from sim.cli.common import app, fail, load_or_exit, out
 from sim.scenario.errors import ScenarioError
-from sim.scenario.model import load_scenario
+from sim.scenario.loading import load_scenario
 from sim.scenario.starter import starter_scenario, variant_scenario
 from sim.scenario.values import ID_RULE, _check_id
 

@@ -17,6 +17,7 @@ from sim.cli.common import (
     SetOption,
     UnsetOption,
     WorkersOption,
+    allowed_roots,
     app,
     err,
     fail,
@@ -32,7 +33,8 @@ from sim.outputs.rundir import default_run_dir
 from sim.outputs.tables import zone_mass_text
 from sim.scenario.checks import validate_findings
 from sim.scenario.errors import ScenarioError
-from sim.scenario.model import Scenario, load_scenario_located
+from sim.scenario.loading import load_scenario_located
+from sim.scenario.model import Scenario
 from sim.zone.intervals import half_width
 from sim.zone.space import PackageSpace
 
@@ -53,7 +55,7 @@ def validate(
     failed = False
     for path in scenario_files(paths):
         try:
-            scenario, located = load_scenario_located(path, [*(unset or []), *(set_ or [])])
+            scenario, located = load_scenario_located(path, [*(unset or []), *(set_ or [])], allowed_roots())
         except ScenarioError as exc:
             err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
             failed = True

@@ -206,12 +206,12 @@ def _unknown(origin: Mark, raw: str, steps: list[Step], index: int, container: A
 
 def apply_set(located: Located, assignment: str) -> None:
     """Apply one ``--set PATH=VALUE`` in place; the value is parsed as YAML (``[0.3,0.5]`` is a range)."""
-    origin = Mark(f"--set {assignment}")
+    origin = Mark(f"--set {_shortened(assignment)}")
     if "=" not in assignment:
         _fail(origin, "expected PATH=VALUE, e.g. russia.weights.alliance=0.4")
     key, raw = _split_assignment(assignment)
     try:
-        value = parse_value(raw)  # YAML 1.2 numbers, as in files
+        value = parse_value(raw, str(origin))  # YAML 1.2 numbers, as in files
     except yaml.YAMLError as exc:
         _fail(origin, f"value is not valid YAML: {exc}")
     steps = parse_path(key, origin)
@@ -236,6 +236,11 @@ def apply_set(located: Located, assignment: str) -> None:
     for stale in [p for p in located.marks if p[: len(path)] == path]:
         del located.marks[stale]
     located.marks[path] = origin
+
+
+def _shortened(text: str, limit: int = 80) -> str:
+    """An edit as errors name it: a 30,000-character value is not echoed back whole."""
+    return text if len(text) <= limit else f"{text[: limit - 20]}...({len(text):,} characters)"
 
 
 def _split_assignment(assignment: str) -> tuple[str, str]:
@@ -295,7 +300,7 @@ def _cascade(located: Located, path: DataPath, removed: Any) -> None:
     """
     data = located.data
     if path[:1] == ("parties",) and len(path) == 2:
-        for o, offer in enumerate(data.get("offers") or []):
+        for o, offer in enumerate(_listed(data, "offers")):
             if isinstance(offer, dict) and offer.get("sponsor") == removed.get("id"):
                 del offer["sponsor"]
                 located.marks.pop(("offers", o, "sponsor"), None)
@@ -334,23 +339,31 @@ def _cascade(located: Located, path: DataPath, removed: Any) -> None:
             if doomed(items[position]):
                 remove_list_item(located, list_path, position)
 
-    for p, party in enumerate(data.get("parties") or []):
+    for p, party in enumerate(_listed(data, "parties")):
         if not isinstance(party, dict):
             continue
         for kind in ("weights", "values"):
             if option is None and isinstance(party.get(kind), dict):
                 drop_key(("parties", p, kind), issue)
-        if option is not None and isinstance((party.get("values") or {}).get(issue), dict):
+        values = party.get("values")
+        if option is not None and isinstance(values, dict) and isinstance(values.get(issue), dict):
             drop_key(("parties", p, "values", issue), option)
         drop_items(("parties", p, "red_lines"), lambda item: gone(_red_line_ref(item)))
         drop_items(("parties", p, "links"), lambda item: any(gone(ref) for ref in _item_refs(item)))
-    for o, offer in enumerate(data.get("offers") or []):
+    for o, offer in enumerate(_listed(data, "offers")):
         if isinstance(offer, dict) and isinstance(offer.get("fix"), dict):
             drop_key(("offers", o, "fix"), issue, settles=True)
     drop_items(("offers",), lambda item: isinstance(item, dict) and item.get("fix") == {})  # nothing left to offer
     if isinstance(data.get("fixed"), dict):
         drop_key(("fixed",), issue, settles=True)
     drop_items(("constraints",), lambda item: any(gone(ref) for ref in _item_refs(item)))
+
+
+def _listed(data: Any, key: str) -> list:
+    """``data[key]`` when it is a list, else nothing: a document may hold anything (``parties: true``) until it is
+    validated, and edits run before validation."""
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, list) else []
 
 
 def remove_list_item(located: Located, list_path: DataPath, position: int) -> None:
@@ -368,7 +381,7 @@ def remove_list_item(located: Located, list_path: DataPath, position: int) -> No
 
 def _subjects(data: Any, party: dict) -> set[str]:
     """The reason keys that name something in this party of this document."""
-    issues = [str(i["id"]) for i in data.get("issues") or [] if isinstance(i, dict) and "id" in i]
+    issues = [str(i["id"]) for i in _listed(data, "issues") if isinstance(i, dict) and "id" in i]
     red_lines = party.get("red_lines") if isinstance(party.get("red_lines"), list) else []
     return {
         *(f"{kind}.{issue}" for kind in ("weights", "values") for issue in issues),
@@ -379,9 +392,9 @@ def _subjects(data: Any, party: dict) -> set[str]:
 def prune_orphan_reasons(before: Any, after: Located) -> None:
     """Drop inherited reasons whose subject an edit removed; a reason the edit itself wrote stays (and is checked)."""
     parties_before = {
-        p["id"]: p for p in before.get("parties") or [] if isinstance(p, dict) and isinstance(p.get("id"), str)
+        p["id"]: p for p in _listed(before, "parties") if isinstance(p, dict) and isinstance(p.get("id"), str)
     }
-    for index, party in enumerate(after.data.get("parties") or []):
+    for index, party in enumerate(_listed(after.data, "parties")):
         if (
             not isinstance(party, dict)
             or not isinstance(party.get("id"), str)

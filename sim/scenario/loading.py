@@ -19,14 +19,23 @@ from pydantic import TypeAdapter, ValidationError
 from sim.scenario.edits import Edit, apply_edits, apply_unset, child_unsets, prune_orphan_reasons
 from sim.scenario.errors import Mark, Problem, ScenarioError
 from sim.scenario.model import Constraint, Offer, Party, Scenario
+from sim.scenario.untrusted import containment_hint, outside_roots, resolved
 from sim.scenario.yamlload import is_scenario_file
 from sim.scenario.yamlsource import DataPath, Located, load_located, merge_located
 
 
-def load_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> Located:
-    """Load a scenario file and, recursively, the files it ``extends`` (relative to itself); cycles are errors."""
-    resolved = path.resolve()
-    child = load_located(path)
+def load_with_extends(path: Path, roots: Sequence[Path] = (), _chain: tuple[Path, ...] = ()) -> Located:
+    """Load a scenario file and, recursively, the files it ``extends`` (relative to itself); cycles are errors.
+
+    Every file read must lie in the first file's folder tree or in one of ``roots`` (:mod:`sim.scenario.untrusted`):
+    a mailed scenario's ``extends: ../private/secrets.yaml`` is refused without being read, so none of that file's
+    keys or values can reach an error message.
+    """
+    if not _chain:
+        roots = (resolved(path).parent, *roots)
+    resolved_path = resolved(path)
+    child = load_located(path, roots)
+    child.roots = tuple(roots)
     unsets = child_unsets(child)
     parent_ref = child.data.get("extends")
     if parent_ref is None:
@@ -37,15 +46,18 @@ def load_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> Located:
     if not isinstance(parent_ref, str):
         raise ScenarioError([Problem(mark, "'extends' must be a file path", "extends")])
     parent_path = path.parent / parent_ref
+    if outside_roots(parent_path, roots):
+        message = f"'extends' names {parent_ref}, outside the scenario's folder: {containment_hint(roots)}"
+        raise ScenarioError([Problem(mark, message, "extends")])
     if not is_scenario_file(parent_path):
         raise ScenarioError([Problem(mark, "'extends' must name a regular .yaml or .yml scenario file", "extends")])
-    chain = (*_chain, resolved)
-    if parent_path.resolve() in chain:
-        cycle = " -> ".join(p.name for p in (*chain, parent_path.resolve()))
+    chain = (*_chain, resolved_path)
+    if resolved(parent_path) in chain:
+        cycle = " -> ".join(p.name for p in (*chain, resolved(parent_path)))
         raise ScenarioError([Problem(mark, f"cyclic 'extends': {cycle}", "extends")])
     if not parent_path.is_file():
         raise ScenarioError([Problem(mark, f"'extends' names a file that does not exist: {parent_path}", "extends")])
-    parent = load_with_extends(parent_path, chain)
+    parent = load_with_extends(parent_path, roots, chain)
     for unset in unsets:
         apply_unset(parent, unset)
     child.data.pop("extends")
@@ -53,13 +65,25 @@ def load_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> Located:
     before = copy.deepcopy(parent.data)
     merged = merge_located(parent, child)
     merged.data.pop("extends", None)
+    merged.roots = tuple(roots)
     prune_orphan_reasons(before, merged)
     return merged
 
 
-def load_scenario_located(path: str | Path, edits: Sequence[Edit] = ()) -> tuple[Scenario, Located]:
+def load_scenario(path: str | Path, edits: Sequence[Edit] = (), roots: Sequence[Path] = ()) -> Scenario:
+    """Load, inherit, edit and validate a scenario; every problem found is raised together.
+
+    ``edits`` are ``--set`` strings (``PATH=VALUE``) and :class:`~sim.scenario.edits.Unset` removals, in order;
+    ``roots`` are folders besides the scenario's own that its ``extends:`` and ``file:`` may read from.
+    """
+    return load_scenario_located(path, edits, roots)[0]
+
+
+def load_scenario_located(
+    path: str | Path, edits: Sequence[Edit] = (), roots: Sequence[Path] = ()
+) -> tuple[Scenario, Located]:
     """Load, inherit, edit (``--unset``/``--set``) and validate; also return the document with its positions."""
-    located = load_with_extends(Path(path))
+    located = load_with_extends(Path(path), tuple(Path(root) for root in roots))
     apply_edits(located, edits)
     return validate_located(located), located
 
