@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -84,7 +83,6 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
@@ -99,14 +97,15 @@ def main(
     ] = None,
 ) -> None:
     """negsim: which settlement packages could every party accept, and how sure can we be?"""
-    ctx.obj = {"roots": tuple(allow_root or ())}
+    _INVOCATION["roots"] = tuple(allow_root or ())
+
+
+_INVOCATION: dict[str, tuple[Path, ...]] = {"roots": ()}  # set anew by every invocation's callback
 
 
 def allowed_roots() -> tuple[Path, ...]:
-    """The folders named with ``negsim --allow-root DIR`` for this invocation (none outside the CLI)."""
-    context = click.get_current_context(silent=True)
-    obj = context.find_root().obj if context is not None else None
-    return tuple(obj.get("roots", ())) if isinstance(obj, dict) else ()
+    """The folders named with ``negsim --allow-root DIR`` in this invocation."""
+    return _INVOCATION["roots"]
 
 
 # The largest package space a command will score. bench_zone measures about 1.5e9 package x sample x party

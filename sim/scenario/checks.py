@@ -286,7 +286,7 @@ def weight_warnings(scenario: Scenario) -> list[Finding]:
     """Weights far from summing to 1 (at their midpoints): allowed, but say that they are normalised."""
     findings: list[Finding] = []
     for p, party in enumerate(scenario.parties):
-        total = sum((low + high) / 2 for low, high in party.weights.values())
+        total = sum(low / 2 + high / 2 for low, high in party.weights.values())
         if abs(total - 1) > WEIGHT_SUM_TOLERANCE:
             findings.append(
                 (
