@@ -44,6 +44,7 @@ SetOption = Annotated[
     list[str],
     typer.Option(
         "--set",
+        metavar="PATH=VALUE",
         help="Override a value, e.g. russia.weights.alliance=0.6 or ukraine.reservation=[0.3,0.5]. Repeatable.",
     ),
 ]

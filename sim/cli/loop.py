@@ -123,6 +123,7 @@ VaryOption = Annotated[
     list[str],
     typer.Option(
         "--vary",
+        metavar="PATH=VALUES",
         help="PATH=LO:HI:N (N evenly spaced values, ends included) or PATH=V1,V2,...; PATH as --set spells it, "
         "and each value replaces the entry as --set would (a range becomes that exact value). Once or twice.",
     ),

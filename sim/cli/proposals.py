@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sim.cli.common import SamplesOption, SeedOption, SetOption, app, load_or_exit, out, with_progress
+from sim.cli.common import SamplesOption, SeedOption, SetOption, UnsetOption, app, load_or_exit, out, with_progress
 
 
 @app.command(
@@ -23,6 +23,7 @@ def proposals(
     target: Annotated[float, typer.Option(min=0.0, max=1.0, help="Zone probability the change must reach.")] = 0.5,
     seed: SeedOption = None,
     set_: SetOption = None,  # type: ignore[assignment]
+    unset: UnsetOption = None,  # type: ignore[assignment]
     markdown: Annotated[Path | None, typer.Option(help="Write the brief as Markdown here.")] = None,
     calibration: Annotated[Path | None, typer.Option(help="Write the poll calibration as Markdown here.")] = None,
 ) -> None:
@@ -31,12 +32,13 @@ def proposals(
     from sim.studies.calibration import KIIS_POLLS, acceptance_shares, calibration_markdown
     from sim.studies.proposals import Settings, brief, proposals_markdown
 
-    scenario = load_or_exit(scenario_path, set_ or [])
+    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     settings = Settings(
         samples or scenario.run.samples, scenario.run.seed if seed is None else seed, target, whatif_samples
     )
     command = "negsim proposals " + shlex.join(
         [str(scenario_path)]
+        + [f"--unset={u.path}" for u in unset or []]
         + [f"--set={s}" for s in set_ or []]
         + ([f"--samples={samples}"] if samples else [])
         + ([f"--whatif-samples={whatif_samples}"] if whatif_samples != 200 else [])
