@@ -186,6 +186,8 @@ FIELD_NAMES = _field_names(StrictModel)  # keys a --set may add where the model 
 
 
 def _unknown(origin: Mark, raw: str, steps: list[Step], index: int, container: Any, parent_key: Any) -> None:
+    if index == 0 and isinstance(container, dict) and is_id_list(container.get("parties")):
+        _unknown_start(origin, raw, steps[0].text, container)
     valid = _labels(container, parent_key)
     where = ".".join(s.text for s in steps[:index]) or "the top level"
     wanted = steps[index].text
@@ -202,6 +204,24 @@ def _unknown(origin: Mark, raw: str, steps: list[Step], index: int, container: A
     else:
         listing = f"; {where} is a value, not a mapping"
     _fail(origin, f"no '{wanted}' under {where}{hint}{listing}", raw)
+
+
+def _unknown_start(origin: Mark, raw: str, wanted: str, data: dict) -> None:
+    """A path's first step is a party id (``russia.reservation``) or a top-level key: suggest party ids first, since
+    that is what a path mostly starts with (``rusia.reservation`` once got "did you mean run?")."""
+    parties = _labels(data["parties"], "parties")
+    near = difflib.get_close_matches(wanted, parties, n=3, cutoff=0.6)
+    if near:
+        hint = f"; did you mean party {' or '.join(near)}?"
+    else:
+        keys = difflib.get_close_matches(wanted, [str(k) for k in data], n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(keys)}?" if keys else ""
+    _fail(
+        origin,
+        f"no party or key '{wanted}'{hint}; a path starts with a party id ({', '.join(parties)}) or a top-level "
+        f"key ({', '.join(map(str, data))})",
+        raw,
+    )
 
 
 def apply_set(located: Located, assignment: str) -> None:

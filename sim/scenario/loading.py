@@ -97,7 +97,7 @@ def validate_located(located: Located) -> Scenario:
         structural = [_problem_from_pydantic(located, error) for error in exc.errors()]
         raise ScenarioError(structural + _salvaged_reference_problems(located, exc)) from None
     problems = [
-        Problem(located.mark_for(path), message, ".".join(map(str, path)))
+        _problem(located, path, message)
         for path, message in reference_problems(scenario)
     ]
     if problems:
@@ -151,13 +151,12 @@ def _salvaged_reference_problems(located: Located, exc: ValidationError) -> list
         original: DataPath = path
         if len(path) >= 2 and path[0] in kept and isinstance(path[1], int):
             original = (path[0], kept[str(path[0])][path[1]], *path[2:])
-        problems.append(Problem(located.mark_for(original), message, ".".join(map(str, original))))
+        problems.append(_problem(located, original, message))
     return problems
 
 
 def _problem_from_pydantic(located: Located, error: Any) -> Problem:
     path = tuple(error["loc"])
-    field_path = ".".join(map(str, path))
     kind = error["type"]
     if kind == "extra_forbidden":
         message = f"unknown key '{path[-1]}'"
@@ -165,4 +164,10 @@ def _problem_from_pydantic(located: Located, error: Any) -> Problem:
         message = f"missing required key '{path[-1]}'"
     else:
         message = error["msg"].removeprefix("Value error, ")
-    return Problem(located.mark_for(path), message, field_path)
+    return _problem(located, path, message)
+
+
+def _problem(located: Located, path: DataPath, message: str) -> Problem:
+    """A problem at ``path``, with the hint of the item it is in (``'rusia' is a new party ...``) when there is one."""
+    hint = located.hint_for(path)
+    return Problem(located.mark_for(path), f"{message} ({hint})" if hint else message, ".".join(map(str, path)))

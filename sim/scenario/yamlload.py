@@ -65,6 +65,15 @@ class Located:
     marks: dict[DataPath, Mark] = field(default_factory=dict)
     roots: tuple[Path, ...] = ()
     """The folders its files may read from (``sources.X.file``); empty: no check (a document built in memory)."""
+    hints: dict[DataPath, str] = field(default_factory=dict)
+    """Words added to every problem at or under a path (a new list item whose id looks like a typo)."""
+
+    def hint_for(self, path: DataPath) -> str:
+        """The hint for ``path``, from its nearest hinted ancestor; empty when none."""
+        for cut in range(len(path), 0, -1):
+            if (hint := self.hints.get(tuple(path[:cut]))) is not None:
+                return hint
+        return ""
 
     def mark_for(self, path: DataPath) -> Mark:
         """The position of ``path``, or of its nearest ancestor that has one (a missing key -> its parent)."""
