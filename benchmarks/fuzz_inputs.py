@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.scenario.checks import validate_findings  # noqa: E402
+from sim.scenario.advice import validate_findings  # noqa: E402
 from sim.scenario.errors import ScenarioError  # noqa: E402
 from sim.scenario.loading import load_scenario_located  # noqa: E402
 from tests.hostile import hostile_input, write_beside_shipped  # noqa: E402

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from sim.scenario.checks import validate_findings
+from sim.scenario.advice import validate_findings
 from sim.scenario.citations import normalise
 from sim.scenario.loading import load_scenario, load_scenario_located
 from sim.scenario.values import Citation

@@ -317,7 +317,7 @@ def test_generated_language_scenarios_pass_every_reference_check(doc):
 
 
 def test_validate_warns_when_weights_are_far_from_summing_to_one(tmp_path):
-    from sim.scenario.checks import validate_findings
+    from sim.scenario.advice import validate_findings
     from sim.scenario.loading import load_scenario_located
 
     path = tmp_path / "heavy.yaml"

@@ -8,8 +8,9 @@ import shutil
 import numpy as np
 import pytest
 
+from sim.scenario.advice import source_warnings
 from sim.scenario.catalogue import catalogue_markdown
-from sim.scenario.checks import citations, source_warnings
+from sim.scenario.checks import citations
 from sim.scenario.citations import citation_findings
 from sim.scenario.loading import load_scenario, load_scenario_located
 from sim.scenario.model import Scenario

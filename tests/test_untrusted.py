@@ -108,7 +108,7 @@ def test_a_source_file_that_is_a_fifo_never_blocks(tmp_path):
 def test_extends_a_fifo_never_blocks(tmp_path):
     os.mkfifo(tmp_path / "parent.yaml")
     (tmp_path / "child.yaml").write_text("negsim: 1\nextends: parent.yaml\n")
-    code = "from sim.scenario.loading import load_scenario; load_scenario(%r)" % str(tmp_path / "child.yaml")
+    code = f"from sim.scenario.loading import load_scenario; load_scenario({str(tmp_path / 'child.yaml')!r})"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "ScenarioError" in result.stderr and "regular" in result.stderr
 

@@ -20,9 +20,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sim import __version__
 from sim.executors import Executor
 from sim.outputs.rundir import LOCK, MANIFEST, RunDirError
+from sim.scenario.advice import command_warnings
 from sim.scenario.edits import Unset
 from sim.scenario.errors import ScenarioError
-from sim.scenario.loading import load_scenario
+from sim.scenario.loading import load_scenario_located
 from sim.scenario.model import Scenario
 from sim.zone.space import PackageSpace
 
@@ -129,10 +130,12 @@ def space_too_large(scenario: Scenario) -> str | None:
 def load_or_exit(path: Path, overrides: list[str]) -> Scenario:
     """The scenario, or one line per problem and exit 2; a space too large to score is refused up front."""
     try:
-        scenario = load_scenario(path, overrides, allowed_roots())
+        scenario, located = load_scenario_located(path, overrides, allowed_roots())
     except ScenarioError as exc:
         fail(str(exc))
         raise AssertionError("unreachable") from exc
+    for warning in command_warnings(scenario, located):  # weights that will be normalised: said on every command
+        err.print(f"{warning.mark}: warning: {warning.message} ({warning.field})", markup=False, highlight=False)
     too_large = space_too_large(scenario)
     if too_large:
         fail(f"{path}: {too_large}")

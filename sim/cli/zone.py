@@ -31,7 +31,7 @@ from sim.executors import Executor
 from sim.outputs.pipeline import ZoneSettings, run_zone
 from sim.outputs.rundir import default_run_dir
 from sim.outputs.tables import zone_mass_text
-from sim.scenario.checks import validate_findings
+from sim.scenario.advice import validate_findings
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loading import load_scenario_located
 from sim.scenario.model import Scenario

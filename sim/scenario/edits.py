@@ -30,6 +30,7 @@ import yaml
 
 from sim.scenario.errors import Mark, Problem, ScenarioError
 from sim.scenario.model import StrictModel
+from sim.scenario.reasons import listed, prune_orphan_reasons, red_line_ref
 from sim.scenario.yamlload import parse_value
 from sim.scenario.yamlsource import DataPath, Located, is_id_list
 
@@ -105,15 +106,11 @@ def _item_refs(item: Any) -> frozenset[str]:
     return frozenset(str(ref) for ref in refs)
 
 
-def _red_line_ref(item: Any) -> str:
-    return str(item.get("option")) if isinstance(item, dict) else str(item)
-
-
 def _labels(container: Any, parent_key: str | int | None) -> list[str]:
     if isinstance(container, dict):
         return [str(k) for k in container]
     if parent_key == "red_lines" and isinstance(container, list):
-        return [_red_line_ref(item) for item in container]
+        return [red_line_ref(item) for item in container]
     if is_id_list(container):
         return [str(item["id"]) for item in container]
     if isinstance(container, list):
@@ -155,7 +152,7 @@ def _list_position(container: list, parent_key: Any, steps: list[Step], index: i
     """Which item of a list a step selects, and how many steps it used (a red line ref written with a dot uses 2)."""
     step = steps[index]
     if parent_key == "red_lines":
-        refs = [_red_line_ref(item) for item in container]
+        refs = [red_line_ref(item) for item in container]
         ref = step.text
         used = 1
         if not step.bracketed and "." not in ref and index + 1 < len(steps) and not steps[index + 1].bracketed:
@@ -320,7 +317,7 @@ def _cascade(located: Located, path: DataPath, removed: Any) -> None:
     """
     data = located.data
     if path[:1] == ("parties",) and len(path) == 2:
-        for o, offer in enumerate(_listed(data, "offers")):
+        for o, offer in enumerate(listed(data, "offers")):
             if isinstance(offer, dict) and offer.get("sponsor") == removed.get("id"):
                 del offer["sponsor"]
                 located.marks.pop(("offers", o, "sponsor"), None)
@@ -359,7 +356,7 @@ def _cascade(located: Located, path: DataPath, removed: Any) -> None:
             if doomed(items[position]):
                 remove_list_item(located, list_path, position)
 
-    for p, party in enumerate(_listed(data, "parties")):
+    for p, party in enumerate(listed(data, "parties")):
         if not isinstance(party, dict):
             continue
         for kind in ("weights", "values"):
@@ -368,22 +365,15 @@ def _cascade(located: Located, path: DataPath, removed: Any) -> None:
         values = party.get("values")
         if option is not None and isinstance(values, dict) and isinstance(values.get(issue), dict):
             drop_key(("parties", p, "values", issue), option)
-        drop_items(("parties", p, "red_lines"), lambda item: gone(_red_line_ref(item)))
+        drop_items(("parties", p, "red_lines"), lambda item: gone(red_line_ref(item)))
         drop_items(("parties", p, "links"), lambda item: any(gone(ref) for ref in _item_refs(item)))
-    for o, offer in enumerate(_listed(data, "offers")):
+    for o, offer in enumerate(listed(data, "offers")):
         if isinstance(offer, dict) and isinstance(offer.get("fix"), dict):
             drop_key(("offers", o, "fix"), issue, settles=True)
     drop_items(("offers",), lambda item: isinstance(item, dict) and item.get("fix") == {})  # nothing left to offer
     if isinstance(data.get("fixed"), dict):
         drop_key(("fixed",), issue, settles=True)
     drop_items(("constraints",), lambda item: any(gone(ref) for ref in _item_refs(item)))
-
-
-def _listed(data: Any, key: str) -> list:
-    """``data[key]`` when it is a list, else nothing: a document may hold anything (``parties: true``) until it is
-    validated, and edits run before validation."""
-    value = data.get(key) if isinstance(data, dict) else None
-    return value if isinstance(value, list) else []
 
 
 def remove_list_item(located: Located, list_path: DataPath, position: int) -> None:
@@ -397,39 +387,6 @@ def remove_list_item(located: Located, list_path: DataPath, position: int) -> No
             if path[size] > position:
                 moved[(*list_path, path[size] - 1, *path[size + 1 :])] = mark
     located.marks.update(moved)
-
-
-def _subjects(data: Any, party: dict) -> set[str]:
-    """The reason keys that name something in this party of this document."""
-    issues = [str(i["id"]) for i in _listed(data, "issues") if isinstance(i, dict) and "id" in i]
-    red_lines = party.get("red_lines") if isinstance(party.get("red_lines"), list) else []
-    return {
-        *(f"{kind}.{issue}" for kind in ("weights", "values") for issue in issues),
-        *(f"red_lines.{_red_line_ref(item)}" for item in red_lines),
-    }
-
-
-def prune_orphan_reasons(before: Any, after: Located) -> None:
-    """Drop inherited reasons whose subject an edit removed; a reason the edit itself wrote stays (and is checked)."""
-    parties_before = {
-        p["id"]: p for p in _listed(before, "parties") if isinstance(p, dict) and isinstance(p.get("id"), str)
-    }
-    for index, party in enumerate(_listed(after.data, "parties")):
-        if (
-            not isinstance(party, dict)
-            or not isinstance(party.get("id"), str)
-            or party["id"] not in parties_before
-            or not isinstance(party.get("reasons"), dict)
-        ):
-            continue
-        old = parties_before[party["id"]]
-        gone = _subjects(before, old) - _subjects(after.data, party)
-        old_reasons = old.get("reasons") if isinstance(old.get("reasons"), dict) else {}
-        for key in [k for k in party["reasons"] if k in gone and old_reasons.get(k) == party["reasons"][k]]:
-            del party["reasons"][key]
-            prefix = ("parties", index, "reasons", key)
-            for stale in [p for p in after.marks if p[: len(prefix)] == prefix]:
-                del after.marks[stale]
 
 
 def apply_edits(located: Located, edits: Sequence[Edit]) -> None:

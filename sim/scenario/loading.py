@@ -16,9 +16,11 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from sim.scenario.edits import Edit, apply_edits, apply_unset, child_unsets, prune_orphan_reasons
+from sim.scenario.checks import reference_problems
+from sim.scenario.edits import Edit, apply_edits, apply_unset, child_unsets
 from sim.scenario.errors import Mark, Problem, ScenarioError
 from sim.scenario.model import Constraint, Offer, Party, Scenario
+from sim.scenario.reasons import prune_orphan_reasons, stale_reasons
 from sim.scenario.untrusted import containment_hint, outside_roots, resolved
 from sim.scenario.yamlload import is_scenario_file
 from sim.scenario.yamlsource import DataPath, Located, load_located, merge_located
@@ -67,6 +69,7 @@ def load_with_extends(path: Path, roots: Sequence[Path] = (), _chain: tuple[Path
     merged.data.pop("extends", None)
     merged.roots = tuple(roots)
     prune_orphan_reasons(before, merged)
+    merged.warnings = [*parent.warnings, *stale_reasons(before, merged.data)]
     return merged
 
 
@@ -84,22 +87,20 @@ def load_scenario_located(
 ) -> tuple[Scenario, Located]:
     """Load, inherit, edit (``--unset``/``--set``) and validate; also return the document with its positions."""
     located = load_with_extends(Path(path), tuple(Path(root) for root in roots))
-    apply_edits(located, edits)
+    if edits:
+        before = copy.deepcopy(located.data)
+        apply_edits(located, edits)
+        located.warnings += stale_reasons(before, located.data)
     return validate_located(located), located
 
 
 def validate_located(located: Located) -> Scenario:
-    from sim.scenario.checks import reference_problems  # checks reads the models; loading sits above both
-
     try:
         scenario = Scenario.model_validate(located.data)
     except ValidationError as exc:
         structural = [_problem_from_pydantic(located, error) for error in exc.errors()]
         raise ScenarioError(structural + _salvaged_reference_problems(located, exc)) from None
-    problems = [
-        _problem(located, path, message)
-        for path, message in reference_problems(scenario)
-    ]
+    problems = [_problem(located, path, message) for path, message in reference_problems(scenario)]
     if problems:
         raise ScenarioError(problems)
     return scenario
@@ -116,8 +117,6 @@ def _salvaged_reference_problems(located: Located, exc: ValidationError) -> list
     set-aside items could explain (a sponsor, the veto count, unknown sources when sources are malformed) are
     dropped, so nothing is reported that fixing the structural errors could make untrue.
     """
-    from sim.scenario.checks import reference_problems
-
     data = located.data if isinstance(located.data, dict) else {}
     fields: dict[str, Any] = {}
     kept: dict[str, list[int]] = {}

@@ -44,6 +44,7 @@ from sim.scenario.errors import Mark, Problem, ScenarioError
 from sim.scenario.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_LINES, MAX_VALUES
 from sim.scenario.untrusted import UnreadableFile, read_bytes
 from sim.scenario.yamlerrors import syntax_problem
+from sim.scenario.yamlfast import alias_bomb, explicit_tag, fast_check, too_deep
 
 DataPath = tuple[str | int, ...]
 
@@ -67,6 +68,9 @@ class Located:
     """The folders its files may read from (``sources.X.file``); empty: no check (a document built in memory)."""
     hints: dict[DataPath, str] = field(default_factory=dict)
     """Words added to every problem at or under a path (a new list item whose id looks like a typo)."""
+
+    warnings: list[tuple[DataPath, str]] = field(default_factory=list)
+    """What loading found worth a warning (a reason left unchanged while its value changed)."""
 
     def hint_for(self, path: DataPath) -> str:
         """The hint for ``path``, from its nearest hinted ancestor; empty when none."""
@@ -107,7 +111,7 @@ class ScenarioLoader(_MarkedValues, yaml.SafeLoader):
             return super().compose_node(parent, index)
         event = self.peek_event()
         if getattr(event, "tag", None) is not None:
-            raise ComposerError(None, None, _explicit_tag(event.tag), event.start_mark)
+            raise ComposerError(None, None, explicit_tag(event.tag), event.start_mark)
         self.depth += 1
         self.values += 1
         try:
@@ -204,14 +208,6 @@ def is_scenario_file(path: Path) -> bool:
         return False
 
 
-def _explicit_tag(tag: str) -> str:
-    tag = tag.replace("tag:yaml.org,2002:", "!!")
-    return (
-        f"explicit tag '{tag}' is not allowed: a scenario holds plain values (text, numbers, true/false, lists, "
-        "mappings); quote text that starts with '!'"
-    )
-
-
 def _bad_character(character: str) -> str:
     return f"character U+{ord(character):04X} is not allowed in a scenario (control character or lone surrogate)"
 
@@ -239,9 +235,9 @@ class _Walk:
     def visit(self, node: yaml.Node, path: DataPath, ancestors: tuple[int, ...]) -> None:
         self.values += 1
         if self.values > MAX_VALUES:
-            self.fail(node, _alias_bomb())
+            self.fail(node, alias_bomb())
         if len(ancestors) > MAX_DEPTH:
-            self.fail(node, _too_deep())
+            self.fail(node, too_deep())
         if isinstance(node, yaml.ScalarNode):
             bad = _BAD_CHARACTERS.search(node.value)
             if bad:
@@ -275,7 +271,7 @@ def _expanded_size(root: yaml.Node, origin: str) -> int:
 
     def size(node: yaml.Node, depth: int) -> int:
         if depth > MAX_DEPTH:
-            raise ScenarioError([Problem(_mark(origin, node), _too_deep())])
+            raise ScenarioError([Problem(_mark(origin, node), too_deep())])
         if id(node) in sizes:
             return sizes[id(node)]
         if id(node) in open_nodes:
@@ -290,86 +286,14 @@ def _expanded_size(root: yaml.Node, origin: str) -> int:
         open_nodes.discard(id(node))
         sizes[id(node)] = min(total, MAX_VALUES + 1)
         if total > MAX_VALUES:
-            raise ScenarioError([Problem(_mark(origin, node), _alias_bomb())])
+            raise ScenarioError([Problem(_mark(origin, node), alias_bomb())])
         return sizes[id(node)]
 
     return size(root, 0)
 
 
-_SELF_ALIAS = "an alias refers to the value that contains it (a value cannot contain itself)"
-
-
-def _too_deep() -> str:
-    return f"nesting deeper than {MAX_DEPTH} levels (counting through aliases)"
-
-
-def _alias_bomb() -> str:
-    return f"aliases expand to more than {MAX_VALUES:,} values; write the values out instead"
-
-
 def _dotted(path: DataPath) -> str:
     return ".".join(map(str, path))
-
-
-def _fast_check(text: str, origin: str) -> bool:
-    """Value count (aliases expanded), nesting and explicit tags through libyaml's C parser; whether it read the
-    whole text (then libyaml may compose it too).
-
-    Syntax errors are left to the slow pass, which words them; without libyaml the slow pass checks all of this
-    itself (more slowly).
-    """
-    if not getattr(yaml, "__with_libyaml__", False):
-        return False
-    sizes: dict[str, int] = {}
-    stack: list[list[Any]] = [[None, 0]]  # [anchor, values inside] of each open collection
-    total = 0
-    aliases = False
-    try:
-        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
-            if isinstance(event, yaml.CollectionEndEvent):
-                anchor, size = stack.pop()
-                if anchor is not None:
-                    sizes[anchor] = size
-                stack[-1][1] += size
-                continue
-            if isinstance(event, yaml.AliasEvent):
-                if event.anchor not in sizes:
-                    if any(frame[0] == event.anchor for frame in stack):
-                        _refuse(origin, event, _SELF_ALIAS)
-                    return False  # an undefined alias: the slow pass says so
-                size, aliases = sizes[event.anchor], True
-            elif isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
-                if event.tag is not None:
-                    _refuse(origin, event, f"invalid YAML: {_explicit_tag(event.tag)}")
-                size = 1
-                if isinstance(event, yaml.CollectionStartEvent):
-                    stack.append([event.anchor, 1])
-                    if len(stack) > MAX_DEPTH + 1:
-                        _refuse(origin, event, _too_deep())
-                    total += 1
-                    if total > MAX_VALUES:
-                        _refuse(origin, event, _too_many())
-                    continue
-                if event.anchor is not None:
-                    sizes[event.anchor] = 1
-            else:
-                continue
-            stack[-1][1] += size
-            total += size
-            if total > MAX_VALUES:
-                _refuse(origin, event, _alias_bomb() if aliases else _too_many())
-    except yaml.YAMLError:
-        return False
-    return True
-
-
-def _refuse(origin: str, event: yaml.Event, message: str) -> None:
-    mark = event.start_mark
-    raise ScenarioError([Problem(Mark(origin, mark.line + 1, mark.column + 1), message)])
-
-
-def _too_many() -> str:
-    return f"invalid YAML: more than {MAX_VALUES:,} values in one file"
 
 
 def _load_text(text: str, origin: str, origin_has_lines: bool = True) -> tuple[Any, dict[DataPath, Mark]]:
@@ -378,7 +302,7 @@ def _load_text(text: str, origin: str, origin_has_lines: bool = True) -> tuple[A
     Text the fast pass read whole is composed by libyaml (the baseline in ~0.1 s instead of ~1 s); anything it
     could not read goes through the pure-Python loader, whose errors :mod:`sim.scenario.yamlerrors` words.
     """
-    if _fast_check(text, origin):
+    if fast_check(text, origin):
         try:
             return _compose(_CScenarioLoader, text, origin, origin_has_lines)
         except (yaml.YAMLError, ValueError, OverflowError):
