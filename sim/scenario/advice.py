@@ -55,7 +55,7 @@ def weight_warnings(scenario: Scenario) -> list[Finding]:
                     (
                         ("parties", p, "weights", issue_id),
                         f"party '{party.id}' weight on '{issue_id}' reaches {high:.3g}, above 1: weights are shares, "
-                        "normalised to sum to 1 in every sample",
+                        "normalised to add up to 1 in every sample",
                     )
                 )
         total = sum(low / 2 + high / 2 for low, high in party.weights.values())

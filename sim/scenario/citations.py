@@ -62,8 +62,9 @@ def _file_roots(located: Located, source_id: str) -> tuple[Path, ...] | None:
 def citation_findings(scenario: Scenario, located: Located) -> tuple[list[Finding], list[Finding]]:
     """``(errors, warnings)``: quotes not found or uncheckable are errors; unquoted file citations are warnings.
 
-    A file outside the scenario's folder is an error whether or not it exists, and is never read: otherwise a
-    quote checked in ``../../../etc/passwd`` would tell a mailed scenario's author what a file says (issue 24).
+    A file outside the scenario's folder is never read, and the outcome is the same whether or not it exists or holds
+    the quote (a warning; a quote cited from it cannot be checked, an error): otherwise a quote checked in
+    ``../../../etc/passwd`` would tell a mailed scenario's author what a file says (issue 24).
     """
     errors: list[Finding] = []
     warnings: list[Finding] = []
@@ -76,9 +77,8 @@ def citation_findings(scenario: Scenario, located: Located) -> tuple[list[Findin
         roots = _file_roots(located, key)
         where = ("sources", key, "file")
         if roots is not None and outside_roots(path, roots):
-            errors.append(
-                (where, f"source '{key}' file {path} is outside the scenario's folder: {containment_hint(roots)}")
-            )
+            message = f"source '{key}' file {path} is outside the scenario's folder, so it is not read"
+            warnings.append((where, f"{message}: {containment_hint(roots)}"))
         elif not path.exists() and not path.is_symlink():
             warnings.append((where, f"source '{key}' file {path} does not exist"))
         else:

@@ -10,6 +10,7 @@ the rest are still checked, so a user fixes every mistake in one go.
 from __future__ import annotations
 
 import copy
+import typing
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from sim.scenario.errors import Mark, Problem, ScenarioError
 from sim.scenario.model import Constraint, Offer, Party, Scenario
 from sim.scenario.reasons import prune_orphan_reasons, stale_reasons
 from sim.scenario.untrusted import containment_hint, outside_roots, resolved
+from sim.scenario.values import StrictModel
 from sim.scenario.yamlload import is_scenario_file
 from sim.scenario.yamlsource import DataPath, Located, load_located, merge_located
 
@@ -112,15 +114,19 @@ _ITEMS = {"parties": Party, "constraints": Constraint, "offers": Offer}
 def _salvaged_reference_problems(located: Located, exc: ValidationError) -> list[Problem]:
     """Reference problems of the well-formed part, so structure and reference errors come out in one pass.
 
-    Malformed parties, constraints and offers are set aside (each item is validated on its own) and the rest is
-    checked, as long as the issues are well formed (every reference is checked against them). Findings that the
-    set-aside items could explain (a sponsor, the veto count, unknown sources when sources are malformed) are
-    dropped, so nothing is reported that fixing the structural errors could make untrue.
+    A malformed party, constraint or offer is kept with its well-formed fields (each validated on its own) and the
+    whole is checked, as long as the issues are well formed (every reference is checked against them): a misspelled
+    red line shows beside a reservation of 1.5 in the same party (issue 21 item 8), not after it is fixed. Findings
+    that the malformed fields could explain (about those fields, a reason naming a malformed red line, a sponsor or
+    the veto count when an item had to be set aside, unknown sources when sources are malformed) are dropped, so
+    nothing is reported that fixing the structural errors could make untrue.
     """
     data = located.data if isinstance(located.data, dict) else {}
     fields: dict[str, Any] = {}
     kept: dict[str, list[int]] = {}
     broken: set[str] = set()
+    bad_fields: dict[tuple[str, int], set[str]] = {}
+    set_aside = False
     for name, info in Scenario.model_fields.items():
         if name not in data:
             continue
@@ -130,9 +136,15 @@ def _salvaged_reference_problems(located: Located, exc: ValidationError) -> list
             for index, raw in enumerate(data[name]):
                 try:
                     items.append(_ITEMS[name].model_validate(raw))
-                    kept[name].append(index)
                 except ValidationError:
                     broken.add(name)
+                    partial, bad = _partial_item(_ITEMS[name], raw)
+                    if partial is None:
+                        set_aside = True
+                        continue
+                    bad_fields[(name, len(items))] = bad
+                    items.append(partial)
+                kept[name].append(index)
             fields[name] = items
             continue
         try:
@@ -142,16 +154,47 @@ def _salvaged_reference_problems(located: Located, exc: ValidationError) -> list
     if "issues" not in fields or "issues" in broken:
         return []
     fields.setdefault("parties", [])
-    partial = Scenario.model_construct(**fields)
+    partial_scenario = Scenario.model_construct(**fields)
     problems = []
-    for path, message in reference_problems(partial):
-        if path == ("parties",) or path[-1:] == ("sponsor",) or ("sources" in broken and "undefined source" in message):
+    for path, message in reference_problems(partial_scenario):
+        if path == ("parties",) and "parties" in broken:
+            continue
+        if (path[-1:] == ("sponsor",) and set_aside) or ("sources" in broken and "undefined source" in message):
+            continue
+        bad = bad_fields.get((str(path[0]), path[1]), set()) if len(path) >= 3 and isinstance(path[1], int) else set()
+        if path[2:3] and (path[2] in bad or (path[2] == "reasons" and bad & {"red_lines", "weights", "values"})):
+            continue
+        if path[2:3] == ("links",) and bad & {"weights", "values"} and "weight" in message:
             continue
         original: DataPath = path
         if len(path) >= 2 and path[0] in kept and isinstance(path[1], int):
             original = (path[0], kept[str(path[0])][path[1]], *path[2:])
         problems.append(_problem(located, original, message))
     return problems
+
+
+def _partial_item(model: type[StrictModel], raw: Any) -> tuple[Any, set[str]]:
+    """``model`` built from the fields of ``raw`` that validate on their own, and the names of those that do not
+    (a required one given a neutral stand-in); ``(None, ...)`` when nothing can stand in (no valid ``id``)."""
+    if not isinstance(raw, dict):
+        return None, set()
+    fields: dict[str, Any] = {}
+    bad: set[str] = set()
+    for name, info in model.model_fields.items():
+        if name in raw:
+            try:
+                fields[name] = TypeAdapter(info.annotation).validate_python(raw[name])
+                continue
+            except ValidationError:
+                bad.add(name)
+        elif info.is_required():
+            bad.add(name)
+        if info.is_required() and name in bad:
+            if name == "id":
+                return None, bad
+            stand_in = {dict: {}, list: []}.get(typing.get_origin(info.annotation) or info.annotation, None)
+            fields[name] = stand_in if stand_in is not None else (0.0, 0.0) if name == "reservation" else ""
+    return model.model_construct(**fields), bad
 
 
 def _problem_from_pydantic(located: Located, error: Any) -> Problem:
