@@ -100,6 +100,47 @@ def synthetic(issues: int, options: int, parties: int, samples: int, linked: boo
     }
 
 
+def dense(issues: int, options: int, parties: int, samples: int) -> dict[str, Any]:
+    """Interests that are *not* opposed: every party's option values drawn independently (seeded), lenient
+    reservations (0.35-0.5): most packages are acceptable to everyone, the case that defeats pair-carrying search."""
+    rng = np.random.default_rng(23)
+    issue_docs = [
+        {
+            "id": f"i{i}",
+            "title": f"Issue {i}",
+            "options": [{"id": f"o{o}", "label": f"Option {o}"} for o in range(options)],
+        }
+        for i in range(issues)
+    ]
+    party_docs = []
+    for p in range(parties):
+        values = {}
+        for i in range(issues):
+            centres = 0.15 + 0.85 * rng.random(options)
+            values[f"i{i}"] = {
+                f"o{o}": [round(max(0.0, float(c) - 0.1), 3), round(min(1.0, float(c) + 0.1), 3)]
+                for o, c in enumerate(centres)
+            }
+        party_docs.append(
+            {
+                "id": f"p{p}",
+                "name": f"Party {p}",
+                "weights": {f"i{i}": [0.5, 1.5] for i in range(issues)},
+                "values": values,
+                "reservation": [0.35, 0.5],
+            }
+        )
+    return {
+        "negsim": 1,
+        "id": f"dense-{options}-{issues}",
+        "title": f"benchmark {options}^{issues}, interests not opposed",
+        "issues": issue_docs,
+        "parties": party_docs,
+        "run": {"samples": samples, "seed": 1},
+        "offers": [{"id": "first", "label": "an offer", "fix": {"i0": "o1", "i1": "o2"}}],
+    }
+
+
 def whole_command(path: Path, out: Path) -> dict[str, float]:
     """``negsim run`` in a fresh process: wall time, peak resident memory of that process, scorer's share pruned."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
