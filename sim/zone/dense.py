@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.zone.search import Search
 from sim.zone.space import violated
 
 # measured on the dense 4^10 x 1,000 x 5 case and the baseline: a pair costs about 20-40x a row's cell
@@ -55,7 +56,7 @@ def root_rows(n_table: int, samples: int) -> Rows:
     )
 
 
-def extend_rows(search, rows: Rows, options: list[int] | None = None) -> Rows:  # noqa: ANN001 - a Search
+def extend_rows(search: Search, rows: Rows, options: list[int] | None = None) -> Rows:
     """Decide the next issue for every row (all its options, or only ``options``); keep children alive somewhere.
 
     The same bound as :meth:`sim.zone.search.Search.extend` (per party and joint, exact), the same uncertain red
@@ -103,7 +104,7 @@ def split_by_share(rows: Rows, least: float) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(dense), np.flatnonzero(~dense)
 
 
-def rows_batches(search, rows: Rows) -> int:  # noqa: ANN001 - a Search
+def rows_batches(search: Search, rows: Rows) -> int:
     """How many rows to extend at once so that the children stay within ``MAX_ROW_CELLS``."""
     level = rows.partials.shape[1]
     radix = search.space.radices[level] if level < len(search.space.radices) else 1
@@ -111,7 +112,7 @@ def rows_batches(search, rows: Rows) -> int:  # noqa: ANN001 - a Search
     return max(1, MAX_ROW_CELLS // per_row)
 
 
-def tail_rows(search, rows: Rows) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:  # noqa: ANN001
+def tail_rows(search: Search, rows: Rows) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per batch of head rows: the rows' partial packages, the table parties' accept matrix over every head x tail
     package and every sample, ``ok[h, t, s]`` (False where the bound had settled the row's sample), and each table
     party's own acceptance count of every package over every sample, ``counts[p, h * t]`` (its utility and red
@@ -138,7 +139,7 @@ def tail_rows(search, rows: Rows) -> Iterator[tuple[np.ndarray, np.ndarray, np.n
         yield part.partials, ok, counts
 
 
-def _party_accepts(search, part: Rows, column: int, party: int, need: np.ndarray, out: np.ndarray) -> None:  # noqa: ANN001
+def _party_accepts(search: Search, part: Rows, column: int, party: int, need: np.ndarray, out: np.ndarray) -> None:
     """``out[h, t, s]``: whether table party ``party`` accepts head row h completed by tail t in sample s (its
     utility against its threshold, with the links that span head and tail, and its uncertain red lines)."""
     values = search.tail_columns[column]  # [t, s]

@@ -22,6 +22,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from math import prod
 
 import numpy as np
@@ -65,24 +66,71 @@ class BlockScore:
 
 
 @dataclass(frozen=True, eq=False)
-class BlockPairs:
-    """A block's (package, sample) pairs agreed at the table, pair k being (``unique[inverse[k]]``, ``samples[k]``):
-    distinct packages (sorted) with their option indices, and per pair whether the ratifiers accept too."""
+class ZonePairs:
+    """(package, sample) pairs agreed at the table — the one pair type of a zone, a block's or a whole space's.
 
-    unique: np.ndarray
-    unique_codes: np.ndarray
+    Pair k is package ``distinct[inverse[k]]`` (option indices ``distinct_codes[inverse[k]]``) in sample
+    ``samples[k]``; ``ratified[k]`` says whether the ratifiers accept it too. Anything per package is computed once
+    per distinct package and reached from a pair through ``inverse``.
+    """
+
+    distinct: np.ndarray
+    distinct_codes: np.ndarray
     inverse: np.ndarray
     samples: np.ndarray
-    in_zone: np.ndarray
-    checked: int  # (package, sample) pairs compared densely; the rest were settled by the bound
+    ratified: np.ndarray
+    checked: int = 0  # (package, sample) pairs compared densely; the rest were settled by the bound
 
-    @property
+    @classmethod
+    def empty(cls, issues: int) -> ZonePairs:
+        none = np.zeros(0, dtype=np.int64)
+        return cls(none, np.zeros((0, issues), dtype=np.int64), none, none, np.zeros(0, dtype=bool))
+
+    def __len__(self) -> int:
+        return int(self.samples.size)
+
+    @cached_property
     def packages(self) -> np.ndarray:
-        return self.unique[self.inverse]
+        return self.distinct[self.inverse]
 
-    @property
+    @cached_property
     def codes(self) -> np.ndarray:
-        return self.unique_codes[self.inverse]
+        return self.distinct_codes[self.inverse]
+
+    def take(self, rows: np.ndarray) -> ZonePairs:
+        return ZonePairs(
+            self.distinct, self.distinct_codes, self.inverse[rows], self.samples[rows], self.ratified[rows]
+        )
+
+    def plus(self, other: ZonePairs) -> ZonePairs:
+        """Both sets of pairs (callers pass disjoint ones)."""
+        return ZonePairs.joined([self, other], self.distinct_codes.shape[1])
+
+    @classmethod
+    def joined(cls, parts: list[ZonePairs], issues: int) -> ZonePairs:
+        """Every part's pairs (disjoint parts, e.g. the blocks of a space), concatenated once."""
+        if not parts:
+            return cls.empty(issues)
+        offsets = np.cumsum([0] + [part.distinct.size for part in parts[:-1]])
+        return cls(
+            np.concatenate([part.distinct for part in parts]),
+            np.concatenate([part.distinct_codes for part in parts]),
+            np.concatenate([part.inverse + offset for part, offset in zip(parts, offsets, strict=True)]),
+            np.concatenate([part.samples for part in parts]),
+            np.concatenate([part.ratified for part in parts]),
+            sum(part.checked for part in parts),
+        )
+
+    def in_zone(self) -> ZonePairs:
+        """The pairs the ratifiers accept too."""
+        return self.take(np.flatnonzero(self.ratified))
+
+    def matching(self, fix: dict[int, int] | tuple[tuple[int, int], ...]) -> np.ndarray:
+        """Which pairs' packages complete the partial package ``fix`` (issue -> option)."""
+        match = np.ones(self.distinct.size, dtype=bool)
+        for issue, option in dict(fix).items():
+            match &= self.distinct_codes[:, issue] == option
+        return match[self.inverse]
 
 
 @dataclass(eq=False)
@@ -112,13 +160,13 @@ class ZoneScorer:
         )
         self.blocks = [Block(k, tuple(int(o) for o in row)) for k, row in enumerate(prefixes)]
 
-    def zone_pairs(self, block: Block) -> BlockPairs:
+    def zone_pairs(self, block: Block) -> ZonePairs:
         """The block's feasible (package, sample) pairs agreed at the table, and which the ratifiers accept too
         (pairs only, whatever the density: for studies that need the pairs themselves)."""
         walk = walk_block(self.search, self.space, self.preferences, self.targets, block.prefix, 2.0)
         return self._block_pairs(walk)
 
-    def _block_pairs(self, walk: BlockWalk) -> BlockPairs:
+    def _block_pairs(self, walk: BlockWalk) -> ZonePairs:
         prefs, space, search = self.preferences, self.space, self.search
         packages = np.concatenate(walk.pair_packages) if walk.pair_packages else np.zeros(0, dtype=np.int64)
         samples = np.concatenate(walk.pair_samples) if walk.pair_samples else np.zeros(0, dtype=np.int64)
@@ -134,36 +182,37 @@ class ZoneScorer:
         in_zone = np.ones(samples.size, dtype=bool)
         if search.ratifiers:
             in_zone = prefs.accepts_at(unique_codes[inverse], samples, search.ratifiers).all(axis=0)
-        return BlockPairs(unique, unique_codes, inverse, samples, in_zone, walk.pairs_checked)
+        return ZonePairs(unique, unique_codes, inverse, samples, in_zone, walk.pairs_checked)
 
     def score(self, block: Block) -> BlockScore:
         """The block's score: its dense rows reduced as they are scored, its pairs reduced here, merged."""
         walk = walk_block(self.search, self.space, self.preferences, self.targets, block.prefix, self.dense_share)
         pairs, dense, samples = self._block_pairs(walk), walk.dense, self.preferences.samples
         hits, table_hits = pair_hits(
-            self.targets, self.space, samples, pairs.unique_codes, pairs.samples, pairs.in_zone, pairs.inverse
+            self.targets, self.space, samples, pairs.distinct_codes, pairs.samples, pairs.ratified, pairs.inverse
         )
         hits |= dense.hits
         table_hits |= dense.table_hits
-        packages = np.concatenate([pairs.unique, *dense.packages])
+        packages = np.concatenate([pairs.distinct, *dense.packages])
         order = np.argsort(packages, kind="stable")
-        codes = np.concatenate([pairs.unique_codes, *dense.codes])[order]
+        codes = np.concatenate([pairs.distinct_codes, *dense.codes])[order]
+        per_package = pairs.distinct.size
         table_count = np.concatenate(
-            [np.bincount(pairs.inverse, minlength=pairs.unique.size).astype(np.int32), *dense.table_count]
+            [np.bincount(pairs.inverse, minlength=per_package).astype(np.int32), *dense.table_count]
         )[order]
         zone_count = np.concatenate(
             [
-                np.bincount(pairs.inverse, weights=pairs.in_zone, minlength=pairs.unique.size).astype(np.int32),
+                np.bincount(pairs.inverse, weights=pairs.ratified, minlength=per_package).astype(np.int32),
                 *dense.zone_count,
             ]
         )[order]
         packages = packages[order]
         pair_accepts = acceptance_counts(
-            self.preferences, self.space, pairs.unique, workers=1, codes=pairs.unique_codes
+            self.preferences, self.space, pairs.distinct, workers=1, codes=pairs.distinct_codes
         )
         accept_count = np.concatenate([pair_accepts, *dense.accept_count], axis=1)[:, order]
         best_count, best_package = best_completions(self.targets, self.space, codes, packages, zone_count)
-        zone_sizes = np.bincount(pairs.samples[pairs.in_zone], minlength=samples) + dense.zone_sizes
+        zone_sizes = np.bincount(pairs.samples[pairs.ratified], minlength=samples) + dense.zone_sizes
         return BlockScore(
             block,
             packages,
