@@ -86,8 +86,8 @@ def extend_rows(search: Search, rows: Rows, options: list[int] | None = None) ->
             if red.option == (level, option):
                 alive &= ~red.in_sample[None]
         for violation in search.space.violations:
-            here = [options for i, options in violation if i == level]
-            if max(i for i, _ in violation) == level and all(option in options for options in here):
+            sets = [options for i, options in violation if i == level]
+            if max(i for i, _ in violation) == level and all(option in options for options in sets):
                 alive[violated(codes, tuple((i, o) for i, o in violation if i < level))] = False
         live = np.flatnonzero(alive.any(axis=1))
         if live.size:
