@@ -17,9 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from sim.scenario.model import Party, Scenario
+from sim.zone.pairs import ZonePairs
 from sim.zone.preferences import Preferences, RedLine
 from sim.zone.sampling import Draws, preferences_from_draws
-from sim.zone.scoring import ZonePairs, ZoneScorer
+from sim.zone.scoring import ZoneScorer
 from sim.zone.space import PackageSpace
 
 ANY_UTILITY = -(2**30)  # a threshold (integer units of 1e-8) below any utility: utilities are sums of w * v >= 0
