@@ -297,7 +297,9 @@ def render_report(
                 m["label"],
                 interval(m, "p_complete"),
                 m.get("red_lined_by") or "",
-                f"{m['mean_p_zone']:.2e}",
+                "0"
+                if m["mean_p_zone"] == 0
+                else ("< 0.0001" if m["mean_p_zone"] < 1e-4 else f"{m['mean_p_zone']:.4f}"),
             ]
             for m in marginals
         ],
