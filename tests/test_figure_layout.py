@@ -12,7 +12,7 @@ from sim.negotiation import plots as talk_plots
 from sim.outputs import plots
 from sim.outputs.report import zone_drawings
 from sim.outputs.rundir import read_manifest
-from sim.scenario.model import load_scenario
+from sim.scenario.loading import load_scenario
 from sim.studies import plots as study_plots
 from tests.conftest import ROOT
 from tests.figure_layout import layout_problems
