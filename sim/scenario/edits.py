@@ -53,7 +53,16 @@ class Unset:
         return self.mark or Mark(f"--unset {self.path}")
 
 
-Edit = str | Unset
+@dataclass(frozen=True)
+class SetValue:
+    """A ``--set`` with its value already in hand (a study's edit): ``SetValue("russia.reservation", 0.5)``; the
+    value is plain data as YAML would give it (a number, ``[lo, hi]``, a mapping)."""
+
+    path: str
+    value: Any
+
+
+Edit = str | Unset | SetValue
 
 _TOKEN = re.compile(r"""\s*(?:\[\s*(?:"([^"]*)"|'([^']*)'|([^\]]*))\s*\]|([^.\[\]]+))\s*(\.)?""")
 
@@ -231,6 +240,11 @@ def apply_set(located: Located, assignment: str) -> None:
         value = parse_value(raw, str(origin))  # YAML 1.2 numbers, as in files
     except yaml.YAMLError as exc:
         _fail(origin, f"value is not valid YAML: {exc}")
+    assign(located, key, value, origin)
+
+
+def assign(located: Located, key: str, value: Any, origin: Mark) -> None:
+    """Set what the path ``key`` addresses to ``value`` (plain data, as YAML gives it), in place."""
     steps = parse_path(key, origin)
     path = resolve(located.data, steps[:-1], origin, key, create=True) if len(steps) > 1 else ()
     last = steps[-1]
@@ -394,6 +408,8 @@ def apply_edits(located: Located, edits: Sequence[Edit]) -> None:
     for edit in edits:
         if isinstance(edit, Unset):
             apply_unset(located, edit)
+        elif isinstance(edit, SetValue):
+            assign(located, edit.path, edit.value, Mark(f"--set {_shortened(f'{edit.path}={edit.value!r}')}"))
         else:
             apply_set(located, edit)
 
