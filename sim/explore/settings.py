@@ -49,6 +49,16 @@ class Settings:
     def of(cls, scenario: Scenario) -> Settings:
         return cls({party.id: PartySettings.of(party) for party in scenario.parties})
 
+    def effective(self) -> Settings:
+        """The same settings without switched-off red lines: what a scenario holding them says
+        (``Settings.of(scenario)`` of the edited scenario equals this)."""
+        return Settings(
+            {
+                pid: replace(party, red_lines={r: h for r, h in party.red_lines.items() if h is not None})
+                for pid, party in self.parties.items()
+            }
+        )
+
     def changed_parties(self, other: Settings) -> list[str]:
         return [pid for pid, mine in self.parties.items() if other.parties[pid] != mine]
 

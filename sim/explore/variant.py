@@ -123,7 +123,7 @@ def save_variant(
             reloaded = load_scenario(probe)
         except ScenarioError as exc:
             raise VariantError(f"the variant does not load: {str(exc).splitlines()[0]}") from None
-        if Settings.of(reloaded) != settings:
+        if Settings.of(reloaded) != settings.effective():
             raise VariantError("the variant does not reproduce the page's settings (a bug: please report it)")
         with open(path, "x", encoding="utf-8") as handle:
             handle.write(text)
