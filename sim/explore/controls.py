@@ -125,7 +125,7 @@ STYLE_AND_SCRIPT = '<link rel="stylesheet" href="/static/explore.css"><script sr
 def page(scenario: Scenario, settings: Settings, samples: int, seed: int, results: str, default_path: str) -> str:
     """The whole page: frame, controls, and the first results."""
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>negsim explore — {escape(scenario.title)}</title>
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>negsim explore — {escape(scenario.title)}</title>
 {STYLE_AND_SCRIPT}</head>
 <body>
 <header><h1>negsim explore — {escape(scenario.title)}</h1>
