@@ -50,21 +50,23 @@ def party_controls(scenario: Scenario, settings: Settings) -> str:
             f'<label class="row"><input type="checkbox" name="{control_name(party.id, "veto")}"{checked} '
             f'aria-label="{escape(name)} veto"> veto (must accept a package for it to be in the zone)</label>'
         )
-        for end, value in zip(("low", "high"), mine.reservation, strict=True):
-            lines.append(
-                f'<div class="row"><span class="what">reservation {end}</span>'
-                f"{_range_pair(control_name(party.id, 'reservation', end), f'{name} reservation {end}', value, 1)}"
-                "</div>"
-            )
+        pairs = [
+            _range_pair(control_name(party.id, "reservation", end), f"{name} reservation {end}", value, 1)
+            for end, value in zip(("low", "high"), mine.reservation, strict=True)
+        ]
+        lines.append('<table class="ranges"><thead><tr><th></th><th>low</th><th>high</th></tr></thead><tbody>')
+        lines.append(f"<tr><th scope='row'>reservation</th><td>{pairs[0]}</td><td>{pairs[1]}</td></tr>")
         for issue_id, bounds in mine.weights.items():
             title = scenario.issue(issue_id).title
             high = max(1.0, bounds[1])
-            for end, value in zip(("low", "high"), bounds, strict=True):
-                label = f"{name} weight {title} {end}"
-                lines.append(
-                    f'<div class="row"><span class="what">weight {escape(title)} {end}</span>'
-                    f"{_range_pair(control_name(party.id, 'weight', issue_id, end), label, value, high)}</div>"
+            pairs = [
+                _range_pair(
+                    control_name(party.id, "weight", issue_id, end), f"{name} weight {title} {end}", value, high
                 )
+                for end, value in zip(("low", "high"), bounds, strict=True)
+            ]
+            lines.append(f"<tr><th scope='row'>weight: {escape(title)}</th><td>{pairs[0]}</td><td>{pairs[1]}</td></tr>")
+        lines.append("</tbody></table>")
         for ref, holds in mine.red_lines.items():
             label = f"{name} red line: {option_label(scenario, ref)}"
             on = " checked" if holds is not None else ""
@@ -125,7 +127,8 @@ STYLE_AND_SCRIPT = '<link rel="stylesheet" href="/static/explore.css"><script sr
 def page(scenario: Scenario, settings: Settings, samples: int, seed: int, results: str, default_path: str) -> str:
     """The whole page: frame, controls, and the first results."""
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>negsim explore — {escape(scenario.title)}</title>
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<title>negsim explore — {escape(scenario.title)}</title>
 {STYLE_AND_SCRIPT}</head>
 <body>
 <header><h1>negsim explore — {escape(scenario.title)}</h1>

@@ -211,21 +211,32 @@ def zone_section(results: Results) -> str:
 
 
 def differences(results: Results) -> str:
+    """Paired differences from the scenario as loaded; those within noise are folded away (still listed)."""
     if not results.differences:
         return "<p>The scenario is as loaded: no differences.</p>"
-    rows = []
-    for d in results.differences:
+    head = (
+        "<table class='diffs'><thead><tr><th>quantity</th><th>as loaded</th><th>now</th>"
+        "<th>difference [95 %], paired</th></tr></thead><tbody>"
+    )
+    shown, folded = [], []
+    for rank, d in enumerate(results.differences):
         flag = "beyond noise" if d.beyond_noise else "noise"
         text = f"{d.diff:+.3f} [{d.low:+.3f}, {d.high:+.3f}] {flag}"
         cls = " class='beyond'" if d.beyond_noise else ""
-        rows.append(
+        row = (
             f"<tr{cls}><td>{escape(d.label)}</td><td>{d.loaded:.3f}</td><td>{d.now:.3f}</td>"
             f"<td>{status(f'Difference: {d.label}', text)}</td></tr>"
         )
-    return (
-        "<table class='diffs'><thead><tr><th>quantity</th><th>as loaded</th><th>now</th>"
-        "<th>difference [95 %], paired</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
-    )
+        (shown if d.beyond_noise or rank < 2 else folded).append(row)
+    html = head + "".join(shown) + "</tbody></table>"
+    if folded:
+        html += (
+            f"<details class='noise'><summary>{len(folded)} more within Monte-Carlo noise</summary>"
+            + head
+            + "".join(folded)
+            + "</tbody></table></details>"
+        )
+    return html
 
 
 def whatif_text(whatif: dict[str, Any] | None) -> str:

@@ -55,7 +55,7 @@ class Results:
 class Session:
     engine: Engine
     draft: Fix = field(default_factory=dict)
-    _could: dict[tuple, np.ndarray] = field(default_factory=dict)
+    _best: dict[tuple, np.ndarray] = field(default_factory=dict)  # own best utility by draft and party state
 
     def change(self, name: str, text: str) -> None:
         """Apply one control's value; raises ``SettingError`` (a bad value) or ``ScenarioError`` (an invalid
@@ -96,11 +96,11 @@ class Session:
         key_fix = tuple(sorted(fix.items()))
         for p, party in enumerate(state.scenario.parties):
             key = (key_fix, p, _party_key(state.settings.parties[party.id]))
-            if key not in self._could:
-                self._could[key] = own_best(self.engine.space, state.preferences, p, fix)
-            rows.append(could_accept(state.preferences, p, self._could[key]))
-        if len(self._could) > 4096:
-            self._could.clear()
+            if key not in self._best:
+                self._best[key] = own_best(self.engine.space, state.preferences, p, fix)
+            rows.append(could_accept(state.preferences, p, self._best[key]))
+        if len(self._best) > 4096:
+            self._best.clear()
         return np.stack(rows)
 
     def results(self) -> Results:
@@ -148,9 +148,8 @@ class Session:
 
 
 def _party_key(settings: PartySettings) -> tuple:
-    """What a party's own best completion depends on: not its reservation."""
+    """What a party's own best completion depends on: its weights and red lines, not its reservation."""
     return (
         tuple(sorted(settings.weights.items())),
         tuple(sorted((k, -1.0 if v is None else v) for k, v in settings.red_lines.items())),
-        settings.veto,
     )
