@@ -104,7 +104,7 @@ def draft_controls(scenario: Scenario) -> str:
         '<div class="row"><button type="button" id="clear-draft">Clear the draft</button> '
         '<button type="button" id="complete-draft">Complete my draft</button></div>'
         '<div class="row">What would it take: P(draft in zone) at least '
-        '<input type="text" id="whatif-target" size="5" value="0.5" aria-label="What would it take: target P(zone)"> '
+        '<input type="text" id="whatif-target" size="5" value="0.05" aria-label="What would it take: target P(zone)"> '
         '<button type="button" id="whatif">What would it take</button></div>'
     )
     return "\n".join(lines)

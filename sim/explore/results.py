@@ -36,6 +36,11 @@ def package_text(results: Results, package: int) -> str:
     return "; ".join(f"{issue}={option}" for issue, option in options.items())
 
 
+def short_name(name: str) -> str:
+    """'European coalition (UK, France, ...)' -> 'European coalition': what fits a table's first column."""
+    return name.split(" (")[0]
+
+
 def headline(results: Results) -> str:
     samples = results.context.samples
     zone, draft = results.zone, results.draft
@@ -106,8 +111,10 @@ def party_table(results: Results) -> str:
                 f"<td>{status(f'{name} mean reservation', format(row['mean_reservation'], '.3f'))}</td>"
                 f"<td>{status(f'{name} red lines held', held)}</td>"
             )
+        short = escape(short_name(name))
         rows.append(
-            f"<tr><th scope='row'>{escape(name)}<small>{party.role}{veto}</small></th><td>{could}</td>{cells}</tr>"
+            f"<tr><th scope='row' title='{escape(name)}'>{short}<small>{party.role}{veto}</small></th>"
+            f"<td>{could}</td>{cells}</tr>"
         )
     return (
         '<table class="parties"><thead><tr><th>party</th><th>P(accept draft): some completion</th>'
@@ -144,7 +151,7 @@ def bars_svg(results: Results) -> str:
             reservation = context.preferences.reservation[p]
             u10, u50, u90 = np.quantile(utility, [0.1, 0.5, 0.9]) if draft.package >= 0 else (0, 0, 0)
             r10, r90 = np.quantile(reservation, [0.1, 0.9])
-            name = escape(parties[p].name[:28])
+            name = escape(short_name(parties[p].name)[:28])
             lines.append(
                 f"<g><title>{name}: utility of the shown completion 10–90 % {u10:.2f}–{u90:.2f}, median {u50:.2f}; "
                 f"reservation 10–90 % {r10:.2f}–{r90:.2f}, mean {reservation.mean():.2f}</title>"
@@ -242,10 +249,10 @@ def differences(results: Results) -> str:
 def whatif_text(whatif: dict[str, Any] | None) -> str:
     if not whatif:
         return ""
-    change, samples = whatif["change"], whatif["samples"]
+    change, samples, target = whatif["change"], whatif["samples"], whatif["target"]
     if change is None:
         text = (
-            f"no change of the draft's fixed issues reaches P(zone) {whatif['target']:.3f} "
+            f"no change of the draft's fixed issues reaches P(some completion in zone) {target:.3f} "
             f"({whatif['evaluated']:,} changes evaluated)"
         )
     else:
@@ -254,7 +261,19 @@ def whatif_text(whatif: dict[str, Any] | None) -> str:
             f"move {moves}: P(some completion in zone) {interval_text(round(change.probability * samples), samples)}"
             f"; sponsor loss {change.sponsor_loss:.3f} ({whatif['evaluated']:,} changes evaluated)"
         )
-    return f"<p>What would it take: {status('What would it take', text)}</p>"
+    parts = [f"<p>What would it take (issues): {status('What would it take', text)}</p>"]
+    for move in whatif.get("party_moves", []):
+        found = []
+        if move["reservation_cut"] is not None:
+            found.append(f"its reservation lowered by {move['reservation_cut']:.3f} (both ends)")
+        if move["weight_issue"] is not None:
+            found.append(f"its weight on {move['weight_issue']} × {move['weight_factor']:g}")
+        if move["red_lines_in_the_way"]:
+            found.append("red lines in the way: " + ", ".join(move["red_lines_in_the_way"]))
+        line = "; or ".join(found) or f"no single move of its own reaches {target:.3f}"
+        label = f"What would it take: {move['party']}"
+        parts.append(f"<p>{escape(move['party'])}: {status(label, line)}</p>")
+    return "".join(parts)
 
 
 def results_html(results: Results, whatif: dict[str, Any] | None = None) -> str:

@@ -22,8 +22,10 @@ from sim.outputs.targets import TargetContext
 from sim.scenario.errors import ScenarioError
 from sim.scenario.model import Offer
 from sim.studies.compare import difference_interval
-from sim.studies.whatif import smallest_issue_change
+from sim.studies.whatif import PartyMoveSearch, smallest_issue_change
 from sim.zone.space import option_index
+
+MOVES_FOR = 3  # "what would it take" also tries one-party moves for the shown completion's first blockers
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,7 +146,32 @@ class Session:
         state = self.engine.current
         offer = Offer(id="draft", label="draft", fix=self.draft_ids())
         change, evaluated = smallest_issue_change(state.scenario, state.preferences, offer, target, zone=state.zone)
-        return {"target": target, "change": change, "evaluated": evaluated, "samples": self.engine.samples}
+        moves = []
+        draft = score_draft(TargetContext(state.scenario, self.engine.space, state.preferences), state.zone, self.draft)
+        blockers = [b["party"] for b in (draft.scores or {}).get("blockers", [])][:MOVES_FOR]
+        for party in (p for p in state.scenario.parties if p.id in blockers):
+            search = PartyMoveSearch.build(
+                state.scenario, party, offer, target, self.engine.draws, state.preferences, self.engine.space
+            )
+            rescale = search.weight_rescale()
+            moves.append(
+                {
+                    "party": party.id,
+                    "red_lines_in_the_way": [
+                        f"{i}.{o}" for i, o in offer.fix.items() if f"{i}.{o}" in party.red_line_options
+                    ],
+                    "reservation_cut": search.reservation_cut(),
+                    "weight_issue": rescale[0] if rescale else None,
+                    "weight_factor": rescale[1] if rescale else None,
+                }
+            )
+        return {
+            "target": target,
+            "change": change,
+            "evaluated": evaluated,
+            "samples": self.engine.samples,
+            "party_moves": moves,
+        }
 
 
 def _party_key(settings: PartySettings) -> tuple:
