@@ -138,6 +138,13 @@ def page(scenario: Scenario, settings: Settings, samples: int, seed: int, result
 <main>
 <section id="draft-panel" aria-label="Draft"><h2>Draft</h2>{draft_controls(scenario)}</section>
 <section id="results" aria-label="Results">{results}</section>
+<section id="talks-panel" aria-label="Talks"><h2>Talks</h2>
+<div class="row">Play one negotiation of the scenario as it is now:
+<select id="talks-protocol" aria-label="Talks protocol"><option value="mediated">mediated</option>
+<option value="alternating">alternating offers</option></select>
+seed <input type="text" id="talks-seed" size="6" value="{seed}" aria-label="Talks seed">
+<button type="button" id="talks-play">Play one negotiation</button></div>
+<div id="talks"></div></section>
 <section id="parties-panel" aria-label="Parties"><h2>Parties</h2>
 <p class="note">Ranges are uniform uncertainty; a red line holds in that share of samples.
 <button type="button" id="reset">Reset to the scenario as loaded</button></p>

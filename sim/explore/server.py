@@ -114,6 +114,21 @@ class Explorer:
                 return {"message": str(exc)}
             return {"html": self.results(), "message": ""}
 
+    def talks(self, protocol_text: str, seed_text: str) -> dict[str, Any]:
+        from sim.explore.talks import play_one, talks_html
+        from sim.negotiation.protocol import Protocol
+
+        try:
+            protocol, seed = Protocol(protocol_text), int(seed_text)
+        except ValueError:
+            return {"message": f"Talks: give a protocol ({', '.join(Protocol)}) and a whole-number seed"}
+        if seed < 0:
+            return {"message": "Talks: the seed must be 0 or more"}
+        with self.lock:
+            scenario = self.session.engine.current.scenario
+        rows, outcome = play_one(scenario, protocol, seed)
+        return {"talks": talks_html(scenario, rows, outcome, seed), "message": ""}
+
     def reset(self) -> dict[str, Any]:
         with self.lock:
             self.session.engine.reset()
@@ -203,6 +218,8 @@ class Handler(BaseHTTPRequestHandler):
             return explorer.change(int(data["seq"]), list(data["changes"]))
         if self.path == "/whatif":
             return explorer.what_would_it_take(str(data.get("target", "")))
+        if self.path == "/talks":
+            return explorer.talks(str(data.get("protocol", "")), str(data.get("seed", "")))
         if self.path == "/reset":
             return explorer.reset()
         if self.path == "/save":

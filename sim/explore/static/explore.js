@@ -54,6 +54,7 @@ const negsim = (() => {
     for (const [name, value] of Object.entries(data.values || {})) setControl(name, value);
     if (data.message !== undefined) message(data.message);
     if (data.saved !== undefined) $("#save-result").textContent = data.saved;
+    if (data.talks !== undefined) $("#talks").innerHTML = data.talks;
   }
 
   async function post(path, body) {
@@ -128,6 +129,8 @@ const negsim = (() => {
       else message("Complete my draft: no feasible completion");
     });
     $("#whatif").addEventListener("click", () => action("/whatif", { target: $("#whatif-target").value }));
+    $("#talks-play").addEventListener("click", () =>
+      action("/talks", { protocol: $("#talks-protocol").value, seed: $("#talks-seed").value }));
     $("#reset").addEventListener("click", () => action("/reset", {}));
     $("#save-variant").addEventListener("click", () =>
       action("/save", { path: $("#variant-path").value, why: $("#variant-why").value }));
