@@ -152,7 +152,7 @@ def test_4_switching_a_red_line_off_can_only_open_the_zone(page):
     page.get_by_label(switch, exact=True).uncheck()
     settle(page, "4-red-line-off")
     assert float(number(page, "P(zone non-empty)").split()[0]) >= before
-    assert "red line" in number(page, "How the zone was found")
+    assert "red line lowered" in number(page, "How the zone was found")
 
 
 def test_5_a_bad_typed_value_is_refused_and_the_page_keeps_working(page):

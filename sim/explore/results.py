@@ -53,7 +53,7 @@ def headline(results: Results) -> str:
         f'<div class="card"><h3>Draft: P(some completion in zone)</h3>'
         f"{status('Draft P(some completion in zone)', interval_text(int(draft.hits.sum()), samples), cls='big')}"
         "</div>"
-        f'<div class="card how"><h3>Last change</h3>{status("How the zone was found", results.state.how)}</div>'
+        f'<div class="card how"><h3>Last change</h3>{status("How the zone was found", results.how)}</div>'
         "</div>"
     )
 

@@ -132,6 +132,7 @@ class Explorer:
     def reset(self) -> dict[str, Any]:
         with self.lock:
             self.session.engine.reset()
+            self.session.last = "reset to the scenario as loaded"
             self.whatif = None
             return {"html": self.results(), "values": all_values(self.session.engine.current.settings)}
 

@@ -51,12 +51,14 @@ class Results:
     draft: DraftScores
     zone: ZoneSummary
     differences: list[Difference]
+    how: str = ""  # what the last change did (shown under "Last change")
 
 
 @dataclass(eq=False)
 class Session:
     engine: Engine
     draft: Fix = field(default_factory=dict)
+    last: str = "the scenario as loaded: a fresh zone"
     _best: dict[tuple, np.ndarray] = field(default_factory=dict)  # own best utility by draft and party state
 
     def change(self, name: str, text: str) -> None:
@@ -64,13 +66,14 @@ class Session:
         scenario) with the engine left as it was."""
         if name.startswith("draft|"):
             self.set_draft_option(name.split("|", 1)[1], text)
+            self.last = "draft changed: the zone kept as it was; each party's own best completion"
             return
         try:
             settings = self.engine.current.settings.with_value(name, text)
         except SettingError as exc:
             raise SettingError(f"{self.label_of(name)}: {exc}") from None
         try:
-            self.engine.apply(settings)
+            self.last = self.engine.apply(settings).how
         except ScenarioError as exc:
             raise SettingError(f"{self.label_of(name)}: {str(exc).splitlines()[0]}") from None
 
@@ -114,7 +117,7 @@ class Session:
         differences: list[Difference] = []
         if state is not base:
             differences = self._differences(state, base, draft, zone)
-        return Results(state, context, draft, zone, differences)
+        return Results(state, context, draft, zone, differences, self.last)
 
     def _differences(self, state: State, base: State, draft: DraftScores, zone: ZoneSummary) -> list[Difference]:
         engine = self.engine
