@@ -2,6 +2,9 @@
 
 Usage: python benchmarks/bench_explore.py [--samples 500 2000] [--repeat 12] [--scenario scenarios/baseline.yaml]
 
+"CPU" is the server process's CPU time for the change (``time.process_time``, every thread): what the change
+costs whatever else the machine is doing; on a shared, overloaded machine the wall times are far above it.
+
 Each change is made as a person makes it (a slider's value set and its input event fired, a box unticked, a draft
 option picked) and timed in the page from the event to the moment the new results are in the page (the server
 answered and the page updated in place: ``window.negsim.settled()``). Slider moves step 0.01 at a time, as a drag
@@ -31,7 +34,8 @@ TIMED = """async ([selector, value, kind]) => {
   else if (kind === "select") { el.value = value; el.dispatchEvent(new Event("change", {bubbles: true})); }
   else { el.value = value; el.dispatchEvent(new Event("input", {bubbles: true})); }
   await window.negsim.settled();
-  return [performance.now() - t0, document.querySelector('[aria-label="How the zone was found"]').textContent];
+  return [performance.now() - t0, document.querySelector('[aria-label="How the zone was found"]').textContent,
+          Number(document.body.dataset.cpuMs)];
 }"""
 
 
@@ -65,9 +69,7 @@ def changes(repeat: int) -> dict[str, list[tuple[str, str, str]]]:
         "US Senate veto off / on": [
             (name("us_senate|veto"), "off" if k % 2 == 0 else "on", "check") for k in range(repeat)
         ],
-        "Draft: Crimea option": [
-            (name("draft|crimea"), crimea[k % len(crimea)], "select") for k in range(repeat)
-        ],
+        "Draft: Crimea option": [(name("draft|crimea"), crimea[k % len(crimea)], "select") for k in range(repeat)],
     }
 
 
@@ -91,16 +93,21 @@ def bench(scenario: Path, samples: int, repeat: int, chromium: str) -> None:
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             page.goto(url)
             page.wait_for_selector("body[data-ready='1']")
-            print(f"{'change':42s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s}  how the zone was found (last)")
+            print(
+                f"{'change':42s} {'p50 ms':>7s} {'p95 ms':>7s} {'max ms':>7s} {'CPU p50':>7s} {'CPU p95':>7s}"
+                "  what the last change did"
+            )
             for kind, steps in changes(repeat).items():
                 page.click("#reset")
                 page.evaluate("window.negsim.settled()")
-                times, how = [], ""
+                times, cpus, how = [], [], ""
                 for selector, value, action in steps:
-                    elapsed, how = page.evaluate(TIMED, [selector, value, action])
+                    elapsed, how, cpu = page.evaluate(TIMED, [selector, value, action])
                     times.append(elapsed)
+                    cpus.append(cpu)
                 p50, p95 = np.percentile(times, [50, 95])
-                print(f"{kind:42s} {p50:8.0f} {p95:8.0f} {max(times):8.0f}  {how}")
+                c50, c95 = np.percentile(cpus, [50, 95])
+                print(f"{kind:42s} {p50:7.0f} {p95:7.0f} {max(times):7.0f} {c50:7.0f} {c95:7.0f}  {how}")
             browser.close()
     finally:
         process.terminate()

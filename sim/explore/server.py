@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -87,6 +88,7 @@ class Explorer:
             self.newest = max(self.newest, seq)
         messages, values = [], {}
         with self.lock:
+            started = time.process_time()
             for name, text in changes:
                 try:
                     self.session.change(str(name), str(text))
@@ -98,7 +100,9 @@ class Explorer:
                         values[name] = value
             if seq < self.newest:
                 return {"seq": seq, "stale": True, "message": " ".join(messages), "values": values}
-            return {"seq": seq, "html": self.results(), "message": " ".join(messages), "values": values}
+            html = self.results()
+            cpu = round(1000 * (time.process_time() - started), 1)  # this process's CPU for the change: what load hides
+            return {"seq": seq, "html": html, "message": " ".join(messages), "values": values, "cpu_ms": cpu}
 
     def what_would_it_take(self, target_text: str) -> dict[str, Any]:
         try:

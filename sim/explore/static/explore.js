@@ -51,6 +51,7 @@ const negsim = (() => {
 
   function apply(data) {
     if (data.html !== undefined) showResults(data.html);
+    if (data.cpu_ms !== undefined) document.body.dataset.cpuMs = data.cpu_ms;
     for (const [name, value] of Object.entries(data.values || {})) setControl(name, value);
     if (data.message !== undefined) message(data.message);
     if (data.saved !== undefined) $("#save-result").textContent = data.saved;
