@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -46,7 +47,7 @@ def server():
         url = found.group(1) if found else None
     assert url, process.stderr.read() if process.poll() is not None else "no URL printed"
     yield url
-    process.terminate()
+    process.send_signal(signal.SIGINT)  # Ctrl-C
     assert process.wait(timeout=30) == 0
     process.stdout.close()
     with process.stderr:

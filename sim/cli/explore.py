@@ -15,6 +15,10 @@ from sim.cli.common import SamplesOption, SeedOption, app, err, fail, load_or_ex
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 @app.command(
     epilog="Example: negsim explore scenarios/baseline.yaml --samples 500\n\n"
     "Serves a page on this machine (127.0.0.1, a free port unless --port) and opens it in the browser. Draft a "
@@ -53,7 +57,8 @@ def explore(
     print(f"negsim explore: {url}  (Ctrl-C stops it)", flush=True)
     if not no_browser:
         webbrowser.open(url)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    for stop in (signal.SIGINT, signal.SIGTERM):  # also when started with SIGINT ignored (a background job)
+        signal.signal(stop, _interrupt)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
