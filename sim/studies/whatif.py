@@ -18,15 +18,27 @@ from the same uniform draws. The answers are those of scoring each candidate afr
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field
+import dataclasses
+import math
+import time
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
 from sim.scenario.model import Offer, Party, Scenario
-from sim.studies.zone_pairs import ZonePairs, accepted_alone, others_pairs, party_alone, samples_hit, zone_pairs
+from sim.studies.changeset import ChangeSearch, Found
+from sim.studies.zone_pairs import (
+    ZonePairs,
+    accepted_alone,
+    completions_in_zone,
+    others_pairs,
+    party_alone,
+    samples_hit,
+    zone_pairs,
+)
 from sim.zone.intervals import proportion_interval
+from sim.zone.own_best import own_best_completion
 from sim.zone.preferences import Preferences
 from sim.zone.sampling import Draws, draw_uniforms, preferences_from_draws
 from sim.zone.space import PackageSpace, option_index
@@ -84,99 +96,6 @@ def offer_fix(space: PackageSpace, offer: Offer) -> dict[int, int]:
 
 
 @dataclass
-class IssueChange:
-    changes: dict[str, tuple[str, str]]
-    probability: float
-    sponsor_loss: float
-
-
-@dataclass
-class WhatIf:
-    offer: str
-    target: float
-    baseline: float
-    issue_change: IssueChange | None
-    party_moves: list[dict[str, Any]] = field(default_factory=list)
-    candidates_evaluated: int = 0
-    samples: int = 1
-
-    def interval(self, probability: float) -> tuple[float, float]:
-        """95 % Monte-Carlo interval of a probability estimated from this study's samples."""
-        low, high = proportion_interval(round(probability * self.samples), self.samples)
-        return float(low), float(high)
-
-    def as_json(self) -> dict[str, Any]:
-        change = self.issue_change
-        return {
-            "offer": self.offer,
-            "target": self.target,
-            "baseline_probability": self.baseline,
-            "baseline_interval": self.interval(self.baseline),
-            "candidates_evaluated": self.candidates_evaluated,
-            "issue_change": None
-            if change is None
-            else {
-                "issues_moved": len(change.changes),
-                "changes": {issue: {"from": old, "to": new} for issue, (old, new) in change.changes.items()},
-                "probability": change.probability,
-                "probability_interval": self.interval(change.probability),
-                "sponsor_loss": change.sponsor_loss,
-            },
-            "party_moves": self.party_moves,
-        }
-
-
-def _loss(preferences: Preferences, payers: list[int], fix: dict[int, int], moved: dict[int, int]) -> float:
-    expected = preferences.expected_contributions
-    return float(sum(expected[p, i, fix[i]] - expected[p, i, o] for p in payers for i, o in moved.items()))
-
-
-def smallest_issue_change(
-    scenario: Scenario,
-    preferences: Preferences,
-    offer: Offer,
-    target: float,
-    max_candidates: int = MAX_CANDIDATES,
-    zone: ZonePairs | None = None,
-) -> tuple[IssueChange | None, int]:
-    """Fewest fixed issues moved to reach ``target``; ties by least utility lost by the sponsor.
-
-    At most ``max_candidates`` changes are considered (the best found so far is returned when the budget runs out).
-    ``zone`` (the zone's pairs under ``preferences``) is found here when not given."""
-    space = PackageSpace.from_scenario(scenario)
-    fix = offer_fix(space, offer)
-    if zone is None:
-        zone = zone_pairs(space, preferences, tail_max=scenario.run.chunk_size)
-    fixed = sorted(fix)
-    radices = [space.radices[i] for i in fixed]
-    hits = completion_hits(zone, fixed, radices, preferences.samples)
-    ids = list(preferences.party_ids)
-    payers = [ids.index(offer.sponsor)] if offer.sponsor else list(np.flatnonzero(preferences.veto))
-    evaluated = 0
-    for size in range(len(fix) + 1):
-        found: list[IssueChange] = []
-        for issues in itertools.combinations(fixed, size):
-            alternatives = [[o for o in range(space.radices[i]) if o != fix[i]] for i in issues]
-            for options in itertools.product(*alternatives):
-                moved = dict(zip(issues, options, strict=True))
-                evaluated += 1
-                if evaluated > max_candidates:
-                    return (min(found, key=lambda c: (c.sponsor_loss, -c.probability)) if found else None), evaluated
-                candidate = {**fix, **moved}
-                key = int(np.ravel_multi_index(tuple(candidate[i] for i in fixed), radices)) if fixed else 0
-                probability = int(hits[key]) / preferences.samples
-                if probability >= target:
-                    changes = {
-                        space.issue_ids[i]: (space.option_ids[i][fix[i]], space.option_ids[i][o])
-                        for i, o in moved.items()
-                    }
-                    found.append(IssueChange(changes, probability, _loss(preferences, payers, fix, moved)))
-        if found:
-            return min(found, key=lambda c: (c.sponsor_loss, -c.probability)), evaluated
-    return None, evaluated
-
-
-@dataclass
 class PartyMoveSearch:
     """The completions of an offer, per sample, that every veto party but one accepts and that the one's red lines
     allow, found once per party.
@@ -224,23 +143,9 @@ class PartyMoveSearch:
     def reaches(self, changed: Party) -> bool:
         return self.ceiling >= self.target and self.probability(changed) >= self.target
 
-    def reservation_cut(self, steps: int = 10) -> float | None:
-        """Smallest cut of the party's reservation range (both ends) reaching the target, by bisection."""
-
-        def cut(amount: float) -> Party:
-            low, high = self.party.reservation
-            return self.party.model_copy(update={"reservation": (max(0.0, low - amount), max(0.0, high - amount))})
-
-        if not self.reaches(cut(1.0)):
-            return None
-        low, high = 0.0, 1.0
-        for _ in range(steps):
-            middle = (low + high) / 2
-            low, high = (low, middle) if self.reaches(cut(middle)) else (middle, high)
-        return high
-
     def weight_rescale(self) -> tuple[str, float] | None:
-        """The rescaling of one issue weight closest to 1 (in log terms) that reaches the target."""
+        """The rescaling of one issue weight closest to 1 (in log terms) that reaches the target: both ends of the
+        party's weight range on that issue multiplied by the factor, before its weights are normalised to sum 1."""
         for factor in sorted(WEIGHT_FACTORS, key=lambda f: abs(np.log(f))):
             for issue_id, (low, high) in self.party.weights.items():
                 weights = {**self.party.weights, issue_id: (low * factor, high * factor)}
@@ -249,32 +154,321 @@ class PartyMoveSearch:
         return None
 
 
+@dataclass(frozen=True)
+class Change:
+    """One change of a change set, with what it costs and a sentence a reader needs no glossary for."""
+
+    kind: str  # "issue" (the offer moves), "reservation" (a party cuts it), "red_line" (a party's holds lowered)
+    party: str  # party id ("" for an issue move)
+    subject: str  # issue id, or the red line's option ref
+    before: str
+    after: str
+    concession: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """What stays when no change set reaches the target: a veto party whose own best completion of the offer
+    stays below its reservation, how often and by how much on average."""
+
+    party: str
+    name: str
+    below: float
+    mean_shortfall: float
+
+
+@dataclass(frozen=True)
+class WeightMove:
+    """One party's single weight rescale reaching the target alone (searched apart from the change sets)."""
+
+    party: str
+    issue: str
+    factor: float
+    text: str
+
+
+@dataclass(frozen=True)
+class WhatIfResult:
+    """``negsim whatif``'s answer as a value: the offer now, the target and why, and the smallest change set (or
+    the proof that none of at most ``max_changes`` changes reaches it, with what stays)."""
+
+    offer: str
+    label: str
+    target: float
+    target_reason: str
+    samples: int
+    seed: int
+    baseline: Estimate
+    max_changes: int
+    changes: tuple[Change, ...] | None
+    reached: Estimate | None
+    total_concession: float
+    cost_exact: bool
+    best_within: Estimate
+    what_stays: tuple[Shortfall, ...]
+    weight_moves: tuple[WeightMove, ...]
+    skeletons_bounded: int
+    skeletons_expanded: int
+    seconds: float
+
+    @property
+    def found(self) -> bool:
+        return self.changes is not None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "offer": self.offer,
+            "label": self.label,
+            "target": self.target,
+            "target_reason": self.target_reason,
+            "samples": self.samples,
+            "seed": self.seed,
+            "definition": SMALLEST,
+            "baseline": self.baseline.as_json(),
+            "max_changes": self.max_changes,
+            "found": self.found,
+            "changes": None if self.changes is None else [asdict(c) for c in self.changes],
+            "reached": None if self.reached is None else self.reached.as_json(),
+            "total_concession": self.total_concession,
+            "cost_exact": self.cost_exact,
+            "best_within_max_changes": self.best_within.as_json(),
+            "what_stays": [asdict(s) for s in self.what_stays],
+            "weight_moves": [asdict(w) for w in self.weight_moves],
+            "skeletons_bounded": self.skeletons_bounded,
+            "skeletons_expanded": self.skeletons_expanded,
+            "seconds": self.seconds,
+        }
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A share of Monte-Carlo samples with its 95 % interval."""
+
+    p: float
+    low: float
+    high: float
+    count: int
+    samples: int
+
+    @classmethod
+    def of(cls, count: int, samples: int) -> Estimate:
+        low, high = proportion_interval(count, samples)
+        return cls(count / samples, float(low), float(high), count, samples)
+
+    def as_json(self) -> dict[str, float]:
+        return {"p": self.p, "lo": self.low, "hi": self.high}
+
+    def __str__(self) -> str:
+        return f"{self.p:.3f} [{self.low:.3f}, {self.high:.3f}]"
+
+
+SMALLEST = (
+    "smallest = fewest changes, then least total concession; a change is an offer's fixed issue moved to another "
+    "option (concession: the expected utility its sponsor loses, 0 if it gains), a veto party's reservation cut "
+    "(concession: the cut), or a red line made less likely to hold (concession: the drop in its holds; to 0 = "
+    "dropped); amounts to 4 decimals, rounded up so that the set, applied, reaches the target"
+)
+
+
+def _range(bounds: tuple[float, float]) -> str:
+    low, high = bounds
+    return f"{low:.4g}" if low == high else f"{low:.4g}–{high:.4g}"
+
+
+def describe_found(scenario: Scenario, space: PackageSpace, found: Found, fix: dict[int, int]) -> tuple[Change, ...]:
+    """The search's indices as readable changes (names, labels, before and after)."""
+    changes = []
+    sponsor = "the sponsor"
+    for issue, option in found.moves:
+        issue_model = scenario.issues[issue]
+        old, new = issue_model.options[fix[issue]], issue_model.options[option]
+        changes.append(
+            Change(
+                "issue",
+                "",
+                issue_model.id,
+                old.id,
+                new.id,
+                0.0,
+                f"{issue_model.title}: '{old.label}' -> '{new.label}' (the offer moves; {sponsor} pays)",
+            )
+        )
+    for dim, amount in found.amounts:
+        party = scenario.parties[dim.party]
+        if dim.kind == "reservation":
+            after = (party.reservation[0] - amount, party.reservation[1] - amount)
+            changes.append(
+                Change(
+                    "reservation",
+                    party.id,
+                    "reservation",
+                    _range(party.reservation),
+                    _range(after),
+                    amount,
+                    f"{party.name} lowers its reservation by {amount:.4f} ({_range(party.reservation)} -> "
+                    f"{_range(after)}): it accepts packages worth that much less to it",
+                )
+            )
+        else:
+            ref = f"{space.issue_ids[dim.option[0]]}.{space.option_ids[dim.option[0]][dim.option[1]]}"
+            label = scenario.issues[dim.option[0]].options[dim.option[1]].label
+            after_holds = max(0.0, round(dim.holds - amount, 4))
+            how = "drops it" if after_holds == 0 else f"holds {dim.holds:g} -> {after_holds:g}"
+            changes.append(
+                Change(
+                    "red_line",
+                    party.id,
+                    ref,
+                    f"holds {dim.holds:g}",
+                    f"holds {after_holds:g}",
+                    amount,
+                    f"{party.name}'s red line on '{label}' ({ref}) softens: {how} (the red line is not assumed "
+                    "dropped unless it says 0)",
+                )
+            )
+    return tuple(changes)
+
+
+def apply_changes(scenario: Scenario, offer: Offer, changes: tuple[Change, ...]) -> tuple[Scenario, Offer]:
+    """The scenario and offer with a change set applied (reservation cuts shift both ends of the range; a red
+    line's ``holds`` is set to its new value), for checking that the set reaches what the search says."""
+    fix = dict(offer.fix)
+    parties = {party.id: party for party in scenario.parties}
+    for change in changes:
+        if change.kind == "issue":
+            fix[change.subject] = change.after
+        elif change.kind == "reservation":
+            party = parties[change.party]
+            low, high = party.reservation
+            cut = change.concession
+            parties[party.id] = party.model_copy(update={"reservation": (low - cut, high - cut)})
+        else:
+            party = parties[change.party]
+            holds = float(change.after.split()[-1])
+            red = [r.model_copy(update={"holds": holds}) if r.option == change.subject else r for r in party.red_lines]
+            parties[party.id] = party.model_copy(update={"red_lines": red})
+    changed = scenario.model_copy(update={"parties": [parties[p.id] for p in scenario.parties]})
+    return changed, offer.model_copy(update={"fix": fix})
+
+
+def offer_hits(scenario: Scenario, offer: Offer, draws: Draws) -> int:
+    """In how many samples of ``draws`` some completion of the offer is in the zone (the zone's own search)."""
+    preferences = preferences_from_draws(scenario, draws)
+    space = PackageSpace.from_scenario(scenario)
+    pairs = completions_in_zone(space, preferences, offer_fix(space, offer), scenario.run.chunk_size)
+    return samples_hit(pairs.samples, preferences.samples)
+
+
+def default_target(scenario: Scenario, preferences: Preferences, space: PackageSpace) -> tuple[float, str]:
+    """The best package's zone probability: reachable by construction (moving the offer onto that package)."""
+    zone = zone_pairs(space, preferences, tail_max=scenario.run.chunk_size)
+    if len(zone) == 0:
+        return 0.0, "no package is in the zone in any sample; nothing to reach without concessions"
+    best = int(np.bincount(zone.packages).max()) if zone.packages.max() < 2**26 else _best_count(zone.packages)
+    return best / preferences.samples, (
+        f"the best package's zone probability ({best} of {preferences.samples} samples): as likely as the most "
+        "likely package in the whole space"
+    )
+
+
+def _best_count(packages: np.ndarray) -> int:
+    return int(np.unique(packages, return_counts=True)[1].max())
+
+
 def what_would_it_take(
-    scenario: Scenario, offer_id: str, target: float, samples: int, seed: int, party_moves: bool = True
-) -> WhatIf:
+    scenario: Scenario,
+    offer_id: str,
+    target: float | None,
+    samples: int,
+    seed: int,
+    max_changes: int = 3,
+    weight_moves: bool = False,
+) -> WhatIfResult:
+    """The smallest change set bringing ``offer_id`` to ``target`` (default: :func:`default_target`)."""
+    started = time.perf_counter()
     offer = next((o for o in scenario.offers if o.id == offer_id), None)
     if offer is None:
         raise KeyError(f"no offer '{offer_id}'; offers: {', '.join(o.id for o in scenario.offers)}")
     draws = draw_uniforms(scenario, samples, np.random.default_rng(seed))
     preferences = preferences_from_draws(scenario, draws)
     space = PackageSpace.from_scenario(scenario)
-    zone = zone_pairs(space, preferences, tail_max=scenario.run.chunk_size)
+    reason = "stated with --target"
+    if target is None:
+        target, reason = default_target(scenario, preferences, space)
     fix = offer_fix(space, offer)
-    baseline = samples_hit(zone.samples[zone.matching(fix)], samples) / samples
-    change, evaluated = smallest_issue_change(scenario, preferences, offer, target, zone=zone)
-    result = WhatIf(offer_id, target, baseline, change, candidates_evaluated=evaluated, samples=samples)
-    if party_moves:
-        for party in scenario.veto_parties:
-            in_the_way = [f"{i}.{o}" for i, o in offer.fix.items() if f"{i}.{o}" in party.red_line_options]
-            search = PartyMoveSearch.build(scenario, party, offer, target, draws, preferences, space)
-            rescale = search.weight_rescale()
-            result.party_moves.append(
-                {
-                    "party": party.id,
-                    "red_lines_in_the_way": in_the_way,
-                    "reservation_cut": search.reservation_cut(),
-                    "weight_issue": rescale[0] if rescale else None,
-                    "weight_factor": rescale[1] if rescale else None,
-                }
+    ids = list(preferences.party_ids)
+    payers = [ids.index(offer.sponsor)] if offer.sponsor else [int(p) for p in np.flatnonzero(preferences.veto)]
+    count = max(1, math.ceil(round(target * samples, 9)))
+    search = ChangeSearch(space, preferences, draws, fix, count, max_changes, payers)
+    found = search.search()
+    baseline = Estimate.of(offer_hits(scenario, offer, draws), samples)
+    changes, reached, stays = None, None, ()
+    if found is not None:
+        changes = describe_found(scenario, space, found, fix)
+        changes = tuple(
+            dataclasses.replace(c, concession=search.move_cost(*m)) if c.kind == "issue" else c
+            for c, m in zip(changes, [*found.moves, *[(0, 0)] * len(found.amounts)], strict=True)
+        )
+        changed, changed_offer = apply_changes(scenario, offer, changes)
+        reached = Estimate.of(offer_hits(changed, changed_offer, draws), samples)
+    else:
+        stays = what_stays(scenario, preferences, space, fix)
+    best_within = Estimate.of(search.best_reach.reached if search.best_reach else 0, samples)
+    moves = _weight_moves(scenario, offer, target, draws, preferences, space) if weight_moves else ()
+    return WhatIfResult(
+        offer.id,
+        offer.label,
+        target,
+        reason,
+        samples,
+        seed,
+        baseline,
+        max_changes,
+        changes,
+        reached,
+        found.cost if found else math.nan,
+        found.exact if found else True,
+        best_within,
+        stays,
+        moves,
+        search.skeletons_bounded,
+        search.skeletons_expanded,
+        time.perf_counter() - started,
+    )
+
+
+def what_stays(
+    scenario: Scenario, preferences: Preferences, space: PackageSpace, fix: dict[int, int]
+) -> tuple[Shortfall, ...]:
+    """Veto parties whose own best completion of the offer is below their reservation, most often first."""
+    certain = [list(preferences.red_lines[p]) for p in range(preferences.n_parties)]
+    own = own_best_completion(space, preferences, fix, certain)
+    rows = [
+        Shortfall(party.id, party.name, float(own.below[p]), float(own.shortfall[p]))
+        for p, party in enumerate(scenario.parties)
+        if preferences.veto[p] and own.below[p] > 0
+    ]
+    return tuple(sorted(rows, key=lambda s: (-s.below, -s.mean_shortfall)))
+
+
+def _weight_moves(
+    scenario: Scenario, offer: Offer, target: float, draws: Draws, preferences: Preferences, space: PackageSpace
+) -> tuple[WeightMove, ...]:
+    moves = []
+    for party in scenario.veto_parties:
+        rescale = PartyMoveSearch.build(scenario, party, offer, target, draws, preferences, space).weight_rescale()
+        if rescale is None:
+            continue
+        issue, factor = rescale
+        low, high = party.weight_range(issue)
+        moves.append(
+            WeightMove(
+                party.id,
+                issue,
+                factor,
+                f"{party.name}'s weight on {scenario.issue(issue).title} x{factor:g}: its range {_range((low, high))} "
+                f"becomes {_range((low * factor, high * factor))} before its weights are normalised to sum 1",
             )
-    return result
+        )
+    return tuple(moves)
