@@ -52,7 +52,7 @@ def compare(
     ] = False,
 ) -> None:
     """Runs side by side with 95 % intervals, differences beyond Monte-Carlo noise flagged, scenario changes listed."""
-    from sim.studies.compare import scenario_differences, zone_mass_rows
+    from sim.studies.compare import completion_changes, scenario_differences, zone_mass_rows
     from sim.studies.compare_page import write_comparison
     from sim.studies.rundata import load_runs
 
@@ -76,7 +76,7 @@ def compare(
     for kind, title in (
         ("zone", "Zone"),
         ("offer", "Offers: P(completion in zone)"),
-        ("acceptance", "Acceptance of each offer's best completion"),
+        ("acceptance", "Acceptance of each offer's completion (the first run's package, in every run)"),
         ("option", "Option marginals"),
     ):
         rows: dict[str, dict[str, Cell]] = {}
@@ -102,6 +102,13 @@ def compare(
             out.print(table)
         if note:
             out.print(f"{title}: {len(changed)} beyond noise{note}", highlight=False)
+    for change in completion_changes(runs):
+        moved = "; ".join(f"{issue}: {a} -> {b}" for issue, a, b in change.changed)
+        out.print(
+            f"{change.label}: best completion in {change.run} is a different package ({moved}); a different pick, "
+            "not a change of acceptance (acceptance above is measured on the first run's package)",
+            highlight=False,
+        )
     out.print(f"wrote {target / 'compare.csv'}, {target / 'compare.html'}", highlight=False)
 
 

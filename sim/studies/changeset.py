@@ -222,10 +222,10 @@ class ChangeSearch:
         fixed = sorted(self.fix)
         radices = self.space.radices
         open_issues = [i for i in range(len(radices)) if i not in self.fix]
-        open_codes = np.stack(
-            np.unravel_index(np.arange(math.prod(radices[i] for i in open_issues)), [radices[i] for i in open_issues]),
-            axis=-1,
-        ).reshape(-1, len(open_issues))
+        open_codes = np.zeros((1, 0), dtype=np.int64)
+        if open_issues:
+            sizes = [radices[i] for i in open_issues]
+            open_codes = np.stack(np.unravel_index(np.arange(math.prod(sizes)), sizes), axis=-1)
         blocks, moved = [], []
         for k in range(min(self.max_changes, len(fixed)) + 1):
             for issues in itertools.combinations(fixed, k):
