@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.scenario.model import Offer, Scenario, load_scenario
+from sim.studies.changeset import MAX_CUT
 from sim.studies.whatif import Change, apply_changes, offer_hits, what_would_it_take
 from sim.zone.sampling import draw_uniforms, sample_preferences
 from sim.zone.space import PackageSpace
@@ -47,19 +48,23 @@ def golden(extra_party: str = "") -> Scenario:
 def test_golden_one_party_cut_beats_a_dearer_issue_move():
     """Offer (x1, y1): A gets 1, B gets 0.5*0 + 0.5*0.2 = 0.1 against 0.5. One change reaches every sample: B
     cuts its reservation by 0.4 (concession 0.4), or the offer moves x or y (A, the sponsor, loses 0.5 either way);
-    the smallest is B's cut of 0.4000 (the tie tolerance is inside the 4th decimal)."""
-    answer = what_would_it_take(golden(), "o", 1.0, 20, 3)
+    the smallest is B's cut of 0.4000 (the tie tolerance is inside the 4th decimal). With cuts capped at 0.25 the
+    cut is out of reach and the move is the answer."""
+    answer = what_would_it_take(golden(), "o", 1.0, 20, 3, max_cut=0.5)
     assert answer.baseline.p == 0.0 and answer.changes is not None
     assert [(c.kind, c.party) for c in answer.changes] == [("reservation", "b")]
     assert answer.changes[0].concession == pytest.approx(0.4, abs=1e-9)
     assert answer.reached is not None and answer.reached.p == 1.0
+    capped = what_would_it_take(golden(), "o", 1.0, 20, 3, max_cut=0.25)
+    assert capped.changes is not None and [c.kind for c in capped.changes] == ["issue"]
+    assert capped.total_concession == pytest.approx(0.5)
 
 
 def test_golden_fewest_changes_come_before_least_concession():
     """A third party C (weight only on x, values x1 0 and x2 1, reservation 0.5) is also short by 0.5: two cuts
     (B 0.4 + C 0.5 = 0.9) or one move of x to x2 (A loses 0.5; A 0.5, B 0.6, C 1 all reach 0.5): one change wins."""
     c = "{id: c, name: C, role: negotiator, weights: {x: 1}, values: {x: {x1: 0, x2: 1}}, reservation: 0.5}"
-    answer = what_would_it_take(golden(c), "o", 1.0, 20, 3)
+    answer = what_would_it_take(golden(c), "o", 1.0, 20, 3, max_cut=0.5)
     assert answer.changes is not None and answer.reached is not None
     assert [(ch.kind, ch.subject, ch.after) for ch in answer.changes] == [("issue", "x", "x2")]
     assert answer.total_concession == pytest.approx(0.5)
@@ -73,24 +78,24 @@ def test_golden_proof_when_the_budget_is_too_small():
         "{id: c, name: C, role: negotiator, weights: {x: 1}, values: {x: {x1: 0, x2: 1}}, reservation: 0.5,"
         " red_lines: [x.x2]}"
     )
-    answer = what_would_it_take(golden(c), "o", 1.0, 20, 3, max_changes=1)
+    answer = what_would_it_take(golden(c), "o", 1.0, 20, 3, max_changes=1, max_cut=0.5)
     assert answer.changes is None and answer.best_within.p < 1.0
     assert {s.party for s in answer.what_stays} >= {"b", "c"}
-    two = what_would_it_take(golden(c), "o", 1.0, 20, 3, max_changes=2)
+    two = what_would_it_take(golden(c), "o", 1.0, 20, 3, max_changes=2, max_cut=0.5)
     assert two.changes is not None
     assert sorted((ch.kind, ch.party) for ch in two.changes) == [("reservation", "b"), ("reservation", "c")]
     assert two.total_concession == pytest.approx(0.9, abs=1e-9)
 
 
 def unlimited(scenario: Scenario, offer: Offer, chosen: list[tuple[str, ...]]) -> tuple[Scenario, Offer]:
-    """A change set with every amount at its most generous (reservation far below any utility, red line
+    """A change set with every amount at its most generous (the largest reservation cut searched, red line
     dropped): reaching is monotone in the amounts, so if this does not reach the target, no amounts do."""
     changes = []
     for slot in chosen:
         if slot[0] == "issue":
             changes.append(Change("issue", "", slot[1], "", slot[2], 0.0, ""))
         elif slot[0] == "reservation":
-            changes.append(Change("reservation", slot[1], "reservation", "", "", 10.0, ""))
+            changes.append(Change("reservation", slot[1], "reservation", "", "", MAX_CUT, ""))
         else:
             changes.append(Change("red_line", slot[1], slot[2], "", "holds 0", 1.0, ""))
     return apply_changes(scenario, offer, tuple(changes))

@@ -20,14 +20,21 @@ def proposals(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     samples: SamplesOption = None,
     whatif_samples: Annotated[int, typer.Option(min=1, help="Samples for the smallest-change search.")] = 200,
-    target: Annotated[float, typer.Option(min=0.0, max=1.0, help="Zone probability the change must reach.")] = 0.5,
+    target: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Zone probability the change set must reach (default: the best package's, reachable).",
+        ),
+    ] = None,
     seed: SeedOption = None,
     set_: SetOption = None,  # type: ignore[assignment]
     markdown: Annotated[Path | None, typer.Option(help="Write the brief as Markdown here.")] = None,
     calibration: Annotated[Path | None, typer.Option(help="Write the poll calibration as Markdown here.")] = None,
 ) -> None:
     """Every offer: P(completion in zone) with its interval, P(agreed at the table but not ratified), its blocker,
-    and the smallest change of its fixed issues that reaches --target."""
+    and the smallest change set (issues moved, parties conceding) that reaches --target."""
     from sim.studies.calibration import KIIS_POLLS, acceptance_shares, calibration_markdown
     from sim.studies.proposals import Settings, brief, proposals_markdown
 
@@ -40,7 +47,7 @@ def proposals(
         + [f"--set={s}" for s in set_ or []]
         + ([f"--samples={samples}"] if samples else [])
         + ([f"--whatif-samples={whatif_samples}"] if whatif_samples != 200 else [])
-        + ([f"--target={target:g}"] if target != 0.5 else [])
+        + ([f"--target={target:g}"] if target is not None else [])
         + ([f"--seed={seed}"] if seed is not None else [])
     )
     result = with_progress(f"proposals {scenario.id}", lambda progress: brief(scenario, settings))

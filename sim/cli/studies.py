@@ -102,6 +102,7 @@ WHATIF_HELP = (
     "Searches combinations: the offer's fixed issues moved and concessions by one or several veto parties (a "
     "reservation cut, a red line's holds lowered), by branch and bound over the change set. Smallest = fewest "
     "changes, then least total concession (the sponsor's expected utility lost on moved issues + reservation cuts "
+    "(up to --max-cut) "
     "+ drops in holds; amounts to 4 decimals, rounded up). When no set of at most --max-changes changes reaches "
     "the target, that is proven over every set of that size, and the parties whose shortfall stays are named.\n\n"
 )
@@ -118,6 +119,9 @@ def whatif(
         ),
     ] = None,
     max_changes: Annotated[int, typer.Option(min=0, max=6, help="Largest change set searched (K).")] = 3,
+    max_cut: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Largest reservation cut searched (utility units).")
+    ] = 0.25,
     samples: Annotated[
         int | None, typer.Option(min=1, help="Monte-Carlo samples (default: the scenario's run.samples).")
     ] = None,
@@ -138,7 +142,14 @@ def whatif(
         fail(f"error: no offer '{offer}' in {scenario_path}; offers: {', '.join(o.id for o in scenario.offers)}")
     samples = samples or scenario.run.samples
     answer = what_would_it_take(
-        scenario, offer, target, samples, scenario.run.seed if seed is None else seed, max_changes, weight_moves
+        scenario,
+        offer,
+        target,
+        samples,
+        scenario.run.seed if seed is None else seed,
+        max_changes,
+        weight_moves,
+        max_cut,
     )
     path = out_file or default_run_dir(Path("runs"), scenario, f"whatif-{offer}").with_suffix(".json")
     atomic_write_json(path, {"scenario": scenario.id, "scenario_hash": scenario.content_hash(), **answer.as_json()})
@@ -146,21 +157,30 @@ def whatif(
         f"{answer.label} ({offer}): zone probability now {answer.baseline} ({samples} samples, 95 % interval); "
         f"target {answer.target:.4f} ({answer.target_reason})"
     )
-    if answer.changes is None:
+    if answer.changes is None and answer.proven < max_changes:
+        out.print(
+            f"No set of at most {answer.proven} changes reaches {answer.target:.4f} (proven over every such set); "
+            f"sets of {answer.proven + 1} were not all searched: the offer leaves so much open that each choice of "
+            "conceding parties is a branch and bound over the space, and the search stops after "
+            f"{answer.skeletons_expanded:,} of them (deterministic budget). Try --max-changes {answer.proven + 1} "
+            "with fewer --samples."
+        )
+    elif answer.changes is None:
         out.print(
             f"No set of at most {max_changes} changes reaches {answer.target:.4f}: proven over every such set "
             f"({answer.skeletons_bounded:,} choices of issues and conceding parties bounded). The most any set of "
             f"{max_changes} reaches, with unlimited amounts, is {answer.best_within}."
         )
+    if answer.changes is None:
+        stays = Table(
+            "veto party",
+            "own best completion below its reservation in",
+            "mean shortfall",
+            title="What stays: parties the offer's best completion for them leaves short",
+        )
+        for row in answer.what_stays:
+            stays.add_row(row.name, f"{row.below:.1%} of samples", f"{row.mean_shortfall:.3f}")
         if answer.what_stays:
-            stays = Table(
-                "veto party",
-                "own best completion below its reservation in",
-                "mean shortfall",
-                title="What stays: parties the offer's best completion for them leaves short",
-            )
-            for row in answer.what_stays:
-                stays.add_row(row.name, f"{row.below:.1%} of samples", f"{row.mean_shortfall:.3f}")
             out.print(stays)
     elif not answer.changes:
         out.print("No change needed: the offer reaches the target as it is.")

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.studies.zone_pairs import ANY_UTILITY, ratified, table_pairs
+from sim.studies.zone_pairs import held_to, ratified, table_pairs
 from sim.zone.own_best import best_completion_utility
 from sim.zone.preferences import UNIT, Preferences
 from sim.zone.sampling import Draws
@@ -41,6 +41,8 @@ from sim.zone.space import PackageSpace
 
 QUANTUM = 1e-4  # amounts are reported (and applied) to 4 decimals, rounded up: the set applied reaches the target
 DENSE_CELLS = 2**25  # (package, sample) pairs scored densely at most; beyond, skeletons use the branch and bound
+MAX_CUT = 0.25  # largest reservation cut searched: a party giving up more of its utility scale is changing sides
+MAX_SEARCHES = 40  # skeleton searches over a large completion set at most (each a branch and bound over the space)
 SWEEP_VALUES = 4_000  # candidate amounts per dimension swept at most (more are thinned; the result says so)
 SWEEP_WORK = 2_000_000  # pair-candidate steps a sweep may take; beyond, candidate amounts are thinned (said so)
 OWN_BEST_SLACK = 2e-6  # real-utility slack of the own-best bound (wider than the tie tolerance: a bound may be loose)
@@ -136,6 +138,9 @@ class ChangeSearch:
     count: int  # samples the changed offer must be in the zone in
     max_changes: int
     payers: list[int]
+    max_searches: int = MAX_SEARCHES
+    max_cut: float = MAX_CUT
+    proven: int = field(init=False, default=-1)
     dims: list[Dim] = field(init=False)
     veto: list[int] = field(init=False)
     fixed: list[int] = field(init=False)
@@ -255,7 +260,9 @@ class ChangeSearch:
             chunk = codes[start : start + step]
             count = np.repeat(moved[start : start + step, None], prefs.samples, axis=1)
             units = prefs.utility_units(chunk, self.veto)
-            count += (units < prefs.threshold[self.veto][:, None, :]).sum(axis=0)
+            threshold = prefs.threshold[self.veto][:, None, :]
+            count += (units < threshold).sum(axis=0)
+            count += (units < threshold - round(self.max_cut / UNIT)).any(axis=0) * (self.max_changes + 1)
             for dim in red:
                 issue, option = dim.option
                 count += (chunk[:, issue] == option)[:, None] & in_sample[(dim.party, dim.option)][None, :]
@@ -284,11 +291,9 @@ class ChangeSearch:
     def _search_table(self, free: frozenset[int], relaxed: frozenset[int], dims: list[Dim]) -> Table:
         prefs = self.preferences
         threshold = prefs.threshold.copy()
-        threshold[list(relaxed)] = ANY_UTILITY
+        threshold[list(relaxed)] -= round(self.max_cut / UNIT)
         kept = tuple(r for r in prefs.red_line_list if r.party not in relaxed)
         loose = dataclasses.replace(prefs, threshold=threshold, red_line_list=kept)
-        from sim.studies.zone_pairs import held_to
-
         fix = {i: o for i, o in self.fix.items() if i not in free}
         pairs = table_pairs(self.space, held_to(loose, fix))
         assert pairs is not None
@@ -397,13 +402,22 @@ class ChangeSearch:
             self.best_reach = Found(tuple((i, -1) for i in issues), amounts, 0.0, reach)
 
     def search(self) -> Found | None:
-        """Fewest changes first; within a size, least total concession over every skeleton."""
+        """Fewest changes first; within a size, least total concession over every skeleton. ``proven`` records the
+        largest size every set of which was searched (a work budget of ``max_searches`` branch-and-bound passes
+        over skeletons may stop a size short: deterministic, unlike a time limit)."""
         for size in range(self.max_changes + 1):
             best: Found | None = None
             for free, relaxed in self.candidates(size):
+                if (
+                    self.dense is None
+                    and (free, relaxed) not in self._tables
+                    and len(self._tables) >= self.max_searches
+                ):
+                    return None
                 found = self.best_in(free, relaxed, size)
                 if found is not None and (best is None or found.cost < best.cost):
                     best = found
             if best is not None:
                 return best
+            self.proven = size
         return None

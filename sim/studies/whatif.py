@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from sim.scenario.model import Offer, Party, Scenario
-from sim.studies.changeset import ChangeSearch, Found
+from sim.studies.changeset import MAX_CUT, ChangeSearch, Found
 from sim.studies.zone_pairs import (
     ZonePairs,
     accepted_alone,
@@ -206,6 +206,7 @@ class WhatIfResult:
     total_concession: float
     cost_exact: bool
     best_within: Estimate
+    proven: int  # every set of at most this many changes was searched (== max_changes unless the budget ran out)
     what_stays: tuple[Shortfall, ...]
     weight_moves: tuple[WeightMove, ...]
     skeletons_bounded: int
@@ -225,14 +226,15 @@ class WhatIfResult:
             "samples": self.samples,
             "seed": self.seed,
             "definition": SMALLEST,
-            "baseline": self.baseline.as_json(),
+            "baseline": _estimate_json(self.baseline),
             "max_changes": self.max_changes,
             "found": self.found,
             "changes": None if self.changes is None else [asdict(c) for c in self.changes],
-            "reached": None if self.reached is None else self.reached.as_json(),
+            "reached": None if self.reached is None else _estimate_json(self.reached),
             "total_concession": self.total_concession,
             "cost_exact": self.cost_exact,
-            "best_within_max_changes": self.best_within.as_json(),
+            "best_within_max_changes": _estimate_json(self.best_within),
+            "proven_up_to": self.proven,
             "what_stays": [asdict(s) for s in self.what_stays],
             "weight_moves": [asdict(w) for w in self.weight_moves],
             "skeletons_bounded": self.skeletons_bounded,
@@ -243,30 +245,29 @@ class WhatIfResult:
 
 @dataclass(frozen=True)
 class Estimate:
-    """A share of Monte-Carlo samples with its 95 % interval."""
+    """A share of Monte-Carlo samples with its 95 % interval (same fields as the zone's Estimate)."""
 
     p: float
-    low: float
-    high: float
-    count: int
-    samples: int
+    lo: float
+    hi: float
 
     @classmethod
     def of(cls, count: int, samples: int) -> Estimate:
         low, high = proportion_interval(count, samples)
-        return cls(count / samples, float(low), float(high), count, samples)
-
-    def as_json(self) -> dict[str, float]:
-        return {"p": self.p, "lo": self.low, "hi": self.high}
+        return cls(count / samples, float(low), float(high))
 
     def __str__(self) -> str:
-        return f"{self.p:.3f} [{self.low:.3f}, {self.high:.3f}]"
+        return f"{self.p:.3f} [{self.lo:.3f}, {self.hi:.3f}]"
+
+
+def _estimate_json(estimate: Estimate) -> dict[str, float]:
+    return {"p": estimate.p, "lo": estimate.lo, "hi": estimate.hi}
 
 
 SMALLEST = (
     "smallest = fewest changes, then least total concession; a change is an offer's fixed issue moved to another "
     "option (concession: the expected utility its sponsor loses, 0 if it gains), a veto party's reservation cut "
-    "(concession: the cut), or a red line made less likely to hold (concession: the drop in its holds; to 0 = "
+    "(concession: the cut; cuts up to --max-cut are searched), or a red line made less likely to hold (concession: the drop in its holds; to 0 = "
     "dropped); amounts to 4 decimals, rounded up so that the set, applied, reaches the target"
 )
 
@@ -384,6 +385,7 @@ def what_would_it_take(
     seed: int,
     max_changes: int = 3,
     weight_moves: bool = False,
+    max_cut: float = MAX_CUT,
 ) -> WhatIfResult:
     """The smallest change set bringing ``offer_id`` to ``target`` (default: :func:`default_target`)."""
     started = time.perf_counter()
@@ -400,7 +402,7 @@ def what_would_it_take(
     ids = list(preferences.party_ids)
     payers = [ids.index(offer.sponsor)] if offer.sponsor else [int(p) for p in np.flatnonzero(preferences.veto)]
     count = max(1, math.ceil(round(target * samples, 9)))
-    search = ChangeSearch(space, preferences, draws, fix, count, max_changes, payers)
+    search = ChangeSearch(space, preferences, draws, fix, count, max_changes, payers, max_cut=max_cut)
     found = search.search()
     baseline = Estimate.of(offer_hits(scenario, offer, draws), samples)
     changes, reached, stays = None, None, ()
@@ -430,6 +432,7 @@ def what_would_it_take(
         found.cost if found else math.nan,
         found.exact if found else True,
         best_within,
+        search.proven if found is None else len(changes or ()),
         stays,
         moves,
         search.skeletons_bounded,
