@@ -36,7 +36,7 @@ def _stamp() -> str:
 
 
 @app.command(
-    epilog="Example: negsim compare runs/baseline runs/harder-russia --out runs/compare-harder "
+    epilog="Example: negsim compare runs/base runs/variant --out runs/cmp "
     "(the first run is the reference)"
 )
 def compare(
@@ -313,7 +313,7 @@ def print_batch_summary(entries: list, summaries: list[dict], batch_dir: Path) -
 
 
 @app.command(
-    epilog="Example: negsim report runs/20260101T000000Z-batch runs/my-sweep -o review.html "
+    epilog="Example: negsim report runs/base runs/sweep -o review.html "
     "(one self-contained page: mail it as is)"
 )
 def report(
