@@ -268,7 +268,8 @@ SMALLEST = (
     "smallest = fewest changes, then least total concession; a change is an offer's fixed issue moved to another "
     "option (concession: the expected utility its sponsor loses, 0 if it gains), a veto party's reservation cut "
     "(concession: the cut; cuts up to --max-cut are searched), or a red line made less likely to hold "
-    "(concession: the drop in its holds; to 0 = dropped); amounts to 4 decimals, rounded up so that the set, applied, reaches the target"
+    "(concession: the drop in its holds; to 0 = dropped); amounts to 4 decimals, rounded up so that the set, "
+    "applied, reaches the target"
 )
 
 
