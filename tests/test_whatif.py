@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from sim.scenario.model import Offer, Scenario, load_scenario
 from sim.studies.changeset import MAX_CUT
-from sim.studies.whatif import Change, apply_changes, offer_hits, what_would_it_take
+from sim.studies.whatif import offer_hits, what_would_it_take
+from sim.studies.whatif_answer import Change, apply_changes
 from sim.zone.sampling import draw_uniforms, sample_preferences
 from sim.zone.space import PackageSpace
 from tests.conftest import ROOT

@@ -35,10 +35,7 @@ def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-@app.command(
-    epilog="Example: negsim compare runs/base runs/variant --out runs/cmp "
-    "(the first run is the reference)"
-)
+@app.command(epilog="Example: negsim compare runs/base runs/variant --out runs/cmp (the first run is the reference)")
 def compare(
     run_dirs: Annotated[
         list[Path], typer.Argument(metavar="RUN_A RUN_B [RUN_C ...]", help="Complete run directories.")
@@ -313,8 +310,7 @@ def print_batch_summary(entries: list, summaries: list[dict], batch_dir: Path) -
 
 
 @app.command(
-    epilog="Example: negsim report runs/base runs/sweep -o review.html "
-    "(one self-contained page: mail it as is)"
+    epilog="Example: negsim report runs/base runs/sweep -o review.html (one self-contained page: mail it as is)"
 )
 def report(
     directories: Annotated[

@@ -135,7 +135,8 @@ def whatif(
 ) -> None:
     """Smallest change set (issues moved, parties conceding) that brings an offer to a zone probability."""
     from sim.outputs.rundir import atomic_write_json
-    from sim.studies.whatif import SMALLEST, what_would_it_take
+    from sim.studies.whatif import what_would_it_take
+    from sim.studies.whatif_answer import SMALLEST
 
     scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     if offer not in {o.id for o in scenario.offers}:

@@ -31,7 +31,8 @@ import numpy as np
 
 from sim.scenario.model import Offer, Role, Scenario
 from sim.studies.changeset import ChangeSearch
-from sim.studies.whatif import Change, describe_found, offer_fix, party_acceptance
+from sim.studies.whatif import offer_fix, party_acceptance
+from sim.studies.whatif_answer import Change, describe_found
 from sim.studies.zone_pairs import zone_pairs
 from sim.zone.intervals import METHOD, proportion_interval
 from sim.zone.preferences import Preferences

@@ -1,19 +1,18 @@
-"""What would it take: the smallest change that brings an offer's zone probability up to a target.
+"""What would it take: the smallest change set that brings an offer's zone probability up to a target.
 
-An offer's zone probability here is the share of samples in which some completion of it is accepted by every
-veto party (as in ``sim.zone.scoring``). Two views:
+An offer's zone probability is the share of samples in which some completion of it is accepted by every veto party
+(as in ``sim.zone.scoring``). The answer combines the offer's issues moved with concessions by one or several
+parties (a reservation cut, a red line's ``holds`` lowered): :class:`sim.studies.changeset.ChangeSearch` finds the
+set with fewest changes, then least total concession, exactly, by branch and bound over change sets, or proves that
+none of at most K changes exists; :func:`what_stays` then names the parties whose shortfall remains. The target
+defaults to the best package's zone probability, which the offer can reach by construction (moved onto that
+package). The answer is checked by applying it to the scenario and scoring it afresh (:func:`offer_hits`, the
+zone's own search, same draws). Single weight rescales (``PartyMoveSearch.weight_rescale``) are listed apart, on
+request: a weight moves every utility of its party, so it is not one of the search's continuous amounts.
 
-* **issue changes** — move as few of the offer's fixed issues as possible to other options; among equally
-  small changes, the one costing its sponsor (or, without a sponsor, all veto parties) the least expected
-  utility; searched exhaustively, smallest first;
-* **one party moves** — for each veto party, the smallest cut in its reservation, or the smallest rescaling of
-  one of its issue weights, that does the same (same draws: common random numbers, so only the change acts).
-
-Work is shared, not repeated (issue 12): the zone's (package, sample) pairs are found once by the zone's branch and
-bound, and every candidate issue change is a count over them (a candidate changes only which options of the fixed
-issues a completion must hold, never any verdict); a party's moves are judged only on the completions, per sample,
-that every *other* veto party accepts (found once per party), and each move rebuilds only that party's preferences
-from the same uniform draws. The answers are those of scoring each candidate afresh, exactly.
+Work is shared, not repeated (issue 12): one party's moves are judged only on the completions, per sample, that
+every *other* veto party accepts (found once per party), and each move rebuilds only that party's preferences from
+the same uniform draws (common random numbers). The answers are those of scoring each candidate afresh, exactly.
 """
 
 from __future__ import annotations
@@ -21,13 +20,21 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
 from sim.scenario.model import Offer, Party, Scenario
-from sim.studies.changeset import MAX_CUT, ChangeSearch, Found
+from sim.studies.changeset import MAX_CUT, ChangeSearch
+from sim.studies.whatif_answer import (
+    Estimate,
+    Shortfall,
+    WeightMove,
+    WhatIfResult,
+    apply_changes,
+    describe_found,
+    range_text,
+)
 from sim.studies.zone_pairs import (
     ZonePairs,
     accepted_alone,
@@ -37,7 +44,6 @@ from sim.studies.zone_pairs import (
     samples_hit,
     zone_pairs,
 )
-from sim.zone.intervals import proportion_interval
 from sim.zone.own_best import own_best_completion
 from sim.zone.preferences import Preferences
 from sim.zone.sampling import Draws, draw_uniforms, preferences_from_draws
@@ -152,206 +158,6 @@ class PartyMoveSearch:
                 if self.reaches(self.party.model_copy(update={"weights": weights})):
                     return issue_id, factor
         return None
-
-
-@dataclass(frozen=True)
-class Change:
-    """One change of a change set, with what it costs and a sentence a reader needs no glossary for."""
-
-    kind: str  # "issue" (the offer moves), "reservation" (a party cuts it), "red_line" (a party's holds lowered)
-    party: str  # party id ("" for an issue move)
-    subject: str  # issue id, or the red line's option ref
-    before: str
-    after: str
-    concession: float
-    text: str
-
-
-@dataclass(frozen=True)
-class Shortfall:
-    """What stays when no change set reaches the target: a veto party whose own best completion of the offer
-    stays below its reservation, how often and by how much on average."""
-
-    party: str
-    name: str
-    below: float
-    mean_shortfall: float
-
-
-@dataclass(frozen=True)
-class WeightMove:
-    """One party's single weight rescale reaching the target alone (searched apart from the change sets)."""
-
-    party: str
-    issue: str
-    factor: float
-    text: str
-
-
-@dataclass(frozen=True)
-class WhatIfResult:
-    """``negsim whatif``'s answer as a value: the offer now, the target and why, and the smallest change set (or
-    the proof that none of at most ``max_changes`` changes reaches it, with what stays)."""
-
-    offer: str
-    label: str
-    target: float
-    target_reason: str
-    samples: int
-    seed: int
-    baseline: Estimate
-    max_changes: int
-    changes: tuple[Change, ...] | None
-    reached: Estimate | None
-    total_concession: float
-    cost_exact: bool
-    best_within: Estimate
-    proven: int  # every set of at most this many changes was searched (== max_changes unless the budget ran out)
-    what_stays: tuple[Shortfall, ...]
-    weight_moves: tuple[WeightMove, ...]
-    skeletons_bounded: int
-    skeletons_expanded: int
-    seconds: float
-
-    @property
-    def found(self) -> bool:
-        return self.changes is not None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "offer": self.offer,
-            "label": self.label,
-            "target": self.target,
-            "target_reason": self.target_reason,
-            "samples": self.samples,
-            "seed": self.seed,
-            "definition": SMALLEST,
-            "baseline": _estimate_json(self.baseline),
-            "max_changes": self.max_changes,
-            "found": self.found,
-            "changes": None if self.changes is None else [asdict(c) for c in self.changes],
-            "reached": None if self.reached is None else _estimate_json(self.reached),
-            "total_concession": self.total_concession,
-            "cost_exact": self.cost_exact,
-            "best_within_max_changes": _estimate_json(self.best_within),
-            "proven_up_to": self.proven,
-            "what_stays": [asdict(s) for s in self.what_stays],
-            "weight_moves": [asdict(w) for w in self.weight_moves],
-            "skeletons_bounded": self.skeletons_bounded,
-            "skeletons_expanded": self.skeletons_expanded,
-            "seconds": self.seconds,
-        }
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A share of Monte-Carlo samples with its 95 % interval (same fields as the zone's Estimate)."""
-
-    p: float
-    lo: float
-    hi: float
-
-    @classmethod
-    def of(cls, count: int, samples: int) -> Estimate:
-        low, high = proportion_interval(count, samples)
-        return cls(count / samples, float(low), float(high))
-
-    def __str__(self) -> str:
-        return f"{self.p:.3f} [{self.lo:.3f}, {self.hi:.3f}]"
-
-
-def _estimate_json(estimate: Estimate) -> dict[str, float]:
-    return {"p": estimate.p, "lo": estimate.lo, "hi": estimate.hi}
-
-
-SMALLEST = (
-    "smallest = fewest changes, then least total concession; a change is an offer's fixed issue moved to another "
-    "option (concession: the expected utility its sponsor loses, 0 if it gains), a veto party's reservation cut "
-    "(concession: the cut; cuts up to --max-cut are searched), or a red line made less likely to hold "
-    "(concession: the drop in its holds; to 0 = dropped); amounts to 4 decimals, rounded up so that the set, "
-    "applied, reaches the target"
-)
-
-
-def _range(bounds: tuple[float, float]) -> str:
-    low, high = bounds
-    return f"{low:.4g}" if low == high else f"{low:.4g}–{high:.4g}"
-
-
-def describe_found(scenario: Scenario, space: PackageSpace, found: Found, fix: dict[int, int]) -> tuple[Change, ...]:
-    """The search's indices as readable changes (names, labels, before and after)."""
-    changes = []
-    sponsor = "the sponsor"
-    for issue, option in found.moves:
-        issue_model = scenario.issues[issue]
-        old, new = issue_model.options[fix[issue]], issue_model.options[option]
-        changes.append(
-            Change(
-                "issue",
-                "",
-                issue_model.id,
-                old.id,
-                new.id,
-                0.0,
-                f"{issue_model.title}: '{old.label}' -> '{new.label}' (the offer moves; {sponsor} pays)",
-            )
-        )
-    for dim, amount in found.amounts:
-        party = scenario.parties[dim.party]
-        if dim.kind == "reservation":
-            after = (party.reservation[0] - amount, party.reservation[1] - amount)
-            changes.append(
-                Change(
-                    "reservation",
-                    party.id,
-                    "reservation",
-                    _range(party.reservation),
-                    _range(after),
-                    amount,
-                    f"{party.name} lowers its reservation by {amount:.4f} ({_range(party.reservation)} -> "
-                    f"{_range(after)}): it accepts packages worth that much less to it",
-                )
-            )
-        else:
-            ref = f"{space.issue_ids[dim.option[0]]}.{space.option_ids[dim.option[0]][dim.option[1]]}"
-            label = scenario.issues[dim.option[0]].options[dim.option[1]].label
-            after_holds = max(0.0, round(dim.holds - amount, 4))
-            how = "drops it" if after_holds == 0 else f"holds {dim.holds:g} -> {after_holds:g}"
-            changes.append(
-                Change(
-                    "red_line",
-                    party.id,
-                    ref,
-                    f"holds {dim.holds:g}",
-                    f"holds {after_holds:g}",
-                    amount,
-                    f"{party.name}'s red line on '{label}' ({ref}) softens: {how} (the red line is not assumed "
-                    "dropped unless it says 0)",
-                )
-            )
-    return tuple(changes)
-
-
-def apply_changes(scenario: Scenario, offer: Offer, changes: tuple[Change, ...]) -> tuple[Scenario, Offer]:
-    """The scenario and offer with a change set applied (reservation cuts shift both ends of the range; a red
-    line's ``holds`` is set to its new value), for checking that the set reaches what the search says."""
-    fix = dict(offer.fix)
-    parties = {party.id: party for party in scenario.parties}
-    for change in changes:
-        if change.kind == "issue":
-            fix[change.subject] = change.after
-        elif change.kind == "reservation":
-            party = parties[change.party]
-            low, high = party.reservation
-            cut = change.concession
-            parties[party.id] = party.model_copy(update={"reservation": (low - cut, high - cut)})
-        else:
-            party = parties[change.party]
-            holds = float(change.after.split()[-1])
-            red = [r.model_copy(update={"holds": holds}) if r.option == change.subject else r for r in party.red_lines]
-            parties[party.id] = party.model_copy(update={"red_lines": red})
-    changed = scenario.model_copy(update={"parties": [parties[p.id] for p in scenario.parties]})
-    return changed, offer.model_copy(update={"fix": fix})
 
 
 def offer_hits(scenario: Scenario, offer: Offer, draws: Draws) -> int:
@@ -471,8 +277,9 @@ def _weight_moves(
                 party.id,
                 issue,
                 factor,
-                f"{party.name}'s weight on {scenario.issue(issue).title} x{factor:g}: its range {_range((low, high))} "
-                f"becomes {_range((low * factor, high * factor))} before its weights are normalised to sum 1",
+                f"{party.name}'s weight on {scenario.issue(issue).title} x{factor:g}: its range "
+                f"{range_text((low, high))} "
+                f"becomes {range_text((low * factor, high * factor))} before its weights are normalised to sum 1",
             )
         )
     return tuple(moves)
