@@ -108,6 +108,9 @@ WHATIF_HELP = (
 )
 
 
+NOT_EXACT = " (fewest changes proven; least concession among the choices searched)"
+
+
 @app.command(epilog=WHATIF_HELP + PRECISION)
 def whatif(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
@@ -175,12 +178,14 @@ def whatif(
     if answer.changes is None:
         stays = Table(
             "veto party",
-            "own best completion below its reservation in",
+            "why it stays short",
+            "in (share of samples)",
             "mean shortfall",
-            title="What stays: parties the offer's best completion for them leaves short",
+            title="What stays: the veto parties the offer, as it is, leaves short",
         )
         for row in answer.what_stays:
-            stays.add_row(row.name, f"{row.below:.1%} of samples", f"{row.mean_shortfall:.3f}")
+            shortfall = f"{row.mean_shortfall:.3f}" if row.mean_shortfall else "-"
+            stays.add_row(row.name, row.what, f"{row.below:.1%}", shortfall)
         if answer.what_stays:
             out.print(stays)
     elif not answer.changes:
@@ -191,7 +196,7 @@ def whatif(
             "change",
             "concession",
             title=f"Smallest change set: {len(answer.changes)} change(s), total concession "
-            f"{answer.total_concession:.4f}{'' if answer.cost_exact else ' (least over a grid of amounts)'}; "
+            f"{answer.total_concession:.4f}{'' if answer.cost_exact else NOT_EXACT}; "
             f"the offer, changed, reaches {answer.reached}",
         )
         for change in answer.changes:

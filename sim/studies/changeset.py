@@ -42,7 +42,7 @@ from sim.zone.space import PackageSpace
 QUANTUM = 1e-4  # amounts are reported (and applied) to 4 decimals, rounded up: the set applied reaches the target
 DENSE_CELLS = 2**25  # (package, sample) pairs scored densely at most; beyond, skeletons use the branch and bound
 MAX_CUT = 0.25  # largest reservation cut searched: a party giving up more of its utility scale is changing sides
-MAX_SEARCHES = 40  # skeleton searches over a large completion set at most (each a branch and bound over the space)
+MAX_SEARCHES = 16  # skeleton searches over a large completion set at most (each a branch and bound over the space)
 SWEEP_VALUES = 4_000  # candidate amounts per dimension swept at most (more are thinned; the result says so)
 SWEEP_WORK = 2_000_000  # pair-candidate steps a sweep may take; beyond, candidate amounts are thinned (said so)
 OWN_BEST_SLACK = 2e-6  # real-utility slack of the own-best bound (wider than the tie tolerance: a bound may be loose)
@@ -403,21 +403,27 @@ class ChangeSearch:
 
     def search(self) -> Found | None:
         """Fewest changes first; within a size, least total concession over every skeleton. ``proven`` records the
-        largest size every set of which was searched (a work budget of ``max_searches`` branch-and-bound passes
-        over skeletons may stop a size short: deterministic, unlike a time limit)."""
+        largest size every set of which was searched. A work budget of ``max_searches`` branch-and-bound passes over
+        skeletons (deterministic, unlike a time limit) may stop a size short: the best set found in that size is
+        then returned with ``exact`` False (fewest changes proven, least concession among the skeletons searched),
+        or None when that size found none."""
         for size in range(self.max_changes + 1):
             best: Found | None = None
-            for free, relaxed in self.candidates(size):
+            complete = True
+            for free, relaxed in sorted(self.candidates(size), key=lambda k: (k not in self._tables, len(k[1]))):
                 if (
                     self.dense is None
                     and (free, relaxed) not in self._tables
                     and len(self._tables) >= self.max_searches
                 ):
-                    return None
+                    complete = False
+                    break
                 found = self.best_in(free, relaxed, size)
                 if found is not None and (best is None or found.cost < best.cost):
                     best = found
             if best is not None:
-                return best
+                return best if complete else dataclasses.replace(best, exact=False)
+            if not complete:
+                return None
             self.proven = size
         return None

@@ -251,14 +251,28 @@ def what_would_it_take(
 def what_stays(
     scenario: Scenario, preferences: Preferences, space: PackageSpace, fix: dict[int, int]
 ) -> tuple[Shortfall, ...]:
-    """Veto parties whose own best completion of the offer is below their reservation, most often first."""
+    """Why the offer stays short, per veto party: a red line on an option the offer fixes (in the share of samples
+    it holds), and its own best completion of the offer below its reservation; most often first."""
     certain = [list(preferences.red_lines[p]) for p in range(preferences.n_parties)]
     own = own_best_completion(space, preferences, fix, certain)
     rows = [
-        Shortfall(party.id, party.name, float(own.below[p]), float(own.shortfall[p]))
+        Shortfall(
+            party.id,
+            party.name,
+            float(own.below[p]),
+            float(own.shortfall[p]),
+            "its own best completion of the offer is below its reservation",
+        )
         for p, party in enumerate(scenario.parties)
         if preferences.veto[p] and own.below[p] > 0
     ]
+    for red in preferences.red_line_list:
+        if preferences.veto[red.party] and fix.get(red.option[0]) == red.option[1]:
+            party = scenario.parties[red.party]
+            ref = f"{space.issue_ids[red.option[0]]}.{space.option_ids[red.option[0]][red.option[1]]}"
+            rows.append(
+                Shortfall(party.id, party.name, float(red.in_sample.mean()), 0.0, f"its red line on {ref} holds")
+            )
     return tuple(sorted(rows, key=lambda s: (-s.below, -s.mean_shortfall)))
 
 

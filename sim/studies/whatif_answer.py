@@ -34,8 +34,9 @@ class Shortfall:
 
     party: str
     name: str
-    below: float
-    mean_shortfall: float
+    below: float  # share of samples the party stays short in
+    mean_shortfall: float  # mean utility shortfall of its own best completion (0 for a red line)
+    what: str  # "its own best completion is below its reservation", or the red line that holds
 
 
 @dataclass(frozen=True)
