@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import pyarrow.parquet as pq
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.outputs.plots import save_figure
+from sim.outputs.plots import _axes, new_figure, save_figure, styled, wrap
 from sim.scenario.model import Scenario
 
 
@@ -19,26 +19,30 @@ def agreement_labels(summary: dict[str, Any], scenario: Scenario, width: int = 4
     if not top:
         return []
     reference = top[0]["options"]
-    labels = []
-    for rank, item in enumerate(top):
+    labels = ["#1: " + ", ".join(f"{k}={v}" for k, v in reference.items())]  # the reference named in full
+    for rank, item in enumerate(top[1:], start=2):
         differing = [f"{k}={v}" for k, v in item["options"].items() if v != reference[k]][:width]
-        labels.append(f"#{rank + 1}" + (": " + ", ".join(differing) if differing else " (reference)"))
+        labels.append(f"#{rank}: " + (", ".join(differing) if differing else "same as #1"))
     return labels
 
 
-def plot_agreement_frequency(labels: list[str], shares: list[float]) -> Figure:
-    fig, ax = plt.subplots(figsize=(9, 0.8 + 0.32 * max(len(labels), 1)))
+@styled
+def plot_agreement_frequency(labels: list[str], shares: list[float], ax: Axes | None = None) -> Figure:
+    wrapped = [wrap(label, 70) for label in labels]
+    lines = sum(label.count("\n") + 1 for label in wrapped)
+    fig, ax = _axes(ax, (10, 1.3 + 0.16 * lines + 0.12 * len(labels)))
     ax.barh(range(len(labels)), shares, color="#3b7dd8", label="share of runs")
-    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.set_yticks(range(len(labels)), wrapped, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("share of runs ending in this agreement")
-    ax.set_title("Most frequent agreements (labels: options differing from #1)", fontsize=10)
+    ax.set_title("Most frequent agreements (#1 in full; the others: options differing from #1)", fontsize=10)
     fig.tight_layout()
     return fig
 
 
-def plot_rounds_histogram(histogram: list[int]) -> Figure:
-    fig, ax = plt.subplots(figsize=(7, 3.4))
+@styled
+def plot_rounds_histogram(histogram: list[int], ax: Axes | None = None) -> Figure:
+    fig, ax = _axes(ax, (7, 3.4))
     ax.bar(range(len(histogram)), histogram, color="#3b7dd8", label="agreements")
     ax.set_xlabel("round of agreement")
     ax.set_ylabel("runs")
@@ -47,9 +51,10 @@ def plot_rounds_histogram(histogram: list[int]) -> Figure:
     return fig
 
 
-def plot_aspiration_paths(rows: list[dict[str, Any]]) -> Figure:
+@styled
+def plot_aspiration_paths(rows: list[dict[str, Any]], ax: Axes | None = None) -> Figure:
     """One traced run: each party's aspiration by round, and its utility of the offer on the table."""
-    fig, ax = plt.subplots(figsize=(7, 3.8))
+    fig, ax = _axes(ax, (7, 3.8))
     for party in sorted({row["party"] for row in rows}):
         mine = [row for row in rows if row["party"] == party]
         line = ax.plot([r["round"] for r in mine], [r["aspiration"] for r in mine], label=f"{party} aspiration")
@@ -62,12 +67,15 @@ def plot_aspiration_paths(rows: list[dict[str, Any]]) -> Figure:
     return fig
 
 
-def plot_agreements_vs_zone(shares: list[float], p_zone: list[float]) -> Figure:
-    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+@styled
+def plot_agreements_vs_zone(shares: list[float], p_zone: list[float], ax: Axes | None = None) -> Figure:
+    fig, ax = _axes(ax, (5.5, 4.2))
     ax.scatter(p_zone, shares, color="#d62728", label="agreed package")
     ax.set_xlabel("Monte-Carlo zone probability of the package")
     ax.set_ylabel("share of runs agreeing on it")
-    ax.set_xlim(0, 1)
+    # both axes from 0 (a zoom into 0.0031-0.0035 made noise look like a trend), to the data's range
+    ax.set_xlim(0, min(1.0, max(0.01, 1.15 * max(p_zone, default=0.0))))
+    ax.set_ylim(0, min(1.0, max(0.01, 1.15 * max(shares, default=0.0))))
     ax.set_title("Agreements against the zone", fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -86,10 +94,15 @@ def talks_vs_zone_dataset(summary: dict[str, Any]) -> tuple[list[str], list[floa
     return [label for _, label in keys], shares, errors
 
 
-def plot_talks_vs_zone(summary: dict[str, Any]) -> Figure:
+@styled
+def plot_talks_vs_zone(summary: dict[str, Any], ax: tuple[Axes, Axes] | None = None) -> Figure:
     """Left: zone / agreement / missed-zone shares of runs; right: cumulative agreement rate by round."""
     labels, shares, errors = talks_vs_zone_dataset(summary)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    if ax is None:
+        fig, (left, right) = new_figure((10, 3.6), 1, 2)
+    else:
+        left, right = ax
+        fig = left.figure
     left.bar(labels, shares, yerr=errors, capsize=4, color=["#7f7f7f", "#2ca02c", "#d62728"], label="share of runs")
     left.set_ylim(0, 1)
     left.set_ylabel("share of runs (95 % interval)")
