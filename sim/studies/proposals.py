@@ -9,9 +9,8 @@ implementation, called here, never re-derived:
 * P(agreed at the table but not ratified): the scorer's own count of samples in which some completion is agreed by
   every veto party at the table but none survives the ratifiers (``TargetScores.not_ratified_count``), so the
   table and the zone come from the same samples and the same pass;
-* the blocker: the veto party that most often rejects *every* completion of the offer
-  (:func:`sim.studies.whatif.party_acceptance`), with the red lines the offer itself breaks for it — an offer
-  nobody agrees to has no best completion to inspect, so this is asked of all completions;
+* the blocker: :func:`sim.zone.blocker.offer_blocker`, the one definition every command uses (the veto party that
+  most often rejects every completion of the offer), with the red lines the offer itself fixes for it;
 * the smallest change set: :class:`sim.studies.changeset.ChangeSearch`, whatif's own search (issues moved and
   concessions by several parties; fewest changes, then least total concession), at most two changes here; the target
   defaults to the best package's zone probability on those samples (reachable); on its own, smaller sample count
@@ -31,9 +30,11 @@ import numpy as np
 
 from sim.scenario.model import Offer, Role, Scenario
 from sim.studies.changeset import ChangeSearch
-from sim.studies.whatif import offer_fix, party_acceptance
+from sim.studies.whatif import offer_fix
 from sim.studies.whatif_answer import Change, describe_found
 from sim.studies.zone_pairs import zone_pairs
+from sim.zone.blocker import DEFINITION as BLOCKER_DEFINITION
+from sim.zone.blocker import offer_blocker
 from sim.zone.intervals import METHOD, proportion_interval
 from sim.zone.preferences import Preferences
 from sim.zone.sampling import Draws, draw_uniforms, preferences_from_draws
@@ -96,23 +97,9 @@ def _space_target(zone: ZoneResult) -> int:
 
 
 def _blocker(scenario: Scenario, preferences: Preferences, offer: Offer) -> str:
-    """Who vetoes the offer most often (rejects every completion), how often, and the offer's red lines for it."""
+    """The offer's blocker, by the one definition (:mod:`sim.zone.blocker`)."""
     space = PackageSpace.from_scenario(scenario)
-    fix = offer_fix(space, offer)
-    vetoes = {
-        int(p): 1.0 - float(party_acceptance(preferences, space, fix, int(p)).any(axis=0).mean())
-        for p in np.flatnonzero(preferences.veto)
-    }
-    worst = max(vetoes, key=lambda p: vetoes[p])
-    if vetoes[worst] == 0:
-        return "—"
-    party = scenario.parties[worst]
-    fixed = {f"{i}.{o}" for i, o in offer.fix.items()}
-    broken = [
-        r.option + ("" if r.holds == 1 else f" (holds {r.holds:g})") for r in party.red_lines if r.option in fixed
-    ]
-    because = f"; red lines: {', '.join(f'`{b}`' for b in broken)}" if broken else ""
-    return f"{party.id} (vetoes it in {vetoes[worst]:.0%}{because})"
+    return offer_blocker(scenario, space, preferences, offer_fix(space, offer)).text()
 
 
 def _change(scenario: Scenario, draws: Draws, preferences: Preferences, offer: Offer, count: int) -> str:
@@ -199,8 +186,7 @@ def proposals_markdown(result: Brief, command: str) -> str:
         f"P(completion in zone): share of samples in which some package matching the offer (its silent issues "
         f"completed in every feasible way) is accepted by every veto party, ratifiers ({', '.join(result.ratifiers)}) "
         f"included. *At the table*: the same without the ratifiers; *not ratified*: agreed at the table but "
-        f"rejected by a ratifier. Blocker: the veto party that most often rejects every completion of the offer "
-        f"(on {s.whatif_samples:,} samples), with the red lines the offer itself breaks for it. "
+        f"rejected by a ratifier. {BLOCKER_DEFINITION} (On {s.whatif_samples:,} samples.) "
         f"Smallest change set: `negsim whatif`'s search (issues moved, reservations cut, red lines' holds lowered; "
         f"fewest changes, then least total concession; at most {PROPOSAL_CHANGES}) to reach {target_text} "
         f"(on {s.whatif_samples:,} samples, same seed; the probability reached in brackets).",
