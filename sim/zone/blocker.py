@@ -72,3 +72,47 @@ def offer_blocker(scenario: Scenario, space: PackageSpace, preferences: Preferen
         r.option + ("" if r.holds >= 1 else f" (holds {r.holds:g})") for r in party.red_lines if r.option in fixed
     )
     return Blocker(party.id, party.name, float(share[worst]), red)
+
+
+def why_outside(scenario: Scenario, space: PackageSpace, preferences: Preferences, package: int) -> str:
+    """What keeps one package out of the zone, for a reader: each veto party that rejects it in some sample, how
+    often, and why (a red line of its the package holds, with ``holds``; else its mean shortfall below its
+    reservation where it rejects). Empty when every veto party accepts it in every sample."""
+    codes = space.codes(np.array([package]))
+    accepts = preferences.acceptable(space, codes)[:, 0, :]
+    utility = preferences.utilities(space, codes)[:, 0, :]
+    parts = []
+    for p in np.flatnonzero(preferences.veto):
+        reject = ~accepts[p]
+        if not reject.any():
+            continue
+        party = scenario.parties[p]
+        held = [
+            f"{space.issue_ids[r.option[0]]}.{space.option_ids[r.option[0]][r.option[1]]}"
+            + ("" if r.certain else f" (holds {r.holds:g})")
+            for r in preferences.red_line_list
+            if r.party == p and codes[0, r.option[0]] == r.option[1]
+        ]
+        gap = np.maximum(preferences.reservation[p] - utility[p], 0.0)[reject].mean()
+        why = f"its red line on {', '.join(held)}" if held else f"short of its reservation by {gap:.3f} on average"
+        parts.append(f"{party.name} rejects it in {reject.mean():.0%} of samples ({why})")
+    return "; ".join(parts)
+
+
+def accepts_everything(scenario: Scenario, preferences: Preferences) -> list[str]:
+    """Names of veto parties that accept every package in every sample: no red line that ever holds, and even
+    their worst package (each issue's worst option, every link at its worst) reaches their reservation. Their
+    reservation, weights and values move nothing in the zone; a reader should know."""
+    names = []
+    for p in np.flatnonzero(preferences.veto):
+        if any(r.party == p and r.in_sample.any() for r in preferences.red_line_list):
+            continue
+        worst = np.zeros(preferences.samples)
+        for issue, radix in enumerate(preferences.radices):
+            worst += preferences.contributions[p, issue, :radix].min(axis=0)
+        for link in preferences.links:
+            if link.party == p:
+                worst += np.minimum(link.delta, 0.0)
+        if np.all(worst >= preferences.reservation[p] - TIE_TOLERANCE):
+            names.append(scenario.parties[p].name)
+    return names
