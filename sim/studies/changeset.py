@@ -42,6 +42,7 @@ from sim.zone.space import PackageSpace
 QUANTUM = 1e-4  # amounts are reported (and applied) to 4 decimals, rounded up: the set applied reaches the target
 DENSE_CELLS = 2**25  # (package, sample) pairs scored densely at most; beyond, skeletons use the branch and bound
 MAX_CUT = 0.25  # largest reservation cut searched: a party giving up more of its utility scale is changing sides
+MAX_TABLE_PAIRS = 3_000_000  # pairs one skeleton may hold (memory); a bigger one is left unsearched, said so
 MAX_SEARCHES = 16  # skeleton searches over a large completion set at most (each a branch and bound over the space)
 SWEEP_VALUES = 4_000  # candidate amounts per dimension swept at most (more are thinned; the result says so)
 SWEEP_WORK = 2_000_000  # pair-candidate steps a sweep may take; beyond, candidate amounts are thinned (said so)
@@ -151,6 +152,7 @@ class ChangeSearch:
     best_reach: Found | None = field(init=False, default=None)
     _tables: dict[tuple[frozenset[int], frozenset[int]], Table] = field(init=False, default_factory=dict)
     _own_ok: dict[frozenset[int], np.ndarray] = field(init=False, default_factory=dict)
+    too_big: set[tuple[frozenset[int], frozenset[int]]] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         prefs = self.preferences
@@ -295,8 +297,10 @@ class ChangeSearch:
         kept = tuple(r for r in prefs.red_line_list if r.party not in relaxed)
         loose = dataclasses.replace(prefs, threshold=threshold, red_line_list=kept)
         fix = {i: o for i, o in self.fix.items() if i not in free}
-        pairs = table_pairs(self.space, held_to(loose, fix))
-        assert pairs is not None
+        pairs = table_pairs(self.space, held_to(loose, fix), limit=MAX_TABLE_PAIRS)
+        if pairs is None:  # too many to hold: this skeleton stays unsearched (the answer then says so)
+            self.too_big.add((free, relaxed))
+            return Table(np.zeros((0, len(self.space.radices)), np.int64), np.zeros(0, np.int64), np.zeros((0, 0)))
         pairs = pairs.take(np.flatnonzero(ratified(loose, pairs) & pairs.matching(fix)))
         return Table(pairs.codes, pairs.samples, self._needs(pairs.codes, pairs.samples, dims))
 
@@ -421,6 +425,7 @@ class ChangeSearch:
                 found = self.best_in(free, relaxed, size)
                 if found is not None and (best is None or found.cost < best.cost):
                     best = found
+            complete = complete and not self.too_big
             if best is not None:
                 return best if complete else dataclasses.replace(best, exact=False)
             if not complete:

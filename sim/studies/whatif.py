@@ -297,3 +297,6 @@ def _weight_moves(
             )
         )
     return tuple(moves)
+
+
+WhatIf = WhatIfResult  # the name the public API imports
