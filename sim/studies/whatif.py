@@ -214,7 +214,8 @@ def what_would_it_take(
     baseline = Estimate.of(offer_hits(scenario, offer, draws), samples)
     changes, reached, stays = None, None, ()
     if found is not None:
-        changes = describe_found(scenario, space, found, fix)
+        payer = next((p.name for p in scenario.parties if p.id == offer.sponsor), "the veto parties on average")
+        changes = describe_found(scenario, space, found, fix, payer)
         changes = tuple(
             dataclasses.replace(c, concession=search.move_cost(*m)) if c.kind == "issue" else c
             for c, m in zip(changes, [*found.moves, *[(0, 0)] * len(found.amounts)], strict=True)

@@ -139,10 +139,13 @@ def range_text(bounds: tuple[float, float]) -> str:
     return f"{low:.4g}" if low == high else f"{low:.4g}–{high:.4g}"
 
 
-def describe_found(scenario: Scenario, space: PackageSpace, found: Found, fix: dict[int, int]) -> tuple[Change, ...]:
-    """The search's indices as readable changes (names, labels, before and after)."""
+def describe_found(
+    scenario: Scenario, space: PackageSpace, found: Found, fix: dict[int, int], payer: str = "the sponsor"
+) -> tuple[Change, ...]:
+    """The search's indices as readable changes (names, labels, before and after); ``payer`` is who an issue move
+    costs (the sponsor's name, or the veto parties on average)."""
     changes = []
-    sponsor = "the sponsor"
+    sponsor = payer
     for issue, option in found.moves:
         issue_model = scenario.issues[issue]
         old, new = issue_model.options[fix[issue]], issue_model.options[option]
@@ -154,7 +157,8 @@ def describe_found(scenario: Scenario, space: PackageSpace, found: Found, fix: d
                 old.id,
                 new.id,
                 0.0,
-                f"{issue_model.title}: '{old.label}' -> '{new.label}' (the offer moves; {sponsor} pays)",
+                f"{issue_model.title}: '{old.label}' -> '{new.label}' (the offer moves; the concession is what "
+                f"{sponsor} loses in expected utility)",
             )
         )
     for dim, amount in found.amounts:
