@@ -10,6 +10,9 @@ package). The answer is checked by applying it to the scenario and scoring it af
 zone's own search, same draws). Single weight rescales (``PartyMoveSearch.weight_rescale``) are listed apart, on
 request: a weight moves every utility of its party, so it is not one of the search's continuous amounts.
 
+`smallest_issue_change` (issue moves only) and `PartyMoveSearch.reservation_cut` (one party alone) remain for the
+explore page's quick answer, which has not moved to the change-set search yet.
+
 Work is shared, not repeated (issue 12): one party's moves are judged only on the completions, per sample, that
 every *other* veto party accepts (found once per party), and each move rebuilds only that party's preferences from
 the same uniform draws (common random numbers). The answers are those of scoring each candidate afresh, exactly.
@@ -18,6 +21,7 @@ the same uniform draws (common random numbers). The answers are those of scoring
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import time
 from dataclasses import dataclass
@@ -102,6 +106,63 @@ def offer_fix(space: PackageSpace, offer: Offer) -> dict[int, int]:
 
 
 @dataclass
+class IssueChange:
+    changes: dict[str, tuple[str, str]]
+    probability: float
+    sponsor_loss: float
+
+
+def _loss(preferences: Preferences, payers: list[int], fix: dict[int, int], moved: dict[int, int]) -> float:
+    expected = preferences.expected_contributions
+    return float(sum(expected[p, i, fix[i]] - expected[p, i, o] for p in payers for i, o in moved.items()))
+
+
+def smallest_issue_change(
+    scenario: Scenario,
+    preferences: Preferences,
+    offer: Offer,
+    target: float,
+    max_candidates: int = MAX_CANDIDATES,
+    zone: ZonePairs | None = None,
+) -> tuple[IssueChange | None, int]:
+    """Fewest fixed issues moved to reach ``target``; ties by least utility lost by the sponsor.
+
+    At most ``max_candidates`` changes are considered (the best found so far is returned when the budget runs out).
+    ``zone`` (the zone's pairs under ``preferences``) is found here when not given."""
+    space = PackageSpace.from_scenario(scenario)
+    fix = offer_fix(space, offer)
+    if zone is None:
+        zone = zone_pairs(space, preferences, tail_max=scenario.run.chunk_size)
+    fixed = sorted(fix)
+    radices = [space.radices[i] for i in fixed]
+    hits = completion_hits(zone, fixed, radices, preferences.samples)
+    ids = list(preferences.party_ids)
+    payers = [ids.index(offer.sponsor)] if offer.sponsor else list(np.flatnonzero(preferences.veto))
+    evaluated = 0
+    for size in range(len(fix) + 1):
+        found: list[IssueChange] = []
+        for issues in itertools.combinations(fixed, size):
+            alternatives = [[o for o in range(space.radices[i]) if o != fix[i]] for i in issues]
+            for options in itertools.product(*alternatives):
+                moved = dict(zip(issues, options, strict=True))
+                evaluated += 1
+                if evaluated > max_candidates:
+                    return (min(found, key=lambda c: (c.sponsor_loss, -c.probability)) if found else None), evaluated
+                candidate = {**fix, **moved}
+                key = int(np.ravel_multi_index(tuple(candidate[i] for i in fixed), radices)) if fixed else 0
+                probability = int(hits[key]) / preferences.samples
+                if probability >= target:
+                    changes = {
+                        space.issue_ids[i]: (space.option_ids[i][fix[i]], space.option_ids[i][o])
+                        for i, o in moved.items()
+                    }
+                    found.append(IssueChange(changes, probability, _loss(preferences, payers, fix, moved)))
+        if found:
+            return min(found, key=lambda c: (c.sponsor_loss, -c.probability)), evaluated
+    return None, evaluated
+
+
+@dataclass
 class PartyMoveSearch:
     """The completions of an offer, per sample, that every veto party but one accepts and that the one's red lines
     allow, found once per party.
@@ -148,6 +209,21 @@ class PartyMoveSearch:
 
     def reaches(self, changed: Party) -> bool:
         return self.ceiling >= self.target and self.probability(changed) >= self.target
+
+    def reservation_cut(self, steps: int = 10) -> float | None:
+        """Smallest cut of the party's reservation range (both ends) reaching the target, by bisection."""
+
+        def cut(amount: float) -> Party:
+            low, high = self.party.reservation
+            return self.party.model_copy(update={"reservation": (max(0.0, low - amount), max(0.0, high - amount))})
+
+        if not self.reaches(cut(1.0)):
+            return None
+        low, high = 0.0, 1.0
+        for _ in range(steps):
+            middle = (low + high) / 2
+            low, high = (low, middle) if self.reaches(cut(middle)) else (middle, high)
+        return high
 
     def weight_rescale(self) -> tuple[str, float] | None:
         """The rescaling of one issue weight closest to 1 (in log terms) that reaches the target: both ends of the
