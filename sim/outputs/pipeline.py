@@ -107,8 +107,10 @@ def run_zone(
     progress: Progress | None = None,
     make_plots: bool = True,
     pair: tuple[str, str] | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
-    """Run (or finish) a zone run in ``run_dir``; returns the summary stored in the manifest."""
+    """Run (or finish) a zone run in ``run_dir``; returns the summary stored in the manifest. ``force`` replaces
+    negsim's own earlier outputs in ``run_dir`` (never a file it did not write)."""
     if resume:
         manifest = resume_manifest(run_dir, scenario, "zone")
         if manifest["status"] == "complete":
@@ -117,7 +119,7 @@ def run_zone(
             workers=settings.workers, executor=settings.executor, address=settings.address, **manifest["settings"]
         )
     else:
-        manifest = start_manifest(run_dir, scenario, "zone", settings.recorded(), scenario_file)
+        manifest = start_manifest(run_dir, scenario, "zone", settings.recorded(), scenario_file, force)
     timings = manifest["timings"]
     clock = time.perf_counter()
     # not with a process pool: forking while another thread holds an import lock could hang a worker
