@@ -31,7 +31,7 @@ fuzz: $(STAMP)
 	$(BIN)/python benchmarks/fuzz_inputs.py --inputs 10000 --seed 1 --cli 200
 
 docs: $(STAMP)
-	$(BIN)/negsim catalogue scenarios/baseline.yaml --markdown docs/catalogue.md
+	$(BIN)/negsim catalogue scenarios/baseline.yaml --markdown docs/catalogue.md --force
 	$(BIN)/python -m sim.scenario.formatdoc > docs/format.md
 
 clean:

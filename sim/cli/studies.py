@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -129,12 +130,12 @@ def whatif(
         fail(f"error: no offer '{offer}' in {scenario_path}; offers: {', '.join(o.id for o in scenario.offers)}")
     samples = samples or scenario.run.samples
     check_memory(scenario_path, scenario, samples)
-    if out_file is not None:
-        claim_file(out_file, force)  # before the search: a refusal costs nothing
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = out_file or Path("runs") / f"{stamp}-{scenario.id}-whatif-{offer}-{scenario.content_hash()[:8]}.json"
+    claim_file(path, force)  # before the search: a refusal costs nothing
     answer = what_would_it_take(
         scenario, offer, target, samples, scenario.run.seed if seed is None else seed, party_moves
     )
-    path = out_file or default_run_dir(Path("runs"), scenario, f"whatif-{offer}").with_suffix(".json")
     atomic_write_json(
         path,
         {"scenario": scenario.id, "scenario_hash": scenario.content_hash(), "samples": samples, **answer.as_json()},

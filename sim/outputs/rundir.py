@@ -11,10 +11,12 @@ import contextlib
 import fcntl
 import io
 import json
+import multiprocessing
 import os
 import platform
 import shlex
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Callable
@@ -66,6 +68,7 @@ def atomic_write(path: Path, write: Callable[[io.BufferedWriter], None]) -> None
         os.chmod(temp_name, 0o644)  # mkstemp creates 0600; results are meant to be read by others
         record(path, file_hash(Path(temp_name)), root)
         os.replace(temp_name, path)
+        _count_write(path)
     except OSError as exc:  # name the file (a full disk reports none), so the user learns which run it hit
         Path(temp_name).unlink(missing_ok=True)
         if exc.filename is None:
@@ -74,6 +77,27 @@ def atomic_write(path: Path, write: Callable[[io.BufferedWriter], None]) -> None
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+# Fault injection for the kill tests (tests/test_reliability_files.py, benchmarks/campaign_files.py): with
+# NEGSIM_TEST_KILL_AFTER_WRITE=N the command kills itself (SIGKILL: no cleanup runs) right after its N-th file is
+# in place; with NAME or NAME:K, after the K-th file of that name (report.html:4). So a test can stop a command
+# between any two of its writes, e.g. between the last table and the marker. Worker processes never count.
+_KILL_AFTER = os.environ.get("NEGSIM_TEST_KILL_AFTER_WRITE", "")
+_MAIN_PID = os.getpid() if multiprocessing.parent_process() is None else -1
+_writes: dict[str, int] = {}
+
+
+def _count_write(path: Path) -> None:
+    if not _KILL_AFTER or os.getpid() != _MAIN_PID:
+        return
+    name, _, nth = _KILL_AFTER.partition(":")
+    key = "" if name.isdigit() else name
+    if key and path.name != key:
+        return
+    _writes[key] = _writes.get(key, 0) + 1
+    if _writes[key] == int(name if not key else nth or 1):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
