@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.outputs.budget import run_bytes, too_large
+from sim.outputs.budget import assembly_too_large, run_bytes, too_large
 from sim.outputs.owned import (
     LEDGER,
     OutputError,
@@ -120,3 +120,9 @@ def test_outputs_written_in_a_held_run_directory_are_recorded_in_its_ledger(tmp_
     assert (run / LEDGER).is_file() and not (run / "plots" / LEDGER).exists()
     assert is_ours(run / "plots" / "a.txt", run)
     assert Path(run / LEDGER).read_text().endswith('"plots/a.txt"\n')
+
+
+def test_tables_too_large_for_memory_are_refused_after_scoring_with_a_line_that_says_so():
+    assert assembly_too_large(10 * 2**20, available=2**30) is None
+    refusal = assembly_too_large(2**31, available=2**30)
+    assert refusal is not None and "6.0 GB" in refusal and "1.0 GB available" in refusal

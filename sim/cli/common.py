@@ -21,7 +21,7 @@ from typer.core import TyperGroup
 from sim import __version__
 from sim.executors import Executor
 from sim.outputs.owned import OutputError
-from sim.outputs.rundir import LOCK, MANIFEST, RunDirError, read_manifest
+from sim.outputs.rundir import MANIFEST, RunDirError, read_manifest
 from sim.scenario.edits import Unset
 from sim.scenario.errors import ScenarioError
 from sim.scenario.limits import MAX_SAMPLES
@@ -243,8 +243,15 @@ def resume_command(run_dir: Path) -> str:
 
 def _outermost_run_dir(path: Path) -> Path | None:
     """The outermost negsim directory holding ``path`` (a sweep, not its ``points/point-000``; a batch, not a run)."""
-    found = [p for p in (path, *path.parents) if (p / MANIFEST).is_file() or (p / LOCK).is_file()]
+    found = [p for p in (path, *path.parents) if (p / MANIFEST).is_file() and _is_run(p)]
     return found[-1] if found else None
+
+
+def _is_run(directory: Path) -> bool:
+    try:
+        return "kind" in read_manifest(directory)
+    except (RunDirError, OSError):
+        return False
 
 
 def _existing_parent(path: Path) -> Path:

@@ -60,3 +60,22 @@ def too_large(scenario: Scenario, samples: int, concurrent: int = 1, available: 
         f"party x issue x option cells per sample), more than the {available / 2**30:.1f} GB available: {advice}"
         + (" or fewer --workers" if concurrent > 1 else "")
     )
+
+
+ASSEMBLY_FACTOR = 3
+"""Tables are built from every block's saved scores at once: the parts as loaded, their concatenation and its sort
+order; three times the parts' size on disk (uncompressed ``.npz``) bounds that."""
+
+
+def assembly_too_large(part_bytes: int, available: int | None = None) -> str | None:
+    """Why the tables of a scored run cannot be built in the memory available (a zone of billions of packages), or
+    None. Checked after scoring and before assembling, so the run stays resumable where more memory is free."""
+    available = available_bytes() if available is None else available
+    need = ASSEMBLY_FACTOR * part_bytes
+    if need <= available:
+        return None
+    return (
+        f"the zone found is too large to tabulate here: building its tables needs about {need / 2**30:.1f} GB of "
+        f"memory, more than the {available / 2**30:.1f} GB available; narrow the scenario (fewer options, red lines) "
+        "or finish it where more memory is free"
+    )

@@ -129,6 +129,12 @@ def claim_file(path: Path, force: bool) -> None:
     blocking = next((p for p in path.absolute().parents if p.exists() and not p.is_dir()), None)
     if blocking is not None:
         raise OutputError(f"{path}: {blocking} is a file, not a folder; choose another place")
+    folder = next(p for p in path.absolute().parents if p.exists())
+    if not os.access(folder, os.W_OK | os.X_OK):  # before the work, not after it: a read-only folder, say
+        raise OutputError(
+            f"{path} cannot be written: {folder} is not writable (read-only?); write it somewhere writable "
+            "(-o/--out, --markdown) or cd to a writable folder"
+        )
     if not os.path.lexists(path):
         return
     if path.is_dir() and not path.is_symlink():

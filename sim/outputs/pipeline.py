@@ -20,7 +20,9 @@ import numpy as np
 import pyarrow as pa
 
 from sim.executors import Executor, map_tasks
+from sim.outputs.budget import assembly_too_large
 from sim.outputs.rundir import (
+    RunDirError,
     atomic_write_json,
     finish_manifest,
     load_arrays,
@@ -150,6 +152,9 @@ def run_zone(
             save(score)
     timings["score_s"] = round(timings.get("score_s", 0) + time.perf_counter() - clock, 3)
     clock = time.perf_counter()
+    too_large = assembly_too_large(sum(_part_path(parts, block).stat().st_size for block in scorer.blocks))
+    if too_large:
+        raise RunDirError(f"{run_dir}: {too_large} (--resume {run_dir})")
     summary = assemble(run_dir, scenario, space, preferences, targets, scorer)
     timings["tables_s"] = round(time.perf_counter() - clock, 3)
     if make_plots:

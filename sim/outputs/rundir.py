@@ -237,11 +237,7 @@ def claim_run_dir(run_dir: Path, force: bool = False, resume_hint: bool = True) 
     lock_created = lock_run_dir(run_dir)
     try:
         if force:
-            kept = remove_ours(run_dir)
-            if kept:
-                names = ", ".join(str(path.relative_to(run_dir)) for path in kept[:3])
-                more = f" and {len(kept) - 3} more" if len(kept) > 3 else ""
-                print(f"note: {run_dir}: kept {names}{more} (not written by negsim)", file=sys.stderr)
+            remove_ours(run_dir)  # the user's files stay; one in the way of an output is refused when written
         elif _holds_files(run_dir):  # filled while we took the lock (another run won the race)
             raise RunDirError(_occupied(run_dir, resume_hint))
     except BaseException:
@@ -259,7 +255,13 @@ def _holds_files(run_dir: Path) -> bool:
 
 def _occupied(run_dir: Path, resume_hint: bool) -> str:
     quoted = shlex.quote(str(run_dir))
-    resume = f"pass --resume {quoted} to finish it, " if resume_hint and (run_dir / MANIFEST).is_file() else ""
+    try:
+        complete = read_manifest(run_dir)["status"] == "complete"
+    except RunDirError:
+        complete = None
+    resume = f"pass --resume {quoted} to finish it, " if resume_hint and complete is False else ""
+    if complete:
+        resume = "it holds a complete run; "
     return (
         f"{run_dir} already holds files; {resume}choose another --out, or pass --force to replace negsim's own "
         "outputs there (files negsim did not write are kept)"
