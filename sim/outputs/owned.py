@@ -31,14 +31,23 @@ class OutputError(Exception):
 
 
 _roots: set[Path] = set()  # run directories this process holds locked: their files are recorded in their ledger
+_resumed: set[Path] = set()  # ...of which these are negsim runs being finished: every regular file in them is negsim's
 
 
 def hold_root(directory: Path) -> None:
     _roots.add(directory.absolute())
 
 
+def trust_root(directory: Path) -> None:
+    """Mark a held run directory as a negsim run being resumed (its manifest names this kind and scenario): its
+    files are negsim's even where its ledger does not list them (a run started by a negsim from before the ledger),
+    so resuming may replace them. Links and special files are still never written through."""
+    _resumed.add(directory.absolute())
+
+
 def release_root(directory: Path) -> None:
     _roots.discard(directory.absolute())
+    _resumed.discard(directory.absolute())
 
 
 def root_of(path: Path) -> Path:
@@ -116,6 +125,8 @@ def check_replaceable(path: Path, root: Path | None = None) -> None:
         raise OutputError(f"{path}: a file stands where a folder is needed; choose another place") from None
     if stat.S_ISDIR(mode):
         raise OutputError(f"{path} is a folder, not a file; choose another name")
+    if stat.S_ISREG(mode) and (root or root_of(path)) in _resumed:
+        return
     if not is_ours(path, root):
         raise OutputError(
             f"{path} exists and negsim did not write it (or it was changed since); negsim never replaces such a "

@@ -38,6 +38,7 @@ from sim.outputs.owned import (
     record,
     release_root,
     remove_ours,
+    trust_root,
 )
 from sim.outputs.owned import root_of as ledger_root
 from sim.scenario.model import Scenario
@@ -320,6 +321,7 @@ def resume_manifest(run_dir: Path, scenario: Scenario | None, kind: str) -> dict
     except BaseException:
         unlock_run_dir(run_dir)
         raise
+    trust_root(run_dir)
     if manifest["status"] != "complete":
         for temporary in run_dir.rglob(".*.tmp"):
             temporary.unlink(missing_ok=True)
