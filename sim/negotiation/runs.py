@@ -20,7 +20,14 @@ import pyarrow.parquet as pq
 from sim.executors import Executor, map_tasks
 from sim.negotiation.model import NegotiationModel, NegotiationSetup, Protocol
 from sim.negotiation.versus_zone import run_zones, talks_versus_zone
-from sim.outputs.rundir import finish_manifest, lock_run_dir, resume_manifest, start_manifest, unlock_run_dir
+from sim.outputs.rundir import (
+    finish_manifest,
+    lock_run_dir,
+    record_summary,
+    resume_manifest,
+    start_manifest,
+    unlock_run_dir,
+)
 from sim.outputs.tables import write_parquet, write_parquet_stream
 from sim.scenario.model import Scenario
 from sim.zone.sampling import sample_preferences
@@ -184,6 +191,7 @@ def run_negotiations(
 
         write_negotiation_plots(run_dir, scenario, summary)
     if page is not None:
+        record_summary(run_dir, manifest, summary)  # the page shows it
         page(run_dir)
     finish_manifest(run_dir, manifest, summary)
     return summary

@@ -334,6 +334,13 @@ def resume_manifest(run_dir: Path, scenario: Scenario | None, kind: str) -> dict
     return manifest
 
 
+def record_summary(run_dir: Path, manifest: dict[str, Any], summary: dict[str, Any]) -> None:
+    """Write the summary into the manifest while the run is still ``running``: the page written before the marker
+    reads it from there."""
+    manifest["summary"] = summary
+    atomic_write_json(run_dir / MANIFEST, manifest)
+
+
 def finish_manifest(run_dir: Path, manifest: dict[str, Any], summary: dict[str, Any]) -> None:
     """The last write of a run: only now does the directory claim to be complete."""
     manifest.update(status="complete", finished=datetime.now(UTC).isoformat(timespec="seconds"), summary=summary)

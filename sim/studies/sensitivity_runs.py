@@ -16,6 +16,7 @@ from sim.outputs.rundir import (
     finish_manifest,
     lock_run_dir,
     read_json,
+    record_summary,
     resume_manifest,
     start_manifest,
     unlock_run_dir,
@@ -103,20 +104,18 @@ def run_sensitivity(
     figure = plot_tornado(tornado_dataset(rows, measure=measure), rows[0][measure], measure=_measure_name(measure))
     save_figure(figure, run_dir / "plots" / "tornado.png")
     manifest["timings"]["sensitivity_s"] = round(time.perf_counter() - clock, 3)
+    summary = {
+        "tasks": len(tasks),
+        "baseline_zone_mass": rows[0]["zone_mass"],
+        "baseline_p_zone_nonempty": [
+            rows[0][k] for k in ("p_zone_nonempty", "p_zone_nonempty_lo", "p_zone_nonempty_hi")
+        ],
+        "ranked_by": measure,
+        "top": [name for name, _, _ in tornado_dataset(rows, top=10, measure=measure)],
+    }
+    record_summary(run_dir, manifest, summary)  # the page shows it
     write_review([run_dir], run_dir / "report.html")
-    finish_manifest(
-        run_dir,
-        manifest,
-        {
-            "tasks": len(tasks),
-            "baseline_zone_mass": rows[0]["zone_mass"],
-            "baseline_p_zone_nonempty": [
-                rows[0][k] for k in ("p_zone_nonempty", "p_zone_nonempty_lo", "p_zone_nonempty_hi")
-            ],
-            "ranked_by": measure,
-            "top": [name for name, _, _ in tornado_dataset(rows, top=10, measure=measure)],
-        },
-    )
+    finish_manifest(run_dir, manifest, summary)
     return rows
 
 
