@@ -175,6 +175,9 @@ class RedLine(StrictModel):
 
     Written as a bare option ref (``alliance.membership_path``, holds 1) or as a mapping. A red line with
     ``holds: 0.7`` is drawn per Monte-Carlo sample: in 70 % of samples the party rejects every package with it.
+    A party's red lines on options of one issue share one draw per sample, so they nest: whenever a red line with a
+    smaller ``holds`` holds, every red line of that party on that issue with a larger ``holds`` holds too (a party
+    that refuses neutrality with a pledge in a sample also refuses the milder option it is surer to refuse).
     """
 
     option: OptionRef

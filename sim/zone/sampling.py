@@ -5,9 +5,14 @@ Every party consumes the same draws in a fixed order whatever its ranges, so edi
 another party's samples (common random numbers across scenario edits; studies rebuild edited scenarios from the same
 :class:`Draws`).
 
-Red lines carry the probability ``holds`` that they are real: every sample draws, for every party and every option,
+Red lines carry the probability ``holds`` that they are real: every sample draws, for every party and every issue,
 one uniform number (common random numbers: the draws do not depend on the scenario's red lines), and a red line
-holds in the samples whose number is below ``holds`` — so raising ``holds`` never raises a zone probability.
+holds in the samples whose number is below ``holds`` — so raising ``holds`` never raises a zone probability. A
+party's red lines on options of one issue share that issue's number (issue 19, *coherent red lines*), so they nest:
+whenever a red line with a smaller ``holds`` holds, every red line of that party on that issue with a larger
+``holds`` holds too — a party that refuses permanent neutrality with a pledge in a sample also refuses the milder
+ban it is surer to refuse. (Drawn per option, some pair of Ukraine's alliance red lines inverted in 17.9 % of the
+baseline's 2,000 samples.)
 """
 
 from __future__ import annotations
@@ -132,7 +137,7 @@ def preferences_from_draws(scenario: Scenario, draws: Draws) -> Preferences:
         np.ascontiguousarray(values.transpose(1, 0, 2, 3)),
         reservation,
         lambda p, bounds, i, o: _bounds(bounds, draws.link[p, :, i, o]),
-        lambda p, holds, i, o: draws.red_line[p, :, i, o] < holds,
+        lambda p, holds, i, o: draws.red_line[p, :, i, 0] < holds,  # one number per issue: red lines nest
     )
 
 
