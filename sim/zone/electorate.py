@@ -29,7 +29,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -193,12 +193,15 @@ class Electorate:
         return self._pivot_of(distinct)[numbers]
 
 
+@lru_cache(maxsize=16)
 def latin_hypercube(points: int, dimensions: int, key: str) -> np.ndarray:
     """A centred Latin hypercube, ``[point, dimension]`` in (0, 1), seeded by ``key``: every coordinate takes each
     of the values ``(k + 1/2) / points`` once (McKay, Beckman & Conover 1979)."""
     rng = np.random.default_rng(zlib.crc32(key.encode()))
     strata = rng.permuted(np.tile(np.arange(points), (dimensions, 1)), axis=1).T
-    return (strata + 0.5) / points
+    cube = (strata + 0.5) / points
+    cube.flags.writeable = False  # cached: shared by every caller
+    return cube
 
 
 def voter_offsets(
