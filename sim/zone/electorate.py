@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property, lru_cache
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -284,3 +285,29 @@ def _member_draws(draws: Draws, p: int, m: int, member: Any, radices: tuple[int,
         else mine.red_line,
         member=(),
     )
+
+
+def accepting_shares(prefs: Preferences, codes: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per body (by party index), each package's expected accepting share over the samples with its 95 %
+    Monte-Carlo interval (normal interval of the mean of the per-sample shares, clipped to [0, 1])."""
+    z = NormalDist().inv_cdf(0.975)
+    found = {}
+    for body in prefs.electorates:
+        share = body.counts(prefs, codes) / body.size  # [package, sample]
+        mean = share.mean(axis=1)
+        half = z * share.std(axis=1, ddof=1) / np.sqrt(share.shape[1]) if share.shape[1] > 1 else 0 * mean
+        found[body.party] = (mean, np.clip(mean - half, 0, 1), np.clip(mean + half, 0, 1))
+    return found
+
+
+def body_shares(prefs: Preferences, codes: np.ndarray, wanted: np.ndarray) -> dict[str, tuple[np.ndarray, ...]]:
+    """:func:`accepting_shares` by party id for the ``wanted`` packages (NaN for the others: a share costs a binary
+    search per sample, so a run computes it for the packages in the zone in some sample)."""
+    found = {}
+    picked = accepting_shares(prefs, codes[wanted]) if wanted.any() else {}
+    for body in prefs.electorates:
+        columns = tuple(np.full(codes.shape[0], np.nan) for _ in range(3))
+        for column, values in zip(columns, picked.get(body.party, ()), strict=False):
+            column[wanted] = values
+        found[prefs.party_ids[body.party]] = columns
+    return found
