@@ -130,8 +130,7 @@ def pareto_frontier(space: PackageSpace, preferences: Preferences, individually_
         values = np.repeat(values, len(options), axis=0) + np.tile(expected[:, issue, options].T, (len(values), 1))
         for column, link in links:
             if max(link.first[0], link.second[0]) == issue:
-                both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
-                values[both, column] += to_units(link.delta.mean())
+                values[link.holds(codes), column] += to_units(link.delta.mean())
         ok, signature = _constraint_state(codes, spanning, issue)
         signature = np.concatenate([signature, _link_state(codes, [link for _, link in links], issue)], axis=1)
         if headroom is not None:
