@@ -166,23 +166,25 @@ def whole_command(path: Path, out: Path) -> dict[str, Any]:
     }
 
 
-def roofline(samples: int, parties: int, seconds: float = 1.0) -> float:
-    """Brute-force evaluations per second on this machine now: numpy broadcast add + compare of int32 utilities,
-    ``head[h, 1, s] + tail[t, s] >= threshold[s]``, one package x sample x party decision per cell."""
+def roofline(samples: int, parties: int, seconds: float = 1.0) -> tuple[float, float]:
+    """Brute-force evaluations per wall second and per CPU second of this process, on this machine now: numpy
+    broadcast add + compare of int32 utilities, ``head[h, 1, s] + tail[t, s] >= threshold[s]``, one package x sample
+    x party decision per cell. On a loaded machine the CPU rate is the steadier figure."""
     rng = np.random.default_rng(0)
     tail = rng.integers(0, 10**8, (64, samples), dtype=np.int32)
     head = rng.integers(0, 10**8, (64, 1, samples), dtype=np.int32)
     threshold = rng.integers(0, 2 * 10**8, samples, dtype=np.int32)
-    cells, start = 0, time.perf_counter()
+    cells, start, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds:
         cells += ((head + tail) >= threshold).size
-    return cells / (time.perf_counter() - start)
+    return cells / (time.perf_counter() - start), cells / max(time.process_time() - cpu, 1e-9)
 
 
-def scorer(scenario: Scenario, prune: bool) -> tuple[float, float, int]:
-    start = time.perf_counter()
+def scorer(scenario: Scenario, prune: bool) -> tuple[float, float, float, int]:
+    """``compute_zone`` on 2 threads: wall seconds, CPU seconds (both threads), zone mass, pairs compared."""
+    start, cpu = time.perf_counter(), time.process_time()
     result = compute_zone(scenario, workers=2, prune=prune)
-    return time.perf_counter() - start, result.zone_mass, result.pairs_checked
+    return time.perf_counter() - start, time.process_time() - cpu, result.zone_mass, result.pairs_checked
 
 
 def negmas_rate(scenario: Scenario, calls: int = 20_000) -> float | None:
@@ -248,9 +250,11 @@ def main() -> None:
             evaluations = space.size * scenario.run.samples * parties
             runs = [whole_command(path, Path(folder) / f"run-{name}-{k}") for k in range(args.repeat)]
             whole = sorted(runs, key=lambda run: run["seconds"])[len(runs) // 2]
-            rate_before = roofline(scenario.run.samples, parties)
-            pruned_s, mass, checked = scorer(scenario, prune=True)
-            brute_s = evaluations / ((rate_before + roofline(scenario.run.samples, parties)) / 2)
+            before = roofline(scenario.run.samples, parties)
+            pruned_s, pruned_cpu, mass, checked = scorer(scenario, prune=True)
+            after = roofline(scenario.run.samples, parties)
+            brute_s = evaluations / ((before[0] + after[0]) / 2)
+            brute_cpu = evaluations / ((before[1] + after[1]) / 2)
             pairs = evaluations / parties
             unpruned_s = scorer(scenario, prune=False)[0] if space.size <= 2 * 10**6 else float("nan")
             negmas = negmas_rate(scenario)
@@ -264,11 +268,13 @@ def main() -> None:
                 f"{(evaluations / negmas) if negmas else float('nan'):>9.0f}s"
             )
             print(
-                f"    zone mass {mass:.2f}; pairs {pairs:.3e}; whole commands {[round(r['seconds'], 2) for r in runs]}"
+                f"    zone mass {mass:.2f}; pairs {pairs:.3e}; whole commands {[round(r['seconds'], 2) for r in runs]};"
+                f" CPU: scorer {pruned_cpu:.2f}s, brute {brute_cpu:.2f}s, x brute {pruned_cpu / brute_cpu:.2f}"
             )
     print("whole cmd: `negsim run` in a fresh process (median of --repeat); score/tables/plots: its own timings;")
     print("start-up: the rest (imports, parsing, report). scorer: compute_zone on 2 threads in this process; brute:")
-    print("the same evaluations at the numpy add+compare rate measured just before and after it (x brute: ratio).")
+    print("the same evaluations at the numpy add+compare rate measured just before and after it (x brute: ratio;")
+    print("the CPU line compares CPU seconds, steadier on a loaded machine).")
     print("NegMAS: one LinearAdditiveUtilityFunction call per package and party on a 20,000-call subset, extrapolated")
     print("to the whole space and every sample.")
     print(f"load average at end: {os.getloadavg()[0]:.1f}")

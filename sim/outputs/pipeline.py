@@ -20,7 +20,9 @@ import numpy as np
 import pyarrow as pa
 
 from sim.executors import Executor, map_tasks
+from sim.outputs.budget import assembly_too_large
 from sim.outputs.rundir import (
+    RunDirError,
     atomic_write_json,
     finish_manifest,
     load_arrays,
@@ -108,8 +110,10 @@ def run_zone(
     progress: Progress | None = None,
     make_plots: bool = True,
     pair: tuple[str, str] | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
-    """Run (or finish) a zone run in ``run_dir``; returns the summary stored in the manifest."""
+    """Run (or finish) a zone run in ``run_dir``; returns the summary stored in the manifest. ``force`` replaces
+    negsim's own earlier outputs in ``run_dir`` (never a file it did not write)."""
     if resume:
         manifest = resume_manifest(run_dir, scenario, "zone")
         if manifest["status"] == "complete":
@@ -118,7 +122,7 @@ def run_zone(
             workers=settings.workers, executor=settings.executor, address=settings.address, **manifest["settings"]
         )
     else:
-        manifest = start_manifest(run_dir, scenario, "zone", settings.recorded(), scenario_file)
+        manifest = start_manifest(run_dir, scenario, "zone", settings.recorded(), scenario_file, force)
     timings = manifest["timings"]
     clock = time.perf_counter()
     # not with a process pool: forking while another thread holds an import lock could hang a worker
@@ -149,6 +153,9 @@ def run_zone(
             save(score)
     timings["score_s"] = round(timings.get("score_s", 0) + time.perf_counter() - clock, 3)
     clock = time.perf_counter()
+    too_large = assembly_too_large(sum(_part_path(parts, block).stat().st_size for block in scorer.blocks))
+    if too_large:
+        raise RunDirError(f"{run_dir}: {too_large} (--resume {run_dir})")
     summary = assemble(run_dir, scenario, space, preferences, targets, scorer)
     timings["tables_s"] = round(time.perf_counter() - clock, 3)
     if make_plots:
