@@ -20,7 +20,9 @@ import numpy as np
 import pyarrow as pa
 
 from sim.executors import Executor, map_tasks
+from sim.outputs.budget import assembly_too_large
 from sim.outputs.rundir import (
+    RunDirError,
     atomic_write_json,
     finish_manifest,
     load_arrays,
@@ -43,6 +45,7 @@ from sim.outputs.tables import (
 from sim.outputs.targets import TargetContext, headline, target_rows
 from sim.scenario.model import Scenario
 from sim.zone.bargaining import bargaining_solutions, pareto_frontier
+from sim.zone.electorate import body_shares
 from sim.zone.intervals import METHOD, mean_interval
 from sim.zone.preferences import Preferences, expected_utility
 from sim.zone.sampling import sample_preferences
@@ -107,8 +110,10 @@ def run_zone(
     progress: Progress | None = None,
     make_plots: bool = True,
     pair: tuple[str, str] | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
-    """Run (or finish) a zone run in ``run_dir``; returns the summary stored in the manifest."""
+    """Run (or finish) a zone run in ``run_dir``; returns the summary stored in the manifest. ``force`` replaces
+    negsim's own earlier outputs in ``run_dir`` (never a file it did not write)."""
     if resume:
         manifest = resume_manifest(run_dir, scenario, "zone")
         if manifest["status"] == "complete":
@@ -117,7 +122,7 @@ def run_zone(
             workers=settings.workers, executor=settings.executor, address=settings.address, **manifest["settings"]
         )
     else:
-        manifest = start_manifest(run_dir, scenario, "zone", settings.recorded(), scenario_file)
+        manifest = start_manifest(run_dir, scenario, "zone", settings.recorded(), scenario_file, force)
     timings = manifest["timings"]
     clock = time.perf_counter()
     # not with a process pool: forking while another thread holds an import lock could hang a worker
@@ -148,6 +153,9 @@ def run_zone(
             save(score)
     timings["score_s"] = round(timings.get("score_s", 0) + time.perf_counter() - clock, 3)
     clock = time.perf_counter()
+    too_large = assembly_too_large(sum(_part_path(parts, block).stat().st_size for block in scorer.blocks))
+    if too_large:
+        raise RunDirError(f"{run_dir}: {too_large} (--resume {run_dir})")
     summary = assemble(run_dir, scenario, space, preferences, targets, scorer)
     timings["tables_s"] = round(time.perf_counter() - clock, 3)
     if make_plots:
@@ -339,15 +347,17 @@ def _write_zone_table(
     def chunk(start: int) -> pa.Table:
         packages = keep[start : start + ZONE_TABLE_ROWS]
         codes = space.codes(packages)
+        zone_counts = lookup_counts(listed, zone, packages)
         return zone_rows(
             space,
             preferences.party_ids,
             packages,
             codes,
-            lookup_counts(listed, zone, packages),
+            zone_counts,
             _acceptance(preferences, space, listed, accepts, packages),
             expected_utility(preferences, codes),
             samples,
+            body_shares(preferences, codes, zone_counts > 0),
         ).replace_schema_metadata(metadata)
 
     first = chunk(0)  # streamed in bounded chunks: memory does not grow with the zone

@@ -42,3 +42,8 @@ MAX_VALUES = 100_000
 
 MAX_SOURCE_BYTES = 50_000_000
 """Bytes of one source's local copy (`sources.X.file`) that `validate` reads to find quotes in."""
+
+MAX_NEGOTIATION_ROUNDS = 20_000_000
+"""Runs x rounds of one ``negotiate`` (the files engineer's, issue 24). Measured: about 2 ms of CPU per played round
+(golden scenario, traced runs, load average 14 on 2 cores), so this is at most about 11 hours; more is refused up
+front. The default (1,000 runs of 60 rounds) is 60,000."""
