@@ -152,7 +152,7 @@ def location_campaign(work: Path, disks: list[str]) -> None:
         "report": ["report", str(run)],
         "catalogue": ["catalogue", GOLDEN, "--markdown", "c.md"],
         "proposals": ["proposals", GOLDEN, "--samples", "50", "--whatif-samples", "20", "--markdown", "p.md"],
-        "whatif": ["whatif", GOLDEN, "--offer", "split_deal", "--samples", "50", "--no-party-moves"],
+        "whatif": ["whatif", GOLDEN, "--offer", "split_deal", "--samples", "50", "--no-weight-moves"],
         "new": ["new", "fresh"],
     }
     out_option = {"report": "-o", "catalogue": "--markdown", "proposals": "--markdown", "new": "-o"}
