@@ -240,7 +240,18 @@ def bargaining_solutions(frontier: Frontier) -> dict[str, Solution | None]:
     return solutions
 
 
-def blocking_detail(preferences: Preferences, codes: np.ndarray, party: int, issues: list[int]) -> dict[str, object]:
+@dataclass(frozen=True)
+class Blocking:
+    """Why a party rejects a package: a certain red line it holds (``issue.option`` or empty), the issue among those
+    asked about where it loses most (-1: none asked), that loss, and its mean shortfall below its reservation."""
+
+    red_line: str
+    issue: int
+    issue_loss: float
+    shortfall: float
+
+
+def blocking_detail(preferences: Preferences, codes: np.ndarray, party: int, issues: list[int]) -> Blocking:
     """Why ``party`` rejects a package: a red line it holds, or the issue (among ``issues``) where it loses most.
 
     Loss on an issue is the party's expected utility from its best option there minus that from the package's
@@ -251,9 +262,9 @@ def blocking_detail(preferences: Preferences, codes: np.ndarray, party: int, iss
     losses = {i: float(expected[i, : preferences.radices[i]].max() - expected[i, codes[i]]) for i in issues}
     worst = max(losses, key=lambda i: losses[i]) if losses else -1
     utility = float(expected_utility(preferences, codes[None, :])[party, 0])
-    return {
-        "red_line": red[0] if red else "",
-        "issue": worst,
-        "issue_loss": losses.get(worst, float("nan")),
-        "shortfall": float(preferences.reservation[party].astype(np.float64).mean()) - utility,
-    }
+    return Blocking(
+        red[0] if red else "",
+        worst,
+        losses.get(worst, float("nan")),
+        float(preferences.reservation[party].astype(np.float64).mean()) - utility,
+    )
