@@ -93,7 +93,10 @@ def write_zone_report(run_dir: Path, analysis: ZoneAnalysis, pair: tuple[str, st
 
     draw_in_two(
         [
-            (lambda: plot_option_marginals(marginal_dataset(marginals, titles, names), caption), "zone_by_option.png"),
+            (
+                lambda: plot_option_marginals(marginal_dataset(marginals, titles, names), caption=caption),
+                "zone_by_option.png",
+            ),
             (
                 lambda: plot_offer_acceptance(*offer_dataset(offers, list(analysis.parties), labels), caption=caption),
                 "offers_acceptance.png",
@@ -102,7 +105,7 @@ def write_zone_report(run_dir: Path, analysis: ZoneAnalysis, pair: tuple[str, st
             (lambda: plot_zone_histogram(histogram, caption=caption), "zone_histogram.png"),
         ],
         [
-            (lambda: plot_utility_pairs(utility_pairs_dataset(analysis), caption), "utility_pairs.png"),
+            (lambda: plot_utility_pairs(utility_pairs_dataset(analysis), caption=caption), "utility_pairs.png"),
             (convergence, "convergence.png"),
             (
                 lambda: plot_option_pairs(pair_dataset(analysis, pair or choose_pair(marginals)), caption=caption),
