@@ -165,7 +165,7 @@ def print_summary(analysis: ZoneAnalysis, run_dir: Path) -> None:
         highlight=False,
     )
     if head.best is not None:
-        out.print(f"best package P(zone) {head.best_p_zone}", highlight=False)
+        out.print(f"best package P(zone) {head.best_p_zone}: {head.best.text()}", highlight=False)
     else:
         out.print(f"{Headline.NO_ZONE}: there is no best package.")
         closest = head.closest

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -117,6 +118,30 @@ def run_zone(
     timings["score_s"] = round(timings.get("score_s", 0) + time.perf_counter() - clock, 3)
     clock = time.perf_counter()
     analysis = job.analyse([_load_part(parts, block) for block in scorer.blocks])  # the same analysis as sim.zone
+    timings["analyse_s"] = round(time.perf_counter() - clock, 3)
+    _write_run(run_dir, manifest, analysis, make_plots, pair, plotting)
+    return analysis
+
+
+def save_run(analysis: ZoneAnalysis, run_dir: Path, *, plots: bool = True, scenario_file: str | None = None) -> Path:
+    """Write an analysis computed in memory (``sim.zone``) as a complete run directory: the same files as
+    ``negsim run`` with the same scenario, samples and seed."""
+    manifest = start_manifest(run_dir, analysis.scenario, "zone", analysis.settings.recorded(), scenario_file)
+    _write_run(run_dir, manifest, analysis, plots, None, None)
+    return run_dir
+
+
+def _write_run(
+    run_dir: Path,
+    manifest: dict[str, Any],
+    analysis: ZoneAnalysis,
+    make_plots: bool,
+    pair: tuple[str, str] | None,
+    plotting: threading.Thread | None,
+) -> None:
+    """Tables, then plots and report, then the manifest marked complete (with its summary)."""
+    timings = manifest["timings"]
+    clock = time.perf_counter()
     summary = save_analysis(analysis, run_dir)
     timings["tables_s"] = round(time.perf_counter() - clock, 3)
     if make_plots:
@@ -128,7 +153,6 @@ def run_zone(
         write_zone_report(run_dir, analysis, pair)
         timings["plots_s"] = round(time.perf_counter() - clock, 3)
     finish_manifest(run_dir, manifest, summary)
-    return analysis
 
 
 def _import_in_background(module: str) -> threading.Thread:

@@ -14,35 +14,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from matplotlib.figure import Figure
 
 from sim.outputs.html import esc, figure, page
-from sim.outputs.plots import (
-    marginal_dataset,
-    offer_dataset,
-    plot_offer_acceptance,
-    plot_option_marginals,
-    plot_zone_histogram,
-    save_figure,
-)
-from sim.outputs.plots_review import (
-    blockers_dataset,
-    choose_pair,
-    convergence_dataset,
-    option_pair_dataset,
-    plot_blockers,
-    plot_convergence,
-    plot_option_pairs,
-    plot_utility_pairs,
-)
+from sim.outputs.plots import save_figure
 from sim.outputs.rundir import atomic_write_text, read_manifest
-from sim.outputs.zonerun import INTERVAL, offer_row, option_row
+from sim.outputs.zonefigures import ZoneFigures, party_label
+from sim.outputs.zonerun import INTERVAL
 from sim.scenario.model import Scenario
 from sim.zone.analysis import ZoneAnalysis
-from sim.zone.preferences import expected_utility
 from sim.zone.results import Blocker, ClosestPackage, Headline
-from sim.zone.settings import run_preferences
 
 ZONE_PLOTS = {
     "zone_by_option.png": "How often some package holding each option is in the zone. Read the whiskers: two options "
@@ -70,49 +51,20 @@ def run_caption(run_dir: Path, analysis: ZoneAnalysis) -> str:
 def write_zone_report(run_dir: Path, analysis: ZoneAnalysis, pair: tuple[str, str] | None = None) -> None:
     """Draw the zone plots and write report.html from the run's analysis; ``pair`` names the two issues of the
     option-pair heatmap (default: the two whose option marginals spread most)."""
-    scenario = analysis.scenario
-    offers = [offer_row(analysis, r) for r in analysis.offer_results]
-    marginals = [option_row(analysis, r) for r in analysis.option_results]
-    caption = run_caption(run_dir, analysis)
-    plots = run_dir / "plots"
-    titles = {issue.id: issue.title for issue in scenario.issues}
-    names = {party.id: party.name for party in scenario.parties}
-    labels = [party_label(analysis, p) for p in analysis.parties]
-    blockers = blockers_dataset(marginals, list(analysis.veto_parties), names, titles)
-    histogram = {
-        "edges": analysis.histogram.edges,
-        "zero": analysis.histogram.zero,
-        "counts": list(analysis.histogram.counts),
-    }
-
-    def convergence() -> Figure:
-        hits = analysis.hits.hits
-        series = {"P(zone non-empty)": hits["zone_nonempty"]}
-        series.update({f"offer: {o.label}": hits[f"offer_{o.id}"] for o in analysis.offer_results})
-        return plot_convergence(convergence_dataset(series), caption=caption)
-
+    figures = ZoneFigures(analysis, run_caption(run_dir, analysis))
     draw_in_two(
         [
-            (
-                lambda: plot_option_marginals(marginal_dataset(marginals, titles, names), caption=caption),
-                "zone_by_option.png",
-            ),
-            (
-                lambda: plot_offer_acceptance(*offer_dataset(offers, list(analysis.parties), labels), caption=caption),
-                "offers_acceptance.png",
-            ),
-            (lambda: plot_blockers(blockers, caption=caption), "blockers_by_option.png"),
-            (lambda: plot_zone_histogram(histogram, caption=caption), "zone_histogram.png"),
+            (figures.zone_by_option, "zone_by_option.png"),
+            (figures.offers, "offers_acceptance.png"),
+            (figures.blockers, "blockers_by_option.png"),
+            (figures.histogram, "zone_histogram.png"),
         ],
         [
-            (lambda: plot_utility_pairs(utility_pairs_dataset(analysis), caption=caption), "utility_pairs.png"),
-            (convergence, "convergence.png"),
-            (
-                lambda: plot_option_pairs(pair_dataset(analysis, pair or choose_pair(marginals)), caption=caption),
-                "option_pairs.png",
-            ),
+            (figures.utility_pairs, "utility_pairs.png"),
+            (figures.convergence, "convergence.png"),
+            (lambda: figures.option_pairs(pair), "option_pairs.png"),
         ],
-        plots,
+        run_dir / "plots",
     )
     atomic_write_text(run_dir / "report.html", render_report(run_dir, analysis))
 
@@ -143,28 +95,6 @@ def draw_in_two(first: list[Drawing], second: list[Drawing], folder: Path) -> No
         child.join()
     if child.exitcode != 0:
         _draw(second, folder)
-
-
-def pair_dataset(analysis: ZoneAnalysis, pair: tuple[str, str]) -> dict[str, Any]:
-    """The option-pair heatmap's data: the zone probability of every package in the zone, by the two issues' options."""
-    space, scenario = analysis.space, analysis.scenario
-    codes = space.codes(analysis.zone.packages)
-    first, second = (space.issue_ids.index(issue) for issue in pair)
-
-    def ids(i: int) -> list[str]:
-        return [space.option_ids[i][c] for c in codes[:, i]]
-
-    def issue(issue_id: str) -> dict[str, Any]:
-        found = scenario.issue(issue_id)
-        return {"title": found.title, "ids": found.option_ids, "labels": [o.label for o in found.options]}
-
-    p_zone = analysis.zone.zone_count / analysis.samples
-    return option_pair_dataset(p_zone, ids(first), ids(second), issue(pair[0]), issue(pair[1]))
-
-
-def party_label(analysis: ZoneAnalysis, party_id: str) -> str:
-    party = next(p for p in analysis.scenario.parties if p.id == party_id)
-    return party.name if party_id in analysis.veto_parties else f"{party.name} ({party.role}, no veto)"
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
@@ -302,35 +232,3 @@ def _blocker_text(scenario: Scenario, blocker: Blocker) -> str:
         title = scenario.issue(blocker.issue).title
         text += f"; among the fixed issues it loses most on {title} ({_fmt(blocker.issue_loss)})"
     return text
-
-
-BACKGROUND_PACKAGES = 4_000
-ZONE_POINTS = 5_000
-
-
-def utility_pairs_dataset(analysis: ZoneAnalysis) -> dict[str, Any]:
-    """Expected utilities of veto parties for a seeded sample of packages, the zone, the frontier, solutions."""
-    preferences = analysis.preferences or run_preferences(analysis.scenario, analysis.settings)
-    space = analysis.space
-    veto = [p for p, party in enumerate(analysis.parties) if party in analysis.veto_parties]
-    rng = np.random.default_rng(analysis.settings.seed)
-    sample = rng.choice(space.size, size=min(space.size, BACKGROUND_PACKAGES), replace=False)
-    codes = space.codes(np.sort(sample))
-    background = expected_utility(preferences, codes[space.feasible(codes)])[veto].T
-    zone_p = analysis.zone.zone_count / analysis.samples
-    order = np.argsort(zone_p)[-ZONE_POINTS:]
-    zone_eu = expected_utility(preferences, space.codes(analysis.zone.packages[order]))[veto].T
-    negotiation = analysis.negotiation_set
-    return {
-        "parties": [party_label(analysis, analysis.parties[p]) for p in veto],
-        "background": background,
-        "zone": zone_eu if order.size else np.zeros((0, len(veto))),
-        "zone_p": zone_p[order],
-        "frontier": negotiation.expected_utility[veto].T.reshape(-1, len(veto)),
-        "solutions": {
-            name: [sol.expected_utility[analysis.parties[p]] for p in veto]
-            for name, sol in negotiation.solutions.items()
-            if sol
-        },
-        "reservation": [negotiation.reservation[analysis.parties[p]] for p in veto],
-    }

@@ -116,7 +116,7 @@ def analyse_zone(
         feasible=feasible,
         zone_rows=int(np.union1d(zone.packages, named).size),
         zone_mass=float(zone_sum[0].sum()) / samples,
-        zone_mass_interval=mean_interval(sum(part.zone_sizes.astype(np.int64) for part in parts)),
+        zone_mass_interval=mean_interval(zone_sizes(parts, samples)),
         headline=head,
         offer_results=tuple(offers),
         option_results=tuple(options),
@@ -126,6 +126,14 @@ def analyse_zone(
         zone=zone,
         preferences=preferences,
     )
+
+
+def zone_sizes(parts: list[BlockScore], samples: int) -> np.ndarray:
+    """Per sample, the number of packages in the zone (blocks partition the space, so their counts add up)."""
+    total = np.zeros(samples, dtype=np.int64)
+    for part in parts:
+        total += part.zone_sizes
+    return total
 
 
 def _option_sums(space: PackageSpace, zone: ZoneList) -> tuple[list[np.ndarray], list[np.ndarray]]:

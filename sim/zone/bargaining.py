@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.zone.preferences import UNIT, Preferences, acceptance_threshold, expected_utility, to_units
+from sim.zone.preferences import UNIT, LinkTerm, Preferences, acceptance_threshold, expected_utility, to_units
 from sim.zone.space import PackageSpace, Violation
 
 CHUNK = 512
@@ -37,9 +37,9 @@ def dominated_by(candidates: np.ndarray, others: np.ndarray) -> np.ndarray:
     result = np.zeros(len(candidates), dtype=bool)
     for start in range(0, len(others), CHUNK):
         block = others[start : start + CHUNK]
-        at_least = (block[None, :, :] >= candidates[:, None, :]).all(axis=-1)
-        better = (block[None, :, :] > candidates[:, None, :]).any(axis=-1)
-        result |= (at_least & better).any(axis=1)
+        at_least = np.all(block[None, :, :] >= candidates[:, None, :], axis=-1)
+        better = np.any(block[None, :, :] > candidates[:, None, :], axis=-1)
+        result |= np.any(at_least & better, axis=1)
     return result
 
 
@@ -155,7 +155,7 @@ def pareto_frontier(space: PackageSpace, preferences: Preferences, individually_
     )
 
 
-def _headroom(expected: np.ndarray, allowed: list[list[int]], links: list) -> np.ndarray:
+def _headroom(expected: np.ndarray, allowed: list[list[int]], links: list[tuple[int, LinkTerm]]) -> np.ndarray:
     """``[last decided issue, party]``: the most a partial package can still gain, in units (an upper bound).
 
     The largest allowed contribution of every open issue, plus every link bonus not yet counted that is positive.
@@ -174,7 +174,7 @@ def _headroom(expected: np.ndarray, allowed: list[list[int]], links: list) -> np
     return after
 
 
-def _link_state(codes: np.ndarray, links: list, last_issue: int) -> np.ndarray:
+def _link_state(codes: np.ndarray, links: list[LinkTerm], last_issue: int) -> np.ndarray:
     """For links with one issue decided and the other still open: does the partial package hold the decided option?"""
     columns = [np.zeros(len(codes), dtype=bool)]
     for link in links:

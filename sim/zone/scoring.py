@@ -114,7 +114,8 @@ class ZoneScorer:
         start = search.root()
         for option in block.prefix:
             start = search.extend(start, [option])
-        found, checked = [], 0
+        found: list[tuple[np.ndarray, np.ndarray]] = []
+        checked = 0
         for heads in search.heads(start):
             checked += len(heads) * search.tail_size
             found.extend(search.tail_pairs(heads))
@@ -131,7 +132,7 @@ class ZoneScorer:
             unique, unique_codes = unique[feasible], unique_codes[feasible]
         in_zone = np.ones(samples.size, dtype=bool)
         if search.ratifiers:
-            in_zone = prefs.accepts_at(unique_codes[inverse], samples, search.ratifiers).all(axis=0)
+            in_zone = np.asarray(prefs.accepts_at(unique_codes[inverse], samples, search.ratifiers).all(axis=0))
         return BlockPairs(unique, unique_codes, inverse, samples, in_zone, checked)
 
     def score(self, block: Block) -> BlockScore:
