@@ -155,6 +155,25 @@ def already_complete(run_dir: Path) -> str | None:
     return str(manifest.get("finished", "earlier")) if manifest.get("status") == "complete" else None
 
 
+RANKED = 10
+
+
+def print_ranked(analysis: ZoneAnalysis) -> None:
+    """The packages most often in the zone (#2 onwards as what differs from #1), the options every zone package
+    shares and those none holds."""
+    table = Table(
+        "#", "P(zone) [95 %]", "package (#2 on: what differs from #1)", title="Packages most often in the zone"
+    )
+    for ranked in analysis.ranked(RANKED):
+        table.add_row(str(ranked.rank), str(ranked.p_zone), ranked.text())
+    out.print(table)
+    core = analysis.core()
+    shared = "; ".join(f"{issue}={option}" for issue, option in core.shared.items()) or "none"
+    out.print(f"every one of the {core.packages:,} packages ever in the zone holds: {shared}", highlight=False)
+    if core.absent:
+        out.print(f"no package ever in the zone holds: {', '.join(core.absent)}", highlight=False)
+
+
 def print_summary(analysis: ZoneAnalysis, run_dir: Path) -> None:
     """Headline numbers with their 95 % intervals; no "best package" when nothing is ever in the zone."""
     head = analysis.headline
@@ -166,6 +185,7 @@ def print_summary(analysis: ZoneAnalysis, run_dir: Path) -> None:
     )
     if head.best is not None:
         out.print(f"best package P(zone) {head.best_p_zone}: {head.best.text()}", highlight=False)
+        print_ranked(analysis)
     else:
         out.print(f"{Headline.NO_ZONE}: there is no best package.")
         closest = head.closest

@@ -21,7 +21,7 @@ from sim.outputs.plots import save_figure
 from sim.outputs.rundir import atomic_write_text, read_manifest
 from sim.outputs.zonefigures import ZoneFigures, party_label
 from sim.outputs.zonerun import INTERVAL
-from sim.scenario.model import Scenario
+from sim.scenario.model import Scenario, split_option_ref
 from sim.zone.analysis import ZoneAnalysis
 from sim.zone.results import Blocker, ClosestPackage, Headline
 
@@ -121,6 +121,33 @@ def _package_table(scenario: Scenario, options: dict[str, str]) -> str:
     )
 
 
+RANKED = 15
+
+
+def ranked_section(analysis: ZoneAnalysis) -> str:
+    """The packages most often in the zone, #2 onwards as what differs from #1; the zone's core and what it lacks."""
+    scenario = analysis.scenario
+    titles = {issue.id: issue.title for issue in scenario.issues}
+
+    def options(items: dict[str, str]) -> str:
+        return "; ".join(f"{titles[i]}: {option_label(scenario, i, o)}" for i, o in items.items())
+
+    ranked = analysis.ranked(RANKED)
+    rows = [
+        [r.rank, str(r.p_zone), options(r.package.options) if r.rank == 1 else options(r.differs) or "(as #1)"]
+        for r in ranked
+    ]
+    core = analysis.core()
+    absent = [f"{titles[i]}: {option_label(scenario, i, o)}" for i, o in (split_option_ref(a) for a in core.absent)]
+    return (
+        f"<h3>The {len(ranked)} packages most often in the zone</h3><p>#2 onwards: only what differs from #1.</p>"
+        + _table(["#", "P(zone) [95 %]", "package"], rows)
+        + f"<p>Every one of the {core.packages:,} packages ever in the zone holds: "
+        f"<b>{html.escape(options(core.shared) or 'no common option')}</b>.</p>"
+        + (f"<p>No package ever in the zone holds: {html.escape('; '.join(absent))}.</p>" if absent else "")
+    )
+
+
 def zone_section(analysis: ZoneAnalysis) -> str:
     """The headline: zone size with intervals, then the best package — or, when there is none, the closest."""
     scenario, head = analysis.scenario, analysis.headline
@@ -132,7 +159,7 @@ def zone_section(analysis: ZoneAnalysis) -> str:
     if head.best is not None:
         return (
             text + f"<h3>Best package (in the zone most often: {head.best_p_zone})</h3>"
-            f"{_package_table(scenario, head.best.options)}"
+            f"{_package_table(scenario, head.best.options)}{ranked_section(analysis)}"
         )
     closest = head.closest
     text += f'<p class="warning"><b>{html.escape(Headline.NO_ZONE.capitalize())}.</b> There is no best package.</p>'

@@ -37,6 +37,32 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+@dataclass(frozen=True)
+class RankedPackage:
+    """A package's place among those most often in the zone; ``differs``: its options that differ from #1's."""
+
+    rank: int
+    package: Package
+    p_zone: Estimate
+    differs: dict[str, str]
+
+    def text(self) -> str:
+        """The package as a reader scans a ranking: #1 in full, the others by what differs from #1."""
+        if self.rank == 1:
+            return self.package.text()
+        return "; ".join(f"{i}={o}" for i, o in self.differs.items()) or "(same options as #1)"
+
+
+@dataclass(frozen=True)
+class ZoneCore:
+    """Over the ``packages`` in the zone in some sample: the options all of them hold (``shared``, issue -> option)
+    and the options none of them holds (``absent``, ``issue.option``). With an empty zone there is no core."""
+
+    packages: int
+    shared: dict[str, str]
+    absent: tuple[str, ...]
+
+
 @dataclass(frozen=True, eq=False)
 class ZoneAnalysis:
     """Everything a zone run found, as typed values (see the module docstring). ``preferences`` (the run's samples)
@@ -93,14 +119,31 @@ class ZoneAnalysis:
         """The rows of zone.parquet: every package in the zone in some sample plus the named ones."""
         return np.union1d(self.zone.packages, self.named_packages()).astype(np.int64)
 
-    def ranked(self, n: int) -> list[tuple[Package, Estimate]]:
-        """The ``n`` packages most often in the zone (ties: lower package number first), with their zone
-        probability."""
+    def ranked(self, n: int = 15) -> list[RankedPackage]:
+        """The ``n`` packages most often in the zone (ties: lower package number first) with their zone probability,
+        each after the first written as what differs from the first."""
         order = np.lexsort((self.zone.packages, -self.zone.zone_count))[:n]
-        return [
-            (Package(int(k), self.space.describe(int(k))), Estimate.of(int(c), self.samples))
-            for k, c in zip(self.zone.packages[order], self.zone.zone_count[order], strict=True)
-        ]
+        ranked: list[RankedPackage] = []
+        for rank, (k, c) in enumerate(zip(self.zone.packages[order], self.zone.zone_count[order], strict=True), 1):
+            package = Package(int(k), self.space.describe(int(k)))
+            first = ranked[0].package.options if ranked else package.options
+            differs = {issue: option for issue, option in package.options.items() if first[issue] != option}
+            ranked.append(RankedPackage(rank, package, Estimate.of(int(c), self.samples), differs))
+        return ranked
+
+    def core(self) -> ZoneCore:
+        """What every package in the zone (in some sample) shares, and the options none of them holds."""
+        if self.zone.packages.size == 0:
+            return ZoneCore(0, {}, ())
+        codes = self.space.codes(self.zone.packages)
+        shared: dict[str, str] = {}
+        absent: list[str] = []
+        for i, issue in enumerate(self.space.issue_ids):
+            present = set(codes[:, i].tolist())
+            if len(present) == 1:
+                shared[issue] = self.space.option_ids[i][next(iter(present))]
+            absent += [f"{issue}.{o}" for j, o in enumerate(self.space.option_ids[i]) if j not in present]
+        return ZoneCore(len(self.zone.packages), shared, tuple(absent))
 
     def top_packages(self, n: int = 15) -> pd.DataFrame:
         """The ``n`` packages most often in the zone: package number, one column per issue (option id), p_zone with
