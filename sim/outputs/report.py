@@ -25,6 +25,8 @@ from sim.scenario.model import Scenario, split_option_ref
 from sim.zone.analysis import ZoneAnalysis
 from sim.zone.results import Blocker, ClosestPackage, Headline
 
+Drawing = tuple[Callable[[], Figure], str]
+
 ZONE_PLOTS = {
     "zone_by_option.png": "How often some package holding each option is in the zone. Read the whiskers: two options "
     "whose intervals overlap are not distinguished by this many samples. Pink bars are red-lined by a veto party.",
@@ -51,8 +53,17 @@ def run_caption(run_dir: Path, analysis: ZoneAnalysis) -> str:
 def write_zone_report(run_dir: Path, analysis: ZoneAnalysis, pair: tuple[str, str] | None = None) -> None:
     """Draw the zone plots and write report.html from the run's analysis; ``pair`` names the two issues of the
     option-pair heatmap (default: the two whose option marginals spread most)."""
+    first, second = zone_drawings(run_dir, analysis, pair)
+    draw_in_two(first, second, run_dir / "plots")
+    atomic_write_text(run_dir / "report.html", render_report(run_dir, analysis))
+
+
+def zone_drawings(
+    run_dir: Path, analysis: ZoneAnalysis, pair: tuple[str, str] | None = None
+) -> tuple[list[Drawing], list[Drawing]]:
+    """The run's figures as (draw, file name), in two lists of about equal drawing time (see ``draw_in_two``)."""
     figures = ZoneFigures(analysis, run_caption(run_dir, analysis))
-    draw_in_two(
+    return (
         [
             (figures.zone_by_option, "zone_by_option.png"),
             (figures.offers, "offers_acceptance.png"),
@@ -64,12 +75,7 @@ def write_zone_report(run_dir: Path, analysis: ZoneAnalysis, pair: tuple[str, st
             (figures.convergence, "convergence.png"),
             (lambda: figures.option_pairs(pair), "option_pairs.png"),
         ],
-        run_dir / "plots",
     )
-    atomic_write_text(run_dir / "report.html", render_report(run_dir, analysis))
-
-
-Drawing = tuple[Callable[[], Figure], str]
 
 
 def _draw(drawings: list[Drawing], folder: Path) -> None:
@@ -207,7 +213,7 @@ def render_report(run_dir: Path, analysis: ZoneAnalysis) -> str:
     option_table = _table(
         ["issue", "option", "P(some package with it in zone) [95 %]", "red line of", "mean P(zone) of its packages"],
         [
-            [m.issue_title, m.label, str(m.p_complete), ",".join(m.red_lined_by), f"{m.mean_p_zone:.2e}"]
+            [m.issue_title, m.label, str(m.p_complete), ",".join(m.red_lined_by), _small(m.mean_p_zone)]
             for m in analysis.option_results
         ],
     )
@@ -249,6 +255,11 @@ among them.</p>{solution_table}
 <h2>Options</h2>{option_table}
 <h2>Plots</h2>{images}"""
     return page(scenario.title, body, meta=meta)  # one self-contained file: plots embedded, glossary included
+
+
+def _small(p: float) -> str:
+    """A mean zone probability as people read it: 0, below 0.0001, or four decimals."""
+    return "0" if p == 0 else ("< 0.0001" if p < 1e-4 else f"{p:.4f}")
 
 
 def _blocker_text(scenario: Scenario, blocker: Blocker) -> str:

@@ -19,6 +19,7 @@ from sim.outputs.plots import (
     plot_offer_acceptance,
     plot_option_marginals,
     plot_zone_histogram,
+    zone_histogram_dataset,
 )
 from sim.outputs.plots_review import (
     blockers_dataset,
@@ -77,8 +78,9 @@ class ZoneFigures:
 
     def histogram(self, ax: Axes | None = None) -> Figure:
         """How many packages have each zone probability."""
-        histogram = self.analysis.histogram
-        data = {"edges": histogram.edges, "zero": histogram.zero, "counts": list(histogram.counts)}
+        analysis = self.analysis
+        p_zone = analysis.zone.zone_count / analysis.samples
+        data = zone_histogram_dataset(p_zone, analysis.samples, analysis.histogram.zero)
         return plot_zone_histogram(data, ax=ax, caption=self.caption)
 
     def convergence(self, ax: Axes | None = None) -> Figure:
