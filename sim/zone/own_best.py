@@ -98,7 +98,9 @@ def best_completion_utility(
     return best
 
 
-def _alike(space: PackageSpace, contributions: np.ndarray, links: list[LinkTerm]) -> Callable:
+def _alike(
+    space: PackageSpace, contributions: np.ndarray, links: list[LinkTerm]
+) -> Callable[[int, np.ndarray], np.ndarray]:
     """Narrowing for :func:`search_tree`: of the options a party values identically in every sample and that no
     link or multi-issue constraint tells apart, keep the first (an issue a party omits becomes one option, not a
     fan-out of exact ties)."""
