@@ -18,7 +18,15 @@ from typing import Any
 import numpy as np
 
 from sim.executors import Executor, map_tasks
-from sim.outputs.rundir import finish_manifest, load_arrays, resume_manifest, save_arrays, start_manifest
+from sim.outputs.budget import assembly_too_large
+from sim.outputs.rundir import (
+    RunDirError,
+    finish_manifest,
+    load_arrays,
+    resume_manifest,
+    save_arrays,
+    start_manifest,
+)
 from sim.outputs.zoneload import load_analysis
 from sim.outputs.zonerun import save_analysis
 from sim.scenario.model import Scenario
@@ -78,8 +86,10 @@ def run_zone(
     progress: Progress | None = None,
     make_plots: bool = True,
     pair: tuple[str, str] | None = None,
+    force: bool = False,
 ) -> ZoneAnalysis:
-    """Run (or finish) a zone run in ``run_dir``; returns its analysis (read back when the run was complete)."""
+    """Run (or finish) a zone run in ``run_dir``; returns its analysis (read back when the run was complete).
+    ``force`` replaces negsim's own earlier outputs in ``run_dir`` (never a file it did not write)."""
     if resume:
         manifest = resume_manifest(run_dir, scenario, "zone")
         if manifest["status"] == "complete":
@@ -88,7 +98,7 @@ def run_zone(
             workers=settings.workers, executor=settings.executor, address=settings.address, **manifest["settings"]
         )
     else:
-        manifest = start_manifest(run_dir, scenario, "zone", settings.recorded(), scenario_file)
+        manifest = start_manifest(run_dir, scenario, "zone", settings.recorded(), scenario_file, force)
     timings = manifest["timings"]
     clock = time.perf_counter()
     # not with a process pool: forking while another thread holds an import lock could hang a worker
@@ -117,16 +127,21 @@ def run_zone(
             save(score)
     timings["score_s"] = round(timings.get("score_s", 0) + time.perf_counter() - clock, 3)
     clock = time.perf_counter()
+    too_large = assembly_too_large(sum(_part_path(parts, block).stat().st_size for block in scorer.blocks))
+    if too_large:
+        raise RunDirError(f"{run_dir}: {too_large} (--resume {run_dir})")
     analysis = job.analyse([_load_part(parts, block) for block in scorer.blocks])  # the same analysis as sim.zone
     timings["analyse_s"] = round(time.perf_counter() - clock, 3)
     _write_run(run_dir, manifest, analysis, make_plots, pair, plotting)
     return analysis
 
 
-def save_run(analysis: ZoneAnalysis, run_dir: Path, *, plots: bool = True, scenario_file: str | None = None) -> Path:
+def save_run(
+    analysis: ZoneAnalysis, run_dir: Path, *, plots: bool = True, scenario_file: str | None = None, force: bool = False
+) -> Path:
     """Write an analysis computed in memory (``sim.zone``) as a complete run directory: the same files as
     ``negsim run`` with the same scenario, samples and seed."""
-    manifest = start_manifest(run_dir, analysis.scenario, "zone", analysis.settings.recorded(), scenario_file)
+    manifest = start_manifest(run_dir, analysis.scenario, "zone", analysis.settings.recorded(), scenario_file, force)
     _write_run(run_dir, manifest, analysis, plots, None, None)
     return run_dir
 

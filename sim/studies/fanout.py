@@ -10,7 +10,6 @@ processes: on a small machine whole runs side by side scale better than blocks o
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,9 +46,10 @@ def run_task(task: RunTask) -> dict[str, Any]:
             return manifest["summary"]
         resumed = run_zone(task.scenario, task.run_dir, task.settings, resume=True, scenario_file=task.scenario_file)
         return summary_of(resumed)
-    if task.run_dir.exists():
-        shutil.rmtree(task.run_dir)  # killed before its manifest: it holds nothing to resume
-    return summary_of(run_zone(task.scenario, task.run_dir, task.settings, scenario_file=task.scenario_file))
+    # killed before its manifest: it holds nothing to resume, and only what negsim wrote there is replaced
+    return summary_of(
+        run_zone(task.scenario, task.run_dir, task.settings, scenario_file=task.scenario_file, force=True)
+    )
 
 
 def threads_per_run(executor: Executor, workers: int) -> int:
