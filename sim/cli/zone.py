@@ -236,7 +236,13 @@ def score(
     """Full scores of any package or partial package: acceptance, expected utility, zone probability, blockers."""
     import numpy as np
 
-    from sim.studies.score import ScoreRequestError, package_scores, parse_assignment, partial_scores
+    from sim.studies.score import (
+        ScoreRequestError,
+        package_scores,
+        parse_assignment,
+        partial_scores,
+        why_no_completion,
+    )
     from sim.zone.offers import TargetContext
     from sim.zone.settings import run_preferences
 
@@ -261,7 +267,7 @@ def score(
             highlight=False,
         )
         if partial["package"] < 0:
-            out.print("no feasible completion")
+            out.print(why_no_completion(scenario, space, assignment, avoid), highlight=False)
             return
         if partial["completion"] == "closest":
             out.print("no completion is in the zone in any sample; the closest completion (smallest total shortfall):")

@@ -30,6 +30,7 @@ from sim.outputs.tables import (
     zone_rows,
 )
 from sim.zone.analysis import ZoneAnalysis
+from sim.zone.electorate import accepting_shares, body_shares
 from sim.zone.estimate import estimate_columns
 from sim.zone.intervals import METHOD
 from sim.zone.offers import target_labels
@@ -46,6 +47,7 @@ from sim.zone.results import (
 )
 from sim.zone.scoring import acceptance_counts
 from sim.zone.settings import run_preferences
+from sim.zone.space import PackageSpace
 
 ZONE_TABLE_ROWS = 2**17  # rows of zone.parquet built and written at a time
 ZONE_TABLE = "packages with p_zone > 0, plus those named by offers, solutions and the summary"
@@ -61,9 +63,12 @@ def save_analysis(analysis: ZoneAnalysis, run_dir: Path, preferences: Preference
     metadata = table_metadata(analysis.parties, veto, space, target_labels(analysis.scenario))
     write_parquet(
         run_dir / "offers.parquet",
-        rows_table([offer_row(analysis, r) for r in analysis.offer_results], metadata),
+        rows_table(
+            _with_shares([offer_row(analysis, r) for r in analysis.offer_results], preferences, space), metadata
+        ),
     )
-    write_csv(run_dir / "marginals.csv", nulls([option_row(analysis, r) for r in analysis.option_results]))
+    option_rows = _with_shares([option_row(analysis, r) for r in analysis.option_results], preferences, space)
+    write_csv(run_dir / "marginals.csv", nulls(option_rows))
     _write_negotiation_set(run_dir, analysis)
     hits = analysis.hits.hits
     columns = {"sample": pa.array(np.arange(analysis.samples, dtype=np.int32))}
@@ -82,6 +87,22 @@ def _completion_columns(analysis: ZoneAnalysis, c: Completion) -> dict[str, Any]
     for party in analysis.parties:
         row[f"shortfall_{party}"] = c.shortfall[party] if c.shortfall is not None else None
     return row
+
+
+def _with_shares(rows: list[dict[str, Any]], preferences: Preferences, space: PackageSpace) -> list[dict[str, Any]]:
+    """A voting body's expected accepting share of each row's completion, with its interval, beside P(it passes)
+    (``share_<party>``, ``_lo``, ``_hi``; NaN where there is no completion). Nothing is added without bodies."""
+    if not preferences.electorates or not rows:
+        return rows
+    packages = np.array([max(int(row["completion_package"]), 0) for row in rows], dtype=np.int64)
+    shares = accepting_shares(preferences, space.codes(packages))
+    for k, row in enumerate(rows):
+        missing = int(row["completion_package"]) < 0
+        for p, (mean, low, high) in shares.items():
+            party = preferences.party_ids[p]
+            for suffix, values in (("", mean), ("_lo", low), ("_hi", high)):
+                row[f"share_{party}{suffix}"] = np.nan if missing else float(values[k])
+    return rows
 
 
 def _tail_columns(b: Blocker, r: Reason) -> dict[str, Any]:
@@ -163,15 +184,17 @@ def _write_zone_table(
     def chunk(start: int) -> pa.Table:
         packages = keep[start : start + ZONE_TABLE_ROWS]
         codes = space.codes(packages)
+        zone_counts = analysis.zone.counts_of(packages)
         return zone_rows(
             space,
             preferences.party_ids,
             packages,
             codes,
-            analysis.zone.counts_of(packages),
+            zone_counts,
             _acceptance(analysis, preferences, packages),
             expected_utility(preferences, codes),
             analysis.samples,
+            body_shares(preferences, codes, zone_counts > 0),
         ).replace_schema_metadata(metadata)
 
     first = chunk(0)

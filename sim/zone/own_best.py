@@ -1,5 +1,5 @@
 """Each party's own best completion of a partial package (an offer), per sample: is even the best it could get
-below its reservation? This is how a run explains an offer no sample puts in the zone (``sim.outputs.targets``).
+below its reservation? This is how a run explains an offer no sample puts in the zone (``sim.zone.offers``).
 
 The maximum of a party's utility (additive over issues, plus its pairwise links) over the feasible completions
 holding none of its red lines is found exactly by branch and bound over (partial package, sample) pairs, with the
