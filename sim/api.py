@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from sim.outputs.zonefigures import ZoneFigures
     from sim.scenario.model import Scenario
-    from sim.studies.whatif import WhatIf
+    from sim.studies.whatif_answer import WhatIfResult
 
 
 class Zone(ZoneAnalysis):
@@ -163,10 +163,10 @@ def sensitivity(
 
 
 def whatif(
-    scenario: Scenario, offer: str, target: float = 0.05, samples: int | None = None, seed: int | None = None
-) -> WhatIf:
-    """The smallest change that brings ``offer`` to a zone probability of ``target``: one issue's option changed, or
-    one veto party's red line, reservation or weight moved."""
+    scenario: Scenario, offer: str, target: float | None = None, samples: int | None = None, seed: int | None = None
+) -> WhatIfResult:
+    """The smallest change set (fewest changes, then least concession) that brings ``offer`` to a zone probability
+    of ``target`` (default: a share of the best package's), or the proof that none of at most three does."""
     from sim.studies.whatif import what_would_it_take
 
     samples = samples or scenario.run.samples
