@@ -361,7 +361,16 @@ class Scenario(StrictModel):
         return [party for party in self.parties if party.has_veto]
 
     def canonical_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        """The resolved scenario as compact JSON; keys added later (issue 19) are left out at their defaults, so a
+        scenario that does not use them keeps its hash (and its runs stay comparable)."""
+        data = self.model_dump(mode="json")
+        if not data["correlations"]:
+            del data["correlations"]
+        for party in data["parties"]:
+            for key in ("electorate", "follows"):
+                if party[key] is None:
+                    del party[key]
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def content_hash(self) -> str:
         """SHA-256 of the resolved scenario: two runs with equal hashes and seeds give identical tables."""
