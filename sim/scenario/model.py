@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
+from sim.scenario.judgement import JudgementCall
 from sim.scenario.values import (
     DriftRange,
     Id,
@@ -375,6 +376,11 @@ class Scenario(StrictModel):
     """Issues settled in this scenario (every other option is infeasible). Example: `fixed: {eu: allowed}`"""
     offers: list[Offer] = []
     """Named proposals scored against the zone. Example: `offers: [{id: memo, label: Memo, fix: {eu: allowed}}]`"""
+    judgement_calls: list[JudgementCall] = []
+    """Choices no source settles, each with its defensible alternatives as `--set`/`--unset` edits; `negsim
+    robustness` shows the headline under every one. Example: `judgement_calls: [{id: russia_reservation, what:
+    "...", default: "[0.50, 0.65]", alternatives: [{id: lower, label: "[0.42, 0.57]", set:
+    ["russia.reservation=[0.42, 0.57]"]}], why: "no source states it"}]`"""
     run: RunSettings = RunSettings()
     """Run defaults. Example: `run: {samples: 2000, seed: 7, rounds: 60}`"""
 
