@@ -41,7 +41,7 @@ def test_zone_by_option_tells_a_red_line_from_never_in_the_zone():
     dataset = marginal_dataset(rows, {"x": "Issue X"}, {"a": "Alpha"})
     notes = [bar["note"] for bar in dataset["Issue X"]]
     assert notes == ["", "red line: Alpha", "never in the zone"]
-    fig = plot_option_marginals(dataset, CAPTION)
+    fig = plot_option_marginals(dataset, caption=CAPTION)
     texts = {t.get_text() for t in fig.axes[0].texts}
     assert {"red line: Alpha", "never in the zone"} <= texts
     assert CAPTION in fig.axes[0].get_title()
@@ -102,7 +102,7 @@ def test_utility_pairs_merge_coinciding_solutions_and_scale_colours_to_the_data(
         "solutions": {"nash": [0.5, 0.5, 0.5], "kalai_smorodinsky": [0.5, 0.5, 0.5], "utilitarian": [0.6, 0.4, 0.5]},
         "reservation": [0.3, 0.3, 0.3],
     }
-    fig = plot_utility_pairs(dataset, CAPTION)
+    fig = plot_utility_pairs(dataset, caption=CAPTION)
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "nash = kalai–smorodinsky" in labels and "utilitarian" in labels
     colorbar = next(ax for ax in fig.axes if ax.get_ylabel().startswith("zone probability"))

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import pyarrow.parquet as pq
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.outputs.plots import save_figure
+from sim.outputs.plots import _axes, new_figure, save_figure, styled
 from sim.scenario.model import Scenario
 
 
@@ -26,8 +26,9 @@ def agreement_labels(summary: dict[str, Any], scenario: Scenario, width: int = 4
     return labels
 
 
-def plot_agreement_frequency(labels: list[str], shares: list[float]) -> Figure:
-    fig, ax = plt.subplots(figsize=(9, 0.8 + 0.32 * max(len(labels), 1)))
+@styled
+def plot_agreement_frequency(labels: list[str], shares: list[float], ax: Axes | None = None) -> Figure:
+    fig, ax = _axes(ax, (9, 0.8 + 0.32 * max(len(labels), 1)))
     ax.barh(range(len(labels)), shares, color="#3b7dd8", label="share of runs")
     ax.set_yticks(range(len(labels)), labels, fontsize=7)
     ax.invert_yaxis()
@@ -37,8 +38,9 @@ def plot_agreement_frequency(labels: list[str], shares: list[float]) -> Figure:
     return fig
 
 
-def plot_rounds_histogram(histogram: list[int]) -> Figure:
-    fig, ax = plt.subplots(figsize=(7, 3.4))
+@styled
+def plot_rounds_histogram(histogram: list[int], ax: Axes | None = None) -> Figure:
+    fig, ax = _axes(ax, (7, 3.4))
     ax.bar(range(len(histogram)), histogram, color="#3b7dd8", label="agreements")
     ax.set_xlabel("round of agreement")
     ax.set_ylabel("runs")
@@ -47,9 +49,10 @@ def plot_rounds_histogram(histogram: list[int]) -> Figure:
     return fig
 
 
-def plot_aspiration_paths(rows: list[dict[str, Any]]) -> Figure:
+@styled
+def plot_aspiration_paths(rows: list[dict[str, Any]], ax: Axes | None = None) -> Figure:
     """One traced run: each party's aspiration by round, and its utility of the offer on the table."""
-    fig, ax = plt.subplots(figsize=(7, 3.8))
+    fig, ax = _axes(ax, (7, 3.8))
     for party in sorted({row["party"] for row in rows}):
         mine = [row for row in rows if row["party"] == party]
         line = ax.plot([r["round"] for r in mine], [r["aspiration"] for r in mine], label=f"{party} aspiration")
@@ -62,8 +65,9 @@ def plot_aspiration_paths(rows: list[dict[str, Any]]) -> Figure:
     return fig
 
 
-def plot_agreements_vs_zone(shares: list[float], p_zone: list[float]) -> Figure:
-    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+@styled
+def plot_agreements_vs_zone(shares: list[float], p_zone: list[float], ax: Axes | None = None) -> Figure:
+    fig, ax = _axes(ax, (5.5, 4.2))
     ax.scatter(p_zone, shares, color="#d62728", label="agreed package")
     ax.set_xlabel("Monte-Carlo zone probability of the package")
     ax.set_ylabel("share of runs agreeing on it")
@@ -86,10 +90,15 @@ def talks_vs_zone_dataset(summary: dict[str, Any]) -> tuple[list[str], list[floa
     return [label for _, label in keys], shares, errors
 
 
-def plot_talks_vs_zone(summary: dict[str, Any]) -> Figure:
+@styled
+def plot_talks_vs_zone(summary: dict[str, Any], ax: tuple[Axes, Axes] | None = None) -> Figure:
     """Left: zone / agreement / missed-zone shares of runs; right: cumulative agreement rate by round."""
     labels, shares, errors = talks_vs_zone_dataset(summary)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    if ax is None:
+        fig, (left, right) = new_figure((10, 3.6), 1, 2)
+    else:
+        left, right = ax
+        fig = left.figure
     left.bar(labels, shares, yerr=errors, capsize=4, color=["#7f7f7f", "#2ca02c", "#d62728"], label="share of runs")
     left.set_ylim(0, 1)
     left.set_ylabel("share of runs (95 % interval)")

@@ -7,29 +7,54 @@ every probability is drawn with its 95 % Monte-Carlo interval where one exists.
 
 from __future__ import annotations
 
+import functools
 import io
 import textwrap
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec
 
 import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.axis import Axis
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
-matplotlib.use("Agg")
-# Scenario text is drawn literally, wherever a plot puts it: a label or party name holding "$...$" is not mathtext
-# (an invalid formula in a label once crashed the run's plotting). No negsim plot uses mathtext on purpose.
-matplotlib.rcParams["text.parse_math"] = False
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.axis import Axis  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
-
-from sim.outputs.rundir import atomic_write  # noqa: E402
+from sim.outputs.rundir import atomic_write
 
 RED_LINE = "#d62728"
 PNG_COMPRESSION = 1  # zlib level: a third of the encoding time of the default 6, files about a fifth larger
+# Scenario text is drawn literally, wherever a plot puts it: a label or party name holding "$...$" is not mathtext
+# (an invalid formula in a label once crashed the run's plotting). No negsim plot uses mathtext on purpose. The style
+# is applied only while negsim draws (``styled``), never to the process: importing negsim in a notebook leaves the
+# backend and rcParams as they were (matplotlib.use at import once switched a notebook's inline figures off).
+STYLE = {"text.parse_math": False}
+P = ParamSpec("P")
+
+
+def styled(draw: Callable[P, Figure]) -> Callable[P, Figure]:
+    """Draw under negsim's ``STYLE`` and leave every text of the figure literal, even when it is drawn again later
+    outside the context (a notebook displaying the returned Figure)."""
+
+    @functools.wraps(draw)
+    def drawing(*args: P.args, **kwargs: P.kwargs) -> Figure:
+        with matplotlib.rc_context(STYLE):
+            fig = draw(*args, **kwargs)
+        for text in fig.findobj(Text):
+            text.set_parse_math(False)
+        return fig
+
+    return drawing
+
+
+def new_figure(size: tuple[float, float], rows: int = 1, cols: int = 1, **subplots: Any) -> tuple[Figure, Any]:
+    """A figure owned by the caller, not by pyplot: no backend is chosen and no global figure list grows (a
+    notebook shows it when returned; ``save_figure`` renders it with Agg)."""
+    fig = Figure(figsize=size)
+    return fig, fig.subplots(rows, cols, **subplots)
 
 
 def wrap(label: str, width: int = 38) -> str:
@@ -45,18 +70,18 @@ def plain_ticks(axis: Axis) -> None:
 
 def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
     if ax is None:
-        fig, ax = plt.subplots(figsize=size)
-        return fig, ax
+        return new_figure(size)
+    for text in ax.figure.findobj(Text):  # the caller's axes were made under its own rcParams (titles exist already)
+        text.set_parse_math(False)
     return ax.figure, ax  # type: ignore[return-value]
 
 
 def save_figure(fig: Figure, path: Path) -> None:
     """Write ``fig`` as PNG; a glyph missing from the font (scenario text may hold any script) is drawn as a box."""
     buffer = io.BytesIO()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), matplotlib.rc_context(STYLE):
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
         fig.savefig(buffer, format="png", dpi=100, pil_kwargs={"compress_level": PNG_COMPRESSION})
-    plt.close(fig)
     atomic_write(path, lambda file: file.write(buffer.getvalue()))
 
 
@@ -81,7 +106,10 @@ def marginal_dataset(
     return grouped
 
 
-def plot_option_marginals(dataset: dict[str, list[dict[str, Any]]], caption: str = "") -> Figure:
+@styled
+def plot_option_marginals(
+    dataset: dict[str, list[dict[str, Any]]], ax: Axes | None = None, caption: str = ""
+) -> Figure:
     """How often some package with each option is in the zone (bar: estimate, whisker: 95 % interval), issues as
     bold headings on one axis (one axis, not a panel per issue: a tenth of the drawing time); an option a veto
     party red-lines is pink and says whose red line it is."""
@@ -90,7 +118,7 @@ def plot_option_marginals(dataset: dict[str, list[dict[str, Any]]], caption: str
         rows.append(("issue", title))
         rows.extend(("option", bar) for bar in bars)
     labels = [wrap(str(v if k == "issue" else v["label"]), 60) for k, v in rows]
-    fig, ax = plt.subplots(figsize=(10, 1.4 + 0.13 * sum(label.count("\n") + 1.5 for label in labels)))
+    fig, ax = _axes(ax, (10, 1.4 + 0.13 * sum(label.count("\n") + 1.5 for label in labels)))
     at = [y for y, (kind, _) in enumerate(rows) if kind == "option"]
     bars = [bar for kind, bar in rows if kind == "option"]
     p = np.array([b["p"] for b in bars])
@@ -142,6 +170,7 @@ def offer_dataset(
     return labels, columns, matrix
 
 
+@styled
 def plot_offer_acceptance(
     labels: list[str], columns: list[str], matrix: np.ndarray, ax: Axes | None = None, caption: str = ""
 ) -> Figure:
@@ -163,6 +192,7 @@ def plot_offer_acceptance(
     return fig
 
 
+@styled
 def plot_zone_histogram(histogram: dict[str, Any], ax: Axes | None = None, caption: str = "") -> Figure:
     """How many packages have each zone probability (packages never in the zone shown apart)."""
     fig, ax = _axes(ax, (7, 3.8))
@@ -188,6 +218,7 @@ def plot_zone_histogram(histogram: dict[str, Any], ax: Axes | None = None, capti
     return fig
 
 
+@styled
 def plot_tornado(
     dataset: list[tuple[str, float, float]], baseline: float, ax: Axes | None = None, measure: str = "zone mass"
 ) -> Figure:

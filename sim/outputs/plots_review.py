@@ -6,16 +6,20 @@ millions of markers), ``plot_*`` functions only draw and return a Figure.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from sim.outputs.plots import RED_LINE, _axes, _titled, plain_ticks, plt, wrap
+from sim.outputs.plots import RED_LINE, _axes, _titled, new_figure, plain_ticks, styled, wrap
 from sim.zone.intervals import proportion_interval
 
 CONVERGENCE_POINTS = 300
@@ -43,6 +47,7 @@ def convergence_dataset(hits: dict[str, np.ndarray]) -> dict[str, Any]:
     return {"n": n, "series": series}
 
 
+@styled
 def plot_convergence(dataset: dict[str, Any], ax: Axes | None = None, caption: str = "") -> Figure:
     """Running estimate (line) and its 95 % interval (band) against the number of samples used. Series beyond the
     eight colours change line style, the legend gets the height it needs, and the log axis is labelled in plain
@@ -92,6 +97,7 @@ def option_pair_dataset(
     return {"rows": issue_a, "columns": issue_b, "matrix": matrix}
 
 
+@styled
 def plot_option_pairs(dataset: dict[str, Any], ax: Axes | None = None, caption: str = "") -> Figure:
     """Heatmap over the options of two issues: the best package's zone probability with both options."""
     matrix = dataset["matrix"]
@@ -134,6 +140,7 @@ def blockers_dataset(
     }
 
 
+@styled
 def plot_blockers(dataset: dict[str, Any], ax: Axes | None = None, caption: str = "") -> Figure:
     """Stacked bars per option: who rejects its best (or closest) completion, and whether by red line or by
     falling below the reservation."""
@@ -167,7 +174,8 @@ def plot_blockers(dataset: dict[str, Any], ax: Axes | None = None, caption: str 
     return fig
 
 
-def plot_utility_pairs(dataset: dict[str, Any], caption: str = "") -> Figure:
+@styled
+def plot_utility_pairs(dataset: dict[str, Any], ax: Sequence[Axes] | None = None, caption: str = "") -> Figure:
     """Every pair of veto parties: sampled packages (grey), zone packages (by p_zone), frontier, solutions.
 
     The colour scale runs over the zone probabilities present, in ``ZONE_SHADES`` steps; solutions that fall on
@@ -179,15 +187,20 @@ def plot_utility_pairs(dataset: dict[str, Any], caption: str = "") -> Figure:
     pairs = [(a, b) for a in range(len(parties)) for b in range(a + 1, len(parties))]
     cols = min(3, len(pairs))
     rows = -(-len(pairs) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 4.2 * rows + 0.8), squeeze=False)
+    if ax is None:
+        fig, grid = new_figure((4.6 * cols, 4.2 * rows + 0.8), rows, cols, squeeze=False)
+        axes = list(grid.flat)
+    else:  # the caller's axes, one per pair
+        axes = list(ax)
+        fig = axes[0].figure
     zone = dataset["zone"]
     top = float(np.max(dataset["zone_p"])) if len(zone) else 1.0
     shades = zone_shades(np.asarray(dataset["zone_p"], dtype=float), top)
-    colours = plt.get_cmap("viridis")
+    colours = matplotlib.colormaps["viridis"]
     merged: dict[tuple[float, ...], list[str]] = {}
     for name, utilities in dataset["solutions"].items():
         merged.setdefault(tuple(round(u, 9) for u in utilities), []).append(name)
-    for ax, (a, b) in zip(axes.flat, pairs, strict=False):
+    for ax, (a, b) in zip(axes, pairs, strict=False):
         back = dataset["background"]
         ax.plot(back[:, a], back[:, b], ls="none", marker="o", ms=1.4, mew=0, color="#cccccc", rasterized=True,
                 label="packages (random sample)")  # fmt: skip
@@ -196,7 +209,7 @@ def plot_utility_pairs(dataset: dict[str, Any], caption: str = "") -> Figure:
                     color=colours(level / top if top > 0 else 0.0), rasterized=True,
                     label="in zone (colour: p_zone)" if k == len(shades) - 1 else "_zone")  # fmt: skip
         if len(zone) and a == 0 and b == 1:
-            scale = plt.cm.ScalarMappable(norm=plt.Normalize(0, top), cmap=colours)
+            scale = ScalarMappable(norm=Normalize(0, top), cmap=colours)
             fig.colorbar(scale, ax=ax, fraction=0.046, pad=0.03, label=f"zone probability (max {top:.2f})")
         front = dataset["frontier"]
         ax.plot(front[:, a], front[:, b], ls="none", marker="o", ms=3.2, mfc="none", mec="black", mew=0.6,
@@ -213,9 +226,9 @@ def plot_utility_pairs(dataset: dict[str, Any], caption: str = "") -> Figure:
         ax.set_ylabel(wrap(f"{parties[b]} expected utility", 34))
         ax.xaxis.set_major_locator(MaxNLocator(5))  # ticks cost most of this figure's drawing: 5 per axis read fine
         ax.yaxis.set_major_locator(MaxNLocator(5))
-    for ax in list(axes.flat)[len(pairs) :]:
+    for ax in axes[len(pairs) :]:
         ax.set_visible(False)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
+    handles, labels = axes[0].get_legend_handles_labels()
     if "in zone (colour: p_zone)" in labels:  # the legend shows a mid-scale shade, not the top one
         at = labels.index("in zone (colour: p_zone)")
         handles[at] = Line2D([], [], ls="none", marker="o", ms=3.5, mew=0, color=colours(0.5))

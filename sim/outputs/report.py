@@ -106,7 +106,10 @@ def write_zone_report(
 
     draw_in_two(
         [
-            (lambda: plot_option_marginals(marginal_dataset(marginals, titles, names), caption), "zone_by_option.png"),
+            (
+                lambda: plot_option_marginals(marginal_dataset(marginals, titles, names), caption=caption),
+                "zone_by_option.png",
+            ),
             (
                 lambda: plot_offer_acceptance(*offer_dataset(offers, summary["parties"], labels), caption=caption),
                 "offers_acceptance.png",
@@ -116,7 +119,9 @@ def write_zone_report(
         ],
         [
             (
-                lambda: plot_utility_pairs(utility_pairs_dataset(run_dir, scenario, summary, preferences), caption),
+                lambda: plot_utility_pairs(
+                    utility_pairs_dataset(run_dir, scenario, summary, preferences), caption=caption
+                ),
                 "utility_pairs.png",
             ),
             (convergence, "convergence.png"),

@@ -10,16 +10,15 @@ import textwrap
 from typing import Any
 
 import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import PercentFormatter  # noqa: E402
+from sim.outputs.plots import _axes, styled
+from sim.studies.compare import Cell
 
-from sim.studies.compare import Cell  # noqa: E402
-
-COLOURS = plt.get_cmap("tab10").colors
+COLOURS = matplotlib.colormaps["tab10"].colors
 
 
 def _wrap(label: str, width: int) -> str:
@@ -42,10 +41,13 @@ def compare_dataset(cells: list[Cell], kind: str) -> tuple[list[str], list[str],
     return labels, runs, data
 
 
-def plot_compare_marginals(labels: list[str], runs: list[str], data: np.ndarray, title: str) -> Figure:
+@styled
+def plot_compare_marginals(
+    labels: list[str], runs: list[str], data: np.ndarray, title: str, ax: Axes | None = None
+) -> Figure:
     """Every option's marginal in every run on one chart: a dot per run with its 95 % interval."""
     height = 1.4 + 0.24 * len(labels) * max(1, min(len(runs), 3)) / 1.6
-    fig, ax = plt.subplots(figsize=(10, max(3.0, height)))
+    fig, ax = _axes(ax, (10, max(3.0, height)))
     rows = np.arange(len(labels))
     offsets = (np.arange(len(runs)) - (len(runs) - 1) / 2) * min(0.7 / max(len(runs), 1), 0.25)
     for r, run in enumerate(runs):
@@ -83,9 +85,12 @@ def plot_compare_marginals(labels: list[str], runs: list[str], data: np.ndarray,
     return fig
 
 
-def plot_runs_heatmap(labels: list[str], runs: list[str], data: np.ndarray, title: str, what: str) -> Figure:
+@styled
+def plot_runs_heatmap(
+    labels: list[str], runs: list[str], data: np.ndarray, title: str, what: str, ax: Axes | None = None
+) -> Figure:
     """Quantities x runs heatmap of probabilities; a cell beyond noise from the first run is outlined and starred."""
-    fig, ax = plt.subplots(figsize=(3.5 + 1.6 * len(runs), 1.5 + 0.5 * max(len(labels), 1)))
+    fig, ax = _axes(ax, (3.5 + 1.6 * len(runs), 1.5 + 0.5 * max(len(labels), 1)))
     values = data[:, :, 0] if data.size else np.zeros((1, max(len(runs), 1)))
     image = ax.imshow(values, vmin=0, vmax=1, cmap="RdYlGn", aspect="auto")
     ax.set_xticks(range(len(runs)), [_wrap(run, 22) for run in runs], fontsize=8)
@@ -115,9 +120,10 @@ def sweep_curves_dataset(rows: list[dict[str, Any]], parameter: str) -> dict[str
     return {"x": x, "series": series}
 
 
-def plot_sweep_curves(dataset: dict[str, Any], parameter: str, title: str) -> Figure:
+@styled
+def plot_sweep_curves(dataset: dict[str, Any], parameter: str, title: str, ax: Axes | None = None) -> Figure:
     """P(zone non-empty) and each offer's P(completion) against the swept value, with 95 % bands."""
-    fig, ax = plt.subplots(figsize=(9, 5))
+    fig, ax = _axes(ax, (9, 5))
     for s, (label, values) in enumerate(dataset["series"].items()):
         colour = COLOURS[s % len(COLOURS)]
         style = "-" if s == 0 else "--"
@@ -147,10 +153,11 @@ def sweep_grid_dataset(rows: list[dict[str, Any]], parameters: list[str], label:
     return {"x": xs, "y": ys, "grid": grid, "label": label}
 
 
-def plot_sweep_heatmap(dataset: dict[str, Any], parameters: list[str], title: str) -> Figure:
+@styled
+def plot_sweep_heatmap(dataset: dict[str, Any], parameters: list[str], title: str, ax: Axes | None = None) -> Figure:
     """One quantity over a 2-D grid: colour is the estimate, each cell also prints its 95 % interval."""
     xs, ys, grid = dataset["x"], dataset["y"], dataset["grid"]
-    fig, ax = plt.subplots(figsize=(2.5 + 1.1 * len(xs), 1.8 + 0.6 * len(ys)))
+    fig, ax = _axes(ax, (2.5 + 1.1 * len(xs), 1.8 + 0.6 * len(ys)))
     image = ax.imshow(grid[:, :, 0], vmin=0, vmax=1, cmap="RdYlGn", origin="lower", aspect="auto")
     ax.set_xticks(range(len(xs)), [f"{x:g}" for x in xs], fontsize=8)
     ax.set_yticks(range(len(ys)), [f"{y:g}" for y in ys], fontsize=8)
@@ -173,12 +180,13 @@ def robustness_dataset(rows: list[dict[str, Any]]) -> tuple[list[str], np.ndarra
     return labels, np.array([[float(r[k]) for k in keys] for r in rows]).reshape(len(rows), 6)
 
 
-def plot_robustness(rows: list[dict[str, Any]], title: str) -> Figure:
+@styled
+def plot_robustness(rows: list[dict[str, Any]], title: str, ax: Axes | None = None) -> Figure:
     """Forest plot: each judgement-call alternative's headline (at the table, ratified) with 95 % intervals, the
     default's values as dashed lines and the span of the ratified share shaded."""
     labels, data = robustness_dataset(rows)
     n = len(labels)
-    fig, ax = plt.subplots(figsize=(10, 1.2 + 0.42 * n))
+    fig, ax = _axes(ax, (10, 1.2 + 0.42 * n))
     y = np.arange(n)[::-1]
     low, high = data[:, 3].min(), data[:, 3].max()
     ax.axvspan(low, high, color=COLOURS[1], alpha=0.12, label=f"span of 'ratified' ({low:.1%}–{high:.1%})")
