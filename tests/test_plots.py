@@ -70,7 +70,17 @@ def test_convergence_ends_at_the_full_estimate_with_its_interval():
     assert series["lo"][-1] < bits.mean() < series["hi"][-1]
     fig = plot_convergence(dataset, caption=CAPTION)
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["P(zone non-empty)"]
-    assert fig.axes[0].get_xlabel() == "samples used"
+    assert fig.axes[0].get_xlabel() == "samples used (log scale)"
+
+
+def test_convergence_draws_the_headline_and_only_the_leading_offers():
+    rng = np.random.default_rng(0)
+    hits = {"P(zone non-empty)": rng.random(500) < 0.3}
+    hits.update({f"offer {k}": np.arange(500) < 5 * k for k in range(12)})  # offer k: 5k hits of 500
+    fig = plot_convergence(convergence_dataset(hits), caption=CAPTION)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend[0] == "P(zone non-empty)" and legend[1:] == ["offer 11", "offer 10", "offer 9", "offer 8", "offer 7"]
+    assert "7 offers with lower estimates not drawn" in fig.axes[0].get_title()
 
 
 def test_option_pairs_take_the_best_package_per_pair():
@@ -88,8 +98,9 @@ def test_blockers_split_red_lines_from_reservations():
     assert dataset["red_line"].tolist() == [[0, 0], [1, 0]]
     assert dataset["reservation"].tolist() == [[0.5, 0.0], [0.0, 0.0]]
     fig = plot_blockers(dataset, caption=CAPTION)
-    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert legend[:2] == ["Alpha", "Beta"] and "red line (option itself)" in legend
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["Alpha", "Beta"]
+    cells = [t.get_text() for t in fig.axes[0].texts]
+    assert cells == ["0.50", "0", "red line", "0"]  # a probability per cell, never stacked across parties
 
 
 def test_utility_pairs_merge_coinciding_solutions_and_scale_colours_to_the_data():

@@ -12,6 +12,7 @@ import mesa
 import numpy as np
 
 from sim.negotiation.belief import MediatorBelief, reservation_at
+from sim.negotiation.protocol import ACCEPT, Reply
 from sim.negotiation.strategies import FrequencyModel, log_acceptance, next_aspiration
 from sim.scenario.model import Beliefs, Concession, Party
 from sim.zone.preferences import TIE_TOLERANCE, acceptance_threshold, accepts, to_units
@@ -104,16 +105,17 @@ class PartyAgent(mesa.Agent):
         at_reservation = bool(accepts(to_units(utility), acceptance_threshold(self.reservation)))  # the one tie rule
         return at_reservation and utility >= self.aspiration - TIE_TOLERANCE
 
-    def respond(self, candidate: int) -> tuple[bool, tuple[int, int, int] | None]:
+    def respond(self, candidate: int) -> Reply:
         """Accept, or name the issue it objects to most and the option it wants there."""
         self.offer_utility = float(self.utility[candidate])
         if self.accepts(candidate):
-            self.reply = "accept"
-            return True, None
+            self.reply = ACCEPT.recorded(())
+            return ACCEPT
         codes = self.model.setup.candidates[candidate]
         issue = int(np.argmax(self.losses[self.model.setup.issue_index, codes]))
-        self.reply = f"object:{self.model.setup.space.issue_ids[issue]}"
-        return False, (self.index, issue, int(np.argmin(self.losses[issue])))
+        reply = Reply(False, issue, int(np.argmin(self.losses[issue])))
+        self.reply = reply.recorded(self.model.setup.space.issue_ids)
+        return reply
 
     def observe(self, proposer: int, candidate: int) -> None:
         """Learn from another party's offer: its options (frequency model) and how far it moved towards us."""
@@ -140,6 +142,6 @@ class MediatorAgent(mesa.Agent):
         self.text = self.belief.choose(self.model.steps, self.model.rng)
         return int(self.belief.prior.shortlist[self.text])
 
-    def revise(self, replies: list[tuple[bool, int] | None]) -> None:
-        """Learn from each veto party's reply (accepted, objection issue or -1; None: not asked), in veto order."""
+    def revise(self, replies: list[Reply | None]) -> None:
+        """Learn from each veto party's reply (None: not asked), in veto order."""
         self.belief.observe(self.model.steps, self.text, replies)

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.negotiation.protocol import Reply
+from sim.negotiation.strategies import held_share
 from sim.scenario.model import Concession, Scenario
 from sim.zone.preferences import Preferences, add_link_terms, gather_sums
 from sim.zone.sampling import sample_preferences
@@ -179,8 +181,7 @@ class MediatorPrior:
         that is a bound on the initial reservation ``r0`` (a hardliner's aspiration stays at its best).
         """
         shift = (self.drift * (round_ - 1) - self.cut * np.reshape(rejections, (-1, 1)))[:, None, :]
-        progress = min(max(round_ / max(self.deadline, 1), 0.0), 1.0)
-        keep = (1.0 - progress ** (1.0 / self.exponent))[:, None, None]
+        keep = np.asarray(held_share(round_, self.deadline, self.exponent))[:, None, None]
         best = self.best[:, None, :]
         at_best = np.where(utilities >= best, utilities, -np.inf)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -276,15 +277,15 @@ class MediatorBelief:
         self.proposed[choice] = True
         return choice
 
-    def observe(self, round_: int, text: int, replies: list[tuple[bool, int] | None]) -> None:
-        """Update from each veto party's reply to shortlist package ``text``: (accepted, objection issue or -1).
+    def observe(self, round_: int, text: int, replies: list[Reply | None]) -> None:
+        """Update from each veto party's reply to shortlist package ``text`` (None: not asked).
 
         Vectorised over parties and samples: an acceptance says ``r0 <= bound``, a rejection ``r0 > bound``.
         """
         prior = self.prior
         bound = prior.bound(prior.utilities[:, text : text + 1], round_, self.rejections)[:, 0]
         asked = np.array([reply is not None for reply in replies])[:, None]
-        accepted = np.array([reply is not None and reply[0] for reply in replies])[:, None]
+        accepted = np.array([reply is not None and reply.accepted for reply in replies])[:, None]
         low, high = self.interval[..., 0], self.interval[..., 1]
         new_low = np.where(accepted, low, np.maximum(low, bound))
         new_high = np.where(accepted, np.minimum(high, bound), high)
@@ -300,11 +301,10 @@ class MediatorBelief:
         for p, reply in enumerate(replies):
             if reply is None:
                 continue
-            yes, issue = reply
-            if not yes and (p, text) not in self.objected:
+            if not reply.accepted and (p, text) not in self.objected:
                 self.objected.add((p, text))
-                self.log_weights[p, prior.objection[p, text] != issue] += np.log(EPS_OBJECTION)
-            if not yes and prior.pressed[p]:
+                self.log_weights[p, prior.objection[p, text] != reply.issue] += np.log(EPS_OBJECTION)
+            if not reply.accepted and prior.pressed[p]:
                 self.rejections[p] += 1
                 self._press(p)
                 pressed.append(p)

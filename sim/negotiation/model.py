@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.negotiation.agents import MediatorAgent, PartyAgent
 from sim.negotiation.belief import MediatorPrior, draw_drift, leverage_cuts
-from sim.negotiation.protocol import Protocol
+from sim.negotiation.protocol import Protocol, Reply
 from sim.negotiation.strategies import log_acceptance
 from sim.negotiation.table import candidate_table
 from sim.negotiation.versus_zone import run_zones
@@ -142,6 +142,7 @@ class NegotiationModel(mesa.Model):
         self.reservation = preferences.reservation[:, 0].astype(np.float64)
         self.agreement: int | None = None
         self.ended = False
+        self.ratifier_replies: dict[PartyAgent, Reply] = {}
         self.ratification_failures = 0
         self.offer = -1
         self.proposer = ""
@@ -192,16 +193,20 @@ class NegotiationModel(mesa.Model):
         return bool((accepts(units, acceptance_threshold(lowest)[None, :]).all(axis=1) & finite).any())
 
     def step(self) -> None:
+        """One round: each party updates its aspiration, a package goes on the table and is answered."""
         for agent in self.parties:  # AgentSet.select(...).do(...) in creation order, without its overhead
             agent.update_aspiration()
+        self.play_round()
+        if self.trace:
+            self.datacollector.collect(self)
+        self.running = self.running and self.agreement is None and not self.ended and self.steps < self.deadline
+
+    def play_round(self) -> None:
+        """Alternating offers or the mediator's single text, as the scenario's protocol says."""
         if self.protocol is Protocol.alternating:
             self._alternating_round()
         else:
             self._mediated_round()
-        if self.trace:
-            self.datacollector.collect(self)
-        if self.agreement is not None or self.ended or self.steps >= self.deadline:
-            self.running = False
 
     @cached_property
     def table(self) -> list[PartyAgent]:
@@ -214,7 +219,8 @@ class NegotiationModel(mesa.Model):
         When the scenario says ``run.after_failed_ratification: end``, a rejection ends the talks without agreement.
         """
         voters = [agent for agent in self.parties if agent not in self.table]
-        if all([agent.respond(offer)[0] for agent in voters]):
+        self.ratifier_replies = {agent: agent.respond(offer) for agent in voters}
+        if all(reply.accepted for reply in self.ratifier_replies.values()):
             self.agreement = offer
             return True
         self.ratification_failures += 1
@@ -229,7 +235,7 @@ class NegotiationModel(mesa.Model):
         self.offer = proposer.propose()
         self.proposer = proposer.party.id
         proposer.reply, proposer.offer_utility = "propose", float(proposer.utility[self.offer])
-        verdicts = [agent.respond(self.offer)[0] for agent in table if agent is not proposer]
+        verdicts = [agent.respond(self.offer).accepted for agent in table if agent is not proposer]
         for agent in table:
             if agent is not proposer:
                 agent.observe(proposer.index, self.offer)
@@ -241,22 +247,15 @@ class NegotiationModel(mesa.Model):
         self.offer = self.mediator.propose()
         self.proposer = self.mediator.name
         table = self.table
-        replies: list[tuple[bool, int] | None] = [None] * len(self.parties)
-        for local, agent in enumerate(self.parties):
-            if agent in table:
-                accepted, objection = agent.respond(self.offer)
-                replies[local] = (accepted, -1 if objection is None else objection[1])
-        if all(
-            reply is not None and reply[0] for reply, agent in zip(replies, self.parties, strict=True) if agent in table
-        ):
-            voters = [(local, agent) for local, agent in enumerate(self.parties) if agent not in table]
+        replies: list[Reply | None] = [agent.respond(self.offer) if agent in table else None for agent in self.parties]
+        if all(reply.accepted for reply in replies if reply is not None):
             if self._ratify(self.offer):
                 return
-            for local, agent in voters:
-                accepted = agent.reply == "accept"
-                replies[local] = (accepted, -1 if accepted else self.setup.space.issue_ids.index(agent.reply[7:]))
+            replies = [
+                self.ratifier_replies.get(agent, reply) for agent, reply in zip(self.parties, replies, strict=True)
+            ]
         for agent, reply in zip(self.parties, replies, strict=True):
-            if reply is not None and not reply[0] and agent.cut > 0:
+            if reply is not None and not reply.accepted and agent.cut > 0:
                 agent.rejections += 1  # the leverage party makes "no" to the mediator's text costly
         if self.running:
             self.mediator.revise(replies)

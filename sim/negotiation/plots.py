@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from sim.outputs.plots import _axes, new_figure, save_figure, styled
+from sim.outputs.plots import _axes, new_figure, save_figure, styled, wrap
 from sim.scenario.model import Scenario
 
 
@@ -19,21 +19,23 @@ def agreement_labels(summary: dict[str, Any], scenario: Scenario, width: int = 4
     if not top:
         return []
     reference = top[0]["options"]
-    labels = []
-    for rank, item in enumerate(top):
+    labels = ["#1: " + ", ".join(f"{k}={v}" for k, v in reference.items())]  # the reference named in full
+    for rank, item in enumerate(top[1:], start=2):
         differing = [f"{k}={v}" for k, v in item["options"].items() if v != reference[k]][:width]
-        labels.append(f"#{rank + 1}" + (": " + ", ".join(differing) if differing else " (reference)"))
+        labels.append(f"#{rank}: " + (", ".join(differing) if differing else "same as #1"))
     return labels
 
 
 @styled
 def plot_agreement_frequency(labels: list[str], shares: list[float], ax: Axes | None = None) -> Figure:
-    fig, ax = _axes(ax, (9, 0.8 + 0.32 * max(len(labels), 1)))
+    wrapped = [wrap(label, 70) for label in labels]
+    lines = sum(label.count("\n") + 1 for label in wrapped)
+    fig, ax = _axes(ax, (10, 1.3 + 0.16 * lines + 0.12 * len(labels)))
     ax.barh(range(len(labels)), shares, color="#3b7dd8", label="share of runs")
-    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.set_yticks(range(len(labels)), wrapped, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("share of runs ending in this agreement")
-    ax.set_title("Most frequent agreements (labels: options differing from #1)", fontsize=10)
+    ax.set_title("Most frequent agreements (#1 in full; the others: options differing from #1)", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -71,7 +73,9 @@ def plot_agreements_vs_zone(shares: list[float], p_zone: list[float], ax: Axes |
     ax.scatter(p_zone, shares, color="#d62728", label="agreed package")
     ax.set_xlabel("Monte-Carlo zone probability of the package")
     ax.set_ylabel("share of runs agreeing on it")
-    ax.set_xlim(0, 1)
+    # both axes from 0 (a zoom into 0.0031-0.0035 made noise look like a trend), to the data's range
+    ax.set_xlim(0, min(1.0, max(0.01, 1.15 * max(p_zone, default=0.0))))
+    ax.set_ylim(0, min(1.0, max(0.01, 1.15 * max(shares, default=0.0))))
     ax.set_title("Agreements against the zone", fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()

@@ -17,10 +17,16 @@ from sim.scenario.model import Concession, Strategy
 ACCEPTANCE_SOFTNESS = 0.05
 
 
+def held_share(round_: int, deadline: int, exponent: float | np.ndarray) -> float | np.ndarray:
+    """``1 - (t/T) ** (1/e)``: the share of the way from reservation to best that a time-dependent tactic still
+    holds at ``round_``. One formula for the agents' aspiration and the mediator's bound on what they accept."""
+    progress = min(max(round_ / max(deadline, 1), 0.0), 1.0)
+    return 1.0 - progress ** (1.0 / exponent)
+
+
 def time_aspiration(round_: int, deadline: int, best: float, reservation: float, exponent: float) -> float:
     """Aspiration at ``round_`` (1..deadline) of a time-dependent tactic; equals the reservation at the deadline."""
-    progress = min(max(round_ / max(deadline, 1), 0.0), 1.0)
-    return reservation + (best - reservation) * (1.0 - progress ** (1.0 / exponent))
+    return reservation + (best - reservation) * float(held_share(round_, deadline, exponent))
 
 
 def next_aspiration(

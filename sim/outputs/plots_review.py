@@ -16,15 +16,15 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from sim.outputs.plots import RED_LINE, _axes, _titled, new_figure, plain_ticks, styled, wrap
+from sim.outputs.plots import RED_LINE, _axes, _titled, new_figure, plain_ticks, short_name, styled, wrap
 from sim.zone.intervals import proportion_interval
 
 CONVERGENCE_POINTS = 300
+CONVERGENCE_SHOWN = 5
+UTILITY_PAIR_PARTIES = 4  # the first four veto parties in scenario order: six panels, the table's main pairs
 ZONE_SHADES = 12
-LINE_STYLES = ("-", "--", ":")
 PARTY_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7", "#9c755f")
 SOLUTION_STYLE = {
     "nash": ("*", "#d62728"),
@@ -49,27 +49,34 @@ def convergence_dataset(hits: dict[str, np.ndarray]) -> dict[str, Any]:
 
 @styled
 def plot_convergence(dataset: dict[str, Any], ax: Axes | None = None, caption: str = "") -> Figure:
-    """Running estimate (line) and its 95 % interval (band) against the number of samples used. Series beyond the
-    eight colours change line style, the legend gets the height it needs, and the log axis is labelled in plain
-    numbers (scenario text is never mathtext, see ``sim.outputs.plots``)."""
-    names = [wrap(name, 40) for name in dataset["series"]]
-    lines = sum(name.count("\n") + 1 for name in names)
-    fig, ax = _axes(ax, (9, max(4.4, 1.4 + 0.125 * lines + 0.075 * len(names))))
-    n = dataset["n"]
-    for k, s in enumerate(dataset["series"].values()):
+    """Running estimate (line) and its 95 % interval (band) against the number of samples used, for the first
+    series (the headline) and the ``CONVERGENCE_SHOWN`` others with the highest final estimates: twenty overlaid
+    bands blur into one colour, and an offer never in the zone has nothing to converge. The y axis follows the
+    estimates once the first samples are past (the first few samples' intervals span 0-1)."""
+    items = list(dataset["series"].items())
+    head, rest = items[:1], sorted(items[1:], key=lambda item: -float(item[1]["estimate"][-1]))
+    shown = head + [item for item in rest[:CONVERGENCE_SHOWN] if item[1]["estimate"][-1] > 0]
+    left_out = len(items) - len(shown)
+    fig, ax = _axes(ax, (9, 4.6))
+    n = np.asarray(dataset["n"])
+    start = n >= min(10, int(n[-1])) if n.size else n.astype(bool)  # below ten samples every interval is most of 0-1
+    settled = n >= max(20, int(n[-1]) // 50) if n.size else n.astype(bool)
+    top = 0.0
+    for k, (name, s) in enumerate(shown):
         colour = PARTY_COLOURS[k % len(PARTY_COLOURS)]
-        style = LINE_STYLES[(k // len(PARTY_COLOURS)) % len(LINE_STYLES)]
-        ax.plot(n, s["estimate"], color=colour, ls=style, lw=1.2, label=names[k])
-        ax.fill_between(n, s["lo"], s["hi"], color=colour, alpha=0.15, lw=0)
+        ax.plot(n[start], s["estimate"][start], color=colour, lw=1.6 if k == 0 else 1.1, label=wrap(name, 60))
+        ax.fill_between(n[start], s["lo"][start], s["hi"][start], color=colour, alpha=0.18 if k == 0 else 0.1, lw=0)
+        top = max(top, float(np.max(s["hi"][settled])) if settled.any() else 1.0)
     ax.set_xscale("log")
     plain_ticks(ax.xaxis)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("samples used")
+    ax.set_ylim(0, min(1.0, max(0.01, 1.1 * top)))
+    ax.set_xlabel("samples used (log scale)")
     ax.set_ylabel("running estimate (band: 95 % interval)")
-    ax.set_title(_titled("Convergence: P(zone non-empty) and each offer's P(completion in zone)", caption), fontsize=9)
-    ax.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    height = fig.get_figheight()
-    fig.subplots_adjust(left=0.08, right=0.62, top=1 - 0.75 / height, bottom=0.55 / height)
+    note = f"; {left_out} offers with lower estimates not drawn" if left_out else ""
+    ax.set_title(_titled(f"Convergence: P(zone non-empty) and the leading offers{note}", caption), fontsize=9)
+    ax.grid(color="#eee")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, frameon=False)
+    fig.subplots_adjust(left=0.09, right=0.97, top=0.87, bottom=0.34)
     return fig
 
 
@@ -97,21 +104,32 @@ def option_pair_dataset(
     return {"rows": issue_a, "columns": issue_b, "matrix": matrix}
 
 
+def probability_text(value: float) -> str:
+    """A probability in a cell: 0 as "0", small values with the digits that make them differ (0.0035, not 0.00)."""
+    if value == 0:
+        return "0"
+    return f"{value:.2f}" if value >= 0.095 else f"{value:.2g}"
+
+
 @styled
 def plot_option_pairs(dataset: dict[str, Any], ax: Axes | None = None, caption: str = "") -> Figure:
-    """Heatmap over the options of two issues: the best package's zone probability with both options."""
+    """Heatmap over the options of two issues: the best package's zone probability with both options, the colour
+    scale fitted to the largest value (stated on the bar)."""
     matrix = dataset["matrix"]
-    fig, ax = _axes(ax, (3.0 + 1.5 * matrix.shape[1], 2.0 + 0.55 * matrix.shape[0]))
-    image = ax.imshow(matrix, vmin=0, vmax=max(float(matrix.max()), 1e-9), cmap="viridis", aspect="auto")
+    largest = float(matrix.max()) if matrix.size else 0.0
+    fig, ax = _axes(ax, (3.4 + 1.5 * matrix.shape[1], 2.2 + 0.55 * matrix.shape[0]))
+    image = ax.imshow(matrix, vmin=0, vmax=largest if largest > 0 else 1.0, cmap="viridis", aspect="auto")
     ax.set_xticks(range(matrix.shape[1]), [wrap(x, 16) for x in dataset["columns"]["labels"]], fontsize=7)
     ax.set_yticks(range(matrix.shape[0]), [wrap(x, 30) for x in dataset["rows"]["labels"]], fontsize=7)
     ax.set_xlabel(dataset["columns"]["title"])
     ax.set_ylabel(dataset["rows"]["title"])
     for (r, c), value in np.ndenumerate(matrix):
-        colour = "white" if value < 0.5 * matrix.max() else "black"
-        ax.text(c, r, f"{value:.2f}", ha="center", va="center", fontsize=7, color=colour)
-    ax.set_title(_titled("Best package's P(zone) holding both options (0: never in the zone)", caption), fontsize=9)
-    fig.colorbar(image, ax=ax, fraction=0.04, label="zone probability")
+        colour = "white" if value < 0.5 * largest or largest == 0 else "black"
+        ax.text(c, r, probability_text(value), ha="center", va="center", fontsize=7, color=colour)
+    title = "Best package's P(zone) holding both options" + ("" if largest > 0 else ": no pair is ever in the zone")
+    ax.set_title(_titled(title, caption), fontsize=9)
+    scale = f"zone probability (scale 0 to {probability_text(largest)})" if largest > 0 else "zone probability"
+    fig.colorbar(image, ax=ax, fraction=0.04, label=scale)
     fig.tight_layout()
     return fig
 
@@ -142,41 +160,40 @@ def blockers_dataset(
 
 @styled
 def plot_blockers(dataset: dict[str, Any], ax: Axes | None = None, caption: str = "") -> Figure:
-    """Stacked bars per option: who rejects its best (or closest) completion, and whether by red line or by
-    falling below the reservation."""
-    n = len(dataset["labels"])
-    fig, ax = _axes(ax, (11, 1.6 + 0.3 * max(n, 1)))
-    y = np.arange(n)
-    left = np.zeros(n)
-    handles = []
-    for k, party in enumerate(dataset["parties"]):
-        colour = PARTY_COLOURS[k % len(PARTY_COLOURS)]
-        for kind, hatch, alpha in (("red_line", "////", 1.0), ("reservation", None, 0.85)):
-            width = dataset[kind][:, k]
-            drawn = width > 0  # an empty bar is invisible, yet Agg would still hatch it
-            ax.barh(y[drawn], width[drawn], left=left[drawn], color=colour, hatch=hatch, alpha=alpha,
-                    edgecolor="white", lw=0.3)  # fmt: skip
-            left += width
-        handles.append(Patch(color=colour, label=party))
-    for row, note in enumerate(dataset.get("notes", [])):
-        if note:
-            ax.text(0.01, row, note, va="center", fontsize=6, color="#555555")
-    handles += [
-        Patch(facecolor="white", edgecolor="black", hatch="////", label="red line (option itself)"),
-        Patch(facecolor="grey", label="below reservation"),
-    ]
-    ax.set_yticks(y, [wrap(label, 80) for label in dataset["labels"]], fontsize=6)
-    ax.invert_yaxis()
-    ax.set_xlabel("P(party rejects the option's best or closest completion), stacked over veto parties")
-    ax.set_title(_titled("Who blocks each option", caption), fontsize=9)
-    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    """Options x veto parties: how often each party rejects the option's best (or closest) completion. A cell is a
+    probability on its own (rejections overlap, so they are never stacked); a party that red-lines the option
+    itself is marked "red line" (it rejects every package holding it)."""
+    labels, parties = dataset["labels"], [wrap(p.split(" (")[0], 12) for p in dataset["parties"]]
+    reject = np.asarray(dataset["reservation"], dtype=float).reshape(len(labels), len(parties))
+    red = np.asarray(dataset["red_line"], dtype=float).reshape(len(labels), len(parties)) > 0
+    notes = dataset.get("notes") or [""] * len(labels)
+    fig, ax = _axes(ax, (6.8 + 0.75 * len(parties), 1.9 + 0.25 * max(len(labels), 1)))
+    shown = np.where(red, 1.0, reject)
+    ax.imshow(shown if shown.size else np.zeros((1, 1)), vmin=0, vmax=1, cmap="Reds", aspect="auto")
+    for (r, c), value in np.ndenumerate(reject):
+        if red[r, c]:
+            text, ink = "red line", "white"
+        elif notes[r]:
+            text, ink = "", "black"
+        else:
+            text, ink = probability_text(value), "white" if value > 0.6 else "black"
+        ax.text(c, r, text, ha="center", va="center", fontsize=6, color=ink)
+    ax.set_xticks(range(len(parties)), parties, fontsize=7)
+    ax.xaxis.tick_top()
+    rows = [wrap(label + (f" [{note}]" if note else ""), 70) for label, note in zip(labels, notes, strict=True)]
+    ax.set_yticks(range(len(labels)), rows, fontsize=6)
+    ax.set_xlabel(
+        "P(party rejects the option's best or closest completion); 'red line': it rejects any package with it"
+    )
+    ax.set_title(_titled("Who blocks each option", caption), fontsize=9, pad=28)
     fig.tight_layout()
     return fig
 
 
 @styled
 def plot_utility_pairs(dataset: dict[str, Any], ax: Sequence[Axes] | None = None, caption: str = "") -> Figure:
-    """Every pair of veto parties: sampled packages (grey), zone packages (by p_zone), frontier, solutions.
+    """Each pair of the first ``UTILITY_PAIR_PARTIES`` veto parties (the table's main actors; 28 panels for eight
+    parties made a 1.4 MB image nobody reads): sampled packages (grey), zone packages (by p_zone), frontier, solutions.
 
     The colour scale runs over the zone probabilities present, in ``ZONE_SHADES`` steps; solutions that fall on
     the same package share one marker whose legend names all of them, so none hides another. Point clouds are
@@ -184,7 +201,8 @@ def plot_utility_pairs(dataset: dict[str, Any], ax: Sequence[Axes] | None = None
     costs a path per point: seconds over tens of panels of thousands of points).
     """
     parties = dataset["parties"]
-    pairs = [(a, b) for a in range(len(parties)) for b in range(a + 1, len(parties))]
+    drawn = min(len(parties), UTILITY_PAIR_PARTIES)
+    pairs = [(a, b) for a in range(drawn) for b in range(a + 1, drawn)]
     cols = min(3, len(pairs))
     rows = -(-len(pairs) // cols)
     if ax is None:
@@ -222,8 +240,8 @@ def plot_utility_pairs(dataset: dict[str, Any], ax: Sequence[Axes] | None = None
             )  # fmt: skip
         ax.axvline(dataset["reservation"][a], color=RED_LINE, lw=0.6, ls=":")
         ax.axhline(dataset["reservation"][b], color=RED_LINE, lw=0.6, ls=":")
-        ax.set_xlabel(wrap(f"{parties[a]} expected utility", 34))
-        ax.set_ylabel(wrap(f"{parties[b]} expected utility", 34))
+        ax.set_xlabel(wrap(f"{short_name(parties[a])} expected utility", 34))
+        ax.set_ylabel(wrap(f"{short_name(parties[b])} expected utility", 34))
         ax.xaxis.set_major_locator(MaxNLocator(5))  # ticks cost most of this figure's drawing: 5 per axis read fine
         ax.yaxis.set_major_locator(MaxNLocator(5))
     for ax in axes[len(pairs) :]:
@@ -234,7 +252,9 @@ def plot_utility_pairs(dataset: dict[str, Any], ax: Sequence[Axes] | None = None
         handles[at] = Line2D([], [], ls="none", marker="o", ms=3.5, mew=0, color=colours(0.5))
     fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, markerscale=1.2)
     fig.suptitle(
-        _titled("Expected utilities, pair by pair (dotted: mean reservations)", caption),
+        _titled(
+            f"Expected utilities, pair by pair, of the first {drawn} veto parties (dotted: mean reservations)", caption
+        ),
         fontsize=10,
         y=1 - 0.2 / fig.get_figheight(),
     )

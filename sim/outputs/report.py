@@ -26,6 +26,7 @@ from sim.outputs.plots import (
     plot_option_marginals,
     plot_zone_histogram,
     save_figure,
+    zone_histogram_dataset,
 )
 from sim.outputs.plots_review import (
     blockers_dataset,
@@ -43,6 +44,8 @@ from sim.scenario.model import Scenario
 from sim.zone.preferences import Preferences, expected_utility
 from sim.zone.sampling import sample_preferences
 from sim.zone.space import PackageSpace
+
+Drawing = tuple[Callable[[], Figure], str]
 
 ZONE_PLOTS = {
     "zone_by_option.png": "How often some package holding each option is in the zone. Read the whiskers: two options "
@@ -91,8 +94,22 @@ def write_zone_report(
     when the caller has them (else they are drawn again from the run's seed)."""
     offers = pq.read_table(run_dir / "offers.parquet").to_pylist() if scenario.offers else []
     marginals = numeric(read_csv(run_dir / "marginals.csv"))
+    first, second = zone_drawings(run_dir, scenario, summary, pair, preferences)
+    draw_in_two(first, second, run_dir / "plots")
+    atomic_write_text(run_dir / "report.html", render_report(run_dir, scenario, summary, offers, marginals))
+
+
+def zone_drawings(
+    run_dir: Path,
+    scenario: Scenario,
+    summary: dict[str, Any],
+    pair: tuple[str, str] | None = None,
+    preferences: Preferences | None = None,
+) -> tuple[list[Drawing], list[Drawing]]:
+    """The run's figures as (draw, file name), in two lists of about equal drawing time (see ``draw_in_two``)."""
+    offers = pq.read_table(run_dir / "offers.parquet").to_pylist() if scenario.offers else []
+    marginals = numeric(read_csv(run_dir / "marginals.csv"))
     caption = run_caption(run_dir, scenario)
-    plots = run_dir / "plots"
     titles = {issue.id: issue.title for issue in scenario.issues}
     names = {party.id: party.name for party in scenario.parties}
     labels = [_party_label(scenario, p, summary) for p in summary["parties"]]
@@ -104,7 +121,7 @@ def write_zone_report(
         series.update({f"offer: {o['label']}": np.asarray(hits[f"offer_{o['target']}"]) for o in offers})
         return plot_convergence(convergence_dataset(series), caption=caption)
 
-    draw_in_two(
+    return (
         [
             (
                 lambda: plot_option_marginals(marginal_dataset(marginals, titles, names), caption=caption),
@@ -115,7 +132,7 @@ def write_zone_report(
                 "offers_acceptance.png",
             ),
             (lambda: plot_blockers(blockers, caption=caption), "blockers_by_option.png"),
-            (lambda: plot_zone_histogram(summary["p_zone_histogram"], caption=caption), "zone_histogram.png"),
+            (lambda: plot_zone_histogram(histogram_dataset(run_dir, summary), caption=caption), "zone_histogram.png"),
         ],
         [
             (
@@ -130,12 +147,7 @@ def write_zone_report(
                 "option_pairs.png",
             ),
         ],
-        plots,
     )
-    atomic_write_text(run_dir / "report.html", render_report(run_dir, scenario, summary, offers, marginals))
-
-
-Drawing = tuple[Callable[[], Figure], str]
 
 
 def _draw(drawings: list[Drawing], folder: Path) -> None:
@@ -161,6 +173,12 @@ def draw_in_two(first: list[Drawing], second: list[Drawing], folder: Path) -> No
         child.join()
     if child.exitcode != 0:
         _draw(second, folder)
+
+
+def histogram_dataset(run_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
+    p_zone = pq.read_table(run_dir / "zone.parquet", columns=["p_zone"]).column("p_zone").to_numpy()
+    samples = read_manifest(run_dir)["settings"]["samples"]
+    return zone_histogram_dataset(p_zone, samples, summary["p_zone_histogram"]["zero"])
 
 
 def pair_dataset(
@@ -279,7 +297,9 @@ def render_report(
                 m["label"],
                 interval(m, "p_complete"),
                 m.get("red_lined_by") or "",
-                f"{m['mean_p_zone']:.2e}",
+                "0"
+                if m["mean_p_zone"] == 0
+                else ("< 0.0001" if m["mean_p_zone"] < 1e-4 else f"{m['mean_p_zone']:.4f}"),
             ]
             for m in marginals
         ],

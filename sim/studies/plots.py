@@ -21,13 +21,30 @@ from sim.studies.compare import Cell
 COLOURS = matplotlib.colormaps["tab10"].colors
 
 
+def series_colours(count: int) -> list[Any]:
+    """One distinct colour per series: the headline black, then tab10, tab20's light halves, then a sampled map
+    (two series in one colour read as one; the sweep once drew P(zone non-empty) and an offer both blue)."""
+    palette = ["black", *COLOURS, *matplotlib.colormaps["tab20"].colors[1::2]]
+    if count <= len(palette):
+        return palette[:count]
+    return palette + [matplotlib.colormaps["turbo"](x) for x in np.linspace(0.05, 0.95, count - len(palette))]
+
+
+def fitted_top(values: np.ndarray) -> float:
+    """The colour scale's top: 1 when values reach past one half, else the largest value (rounded up to 0.05): a
+    0-1 scale makes every value below 0.2 the same colour."""
+    finite = values[np.isfinite(values)]
+    largest = float(finite.max()) if finite.size else 0.0
+    return 1.0 if largest > 0.5 else max(0.05, float(np.ceil(largest * 20) / 20))
+
+
 def _wrap(label: str, width: int) -> str:
     return "\n".join(textwrap.wrap(label, width)) or label
 
 
-def _ink(value: float) -> str:
-    """Text colour readable on the RdYlGn colour of ``value``: white on the dark ends, black in the middle."""
-    return "white" if value < 0.2 or value > 0.85 else "black"
+def _ink(share_of_scale: float) -> str:
+    """Text colour readable on viridis at this share of its scale: white on the dark half, black on the light."""
+    return "white" if share_of_scale < 0.55 else "black"
 
 
 def compare_dataset(cells: list[Cell], kind: str) -> tuple[list[str], list[str], np.ndarray]:
@@ -92,7 +109,8 @@ def plot_runs_heatmap(
     """Quantities x runs heatmap of probabilities; a cell beyond noise from the first run is outlined and starred."""
     fig, ax = _axes(ax, (3.5 + 1.6 * len(runs), 1.5 + 0.5 * max(len(labels), 1)))
     values = data[:, :, 0] if data.size else np.zeros((1, max(len(runs), 1)))
-    image = ax.imshow(values, vmin=0, vmax=1, cmap="RdYlGn", aspect="auto")
+    top = fitted_top(values)
+    image = ax.imshow(values, vmin=0, vmax=top, cmap="viridis", aspect="auto")
     ax.set_xticks(range(len(runs)), [_wrap(run, 22) for run in runs], fontsize=8)
     ax.set_yticks(range(len(labels)), [_wrap(label, 45) for label in labels], fontsize=8)
     for (r, c), value in np.ndenumerate(values if data.size else np.zeros((0, 0))):
@@ -101,9 +119,9 @@ def plot_runs_heatmap(
             continue
         star = " *" if data[r, c, 3] == 1 else ""
         text = f"{value:.2f}{star}\n[{data[r, c, 1]:.2f}, {data[r, c, 2]:.2f}]"
-        ax.text(c, r, text, ha="center", va="center", fontsize=7, color=_ink(value))
+        ax.text(c, r, text, ha="center", va="center", fontsize=7, color=_ink(value / top))
     ax.set_title(_wrap(title, 80) + "\n(* differs from the first run beyond Monte-Carlo noise)", fontsize=9)
-    fig.colorbar(image, ax=ax, fraction=0.04, label=what)
+    fig.colorbar(image, ax=ax, fraction=0.04, label=f"{what} (scale 0 to {top:g})")
     fig.tight_layout()
     return fig
 
@@ -123,22 +141,23 @@ def sweep_curves_dataset(rows: list[dict[str, Any]], parameter: str) -> dict[str
 @styled
 def plot_sweep_curves(dataset: dict[str, Any], parameter: str, title: str, ax: Axes | None = None) -> Figure:
     """P(zone non-empty) and each offer's P(completion) against the swept value, with 95 % bands."""
-    fig, ax = _axes(ax, (9, 5))
-    for s, (label, values) in enumerate(dataset["series"].items()):
-        colour = COLOURS[s % len(COLOURS)]
-        style = "-" if s == 0 else "--"
-        never = " (0 at every point)" if values[:, 0].max() == 0 else ""
-        ax.plot(
-            dataset["x"], values[:, 0], style, marker="o", ms=3.5, color=colour, label=_wrap(label + never, 50), lw=1.6
-        )
-        ax.fill_between(dataset["x"], values[:, 1], values[:, 2], color=colour, alpha=0.15, lw=0)
+    series = list(dataset["series"].items())
+    names = [_wrap(label + (" (0 at every point)" if values[:, 0].max() == 0 else ""), 55) for label, values in series]
+    legend_lines = sum(name.count("\n") + 1 for name in names[::2]) + 1
+    fig, ax = _axes(ax, (9, 4.2 + 0.14 * legend_lines))
+    for colour, name, (_, values) in zip(series_colours(len(series)), names, series, strict=True):
+        headline = colour == "black"
+        ax.plot(dataset["x"], values[:, 0], "-" if headline else "--", marker="o", ms=3.5, color=colour, label=name,
+                lw=2.0 if headline else 1.3)  # fmt: skip
+        ax.fill_between(dataset["x"], values[:, 1], values[:, 2], color=colour, alpha=0.12, lw=0)
     ax.set_xlabel(parameter)
     ax.set_ylabel("probability (band: 95 % interval)")
-    ax.set_ylim(-0.02, 1.02)
+    highest = max((float(np.nanmax(values[:, 2])) for _, values in series), default=1.0)
+    ax.set_ylim(0, min(1.0, max(0.02, 1.1 * highest)))
     ax.grid(color="#eee")
-    ax.set_title(_wrap(f"P(zone non-empty) and each offer's P(completion in zone): {title}", 90), fontsize=10)
-    ax.legend(fontsize=7.5, loc="center left", bbox_to_anchor=(1.01, 0.5))
-    fig.tight_layout()
+    ax.set_title(_wrap(f"P(zone non-empty) and each offer's P(completion in zone): {title}", 100), fontsize=9)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
+    fig.tight_layout()  # counts the legend below the axes (matplotlib >= 3.8)
     return fig
 
 
@@ -158,16 +177,17 @@ def plot_sweep_heatmap(dataset: dict[str, Any], parameters: list[str], title: st
     """One quantity over a 2-D grid: colour is the estimate, each cell also prints its 95 % interval."""
     xs, ys, grid = dataset["x"], dataset["y"], dataset["grid"]
     fig, ax = _axes(ax, (2.5 + 1.1 * len(xs), 1.8 + 0.6 * len(ys)))
-    image = ax.imshow(grid[:, :, 0], vmin=0, vmax=1, cmap="RdYlGn", origin="lower", aspect="auto")
+    top = fitted_top(grid[:, :, 0])
+    image = ax.imshow(grid[:, :, 0], vmin=0, vmax=top, cmap="viridis", origin="lower", aspect="auto")
     ax.set_xticks(range(len(xs)), [f"{x:g}" for x in xs], fontsize=8)
     ax.set_yticks(range(len(ys)), [f"{y:g}" for y in ys], fontsize=8)
     for (r, c), value in np.ndenumerate(grid[:, :, 0]):
         text = f"{value:.2f}\n[{grid[r, c, 1]:.2f}, {grid[r, c, 2]:.2f}]"
-        ax.text(c, r, text, ha="center", va="center", fontsize=6.5, color=_ink(value))
+        ax.text(c, r, text, ha="center", va="center", fontsize=6.5, color=_ink(value / top))
     ax.set_xlabel(parameters[0])
     ax.set_ylabel(parameters[1])
     ax.set_title(_wrap(f"{dataset['label']}: {title}", 70), fontsize=9)
-    fig.colorbar(image, ax=ax, fraction=0.05, label="probability")
+    fig.colorbar(image, ax=ax, fraction=0.05, label=f"probability (scale 0 to {top:g})")
     fig.tight_layout()
     return fig
 

@@ -41,12 +41,25 @@ CAPTIONS = {
     "ends of its range, or a red line is dropped; the longest bars are the assumptions the result depends on most.",
 }
 GENERIC_CAPTION = "A plot of this run; see the run directory for its table."
+# On a page over several runs, the first run shows every figure and the others these (the answer's two figures):
+# ten scenarios' full sets made a 32 MB page; the rest are linked beside them.
+KEY_FIGURES = ("zone_by_option.png", "offers_acceptance.png")
 
 
 def _ordered_plots(directory: Path) -> list[Path]:
     """The plots in the order a reader needs them (the captions' order), then any others by name."""
     known = [directory / name for name in CAPTIONS if (directory / name).is_file()]
     return known + sorted(p for p in directory.glob("*.png") if p not in known)
+
+
+def _link(png: Path, page_dir: Path | None) -> str:
+    """A link to a figure file: relative to the page where the page sits beside the runs, else absolute."""
+    if page_dir is not None:
+        try:
+            return png.resolve().relative_to(page_dir.resolve()).as_posix()
+        except ValueError:
+            pass
+    return png.resolve().as_uri()
 
 
 def _kind(directory: Path) -> str:
@@ -88,7 +101,7 @@ def write_review(directories: list[Path], out_path: Path) -> None:
         sections.append(f"<ul>{links}</ul>")
     if runs:
         sections.append(overview(runs))
-        sections += [run_section(run) for run in runs]
+        sections += [run_section(run, every_figure=k == 0, page_dir=out_path.parent) for k, run in enumerate(runs)]
     sections += [sweep_section(directory) for directory in sweeps]
     sections += [other_section(directory) for directory in others]
     if not sections:
@@ -145,8 +158,9 @@ def overview(runs: list[RunData]) -> str:
     )
 
 
-def run_section(run: RunData) -> str:
-    """One scenario: its command, its offers with blockers, its plots with captions."""
+def run_section(run: RunData, every_figure: bool = True, page_dir: Path | None = None) -> str:
+    """One scenario: its command, its offers with blockers, its plots with captions (all of them, or the
+    ``KEY_FIGURES`` with links to the others)."""
     parties = run.party_names()
     offers = table(
         ["offer", "P(completion in zone)", "best completion's P(zone)", "most frequent blocker", "its P(reject)"],
@@ -162,10 +176,17 @@ def run_section(run: RunData) -> str:
         ],
     )
     plots = _ordered_plots(run.path / "plots")
+    embedded = [png for png in plots if every_figure or png.name in KEY_FIGURES]
     figures = "".join(
         figure(png, f"{run.scenario.title}: {png.stem.replace('_', ' ')}", CAPTIONS.get(png.name, GENERIC_CAPTION))
-        for png in plots
+        for png in embedded
     )
+    linked = [png for png in plots if png not in embedded]
+    if linked:
+        links = ", ".join(
+            f'<a href="{esc(_link(png, page_dir))}">{esc(png.stem.replace("_", " "))}</a>' for png in linked
+        )
+        figures += f"<p>More figures of this run (files beside the page, not embedded): {links}.</p>"
     return (
         f'<h2 id="run-{esc(run.name)}">{esc(run.scenario.title)} <small>({esc(run.name)})</small></h2>'
         f'<p class="meta">Scenario <code>{esc(run.scenario.id)}</code> ({esc(run.name)}), {run.samples:,} samples, '
