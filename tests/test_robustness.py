@@ -89,3 +89,16 @@ def test_markdown_names_every_call():
     result = run_robustness(load_cases(JUDGEMENT), 200, 2)
     text = robustness_markdown(result, "negsim robustness tests/data/judgement.yaml")
     assert "gamma_veto" in text and "alpha_bar" in text and "hand-worked fixture" in text
+
+
+def test_robustness_figure_is_readable_with_long_labels():
+    from sim.studies.plots import plot_robustness
+    from tests.figure_layout import layout_problems
+
+    long = "an alternative whose label names a plan, its date, the red line it drops and the source it comes from"
+    rows = [
+        {"call": "default" if k == 0 else f"call_{k}", "label": long, "p_table": 0.1 + k / 100, "p_table_lo": 0.05,
+         "p_table_hi": 0.2 + k / 100, "p_ratified": 0.01 * k, "p_ratified_lo": 0.0, "p_ratified_hi": 0.02 * k + 0.01}
+        for k in range(25)
+    ]  # fmt: skip
+    assert layout_problems(plot_robustness(rows, "Robustness: " + long)) == []

@@ -5,7 +5,7 @@ survives the ratifiers — rests on choices no source settles. The scenario name
 (:mod:`sim.scenario.judgement`), each alternative as the ``--set``/``--unset`` edits that make it. This study
 loads every alternative (a bad edit is a one-line error before anything is computed), scores each with the
 scenario's seed (common random numbers: every alternative sees the same draws, so a difference from the default
-is the alternative's effect, with a paired interval) and reports, beside each, the best sponsored offer. The
+is the alternative's effect, with a paired interval) and reports, beside each, the best published (sponsored) offer. The
 range spanned by the alternatives is what a reader may quote; a statement true at the default but not across
 that range is a consequence of a judgement call, and the report says which (issue 20).
 """
@@ -129,7 +129,7 @@ def load_cases(path: Path, base_edits: list[Edit] | None = None) -> list[Case]:
 
 
 def _published(scenario: Scenario) -> list[str]:
-    """Offers someone proposed (a sponsor): calibration packages have none."""
+    """Offers someone proposed (a sponsor): calibration packages and analysts' constructs have none."""
     return [offer.id for offer in scenario.offers if offer.sponsor]
 
 
@@ -138,7 +138,7 @@ def _bits(words: np.ndarray, samples: int) -> np.ndarray:
 
 
 def headline(scenario: Scenario, samples: int, seed: int, workers: int = 1) -> Headline:
-    """Score the whole space once; the space target's bits at the table and after ratification, and the sponsored
+    """Score the whole space once; the space target's bits at the table and after ratification, and the published
     offer most often completed in the zone (ties: the first in the file)."""
     zone = compute_zone(scenario, samples, seed, workers=workers, with_options=False)
     scores = zone.targets
@@ -245,10 +245,10 @@ def robustness_markdown(result: Robustness, command: str) -> str:
         f"Monte-Carlo samples: {result.samples:,} (seed {result.seed}), the same draws for every row, so a change "
         "from the default is the alternative's own effect; intervals are 95 % (Wilson score, Clopper-Pearson at 0 "
         "and n; changes: paired). *At the table*: some package every veto party at the table accepts; *ratified*: "
-        "one that also survives every ratifier. A change marked * is beyond Monte-Carlo noise. *Best sponsored "
-        "offer*: the published or sponsored offer most often completed in the zone.",
+        "one that also survives every ratifier. A change marked * is beyond Monte-Carlo noise. *Best published "
+        "offer*: the offer with a sponsor (a published plan) most often completed in the zone.",
         "",
-        "| judgement call | alternative | edits | at the table | ratified | change (ratified) | best sponsored offer |",
+        "| judgement call | alternative | edits | at the table | ratified | change (ratified) | best published offer |",
         "|---|---|---|---|---|---|---|",
     ]
     for row in result.rows:
@@ -313,7 +313,7 @@ def robustness_page(result: Robustness, png: Path, command: str) -> str:
                 "at the table",
                 "ratified",
                 "change (ratified)",
-                "best sponsored offer",
+                "best published offer",
             ],
             rows,
             flagged=beyond,
