@@ -136,7 +136,7 @@ def test_existing_run_directory_is_not_overwritten(tmp_path):
     out = tmp_path / "once"
     negsim("run", str(DATA / "golden.yaml"), "--samples", "20", "--out", str(out))
     again = negsim("run", str(DATA / "golden.yaml"), "--samples", "20", "--out", str(out), check=False)
-    assert again.returncode == 2 and "--resume" in again.stderr
+    assert again.returncode == 2 and "complete run" in again.stderr and "--force" in again.stderr
 
 
 def test_resume_refuses_a_different_scenario(tmp_path):

@@ -7,13 +7,14 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-FLOW = ["scenario", "zone", "outputs", "studies", "negotiation", "cli"]
+FLOW = ["scenario", "zone", "outputs", "studies", "negotiation", "explore", "cli"]
 ALLOWED = {
     "scenario": {"scenario"},
     "zone": {"scenario", "zone"},
     "outputs": {"scenario", "zone", "outputs", "executors"},
     "studies": {"scenario", "zone", "outputs", "studies", "executors"},
     "negotiation": {"scenario", "zone", "outputs", "negotiation", "executors"},
+    "explore": {"scenario", "zone", "outputs", "studies", "negotiation", "explore", "executors"},
     "cli": set(FLOW) | {"executors"},
 }
 

@@ -201,7 +201,7 @@ def test_generated_proposals_and_calibration_documents_are_current(name):
     stamp = read_stamp(text)
     assert stamp.get("hash") == scenario.content_hash(), (
         f"docs/{name} is stale: run `negsim proposals scenarios/baseline.yaml --markdown docs/proposals.md "
-        "--calibration docs/calibration.md`"
+        "--calibration docs/calibration.md --force`"
     )
     assert stamp["seed"] == str(scenario.run.seed)
     if name == "proposals.md":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -10,12 +11,14 @@ from rich.table import Table
 
 from sim.cli.common import (
     ExecutorOption,
+    ForceOption,
     SchedulerOption,
     SeedOption,
     SetOption,
     UnsetOption,
     WorkersOption,
     app,
+    check_memory,
     err,
     fail,
     load_or_exit,
@@ -25,6 +28,7 @@ from sim.cli.common import (
 from sim.cli.zone import PRECISION, already_complete
 from sim.executors import Executor
 from sim.outputs.rundir import default_run_dir
+from sim.scenario.limits import MAX_SAMPLES
 
 
 @app.command(
@@ -33,7 +37,8 @@ from sim.outputs.rundir import default_run_dir
 def sensitivity(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     samples: Annotated[
-        int | None, typer.Option(min=1, help="Samples per perturbation (default: the scenario's run.samples).")
+        int | None,
+        typer.Option(min=1, max=MAX_SAMPLES, help="Samples per perturbation (default: the scenario's run.samples)."),
     ] = None,
     rank_by: Annotated[
         str,
@@ -47,6 +52,7 @@ def sensitivity(
     executor: ExecutorOption = Executor.local,
     workers: WorkersOption = 2,
     scheduler: SchedulerOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Tornado of what moves the zone: each weight and reservation at its range ends, each red line off."""
     from sim.studies.sensitivity import tornado_dataset
@@ -57,6 +63,7 @@ def sensitivity(
     if rank_by not in ("zone_mass", "p_zone_nonempty", *offers):
         fail(f"error: --rank-by {rank_by}: choose zone_mass, p_zone_nonempty or an offer id ({', '.join(offers)})")
     measure = rank_by if rank_by in ("zone_mass", "p_zone_nonempty") else f"offer_{rank_by}"
+    check_memory(scenario_path, scenario, samples or scenario.run.samples, 1 if executor is Executor.local else workers)
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario, "sensitivity")
     if resume is not None and (finished := already_complete(resume)):
         err.print(f"{resume} was already complete (finished {finished}): nothing to resume; its results:")
@@ -75,6 +82,7 @@ def sensitivity(
             progress=progress,
             measure=measure,
             announce=lambda message: err.print(message),
+            force=force,
         ),
     )
     base = rows[0]
@@ -92,9 +100,6 @@ def sensitivity(
     for name, low, high in tornado_dataset(rows, top=15, measure=measure):
         table.add_row(name, f"{low:+.3f}", f"{high:+.3f}")
     out.print(table)
-    from sim.studies.review import write_review  # the study's own page (loop's page shell)
-
-    write_review([run_dir], run_dir / "report.html")
 
 
 @app.command(
@@ -105,15 +110,18 @@ def whatif(
     offer: Annotated[str, typer.Option(help="Id of a named offer in the scenario.")],
     target: Annotated[float, typer.Option(min=0.0, max=1.0, help="Zone probability to reach.")] = 0.5,
     samples: Annotated[
-        int | None, typer.Option(min=1, help="Monte-Carlo samples (default: the scenario's run.samples).")
+        int | None,
+        typer.Option(min=1, max=MAX_SAMPLES, help="Monte-Carlo samples (default: the scenario's run.samples)."),
     ] = None,
     seed: SeedOption = None,
     set_: SetOption = None,  # type: ignore[assignment]
     unset: UnsetOption = None,  # type: ignore[assignment]
     out_file: Annotated[Path | None, typer.Option("--out", help="JSON file for the answer.")] = None,
     party_moves: Annotated[bool, typer.Option(help="Also search one-party moves (slower).")] = True,
+    force: ForceOption = False,
 ) -> None:
     """Smallest change that brings an offer to a zone probability: issues moved, or one party's move."""
+    from sim.outputs.owned import claim_file
     from sim.outputs.rundir import atomic_write_json
     from sim.studies.whatif import what_would_it_take
 
@@ -121,10 +129,13 @@ def whatif(
     if offer not in {o.id for o in scenario.offers}:
         fail(f"error: no offer '{offer}' in {scenario_path}; offers: {', '.join(o.id for o in scenario.offers)}")
     samples = samples or scenario.run.samples
+    check_memory(scenario_path, scenario, samples)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = out_file or Path("runs") / f"{stamp}-{scenario.id}-whatif-{offer}-{scenario.content_hash()[:8]}.json"
+    claim_file(path, force)  # before the search: a refusal costs nothing
     answer = what_would_it_take(
         scenario, offer, target, samples, scenario.run.seed if seed is None else seed, party_moves
     )
-    path = out_file or default_run_dir(Path("runs"), scenario, f"whatif-{offer}").with_suffix(".json")
     atomic_write_json(
         path,
         {"scenario": scenario.id, "scenario_hash": scenario.content_hash(), "samples": samples, **answer.as_json()},

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from sim.cli.common import (
     ExecutorOption,
+    ForceOption,
     SamplesOption,
     SchedulerOption,
     SeedOption,
@@ -18,6 +19,7 @@ from sim.cli.common import (
     UnsetOption,
     WorkersOption,
     app,
+    check_memory,
     err,
     fail,
     load_or_exit,
@@ -83,11 +85,19 @@ def run_one(
     run_dir: Path,
     resume: bool,
     pair: tuple[str, str] | None = None,
+    force: bool = False,
 ) -> dict:
     return with_progress(
         f"scoring {scenario.id}",
         lambda progress: run_zone(
-            scenario, run_dir, settings, resume=resume, scenario_file=str(path), progress=progress, pair=pair
+            scenario,
+            run_dir,
+            settings,
+            resume=resume,
+            scenario_file=str(path),
+            progress=progress,
+            pair=pair,
+            force=force,
         ),
     )
 
@@ -129,14 +139,16 @@ def run(
             "whose options' zone probabilities spread most)."
         ),
     ] = None,
+    force: ForceOption = False,
 ) -> None:
     """Map the acceptable zone of a scenario into a run directory (tables, plots, report)."""
     scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     chosen_pair = parse_pair(scenario, pair)
     settings = ZoneSettings.for_scenario(scenario, samples, seed, workers, executor, scheduler)
+    check_memory(scenario_path, scenario, settings.samples)
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario)
     finished = already_complete(run_dir) if resume is not None else None
-    summary = run_one(scenario, scenario_path, settings, run_dir, resume is not None, chosen_pair)
+    summary = run_one(scenario, scenario_path, settings, run_dir, resume is not None, chosen_pair, force)
     if finished:
         err.print(f"{run_dir} was already complete (finished {finished}): nothing to resume; its summary:")
     print_summary(scenario, summary, run_dir)
@@ -224,6 +236,7 @@ def score(
         fail(f"error: {exc}")
         return
     settings = ZoneSettings.for_scenario(scenario, samples, seed)
+    check_memory(scenario_path, scenario, settings.samples)
     preferences = sample_preferences(scenario, settings.samples, np.random.default_rng(settings.seed))
     out.print(f"{scenario.title}: {settings.samples} samples, seed {settings.seed}; intervals: 95 %")
     if fix is not None:
@@ -275,13 +288,16 @@ def catalogue(
     markdown: Annotated[Path | None, typer.Option(help="Write the full catalogue as Markdown to this file.")] = None,
     set_: SetOption = None,  # type: ignore[assignment]
     unset: UnsetOption = None,  # type: ignore[assignment]
+    force: ForceOption = False,
 ) -> None:
     """Issues, options, sources and each party's position, as a table (or a Markdown document)."""
+    from sim.outputs.owned import claim_file
     from sim.outputs.rundir import atomic_write_text
     from sim.scenario.catalogue import catalogue_markdown, option_rows
 
     scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     if markdown is not None:
+        claim_file(markdown, force)
         atomic_write_text(markdown, catalogue_markdown(scenario) + "\n")
         out.print(f"wrote {markdown}")
         return

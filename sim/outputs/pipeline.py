@@ -20,7 +20,9 @@ import numpy as np
 import pyarrow as pa
 
 from sim.executors import Executor, map_tasks
+from sim.outputs.budget import assembly_too_large
 from sim.outputs.rundir import (
+    RunDirError,
     atomic_write_json,
     finish_manifest,
     load_arrays,
@@ -107,8 +109,10 @@ def run_zone(
     progress: Progress | None = None,
     make_plots: bool = True,
     pair: tuple[str, str] | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
-    """Run (or finish) a zone run in ``run_dir``; returns the summary stored in the manifest."""
+    """Run (or finish) a zone run in ``run_dir``; returns the summary stored in the manifest. ``force`` replaces
+    negsim's own earlier outputs in ``run_dir`` (never a file it did not write)."""
     if resume:
         manifest = resume_manifest(run_dir, scenario, "zone")
         if manifest["status"] == "complete":
@@ -117,7 +121,7 @@ def run_zone(
             workers=settings.workers, executor=settings.executor, address=settings.address, **manifest["settings"]
         )
     else:
-        manifest = start_manifest(run_dir, scenario, "zone", settings.recorded(), scenario_file)
+        manifest = start_manifest(run_dir, scenario, "zone", settings.recorded(), scenario_file, force)
     timings = manifest["timings"]
     clock = time.perf_counter()
     # not with a process pool: forking while another thread holds an import lock could hang a worker
@@ -148,6 +152,9 @@ def run_zone(
             save(score)
     timings["score_s"] = round(timings.get("score_s", 0) + time.perf_counter() - clock, 3)
     clock = time.perf_counter()
+    too_large = assembly_too_large(sum(_part_path(parts, block).stat().st_size for block in scorer.blocks))
+    if too_large:
+        raise RunDirError(f"{run_dir}: {too_large} (--resume {run_dir})")
     summary = assemble(run_dir, scenario, space, preferences, targets, scorer)
     timings["tables_s"] = round(time.perf_counter() - clock, 3)
     if make_plots:
@@ -194,6 +201,7 @@ PART_ARRAYS = (
     "best_count",
     "best_package",
     "zone_sizes",
+    "accept_count",
 )
 
 
@@ -216,13 +224,15 @@ def _load_part(parts: Path, block: Block) -> BlockScore:
     return BlockScore(block=block, **load_arrays(_part_path(parts, block)))
 
 
-def _zone_list(parts: list[BlockScore]) -> tuple[np.ndarray, np.ndarray]:
-    """Every package in the zone in some sample (sorted) and its zone count, from the blocks' scores."""
+def _zone_list(parts: list[BlockScore]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every package in the zone in some sample (sorted), its zone count and each party's acceptance count, from
+    the blocks' scores."""
     packages = np.concatenate([part.packages for part in parts]) if parts else np.zeros(0, dtype=np.int64)
     counts = np.concatenate([part.zone_count for part in parts]) if parts else np.zeros(0, dtype=np.int32)
+    accepts = np.concatenate([part.accept_count for part in parts], axis=1) if parts else np.zeros((0, 0), np.int32)
     order = np.argsort(packages, kind="stable")
-    packages, counts = packages[order], counts[order]
-    return packages[counts > 0], counts[counts > 0]
+    order = order[counts[order] > 0]
+    return packages[order], counts[order], accepts[:, order]
 
 
 def assemble(
@@ -241,7 +251,7 @@ def assemble(
     samples = preferences.samples
     parts = [_load_part(run_dir / "parts", block) for block in scorer.blocks]  # read once; everything below uses it
     scores = combine_targets(parts, targets, samples)
-    listed, listed_counts = _zone_list(parts)
+    listed, listed_counts, listed_accepts = _zone_list(parts)
 
     def counts_of(packages: np.ndarray) -> np.ndarray:
         return lookup_counts(listed, listed_counts, np.asarray(packages, dtype=np.int64))
@@ -259,7 +269,9 @@ def assemble(
         named.add(int(head["closest_package"]["package"]))
     metadata = table_metadata(preferences.party_ids, preferences.veto, space, context.labels)
     named_packages = np.array(sorted(named), dtype=np.int64)
-    table = _write_zone_table(run_dir, space, preferences, (listed, listed_counts), named_packages, metadata)
+    table = _write_zone_table(
+        run_dir, space, preferences, (listed, listed_counts, listed_accepts), named_packages, metadata
+    )
     for row in marginal_rows:
         i, o = context.index(row["target"])
         count = table.option_count[i][o]
@@ -314,14 +326,14 @@ def _write_zone_table(
     run_dir: Path,
     space: PackageSpace,
     preferences: Preferences,
-    zone_list: tuple[np.ndarray, np.ndarray],
+    zone_list: tuple[np.ndarray, np.ndarray, np.ndarray],
     named: np.ndarray,
     metadata: dict[str, str],
 ) -> ZoneTable:
     """zone.parquet: every package in the zone in some sample plus the feasible ``named`` ones, with every column.
     Per-option sums come from the sparse zone list; per-option feasible counts are exact counts, not enumerations."""
     samples = preferences.samples
-    listed, zone = zone_list
+    listed, zone, accepts = zone_list
     named = named[space.feasible(space.codes(named))] if named.size else named
     keep = np.union1d(listed, named).astype(np.int64)
     listed_codes = space.codes(listed)
@@ -340,7 +352,7 @@ def _write_zone_table(
             packages,
             codes,
             lookup_counts(listed, zone, packages),
-            acceptance_counts(preferences, space, packages),
+            _acceptance(preferences, space, listed, accepts, packages),
             expected_utility(preferences, codes),
             samples,
         ).replace_schema_metadata(metadata)
@@ -352,6 +364,21 @@ def _write_zone_table(
         first.schema,
     )
     return ZoneTable(zone_sum, option_count, _histogram(zone, samples), rows)
+
+
+def _acceptance(
+    preferences: Preferences, space: PackageSpace, listed: np.ndarray, accepts: np.ndarray, packages: np.ndarray
+) -> np.ndarray:
+    """Each party's acceptance count of sorted ``packages``: the scorer's counts for listed ones, computed for the
+    few others (packages named by offers or solutions but never in the zone)."""
+    at = np.searchsorted(listed, packages)
+    found = at < listed.size
+    found[found] = listed[at[found]] == packages[found]
+    counts = np.zeros((preferences.n_parties, packages.size), dtype=np.int32)
+    counts[:, found] = accepts[:, at[found]]
+    if not found.all():
+        counts[:, ~found] = acceptance_counts(preferences, space, packages[~found])
+    return counts
 
 
 def _histogram(positive_counts: np.ndarray, samples: int) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,15 @@ def _draw(drawings: list[Drawing], folder: Path) -> None:
         save_figure(make(), folder / name)
 
 
+def _draw_in_child(drawings: list[Drawing], folder: Path) -> None:
+    """The child's half: a failure (a full disk) ends it with status 1 and no traceback of its own; the parent
+    then draws the same figures and reports the error once, in one line."""
+    try:
+        _draw(drawings, folder)
+    except BaseException:  # noqa: BLE001 - surfaced by the parent's redraw
+        sys.exit(1)
+
+
 def draw_in_two(first: list[Drawing], second: list[Drawing], folder: Path) -> None:
     """Draw two lists of figures at once, ``second`` in a forked process: matplotlib draws on one core, and its
     drawing (text, ticks, rasterising) is most of a run's time after scoring. Each figure is written atomically by
@@ -165,7 +175,7 @@ def draw_in_two(first: list[Drawing], second: list[Drawing], folder: Path) -> No
     if worker or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         _draw(first + second, folder)
         return
-    child = multiprocessing.get_context("fork").Process(target=_draw, args=(second, folder))
+    child = multiprocessing.get_context("fork").Process(target=_draw_in_child, args=(second, folder))
     child.start()
     try:
         _draw(first, folder)

@@ -10,7 +10,6 @@ processes: on a small machine whole runs side by side scale better than blocks o
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,9 +44,8 @@ def run_task(task: RunTask) -> dict[str, Any]:
         if manifest["status"] == "complete":
             return manifest["summary"]
         return run_zone(task.scenario, task.run_dir, task.settings, resume=True, scenario_file=task.scenario_file)
-    if task.run_dir.exists():
-        shutil.rmtree(task.run_dir)  # killed before its manifest: it holds nothing to resume
-    return run_zone(task.scenario, task.run_dir, task.settings, scenario_file=task.scenario_file)
+    # killed before its manifest: it holds nothing to resume, and only what negsim wrote there is replaced
+    return run_zone(task.scenario, task.run_dir, task.settings, scenario_file=task.scenario_file, force=True)
 
 
 def threads_per_run(executor: Executor, workers: int) -> int:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.scenario.catalogue import markdown_safe
 from sim.scenario.model import Offer, Role, Scenario
 from sim.studies.whatif import offer_fix, party_acceptance, smallest_issue_change
 from sim.zone.intervals import METHOD, proportion_interval
@@ -195,4 +196,4 @@ def proposals_markdown(result: Brief, command: str) -> str:
     notes = [f"- `{offer.id}`: {offer.note}" for offer in scenario.offers if offer.note]
     if notes:
         lines += ["", "## What each offer is silent on (its open issues)", "", *notes]
-    return "\n".join(lines) + "\n"
+    return "\n".join(line if line == s.stamp(scenario) else markdown_safe(line) for line in lines) + "\n"

@@ -18,6 +18,7 @@ import yaml
 
 from sim import __version__
 from sim.outputs.html import esc, figure, page, table, with_interval
+from sim.outputs.owned import embeddable, refuse_links
 from sim.outputs.report import ZONE_PLOTS
 from sim.outputs.rundir import RunDirError, atomic_write_text, read_json, read_manifest
 from sim.studies.batch import BATCH_FILE
@@ -49,7 +50,7 @@ KEY_FIGURES = ("zone_by_option.png", "offers_acceptance.png")
 def _ordered_plots(directory: Path) -> list[Path]:
     """The plots in the order a reader needs them (the captions' order), then any others by name."""
     known = [directory / name for name in CAPTIONS if (directory / name).is_file()]
-    return known + sorted(p for p in directory.glob("*.png") if p not in known)
+    return [p for p in known + sorted(p for p in directory.glob("*.png") if p not in known) if embeddable(p)]
 
 
 def _link(png: Path, page_dir: Path | None) -> str:
@@ -79,6 +80,7 @@ def write_review(directories: list[Path], out_path: Path) -> None:
     sweeps: list[Path] = []
     others: list[Path] = []
     for directory in directories:
+        refuse_links(directory)
         kind = _kind(directory)
         if kind == "batch":
             record = read_json(directory / BATCH_FILE)

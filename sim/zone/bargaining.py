@@ -33,13 +33,27 @@ CHUNK = 512
 
 
 def dominated_by(candidates: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """For each candidate row, whether some row of ``others`` Pareto-dominates it (>= everywhere, > somewhere)."""
+    """For each candidate row, whether some row of ``others`` Pareto-dominates it (>= everywhere, > somewhere).
+
+    Rows are integers (exact units), so a row that is >= everywhere is > somewhere exactly when its sum is larger:
+    one comparison of sums replaces d, and each objective is one 2-D comparison (a reduction over a short last axis
+    costs numpy several times more; the dense benchmark's 5-party frontier took 11 s of 15 that way). A candidate
+    found dominated is not compared again: ``pareto_mask`` passes others in decreasing sum, so most fall early.
+    """
     result = np.zeros(len(candidates), dtype=bool)
+    candidate_sums = candidates.sum(axis=1)
+    open_rows = np.arange(len(candidates))  # candidates not yet known to be dominated: only they are compared
     for start in range(0, len(others), CHUNK):
+        if open_rows.size == 0:
+            break
         block = others[start : start + CHUNK]
-        at_least = (block[None, :, :] >= candidates[:, None, :]).all(axis=-1)
-        better = (block[None, :, :] > candidates[:, None, :]).any(axis=-1)
-        result |= (at_least & better).any(axis=1)
+        rows = candidates[open_rows]
+        dominated = block.sum(axis=1)[None, :] > candidate_sums[open_rows, None]
+        for k in range(candidates.shape[1]):
+            dominated &= block[None, :, k] >= rows[:, k, None]
+        hit = dominated.any(axis=1)
+        result[open_rows[hit]] = True
+        open_rows = open_rows[~hit]
     return result
 
 
@@ -130,8 +144,7 @@ def pareto_frontier(space: PackageSpace, preferences: Preferences, individually_
         values = np.repeat(values, len(options), axis=0) + np.tile(expected[:, issue, options].T, (len(values), 1))
         for column, link in links:
             if max(link.first[0], link.second[0]) == issue:
-                both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
-                values[both, column] += to_units(link.delta.mean())
+                values[link.holds(codes), column] += to_units(link.delta.mean())
         ok, signature = _constraint_state(codes, spanning, issue)
         signature = np.concatenate([signature, _link_state(codes, [link for _, link in links], issue)], axis=1)
         if headroom is not None:

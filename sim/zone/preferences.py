@@ -59,6 +59,10 @@ class LinkTerm:
     delta: np.ndarray
     delta_units: np.ndarray
 
+    def holds(self, codes: np.ndarray) -> np.ndarray:
+        """Which packages (rows of option indices) hold both options, so that the term applies."""
+        return (codes[:, self.first[0]] == self.first[1]) & (codes[:, self.second[0]] == self.second[1])
+
 
 @dataclass(frozen=True, eq=False)
 class RedLine:
@@ -72,6 +76,14 @@ class RedLine:
     @property
     def certain(self) -> bool:
         return self.holds >= 1.0
+
+    def held_by(self, codes: np.ndarray) -> np.ndarray:
+        """Which packages (rows of option indices) hold the red-lined option."""
+        return codes[:, self.option[0]] == self.option[1]
+
+    def refuses_at(self, codes: np.ndarray, samples: np.ndarray) -> np.ndarray:
+        """Whether the red line refuses package ``codes[k]`` in sample ``samples[k]``: held, and real there."""
+        return self.held_by(codes) & self.in_sample[samples]
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,26 +168,16 @@ class Preferences:
         total = gather_sums(tables, codes, len(parties), n_samples, dtype=np.int32)
         for link in self.links:
             if link.party in parties:
-                both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
-                total[both, parties.index(link.party), :] += link.delta_units[samples]
+                total[link.holds(codes), parties.index(link.party), :] += link.delta_units[samples]
         return total.transpose(1, 0, 2)
 
     def accepts_at(self, codes: np.ndarray, samples: np.ndarray, parties: list[int]) -> np.ndarray:
         """Whether each party accepts package ``codes[k]`` in sample ``samples[k]``, ``[party, k]``: the same
         integers and rule as :meth:`acceptable`, for scattered (package, sample) pairs."""
-        total = np.zeros((len(parties), codes.shape[0]), dtype=np.int64)
-        for column, party in enumerate(parties):
-            for issue in range(codes.shape[1]):
-                total[column] += self.units[party, issue, codes[:, issue], samples]
-            for link in self.links:
-                if link.party == party:
-                    both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
-                    total[column, both] += link.delta_units[samples[both]]
-        result = accepts(total, self.threshold[parties][:, samples])
+        result = accepts(utilities_at(self, codes, samples, parties, units=True), self.threshold[parties][:, samples])
         for red in self.red_line_list:
             if red.party in parties:
-                held = (codes[:, red.option[0]] == red.option[1]) & red.in_sample[samples]
-                result[parties.index(red.party), held] = False
+                result[parties.index(red.party), red.refuses_at(codes, samples)] = False
         return result
 
     def acceptable(
@@ -186,8 +188,7 @@ class Preferences:
         result = accepts(self.utility_units(codes, parties, samples), self.threshold[parties][:, None, samples])
         for red in self.red_line_list:
             if red.party in parties:
-                holds = codes[:, red.option[0]] == red.option[1]
-                result[parties.index(red.party), holds] &= ~red.in_sample[None, samples]
+                result[parties.index(red.party), red.held_by(codes)] &= ~red.in_sample[None, samples]
         return result
 
 
@@ -250,8 +251,28 @@ def grid_sums(by_issue: list[np.ndarray], n_parties: int, samples: int) -> np.nd
 def add_link_terms(total: np.ndarray, links: tuple[LinkTerm, ...], codes: np.ndarray, units: bool) -> None:
     """Add every link whose two options are in a package to ``total[package, party, sample]`` in place."""
     for link in links:
-        both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
-        total[both, link.party, :] += link.delta_units if units else link.delta
+        total[link.holds(codes), link.party, :] += link.delta_units if units else link.delta
+
+
+def utilities_at(
+    preferences: Preferences, codes: np.ndarray, samples: np.ndarray, parties: list[int], units: bool = False
+) -> np.ndarray:
+    """The one evaluator of scattered (package, sample) pairs: each party's utility of package ``codes[k]`` in
+    sample ``samples[k]``, ``[party, k]``, links included — real (float64) or in integer units (int64).
+
+    Real utilities add the same terms in the same order as :meth:`Preferences.utilities` (issues left to right,
+    then links in order), so a pair's utility equals the dense one bit for bit; integer sums are exact in any order.
+    """
+    table = preferences.units if units else preferences.contributions
+    total = np.zeros((len(parties), codes.shape[0]), dtype=np.int64 if units else np.float64)
+    for column, party in enumerate(parties):
+        for issue in range(codes.shape[1]):
+            total[column] += table[party, issue, codes[:, issue], samples]
+        for link in preferences.links:
+            if link.party == party:
+                both = link.holds(codes)
+                total[column, both] += (link.delta_units if units else link.delta)[samples[both]]
+    return total
 
 
 def expected_utility(preferences: Preferences, codes: np.ndarray) -> np.ndarray:
@@ -261,6 +282,5 @@ def expected_utility(preferences: Preferences, codes: np.ndarray) -> np.ndarray:
     for issue in range(codes.shape[1]):
         total += expected[:, issue, codes[:, issue]]
     for link in preferences.links:
-        both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
-        total[link.party, both] += link.delta.mean()
+        total[link.party, link.holds(codes)] += link.delta.mean()
     return total
