@@ -10,6 +10,7 @@ from rich.table import Table
 
 from sim.cli.common import (
     ExecutorOption,
+    ForceOption,
     SchedulerOption,
     SeedOption,
     SetOption,
@@ -26,7 +27,9 @@ from sim.executors import Executor
 from sim.outputs.rundir import default_run_dir
 
 
-@app.command(epilog="Example: negsim robustness scenarios/baseline.yaml --markdown docs/robustness.md\n\n" + PRECISION)
+@app.command(
+    epilog="Example: negsim robustness scenarios/baseline.yaml --markdown docs/robustness.md --force\n\n" + PRECISION
+)
 def robustness(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     samples: Annotated[
@@ -40,13 +43,20 @@ def robustness(
     executor: ExecutorOption = Executor.local,
     workers: WorkersOption = 2,
     scheduler: SchedulerOption = None,
+    force: ForceOption = False,
 ) -> None:
     """The headline (at the table, ratified) under each judgement call's alternatives, and the range they span."""
+    from sim.outputs.owned import OutputError, claim_file
     from sim.scenario.errors import ScenarioError
     from sim.studies.robustness import load_cases, run_robustness, write_robustness
 
     edits = [*(unset or []), *(set_ or [])]
     scenario = load_or_exit(scenario_path, edits)
+    if markdown is not None:
+        try:
+            claim_file(markdown, force)  # before the work: a refusal costs nothing
+        except OutputError as exc:
+            fail(f"error: {exc}")
     if not scenario.judgement_calls:
         fail(f"{scenario_path}: the scenario names no judgement_calls: nothing to vary (docs/format.md)")
     try:
