@@ -107,11 +107,7 @@ def test_draft_is_scored_as_score_fix_scores_it(document, data):
         engine = Engine(path, samples, seed, threads=1)
     state = engine.current
     space = PackageSpace.from_scenario(state.scenario)
-    fix = {
-        i: data.draw(st.integers(0, radix - 1))
-        for i, radix in enumerate(space.radices)
-        if data.draw(st.booleans())
-    }
+    fix = {i: data.draw(st.integers(0, radix - 1)) for i, radix in enumerate(space.radices) if data.draw(st.booleans())}
     context = TargetContext(state.scenario, space, state.preferences)
     by_cli = partial_scores(space, state.preferences, fix, context.veto_avoid())
     hits = np.bincount(state.zone.samples[state.zone.matching(fix)], minlength=samples) > 0
@@ -142,8 +138,16 @@ def test_a_variant_states_only_the_changes_and_reproduces_the_page(tmp_path):
 
     def document(parent: str) -> dict:
         return variant_document(
-            engine.loaded, state.scenario, engine.loaded_settings, state.settings, parent, "my-variant",
-            "a test", {"land": "split"}, 30, 3,
+            engine.loaded,
+            state.scenario,
+            engine.loaded_settings,
+            state.settings,
+            parent,
+            "my-variant",
+            "a test",
+            {"land": "split"},
+            30,
+            3,
         )
 
     text = save_variant(out, scenario, document, state.settings)

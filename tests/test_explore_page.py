@@ -138,8 +138,14 @@ def test_3_a_reservation_slider_moves_the_headline_to_run_set(page, tmp_path):
     assert page.get_by_label("Russia reservation low, typed", exact=True).input_value() == "0.3"
     high = page.get_by_label("Russia reservation high", exact=True).input_value()
     cli = negsim(
-        "run", str(BASELINE), "--samples", SAMPLES, "--set", f"russia.reservation=[0.3, {high}]",
-        "--out", str(tmp_path / "run"),
+        "run",
+        str(BASELINE),
+        "--samples",
+        SAMPLES,
+        "--set",
+        f"russia.reservation=[0.3, {high}]",
+        "--out",
+        str(tmp_path / "run"),
     ).stdout
     assert f"P(zone not empty) {number(page, 'P(zone non-empty)')}" in cli
     assert "beyond noise" in number(page, "Difference: P(zone non-empty)") or "noise" in cli

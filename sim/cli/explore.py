@@ -29,8 +29,9 @@ def _interrupt(signum: int, frame: object) -> None:
 def explore(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: a free one).")] = 0,
-    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default: nobody else can reach it).")]
-    = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (loopback by default: nobody else can reach it).")
+    ] = "127.0.0.1",
     no_browser: Annotated[bool, typer.Option("--no-browser", help="Print the URL only.")] = False,
     samples: SamplesOption = None,
     seed: SeedOption = None,

@@ -33,10 +33,7 @@ from sim.studies.compare import Cell
 from sim.zone.intervals import half_width
 
 
-@app.command(
-    epilog="Example: negsim compare runs/baseline runs/harder-russia --out runs/compare-harder "
-    "(the first run is the reference)"
-)
+@app.command(epilog="Example: negsim compare runs/base runs/variant --out runs/cmp (the first run is the reference)")
 def compare(
     run_dirs: Annotated[
         list[Path], typer.Argument(metavar="RUN_A RUN_B [RUN_C ...]", help="Complete run directories.")
@@ -52,7 +49,7 @@ def compare(
 ) -> None:
     """Runs side by side with 95 % intervals, differences beyond Monte-Carlo noise flagged, scenario changes listed."""
     from sim.outputs.rundir import finish_manifest, start_manifest
-    from sim.studies.compare import scenario_differences, zone_mass_rows
+    from sim.studies.compare import completion_changes, scenario_differences, zone_mass_rows
     from sim.studies.compare_page import write_comparison
     from sim.studies.fanout import claim_directory
     from sim.studies.rundata import load_runs
@@ -80,7 +77,7 @@ def compare(
     for kind, title in (
         ("zone", "Zone"),
         ("offer", "Offers: P(completion in zone)"),
-        ("acceptance", "Acceptance of each offer's best completion"),
+        ("acceptance", "Acceptance of each offer's completion (the first run's package, in every run)"),
         ("option", "Option marginals"),
     ):
         rows: dict[str, dict[str, Cell]] = {}
@@ -106,6 +103,13 @@ def compare(
             out.print(table)
         if note:
             out.print(f"{title}: {len(changed)} beyond noise{note}", highlight=False)
+    for change in completion_changes(runs):
+        moved = "; ".join(f"{issue}: {a} -> {b}" for issue, a, b in change.changed)
+        out.print(
+            f"{change.label}: best completion in {change.run} is a different package ({moved}); a different pick, "
+            "not a change of acceptance (acceptance above is measured on the first run's package)",
+            highlight=False,
+        )
     out.print(f"wrote {target / 'compare.csv'}, {target / 'compare.html'}", highlight=False)
 
 
@@ -322,8 +326,7 @@ def print_batch_summary(entries: list, summaries: list[dict], batch_dir: Path) -
 
 
 @app.command(
-    epilog="Example: negsim report runs/20260101T000000Z-batch runs/my-sweep -o review.html "
-    "(one self-contained page: mail it as is)"
+    epilog="Example: negsim report runs/base runs/sweep -o review.html (one self-contained page: mail it as is)"
 )
 def report(
     directories: Annotated[

@@ -35,7 +35,14 @@ def proposals(
     whatif_samples: Annotated[
         int, typer.Option(min=1, max=MAX_SAMPLES, help="Samples for the smallest-change search.")
     ] = 200,
-    target: Annotated[float, typer.Option(min=0.0, max=1.0, help="Zone probability the change must reach.")] = 0.5,
+    target: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Zone probability the change set must reach (default: the best package's, reachable).",
+        ),
+    ] = None,
     seed: SeedOption = None,
     set_: SetOption = None,  # type: ignore[assignment]
     markdown: Annotated[Path | None, typer.Option(help="Write the brief as Markdown here.")] = None,
@@ -43,7 +50,7 @@ def proposals(
     force: ForceOption = False,
 ) -> None:
     """Every offer: P(completion in zone) with its interval, P(agreed at the table but not ratified), its blocker,
-    and the smallest change of its fixed issues that reaches --target."""
+    and the smallest change set (issues moved, parties conceding) that reaches --target."""
     from sim.studies.calibration import KIIS_POLLS, acceptance_shares, calibration_markdown
     from sim.studies.proposals import Settings, brief, proposals_markdown
 
@@ -60,7 +67,7 @@ def proposals(
         + [f"--set={s}" for s in set_ or []]
         + ([f"--samples={samples}"] if samples else [])
         + ([f"--whatif-samples={whatif_samples}"] if whatif_samples != 200 else [])
-        + ([f"--target={target:g}"] if target != 0.5 else [])
+        + ([f"--target={target:g}"] if target is not None else [])
         + ([f"--seed={seed}"] if seed is not None else [])
     )
     result = with_progress(f"proposals {scenario.id}", lambda progress: brief(scenario, settings))

@@ -223,7 +223,13 @@ def score(
     import numpy as np
 
     from sim.outputs.targets import TargetContext
-    from sim.studies.score import ScoreRequestError, package_scores, parse_assignment, partial_scores
+    from sim.studies.score import (
+        ScoreRequestError,
+        package_scores,
+        parse_assignment,
+        partial_scores,
+        why_no_completion,
+    )
     from sim.zone.sampling import sample_preferences
 
     if (package is None) == (fix is None):
@@ -247,7 +253,7 @@ def score(
             highlight=False,
         )
         if partial["package"] < 0:
-            out.print("no feasible completion")
+            out.print(why_no_completion(scenario, space, assignment, avoid), highlight=False)
             return
         if partial["completion"] == "closest":
             out.print("no completion is in the zone in any sample; the closest completion (smallest total shortfall):")
