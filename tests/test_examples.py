@@ -34,7 +34,9 @@ def readme_commands() -> list[str]:
         if line.strip().startswith("negsim ")
     ]
     inline = [
-        m for m in re.findall(r"`(negsim [^`]+)`", text) if any("/" in w or w == "--help" for w in shlex.split(m))
+        m
+        for m in re.findall(r"`(negsim [^`]+)`", text)
+        if any(("/" in w and w != "/") or w == "--help" for w in shlex.split(m))
     ]
     return [*blocks, *inline]
 
@@ -63,11 +65,22 @@ def lighter(args: list[str]) -> list[str]:
     return args
 
 
+OUTPUT_FLAGS = ("--out", "-o", "--markdown", "--calibration", "--plots-dir")
+
+
+def placeholder(line: str) -> bool:
+    """A prose illustration with placeholders (``runs/<time>-batch``, ``s.yaml``): nothing to run as written."""
+    words = shlex.split(line)
+    inputs = [w for k, w in enumerate(words) if w.endswith(".yaml") and words[k - 1] not in OUTPUT_FLAGS]
+    made = {words[k + 1] for k, w in enumerate(words[:-1]) if w in OUTPUT_FLAGS}
+    return "<" in line or any(not (ROOT / w).exists() and w not in made and "variant" not in w for w in inputs)
+
+
 def commands() -> list[str]:
     """Every example, once; ``negsim explore`` serves its page until stopped, so its examples are driven by the
-    page's own tests (tests/test_explore_page.py), not run here."""
-    found = [c for c in dict.fromkeys([*readme_commands(), *help_commands()]) if not c.startswith("negsim explore")]
-    return found
+    page's own tests (tests/test_explore_page.py), not run here; prose placeholders are not commands."""
+    found = dict.fromkeys([*readme_commands(), *help_commands()])
+    return [c for c in found if not c.startswith("negsim explore") and not placeholder(c)]
 
 
 def test_every_example_is_found():

@@ -45,6 +45,7 @@ from sim.outputs.tables import (
 from sim.outputs.targets import TargetContext, headline, target_rows
 from sim.scenario.model import Scenario
 from sim.zone.bargaining import bargaining_solutions, pareto_frontier
+from sim.zone.electorate import body_shares
 from sim.zone.intervals import METHOD, mean_interval
 from sim.zone.preferences import Preferences, expected_utility
 from sim.zone.sampling import sample_preferences
@@ -346,15 +347,17 @@ def _write_zone_table(
     def chunk(start: int) -> pa.Table:
         packages = keep[start : start + ZONE_TABLE_ROWS]
         codes = space.codes(packages)
+        zone_counts = lookup_counts(listed, zone, packages)
         return zone_rows(
             space,
             preferences.party_ids,
             packages,
             codes,
-            lookup_counts(listed, zone, packages),
+            zone_counts,
             _acceptance(preferences, space, listed, accepts, packages),
             expected_utility(preferences, codes),
             samples,
+            body_shares(preferences, codes, zone_counts > 0),
         ).replace_schema_metadata(metadata)
 
     first = chunk(0)  # streamed in bounded chunks: memory does not grow with the zone

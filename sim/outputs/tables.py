@@ -77,6 +77,7 @@ def zone_rows(
     accept_count: np.ndarray,
     expected_utility: np.ndarray,
     samples: int,
+    shares: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
 ) -> pa.Table:
     """Rows of ``zone.parquet``: package, options, p_zone, p_accept_<party>, eu_<party> (probabilities with
     ``_lo``/``_hi`` interval bounds)."""
@@ -89,6 +90,10 @@ def zone_rows(
         )
     for p, party in enumerate(party_ids):
         columns[f"eu_{party}"] = pa.array(expected_utility[p])
+    for party, (mean, low, high) in (shares or {}).items():  # bodies: expected accepting share (NaN: never in zone)
+        columns.update(
+            {f"share_{party}": pa.array(mean), f"share_{party}_lo": pa.array(low), f"share_{party}_hi": pa.array(high)}
+        )
     return pa.table(columns)
 
 

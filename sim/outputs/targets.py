@@ -20,6 +20,7 @@ from sim.outputs.tables import with_interval
 from sim.scenario.model import Scenario
 from sim.zone.bargaining import blocking_detail
 from sim.zone.closest import Closest, closest_package
+from sim.zone.electorate import accepting_shares
 from sim.zone.own_best import own_best_completion
 from sim.zone.preferences import Preferences
 from sim.zone.scoring import Target, TargetScores
@@ -94,6 +95,18 @@ def package_block(ctx: TargetContext, prefix: str, package: int, zone_count: int
     row.update(_floats(with_interval(f"{prefix}p_zone", zone_count, ctx.samples)))
     for p, party in enumerate(ctx.preferences.party_ids):
         row.update(_floats(with_interval(f"p_accept_{party}", int(accept[p]), ctx.samples)))
+    if ctx.preferences.electorates:  # a body: its expected accepting share beside P(it passes)
+        shares = accepting_shares(ctx.preferences, ctx.space.codes(np.array([max(package, 0)])))
+        for p, (mean, low, high) in shares.items():
+            party = ctx.preferences.party_ids[p]
+            nan = package < 0
+            row.update(
+                {
+                    f"share_{party}": np.nan if nan else float(mean[0]),
+                    f"share_{party}_lo": np.nan if nan else float(low[0]),
+                    f"share_{party}_hi": np.nan if nan else float(high[0]),
+                }
+            )
     return row
 
 

@@ -107,6 +107,7 @@ class Preferences:
     red_line_list: tuple[RedLine, ...]
     links: tuple[LinkTerm, ...]
     radices: tuple[int, ...]
+    electorates: tuple[Any, ...] = ()  # sim.zone.electorate.Electorate: ratifiers that vote as bodies
 
     @property
     def samples(self) -> int:
@@ -151,6 +152,11 @@ class Preferences:
             for i, radix in enumerate(self.radices)
         ]
 
+    @cached_property
+    def weighed(self) -> np.ndarray:
+        """``[party, issue]``: whether some option of the issue counts for the party in some sample."""
+        return self.units.any(axis=(2, 3))
+
     def utilities(self, space: PackageSpace, codes: np.ndarray) -> np.ndarray:
         """Real utilities of packages given as option indices, ``[party, package, sample]`` (float64)."""
         total = gather_sums(self.by_issue, codes, self.n_parties, self.samples)
@@ -163,29 +169,57 @@ class Preferences:
         """Utilities in integer units, ``[party, package, sample]`` (int32 holds 21 utility-sized terms): the numbers
         acceptance compares. ``samples`` selects a slice of samples (to bound memory on big sets of packages)."""
         parties = list(range(self.n_parties)) if parties is None else parties
-        tables = [table[:, parties, samples] for table in self.by_issue_units]
+        weighed = np.flatnonzero(self.weighed[parties].any(axis=0))  # the others add 0: integer sums skip them
+        tables = [self.by_issue_units[i][:, parties, samples] for i in weighed]
         n_samples = len(range(self.samples)[samples])
-        total = gather_sums(tables, codes, len(parties), n_samples, dtype=np.int32)
+        total = gather_sums(tables, codes[:, weighed], len(parties), n_samples, dtype=np.int32)
         for link in self.links:
             if link.party in parties:
                 total[link.holds(codes), parties.index(link.party), :] += link.delta_units[samples]
         return total.transpose(1, 0, 2)
 
+    def utility_at(self, codes: np.ndarray, samples: np.ndarray, party: int) -> np.ndarray:
+        """Party ``party``'s utility of package ``codes[k]`` in sample ``samples[k]`` in integer units, ``[k]``."""
+        return utilities_at(self, codes, samples, [party], units=True)[0]
+
     def accepts_at(self, codes: np.ndarray, samples: np.ndarray, parties: list[int]) -> np.ndarray:
         """Whether each party accepts package ``codes[k]`` in sample ``samples[k]``, ``[party, k]``: the same
         integers and rule as :meth:`acceptable`, for scattered (package, sample) pairs."""
-        result = accepts(utilities_at(self, codes, samples, parties, units=True), self.threshold[parties][:, samples])
+        total = utilities_at(self, codes, samples, parties, units=True)
+        result = accepts(total, self.threshold[parties][:, samples])
+        for body in self.electorates:
+            if body.party in parties:
+                row = parties.index(body.party)
+                result[row] = body.verdicts_at(self, codes, samples, total[row])
+        return self.reds_at(codes, samples, parties, result)
+
+    def reds_at(self, codes: np.ndarray, samples: np.ndarray, parties: list[int], result: np.ndarray) -> np.ndarray:
+        """``result[party, k]`` with every red line that holds in sample ``samples[k]`` on ``codes[k]`` applied."""
         for red in self.red_line_list:
             if red.party in parties:
                 result[parties.index(red.party), red.refuses_at(codes, samples)] = False
         return result
 
     def acceptable(
-        self, space: PackageSpace, codes: np.ndarray, parties: list[int] | None = None, samples: slice = slice(None)
+        self,
+        space: PackageSpace | None,
+        codes: np.ndarray,
+        parties: list[int] | None = None,
+        samples: slice = slice(None),
     ) -> np.ndarray:
-        """Whether each party accepts each package in each sample, ``[party, package, sample]`` (the definition)."""
+        """Whether each party accepts each package in each sample, ``[party, package, sample]`` (the definition;
+        a ratifier that votes as a body passes a package when its electorate's accepting share meets the rule)."""
         parties = list(range(self.n_parties)) if parties is None else parties
-        result = accepts(self.utility_units(codes, parties, samples), self.threshold[parties][:, None, samples])
+        units = self.utility_units(codes, parties, samples)
+        result = accepts(units, self.threshold[parties][:, None, samples])
+        for body in self.electorates:
+            if body.party in parties:
+                row = parties.index(body.party)
+                result[row] = body.verdicts(self, codes, samples, units[row])
+        return self.reds(codes, parties, samples, result)
+
+    def reds(self, codes: np.ndarray, parties: list[int], samples: slice, result: np.ndarray) -> np.ndarray:
+        """``result[party, package, sample]`` with every red line that holds applied."""
         for red in self.red_line_list:
             if red.party in parties:
                 result[parties.index(red.party), red.held_by(codes)] &= ~red.in_sample[None, samples]
