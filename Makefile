@@ -17,6 +17,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/mypy
 	MPLBACKEND=Agg $(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -138,7 +138,7 @@ def kill_campaign(work: Path, kills: int) -> None:
         print(f"{name}: {total} writes recorded, killed at {points}", flush=True)
 
 
-def location_campaign(work: Path) -> None:
+def location_campaign(work: Path, disks: list[str]) -> None:
     run = work / "ref-run"
     a_file = work / "a-file.txt"
     a_file.write_text("mine\n")
@@ -152,7 +152,7 @@ def location_campaign(work: Path) -> None:
         "report": ["report", str(run)],
         "catalogue": ["catalogue", GOLDEN, "--markdown", "c.md"],
         "proposals": ["proposals", GOLDEN, "--samples", "50", "--whatif-samples", "20", "--markdown", "p.md"],
-        "whatif": ["whatif", GOLDEN, "--offer", "split_deal", "--samples", "50", "--no-party-moves"],
+        "whatif": ["whatif", GOLDEN, "--offer", "split_deal", "--samples", "50", "--no-weight-moves"],
         "new": ["new", "fresh"],
     }
     out_option = {"report": "-o", "catalogue": "--markdown", "proposals": "--markdown", "new": "-o"}
@@ -204,7 +204,7 @@ def location_campaign(work: Path) -> None:
     if root:
         disk = work / "disk"
         disk.mkdir()
-        for size in ("12k", "60k", "200k"):
+        for size in disks:
             subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)], check=True)
             try:
                 for name in commands:
@@ -221,11 +221,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kills", type=int, default=60)
     parser.add_argument("--work", type=Path, default=Path("/tmp/negsim-campaign"))
+    parser.add_argument("--disks", default="12k,60k,200k", help="Sizes of the full tmpfs disks tried (root only).")
+    parser.add_argument("--only", choices=["kills", "locations"], help="Run one half of the campaign.")
     options = parser.parse_args()
     shutil.rmtree(options.work, ignore_errors=True)
     options.work.mkdir(parents=True)
-    kill_campaign(options.work, options.kills)
-    location_campaign(options.work)
+    if options.only != "locations":
+        kill_campaign(options.work, options.kills)
+    else:
+        negsim("run", GOLDEN, "--samples", "60", "--out", str(options.work / "ref-run"))
+    if options.only != "kills":
+        location_campaign(options.work, options.disks.split(","))
     for key, value in counts.items():
         print(f"{key}: {value}")
     for failure in failures:

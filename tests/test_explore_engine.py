@@ -16,11 +16,11 @@ from sim.explore.draft import best_completion, could_accept, own_best
 from sim.explore.engine import Engine
 from sim.explore.settings import SettingError, Settings
 from sim.explore.variant import VariantError, save_variant, variant_document
-from sim.outputs.targets import TargetContext
 from sim.scenario.errors import ScenarioError
 from sim.scenario.model import load_scenario
 from sim.studies.score import partial_scores
 from sim.studies.zone_pairs import zone_pairs
+from sim.zone.offers import TargetContext
 from sim.zone.sampling import sample_preferences
 from tests.strategies import language_scenario_dicts
 

@@ -61,7 +61,7 @@ def test_single_file_outputs_never_replace_a_users_file_and_force_replaces_only_
         "report.html": ["report", run, "-o"],
         "catalogue.md": ["catalogue", GOLDEN, "--markdown"],
         "proposals.md": ["proposals", GOLDEN, "--samples", "50", "--whatif-samples", "20", "--markdown"],
-        "answer.json": ["whatif", GOLDEN, "--offer", "split_deal", "--samples", "50", "--no-party-moves", "--out"],
+        "answer.json": ["whatif", GOLDEN, "--offer", "split_deal", "--samples", "50", "--no-weight-moves", "--out"],
         "new.yaml": ["new", "fresh", "-o"],
     }
     for name, command in commands.items():
@@ -255,7 +255,7 @@ def test_every_output_command_in_a_read_only_folder_is_one_line(read_only_dir, l
         ["report", run],
         ["catalogue", GOLDEN, "--markdown", "c.md"],
         ["proposals", GOLDEN, "--samples", "50", "--whatif-samples", "20", "--markdown", "p.md"],
-        ["whatif", GOLDEN, "--offer", "split_deal", "--samples", "50", "--no-party-moves"],
+        ["whatif", GOLDEN, "--offer", "split_deal", "--samples", "50", "--no-weight-moves"],
         ["new", "fresh"],
     ]
     for command in commands:

@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.outputs.targets import TargetContext
 from sim.studies.score import package_scores
 from sim.studies.zone_pairs import ZonePairs, samples_hit
 from sim.zone.intervals import proportion_interval
+from sim.zone.offers import TargetContext
 from sim.zone.own_best import best_completion_utility
 from sim.zone.preferences import Preferences, to_units
 from sim.zone.space import PackageSpace

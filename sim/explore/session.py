@@ -18,11 +18,11 @@ import numpy as np
 from sim.explore.draft import DraftScores, Fix, ZoneSummary, could_accept, own_best, score_draft, summarize_zone
 from sim.explore.engine import Engine, State
 from sim.explore.settings import PartySettings, SettingError
-from sim.outputs.targets import TargetContext
 from sim.scenario.errors import ScenarioError
 from sim.scenario.model import Offer
 from sim.studies.compare import difference_interval
 from sim.studies.whatif import PartyMoveSearch, smallest_issue_change
+from sim.zone.offers import TargetContext
 from sim.zone.space import option_index
 
 MOVES_FOR = 3  # "what would it take" also tries one-party moves for the shown completion's first blockers

@@ -19,6 +19,7 @@ from typing import Any
 from sim.executors import Executor, map_tasks
 from sim.outputs.pipeline import ZoneSettings, run_zone
 from sim.outputs.rundir import MANIFEST, read_manifest
+from sim.outputs.zonerun import summary_of
 from sim.scenario.model import Scenario
 
 Progress = Callable[[int, int], None]
@@ -43,9 +44,12 @@ def run_task(task: RunTask) -> dict[str, Any]:
         manifest = read_manifest(task.run_dir)
         if manifest["status"] == "complete":
             return manifest["summary"]
-        return run_zone(task.scenario, task.run_dir, task.settings, resume=True, scenario_file=task.scenario_file)
+        resumed = run_zone(task.scenario, task.run_dir, task.settings, resume=True, scenario_file=task.scenario_file)
+        return summary_of(resumed)
     # killed before its manifest: it holds nothing to resume, and only what negsim wrote there is replaced
-    return run_zone(task.scenario, task.run_dir, task.settings, scenario_file=task.scenario_file, force=True)
+    return summary_of(
+        run_zone(task.scenario, task.run_dir, task.settings, scenario_file=task.scenario_file, force=True)
+    )
 
 
 def threads_per_run(executor: Executor, workers: int) -> int:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.zone.preferences import UNIT, Preferences, acceptance_threshold, expected_utility, to_units
+from sim.zone.preferences import UNIT, LinkTerm, Preferences, acceptance_threshold, expected_utility, to_units
 from sim.zone.space import PackageSpace, Violation
 
 CHUNK = 512
@@ -168,7 +168,7 @@ def pareto_frontier(space: PackageSpace, preferences: Preferences, individually_
     )
 
 
-def _headroom(expected: np.ndarray, allowed: list[list[int]], links: list) -> np.ndarray:
+def _headroom(expected: np.ndarray, allowed: list[list[int]], links: list[tuple[int, LinkTerm]]) -> np.ndarray:
     """``[last decided issue, party]``: the most a partial package can still gain, in units (an upper bound).
 
     The largest allowed contribution of every open issue, plus every link bonus not yet counted that is positive.
@@ -187,7 +187,7 @@ def _headroom(expected: np.ndarray, allowed: list[list[int]], links: list) -> np
     return after
 
 
-def _link_state(codes: np.ndarray, links: list, last_issue: int) -> np.ndarray:
+def _link_state(codes: np.ndarray, links: list[LinkTerm], last_issue: int) -> np.ndarray:
     """For links with one issue decided and the other still open: does the partial package hold the decided option?"""
     columns = [np.zeros(len(codes), dtype=bool)]
     for link in links:
@@ -253,7 +253,18 @@ def bargaining_solutions(frontier: Frontier) -> dict[str, Solution | None]:
     return solutions
 
 
-def blocking_detail(preferences: Preferences, codes: np.ndarray, party: int, issues: list[int]) -> dict[str, object]:
+@dataclass(frozen=True)
+class Blocking:
+    """Why a party rejects a package: a certain red line it holds (``issue.option`` or empty), the issue among those
+    asked about where it loses most (-1: none asked), that loss, and its mean shortfall below its reservation."""
+
+    red_line: str
+    issue: int
+    issue_loss: float
+    shortfall: float
+
+
+def blocking_detail(preferences: Preferences, codes: np.ndarray, party: int, issues: list[int]) -> Blocking:
     """Why ``party`` rejects a package: a red line it holds, or the issue (among ``issues``) where it loses most.
 
     Loss on an issue is the party's expected utility from its best option there minus that from the package's
@@ -264,9 +275,9 @@ def blocking_detail(preferences: Preferences, codes: np.ndarray, party: int, iss
     losses = {i: float(expected[i, : preferences.radices[i]].max() - expected[i, codes[i]]) for i in issues}
     worst = max(losses, key=lambda i: losses[i]) if losses else -1
     utility = float(expected_utility(preferences, codes[None, :])[party, 0])
-    return {
-        "red_line": red[0] if red else "",
-        "issue": worst,
-        "issue_loss": losses.get(worst, float("nan")),
-        "shortfall": float(preferences.reservation[party].astype(np.float64).mean()) - utility,
-    }
+    return Blocking(
+        red[0] if red else "",
+        worst,
+        losses.get(worst, float("nan")),
+        float(preferences.reservation[party].astype(np.float64).mean()) - utility,
+    )

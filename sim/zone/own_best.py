@@ -1,5 +1,5 @@
 """Each party's own best completion of a partial package (an offer), per sample: is even the best it could get
-below its reservation? This is how a run explains an offer no sample puts in the zone (``sim.outputs.targets``).
+below its reservation? This is how a run explains an offer no sample puts in the zone (``sim.zone.offers``).
 
 The maximum of a party's utility (additive over issues, plus its pairwise links) over the feasible completions
 holding none of its red lines is found exactly by branch and bound over (partial package, sample) pairs, with the
@@ -98,7 +98,9 @@ def best_completion_utility(
     return best
 
 
-def _alike(space: PackageSpace, contributions: np.ndarray, links: list[LinkTerm]) -> Callable:
+def _alike(
+    space: PackageSpace, contributions: np.ndarray, links: list[LinkTerm]
+) -> Callable[[int, np.ndarray], np.ndarray]:
     """Narrowing for :func:`search_tree`: of the options a party values identically in every sample and that no
     link or multi-issue constraint tells apart, keep the first (an issue a party omits becomes one option, not a
     fan-out of exact ties)."""

@@ -155,7 +155,7 @@ class Preferences:
     @cached_property
     def weighed(self) -> np.ndarray:
         """``[party, issue]``: whether some option of the issue counts for the party in some sample."""
-        return self.units.any(axis=(2, 3))
+        return np.asarray(self.units.any(axis=(2, 3)))
 
     def utilities(self, space: PackageSpace, codes: np.ndarray) -> np.ndarray:
         """Real utilities of packages given as option indices, ``[party, package, sample]`` (float64)."""

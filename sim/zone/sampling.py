@@ -70,7 +70,7 @@ class Draws:
             self.weight[keep], self.value[keep], self.reservation[keep], self.link[keep], self.red_line[keep], member
         )
 
-    def replace(self, **arrays: np.ndarray) -> Draws:
+    def replace(self, **arrays: Any) -> Draws:
         return dataclasses.replace(self, **arrays)
 
 

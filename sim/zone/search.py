@@ -188,8 +188,8 @@ class Search:
                 if red.option == (level, option):
                     ok &= ~red.in_sample[pairs.sample]
             for violation in self.space.violations:
-                here = [options for i, options in violation if i == level]
-                if max(i for i, _ in violation) == level and all(option in options for options in here):
+                sets_here = [options for i, options in violation if i == level]
+                if max(i for i, _ in violation) == level and all(option in options for options in sets_here):
                     ok &= ~violated(partial_codes, tuple((i, o) for i, o in violation if i < level))
             rows = np.flatnonzero(ok)
             kept_partial.append(pairs.partial[rows])
