@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench fuzz docs clean
+.PHONY: run test lint bench fuzz campaign docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/mypy
 	MPLBACKEND=Agg $(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -30,8 +31,13 @@ bench: $(STAMP)
 fuzz: $(STAMP)
 	$(BIN)/python benchmarks/fuzz_inputs.py --inputs 10000 --seed 1 --cli 200
 
+# Kills and resumes of every output command, and every output command against every bad location (read-only,
+# a file where a folder is wanted and the reverse, a full disk: mounts a tmpfs when root). Not in CI: ~30 minutes.
+campaign: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python benchmarks/campaign_files.py --kills 60
+
 docs: $(STAMP)
-	$(BIN)/negsim catalogue scenarios/baseline.yaml --markdown docs/catalogue.md
+	$(BIN)/negsim catalogue scenarios/baseline.yaml --markdown docs/catalogue.md --force
 	$(BIN)/python -m sim.scenario.formatdoc > docs/format.md
 
 clean:

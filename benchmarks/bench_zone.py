@@ -1,6 +1,6 @@
 """Zone speed, whole command and scorer: negsim (exact pruning) vs the unpruned numpy path vs NegMAS.
 
-Prints, for each case, in one run on the same scenarios:
+Prints, for each case, in one run on the same scenarios (with the load average: quote medians and the load):
 
 * the whole command ``negsim run SCENARIO`` (a fresh process: imports, sampling, scoring, tables, plots, report),
   its wall time and peak memory, and the share of (package, sample) pairs the bound settled without scoring;
@@ -15,6 +15,8 @@ Evaluations are package x sample x party utility-versus-reservation decisions. C
 * ``synthetic-4^10``: 4^10 = 1,048,576 packages x 1,000 samples x 5 parties, built like real scenarios (opposed
   preferences, a red line each, reservations that leave most packages out for some party);
 * ``linked``: the same with links and uncertain red lines (issue 9's language), to compare rates;
+* ``dense-4^10``: 4^10 packages x 1,000 samples x 5 parties whose interests are *not* opposed (independent values,
+  reservations 0.35-0.5): the zone holds ~83 % of all (package, sample) pairs, the case pair-carrying search lost;
 * ``synthetic-3^17``: 3^17 = 129,140,163 packages x 1,000 samples x 5 parties (``--big``; whole command only).
 
 Run: ``.venv/bin/python benchmarks/bench_zone.py [--big] [--cases baseline,synthetic-4^10]``.
@@ -25,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -100,21 +101,90 @@ def synthetic(issues: int, options: int, parties: int, samples: int, linked: boo
     }
 
 
-def whole_command(path: Path, out: Path) -> dict[str, float]:
-    """``negsim run`` in a fresh process: wall time, peak resident memory of that process, scorer's share pruned."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def dense(issues: int, options: int, parties: int, samples: int) -> dict[str, Any]:
+    """Interests that are *not* opposed: every party's option values drawn independently (seeded), lenient
+    reservations (0.35-0.5): most packages are acceptable to everyone, the case that defeats pair-carrying search."""
+    rng = np.random.default_rng(23)
+    issue_docs = [
+        {
+            "id": f"i{i}",
+            "title": f"Issue {i}",
+            "options": [{"id": f"o{o}", "label": f"Option {o}"} for o in range(options)],
+        }
+        for i in range(issues)
+    ]
+    party_docs = []
+    for p in range(parties):
+        values = {}
+        for i in range(issues):
+            centres = 0.15 + 0.85 * rng.random(options)
+            values[f"i{i}"] = {
+                f"o{o}": [round(max(0.0, float(c) - 0.1), 3), round(min(1.0, float(c) + 0.1), 3)]
+                for o, c in enumerate(centres)
+            }
+        party_docs.append(
+            {
+                "id": f"p{p}",
+                "name": f"Party {p}",
+                "weights": {f"i{i}": [0.5, 1.5] for i in range(issues)},
+                "values": values,
+                "reservation": [0.35, 0.5],
+            }
+        )
+    return {
+        "negsim": 1,
+        "id": f"dense-{options}-{issues}",
+        "title": f"benchmark {options}^{issues}, interests not opposed",
+        "issues": issue_docs,
+        "parties": party_docs,
+        "run": {"samples": samples, "seed": 1},
+        "offers": [{"id": "first", "label": "an offer", "fix": {"i0": "o1", "i1": "o2"}}],
+    }
+
+
+def whole_command(path: Path, out: Path) -> dict[str, Any]:
+    """``negsim run`` in a fresh process under ``/usr/bin/time``: wall time, that process's peak resident memory and
+    system time, the stage timings it records (start-up: the wall time its stages do not account for — imports,
+    parsing, writing the report)."""
     start = time.perf_counter()
-    subprocess.run([str(NEGSIM), "run", str(path), "--out", str(out)], check=True, capture_output=True)
+    done = subprocess.run(
+        ["/usr/bin/time", "-f", "%M %S", str(NEGSIM), "run", str(path), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     elapsed = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    manifest = json.loads((out / "manifest.json").read_text())
-    return {"seconds": elapsed, "peak_gib": max(peak, before) / 2**20, "timings": manifest["timings"]}
+    peak_kib, system_s = done.stderr.strip().splitlines()[-1].split()
+    timings = json.loads((out / "manifest.json").read_text())["timings"]
+    staged = sum(timings.get(k, 0.0) for k in ("score_s", "tables_s", "plots_s"))
+    return {
+        "seconds": elapsed,
+        "peak_gib": int(peak_kib) / 2**20,
+        "system_s": float(system_s),
+        "timings": timings,
+        "startup_s": elapsed - staged,
+    }
 
 
-def scorer(scenario: Scenario, prune: bool) -> tuple[float, float, int]:
-    start = time.perf_counter()
+def roofline(samples: int, parties: int, seconds: float = 1.0) -> tuple[float, float]:
+    """Brute-force evaluations per wall second and per CPU second of this process, on this machine now: numpy
+    broadcast add + compare of int32 utilities, ``head[h, 1, s] + tail[t, s] >= threshold[s]``, one package x sample
+    x party decision per cell. On a loaded machine the CPU rate is the steadier figure."""
+    rng = np.random.default_rng(0)
+    tail = rng.integers(0, 10**8, (64, samples), dtype=np.int32)
+    head = rng.integers(0, 10**8, (64, 1, samples), dtype=np.int32)
+    threshold = rng.integers(0, 2 * 10**8, samples, dtype=np.int32)
+    cells, start, cpu = 0, time.perf_counter(), time.process_time()
+    while time.perf_counter() - start < seconds:
+        cells += ((head + tail) >= threshold).size
+    return cells / (time.perf_counter() - start), cells / max(time.process_time() - cpu, 1e-9)
+
+
+def scorer(scenario: Scenario, prune: bool) -> tuple[float, float, float, int]:
+    """``compute_zone`` on 2 threads: wall seconds, CPU seconds (both threads), zone mass, pairs compared."""
+    start, cpu = time.perf_counter(), time.process_time()
     result = compute_zone(scenario, workers=2, prune=prune)
-    return time.perf_counter() - start, result.zone_mass, result.pairs_checked
+    return time.perf_counter() - start, time.process_time() - cpu, result.zone_mass, result.pairs_checked
 
 
 def negmas_rate(scenario: Scenario, calls: int = 20_000) -> float | None:
@@ -150,19 +220,23 @@ def negmas_rate(scenario: Scenario, calls: int = 20_000) -> float | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--big", action="store_true", help="also the 3^17 (1.3e8 packages) whole command")
-    parser.add_argument("--cases", default="baseline,synthetic-4^10,linked")
+    parser.add_argument("--cases", default="baseline,synthetic-4^10,linked,dense-4^10")
+    parser.add_argument("--repeat", type=int, default=1, help="whole commands per case (the median is printed)")
     args = parser.parse_args()
     os.environ.setdefault("MPLBACKEND", "Agg")
     cases: dict[str, tuple[Path | None, dict[str, Any] | None]] = {
         "baseline": (ROOT / "scenarios" / "baseline.yaml", None),
         "synthetic-4^10": (None, synthetic(10, 4, 5, 1000)),
         "linked": (None, synthetic(10, 4, 5, 1000, linked=True)),
+        "dense-4^10": (None, dense(10, 4, 5, 1000)),
         "synthetic-3^17": (None, synthetic(17, 3, 5, 1000)),
     }
     chosen = args.cases.split(",") + (["synthetic-3^17"] if args.big else [])
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(
-        f"{'case':<16}{'packages':>14}{'samples':>8}{'parties':>8}  {'whole cmd':>10}{'peak':>9}{'pruned':>9}"
-        f"  {'scorer':>8}{'unpruned':>10}  {'eval/s negsim':>14}{'unpruned':>11}{'NegMAS':>10}{'x NegMAS':>10}"
+        f"{'case':<16}{'packages':>14}{'samples':>8}{'parties':>8}  {'whole cmd':>10}{'score':>8}{'tables':>8}"
+        f"{'plots':>8}{'start-up':>9}{'peak':>8}{'sys':>7}{'pruned':>9}  {'scorer':>8}{'brute':>8}{'x brute':>8}"
+        f"{'unpruned':>10}{'NegMAS':>10}"
     )
     with tempfile.TemporaryDirectory() as folder:
         for name in chosen:
@@ -174,23 +248,36 @@ def main() -> None:
             space = PackageSpace.from_scenario(scenario)
             parties = int(sum(p.has_veto for p in scenario.parties))
             evaluations = space.size * scenario.run.samples * parties
-            whole = whole_command(path, Path(folder) / f"run-{name}")
-            pruned_s, mass, checked = scorer(scenario, prune=True)
+            runs = [whole_command(path, Path(folder) / f"run-{name}-{k}") for k in range(args.repeat)]
+            whole = sorted(runs, key=lambda run: run["seconds"])[len(runs) // 2]
+            before = roofline(scenario.run.samples, parties)
+            pruned_s, pruned_cpu, mass, checked = scorer(scenario, prune=True)
+            after = roofline(scenario.run.samples, parties)
+            brute_s = evaluations / ((before[0] + after[0]) / 2)
+            brute_cpu = evaluations / ((before[1] + after[1]) / 2)
             pairs = evaluations / parties
             unpruned_s = scorer(scenario, prune=False)[0] if space.size <= 2 * 10**6 else float("nan")
             negmas = negmas_rate(scenario)
-            rate = evaluations / whole["seconds"]
+            timings = whole["timings"]
             print(
                 f"{name:<16}{space.size:>14,}{scenario.run.samples:>8,}{parties:>8}  {whole['seconds']:>9.2f}s"
-                f"{whole['peak_gib']:>8.2f}G{1 - checked / pairs:>9.2%}  {pruned_s:>7.2f}s{unpruned_s:>9.2f}s"
-                f"  {rate:>14.3e}"
-                f"{evaluations / unpruned_s:>11.3e}{negmas or float('nan'):>10.3e}"
-                f"{(rate / negmas) if negmas else float('nan'):>10.0f}"
+                f"{timings.get('score_s', 0):>7.2f}s{timings.get('tables_s', 0):>7.2f}s"
+                f"{timings.get('plots_s', 0):>7.2f}s{whole['startup_s']:>8.2f}s{whole['peak_gib']:>7.2f}G"
+                f"{whole['system_s']:>6.1f}s{1 - checked / pairs:>9.2%}  {pruned_s:>7.2f}s{brute_s:>7.2f}s"
+                f"{pruned_s / brute_s:>8.2f}{unpruned_s:>9.2f}s"
+                f"{(evaluations / negmas) if negmas else float('nan'):>9.0f}s"
             )
-            print(f"    timings {whole['timings']}; zone mass {mass:.2f}; pairs {pairs:.3e}")
-    print("whole cmd: wall time of `negsim run` in a fresh process; eval/s negsim = package x sample x party decisions")
-    print("of the whole space / whole-command time; NegMAS: timed on a 20,000-call subset, one call per package and")
-    print("party, extrapolated (its rate does not depend on which packages are asked).")
+            print(
+                f"    zone mass {mass:.2f}; pairs {pairs:.3e}; whole commands {[round(r['seconds'], 2) for r in runs]};"
+                f" CPU: scorer {pruned_cpu:.2f}s, brute {brute_cpu:.2f}s, x brute {pruned_cpu / brute_cpu:.2f}"
+            )
+    print("whole cmd: `negsim run` in a fresh process (median of --repeat); score/tables/plots: its own timings;")
+    print("start-up: the rest (imports, parsing, report). scorer: compute_zone on 2 threads in this process; brute:")
+    print("the same evaluations at the numpy add+compare rate measured just before and after it (x brute: ratio;")
+    print("the CPU line compares CPU seconds, steadier on a loaded machine).")
+    print("NegMAS: one LinearAdditiveUtilityFunction call per package and party on a 20,000-call subset, extrapolated")
+    print("to the whole space and every sample.")
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -136,7 +136,7 @@ def test_existing_run_directory_is_not_overwritten(tmp_path):
     out = tmp_path / "once"
     negsim("run", str(DATA / "golden.yaml"), "--samples", "20", "--out", str(out))
     again = negsim("run", str(DATA / "golden.yaml"), "--samples", "20", "--out", str(out), check=False)
-    assert again.returncode == 2 and "--resume" in again.stderr
+    assert again.returncode == 2 and "complete run" in again.stderr and "--force" in again.stderr
 
 
 def test_resume_refuses_a_different_scenario(tmp_path):
@@ -206,10 +206,12 @@ def test_sensitivity_and_whatif_commands(tmp_path):
         str(tmp_path / "w.json"),
     )
     answer = json.loads((tmp_path / "w.json").read_text())
-    assert answer["offer"] == "split_deal" and "Or one party moves alone" in result.stdout
-    low, high = answer["baseline_interval"]
-    assert low <= answer["baseline_probability"] <= high and f"[{low:.3f}, {high:.3f}]" in result.stdout
-    assert answer["party_moves"][0]["party"] == "alpha"
+    assert answer["offer"] == "split_deal" and answer["definition"].startswith("smallest = fewest changes")
+    assert ("Smallest change set" in result.stdout) == answer["found"]
+    assert answer["found"] or "No set of at most 3 changes reaches" in result.stdout
+    low, high = answer["baseline"]["lo"], answer["baseline"]["hi"]
+    assert low <= answer["baseline"]["p"] <= high and f"[{low:.3f}, {high:.3f}]" in result.stdout
+    assert all(change["text"] for change in answer["changes"] or [])  # every change explains itself
     bad = negsim("whatif", str(DATA / "golden.yaml"), "--offer", "nope", check=False)
     assert bad.returncode == 2 and "no offer 'nope'" in bad.stderr
 

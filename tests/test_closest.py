@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 
 from sim.scenario.model import Scenario
 from sim.zone.closest import closest_package, shortfalls, veto_total
-from sim.zone.own_best import own_best_completion, utility_at
+from sim.zone.own_best import own_best_completion
+from sim.zone.preferences import utilities_at
 from sim.zone.sampling import sample_preferences
 from sim.zone.space import PackageSpace
 from tests.strategies import language_scenario_dicts, scenario_dicts
@@ -153,7 +154,7 @@ def test_closest_package_is_proven_and_equals_brute_force_bit_for_bit(doc, data)
 
 @settings(max_examples=30, deadline=None)
 @given(language_scenario_dicts(max_issues=4, max_options=3, max_parties=3))
-def test_utility_at_is_preferences_utilities_bit_for_bit(doc):
+def test_utilities_at_is_preferences_utilities_bit_for_bit(doc):
     scenario = Scenario.model_validate(doc)
     space = PackageSpace.from_scenario(scenario)
     preferences = sample_preferences(scenario, scenario.run.samples, np.random.default_rng(scenario.run.seed))
@@ -163,4 +164,4 @@ def test_utility_at_is_preferences_utilities_bit_for_bit(doc):
     rows = rng.integers(0, codes.shape[0], 50)
     samples = rng.integers(0, preferences.samples, 50)
     for p in range(preferences.n_parties):
-        assert np.array_equal(utility_at(preferences, p, codes[rows], samples), utilities[p, rows, samples])
+        assert np.array_equal(utilities_at(preferences, codes[rows], samples, [p])[0], utilities[p, rows, samples])

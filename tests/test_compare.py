@@ -62,3 +62,26 @@ def test_compare_refuses_what_it_cannot_compare(loop_batch, tmp_path):
     missing = negsim("compare", str(loop_batch / "golden~copy"), str(tmp_path), check=False)
     assert missing.returncode == 2 and "not a negsim run directory" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_compare_measures_acceptance_on_the_same_package_in_both_runs(tmp_path):
+    """Two baseline runs differing only in Russia's reservation: every party but Russia keeps exactly its
+    acceptance of every offer (the first run's completion, re-scored in the second run's samples), and an offer
+    whose best completion changed is listed as a different pick, not as a change of acceptance."""
+    from sim.studies.compare import compare_runs, completion_changes
+    from sim.studies.rundata import load_runs
+
+    base, lower = tmp_path / "base", tmp_path / "lower"
+    scenario = "scenarios/baseline.yaml"
+    negsim("run", scenario, "--samples", "120", "--out", str(base))
+    negsim("run", scenario, "--samples", "120", "--set", "russia.reservation=[0.30,0.45]", "--out", str(lower))
+    runs = load_runs([base, lower])
+    cells = [c for c in compare_runs(runs) if c.kind == "acceptance" and c.run == runs[1].name]
+    assert cells and all(c.diff == 0 for c in cells if not c.quantity.endswith("|russia"))
+    assert any(c.beyond_noise for c in cells if c.quantity.endswith("|russia"))
+    moved = completion_changes(runs)
+    assert moved  # the lower reservation picks other best completions for some offers ...
+    printed = negsim("compare", str(base), str(lower), "--out", str(tmp_path / "cmp")).stdout
+    assert "a different pick, not a change of acceptance" in printed  # ... said as such
+    page = (tmp_path / "cmp" / "compare.html").read_text()
+    assert "Best completions that changed" in page

@@ -11,8 +11,7 @@ import pytest
 from sim.negotiation import plots as talk_plots
 from sim.outputs import plots
 from sim.outputs.report import zone_drawings
-from sim.outputs.rundir import read_manifest
-from sim.scenario.model import load_scenario
+from sim.outputs.zoneload import load_analysis
 from sim.studies import plots as study_plots
 from tests.conftest import ROOT
 from tests.figure_layout import layout_problems
@@ -30,9 +29,7 @@ def baseline_run(tmp_path_factory) -> Path:
 
 
 def test_every_zone_figure_of_the_baseline_is_readable(baseline_run):
-    scenario = load_scenario(baseline_run / "scenario.resolved.yaml")
-    summary = read_manifest(baseline_run)["summary"]
-    first, second = zone_drawings(baseline_run, scenario, summary)
+    first, second = zone_drawings(baseline_run, load_analysis(baseline_run))
     problems = {name: layout_problems(draw()) for draw, name in first + second}
     assert {name: p for name, p in problems.items() if p} == {}
     assert len(problems) == 7

@@ -7,24 +7,34 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-FLOW = ["scenario", "zone", "outputs", "studies", "negotiation", "cli"]
+FLOW = ["scenario", "zone", "outputs", "studies", "negotiation", "explore", "cli"]
 ALLOWED = {
     "scenario": {"scenario"},
     "zone": {"scenario", "zone"},
     "outputs": {"scenario", "zone", "outputs", "executors"},
     "studies": {"scenario", "zone", "outputs", "studies", "executors"},
     "negotiation": {"scenario", "zone", "outputs", "negotiation", "executors"},
+    "explore": {"scenario", "zone", "outputs", "studies", "negotiation", "explore", "executors"},
     "cli": set(FLOW) | {"executors"},
 }
 
 
+TOP_LEVEL = {"executors", "__version__"}  # sim's own modules and names below every package (no sim imports)
+
+
 def sim_imports(path: Path) -> set[str]:
+    """The parts of ``sim`` a module imports: ``sim.X...`` gives X; ``from sim import X`` gives X; a bare
+    ``import sim`` gives ``sim`` (the public API, which imports every package)."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sim."):
+        if isinstance(node, ast.ImportFrom) and node.module == "sim":
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sim."):
             found.add(node.module.split(".")[1])
         elif isinstance(node, ast.Import):
-            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("sim."))
+            found.update(
+                a.name.split(".")[1] if "." in a.name else "sim" for a in node.names if a.name.split(".")[0] == "sim"
+            )
     return found
 
 
@@ -32,10 +42,24 @@ def test_each_package_imports_only_those_before_it():
     wrong = []
     for package in FLOW:
         for module in sorted((ROOT / "sim" / package).glob("*.py")):
-            extra = sim_imports(module) - ALLOWED[package]
+            extra = sim_imports(module) - ALLOWED[package] - TOP_LEVEL
             if extra:
                 wrong.append(f"{module.relative_to(ROOT)} imports {sorted(extra)}")
     assert not wrong, wrong
+
+
+def test_the_layout_check_sees_every_form_of_import(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text("import sim\nfrom sim import zone\nfrom sim.outputs import tables\nimport sim.cli.app\n")
+    assert sim_imports(module) == {"sim", "zone", "outputs", "cli"}
+
+
+def test_top_level_modules_import_no_package_above_them():
+    """``sim/executors.py`` sits below every package; ``sim/api.py`` (the public API) may use every package but the
+    CLI, and the CLI does not import it (the CLI is a face on the library, not on the API)."""
+    assert not sim_imports(ROOT / "sim" / "executors.py") - {"executors"}
+    assert "cli" not in sim_imports(ROOT / "sim" / "api.py")
+    assert not any("api" in sim_imports(m) for m in (ROOT / "sim").rglob("*.py") if m.name != "__init__.py")
 
 
 def test_modules_stay_small():

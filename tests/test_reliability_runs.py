@@ -114,5 +114,5 @@ def test_a_part_saved_without_an_array_this_version_writes_is_scored_again_on_re
         old = {key: data[key] for key in data.files if key != "zone_sizes"}
     np.savez(part, **old)
     resumed = run_zone(scenario, run_dir, settings_, resume=True, make_plots=False)
-    assert resumed["zone_mass_interval"] == whole["zone_mass_interval"]
+    assert resumed.zone_mass_interval == whole.zone_mass_interval and resumed == whole
     assert pq.read_table(run_dir / "zone.parquet").equals(pq.read_table(tmp_path / "whole" / "zone.parquet"))

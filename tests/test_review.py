@@ -25,3 +25,17 @@ def test_report_errors_are_one_line(tmp_path):
     result = negsim("report", str(tmp_path), "-o", str(tmp_path / "r.html"), check=False)
     assert result.returncode == 2 and "not a negsim run directory" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_variant_with_the_same_zone_says_so_and_where_its_changes_act(tmp_path):
+    """Two runs of golden.yaml, the second with only alpha's power changed (a negotiation setting): the review page
+    says the zone tables are equal and that the change acts only in negotiate; a zone-changing edit does not."""
+    golden = "tests/data/golden.yaml"
+    negsim("run", golden, "--samples", "40", "--out", str(tmp_path / "a"))
+    negsim("run", golden, "--samples", "40", "--set", "alpha.power=3", "--out", str(tmp_path / "b"))
+    negsim("run", golden, "--samples", "40", "--set", "alpha.reservation=0.9", "--out", str(tmp_path / "c"))
+    page = tmp_path / "review.html"
+    negsim("report", str(tmp_path / "a"), str(tmp_path / "b"), str(tmp_path / "c"), "-o", str(page))
+    text = page.read_text()
+    assert "zone tables equal" in text and "alpha.power" in text and "act only in" in text
+    assert "alpha.reservation" not in text.split("zone tables equal")[1].split("</p>")[0]

@@ -93,6 +93,46 @@ def test_zone_matches_the_definition_package_by_package(doc):
         assert result.targets.best_package[t] == expected_best, target
 
 
+def assert_is_the_definition(result: ZoneResult, scenario: Scenario) -> None:
+    """Every count, per-sample size, hit and best completion of ``result`` equals the package-by-package zone."""
+    in_zone, accepts, feasible = brute_force(scenario, scenario.run.samples, scenario.run.seed)
+    at_table = accepts[result.preferences.veto & ~result.preferences.ratifier].all(axis=0) & feasible[:, None]
+    counts = in_zone.sum(axis=1)
+    assert np.array_equal(result.packages, np.flatnonzero(at_table.any(axis=1)))
+    assert np.array_equal(dense(result, result.zone_count), counts)
+    assert np.array_equal(dense(result, result.table_count), at_table.sum(axis=1))
+    assert np.array_equal(result.accept_count, accepts.sum(axis=2)[:, result.packages])
+    assert np.array_equal(result.zone_sizes, in_zone.sum(axis=0))
+    codes = result.space.codes(np.arange(result.space.size))
+    for t, target in enumerate(result.targets.targets):
+        rows = np.ones(result.space.size, dtype=bool)
+        for issue, option in target.fix:
+            rows &= codes[:, issue] == option
+        hit = np.unpackbits(result.targets.hits[t])[: scenario.run.samples].astype(bool)
+        table_hit = np.unpackbits(result.targets.table_hits[t])[: scenario.run.samples].astype(bool)
+        assert np.array_equal(hit, in_zone[rows].any(axis=0)), target
+        assert np.array_equal(table_hit, at_table[rows].any(axis=0)), target
+        best = np.flatnonzero(rows & (counts > 0))
+        assert result.targets.best_package[t] == (best[np.argmax(counts[best])] if best.size else -1), target
+
+
+@FAST
+@given(
+    scenario_dicts(links=True, requires=True, ratifiers=True, red_lines=True),
+    st.sampled_from([0.0, 0.3, None, 2.0]),
+    st.integers(1, 50),
+    st.integers(1, 40),
+)
+def test_every_path_is_the_definition(doc, dense_share, tail_max, min_blocks):
+    """Dense rows everywhere (share 0), pairs only (share 2), the default mix and one in between, pruned or not,
+    however cut: every path gives the zone of the definition, bit for bit, on scenarios using the whole language."""
+    scenario = Scenario.model_validate(with_offer(doc))
+    share = {} if dense_share is None else {"dense_share": dense_share}
+    for prune in (True, False):
+        result = compute_zone(scenario, tail_max=tail_max, min_blocks=min_blocks, prune=prune, **share)
+        assert_is_the_definition(result, scenario)
+
+
 @FAST
 @given(scenario_dicts(), st.data())
 def test_adding_a_red_line_never_raises_zone_probability(doc, data):

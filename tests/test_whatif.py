@@ -1,82 +1,141 @@
+"""whatif: hand-worked change sets, and the property (the answer, applied, reaches the target; no smaller set
+does) checked by brute force on tiny scenarios."""
+
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
+import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.scenario.model import Offer, Scenario, load_scenario
-from sim.studies.whatif import what_would_it_take
-from sim.zone.sampling import sample_preferences
-from sim.zone.scoring import compute_zone
+from sim.studies.changeset import MAX_CUT
+from sim.studies.whatif import offer_hits, what_would_it_take
+from sim.studies.whatif_answer import Change, apply_changes
+from sim.zone.sampling import draw_uniforms, sample_preferences
 from sim.zone.space import PackageSpace
 from tests.conftest import ROOT
 from tests.strategies import language_scenario_dicts, scenario_dicts
 
+GOLDEN = """
+negsim: 1
+id: whatif-golden
+title: hand-worked change sets
+issues:
+  - {id: x, title: X, options: [{id: x1, label: x1}, {id: x2, label: x2}]}
+  - {id: y, title: Y, options: [{id: y1, label: y1}, {id: y2, label: y2}]}
+parties:
+  - {id: a, name: A, role: negotiator, weights: {x: 0.5, y: 0.5},
+     values: {x: {x1: 1, x2: 0}, y: {y1: 1, y2: 0}}, reservation: 0.5}
+  - {id: b, name: B, role: negotiator, weights: {x: 0.5, y: 0.5},
+     values: {x: {x1: 0, x2: 1}, y: {y1: 0.2, y2: 1}}, reservation: 0.5}
+offers:
+  - {id: o, label: the offer, sponsor: a, fix: {x: x1, y: y1}}
+run: {samples: 20, seed: 3}
+"""
 
-def zone_probability_of(scenario: Scenario, fix: dict[str, str], samples: int, seed: int) -> float:
-    """Independent path: the offer's completion probability from the bit-packed zone scorer."""
-    probe = scenario.model_copy(update={"offers": [Offer(id="probe", label="probe", fix=fix)]})
-    result = compute_zone(probe, samples, seed, with_options=False)
-    return float(result.targets.p_complete[0])
+
+def golden(extra_party: str = "") -> Scenario:
+    doc = yaml.safe_load(GOLDEN)
+    if extra_party:
+        doc["parties"].append(yaml.safe_load(extra_party))
+    return Scenario.model_validate(doc)
 
 
-@settings(max_examples=25)
+def test_golden_one_party_cut_beats_a_dearer_issue_move():
+    """Offer (x1, y1): A gets 1, B gets 0.5*0 + 0.5*0.2 = 0.1 against 0.5. One change reaches every sample: B
+    cuts its reservation by 0.4 (concession 0.4), or the offer moves x or y (A, the sponsor, loses 0.5 either way);
+    the smallest is B's cut of 0.4000 (the tie tolerance is inside the 4th decimal). With cuts capped at 0.25 the
+    cut is out of reach and the move is the answer."""
+    answer = what_would_it_take(golden(), "o", 1.0, 20, 3, max_cut=0.5)
+    assert answer.baseline.p == 0.0 and answer.changes is not None
+    assert [(c.kind, c.party) for c in answer.changes] == [("reservation", "b")]
+    assert answer.changes[0].concession == pytest.approx(0.4, abs=1e-9)
+    assert answer.reached is not None and answer.reached.p == 1.0
+    capped = what_would_it_take(golden(), "o", 1.0, 20, 3, max_cut=0.25)
+    assert capped.changes is not None and [c.kind for c in capped.changes] == ["issue"]
+    assert capped.total_concession == pytest.approx(0.5)
+
+
+def test_golden_fewest_changes_come_before_least_concession():
+    """A third party C (weight only on x, values x1 0 and x2 1, reservation 0.5) is also short by 0.5: two cuts
+    (B 0.4 + C 0.5 = 0.9) or one move of x to x2 (A loses 0.5; A 0.5, B 0.6, C 1 all reach 0.5): one change wins."""
+    c = "{id: c, name: C, role: negotiator, weights: {x: 1}, values: {x: {x1: 0, x2: 1}}, reservation: 0.5}"
+    answer = what_would_it_take(golden(c), "o", 1.0, 20, 3, max_cut=0.5)
+    assert answer.changes is not None and answer.reached is not None
+    assert [(ch.kind, ch.subject, ch.after) for ch in answer.changes] == [("issue", "x", "x2")]
+    assert answer.total_concession == pytest.approx(0.5)
+    assert answer.reached.p == 1.0
+
+
+def test_golden_proof_when_the_budget_is_too_small():
+    """With C's red line on x2 (certain) the move no longer works: it takes two cuts (B and C), so with at most
+    one change the answer is a proof, naming B and C as what stays short."""
+    c = (
+        "{id: c, name: C, role: negotiator, weights: {x: 1}, values: {x: {x1: 0, x2: 1}}, reservation: 0.5,"
+        " red_lines: [x.x2]}"
+    )
+    answer = what_would_it_take(golden(c), "o", 1.0, 20, 3, max_changes=1, max_cut=0.5)
+    assert answer.changes is None and answer.best_within.p < 1.0
+    assert {s.party for s in answer.what_stays} >= {"b", "c"}
+    two = what_would_it_take(golden(c), "o", 1.0, 20, 3, max_changes=2, max_cut=0.5)
+    assert two.changes is not None
+    assert sorted((ch.kind, ch.party) for ch in two.changes) == [("reservation", "b"), ("reservation", "c")]
+    assert two.total_concession == pytest.approx(0.9, abs=1e-9)
+
+
+def unlimited(scenario: Scenario, offer: Offer, chosen: list[tuple[str, ...]]) -> tuple[Scenario, Offer]:
+    """A change set with every amount at its most generous (the largest reservation cut searched, red line
+    dropped): reaching is monotone in the amounts, so if this does not reach the target, no amounts do."""
+    changes = []
+    for slot in chosen:
+        if slot[0] == "issue":
+            changes.append(Change("issue", "", slot[1], "", slot[2], 0.0, ""))
+        elif slot[0] == "reservation":
+            changes.append(Change("reservation", slot[1], "reservation", "", "", MAX_CUT, ""))
+        else:
+            changes.append(Change("red_line", slot[1], slot[2], "", "holds 0", 1.0, ""))
+    return apply_changes(scenario, offer, tuple(changes))
+
+
+def slots(scenario: Scenario, offer: Offer) -> list[tuple[str, ...]]:
+    found: list[tuple[str, ...]] = []
+    for issue, option in offer.fix.items():
+        found += [("issue", issue, o.id) for o in scenario.issue(issue).options if o.id != option]
+    for party in scenario.veto_parties:
+        found.append(("reservation", party.id))
+        found += [("red_line", party.id, red.option) for red in party.red_lines]
+    return found
+
+
+@settings(max_examples=12, deadline=None)
 @given(scenario_dicts(max_issues=3, max_options=3, max_parties=3), st.floats(0.05, 0.9))
-def test_whatif_answer_reaches_the_target_and_no_smaller_change_does(doc, target):
-    doc["offers"] = [
-        {
-            "id": "o",
-            "label": "offer",
-            "fix": {"i0": "o0", **({"i1": "o1"} if len(doc["issues"]) > 1 else {})},
-            "sponsor": "p0",
-        }
-    ]
+def test_whatif_answer_reaches_the_target_and_no_smaller_set_does(doc, target):
+    """The property, by brute force on tiny scenarios: the answer, applied to the scenario and scored afresh by
+    the zone's own search, reaches the target; and no set of fewer changes (every amount unlimited) does."""
+    fix = {"i0": "o0", **({"i1": "o1"} if len(doc["issues"]) > 1 else {})}
+    doc["offers"] = [{"id": "o", "label": "offer", "fix": fix, "sponsor": "p0"}]
     scenario = Scenario.model_validate(doc)
-    samples, seed = 64, 5
-    answer = what_would_it_take(scenario, "o", target, samples, seed, party_moves=False)
-    fix = scenario.offers[0].fix
-    space = PackageSpace.from_scenario(scenario)
-    prefs = sample_preferences(scenario, samples, np.random.default_rng(seed))
-    expected = prefs.expected_contributions[0]
-    reachable: dict[int, list[tuple[float, dict[str, str]]]] = {}
-    issues = list(fix)
-    for size in range(len(issues) + 1):
-        for moved in itertools.combinations(issues, size):
-            options = [[o.id for o in scenario.issue(i).options if o.id != fix[i]] for i in moved]
-            for choice in itertools.product(*options):
-                candidate = {**fix, **dict(zip(moved, choice, strict=True))}
-                if zone_probability_of(scenario, candidate, samples, seed) >= target:
-                    index = {i: space.issue_ids.index(i) for i in moved}
-                    loss = sum(
-                        expected[index[i], space.option_ids[index[i]].index(fix[i])]
-                        - expected[index[i], space.option_ids[index[i]].index(c)]
-                        for i, c in zip(moved, choice, strict=True)
-                    )
-                    reachable.setdefault(size, []).append((loss, candidate))
-    if not reachable:
-        assert answer.issue_change is None
-        return
-    smallest = min(reachable)
-    change = answer.issue_change
-    assert change is not None and len(change.changes) == smallest
-    applied = {**fix, **{issue: new for issue, (_, new) in change.changes.items()}}
-    assert zone_probability_of(scenario, applied, samples, seed) >= target
-    assert np.isclose(change.sponsor_loss, min(loss for loss, _ in reachable[smallest]), atol=1e-9)
-
-
-def test_memorandum_needs_ukraines_red_lines_moved():
-    """In the baseline, Russia's memorandum holds four of Ukraine's red lines; no change of fewer issues can
-    bring it into the zone, and no move by Ukraine's weights or reservation alone can either."""
-    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
-    answer = what_would_it_take(scenario, "russia_istanbul_memo", 0.3, 16, 7)
-    assert answer.baseline == 0.0
-    change = answer.issue_change  # None: no change of its fixed issues reaches the target at all
-    assert change is None or (len(change.changes) >= 4 and {"crimea", "donbas", "south", "army"} <= set(change.changes))
-    ukraine = next(m for m in answer.party_moves if m["party"] == "ukraine")
-    assert ukraine["reservation_cut"] is None and ukraine["weight_issue"] is None
-    assert "crimea.recognised_russian" in ukraine["red_lines_in_the_way"]
+    offer = scenario.offers[0]
+    samples, seed, budget = 16, 5, 2
+    answer = what_would_it_take(scenario, "o", target, samples, seed, max_changes=budget)
+    draws = draw_uniforms(scenario, samples, np.random.default_rng(seed))
+    need = math.ceil(round(target * samples, 9))
+    if answer.changes is not None:
+        changed, changed_offer = apply_changes(scenario, offer, answer.changes)
+        assert offer_hits(changed, changed_offer, draws) >= need
+    below = len(answer.changes) if answer.changes is not None else budget + 1
+    for size in range(below):
+        for chosen in itertools.combinations(slots(scenario, offer), size):
+            issues = [slot[1] for slot in chosen if slot[0] == "issue"]
+            if len(issues) != len(set(issues)):
+                continue
+            changed, changed_offer = unlimited(scenario, offer, list(chosen))
+            assert offer_hits(changed, changed_offer, draws) < need, chosen
 
 
 def test_party_acceptance_is_the_same_whatever_the_sample_slices(monkeypatch):

@@ -10,7 +10,9 @@ from sim.cli import proposals  # noqa: F401
 from sim.cli import negotiation  # noqa: F401
 from sim.cli import interop  # noqa: F401
 from sim.cli import scenario  # noqa: F401
+from sim.cli import calibrate  # noqa: F401
 from sim.cli import loop  # noqa: F401
+from sim.cli import explore  # noqa: F401
 from sim.cli.common import app
 
 __all__ = ["app"]

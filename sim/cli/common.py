@@ -16,18 +16,40 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from typer.core import TyperGroup
 
 from sim import __version__
 from sim.executors import Executor
-from sim.outputs.rundir import LOCK, MANIFEST, RunDirError
+from sim.outputs.owned import OutputError
+from sim.outputs.rundir import MANIFEST, RunDirError, read_manifest
 from sim.scenario.edits import Unset
 from sim.scenario.errors import ScenarioError
+from sim.scenario.limits import MAX_SAMPLES
 from sim.scenario.model import Scenario, load_scenario
 from sim.zone.space import PackageSpace
 
 T = TypeVar("T")
 
+
+class OneLineErrors(TyperGroup):
+    """Every command's last line of defence: a file-system problem (read-only folder, a file where a folder is
+    needed, a full disk) or an output negsim may not write is one line and exit 2, never a traceback."""
+
+    def invoke(self, ctx: typer.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except OutputError as exc:
+            problem = f"error: {exc}"
+        except OSError as exc:
+            problem = f"error: {os_error_line(exc)}"
+        except MemoryError:
+            problem = "error: out of memory; ask for fewer --samples (or runs), or free memory, and run again"
+        fail(problem)
+        return None
+
+
 app = typer.Typer(
+    cls=OneLineErrors,
     pretty_exceptions_enable=False,
     add_completion=False,
     no_args_is_help=True,
@@ -57,7 +79,8 @@ UnsetOption = Annotated[
     ),
 ]
 SamplesOption = Annotated[
-    int | None, typer.Option(min=1, help="Monte-Carlo samples (default: the scenario's run.samples).")
+    int | None,
+    typer.Option(min=1, max=MAX_SAMPLES, help="Monte-Carlo samples (default: the scenario's run.samples)."),
 ]
 SeedOption = Annotated[int | None, typer.Option(min=0, help="Random seed (default: the scenario's run.seed).")]
 WorkersOption = Annotated[int, typer.Option(min=1, help="Threads scoring blocks of the package space.")]
@@ -119,6 +142,15 @@ def load_or_exit(path: Path, overrides: list[str]) -> Scenario:
     return scenario
 
 
+def check_memory(path: Path, scenario: Scenario, samples: int, concurrent: int = 1) -> None:
+    """Exit 2 with one line, before any work, when the runs asked for cannot fit in memory (``budget``)."""
+    from sim.outputs.budget import too_large
+
+    problem = too_large(scenario, samples, concurrent)
+    if problem:
+        fail(f"error: {path}: {problem}")
+
+
 def scenario_files(paths: list[Path]) -> list[Path]:
     """Files as given; directories expand to their *.yaml files in name order."""
     found: list[Path] = []
@@ -147,7 +179,7 @@ def with_progress(description: str, work: Callable[[Callable[[int, int], None]],
         task = bar.add_task(description, total=None)
         try:
             return work(lambda done, total: bar.update(task, completed=done, total=total))
-        except RunDirError as exc:
+        except OutputError as exc:
             problem = f"error: {exc}"
         except OSError as exc:  # a full disk, a read-only or vanished directory: one line, exit 2
             problem = f"error: {os_error_line(exc)}"
@@ -155,19 +187,72 @@ def with_progress(description: str, work: Callable[[Callable[[int, int], None]],
     raise AssertionError("unreachable")
 
 
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Replace negsim's own earlier outputs there (files negsim did not write are never touched)."
+    ),
+]
+
+
 def os_error_line(exc: OSError) -> str:
-    """One line for a failed write, with what to do next when the disk is full."""
-    where = f" writing {exc.filename}" if exc.filename else ""
+    """One line for a failed write or read: what failed, where, and the command that finishes or cleans up."""
+    where = f" ({exc.filename})" if exc.filename else ""
     line = f"{exc.strerror or ' '.join(str(exc).split())}{where}"
-    full = exc.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(exc)
-    run_dir = _enclosing_run_dir(Path(exc.filename)) if exc.filename else None
+    path = Path(exc.filename) if isinstance(exc.filename, str) else None
+    run_dir = _outermost_run_dir(path) if path is not None else None
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or "No space left" in str(exc)
     if full and run_dir is not None:
-        line += (
-            f"; free some space, then finish with --resume {shlex.quote(str(run_dir))}"
-            f" (or remove it: rm -r {shlex.quote(str(run_dir))})"
-        )
+        quoted = shlex.quote(str(run_dir))
+        return f"{line}; free some space, then finish with: {resume_command(run_dir)} (or remove it: rm -r {quoted})"
+    if full:
+        return f"{line}; free some space and run the command again"
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        folder = _existing_parent(path) if path is not None else Path.cwd()
+        return f"{line}: {folder} cannot be written here; pass --out (or -o) in a writable folder, or cd to one"
+    if exc.errno == errno.ENOTDIR:
+        return f"{line}: a file stands where a folder is needed; choose another --out (or -o)"
+    if exc.errno == errno.EISDIR:
+        return f"{line}: a folder stands where a file is needed; choose another --out (or -o)"
     return line
 
 
-def _enclosing_run_dir(path: Path) -> Path | None:
-    return next((p for p in (path, *path.parents) if (p / MANIFEST).is_file() or (p / LOCK).is_file()), None)
+def usable_folder(folder: Path, option: str) -> None:
+    """Exit 2 with one line when ``folder`` can never take outputs (a file stands there or on the way)."""
+    blocking = next((p for p in (folder, *folder.absolute().parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        fail(f"error: {option} {folder}: {blocking} is a file, not a folder; choose another {option}")
+
+
+def resume_command(run_dir: Path) -> str:
+    """The command that finishes the interrupted study in ``run_dir`` (read from its manifest)."""
+    quoted = shlex.quote(str(run_dir))
+    try:
+        manifest = read_manifest(run_dir)
+    except (RunDirError, OSError):
+        return f"negsim run SCENARIO --resume {quoted}"
+    kind = str(manifest.get("kind"))
+    if kind == "batch":
+        return f"negsim batch --resume {quoted}"
+    if kind == "compare":
+        return f"{manifest.get('command', 'negsim compare ...')} --force"
+    scenario = shlex.quote(str(manifest.get("scenario_file") or "SCENARIO"))
+    command = {"zone": "run"}.get(kind, kind)
+    return f"negsim {command} {scenario} --resume {quoted}"
+
+
+def _outermost_run_dir(path: Path) -> Path | None:
+    """The outermost negsim directory holding ``path`` (a sweep, not its ``points/point-000``; a batch, not a run)."""
+    found = [p for p in (path, *path.parents) if (p / MANIFEST).is_file() and _is_run(p)]
+    return found[-1] if found else None
+
+
+def _is_run(directory: Path) -> bool:
+    try:
+        return "kind" in read_manifest(directory)
+    except (RunDirError, OSError):
+        return False
+
+
+def _existing_parent(path: Path) -> Path:
+    return next((p for p in (path, *path.absolute().parents) if p.exists()), Path("/"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,17 +11,20 @@ from rich.table import Table
 
 from sim.cli.common import (
     ExecutorOption,
+    ForceOption,
     SamplesOption,
     SchedulerOption,
     SeedOption,
     SetOption,
     UnsetOption,
     app,
+    check_memory,
     err,
     fail,
     load_or_exit,
     out,
     scenario_files,
+    usable_folder,
     with_progress,
 )
 from sim.executors import Executor
@@ -31,14 +33,7 @@ from sim.studies.compare import Cell
 from sim.zone.intervals import half_width
 
 
-def _stamp() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-@app.command(
-    epilog="Example: negsim compare runs/baseline runs/harder-russia --out runs/compare-harder "
-    "(the first run is the reference)"
-)
+@app.command(epilog="Example: negsim compare runs/base runs/variant --out runs/cmp (the first run is the reference)")
 def compare(
     run_dirs: Annotated[
         list[Path], typer.Argument(metavar="RUN_A RUN_B [RUN_C ...]", help="Complete run directories.")
@@ -50,10 +45,13 @@ def compare(
     show_all: Annotated[
         bool, typer.Option("--all", help="Print every option and acceptance row, not only changes.")
     ] = False,
+    force: ForceOption = False,
 ) -> None:
     """Runs side by side with 95 % intervals, differences beyond Monte-Carlo noise flagged, scenario changes listed."""
-    from sim.studies.compare import scenario_differences, zone_mass_rows
+    from sim.outputs.rundir import finish_manifest, start_manifest
+    from sim.studies.compare import completion_changes, scenario_differences, zone_mass_rows
     from sim.studies.compare_page import write_comparison
+    from sim.studies.fanout import claim_directory
     from sim.studies.rundata import load_runs
 
     if len(run_dirs) < 2:
@@ -63,8 +61,11 @@ def compare(
     except RunDirError as exc:
         fail(f"error: {exc}")
         return
-    target = out_dir or Path("runs") / f"compare-{_stamp()}"
+    target = out_dir or claim_directory(Path("runs"), "compare")
+    # locked like every run directory: two comparisons into one --out are serialised, not interleaved
+    manifest = start_manifest(target, None, "compare", {"runs": [str(d) for d in run_dirs]}, None, force)
     cells = write_comparison(runs, target)
+    finish_manifest(target, manifest, {"runs": [run.name for run in runs]})
     for run in runs[1:]:
         diff = scenario_differences(runs[0], run)
         table = Table("setting", runs[0].name, run.name, title=f"What {run.name} changes from {runs[0].name}")
@@ -76,7 +77,7 @@ def compare(
     for kind, title in (
         ("zone", "Zone"),
         ("offer", "Offers: P(completion in zone)"),
-        ("acceptance", "Acceptance of each offer's best completion"),
+        ("acceptance", "Acceptance of each offer's completion (the first run's package, in every run)"),
         ("option", "Option marginals"),
     ):
         rows: dict[str, dict[str, Cell]] = {}
@@ -102,6 +103,13 @@ def compare(
             out.print(table)
         if note:
             out.print(f"{title}: {len(changed)} beyond noise{note}", highlight=False)
+    for change in completion_changes(runs):
+        moved = "; ".join(f"{issue}: {a} -> {b}" for issue, a, b in change.changed)
+        out.print(
+            f"{change.label}: best completion in {change.run} is a different package ({moved}); a different pick, "
+            "not a change of acceptance (acceptance above is measured on the first run's package)",
+            highlight=False,
+        )
     out.print(f"wrote {target / 'compare.csv'}, {target / 'compare.html'}", highlight=False)
 
 
@@ -143,6 +151,7 @@ def sweep(
         Path | None, typer.Option("--out", help="Sweep directory (default: runs/<time>-<id>-sweep).")
     ] = None,
     resume: Annotated[Path | None, typer.Option(help="Finish the interrupted sweep in this directory.")] = None,
+    force: ForceOption = False,
     executor: ExecutorOption = Executor.processes,
     workers: Annotated[int, typer.Option(min=1, help="Runs side by side (processes or Dask workers).")] = 2,
     scheduler: SchedulerOption = None,
@@ -159,13 +168,12 @@ def sweep(
         return
     if resume is None and not varies:
         fail("error: give --vary PATH=LO:HI:N (once or twice), e.g. --vary russia.reservation=0.4:0.7:7")
-    if resume is not None and _complete(resume):
+    if resume is not None and _complete(resume) and (resume / "report.html").is_file():
         out.print(f"{resume} is already complete; nothing to do")
         return
     edits = [*(unset or []), *(set_ or [])]
     base = load_or_exit(scenario_path, edits)
-    if resume is None and out_dir is not None and out_dir.exists() and any(out_dir.iterdir()):
-        fail(f"error: {out_dir} already holds files; pass --resume {out_dir} to finish it, or choose another --out")
+    check_memory(scenario_path, base, samples or base.run.samples, 1 if executor is Executor.local else workers)
     sweep_dir = resume or out_dir or claim_directory(Path("runs"), f"{base.id}-sweep")
 
     def work(progress: Callable[[int, int], None]) -> list[dict]:
@@ -178,6 +186,7 @@ def sweep(
                 samples,
                 seed,
                 resume=resume is not None,
+                force=force,
                 executor=Executor.dask if scheduler else executor,
                 workers=workers,
                 address=scheduler,
@@ -189,9 +198,6 @@ def sweep(
             raise AssertionError("unreachable") from exc
 
     rows = with_progress(f"sweep {base.id}", work)
-    from sim.studies.review import write_review  # draws nothing, but reads the plots' captions
-
-    write_review([sweep_dir], sweep_dir / "report.html")
     parameters = [key for key in rows[0] if key not in ("point", "run_dir", "zone_mass", "quantities", "command")]
     table = Table(
         " / ".join(parameters),
@@ -225,35 +231,49 @@ def _drop_if_empty(directory: Path) -> None:
         pass
 
 
-@app.command(epilog="Example: negsim batch scenarios/ --samples 500 --plots-dir plots")
+@app.command(
+    epilog="Example: negsim batch scenarios/ --samples 500 --plots-dir plots   (an interrupted batch: "
+    "negsim batch --resume runs/<time>-batch)"
+)
 def batch(
-    paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders of *.yaml.")],
+    paths: Annotated[list[Path] | None, typer.Argument(help="Scenario files or folders of *.yaml.")] = None,
     samples: SamplesOption = None,
     seed: SeedOption = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Batch directory (default: a new <out-root>/<time>-batch).")
     ] = None,
     out_root: Annotated[Path, typer.Option("--out-root", help="Parent of new batch directories.")] = Path("runs"),
+    resume: Annotated[Path | None, typer.Option(help="Finish the interrupted batch in this directory.")] = None,
     plots_dir: Annotated[Path | None, typer.Option(help="Also copy each run's plots to <dir>/<scenario>/.")] = None,
+    force: ForceOption = False,
     executor: ExecutorOption = Executor.processes,
     workers: Annotated[int, typer.Option(min=1, help="Runs side by side (processes or Dask workers).")] = 2,
     scheduler: SchedulerOption = None,
 ) -> None:
     """Run every scenario into its own directory of one batch; print the summary tables and write report.html."""
-    from sim.studies.batch import batch_entries, copy_plots, run_batch
+    from sim.studies.batch import BatchEntry, batch_entries, copy_plots, recorded_runs, run_batch
     from sim.studies.fanout import claim_directory
+    from sim.studies.review import write_review
 
-    files = scenario_files(paths)
-    if not files:
-        fail(f"error: no scenario files in {' '.join(map(str, paths))}")
-    entries, warnings = batch_entries([(path, load_or_exit(path, [])) for path in files])
-    for warning in warnings:
-        err.print(warning, markup=False, highlight=False, soft_wrap=True)
-    if out_dir is not None:
-        if out_dir.exists() and any(out_dir.iterdir()):
-            fail(f"error: {out_dir} already holds files; choose another --out")
-        out_dir.mkdir(parents=True, exist_ok=True)
-    batch_dir = out_dir or claim_directory(out_root, "batch")
+    if plots_dir is not None:
+        usable_folder(plots_dir, "--plots-dir")  # checked before the batch runs, not after
+    if resume is not None:
+        if paths:
+            fail(f"error: --resume {resume} takes the scenarios the batch was started with; give no files")
+        runs = recorded_runs(resume)
+        entries = [BatchEntry(run["key"], Path(run["file"]), load_or_exit(Path(run["file"]), [])) for run in runs]
+        batch_dir = resume
+    else:
+        files = scenario_files(paths or [])
+        if not files:
+            fail(f"error: no scenario files in {' '.join(map(str, paths or [])) or '(none given)'}")
+        entries, warnings = batch_entries([(path, load_or_exit(path, [])) for path in files])
+        for warning in warnings:
+            err.print(warning, markup=False, highlight=False, soft_wrap=True)
+        batch_dir = out_dir or claim_directory(out_root, "batch")
+    concurrent = 1 if executor is Executor.local else workers
+    for entry in entries:
+        check_memory(entry.path, entry.scenario, samples or entry.scenario.run.samples, concurrent)
     summaries = with_progress(
         f"batch of {len(entries)}",
         lambda progress: run_batch(
@@ -261,19 +281,19 @@ def batch(
             batch_dir,
             samples,
             seed,
+            resume=resume is not None,
+            force=force,
             executor=Executor.dask if scheduler else executor,
             workers=workers,
             address=scheduler,
             progress=progress,
+            page=lambda directory: write_review([directory], directory / "report.html"),
         ),
     )
     print_batch_summary(entries, summaries, batch_dir)
     if plots_dir is not None:
         for message in copy_plots(entries, batch_dir, plots_dir):
             err.print(message, markup=False, highlight=False, soft_wrap=True)
-    from sim.studies.review import write_review
-
-    write_review([batch_dir], batch_dir / "report.html")
     out.print(f"wrote {batch_dir / 'report.html'}", highlight=False)
 
 
@@ -310,20 +330,19 @@ def print_batch_summary(entries: list, summaries: list[dict], batch_dir: Path) -
 
 
 @app.command(
-    epilog="Example: negsim report runs/20260101T000000Z-batch runs/my-sweep -o review.html "
-    "(one self-contained page: mail it as is)"
+    epilog="Example: negsim report runs/base runs/sweep -o review.html (one self-contained page: mail it as is)"
 )
 def report(
     directories: Annotated[
         list[Path], typer.Argument(metavar="RUN_OR_SWEEP_OR_BATCH_DIR...", help="Run, sweep or batch directories.")
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")] = Path("report.html"),
+    force: ForceOption = False,
 ) -> None:
     """One self-contained HTML page over runs, sweeps and batches: tables with intervals, captioned plots."""
+    from sim.outputs.owned import claim_file
     from sim.studies.review import write_review
 
-    try:
-        write_review(directories, output)
-    except RunDirError as exc:
-        fail(f"error: {exc}")
+    claim_file(output, force)
+    write_review(directories, output)
     out.print(f"wrote {output}", highlight=False)

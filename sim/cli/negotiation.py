@@ -10,11 +10,13 @@ from rich.table import Table
 
 from sim.cli.common import (
     ExecutorOption,
+    ForceOption,
     SchedulerOption,
     SeedOption,
     SetOption,
     UnsetOption,
     app,
+    fail,
     load_or_exit,
     out,
     with_progress,
@@ -22,12 +24,13 @@ from sim.cli.common import (
 from sim.executors import Executor
 from sim.negotiation.protocol import Protocol
 from sim.outputs.rundir import default_run_dir
+from sim.scenario.limits import MAX_NEGOTIATION_ROUNDS, MAX_ROUNDS, MAX_RUNS
 
 
 @app.command(epilog="Example: negsim negotiate scenarios/baseline.yaml --runs 2000 --seed 1 --out runs/talks")
 def negotiate(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
-    runs: Annotated[int, typer.Option(min=1, help="Independent negotiation runs.")] = 1000,
+    runs: Annotated[int, typer.Option(min=1, max=MAX_RUNS, help="Independent negotiation runs.")] = 1000,
     seed: SeedOption = None,
     protocol: Annotated[Protocol, typer.Option(help="alternating offers, or a mediator's single text.")] = (
         Protocol.alternating
@@ -40,11 +43,23 @@ def negotiate(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes for the runs.")] = 2,
     executor: ExecutorOption = Executor.processes,
     scheduler: SchedulerOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Play the negotiation many times on Mesa and report which deals are reached, how often and how fast."""
     from sim.negotiation.runs import run_negotiations
+    from sim.studies.review import write_review  # the run's own page (loop's page shell)
 
     scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
+    rounds = scenario.run.rounds
+    if rounds > MAX_ROUNDS:
+        fail(
+            f"error: {scenario_path}: run.rounds is {rounds:g}, more than {MAX_ROUNDS:,} rounds; set a smaller deadline"
+        )
+    if runs * rounds > MAX_NEGOTIATION_ROUNDS:
+        fail(
+            f"error: {runs:,} runs of up to {rounds:,} rounds is more than {MAX_NEGOTIATION_ROUNDS:,} rounds in all: "
+            f"use at most --runs {MAX_NEGOTIATION_ROUNDS // rounds} (or a smaller run.rounds)"
+        )
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario, "negotiate")
     summary = with_progress(
         f"negotiating {scenario.id}",
@@ -61,6 +76,8 @@ def negotiate(
             resume=resume is not None,
             scenario_file=str(scenario_path),
             progress=progress,
+            force=force,
+            page=lambda directory: write_review([directory], directory / "report.html"),
         ),
     )
     median = summary["median_rounds"]
@@ -82,6 +99,3 @@ def negotiate(
         )
         table.add_row(f"{item['share']:.3f}", f"{item['p_zone']:.3f}", ", ".join(f"{k}={v}" for k, v in shown))
     out.print(table)
-    from sim.studies.review import write_review  # the run's own page (loop's page shell)
-
-    write_review([run_dir], run_dir / "report.html")

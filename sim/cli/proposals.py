@@ -9,7 +9,20 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from sim.cli.common import SamplesOption, SeedOption, SetOption, app, load_or_exit, out, with_progress
+from sim.cli.common import (
+    ForceOption,
+    SamplesOption,
+    SeedOption,
+    SetOption,
+    app,
+    check_memory,
+    load_or_exit,
+    out,
+    with_progress,
+)
+from sim.outputs.owned import claim_file
+from sim.outputs.rundir import atomic_write_text
+from sim.scenario.limits import MAX_SAMPLES
 
 
 @app.command(
@@ -19,19 +32,33 @@ from sim.cli.common import SamplesOption, SeedOption, SetOption, app, load_or_ex
 def proposals(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     samples: SamplesOption = None,
-    whatif_samples: Annotated[int, typer.Option(min=1, help="Samples for the smallest-change search.")] = 200,
-    target: Annotated[float, typer.Option(min=0.0, max=1.0, help="Zone probability the change must reach.")] = 0.5,
+    whatif_samples: Annotated[
+        int, typer.Option(min=1, max=MAX_SAMPLES, help="Samples for the smallest-change search.")
+    ] = 200,
+    target: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Zone probability the change set must reach (default: the best package's, reachable).",
+        ),
+    ] = None,
     seed: SeedOption = None,
     set_: SetOption = None,  # type: ignore[assignment]
     markdown: Annotated[Path | None, typer.Option(help="Write the brief as Markdown here.")] = None,
     calibration: Annotated[Path | None, typer.Option(help="Write the poll calibration as Markdown here.")] = None,
+    force: ForceOption = False,
 ) -> None:
     """Every offer: P(completion in zone) with its interval, P(agreed at the table but not ratified), its blocker,
-    and the smallest change of its fixed issues that reaches --target."""
+    and the smallest change set (issues moved, parties conceding) that reaches --target."""
     from sim.studies.calibration import KIIS_POLLS, acceptance_shares, calibration_markdown
     from sim.studies.proposals import Settings, brief, proposals_markdown
 
     scenario = load_or_exit(scenario_path, set_ or [])
+    check_memory(scenario_path, scenario, max(samples or scenario.run.samples, whatif_samples))
+    for path in (markdown, calibration):
+        if path is not None:
+            claim_file(path, force)  # before the work: a refusal costs nothing
     settings = Settings(
         samples or scenario.run.samples, scenario.run.seed if seed is None else seed, target, whatif_samples
     )
@@ -40,7 +67,7 @@ def proposals(
         + [f"--set={s}" for s in set_ or []]
         + ([f"--samples={samples}"] if samples else [])
         + ([f"--whatif-samples={whatif_samples}"] if whatif_samples != 200 else [])
-        + ([f"--target={target:g}"] if target != 0.5 else [])
+        + ([f"--target={target:g}"] if target is not None else [])
         + ([f"--seed={seed}"] if seed is not None else [])
     )
     result = with_progress(f"proposals {scenario.id}", lambda progress: brief(scenario, settings))
@@ -66,13 +93,11 @@ def proposals(
         )
     out.print(table)
     if markdown:
-        markdown.write_text(proposals_markdown(result, command), encoding="utf-8")
+        atomic_write_text(markdown, proposals_markdown(result, command))
         out.print(f"saved {markdown}")
     if calibration:
         rows = acceptance_shares(scenario, KIIS_POLLS, scenario.run.samples, settings.seed)
-        calibration.write_text(
-            calibration_markdown(scenario, rows, settings.stamp(scenario), command), encoding="utf-8"
-        )
+        atomic_write_text(calibration, calibration_markdown(scenario, rows, settings.stamp(scenario), command))
         for row in rows:
             out.print(f"{row.poll.offer}: modelled {row.modelled:.1%}, observed {row.poll.observed[0]:.0%}")
         out.print(f"saved {calibration}")

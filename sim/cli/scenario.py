@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from sim.cli.common import app, fail, load_or_exit, out
+from sim.outputs.owned import claim_file
+from sim.outputs.rundir import atomic_write_text
 from sim.scenario.errors import ScenarioError
 from sim.scenario.model import load_scenario
 from sim.scenario.starter import starter_scenario, variant_scenario
@@ -25,7 +27,9 @@ def new(
         typer.Option("--from", help="Write a variant that extends this scenario, instead of a standalone example."),
     ] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: NAME.yaml).")] = None,
-    force: Annotated[bool, typer.Option(help="Overwrite the file if it exists.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Replace the file if negsim wrote it (a file you wrote or edited is never replaced).")
+    ] = False,
 ) -> None:
     """Write a commented starting scenario that validates: a small example, or a variant of an existing scenario."""
     try:
@@ -33,15 +37,13 @@ def new(
     except ValueError:
         fail(f"error: scenario name '{name}' {ID_RULE}")
     path = output or Path(f"{name}.yaml")
-    if path.exists() and not force:
-        fail(f"error: {path} exists; choose another name or pass --force")
+    claim_file(path, force)
     if from_ is None:
         text = starter_scenario(name, path.as_posix())
     else:
         parent = load_or_exit(from_, [])
         text = variant_scenario(name, parent, from_, path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    atomic_write_text(path, text)
     try:
         load_scenario(path)
     except ScenarioError as exc:  # a template that does not validate is negsim's bug, not the user's

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -10,12 +11,14 @@ from rich.table import Table
 
 from sim.cli.common import (
     ExecutorOption,
+    ForceOption,
     SchedulerOption,
     SeedOption,
     SetOption,
     UnsetOption,
     WorkersOption,
     app,
+    check_memory,
     err,
     fail,
     load_or_exit,
@@ -25,6 +28,7 @@ from sim.cli.common import (
 from sim.cli.zone import PRECISION, already_complete
 from sim.executors import Executor
 from sim.outputs.rundir import default_run_dir
+from sim.scenario.limits import MAX_SAMPLES
 
 
 @app.command(
@@ -33,7 +37,8 @@ from sim.outputs.rundir import default_run_dir
 def sensitivity(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     samples: Annotated[
-        int | None, typer.Option(min=1, help="Samples per perturbation (default: the scenario's run.samples).")
+        int | None,
+        typer.Option(min=1, max=MAX_SAMPLES, help="Samples per perturbation (default: the scenario's run.samples)."),
     ] = None,
     rank_by: Annotated[
         str,
@@ -47,6 +52,7 @@ def sensitivity(
     executor: ExecutorOption = Executor.local,
     workers: WorkersOption = 2,
     scheduler: SchedulerOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Tornado of what moves the zone: each weight and reservation at its range ends, each red line off."""
     from sim.studies.sensitivity import tornado_dataset
@@ -57,6 +63,7 @@ def sensitivity(
     if rank_by not in ("zone_mass", "p_zone_nonempty", *offers):
         fail(f"error: --rank-by {rank_by}: choose zone_mass, p_zone_nonempty or an offer id ({', '.join(offers)})")
     measure = rank_by if rank_by in ("zone_mass", "p_zone_nonempty") else f"offer_{rank_by}"
+    check_memory(scenario_path, scenario, samples or scenario.run.samples, 1 if executor is Executor.local else workers)
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario, "sensitivity")
     if resume is not None and (finished := already_complete(resume)):
         err.print(f"{resume} was already complete (finished {finished}): nothing to resume; its results:")
@@ -75,6 +82,7 @@ def sensitivity(
             progress=progress,
             measure=measure,
             announce=lambda message: err.print(message),
+            force=force,
         ),
     )
     base = rows[0]
@@ -92,75 +100,119 @@ def sensitivity(
     for name, low, high in tornado_dataset(rows, top=15, measure=measure):
         table.add_row(name, f"{low:+.3f}", f"{high:+.3f}")
     out.print(table)
-    from sim.studies.review import write_review  # the study's own page (loop's page shell)
-
-    write_review([run_dir], run_dir / "report.html")
 
 
-@app.command(
-    epilog="Example: negsim whatif scenarios/baseline.yaml --offer article5_no_membership --target 0.5\n\n" + PRECISION
+WHATIF_HELP = (
+    "Example: negsim whatif scenarios/baseline.yaml --offer us_28pt_nov2025 --target 0.05\n\n"
+    "Searches combinations: the offer's fixed issues moved and concessions by one or several veto parties (a "
+    "reservation cut, a red line's holds lowered), by branch and bound over the change set. Smallest = fewest "
+    "changes, then least total concession (the sponsor's expected utility lost on moved issues + reservation cuts "
+    "(up to --max-cut) "
+    "+ drops in holds; amounts to 4 decimals, rounded up). When no set of at most --max-changes changes reaches "
+    "the target, that is proven over every set of that size, and the parties whose shortfall stays are named.\n\n"
 )
+
+
+NOT_EXACT = " (fewest changes proven; least concession among the choices searched)"
+
+
+@app.command(epilog=WHATIF_HELP + PRECISION)
 def whatif(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     offer: Annotated[str, typer.Option(help="Id of a named offer in the scenario.")],
-    target: Annotated[float, typer.Option(min=0.0, max=1.0, help="Zone probability to reach.")] = 0.5,
+    target: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0, max=1.0, help="Zone probability to reach (default: the best package's, reachable by construction)."
+        ),
+    ] = None,
+    max_changes: Annotated[int, typer.Option(min=0, max=6, help="Largest change set searched (K).")] = 3,
+    max_cut: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Largest reservation cut searched (utility units).")
+    ] = 0.25,
     samples: Annotated[
-        int | None, typer.Option(min=1, help="Monte-Carlo samples (default: the scenario's run.samples).")
+        int | None,
+        typer.Option(min=1, max=MAX_SAMPLES, help="Monte-Carlo samples (default: the scenario's run.samples)."),
     ] = None,
     seed: SeedOption = None,
     set_: SetOption = None,  # type: ignore[assignment]
     unset: UnsetOption = None,  # type: ignore[assignment]
     out_file: Annotated[Path | None, typer.Option("--out", help="JSON file for the answer.")] = None,
-    party_moves: Annotated[bool, typer.Option(help="Also search one-party moves (slower).")] = True,
+    weight_moves: Annotated[
+        bool, typer.Option(help="Also list single weight rescales that reach the target alone (slower).")
+    ] = False,
+    force: ForceOption = False,
 ) -> None:
-    """Smallest change that brings an offer to a zone probability: issues moved, or one party's move."""
+    """Smallest change set (issues moved, parties conceding) that brings an offer to a zone probability."""
+    from sim.outputs.owned import claim_file
     from sim.outputs.rundir import atomic_write_json
     from sim.studies.whatif import what_would_it_take
+    from sim.studies.whatif_answer import SMALLEST
 
     scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     if offer not in {o.id for o in scenario.offers}:
         fail(f"error: no offer '{offer}' in {scenario_path}; offers: {', '.join(o.id for o in scenario.offers)}")
     samples = samples or scenario.run.samples
+    check_memory(scenario_path, scenario, samples)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = out_file or Path("runs") / f"{stamp}-{scenario.id}-whatif-{offer}-{scenario.content_hash()[:8]}.json"
+    claim_file(path, force)  # before the search: a refusal costs nothing
     answer = what_would_it_take(
-        scenario, offer, target, samples, scenario.run.seed if seed is None else seed, party_moves
+        scenario,
+        offer,
+        target,
+        samples,
+        scenario.run.seed if seed is None else seed,
+        max_changes,
+        weight_moves,
+        max_cut,
     )
-    path = out_file or default_run_dir(Path("runs"), scenario, f"whatif-{offer}").with_suffix(".json")
-    atomic_write_json(
-        path,
-        {"scenario": scenario.id, "scenario_hash": scenario.content_hash(), "samples": samples, **answer.as_json()},
-    )
-    low, high = answer.interval(answer.baseline)
+    atomic_write_json(path, {"scenario": scenario.id, "scenario_hash": scenario.content_hash(), **answer.as_json()})
     out.print(
-        f"{offer}: zone probability {answer.baseline:.3f} [{low:.3f}, {high:.3f}] "
-        f"({samples} samples, 95 % interval), target {target:.3f}"
+        f"{answer.label} ({offer}): zone probability now {answer.baseline} ({samples} samples, 95 % interval); "
+        f"target {answer.target:.4f} ({answer.target_reason})"
     )
-    change = answer.issue_change
-    if change is None:
-        out.print("No change of the offer's fixed issues reaches the target.")
+    if answer.changes is None and answer.proven < max_changes:
+        out.print(
+            f"No set of at most {answer.proven} changes reaches {answer.target:.4f} (proven over every such set); "
+            f"sets of {answer.proven + 1} were not all searched: the offer leaves so much open that each choice of "
+            "conceding parties is a branch and bound over the space, and the search stops after "
+            f"{answer.skeletons_expanded:,} of them (deterministic budget). Try --max-changes {answer.proven + 1} "
+            "with fewer --samples."
+        )
+    elif answer.changes is None:
+        out.print(
+            f"No set of at most {max_changes} changes reaches {answer.target:.4f}: proven over every such set "
+            f"({answer.skeletons_bounded:,} choices of issues and conceding parties bounded). The most any set of "
+            f"{max_changes} reaches, with unlimited amounts, is {answer.best_within}."
+        )
+    if answer.changes is None:
+        stays = Table(
+            "veto party",
+            "why it stays short",
+            "in (share of samples)",
+            "mean shortfall",
+            title="What stays: the veto parties the offer, as it is, leaves short",
+        )
+        for row in answer.what_stays:
+            shortfall = f"{row.mean_shortfall:.3f}" if row.mean_shortfall else "-"
+            stays.add_row(row.name, row.what, f"{row.below:.1%}", shortfall)
+        if answer.what_stays:
+            out.print(stays)
+    elif not answer.changes:
+        out.print("No change needed: the offer reaches the target as it is.")
     else:
+        assert answer.reached is not None
         table = Table(
-            "issue",
-            "from",
-            "to",
-            title=f"Move {len(change.changes)} issue(s): probability {change.probability:.3f} "
-            "[{:.3f}, {:.3f}], sponsor's expected utility lost {:.3f}".format(
-                *answer.interval(change.probability), change.sponsor_loss
-            ),
+            "change",
+            "concession",
+            title=f"Smallest change set: {len(answer.changes)} change(s), total concession "
+            f"{answer.total_concession:.4f}{'' if answer.cost_exact else NOT_EXACT}; "
+            f"the offer, changed, reaches {answer.reached}",
         )
-        for issue, (old, new) in change.changes.items():
-            table.add_row(issue, old, new)
+        for change in answer.changes:
+            table.add_row(change.text, f"{change.concession:.4f}")
         out.print(table)
-    if answer.party_moves:
-        moves = Table(
-            "party",
-            "reservation cut needed",
-            "or rescale one weight",
-            "red lines in the way",
-            title="Or one party moves alone",
-        )
-        for move in answer.party_moves:
-            cut = "-" if move["reservation_cut"] is None else f"{move['reservation_cut']:.3f}"
-            weight = "-" if move["weight_issue"] is None else f"{move['weight_issue']} x{move['weight_factor']:g}"
-            moves.add_row(move["party"], cut, weight, ", ".join(move["red_lines_in_the_way"]) or "-")
-        out.print(moves)
-    out.print(f"saved {path}")
+    for move in answer.weight_moves:
+        out.print(f"Or alone: {move.text}")
+    out.print(f"({SMALLEST}.) {answer.seconds:.1f} s; saved {path}")

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from sim.cli.common import (
     ExecutorOption,
+    ForceOption,
     SamplesOption,
     SchedulerOption,
     SeedOption,
@@ -18,6 +19,7 @@ from sim.cli.common import (
     UnsetOption,
     WorkersOption,
     app,
+    check_memory,
     err,
     fail,
     load_or_exit,
@@ -29,11 +31,13 @@ from sim.cli.common import (
 from sim.executors import Executor
 from sim.outputs.pipeline import ZoneSettings, run_zone
 from sim.outputs.rundir import default_run_dir
-from sim.outputs.tables import zone_mass_text
+from sim.outputs.zonerun import INTERVAL
 from sim.scenario.checks import validate_findings
 from sim.scenario.errors import ScenarioError
 from sim.scenario.model import Scenario, load_scenario_located
+from sim.zone.analysis import ZoneAnalysis
 from sim.zone.intervals import half_width
+from sim.zone.results import Headline
 from sim.zone.space import PackageSpace
 
 PRECISION = (
@@ -83,11 +87,19 @@ def run_one(
     run_dir: Path,
     resume: bool,
     pair: tuple[str, str] | None = None,
-) -> dict:
+    force: bool = False,
+) -> ZoneAnalysis:
     return with_progress(
         f"scoring {scenario.id}",
         lambda progress: run_zone(
-            scenario, run_dir, settings, resume=resume, scenario_file=str(path), progress=progress, pair=pair
+            scenario,
+            run_dir,
+            settings,
+            resume=resume,
+            scenario_file=str(path),
+            progress=progress,
+            pair=pair,
+            force=force,
         ),
     )
 
@@ -129,17 +141,19 @@ def run(
             "whose options' zone probabilities spread most)."
         ),
     ] = None,
+    force: ForceOption = False,
 ) -> None:
     """Map the acceptable zone of a scenario into a run directory (tables, plots, report)."""
     scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     chosen_pair = parse_pair(scenario, pair)
     settings = ZoneSettings.for_scenario(scenario, samples, seed, workers, executor, scheduler)
+    check_memory(scenario_path, scenario, settings.samples)
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario)
     finished = already_complete(run_dir) if resume is not None else None
-    summary = run_one(scenario, scenario_path, settings, run_dir, resume is not None, chosen_pair)
+    analysis = run_one(scenario, scenario_path, settings, run_dir, resume is not None, chosen_pair, force)
     if finished:
         err.print(f"{run_dir} was already complete (finished {finished}): nothing to resume; its summary:")
-    print_summary(scenario, summary, run_dir)
+    print_summary(analysis, run_dir)
 
 
 def already_complete(run_dir: Path) -> str | None:
@@ -153,42 +167,54 @@ def already_complete(run_dir: Path) -> str | None:
     return str(manifest.get("finished", "earlier")) if manifest.get("status") == "complete" else None
 
 
-def _interval(values: dict, name: str) -> str:
-    if name + "_lo" not in values:  # a run made before intervals were recorded
-        return f"{values[name]:.3f}"
-    return f"{values[name]:.3f} [{values[name + '_lo']:.3f}, {values[name + '_hi']:.3f}]"
+RANKED = 10
 
 
-def print_summary(scenario: Scenario, summary: dict, run_dir: Path) -> None:
+def print_ranked(analysis: ZoneAnalysis) -> None:
+    """The packages most often in the zone (#2 onwards as what differs from #1), the options every zone package
+    shares and those none holds."""
+    table = Table(
+        "#", "P(zone) [95 %]", "package (#2 on: what differs from #1)", title="Packages most often in the zone"
+    )
+    for ranked in analysis.ranked(RANKED):
+        table.add_row(str(ranked.rank), str(ranked.p_zone), ranked.text())
+    out.print(table)
+    core = analysis.core()
+    shared = "; ".join(f"{issue}={option}" for issue, option in core.shared.items()) or "none"
+    out.print(f"every one of the {core.packages:,} packages ever in the zone holds: {shared}", highlight=False)
+    if core.absent:
+        out.print(f"no package ever in the zone holds: {', '.join(core.absent)}", highlight=False)
+
+
+def print_summary(analysis: ZoneAnalysis, run_dir: Path) -> None:
     """Headline numbers with their 95 % intervals; no "best package" when nothing is ever in the zone."""
-    out.print(f"{scenario.title}  ->  {run_dir}")
+    head = analysis.headline
+    out.print(f"{analysis.scenario.title}  ->  {run_dir}")
     out.print(
-        f"feasible packages {summary['feasible_packages']:,} of {summary['space_size']:,}; "
-        f"zone mass {zone_mass_text(summary)}; P(zone not empty) {_interval(summary, 'p_zone_nonempty')}",
+        f"feasible packages {analysis.feasible:,} of {analysis.space_size:,}; "
+        f"zone mass {analysis.zone_mass_text()}; P(zone not empty) {head.p_nonempty}",
         highlight=False,
     )
-    if summary.get("best_package"):
-        out.print(f"best package P(zone) {_interval(summary, 'best_p_zone')}", highlight=False)
-    elif "no_zone" in summary:
-        out.print(f"{summary['no_zone']}: there is no best package.")
-        closest = summary.get("closest_package")
-        if closest:
-            shortfalls = ", ".join(f"{party} {value:.3f}" for party, value in closest["shortfall"].items() if value)
+    if head.best is not None:
+        out.print(f"best package P(zone) {head.best_p_zone}: {head.best.text()}", highlight=False)
+        print_ranked(analysis)
+    else:
+        out.print(f"{Headline.NO_ZONE}: there is no best package.")
+        closest = head.closest
+        if closest is not None:
+            shortfalls = ", ".join(f"{party} {value:.3f}" for party, value in closest.shortfall.items() if value)
             out.print(
-                f"closest package (not acceptable; total shortfall {closest['total_shortfall']:.3f}: {shortfalls}): "
-                + "; ".join(f"{issue}={option}" for issue, option in closest["options"].items()),
+                f"closest package (not acceptable; total shortfall {closest.total_shortfall:.3f}: {shortfalls}): "
+                + closest.package.text(),
                 highlight=False,
             )
-    if summary["offers"]:
+    if analysis.offer_results:
         table = Table("offer", "P(completion in zone) [95 %]", "completion shown: P(zone)", "blocker / why")
-        for offer_id, score in summary["offers"].items():
-            shown = (
-                f"{score.get('completion', 'best')}: {score.get('completion_p_zone', score.get('best_p_zone', 0)):.3f}"
-            )
-            why = score.get("reason") or score["blocker"] or "-"
-            table.add_row(offer_id, _interval(score, "p_complete"), shown, why)
+        for offer in analysis.offer_results:
+            shown = f"{offer.completion.kind}: {offer.completion.p_zone.p:.3f}"
+            table.add_row(offer.id, str(offer.p_complete), shown, offer.reason.text or offer.blocker.party or "-")
         out.print(table)
-    out.print(f"intervals: {summary.get('interval', 'not recorded by this run')}", highlight=False)
+    out.print(f"intervals: {INTERVAL}", highlight=False)
 
 
 @app.command(
@@ -210,9 +236,15 @@ def score(
     """Full scores of any package or partial package: acceptance, expected utility, zone probability, blockers."""
     import numpy as np
 
-    from sim.outputs.targets import TargetContext
-    from sim.studies.score import ScoreRequestError, package_scores, parse_assignment, partial_scores
-    from sim.zone.sampling import sample_preferences
+    from sim.studies.score import (
+        ScoreRequestError,
+        package_scores,
+        parse_assignment,
+        partial_scores,
+        why_no_completion,
+    )
+    from sim.zone.offers import TargetContext
+    from sim.zone.settings import run_preferences
 
     if (package is None) == (fix is None):
         fail("error: give exactly one of --package (every issue) or --fix (some issues)")
@@ -224,7 +256,8 @@ def score(
         fail(f"error: {exc}")
         return
     settings = ZoneSettings.for_scenario(scenario, samples, seed)
-    preferences = sample_preferences(scenario, settings.samples, np.random.default_rng(settings.seed))
+    check_memory(scenario_path, scenario, settings.samples)
+    preferences = run_preferences(scenario, settings)
     out.print(f"{scenario.title}: {settings.samples} samples, seed {settings.seed}; intervals: 95 %")
     if fix is not None:
         avoid = TargetContext(scenario, space, preferences).veto_avoid()
@@ -234,7 +267,7 @@ def score(
             highlight=False,
         )
         if partial["package"] < 0:
-            out.print("no feasible completion")
+            out.print(why_no_completion(scenario, space, assignment, avoid), highlight=False)
             return
         if partial["completion"] == "closest":
             out.print("no completion is in the zone in any sample; the closest completion (smallest total shortfall):")
@@ -275,13 +308,16 @@ def catalogue(
     markdown: Annotated[Path | None, typer.Option(help="Write the full catalogue as Markdown to this file.")] = None,
     set_: SetOption = None,  # type: ignore[assignment]
     unset: UnsetOption = None,  # type: ignore[assignment]
+    force: ForceOption = False,
 ) -> None:
     """Issues, options, sources and each party's position, as a table (or a Markdown document)."""
+    from sim.outputs.owned import claim_file
     from sim.outputs.rundir import atomic_write_text
     from sim.scenario.catalogue import catalogue_markdown, option_rows
 
     scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     if markdown is not None:
+        claim_file(markdown, force)
         atomic_write_text(markdown, catalogue_markdown(scenario) + "\n")
         out.print(f"wrote {markdown}")
         return

@@ -83,7 +83,7 @@ def _utilities(preferences: Preferences, codes: np.ndarray, veto: list[int]) -> 
     add_link_terms(total, preferences.links, codes, units=False)
     for red in preferences.red_line_list:
         if not red.certain:
-            hit = codes[:, red.option[0]] == red.option[1]
+            hit = red.held_by(codes)
             total[hit, red.party, :] = np.where(red.in_sample[None, :], -np.inf, total[hit, red.party, :])
     return total[:, veto].transpose(1, 0, 2)
 

@@ -98,7 +98,7 @@ class NegotiationSetup:
         add_link_terms(total[:, :, None], preferences.links, self.candidates, units=False)
         for red in preferences.red_line_list:
             if not red.certain and red.in_sample[0]:
-                total[self.candidates[:, red.option[0]] == red.option[1], red.party] = -np.inf
+                total[red.held_by(self.candidates), red.party] = -np.inf
         return total
 
     def mediator_prior(self, seed: int) -> MediatorPrior:

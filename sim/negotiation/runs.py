@@ -20,7 +20,14 @@ import pyarrow.parquet as pq
 from sim.executors import Executor, map_tasks
 from sim.negotiation.model import NegotiationModel, NegotiationSetup, Protocol
 from sim.negotiation.versus_zone import run_zones, talks_versus_zone
-from sim.outputs.rundir import finish_manifest, resume_manifest, start_manifest
+from sim.outputs.rundir import (
+    finish_manifest,
+    lock_run_dir,
+    record_summary,
+    resume_manifest,
+    start_manifest,
+    unlock_run_dir,
+)
 from sim.outputs.tables import write_parquet, write_parquet_stream
 from sim.scenario.model import Scenario
 from sim.zone.sampling import sample_preferences
@@ -125,12 +132,19 @@ def run_negotiations(
     scenario_file: str | None = None,
     progress: Progress | None = None,
     make_plots: bool = True,
+    force: bool = False,
+    page: Callable[[Path], None] | None = None,
 ) -> dict[str, Any]:
-    """Play ``runs`` negotiations into ``run_dir``; returns the summary stored in the manifest."""
+    """Play ``runs`` negotiations into ``run_dir``; write the tables, plots and ``page`` (the report), then mark
+    the run complete; returns the summary stored in the manifest. A complete run whose page is missing gets it."""
     settings = {"protocol": protocol.value, "runs": runs, "seed": seed, "trace": trace}
     if resume:
         manifest = resume_manifest(run_dir, scenario, "negotiate")
         if manifest["status"] == "complete":
+            if page is not None and not (run_dir / "report.html").is_file():
+                lock_run_dir(run_dir)
+                page(run_dir)
+                unlock_run_dir(run_dir)
             return manifest["summary"]
         settings = manifest["settings"]
         protocol, runs, seed, trace = (
@@ -140,7 +154,7 @@ def run_negotiations(
             settings["trace"],
         )
     else:
-        manifest = start_manifest(run_dir, scenario, "negotiate", settings, scenario_file)
+        manifest = start_manifest(run_dir, scenario, "negotiate", settings, scenario_file, force)
     clock = time.perf_counter()
     seeds = run_seeds(seed, runs)
     chunks = [
@@ -176,6 +190,9 @@ def run_negotiations(
         from sim.negotiation.plots import write_negotiation_plots
 
         write_negotiation_plots(run_dir, scenario, summary)
+    if page is not None:
+        record_summary(run_dir, manifest, summary)  # the page shows it
+        page(run_dir)
     finish_manifest(run_dir, manifest, summary)
     return summary
 

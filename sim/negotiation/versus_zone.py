@@ -27,7 +27,7 @@ import numpy as np
 
 from sim.zone.bargaining import Frontier, Solution, bargaining_solutions
 from sim.zone.intervals import proportion_interval
-from sim.zone.preferences import LinkTerm, Preferences, RedLine
+from sim.zone.preferences import LinkTerm, Preferences, RedLine, utilities_at
 from sim.zone.scoring import ZoneScorer
 from sim.zone.space import PackageSpace
 
@@ -84,19 +84,6 @@ def stack_samples(runs: list[Preferences]) -> Preferences:
     )
 
 
-def utilities_at(preferences: Preferences, codes: np.ndarray, samples: np.ndarray, parties: np.ndarray) -> np.ndarray:
-    """Real utilities of package ``codes[k]`` in sample ``samples[k]``, ``[k, party]`` (links included)."""
-    total = np.zeros((codes.shape[0], len(parties)))
-    for column, party in enumerate(parties):
-        for issue in range(codes.shape[1]):
-            total[:, column] += preferences.contributions[party, issue, codes[:, issue], samples]
-        for link in preferences.links:
-            if link.party == party:
-                both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
-                total[both, column] += link.delta[samples[both]]
-    return total
-
-
 def run_zones(space: PackageSpace, runs: list[Preferences]) -> list[RunZone]:
     """Each run's zone over the whole feasible space (one sample per run), ``RUN_GROUP`` runs per batch."""
     zones: list[RunZone] = []
@@ -111,16 +98,17 @@ def _group_zones(space: PackageSpace, runs: list[Preferences]) -> list[RunZone]:
     found, pairs = [], 0
     for block in scorer.blocks:
         found.append(scorer.zone_pairs(block))
-        pairs += found[-1].samples.size
+        pairs += len(found[-1])
         if pairs > MAX_ZONE_PAIRS and len(runs) > 1:
             half = len(runs) // 2
             return _group_zones(space, runs[:half]) + _group_zones(space, runs[half:])
-    packages = np.concatenate([f.unique[f.inverse[f.in_zone]] for f in found])
-    samples = np.concatenate([f.samples[f.in_zone] for f in found])
-    codes = np.concatenate([f.unique_codes[f.inverse[f.in_zone]] for f in found])
+    zone = [f.in_zone() for f in found]
+    packages = np.concatenate([f.packages for f in zone])
+    samples = np.concatenate([f.samples for f in zone])
+    codes = np.concatenate([f.codes for f in zone])
     veto = np.flatnonzero(preferences.veto)
     party_ids = tuple(preferences.party_ids[p] for p in veto)
-    utilities = utilities_at(preferences, codes, samples, veto)
+    utilities = utilities_at(preferences, codes, samples, [int(p) for p in veto]).T
     order = np.argsort(samples, kind="stable")
     bounds = np.searchsorted(samples[order], np.arange(preferences.samples + 1))
     zones = []

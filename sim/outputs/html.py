@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.zone.blocker import DEFINITION as BLOCKER_DEFINITION
 from sim.zone.intervals import METHOD
 
 GLOSSARY: dict[str, str] = {
@@ -25,8 +26,7 @@ GLOSSARY: dict[str, str] = {
     "completion": "a full package that agrees with an offer on the issues the offer fixes; "
     "P(completion in zone) is the share of samples in which some completion of the offer is in the zone.",
     "marginal": "for one option, the share of samples in which some package holding it is in the zone.",
-    "blocker": "the veto party that most often rejects an offer's best completion, and why "
-    "(a red line or a utility below its reservation).",
+    "blocker": BLOCKER_DEFINITION.removeprefix("Blocker: "),
     "ratifier": "a veto player not at the table (a parliament, a referendum) that only votes on the final package.",
     "interval": f"95 % Monte-Carlo interval of a probability ({METHOD}); it shrinks as samples grow.",
     "beyond noise": "a difference whose 95 % interval excludes 0; runs with the same seed and sample count are "

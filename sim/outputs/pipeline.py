@@ -8,7 +8,6 @@ which is all ``--resume`` needs. Samples are drawn from the run seed, so a resum
 from __future__ import annotations
 
 import importlib
-import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -17,49 +16,25 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
 from sim.executors import Executor, map_tasks
+from sim.outputs.budget import assembly_too_large
 from sim.outputs.rundir import (
-    atomic_write_json,
+    RunDirError,
     finish_manifest,
     load_arrays,
     resume_manifest,
     save_arrays,
     start_manifest,
 )
-from sim.outputs.tables import (
-    issue_columns,
-    nulls,
-    rows_table,
-    table_metadata,
-    with_interval,
-    write_csv,
-    write_parquet,
-    write_parquet_stream,
-    write_sample_hits,
-    zone_rows,
-)
-from sim.outputs.targets import TargetContext, headline, target_rows
+from sim.outputs.zoneload import load_analysis
+from sim.outputs.zonerun import save_analysis
 from sim.scenario.model import Scenario
-from sim.zone.bargaining import bargaining_solutions, pareto_frontier
-from sim.zone.intervals import METHOD, mean_interval
-from sim.zone.preferences import Preferences, expected_utility
-from sim.zone.sampling import sample_preferences
-from sim.zone.scoring import (
-    Block,
-    BlockScore,
-    Target,
-    ZoneScorer,
-    acceptance_counts,
-    combine_targets,
-    lookup_counts,
-    scenario_targets,
-    score_blocks,
-)
-from sim.zone.space import PackageSpace
+from sim.zone.analyse import ZoneJob
+from sim.zone.analysis import ZoneAnalysis
+from sim.zone.scoring import Block, BlockScore, score_blocks
+from sim.zone.settings import RunSettings
 
-HISTOGRAM_BINS = 20
 Progress = Callable[[int, int], None]
 
 
@@ -92,9 +67,13 @@ class ZoneSettings:
             address,
         )
 
+    @property
+    def run(self) -> RunSettings:
+        """What determines the results (workers and executor do not, so they are not part of a run's identity)."""
+        return RunSettings(self.samples, self.seed, self.chunk_size)
+
     def recorded(self) -> dict[str, int | None]:
-        """What determines the results (workers does not, so it is not part of a run's identity)."""
-        return {"samples": self.samples, "seed": self.seed, "chunk_size": self.chunk_size}
+        return self.run.recorded()
 
 
 def run_zone(
@@ -107,26 +86,26 @@ def run_zone(
     progress: Progress | None = None,
     make_plots: bool = True,
     pair: tuple[str, str] | None = None,
-) -> dict[str, Any]:
-    """Run (or finish) a zone run in ``run_dir``; returns the summary stored in the manifest."""
+    force: bool = False,
+) -> ZoneAnalysis:
+    """Run (or finish) a zone run in ``run_dir``; returns its analysis (read back when the run was complete).
+    ``force`` replaces negsim's own earlier outputs in ``run_dir`` (never a file it did not write)."""
     if resume:
         manifest = resume_manifest(run_dir, scenario, "zone")
         if manifest["status"] == "complete":
-            return manifest["summary"]
+            return load_analysis(run_dir)
         settings = ZoneSettings(
             workers=settings.workers, executor=settings.executor, address=settings.address, **manifest["settings"]
         )
     else:
-        manifest = start_manifest(run_dir, scenario, "zone", settings.recorded(), scenario_file)
+        manifest = start_manifest(run_dir, scenario, "zone", settings.recorded(), scenario_file, force)
     timings = manifest["timings"]
     clock = time.perf_counter()
     # not with a process pool: forking while another thread holds an import lock could hang a worker
     local = settings.executor is Executor.local
     plotting = _import_in_background("sim.outputs.report") if make_plots and local else None
-    preferences = sample_preferences(scenario, settings.samples, np.random.default_rng(settings.seed))
-    space = PackageSpace.from_scenario(scenario)
-    targets = scenario_targets(scenario, space)
-    scorer = ZoneScorer(space, preferences, targets, tail_max=settings.chunk_size)
+    job = ZoneJob.of(scenario, settings.run)
+    scorer = job.scorer
     parts = run_dir / "parts"
     todo = [block for block in scorer.blocks if not _part_complete(parts, block)]
     done = len(scorer.blocks) - len(todo)
@@ -148,7 +127,37 @@ def run_zone(
             save(score)
     timings["score_s"] = round(timings.get("score_s", 0) + time.perf_counter() - clock, 3)
     clock = time.perf_counter()
-    summary = assemble(run_dir, scenario, space, preferences, targets, scorer)
+    too_large = assembly_too_large(sum(_part_path(parts, block).stat().st_size for block in scorer.blocks))
+    if too_large:
+        raise RunDirError(f"{run_dir}: {too_large} (--resume {run_dir})")
+    analysis = job.analyse([_load_part(parts, block) for block in scorer.blocks])  # the same analysis as sim.zone
+    timings["analyse_s"] = round(time.perf_counter() - clock, 3)
+    _write_run(run_dir, manifest, analysis, make_plots, pair, plotting)
+    return analysis
+
+
+def save_run(
+    analysis: ZoneAnalysis, run_dir: Path, *, plots: bool = True, scenario_file: str | None = None, force: bool = False
+) -> Path:
+    """Write an analysis computed in memory (``sim.zone``) as a complete run directory: the same files as
+    ``negsim run`` with the same scenario, samples and seed."""
+    manifest = start_manifest(run_dir, analysis.scenario, "zone", analysis.settings.recorded(), scenario_file, force)
+    _write_run(run_dir, manifest, analysis, plots, None, None)
+    return run_dir
+
+
+def _write_run(
+    run_dir: Path,
+    manifest: dict[str, Any],
+    analysis: ZoneAnalysis,
+    make_plots: bool,
+    pair: tuple[str, str] | None,
+    plotting: threading.Thread | None,
+) -> None:
+    """Tables, then plots and report, then the manifest marked complete (with its summary)."""
+    timings = manifest["timings"]
+    clock = time.perf_counter()
+    summary = save_analysis(analysis, run_dir)
     timings["tables_s"] = round(time.perf_counter() - clock, 3)
     if make_plots:
         clock = time.perf_counter()
@@ -156,10 +165,9 @@ def run_zone(
             plotting.join()
         from sim.outputs.report import write_zone_report  # plotting pulls in matplotlib: only when drawing
 
-        write_zone_report(run_dir, scenario, summary, pair, preferences)
+        write_zone_report(run_dir, analysis, pair)
         timings["plots_s"] = round(time.perf_counter() - clock, 3)
     finish_manifest(run_dir, manifest, summary)
-    return summary
 
 
 def _import_in_background(module: str) -> threading.Thread:
@@ -178,9 +186,6 @@ def _import_in_background(module: str) -> threading.Thread:
     return thread
 
 
-ZONE_TABLE_ROWS = 2**17  # rows of zone.parquet built and written at a time
-
-
 def _part_path(parts: Path, block: Block) -> Path:
     return parts / f"block-{block.index:06d}.npz"
 
@@ -194,6 +199,7 @@ PART_ARRAYS = (
     "best_count",
     "best_package",
     "zone_sizes",
+    "accept_count",
 )
 
 
@@ -214,194 +220,3 @@ def _save_part(parts: Path, score: BlockScore) -> None:
 def _load_part(parts: Path, block: Block) -> BlockScore:
     """A saved (sparse) block score: the block's packages agreed at the table in some sample, and target hits."""
     return BlockScore(block=block, **load_arrays(_part_path(parts, block)))
-
-
-def _zone_list(parts: list[BlockScore]) -> tuple[np.ndarray, np.ndarray]:
-    """Every package in the zone in some sample (sorted) and its zone count, from the blocks' scores."""
-    packages = np.concatenate([part.packages for part in parts]) if parts else np.zeros(0, dtype=np.int64)
-    counts = np.concatenate([part.zone_count for part in parts]) if parts else np.zeros(0, dtype=np.int32)
-    order = np.argsort(packages, kind="stable")
-    packages, counts = packages[order], counts[order]
-    return packages[counts > 0], counts[counts > 0]
-
-
-def assemble(
-    run_dir: Path,
-    scenario: Scenario,
-    space: PackageSpace,
-    preferences: Preferences,
-    targets: list[Target],
-    scorer: ZoneScorer,
-) -> dict[str, Any]:
-    """Build offers.parquet, marginals.csv, frontier, solutions, then stream the parts into zone.parquet.
-
-    zone.parquet holds every package that some sample puts in the zone plus every package the run names (offers'
-    completions, bargaining solutions, the closest package): its size follows the zone, not the space.
-    """
-    samples = preferences.samples
-    parts = [_load_part(run_dir / "parts", block) for block in scorer.blocks]  # read once; everything below uses it
-    scores = combine_targets(parts, targets, samples)
-    listed, listed_counts = _zone_list(parts)
-
-    def counts_of(packages: np.ndarray) -> np.ndarray:
-        return lookup_counts(listed, listed_counts, np.asarray(packages, dtype=np.int64))
-
-    context = TargetContext(scenario, space, preferences)
-    offer_rows = target_rows(context, scores, "offer", counts_of)
-    marginal_rows = target_rows(context, scores, "option", counts_of)
-    head = headline(context, scores, counts_of)
-    solutions = write_frontier(run_dir, space, preferences, counts_of)
-    named = {int(row["completion_package"]) for row in offer_rows if row["completion_package"] >= 0}
-    named |= {int(sol["package"]) for sol in solutions.values() if sol}
-    if head["best_package_number"] is not None:
-        named.add(int(head["best_package_number"]))
-    if head.get("closest_package"):
-        named.add(int(head["closest_package"]["package"]))
-    metadata = table_metadata(preferences.party_ids, preferences.veto, space, context.labels)
-    named_packages = np.array(sorted(named), dtype=np.int64)
-    table = _write_zone_table(run_dir, space, preferences, (listed, listed_counts), named_packages, metadata)
-    for row in marginal_rows:
-        i, o = context.index(row["target"])
-        count = table.option_count[i][o]
-        row["mean_p_zone"] = float(table.zone_sum[i][o] / samples / count) if count else 0.0
-    write_parquet(run_dir / "offers.parquet", rows_table(offer_rows, metadata))
-    write_csv(run_dir / "marginals.csv", nulls(marginal_rows))
-    write_sample_hits(run_dir, scores)
-    feasible = int(table.option_count[0].sum())
-    offer_keys = (
-        "p_complete",
-        "p_complete_lo",
-        "p_complete_hi",
-        "completion",
-        "completion_p_zone",
-        "completion_p_zone_lo",
-        "completion_p_zone_hi",
-        "blocker",
-    )
-    return {
-        "space_size": space.size,
-        "feasible_packages": feasible,
-        "zone_rows": table.rows,
-        "zone_table": "packages with p_zone > 0, plus those named by offers, solutions and the summary",
-        "zone_mass": float(table.zone_sum[0].sum()) / samples,
-        "zone_mass_interval": list(mean_interval(sum(part.zone_sizes.astype(np.int64) for part in parts))),
-        **head,
-        "interval": f"95 % Monte-Carlo interval: {METHOD}",
-        "p_zone_histogram": {
-            "edges": np.linspace(0, 1, HISTOGRAM_BINS + 1).tolist(),
-            "zero": feasible - int(table.histogram.sum()),
-            "counts": table.histogram.tolist(),
-        },
-        "offers": {row["target"]: {k: row[k] for k in (*offer_keys, "reason")} for row in offer_rows},
-        "solutions": {name: (sol["package"] if sol else None) for name, sol in solutions.items()},
-        "parties": list(preferences.party_ids),
-        "veto_parties": [p for p, v in zip(preferences.party_ids, preferences.veto, strict=True) if v],
-    }
-
-
-@dataclass(frozen=True)
-class ZoneTable:
-    """What streaming zone.parquet learns on the way: per-option zone-count sums and feasible counts, the p_zone
-    histogram of packages in the zone at least once, and the number of rows written."""
-
-    zone_sum: list[np.ndarray]
-    option_count: list[np.ndarray]
-    histogram: np.ndarray
-    rows: int
-
-
-def _write_zone_table(
-    run_dir: Path,
-    space: PackageSpace,
-    preferences: Preferences,
-    zone_list: tuple[np.ndarray, np.ndarray],
-    named: np.ndarray,
-    metadata: dict[str, str],
-) -> ZoneTable:
-    """zone.parquet: every package in the zone in some sample plus the feasible ``named`` ones, with every column.
-    Per-option sums come from the sparse zone list; per-option feasible counts are exact counts, not enumerations."""
-    samples = preferences.samples
-    listed, zone = zone_list
-    named = named[space.feasible(space.codes(named))] if named.size else named
-    keep = np.union1d(listed, named).astype(np.int64)
-    listed_codes = space.codes(listed)
-    zone_sum = [np.bincount(listed_codes[:, i], weights=zone, minlength=r)[:r] for i, r in enumerate(space.radices)]
-    option_count = [
-        np.array([space.count_feasible({i: o}) for o in range(r)], dtype=np.float64)
-        for i, r in enumerate(space.radices)
-    ]
-
-    def chunk(start: int) -> pa.Table:
-        packages = keep[start : start + ZONE_TABLE_ROWS]
-        codes = space.codes(packages)
-        return zone_rows(
-            space,
-            preferences.party_ids,
-            packages,
-            codes,
-            lookup_counts(listed, zone, packages),
-            acceptance_counts(preferences, space, packages),
-            expected_utility(preferences, codes),
-            samples,
-        ).replace_schema_metadata(metadata)
-
-    first = chunk(0)  # streamed in bounded chunks: memory does not grow with the zone
-    rows = write_parquet_stream(
-        run_dir / "zone.parquet",
-        itertools.chain([first], (chunk(start) for start in range(ZONE_TABLE_ROWS, keep.size, ZONE_TABLE_ROWS))),
-        first.schema,
-    )
-    return ZoneTable(zone_sum, option_count, _histogram(zone, samples), rows)
-
-
-def _histogram(positive_counts: np.ndarray, samples: int) -> np.ndarray:
-    """20 equal bins of p_zone over (0, 1] for packages in the zone in at least one sample."""
-    bins = np.minimum((np.ceil(positive_counts / samples * HISTOGRAM_BINS) - 1).astype(np.int64), HISTOGRAM_BINS - 1)
-    return np.bincount(bins, minlength=HISTOGRAM_BINS)
-
-
-def write_frontier(
-    run_dir: Path, space: PackageSpace, preferences: Preferences, counts_of: Callable[[np.ndarray], np.ndarray]
-) -> dict[str, dict[str, Any] | None]:
-    """frontier.parquet (one row per frontier package) and solutions.json (Nash, Kalai–Smorodinsky, ...)."""
-    frontier = pareto_frontier(space, preferences, individually_rational=True)
-    samples = preferences.samples
-    zone = counts_of(frontier.packages)
-    eu = expected_utility(preferences, frontier.codes)
-    columns: dict[str, Any] = {"package": pa.array(frontier.packages.astype(np.int64))}
-    columns.update(issue_columns(space, frontier.codes))
-    columns.update({k: pa.array(v) for k, v in with_interval("p_zone", zone, samples).items()})
-    for p, party in enumerate(preferences.party_ids):
-        columns[f"eu_{party}"] = pa.array(eu[p])
-    write_parquet(run_dir / "frontier.parquet", pa.table(columns))
-    solutions: dict[str, dict[str, Any] | None] = {}
-    for name, solution in bargaining_solutions(frontier).items():
-        if solution is None:
-            solutions[name] = None
-            continue
-        codes = np.array([solution.codes])
-        solutions[name] = {
-            "package": solution.package,
-            "options": space.describe(solution.package),
-            "expected_utility": dict(
-                zip(preferences.party_ids, expected_utility(preferences, codes)[:, 0].tolist(), strict=True)
-            ),
-            "gain_over_reservation": dict(zip(frontier.party_ids, solution.gains, strict=True)),
-            **{
-                k: float(v)
-                for k, v in with_interval("p_zone", int(counts_of(np.array([solution.package]))[0]), samples).items()
-            },
-        }
-    atomic_write_json(
-        run_dir / "solutions.json",
-        {
-            "definition": "among packages breaking no veto party's red line whose expected utility reaches every "
-            "veto party's mean reservation; ties broken by the larger utility sum",
-            "frontier": "the negotiation set: Pareto-efficient packages (expected utilities of veto parties) that "
-            "break no veto party's red line and reach every veto party's mean reservation",
-            "frontier_size": int(len(frontier.packages)),
-            "reservation": dict(zip(frontier.party_ids, frontier.reservation.tolist(), strict=True)),
-            "solutions": solutions,
-        },
-    )
-    return solutions

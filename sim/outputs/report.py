@@ -10,40 +10,21 @@ from __future__ import annotations
 import html
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 
 from sim.outputs.html import esc, figure, page
-from sim.outputs.plots import (
-    marginal_dataset,
-    offer_dataset,
-    plot_offer_acceptance,
-    plot_option_marginals,
-    plot_zone_histogram,
-    save_figure,
-    zone_histogram_dataset,
-)
-from sim.outputs.plots_review import (
-    blockers_dataset,
-    choose_pair,
-    convergence_dataset,
-    option_pair_dataset,
-    plot_blockers,
-    plot_convergence,
-    plot_option_pairs,
-    plot_utility_pairs,
-)
-from sim.outputs.rundir import atomic_write_text, read_json, read_manifest
-from sim.outputs.tables import read_csv, zone_mass_text
-from sim.scenario.model import Scenario
-from sim.zone.preferences import Preferences, expected_utility
-from sim.zone.sampling import sample_preferences
-from sim.zone.space import PackageSpace
+from sim.outputs.plots import save_figure
+from sim.outputs.rundir import atomic_write_text, read_manifest
+from sim.outputs.zonefigures import ZoneFigures, party_label
+from sim.outputs.zonerun import INTERVAL
+from sim.scenario.model import Scenario, split_option_ref
+from sim.zone.analysis import ZoneAnalysis
+from sim.zone.results import Blocker, ClosestPackage, Headline
 
 Drawing = tuple[Callable[[], Figure], str]
 
@@ -65,87 +46,35 @@ ZONE_PLOTS = {
 }
 
 
-def numeric(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
-    """CSV rows with numbers parsed back (strings that are not numbers stay strings)."""
-
-    def parse(value: str) -> Any:
-        try:
-            return float(value)
-        except ValueError:
-            return value
-
-    return [{k: parse(v) for k, v in row.items()} for row in rows]
+def run_caption(run_dir: Path, analysis: ZoneAnalysis) -> str:
+    settings = analysis.settings
+    return f"{analysis.scenario.id} · run {run_dir.name} · {settings.samples} samples, seed {settings.seed}"
 
 
-def run_caption(run_dir: Path, scenario: Scenario) -> str:
-    settings = read_manifest(run_dir).get("settings", {})
-    return f"{scenario.id} · run {run_dir.name} · {settings.get('samples')} samples, seed {settings.get('seed')}"
-
-
-def write_zone_report(
-    run_dir: Path,
-    scenario: Scenario,
-    summary: dict[str, Any],
-    pair: tuple[str, str] | None = None,
-    preferences: Preferences | None = None,
-) -> None:
-    """Draw the zone plots and write report.html from the run's own tables; ``pair`` names the two issues of the
-    option-pair heatmap (default: the two whose option marginals spread most). ``preferences``: the run's samples
-    when the caller has them (else they are drawn again from the run's seed)."""
-    offers = pq.read_table(run_dir / "offers.parquet").to_pylist() if scenario.offers else []
-    marginals = numeric(read_csv(run_dir / "marginals.csv"))
-    first, second = zone_drawings(run_dir, scenario, summary, pair, preferences)
+def write_zone_report(run_dir: Path, analysis: ZoneAnalysis, pair: tuple[str, str] | None = None) -> None:
+    """Draw the zone plots and write report.html from the run's analysis; ``pair`` names the two issues of the
+    option-pair heatmap (default: the two whose option marginals spread most)."""
+    first, second = zone_drawings(run_dir, analysis, pair)
     draw_in_two(first, second, run_dir / "plots")
-    atomic_write_text(run_dir / "report.html", render_report(run_dir, scenario, summary, offers, marginals))
+    atomic_write_text(run_dir / "report.html", render_report(run_dir, analysis))
 
 
 def zone_drawings(
-    run_dir: Path,
-    scenario: Scenario,
-    summary: dict[str, Any],
-    pair: tuple[str, str] | None = None,
-    preferences: Preferences | None = None,
+    run_dir: Path, analysis: ZoneAnalysis, pair: tuple[str, str] | None = None
 ) -> tuple[list[Drawing], list[Drawing]]:
     """The run's figures as (draw, file name), in two lists of about equal drawing time (see ``draw_in_two``)."""
-    offers = pq.read_table(run_dir / "offers.parquet").to_pylist() if scenario.offers else []
-    marginals = numeric(read_csv(run_dir / "marginals.csv"))
-    caption = run_caption(run_dir, scenario)
-    titles = {issue.id: issue.title for issue in scenario.issues}
-    names = {party.id: party.name for party in scenario.parties}
-    labels = [_party_label(scenario, p, summary) for p in summary["parties"]]
-    blockers = blockers_dataset(marginals, summary["veto_parties"], names, titles)
-
-    def convergence() -> Figure:
-        hits = pq.read_table(run_dir / "sample_hits.parquet").to_pydict()
-        series = {"P(zone non-empty)": np.asarray(hits["zone_nonempty"])}
-        series.update({f"offer: {o['label']}": np.asarray(hits[f"offer_{o['target']}"]) for o in offers})
-        return plot_convergence(convergence_dataset(series), caption=caption)
-
+    figures = ZoneFigures(analysis, run_caption(run_dir, analysis))
     return (
         [
-            (
-                lambda: plot_option_marginals(marginal_dataset(marginals, titles, names), caption=caption),
-                "zone_by_option.png",
-            ),
-            (
-                lambda: plot_offer_acceptance(*offer_dataset(offers, summary["parties"], labels), caption=caption),
-                "offers_acceptance.png",
-            ),
-            (lambda: plot_blockers(blockers, caption=caption), "blockers_by_option.png"),
-            (lambda: plot_zone_histogram(histogram_dataset(run_dir, summary), caption=caption), "zone_histogram.png"),
+            (figures.zone_by_option, "zone_by_option.png"),
+            (figures.offers, "offers_acceptance.png"),
+            (figures.blockers, "blockers_by_option.png"),
+            (figures.histogram, "zone_histogram.png"),
         ],
         [
-            (
-                lambda: plot_utility_pairs(
-                    utility_pairs_dataset(run_dir, scenario, summary, preferences), caption=caption
-                ),
-                "utility_pairs.png",
-            ),
-            (convergence, "convergence.png"),
-            (
-                lambda: plot_option_pairs(pair_dataset(run_dir, scenario, marginals, pair), caption=caption),
-                "option_pairs.png",
-            ),
+            (figures.utility_pairs, "utility_pairs.png"),
+            (figures.convergence, "convergence.png"),
+            (lambda: figures.option_pairs(pair), "option_pairs.png"),
         ],
     )
 
@@ -153,6 +82,15 @@ def zone_drawings(
 def _draw(drawings: list[Drawing], folder: Path) -> None:
     for make, name in drawings:
         save_figure(make(), folder / name)
+
+
+def _draw_in_child(drawings: list[Drawing], folder: Path) -> None:
+    """The child's half: a failure (a full disk) ends it with status 1 and no traceback of its own; the parent
+    then draws the same figures and reports the error once, in one line."""
+    try:
+        _draw(drawings, folder)
+    except BaseException:  # noqa: BLE001 - surfaced by the parent's redraw
+        sys.exit(1)
 
 
 def draw_in_two(first: list[Drawing], second: list[Drawing], folder: Path) -> None:
@@ -165,7 +103,7 @@ def draw_in_two(first: list[Drawing], second: list[Drawing], folder: Path) -> No
     if worker or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         _draw(first + second, folder)
         return
-    child = multiprocessing.get_context("fork").Process(target=_draw, args=(second, folder))
+    child = multiprocessing.get_context("fork").Process(target=_draw_in_child, args=(second, folder))
     child.start()
     try:
         _draw(first, folder)
@@ -173,30 +111,6 @@ def draw_in_two(first: list[Drawing], second: list[Drawing], folder: Path) -> No
         child.join()
     if child.exitcode != 0:
         _draw(second, folder)
-
-
-def histogram_dataset(run_dir: Path, summary: dict[str, Any]) -> dict[str, Any]:
-    p_zone = pq.read_table(run_dir / "zone.parquet", columns=["p_zone"]).column("p_zone").to_numpy()
-    samples = read_manifest(run_dir)["settings"]["samples"]
-    return zone_histogram_dataset(p_zone, samples, summary["p_zone_histogram"]["zero"])
-
-
-def pair_dataset(
-    run_dir: Path, scenario: Scenario, marginals: list[dict[str, Any]], pair: tuple[str, str] | None = None
-) -> dict[str, Any]:
-    first, second = pair or choose_pair(marginals)
-    zone = pq.read_table(run_dir / "zone.parquet", columns=["p_zone", first, second]).to_pydict()
-
-    def issue(issue_id: str) -> dict[str, Any]:
-        found = scenario.issue(issue_id)
-        return {"title": found.title, "ids": found.option_ids, "labels": [o.label for o in found.options]}
-
-    return option_pair_dataset(np.asarray(zone["p_zone"]), zone[first], zone[second], issue(first), issue(second))
-
-
-def _party_label(scenario: Scenario, party_id: str, summary: dict[str, Any]) -> str:
-    party = next(p for p in scenario.parties if p.id == party_id)
-    return party.name if party_id in summary["veto_parties"] else f"{party.name} ({party.role}, no veto)"
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
@@ -211,114 +125,120 @@ def _fmt(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def interval(row: dict[str, Any], name: str) -> str:
-    """``0.553 [0.531, 0.575]``: an estimate with its 95 % interval."""
-    return f"{row[name]:.3f} [{row[name + '_lo']:.3f}, {row[name + '_hi']:.3f}]"
-
-
 def option_label(scenario: Scenario, issue_id: str, option_id: str) -> str:
     issue = scenario.issue(issue_id)
     return next((o.label for o in issue.options if o.id == option_id), option_id)
 
 
 def _package_table(scenario: Scenario, options: dict[str, str]) -> str:
-    """Issue titles and option labels, in the scenario's issue order (the manifest stores keys sorted)."""
+    """Issue titles and option labels, in the scenario's issue order."""
     return _table(
         ["issue", "option"], [[i.title, option_label(scenario, i.id, options[i.id])] for i in scenario.issues]
     )
 
 
-def zone_section(scenario: Scenario, summary: dict[str, Any]) -> str:
-    """The headline: zone size with intervals, then the best package — or, when there is none, the closest."""
-    text = (
-        f"<p>{summary['feasible_packages']:,} feasible packages of {summary['space_size']:,}. Expected number of "
-        f"packages every veto party accepts (zone mass): <b>{zone_mass_text(summary)}</b>. Share of samples in which "
-        f"the zone is not empty: <b>{interval(summary, 'p_zone_nonempty')}</b>.</p>"
+RANKED = 15
+
+
+def ranked_section(analysis: ZoneAnalysis) -> str:
+    """The packages most often in the zone, #2 onwards as what differs from #1; the zone's core and what it lacks."""
+    scenario = analysis.scenario
+    titles = {issue.id: issue.title for issue in scenario.issues}
+
+    def options(items: dict[str, str]) -> str:
+        return "; ".join(f"{titles[i]}: {option_label(scenario, i, o)}" for i, o in items.items())
+
+    ranked = analysis.ranked(RANKED)
+    rows = [
+        [r.rank, str(r.p_zone), options(r.package.options) if r.rank == 1 else options(r.differs) or "(as #1)"]
+        for r in ranked
+    ]
+    core = analysis.core()
+    absent = [f"{titles[i]}: {option_label(scenario, i, o)}" for i, o in (split_option_ref(a) for a in core.absent)]
+    return (
+        f"<h3>The {len(ranked)} packages most often in the zone</h3><p>#2 onwards: only what differs from #1.</p>"
+        + _table(["#", "P(zone) [95 %]", "package"], rows)
+        + f"<p>Every one of the {core.packages:,} packages ever in the zone holds: "
+        f"<b>{html.escape(options(core.shared) or 'no common option')}</b>.</p>"
+        + (f"<p>No package ever in the zone holds: {html.escape('; '.join(absent))}.</p>" if absent else "")
     )
-    if summary.get("best_package"):
+
+
+def zone_section(analysis: ZoneAnalysis) -> str:
+    """The headline: zone size with intervals, then the best package — or, when there is none, the closest."""
+    scenario, head = analysis.scenario, analysis.headline
+    text = (
+        f"<p>{analysis.feasible:,} feasible packages of {analysis.space_size:,}. Expected number of "
+        f"packages every veto party accepts (zone mass): <b>{analysis.zone_mass_text()}</b>. Share of samples in which "
+        f"the zone is not empty: <b>{head.p_nonempty}</b>.</p>"
+    )
+    if head.best is not None:
         return (
-            text + f"<h3>Best package (in the zone most often: {interval(summary, 'best_p_zone')})</h3>"
-            f"{_package_table(scenario, summary['best_package'])}"
+            text + f"<h3>Best package (in the zone most often: {head.best_p_zone})</h3>"
+            f"{_package_table(scenario, head.best.options)}{ranked_section(analysis)}"
         )
-    closest = summary.get("closest_package")
-    text += f'<p class="warning"><b>{html.escape(summary["no_zone"].capitalize())}.</b> There is no best package.</p>'
-    if not closest:
+    closest = head.closest
+    text += f'<p class="warning"><b>{html.escape(Headline.NO_ZONE.capitalize())}.</b> There is no best package.</p>'
+    if closest is None:
         return text + "<p>No feasible package avoids every veto party's red lines.</p>"
     shortfalls = _table(
         ["veto party", "mean shortfall below its reservation"],
-        [[_party_label(scenario, p, summary), v] for p, v in closest["shortfall"].items()],
+        [[party_label(analysis, p), v] for p, v in closest.shortfall.items()],
     )
-    proven = "" if closest["proven"] else " (best among the most promising candidates; not proven minimal)"
+    proven = "" if closest.proven else " (best among the most promising candidates; not proven minimal)"
     return (
-        text + f"<h3>Closest package (not acceptable: smallest total shortfall, {closest['total_shortfall']:.3f}"
-        f"{proven})</h3><p>{html.escape(closest['definition'])}.</p>"
-        f"{_package_table(scenario, closest['options'])}{shortfalls}"
+        text + f"<h3>Closest package (not acceptable: smallest total shortfall, {closest.total_shortfall:.3f}"
+        f"{proven})</h3><p>{html.escape(ClosestPackage.DEFINITION)}.</p>"
+        f"{_package_table(scenario, closest.package.options)}{shortfalls}"
     )
 
 
-def render_report(
-    run_dir: Path,
-    scenario: Scenario,
-    summary: dict[str, Any],
-    offers: list[dict[str, Any]],
-    marginals: list[dict[str, Any]],
-) -> str:
+def render_report(run_dir: Path, analysis: ZoneAnalysis) -> str:
     manifest = read_manifest(run_dir)
-    settings = manifest.get("settings", {})
-    parties = summary["parties"]
+    scenario, settings, parties = analysis.scenario, analysis.settings, analysis.parties
     names = {party.id: party.name for party in scenario.parties}
+    offers = analysis.offer_results
     offer_table = _table(
         ["offer", "P(some completion in zone) [95 %]", "completion shown", "its P(zone) [95 %]", "blocker", "why"],
         [
             [
-                o["label"],
-                interval(o, "p_complete"),
-                "closest (none in zone)" if o["completion"] == "closest" else o["completion"],
-                interval(o, "completion_p_zone"),
-                names.get(o["blocker"], "none"),
-                o["reason"] or _blocker_text(scenario, o),
+                o.label,
+                str(o.p_complete),
+                "closest (none in zone)" if o.completion.kind == "closest" else o.completion.kind,
+                str(o.completion.p_zone),
+                names.get(o.blocker.party, "none"),
+                o.reason.text or _blocker_text(scenario, o.blocker),
             ]
             for o in offers
         ],
     )
     acceptance = _table(
-        ["offer (completion shown)", *(_party_label(scenario, p, summary) for p in parties)],
+        ["offer (completion shown)", *(party_label(analysis, p) for p in parties)],
         [
-            [f"{o['label']} ({o['completion']})", *(interval(o, f"p_accept_{p}") for p in parties)]
+            [f"{o.label} ({o.completion.kind})", *(str(o.completion.p_accept[p]) for p in parties)]
             for o in offers
-            if o["completion_package"] >= 0
+            if o.completion.package is not None
         ],
     )
     option_table = _table(
         ["issue", "option", "P(some package with it in zone) [95 %]", "red line of", "mean P(zone) of its packages"],
         [
-            [
-                scenario.issue(str(m["target"]).split(".")[0]).title,
-                m["label"],
-                interval(m, "p_complete"),
-                m.get("red_lined_by") or "",
-                "0"
-                if m["mean_p_zone"] == 0
-                else ("< 0.0001" if m["mean_p_zone"] < 1e-4 else f"{m['mean_p_zone']:.4f}"),
-            ]
-            for m in marginals
+            [m.issue_title, m.label, str(m.p_complete), ",".join(m.red_lined_by), _small(m.mean_p_zone)]
+            for m in analysis.option_results
         ],
     )
-    solutions = read_json(run_dir / "solutions.json")
-    named = {name: sol for name, sol in solutions["solutions"].items() if sol}
+    negotiation = analysis.negotiation_set
+    named = {name: sol for name, sol in negotiation.solutions.items() if sol}
     solution_table = (
         _table(
             ["issue", *(name.replace("_", "–") for name in named)],
             [
-                [issue.title, *(option_label(scenario, issue.id, sol["options"][issue.id]) for sol in named.values())]
+                [issue.title, *(option_label(scenario, issue.id, s.package.options[issue.id]) for s in named.values())]
                 for issue in scenario.issues
             ]
-            + [["zone probability [95 %]", *(interval(sol, "p_zone") for sol in named.values())]]
+            + [["zone probability [95 %]", *(str(s.p_zone) for s in named.values())]]
             + [
-                [
-                    f"expected utility: {_party_label(scenario, p, summary)}",
-                    *(x["expected_utility"][p] for x in named.values()),
-                ]
+                [f"expected utility: {party_label(analysis, p)}", *(s.expected_utility[p] for s in named.values())]
                 for p in parties
             ],
         )
@@ -331,13 +251,13 @@ def render_report(
     )
     meta = (
         f"Scenario <code>{esc(scenario.id)}</code>, hash <code>{manifest['scenario_hash'][:12]}</code>, "
-        f"seed {settings.get('seed')}, {settings.get('samples')} samples, "
+        f"seed {settings.seed}, {settings.samples} samples, "
         f"negsim {esc(manifest['versions']['negsim'])}. "
-        f"Command: <code>{esc(manifest['command'])}</code>. Intervals: {esc(summary.get('interval', ''))}."
+        f"Command: <code>{esc(manifest['command'])}</code>. Intervals: {esc(INTERVAL)}."
     )
-    body = f"""<h2>Zone</h2>{zone_section(scenario, summary)}
+    body = f"""<h2>Zone</h2>{zone_section(analysis)}
 <h2>Bargaining solutions</h2>
-<p>Negotiation set: {solutions["frontier_size"]:,} packages, the Pareto-efficient packages that break no veto
+<p>Negotiation set: {len(negotiation.packages):,} packages, the Pareto-efficient packages that break no veto
 party's red line and give every veto party at least its mean reservation in expected utility. Solutions are taken
 among them.</p>{solution_table}
 <h2>Named offers</h2>{offer_table}
@@ -347,50 +267,16 @@ among them.</p>{solution_table}
     return page(scenario.title, body, meta=meta)  # one self-contained file: plots embedded, glossary included
 
 
-def _blocker_text(scenario: Scenario, offer: dict[str, Any]) -> str:
-    if not offer["blocker"]:
+def _small(p: float) -> str:
+    """A mean zone probability as people read it: 0, below 0.0001, or four decimals."""
+    return "0" if p == 0 else ("< 0.0001" if p < 1e-4 else f"{p:.4f}")
+
+
+def _blocker_text(scenario: Scenario, blocker: Blocker) -> str:
+    if not blocker.party:
         return ""
-    text = f"rejects the best completion in {offer['blocker_reject']:.1%} of samples"
-    if offer["blocker_issue"]:
-        title = scenario.issue(offer["blocker_issue"]).title
-        text += f"; among the fixed issues it loses most on {title} ({offer['blocker_issue_loss']:.3f})"
+    text = f"rejects the best completion in {blocker.reject or 0.0:.1%} of samples"
+    if blocker.issue:
+        title = scenario.issue(blocker.issue).title
+        text += f"; among the fixed issues it loses most on {title} ({_fmt(blocker.issue_loss)})"
     return text
-
-
-BACKGROUND_PACKAGES = 4_000
-ZONE_POINTS = 5_000
-
-
-def utility_pairs_dataset(
-    run_dir: Path, scenario: Scenario, summary: dict[str, Any], preferences: Preferences | None = None
-) -> dict[str, Any]:
-    """Expected utilities of veto parties for a seeded sample of packages, the zone, the frontier, solutions."""
-    settings = read_manifest(run_dir)["settings"]
-    if preferences is None:
-        preferences = sample_preferences(scenario, settings["samples"], np.random.default_rng(settings["seed"]))
-    space = PackageSpace.from_scenario(scenario)
-    veto = [p for p, party in enumerate(preferences.party_ids) if party in summary["veto_parties"]]
-    rng = np.random.default_rng(settings["seed"])
-    sample = rng.choice(space.size, size=min(space.size, BACKGROUND_PACKAGES), replace=False)
-    codes = space.codes(np.sort(sample))
-    background = expected_utility(preferences, codes[space.feasible(codes)])[veto].T
-    eu_columns = [f"eu_{preferences.party_ids[p]}" for p in veto]
-    zone = pq.read_table(
-        run_dir / "zone.parquet", columns=["p_zone", *eu_columns], filters=[("p_zone", ">", 0.0)]
-    ).to_pydict()
-    order = np.argsort(zone["p_zone"])[-ZONE_POINTS:]
-    frontier = pq.read_table(run_dir / "frontier.parquet", columns=eu_columns).to_pydict()
-    solutions = read_json(run_dir / "solutions.json")
-    return {
-        "parties": [_party_label(scenario, preferences.party_ids[p], summary) for p in veto],
-        "background": background,
-        "zone": np.array([zone[c] for c in eu_columns]).T[order] if order.size else np.zeros((0, len(veto))),
-        "zone_p": np.asarray(zone["p_zone"])[order],
-        "frontier": np.array([frontier[c] for c in eu_columns]).T.reshape(-1, len(veto)),
-        "solutions": {
-            name: [sol["expected_utility"][preferences.party_ids[p]] for p in veto]
-            for name, sol in solutions["solutions"].items()
-            if sol
-        },
-        "reservation": [solutions["reservation"][preferences.party_ids[p]] for p in veto],
-    }

@@ -18,15 +18,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.outputs.rundir import atomic_write
-from sim.zone.intervals import METHOD, proportion_interval
-from sim.zone.scoring import TargetScores
+from sim.zone.estimate import estimate_columns
+from sim.zone.intervals import METHOD
 from sim.zone.space import PackageSpace
-
-
-def with_interval(name: str, successes: np.ndarray | int, trials: int) -> dict[str, np.ndarray]:
-    """``name``, ``name_lo``, ``name_hi``: a Monte-Carlo probability and its 95 % interval (``METHOD``)."""
-    low, high = proportion_interval(successes, trials)
-    return {name: np.asarray(successes, dtype=np.float64) / trials, f"{name}_lo": low, f"{name}_hi": high}
 
 
 def table_metadata(
@@ -61,13 +55,6 @@ def issue_columns(space: PackageSpace, codes: np.ndarray) -> dict[str, pa.Array]
     }
 
 
-def zone_mass_text(summary: dict[str, Any]) -> str:
-    """The zone mass with its Monte-Carlo interval, ``1.980 [1.712, 2.248]`` (older runs recorded no interval)."""
-    low_high = summary.get("zone_mass_interval")
-    interval = f" [{low_high[0]:.3f}, {low_high[1]:.3f}]" if low_high else ""
-    return f"{summary['zone_mass']:.3f}{interval}"
-
-
 def zone_rows(
     space: PackageSpace,
     party_ids: tuple[str, ...],
@@ -77,18 +64,23 @@ def zone_rows(
     accept_count: np.ndarray,
     expected_utility: np.ndarray,
     samples: int,
+    shares: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
 ) -> pa.Table:
     """Rows of ``zone.parquet``: package, options, p_zone, p_accept_<party>, eu_<party> (probabilities with
     ``_lo``/``_hi`` interval bounds)."""
     columns: dict[str, Any] = {"package": pa.array(packages.astype(np.int64))}
     columns.update(issue_columns(space, codes))
-    columns.update({k: pa.array(v) for k, v in with_interval("p_zone", zone_count, samples).items()})
+    columns.update({k: pa.array(v) for k, v in estimate_columns("p_zone", zone_count, samples).items()})
     for p, party in enumerate(party_ids):
         columns.update(
-            {k: pa.array(v) for k, v in with_interval(f"p_accept_{party}", accept_count[p], samples).items()}
+            {k: pa.array(v) for k, v in estimate_columns(f"p_accept_{party}", accept_count[p], samples).items()}
         )
     for p, party in enumerate(party_ids):
         columns[f"eu_{party}"] = pa.array(expected_utility[p])
+    for party, (mean, low, high) in (shares or {}).items():  # bodies: expected accepting share (NaN: never in zone)
+        columns.update(
+            {f"share_{party}": pa.array(mean), f"share_{party}_lo": pa.array(low), f"share_{party}_hi": pa.array(high)}
+        )
     return pa.table(columns)
 
 
@@ -133,18 +125,3 @@ def nulls(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def rows_table(rows: list[dict[str, Any]], metadata: dict[str, str]) -> pa.Table:
     table = pa.Table.from_pylist(nulls(rows)) if rows else pa.table({"target": pa.array([], pa.string())})
     return table.replace_schema_metadata(metadata)
-
-
-def write_sample_hits(run_dir: Path, scores: TargetScores) -> None:
-    """sample_hits.parquet: per sample, whether the zone is non-empty and whether each offer (and each option) has
-    a completion in it (what the convergence plot and ``compare``'s paired differences of runs read)."""
-    bits = np.unpackbits(scores.hits, axis=-1)[:, : scores.samples].astype(bool)
-    columns: dict[str, Any] = {"sample": pa.array(np.arange(scores.samples, dtype=np.int32))}
-    for t, target in enumerate(scores.targets):
-        if target.kind == "space":
-            columns["zone_nonempty"] = pa.array(bits[t])
-        elif target.kind == "offer":
-            columns[f"offer_{target.name}"] = pa.array(bits[t])
-        elif target.kind == "option":  # compare pairs option marginals sample by sample too
-            columns[f"option_{target.name}"] = pa.array(bits[t])
-    write_parquet(run_dir / "sample_hits.parquet", pa.table(columns))

@@ -10,6 +10,13 @@ from sim.scenario.model import Party, Scenario
 from sim.scenario.values import Citation
 
 
+def markdown_safe(line: str) -> str:
+    """A line of generated Markdown with scenario text made inert: rendered, a label such as
+    ``<img src=x onerror=...>`` or ``[x](javascript:...)`` is text, not markup (issue 24). negsim's own Markdown
+    uses no raw HTML and no links, so escaping ``& < >`` and the ``](`` of an inline link loses nothing."""
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("](", "]\\(")
+
+
 def show_range(bounds: tuple[float, float]) -> str:
     low, high = bounds
     return f"{low:g}" if low == high else f"{low:g}–{high:g}"
@@ -126,4 +133,4 @@ def catalogue_markdown(scenario: Scenario) -> str:
             fixes = ", ".join(f"{i}=`{o}`" for i, o in offer.fix.items())
             lines.append(f"| {offer.label} (`{offer.id}`) | {fixes} | {cite(offer.sources)} |")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(markdown_safe(line) for line in lines)

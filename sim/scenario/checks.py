@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
+from sim.scenario.dependence import dependence, member_party
 from sim.scenario.errors import Problem
-from sim.scenario.model import Constraint, Party, Scenario, split_option_ref
+from sim.scenario.model import Constraint, Party, Role, Scenario, split_option_ref
 from sim.scenario.values import Citation
 from sim.scenario.yamlsource import DataPath, Located
 
@@ -60,59 +61,89 @@ def _option_ref(scenario: Scenario, ref: str) -> str | None:
 
 
 def _party_references(scenario: Scenario) -> Iterator[Finding]:
-    issues = {issue.id: issue for issue in scenario.issues}
     for p, party in enumerate(scenario.parties):
-        base: DataPath = ("parties", p)
-        for issue_id in party.weights:
-            if issue_id not in issues:
-                yield (*base, "weights", issue_id), f"party '{party.id}' weights unknown issue '{issue_id}'"
-        for issue_id, values in party.values.items():
-            if issue_id not in issues:
-                yield (*base, "values", issue_id), f"party '{party.id}' values unknown issue '{issue_id}'"
-                continue
-            for option_id in values:
-                if option_id not in issues[issue_id].option_ids:
-                    yield (
-                        (*base, "values", issue_id, option_id),
-                        f"party '{party.id}' values unknown option '{option_id}' of issue '{issue_id}'",
-                    )
-            if not party.weighs(issue_id):
-                continue
-            for option_id in issues[issue_id].option_ids:
-                if option_id not in values:
-                    yield (
-                        (*base, "values", issue_id),
-                        f"party '{party.id}' has no value for option '{option_id}' of issue '{issue_id}'",
-                    )
-        for issue_id in issues:
-            if party.weighs(issue_id) and issue_id not in party.values:
+        yield from _preference_references(scenario, party, ("parties", p))
+        yield from _body_references(scenario, party, ("parties", p))
+
+
+def _body_references(scenario: Scenario, party: Party, base: DataPath) -> Iterator[Finding]:
+    """An electorate belongs to a ratifier; a chamber's members are checked as parties (with the party's numbers
+    where they state none); ``follows`` names another party."""
+    if party.follows is not None and (
+        party.follows.party == party.id or party.follows.party not in {q.id for q in scenario.parties}
+    ):
+        yield (*base, "follows"), f"party '{party.id}' follows '{party.follows.party}', which is not another party"
+    if party.electorate is None:
+        return
+    if party.role is not Role.ratifier:
+        yield (
+            (*base, "electorate"),
+            f"party '{party.id}' has an electorate but is a {party.role.value}: only a "
+            "ratifier votes as a body (role: ratifier)",
+        )
+    seen: set[str] = set()
+    for m, member in enumerate(party.electorate.members or []):
+        where: DataPath = (*base, "electorate", "members", m)
+        if member.id in seen:
+            yield (*where, "id"), f"duplicate member id '{member.id}' in the electorate of '{party.id}'"
+        seen.add(member.id)
+        yield from _preference_references(scenario, member_party(party, member), where, member=True)
+
+
+def _preference_references(scenario: Scenario, party: Party, base: DataPath, member: bool = False) -> Iterator[Finding]:
+    issues = {issue.id: issue for issue in scenario.issues}
+    for issue_id in party.weights:
+        if issue_id not in issues:
+            yield (*base, "weights", issue_id), f"party '{party.id}' weights unknown issue '{issue_id}'"
+    for issue_id, values in party.values.items():
+        if issue_id not in issues:
+            yield (*base, "values", issue_id), f"party '{party.id}' values unknown issue '{issue_id}'"
+            continue
+        for option_id in values:
+            if option_id not in issues[issue_id].option_ids:
                 yield (
-                    (*base, "values"),
-                    f"party '{party.id}' has no values for issue '{issue_id}', which it weighs "
-                    "(give values, or omit the issue from weights)",
+                    (*base, "values", issue_id, option_id),
+                    f"party '{party.id}' values unknown option '{option_id}' of issue '{issue_id}'",
                 )
-        if not any(party.weight_range(issue_id)[0] > 0 for issue_id in issues):
-            yield (
-                (*base, "weights"),
-                f"party '{party.id}' needs a weight above 0 on at least one issue (lower end of the range)",
-            )
-        yield from _red_line_references(scenario, party, base)
-        yield from _link_references(scenario, party, base)
-        leverage = party.strategy.leverage
-        if leverage is not None and (
-            leverage.target == party.id or leverage.target not in {q.id for q in scenario.parties}
-        ):
-            yield (
-                (*base, "strategy", "leverage", "target"),
-                f"leverage target '{leverage.target}' must name another party",
-            )
-        for key in party.reasons:
-            if not _reason_key_exists(scenario, party.id, key):
+        if not party.weighs(issue_id):
+            continue
+        for option_id in issues[issue_id].option_ids:
+            if option_id not in values:
                 yield (
-                    (*base, "reasons", key),
-                    f"reason '{key}' names nothing in party '{party.id}' (use weights[.<issue>], values[.<issue>], "
-                    "reservation, red_lines.<issue>.<option> or strategy)",
+                    (*base, "values", issue_id),
+                    f"party '{party.id}' has no value for option '{option_id}' of issue '{issue_id}'",
                 )
+    for issue_id in issues:
+        if party.weighs(issue_id) and issue_id not in party.values:
+            yield (
+                (*base, "values"),
+                f"party '{party.id}' has no values for issue '{issue_id}', which it weighs "
+                "(give values, or omit the issue from weights)",
+            )
+    if not any(party.weight_range(issue_id)[0] > 0 for issue_id in issues):
+        yield (
+            (*base, "weights"),
+            f"party '{party.id}' needs a weight above 0 on at least one issue (lower end of the range)",
+        )
+    yield from _red_line_references(scenario, party, base)
+    if member:
+        return
+    yield from _link_references(scenario, party, base)
+    leverage = party.strategy.leverage
+    if leverage is not None and (
+        leverage.target == party.id or leverage.target not in {q.id for q in scenario.parties}
+    ):
+        yield (
+            (*base, "strategy", "leverage", "target"),
+            f"leverage target '{leverage.target}' must name another party",
+        )
+    for key in party.reasons:
+        if not _reason_key_exists(scenario, party.id, key):
+            yield (
+                (*base, "reasons", key),
+                f"reason '{key}' names nothing in party '{party.id}' (use weights[.<issue>], values[.<issue>], "
+                "reservation, red_lines.<issue>.<option>, electorate or strategy)",
+            )
 
 
 def _red_line_references(scenario: Scenario, party: Party, base: DataPath) -> Iterator[Finding]:
@@ -161,7 +192,7 @@ def _link_references(scenario: Scenario, party: Party, base: DataPath) -> Iterat
 def _reason_key_exists(scenario: Scenario, party_id: str, key: str) -> bool:
     party = next(p for p in scenario.parties if p.id == party_id)
     head, _, rest = key.partition(".")
-    if head in ("reservation", "strategy", "power", "role"):
+    if head in ("reservation", "strategy", "power", "role", "electorate"):
         return rest == ""
     if head in ("weights", "values"):
         return rest == "" or rest in {issue.id for issue in scenario.issues}
@@ -248,6 +279,7 @@ def reference_problems(scenario: Scenario) -> list[Finding]:
         *_party_references(scenario),
         *_structure_references(scenario),
         *_source_references(scenario),
+        *dependence(scenario)[1],
     ]
 
 

@@ -19,6 +19,7 @@ import annotated_types
 from pydantic import AfterValidator, BaseModel
 from pydantic.fields import FieldInfo
 
+from sim.scenario.bodies import Correlation, Electorate, Follows, Member, Spread
 from sim.scenario.edits import PATH_HELP
 from sim.scenario.model import (
     Constraint,
@@ -46,6 +47,11 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("`parties[].links[]`: a link", Link),
     ("`parties[].reasons.<key>`: a reason", Reason),
     ("`parties[].strategy`", Strategy),
+    ("`parties[].electorate`: a ratifier voting as a body", Electorate),
+    ("`parties[].electorate.spread`: how voters differ", Spread),
+    ("`parties[].electorate.members[]`: a faction or member state", Member),
+    ("`parties[].follows`: a ratifier following a party (or a bare party id, rho 1)", Follows),
+    ("`correlations[]`: two quantities drawn dependently", Correlation),
     ("`constraints[]`: a constraint (`forbid`, or `requires` with `one_of`)", Constraint),
     ("`offers[]`: an offer", Offer),
     ("`run`", RunSettings),

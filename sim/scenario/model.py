@@ -10,11 +10,12 @@ import hashlib
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import yaml
-from pydantic import Field, SerializerFunctionWrapHandler, model_serializer, model_validator
+from pydantic import Field, model_validator
 
+from sim.scenario.bodies import Correlation, Electorate, Follows, RedLine
 from sim.scenario.values import (
     DriftRange,
     Id,
@@ -170,35 +171,6 @@ class Reason(StrictModel):
     """Citations. Example: `sources: [{S1: "would never tolerate"}]`"""
 
 
-class RedLine(StrictModel):
-    """An option a party refuses, and how likely it is that the refusal holds (issue 9 part 1).
-
-    Written as a bare option ref (``alliance.membership_path``, holds 1) or as a mapping. A red line with
-    ``holds: 0.7`` is drawn per Monte-Carlo sample: in 70 % of samples the party rejects every package with it.
-    """
-
-    option: OptionRef
-    """The refused option, `issue.option`. Example: `option: donbas.frozen_line`"""
-    holds: float = Field(default=1.0, ge=0, le=1)
-    """Probability in [0, 1] that the red line is real rather than an opening position. Example: `holds: 0.7`"""
-    sources: Sources = []
-    """Citations for the red line. Example: `sources: [P_USHAKOV]`"""
-    why: str | None = None
-    """The reasoning for `holds`. Example: `why: stated twice, but traded in 2022`"""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _bare_ref(cls, value: Any) -> Any:
-        return {"option": value} if isinstance(value, str) else value
-
-    @model_serializer(mode="wrap")
-    def _as_written(self, handler: SerializerFunctionWrapHandler) -> Any:
-        """A certain red line without citations is written back as a bare ref, as people write it."""
-        if self.holds == 1 and not self.sources and self.why is None:
-            return self.option
-        return handler(self)
-
-
 class Link(StrictModel):
     """A pairwise term: the party's value for ``option`` when ``when`` is also in the package (issue 9 part 2)."""
 
@@ -248,6 +220,12 @@ class Party(StrictModel):
     links: list[Link] = []
     """Values that depend on another issue's option (utility = weighted values + these pairwise terms). Example:
     `links: [{when: troops.no_nato_troops, option: guarantees.article5_bilateral, value: [0.3, 0.5]}]`"""
+    electorate: Electorate | None = None
+    """A ratifier voting as a body: a population of `voters` or a chamber of `members`, passing a package when the
+    accepting share meets `rule`. Example: `electorate: {rule: majority, voters: 1000, spread: {reservation: 0.2}}`"""
+    follows: Follows | None = None
+    """Its reservation and red lines are correlated with another party's (shorthand for `correlations:`). Example:
+    `follows: {party: ukraine, rho: 0.7}`"""
     strategy: Strategy = Strategy()
     """How the party bargains in `negotiate`. Example: `strategy: {concession: boulware, exponent: 0.3}`"""
     reasons: dict[ReasonKey, Reason] = {}
@@ -375,6 +353,9 @@ class Scenario(StrictModel):
     """Issues settled in this scenario (every other option is infeasible). Example: `fixed: {eu: allowed}`"""
     offers: list[Offer] = []
     """Named proposals scored against the zone. Example: `offers: [{id: memo, label: Memo, fix: {eu: allowed}}]`"""
+    correlations: list[Correlation] = []
+    """Uncertain quantities drawn dependently (Gaussian copula: each keeps its own distribution). Example:
+    `correlations: [{between: [ukraine.reservation, rada.reservation], rho: 0.7}]`"""
     run: RunSettings = RunSettings()
     """Run defaults. Example: `run: {samples: 2000, seed: 7, rounds: 60}`"""
 
@@ -386,7 +367,16 @@ class Scenario(StrictModel):
         return [party for party in self.parties if party.has_veto]
 
     def canonical_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        """The resolved scenario as compact JSON; keys added later (issue 19) are left out at their defaults, so a
+        scenario that does not use them keeps its hash (and its runs stay comparable)."""
+        data = self.model_dump(mode="json")
+        if not data["correlations"]:
+            del data["correlations"]
+        for party in data["parties"]:
+            for key in ("electorate", "follows"):
+                if party[key] is None:
+                    del party[key]
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def content_hash(self) -> str:
         """SHA-256 of the resolved scenario: two runs with equal hashes and seeds give identical tables."""

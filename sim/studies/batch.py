@@ -4,18 +4,21 @@ Every run is named by a *key* that is unique within the batch: the scenario id, 
 (a copied scenario keeps its original's id), ``id~file-stem``. Keys name the run directories, the columns of the
 summary tables and the folders of ``--plots-dir``, so one scenario's results can never overwrite another's.
 The batch directory itself is claimed atomically, so two batches started at once never share a run directory.
+It is a run directory of kind ``batch`` (locked, ``manifest.json`` saying ``complete`` last, after the tables and
+the page), so an interrupted batch is finished by ``negsim batch --resume DIR``.
 """
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sim.executors import Executor
+from sim.outputs.owned import remove_ours
 from sim.outputs.pipeline import ZoneSettings
-from sim.outputs.rundir import atomic_write_json
+from sim.outputs.rundir import atomic_write, atomic_write_json, finish_manifest, resume_manifest, start_manifest
 from sim.outputs.tables import write_csv
 from sim.scenario.model import Scenario
 from sim.studies.fanout import Progress, RunTask, run_all, threads_per_run
@@ -51,12 +54,26 @@ def run_batch(
     samples: int | None = None,
     seed: int | None = None,
     *,
+    resume: bool = False,
+    force: bool = False,
     executor: Executor = Executor.processes,
     workers: int = 2,
     address: str | None = None,
     progress: Progress | None = None,
+    page: Callable[[Path], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Run every entry into ``batch_dir/<key>/``; write ``batch.json`` and ``batch.csv``; return the summaries."""
+    """Run (or finish) every entry into ``batch_dir/<key>/``; write ``batch.json``, ``batch.csv`` and ``page``
+    (the report), then mark the batch complete; return the summaries. A resumed batch reuses its complete runs,
+    resumes the interrupted ones and uses the samples and seed it was started with."""
+    runs = [{"key": e.key, "scenario_id": e.scenario.id, "file": str(e.path)} for e in entries]
+    if resume:
+        manifest = resume_manifest(batch_dir, None, "batch")
+        samples, seed = manifest["settings"]["samples"], manifest["settings"]["seed"]
+    else:
+        manifest = start_manifest(
+            batch_dir, None, "batch", {"samples": samples, "seed": seed, "runs": runs}, None, force
+        )
+        atomic_write_json(batch_dir / BATCH_FILE, {"kind": "batch", "status": "running", "runs": runs})
     threads = threads_per_run(executor, workers)
     tasks = [
         RunTask(
@@ -67,16 +84,22 @@ def run_batch(
         )
         for entry in entries
     ]
-    record = {
-        "kind": "batch",
-        "status": "running",
-        "runs": [{"key": e.key, "scenario_id": e.scenario.id, "file": str(e.path)} for e in entries],
-    }
-    atomic_write_json(batch_dir / BATCH_FILE, record)
     summaries = run_all(tasks, executor, workers, address, progress)
+    if manifest["status"] == "complete" and (page is None or (batch_dir / "report.html").is_file()):
+        return summaries
     write_csv(batch_dir / "batch.csv", summary_rows(entries, summaries, [t.settings.samples for t in tasks]))
-    atomic_write_json(batch_dir / BATCH_FILE, {**record, "status": "complete"})
+    if page is not None:
+        page(batch_dir)
+    atomic_write_json(batch_dir / BATCH_FILE, {"kind": "batch", "status": "complete", "runs": runs})
+    finish_manifest(batch_dir, manifest, {"runs": len(entries)})
     return summaries
+
+
+def recorded_runs(batch_dir: Path) -> list[dict[str, str]]:
+    """The runs a batch was started with (key, scenario id, file), for ``--resume``."""
+    from sim.outputs.rundir import read_manifest
+
+    return list(read_manifest(batch_dir).get("settings", {}).get("runs", []))
 
 
 def summary_rows(
@@ -109,14 +132,19 @@ def summary_rows(
 
 
 def copy_plots(entries: list[BatchEntry], batch_dir: Path, plots_dir: Path) -> list[str]:
-    """Copy each run's plots to ``plots_dir/<key>/``; say which earlier folders were replaced (never silently)."""
+    """Copy each run's plots to ``plots_dir/<key>/``. Only plots negsim wrote there before are removed (each
+    folder's ledger says which); a file of the user's is kept, and one in the way of a new plot is refused."""
     messages = []
     for entry in entries:
         target = plots_dir / entry.key
-        if target.exists():
-            shutil.rmtree(target)
-            messages.append(f"replaced {target}/ with the plots of {entry.path}")
-        target.mkdir(parents=True)
+        if target.is_dir() and not target.is_symlink():
+            before = {p.name for p in target.iterdir()}
+            kept = remove_ours(target)
+            replaced = len(before) - len({p.name for p in target.iterdir()}) if target.is_dir() else len(before)
+            if replaced:
+                mine = f"; kept {', '.join(p.name for p in kept)} (not written by negsim)" if kept else ""
+                messages.append(f"replaced {replaced} earlier plots in {target}/ with those of {entry.path}{mine}")
         for png in sorted((batch_dir / entry.key / "plots").glob("*.png")):
-            shutil.copy2(png, target / png.name)
+            data = png.read_bytes()
+            atomic_write(target / png.name, lambda file, data=data: file.write(data))
     return messages

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.scenario.catalogue import markdown_safe
 from sim.scenario.model import Scenario
+from sim.studies.calibration_guide import GUIDE
 from sim.studies.whatif import offer_fix
 from sim.zone.intervals import proportion_interval
 from sim.zone.sampling import sample_preferences
@@ -117,4 +119,4 @@ def calibration_markdown(scenario: Scenario, rows: list[CalibrationRow], stamp: 
             f"[{row.interval[0]:.1%}, {row.interval[1]:.1%}] | {row.error:.1%} | "
             f"{'yes' if row.error <= TOLERANCE else 'no'} | {row.poll.note} |"
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join(line if line == stamp else markdown_safe(line) for line in lines) + "\n" + GUIDE

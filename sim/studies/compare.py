@@ -10,6 +10,12 @@ built from each run's own Wilson interval (``sim.zone.intervals``) and the sampl
 different sample counts the samples cannot be paired and the correlation term is 0 (Newcombe's method 10 for
 independent proportions, same paper series, Statistics in Medicine 17:873, 1998). A difference is flagged *beyond
 noise* when its 95 % interval excludes 0.
+
+A party's acceptance of an offer is measured on one package in every run: the first run's completion of the offer,
+re-scored in each run's own samples and preferences. Each run may pick a different best completion (a change of
+Russia's reservation can move the best package from peacekeepers to a coalition force); comparing the two picks
+would report a different package as a change of acceptance, so a changed pick is listed apart
+(:func:`completion_changes`) and never flagged as a change of acceptance.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import numpy as np
 
 from sim.studies.rundata import RunData
 from sim.zone.intervals import proportion_interval
+from sim.zone.space import PackageSpace
 
 KINDS = ("zone", "offer", "option", "acceptance")
 
@@ -80,18 +87,72 @@ class Quantity:
     label: str
 
 
-def _bits_or_count(run: RunData, quantity: Quantity) -> np.ndarray | None:
+def _bits_or_count(run: RunData, quantity: Quantity, runs: list[RunData]) -> np.ndarray | None:
     """Per-sample bits of one quantity in one run (``None`` where the run does not have it)."""
     if quantity.kind in ("zone", "offer", "option"):
         name = "*" if quantity.key == "p_zone_nonempty" else quantity.key
         return run.target_bits(name)
     offer_id, party = quantity.key.split("|")
-    row = next((o for o in run.offers if o["target"] == offer_id), None)
-    package = None if row is None else row.get("completion_package", row.get("best_package"))
-    if package is None or package < 0 or party not in run.party_names():
+    package = package_in(run, reference) if (reference := reference_completion(runs, offer_id)) else None
+    if package is None or party not in run.party_names():
         return None
     parties = [p.id for p in run.scenario.parties]
-    return run.acceptance_bits(int(package))[parties.index(party)]
+    return run.acceptance_bits(package)[parties.index(party)]
+
+
+def completion(run: RunData, offer_id: str) -> dict[str, str] | None:
+    """The offer's reported completion in one run (its best, or its closest), as issue id -> option id."""
+    row = next((o for o in run.offers if o["target"] == offer_id), None)
+    package = None if row is None else row.get("completion_package", row.get("best_package"))
+    if package is None or package < 0:
+        return None
+    return PackageSpace.from_scenario(run.scenario).describe(int(package))
+
+
+def reference_completion(runs: list[RunData], offer_id: str) -> dict[str, str] | None:
+    """The completion every run's acceptance of an offer is measured on: the first run's (compare like with like:
+    the same package in every run, re-scored in each run's own samples)."""
+    return next((found for run in runs if (found := completion(run, offer_id)) is not None), None)
+
+
+def package_in(run: RunData, options: dict[str, str]) -> int | None:
+    """That package's number in a run's space (None when the run lacks one of its issues or options)."""
+    space = PackageSpace.from_scenario(run.scenario)
+    if set(options) != set(space.issue_ids):
+        return None
+    codes = []
+    for issue, option_ids in zip(space.issue_ids, space.option_ids, strict=True):
+        if options[issue] not in option_ids:
+            return None
+        codes.append(option_ids.index(options[issue]))
+    return int(space.package(np.array([codes]))[0])
+
+
+@dataclass(frozen=True)
+class CompletionChange:
+    """An offer whose best (or closest) completion differs between the first run and another: a different package
+    was picked, which is not a change of anyone's acceptance (that is measured on the first run's package)."""
+
+    offer: str
+    label: str
+    run: str
+    changed: tuple[tuple[str, str, str], ...]  # (issue, first run's option, this run's option)
+
+
+def completion_changes(runs: list[RunData]) -> list[CompletionChange]:
+    """Every offer whose reported completion in a later run differs from the first run's, issue by issue."""
+    found = []
+    for offer in runs[0].scenario.offers:
+        reference = completion(runs[0], offer.id)
+        for run in runs[1:]:
+            other = completion(run, offer.id)
+            if reference is None or other is None or other == reference:
+                continue
+            differ = tuple(
+                (i, reference[i], other.get(i, "(absent)")) for i in reference if reference[i] != other.get(i)
+            )
+            found.append(CompletionChange(offer.id, offer.label, run.name, differ))
+    return found
 
 
 def quantities(runs: list[RunData]) -> list[Quantity]:
@@ -110,7 +171,8 @@ def quantities(runs: list[RunData]) -> list[Quantity]:
             for party, name in names.items():
                 suffix = "" if party in veto else " (no veto)"
                 key = f"{offer.id}|{party}"
-                found.setdefault(key, Quantity(key, "acceptance", f"{name}{suffix} accepts: {offer.label}"))
+                label = f"{name}{suffix} accepts: {offer.label} (first run's completion)"
+                found.setdefault(key, Quantity(key, "acceptance", label))
     return list(found.values())
 
 
@@ -120,7 +182,7 @@ def compare_runs(runs: list[RunData]) -> list[Cell]:
     for quantity in quantities(runs):
         reference: np.ndarray | None = None
         for index, run in enumerate(runs):
-            bits = _bits_or_count(run, quantity)
+            bits = _bits_or_count(run, quantity, runs)
             if bits is None:
                 continue
             low, high = proportion_interval(int(bits.sum()), len(bits))

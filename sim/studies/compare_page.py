@@ -11,7 +11,14 @@ from sim.outputs.html import Raw, esc, figure, page, table, with_interval
 from sim.outputs.plots import save_figure
 from sim.outputs.rundir import atomic_write_text
 from sim.outputs.tables import write_csv
-from sim.studies.compare import Cell, cells_as_rows, compare_runs, scenario_differences, zone_mass_rows
+from sim.studies.compare import (
+    Cell,
+    cells_as_rows,
+    compare_runs,
+    completion_changes,
+    scenario_differences,
+    zone_mass_rows,
+)
 from sim.studies.plots import compare_dataset, plot_compare_marginals, plot_runs_heatmap
 from sim.studies.rundata import RunData
 
@@ -146,7 +153,7 @@ def render_comparison(runs: list[RunData], cells: list[Cell], out_dir: Path) -> 
     for title, kinds in (
         ("Zone and offers", ("zone", "offer")),
         (
-            "Each party's acceptance of each offer's best completion (in each run its own best completion)",
+            "Each party's acceptance of each offer's completion (the first run's package, re-scored in every run)",
             ("acceptance",),
         ),
         ("Option marginals", ("option",)),
@@ -157,6 +164,18 @@ def render_comparison(runs: list[RunData], cells: list[Cell], out_dir: Path) -> 
             sections.append(
                 "<p>Zone mass is an expected count, not a probability; it is shown without an interval.</p>" + mass
             )
+    moved = completion_changes(runs)
+    if moved:
+        rows = [
+            [f"{c.label} ({c.offer})", c.run, "; ".join(f"{issue}: {a} → {b}" for issue, a, b in c.changed)]
+            for c in moved
+        ]
+        sections.append(
+            "<h3>Best completions that changed</h3><p>In these runs the offer's best (or closest) completion is a "
+            "different package from the first run's. That is a different pick, not a change of acceptance: the "
+            "acceptance rows above measure the first run's package in every run.</p>"
+            + table(["offer", "run", "what differs from the first run's completion"], rows)
+        )
     sections.append("<h2>Plots</h2>")
     sections.append(
         figure(

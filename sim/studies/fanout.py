@@ -10,7 +10,6 @@ processes: on a small machine whole runs side by side scale better than blocks o
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from typing import Any
 from sim.executors import Executor, map_tasks
 from sim.outputs.pipeline import ZoneSettings, run_zone
 from sim.outputs.rundir import MANIFEST, read_manifest
+from sim.outputs.zonerun import summary_of
 from sim.scenario.model import Scenario
 
 Progress = Callable[[int, int], None]
@@ -44,10 +44,12 @@ def run_task(task: RunTask) -> dict[str, Any]:
         manifest = read_manifest(task.run_dir)
         if manifest["status"] == "complete":
             return manifest["summary"]
-        return run_zone(task.scenario, task.run_dir, task.settings, resume=True, scenario_file=task.scenario_file)
-    if task.run_dir.exists():
-        shutil.rmtree(task.run_dir)  # killed before its manifest: it holds nothing to resume
-    return run_zone(task.scenario, task.run_dir, task.settings, scenario_file=task.scenario_file)
+        resumed = run_zone(task.scenario, task.run_dir, task.settings, resume=True, scenario_file=task.scenario_file)
+        return summary_of(resumed)
+    # killed before its manifest: it holds nothing to resume, and only what negsim wrote there is replaced
+    return summary_of(
+        run_zone(task.scenario, task.run_dir, task.settings, scenario_file=task.scenario_file, force=True)
+    )
 
 
 def threads_per_run(executor: Executor, workers: int) -> int:

@@ -9,11 +9,12 @@ implementation, called here, never re-derived:
 * P(agreed at the table but not ratified): the scorer's own count of samples in which some completion is agreed by
   every veto party at the table but none survives the ratifiers (``TargetScores.not_ratified_count``), so the
   table and the zone come from the same samples and the same pass;
-* the blocker: the veto party that most often rejects *every* completion of the offer
-  (:func:`sim.studies.whatif.party_acceptance`), with the red lines the offer itself breaks for it — an offer
-  nobody agrees to has no best completion to inspect, so this is asked of all completions;
-* the smallest change: :func:`sim.studies.whatif.smallest_issue_change` (fewest fixed issues moved, then least
-  loss to the sponsor), on its own, smaller sample count because it scores many candidate packages.
+* the blocker: :func:`sim.zone.blocker.offer_blocker`, the one definition every command uses (the veto party that
+  most often rejects every completion of the offer), with the red lines the offer itself fixes for it;
+* the smallest change set: :class:`sim.studies.changeset.ChangeSearch`, whatif's own search (issues moved and
+  concessions by several parties; fewest changes, then least total concession), at most two changes here; the target
+  defaults to the best package's zone probability on those samples (reachable); on its own, smaller sample count
+  because it scores many candidate packages.
 
 The document records the scenario's content hash and the settings, so a test can tell it is stale without
 recomputing anything.
@@ -21,20 +22,28 @@ recomputing anything.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from sim.scenario.catalogue import markdown_safe
 from sim.scenario.model import Offer, Role, Scenario
-from sim.studies.whatif import offer_fix, party_acceptance, smallest_issue_change
+from sim.studies.changeset import ChangeSearch
+from sim.studies.whatif import offer_fix
+from sim.studies.whatif_answer import Change, describe_found
+from sim.studies.zone_pairs import zone_pairs
+from sim.zone.blocker import DEFINITION as BLOCKER_DEFINITION
+from sim.zone.blocker import offer_blocker
 from sim.zone.intervals import METHOD, proportion_interval
 from sim.zone.preferences import Preferences
-from sim.zone.sampling import sample_preferences
+from sim.zone.sampling import Draws, draw_uniforms, preferences_from_draws
 from sim.zone.scoring import ZoneResult, compute_zone
 from sim.zone.space import PackageSpace
 
-WHATIF_CANDIDATES = 400  # candidate moves per offer: a brief needs the small changes, not an exhaustive search
+PROPOSAL_CHANGES = 2  # a brief needs the small change sets; `negsim whatif` searches further
+PROPOSAL_SEARCHES = 6  # branch-and-bound passes per offer that leaves much open (whatif's budget is larger)
 STAMP = re.compile(r"<!-- negsim proposals: (?P<fields>[^>]*) -->")
 
 
@@ -42,13 +51,14 @@ STAMP = re.compile(r"<!-- negsim proposals: (?P<fields>[^>]*) -->")
 class Settings:
     samples: int
     seed: int
-    target: float
+    target: float | None  # None: the best package's zone probability on the whatif samples (reachable)
     whatif_samples: int
 
     def stamp(self, scenario: Scenario) -> str:
+        target = "best" if self.target is None else f"{self.target:g}"
         return (
             f"<!-- negsim proposals: scenario={scenario.id} hash={scenario.content_hash()} samples={self.samples} "
-            f"seed={self.seed} target={self.target:g} whatif_samples={self.whatif_samples} -->"
+            f"seed={self.seed} target={target} whatif_samples={self.whatif_samples} -->"
         )
 
 
@@ -88,45 +98,45 @@ def _space_target(zone: ZoneResult) -> int:
 
 
 def _blocker(scenario: Scenario, preferences: Preferences, offer: Offer) -> str:
-    """Who vetoes the offer most often (rejects every completion), how often, and the offer's red lines for it."""
+    """The offer's blocker, by the one definition (:mod:`sim.zone.blocker`)."""
     space = PackageSpace.from_scenario(scenario)
-    fix = offer_fix(space, offer)
-    vetoes = {
-        int(p): 1.0 - float(party_acceptance(preferences, space, fix, int(p)).any(axis=0).mean())
-        for p in np.flatnonzero(preferences.veto)
-    }
-    worst = max(vetoes, key=lambda p: vetoes[p])
-    if vetoes[worst] == 0:
-        return "—"
-    party = scenario.parties[worst]
-    fixed = {f"{i}.{o}" for i, o in offer.fix.items()}
-    broken = [
-        r.option + ("" if r.holds == 1 else f" (holds {r.holds:g})") for r in party.red_lines if r.option in fixed
-    ]
-    because = f"; red lines: {', '.join(f'`{b}`' for b in broken)}" if broken else ""
-    return f"{party.id} (vetoes it in {vetoes[worst]:.0%}{because})"
+    return offer_blocker(scenario, space, preferences, offer_fix(space, offer)).text()
 
 
-def _change(scenario: Scenario, preferences: Preferences, offer: Offer, settings: Settings, space_p_zone: float) -> str:
-    """whatif's smallest issue change reaching the target, as ``issue: old → new`` (or why there is none).
+def _change(scenario: Scenario, draws: Draws, preferences: Preferences, offer: Offer, count: int) -> str:
+    """whatif's smallest change set reaching ``count`` samples (:class:`sim.studies.changeset.ChangeSearch`, the
+    same search as ``negsim whatif``, at most ``PROPOSAL_CHANGES`` changes), in a few words."""
+    space = PackageSpace.from_scenario(scenario)
+    ids = list(preferences.party_ids)
+    payers = [ids.index(offer.sponsor)] if offer.sponsor else [int(p) for p in np.flatnonzero(preferences.veto)]
+    search = ChangeSearch(
+        space, preferences, draws, offer_fix(space, offer), count, PROPOSAL_CHANGES, payers, PROPOSAL_SEARCHES
+    )
+    found = search.search()
+    if found is None:
+        return f"none within {max(search.proven, 0)} change(s) (proven)"
+    if not found.size:
+        return "none needed"
+    changes = describe_found(scenario, space, found, offer_fix(space, offer))
+    return "; ".join(_short(change) for change in changes) + f" (total concession {found.cost:.3f})"
 
-    No offer can beat the whole space (an offer's completions are a part of it), so when the space itself is in the
-    zone less often than the target the search is skipped and the cell says why."""
-    if space_p_zone < settings.target:
-        return f"unreachable: the whole space reaches only {space_p_zone:.3f}"
-    change, evaluated = smallest_issue_change(scenario, preferences, offer, settings.target, WHATIF_CANDIDATES)
-    if change is None:
-        return f"none within the first {min(evaluated, WHATIF_CANDIDATES):,} candidate moves of its fixed issues"
-    if not change.changes:
-        return f"none needed ({change.probability:.2f})"
-    moves = "; ".join(f"{issue}: {old} → {new}" for issue, (old, new) in change.changes.items())
-    return f"{moves} ({change.probability:.2f})"
+
+def _short(change: Change) -> str:
+    if change.kind == "issue":
+        return f"{change.subject}: {change.before} → {change.after}"
+    if change.kind == "reservation":
+        return f"{change.party} cuts its reservation by {change.concession:.3f}"
+    return f"{change.party}'s red line {change.subject}: {change.before} → {change.after}"
 
 
 def brief(scenario: Scenario, settings: Settings) -> Brief:
     """Score every offer at the table and after ratification, find blockers and the smallest changes."""
     zone = compute_zone(scenario, settings.samples, settings.seed, with_options=False)
-    small = sample_preferences(scenario, settings.whatif_samples, np.random.default_rng(settings.seed))
+    draws = draw_uniforms(scenario, settings.whatif_samples, np.random.default_rng(settings.seed))
+    small = preferences_from_draws(scenario, draws)
+    packages = zone_pairs(PackageSpace.from_scenario(scenario), small, tail_max=scenario.run.chunk_size).packages
+    best_count = int(np.unique(packages, return_counts=True)[1].max()) if packages.size else 0
+    target_count = best_count if settings.target is None else max(1, math.ceil(settings.target * small.samples))
     hits, not_ratified = zone.targets.zone_hit_count, zone.targets.not_ratified_count
     n = settings.samples
     low, high = proportion_interval(hits, n)
@@ -147,7 +157,9 @@ def brief(scenario: Scenario, settings: Settings) -> Brief:
                 p_table=float(zone.targets.p_table[t]),
                 p_not_ratified=not_ratified[t] / n,
                 blocker=_blocker(scenario, small, offer),
-                change=_change(scenario, small, offer, settings, float(hits[s] / n)),
+                change=_change(scenario, draws, small, offer, target_count)
+                if target_count
+                else "no package is in the zone in any of these samples",
             )
         )
     return Brief(
@@ -164,6 +176,7 @@ def brief(scenario: Scenario, settings: Settings) -> Brief:
 def proposals_markdown(result: Brief, command: str) -> str:
     """``docs/proposals.md``: the brief as Markdown, stamped with the scenario hash and settings."""
     s, scenario = result.settings, result.scenario
+    target_text = "the best package's zone probability" if s.target is None else f"{s.target:g}"
     lines = [
         f"# Proposals: {scenario.title}",
         "",
@@ -174,9 +187,9 @@ def proposals_markdown(result: Brief, command: str) -> str:
         f"P(completion in zone): share of samples in which some package matching the offer (its silent issues "
         f"completed in every feasible way) is accepted by every veto party, ratifiers ({', '.join(result.ratifiers)}) "
         f"included. *At the table*: the same without the ratifiers; *not ratified*: agreed at the table but "
-        f"rejected by a ratifier. Blocker: the veto party that most often rejects every completion of the offer "
-        f"(on {s.whatif_samples:,} samples), with the red lines the offer itself breaks for it. "
-        f"Smallest change: `negsim whatif`'s fewest fixed issues moved to reach {s.target:g} "
+        f"rejected by a ratifier. {BLOCKER_DEFINITION} (On {s.whatif_samples:,} samples.) "
+        f"Smallest change set: `negsim whatif`'s search (issues moved, reservations cut, red lines' holds lowered; "
+        f"fewest changes, then least total concession; at most {PROPOSAL_CHANGES}) to reach {target_text} "
         f"(on {s.whatif_samples:,} samples, same seed; the probability reached in brackets).",
         "",
         f"**Whole space:** some package is in the zone in {result.space_p_zone:.1%} of samples "
@@ -184,7 +197,7 @@ def proposals_markdown(result: Brief, command: str) -> str:
         f"at the table, without ratifiers: {result.space_p_table:.1%}.",
         "",
         "| offer | sponsor | P(completion in zone) | 95 % interval | P(at the table) | P(not ratified) | blocker "
-        f"| smallest change to reach {s.target:g} |",
+        f"| smallest change set to reach {target_text} |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for o in result.offers:
@@ -195,4 +208,4 @@ def proposals_markdown(result: Brief, command: str) -> str:
     notes = [f"- `{offer.id}`: {offer.note}" for offer in scenario.offers if offer.note]
     if notes:
         lines += ["", "## What each offer is silent on (its open issues)", "", *notes]
-    return "\n".join(lines) + "\n"
+    return "\n".join(line if line == s.stamp(scenario) else markdown_safe(line) for line in lines) + "\n"

@@ -18,9 +18,11 @@ import yaml
 
 from sim import __version__
 from sim.outputs.html import esc, figure, page, table, with_interval
+from sim.outputs.owned import embeddable, refuse_links
 from sim.outputs.report import ZONE_PLOTS
 from sim.outputs.rundir import RunDirError, atomic_write_text, read_json, read_manifest
 from sim.studies.batch import BATCH_FILE
+from sim.studies.compare import scenario_differences
 from sim.studies.rundata import RunData
 from sim.zone.intervals import proportion_interval
 
@@ -49,7 +51,7 @@ KEY_FIGURES = ("zone_by_option.png", "offers_acceptance.png")
 def _ordered_plots(directory: Path) -> list[Path]:
     """The plots in the order a reader needs them (the captions' order), then any others by name."""
     known = [directory / name for name in CAPTIONS if (directory / name).is_file()]
-    return known + sorted(p for p in directory.glob("*.png") if p not in known)
+    return [p for p in known + sorted(p for p in directory.glob("*.png") if p not in known) if embeddable(p)]
 
 
 def _link(png: Path, page_dir: Path | None) -> str:
@@ -79,6 +81,7 @@ def write_review(directories: list[Path], out_path: Path) -> None:
     sweeps: list[Path] = []
     others: list[Path] = []
     for directory in directories:
+        refuse_links(directory)
         kind = _kind(directory)
         if kind == "batch":
             record = read_json(directory / BATCH_FILE)
@@ -150,12 +153,56 @@ def overview(runs: list[RunData]) -> str:
             for run in runs
         ],
     )
+    notes = "".join(f"<p class=note>{esc(note)}</p>" for note in same_zone_notes(runs))
     return (
         "<h2>Scenarios side by side</h2>"
         + scenarios
+        + notes
         + "<p>Each offer row: the share of samples in which some completion of the offer is in the zone.</p>"
         + table(["quantity", *(run.name for run in runs)], rows)
     )
+
+
+NEGOTIATION_ONLY = ("strategy", "pressure", "reservation_drift", "leverage", "power")
+
+
+def same_zone_notes(runs: list[RunData]) -> list[str]:
+    """A run whose zone tables equal an earlier run's (same samples and seed, different scenario) says so, and
+    names where its changes act: a variant that only edits negotiation settings moves nothing in the zone."""
+    notes = []
+    for k, run in enumerate(runs):
+        twin = next((other for other in runs[:k] if _same_zone(other, run)), None)
+        if twin is None:
+            continue
+        changed = [path for path, _, _ in scenario_differences(twin, run) if not _metadata(path)]
+        if not changed:
+            continue
+        only_talks = all(any(word in path.split(".") or path == word for word in NEGOTIATION_ONLY) for path in changed)
+        where = (
+            "they act only in `negsim negotiate` (strategies, pressure, drift, power)"
+            if only_talks
+            else "they change nothing the zone sees in these samples"
+        )
+        shown = ", ".join(changed[:6]) + (f" and {len(changed) - 6} more" if len(changed) > 6 else "")
+        notes.append(f"{run.name}: its zone tables equal {twin.name}'s exactly; its changes ({shown}) — {where}.")
+    return notes
+
+
+def _metadata(path: str) -> bool:
+    """Paths that describe a scenario rather than change it (and the run settings, equal by construction)."""
+    words = path.split(".")
+    return words[0] in ("id", "title", "sources", "run", "description") or "reasons" in words or "notes" in words
+
+
+def _same_zone(a: RunData, b: RunData) -> bool:
+    if (a.samples, a.seed) != (b.samples, b.seed) or a.scenario.content_hash() == b.scenario.content_hash():
+        return False
+    keys = ("p_zone_nonempty", "zone_mass")
+    if any(a.summary.get(key) != b.summary.get(key) for key in keys) or a.summary.get("offers") != b.summary.get(
+        "offers"
+    ):
+        return False
+    return pq.read_table(a.path / "zone.parquet").equals(pq.read_table(b.path / "zone.parquet"))
 
 
 def run_section(run: RunData, every_figure: bool = True, page_dir: Path | None = None) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import yaml
 
+from sim.outputs.owned import refuse_links
 from sim.outputs.rundir import RunDirError, read_manifest
 from sim.outputs.tables import read_csv
 from sim.scenario.model import Scenario
@@ -112,7 +113,10 @@ def _target_name(column: str) -> str:
 
 
 def load_runs(paths: list[Path]) -> list[RunData]:
-    """Read runs and give each a unique name: the scenario id, then ``id (dir name)`` where ids repeat."""
+    """Read runs and give each a unique name: the scenario id, then ``id (dir name)`` where ids repeat. A run
+    directory holding a link is refused before anything in it is read."""
+    for path in paths:
+        refuse_links(path)
     runs = [RunData(path) for path in paths]
     ids = [run.scenario.id for run in runs]
     for run in runs:

@@ -127,3 +127,32 @@ def partial_scores(
     found = closest_package(space, preferences, fix, avoid)
     result.update(completion="closest" if found else "none", package=found.package if found else -1)
     return result
+
+
+def why_no_completion(
+    scenario: Scenario, space: PackageSpace, fix: dict[int, int], avoid: list[tuple[int, int]]
+) -> str:
+    """Why a partial package has no completion to score, naming the constraint or red line that rules it out."""
+    if space.count_feasible(fix) == 0:
+        forcing = []
+        for index, violation in enumerate(space.violations[: len(scenario.constraints)]):
+            if all(issue in fix and fix[issue] in options for issue, options in violation):
+                forcing.append(scenario.constraints[index])
+        if forcing:
+            return "no feasible completion: ruled out by " + "; ".join(_constraint_text(c) for c in forcing)
+        return "no feasible completion: the scenario's constraints together rule out every completion"
+    red = [f"{space.issue_ids[i]}.{space.option_ids[i][o]}" for i, o in avoid if fix.get(i) == o]
+    if red:
+        return "no completion to score: it fixes a certain red line of a veto party (" + ", ".join(red) + ")"
+    return "no feasible completion avoids every veto party's certain red lines"
+
+
+def _constraint_text(constraint: Any) -> str:
+    forbid = getattr(constraint, "forbid", None)
+    rule = (
+        f"forbid: [{', '.join(forbid)}]"
+        if forbid
+        else f"requires: [{', '.join(constraint.requires)}] one_of: [{', '.join(constraint.one_of)}]"
+    )
+    why = getattr(constraint, "why", None)
+    return f"the constraint {rule}" + (f" ({why})" if why else "")

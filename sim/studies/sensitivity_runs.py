@@ -11,7 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from sim.executors import Executor, map_tasks
-from sim.outputs.rundir import atomic_write_json, finish_manifest, read_json, resume_manifest, start_manifest
+from sim.outputs.rundir import (
+    atomic_write_json,
+    finish_manifest,
+    lock_run_dir,
+    read_json,
+    record_summary,
+    resume_manifest,
+    start_manifest,
+    unlock_run_dir,
+)
 from sim.outputs.tables import write_csv, write_parquet
 from sim.scenario.model import Scenario
 from sim.studies.sensitivity import perturbations, tornado_dataset, with_deltas
@@ -42,18 +51,29 @@ def run_sensitivity(
     progress: Progress | None = None,
     measure: str = "zone_mass",
     announce: Callable[[str], None] | None = None,
+    force: bool = False,
 ) -> list[dict[str, Any]]:
     """Score the baseline and every perturbation; write sensitivity.csv/.parquet and the tornado plot of ``measure``.
 
-    The baseline is scored first (building the shared base) and ``announce`` is told what follows.
+    The baseline is scored first (building the shared base) and ``announce`` is told what follows. The page
+    (``report.html``) is written before the study is marked complete; a complete study missing it gets it back.
     """
     import pyarrow as pa
+
+    from sim.studies.review import write_review  # the study's own page (loop's page shell)
 
     if resume:
         manifest = resume_manifest(run_dir, scenario, "sensitivity")
         samples, seed = manifest["settings"]["samples"], manifest["settings"]["seed"]
+        if manifest["status"] == "complete":
+            if not (run_dir / "report.html").is_file():
+                lock_run_dir(run_dir)
+                write_review([run_dir], run_dir / "report.html")
+                unlock_run_dir(run_dir)
+            return _rows(run_dir)
     else:
-        manifest = start_manifest(run_dir, scenario, "sensitivity", {"samples": samples, "seed": seed}, scenario_file)
+        settings = {"samples": samples, "seed": seed}
+        manifest = start_manifest(run_dir, scenario, "sensitivity", settings, scenario_file, force)
     clock = time.perf_counter()
     threads = workers if executor is Executor.local else 1  # processes already fill the cores on Dask
     tasks = [SensitivityTask(scenario, change, samples, seed, threads) for change in [None, *perturbations(scenario)]]
@@ -84,17 +104,23 @@ def run_sensitivity(
     figure = plot_tornado(tornado_dataset(rows, measure=measure), rows[0][measure], measure=_measure_name(measure))
     save_figure(figure, run_dir / "plots" / "tornado.png")
     manifest["timings"]["sensitivity_s"] = round(time.perf_counter() - clock, 3)
-    finish_manifest(
-        run_dir,
-        manifest,
-        {
-            "tasks": len(tasks),
-            "baseline_zone_mass": rows[0]["zone_mass"],
-            "baseline_p_zone_nonempty": [
-                rows[0][k] for k in ("p_zone_nonempty", "p_zone_nonempty_lo", "p_zone_nonempty_hi")
-            ],
-            "ranked_by": measure,
-            "top": [name for name, _, _ in tornado_dataset(rows, top=10, measure=measure)],
-        },
-    )
+    summary = {
+        "tasks": len(tasks),
+        "baseline_zone_mass": rows[0]["zone_mass"],
+        "baseline_p_zone_nonempty": [
+            rows[0][k] for k in ("p_zone_nonempty", "p_zone_nonempty_lo", "p_zone_nonempty_hi")
+        ],
+        "ranked_by": measure,
+        "top": [name for name, _, _ in tornado_dataset(rows, top=10, measure=measure)],
+    }
+    record_summary(run_dir, manifest, summary)  # the page shows it
+    write_review([run_dir], run_dir / "report.html")
+    finish_manifest(run_dir, manifest, summary)
     return rows
+
+
+def _rows(run_dir: Path) -> list[dict[str, Any]]:
+    """A complete study's rows, read back from its table (its parts are gone once it completes)."""
+    import pyarrow.parquet as pq
+
+    return pq.read_table(run_dir / "sensitivity.parquet").to_pylist()

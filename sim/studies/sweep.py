@@ -22,7 +22,14 @@ import pyarrow as pa
 
 from sim.executors import Executor
 from sim.outputs.pipeline import ZoneSettings
-from sim.outputs.rundir import RunDirError, finish_manifest, resume_manifest, start_manifest
+from sim.outputs.rundir import (
+    RunDirError,
+    finish_manifest,
+    lock_run_dir,
+    resume_manifest,
+    start_manifest,
+    unlock_run_dir,
+)
 from sim.outputs.tables import write_csv, write_parquet
 from sim.scenario.edits import Edit, Unset
 from sim.scenario.errors import Mark, Problem, ScenarioError
@@ -115,12 +122,14 @@ def run_sweep(
     seed: int | None = None,
     *,
     resume: bool = False,
+    force: bool = False,
     executor: Executor = Executor.processes,
     workers: int = 2,
     address: str | None = None,
     progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
-    """Run (or finish) the sweep; write ``sweep.parquet``, ``sweep.csv`` and the plots; return the point rows."""
+    """Run (or finish) the sweep; write ``sweep.parquet``, ``sweep.csv``, the plots and ``report.html``, then mark
+    it complete; return the point rows. A complete sweep whose page is missing gets it back."""
     base = load_scenario(scenario_file, overrides)
     if resume:
         manifest = resume_manifest(sweep_dir, base, "sweep")
@@ -139,7 +148,7 @@ def run_sweep(
     settings = ZoneSettings.for_scenario(base, samples, seed, threads_per_run(executor, workers))
     if not resume:
         recorded = {**settings.recorded(), "vary": [v.as_json() for v in varies], "edits": edit_arguments(overrides)}
-        manifest = start_manifest(sweep_dir, base, "sweep", recorded, str(scenario_file))
+        manifest = start_manifest(sweep_dir, base, "sweep", recorded, str(scenario_file), force)
     clock = time.perf_counter()
     tasks = [
         RunTask(scenario, sweep_dir / "points" / point.name, settings, str(scenario_file))
@@ -150,10 +159,18 @@ def run_sweep(
     rows = point_rows(points, summaries, settings.samples, labels)
     for row, point in zip(rows, points, strict=True):
         row["command"] = point_command(str(scenario_file), overrides, point, settings.samples, settings.seed)
+    from sim.studies.review import write_review  # reads the plots' captions (matplotlib) only when writing
+
+    if manifest["status"] == "complete":  # only the page was missing
+        lock_run_dir(sweep_dir)
+        write_review([sweep_dir], sweep_dir / "report.html")
+        unlock_run_dir(sweep_dir)
+        return rows
     write_sweep_tables(sweep_dir, rows, [v.path for v in varies])
     from sim.studies.sweep_plots import write_sweep_plots  # matplotlib only when drawing
 
     write_sweep_plots(sweep_dir, rows, [v.path for v in varies], base)
+    write_review([sweep_dir], sweep_dir / "report.html")
     manifest["timings"]["sweep_s"] = round(manifest["timings"].get("sweep_s", 0) + time.perf_counter() - clock, 3)
     finish_manifest(sweep_dir, manifest, {"points": len(points), "parameters": [v.path for v in varies]})
     return rows

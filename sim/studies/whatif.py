@@ -1,32 +1,54 @@
-"""What would it take: the smallest change that brings an offer's zone probability up to a target.
+"""What would it take: the smallest change set that brings an offer's zone probability up to a target.
 
-An offer's zone probability here is the share of samples in which some completion of it is accepted by every
-veto party (as in ``sim.zone.scoring``). Two views:
+An offer's zone probability is the share of samples in which some completion of it is accepted by every veto party
+(as in ``sim.zone.scoring``). The answer combines the offer's issues moved with concessions by one or several
+parties (a reservation cut, a red line's ``holds`` lowered): :class:`sim.studies.changeset.ChangeSearch` finds the
+set with fewest changes, then least total concession, exactly, by branch and bound over change sets, or proves that
+none of at most K changes exists; :func:`what_stays` then names the parties whose shortfall remains. The target
+defaults to the best package's zone probability, which the offer can reach by construction (moved onto that
+package). The answer is checked by applying it to the scenario and scoring it afresh (:func:`offer_hits`, the
+zone's own search, same draws). Single weight rescales (``PartyMoveSearch.weight_rescale``) are listed apart, on
+request: a weight moves every utility of its party, so it is not one of the search's continuous amounts.
 
-* **issue changes** — move as few of the offer's fixed issues as possible to other options; among equally
-  small changes, the one costing its sponsor (or, without a sponsor, all veto parties) the least expected
-  utility; searched exhaustively, smallest first;
-* **one party moves** — for each veto party, the smallest cut in its reservation, or the smallest rescaling of
-  one of its issue weights, that does the same (same draws: common random numbers, so only the change acts).
+`smallest_issue_change` (issue moves only) and `PartyMoveSearch.reservation_cut` (one party alone) remain for the
+explore page's quick answer, which has not moved to the change-set search yet.
 
-Work is shared, not repeated (issue 12): the zone's (package, sample) pairs are found once by the zone's branch and
-bound, and every candidate issue change is a count over them (a candidate changes only which options of the fixed
-issues a completion must hold, never any verdict); a party's moves are judged only on the completions, per sample,
-that every *other* veto party accepts (found once per party), and each move rebuilds only that party's preferences
-from the same uniform draws. The answers are those of scoring each candidate afresh, exactly.
+Work is shared, not repeated (issue 12): one party's moves are judged only on the completions, per sample, that
+every *other* veto party accepts (found once per party), and each move rebuilds only that party's preferences from
+the same uniform draws (common random numbers). The answers are those of scoring each candidate afresh, exactly.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
-from dataclasses import dataclass, field
-from typing import Any
+import math
+import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from sim.scenario.model import Offer, Party, Scenario
-from sim.studies.zone_pairs import ZonePairs, accepted_alone, others_pairs, party_alone, samples_hit, zone_pairs
-from sim.zone.intervals import proportion_interval
+from sim.studies.changeset import MAX_CUT, ChangeSearch
+from sim.studies.whatif_answer import (
+    Estimate,
+    Shortfall,
+    WeightMove,
+    WhatIfResult,
+    apply_changes,
+    describe_found,
+    range_text,
+)
+from sim.studies.zone_pairs import (
+    ZonePairs,
+    accepted_alone,
+    completions_in_zone,
+    others_pairs,
+    party_alone,
+    samples_hit,
+    zone_pairs,
+)
+from sim.zone.own_best import own_best_completion
 from sim.zone.preferences import Preferences
 from sim.zone.sampling import Draws, draw_uniforms, preferences_from_draws
 from sim.zone.space import PackageSpace, option_index
@@ -88,42 +110,6 @@ class IssueChange:
     changes: dict[str, tuple[str, str]]
     probability: float
     sponsor_loss: float
-
-
-@dataclass
-class WhatIf:
-    offer: str
-    target: float
-    baseline: float
-    issue_change: IssueChange | None
-    party_moves: list[dict[str, Any]] = field(default_factory=list)
-    candidates_evaluated: int = 0
-    samples: int = 1
-
-    def interval(self, probability: float) -> tuple[float, float]:
-        """95 % Monte-Carlo interval of a probability estimated from this study's samples."""
-        low, high = proportion_interval(round(probability * self.samples), self.samples)
-        return float(low), float(high)
-
-    def as_json(self) -> dict[str, Any]:
-        change = self.issue_change
-        return {
-            "offer": self.offer,
-            "target": self.target,
-            "baseline_probability": self.baseline,
-            "baseline_interval": self.interval(self.baseline),
-            "candidates_evaluated": self.candidates_evaluated,
-            "issue_change": None
-            if change is None
-            else {
-                "issues_moved": len(change.changes),
-                "changes": {issue: {"from": old, "to": new} for issue, (old, new) in change.changes.items()},
-                "probability": change.probability,
-                "probability_interval": self.interval(change.probability),
-                "sponsor_loss": change.sponsor_loss,
-            },
-            "party_moves": self.party_moves,
-        }
 
 
 def _loss(preferences: Preferences, payers: list[int], fix: dict[int, int], moved: dict[int, int]) -> float:
@@ -240,7 +226,8 @@ class PartyMoveSearch:
         return high
 
     def weight_rescale(self) -> tuple[str, float] | None:
-        """The rescaling of one issue weight closest to 1 (in log terms) that reaches the target."""
+        """The rescaling of one issue weight closest to 1 (in log terms) that reaches the target: both ends of the
+        party's weight range on that issue multiplied by the factor, before its weights are normalised to sum 1."""
         for factor in sorted(WEIGHT_FACTORS, key=lambda f: abs(np.log(f))):
             for issue_id, (low, high) in self.party.weights.items():
                 weights = {**self.party.weights, issue_id: (low * factor, high * factor)}
@@ -249,32 +236,144 @@ class PartyMoveSearch:
         return None
 
 
+def offer_hits(scenario: Scenario, offer: Offer, draws: Draws) -> int:
+    """In how many samples of ``draws`` some completion of the offer is in the zone (the zone's own search)."""
+    preferences = preferences_from_draws(scenario, draws)
+    space = PackageSpace.from_scenario(scenario)
+    pairs = completions_in_zone(space, preferences, offer_fix(space, offer), scenario.run.chunk_size)
+    return samples_hit(pairs.samples, preferences.samples)
+
+
+def default_target(scenario: Scenario, preferences: Preferences, space: PackageSpace) -> tuple[float, str]:
+    """The best package's zone probability: reachable by construction (moving the offer onto that package)."""
+    zone = zone_pairs(space, preferences, tail_max=scenario.run.chunk_size)
+    if len(zone) == 0:
+        return 0.0, "no package is in the zone in any sample; nothing to reach without concessions"
+    best = int(np.bincount(zone.packages).max()) if zone.packages.max() < 2**26 else _best_count(zone.packages)
+    return best / preferences.samples, (
+        f"the best package's zone probability ({best} of {preferences.samples} samples): as likely as the most "
+        "likely package in the whole space"
+    )
+
+
+def _best_count(packages: np.ndarray) -> int:
+    return int(np.unique(packages, return_counts=True)[1].max())
+
+
 def what_would_it_take(
-    scenario: Scenario, offer_id: str, target: float, samples: int, seed: int, party_moves: bool = True
-) -> WhatIf:
+    scenario: Scenario,
+    offer_id: str,
+    target: float | None,
+    samples: int,
+    seed: int,
+    max_changes: int = 3,
+    weight_moves: bool = False,
+    max_cut: float = MAX_CUT,
+) -> WhatIfResult:
+    """The smallest change set bringing ``offer_id`` to ``target`` (default: :func:`default_target`)."""
+    started = time.perf_counter()
     offer = next((o for o in scenario.offers if o.id == offer_id), None)
     if offer is None:
         raise KeyError(f"no offer '{offer_id}'; offers: {', '.join(o.id for o in scenario.offers)}")
     draws = draw_uniforms(scenario, samples, np.random.default_rng(seed))
     preferences = preferences_from_draws(scenario, draws)
     space = PackageSpace.from_scenario(scenario)
-    zone = zone_pairs(space, preferences, tail_max=scenario.run.chunk_size)
+    reason = "stated with --target"
+    if target is None:
+        target, reason = default_target(scenario, preferences, space)
     fix = offer_fix(space, offer)
-    baseline = samples_hit(zone.samples[zone.matching(fix)], samples) / samples
-    change, evaluated = smallest_issue_change(scenario, preferences, offer, target, zone=zone)
-    result = WhatIf(offer_id, target, baseline, change, candidates_evaluated=evaluated, samples=samples)
-    if party_moves:
-        for party in scenario.veto_parties:
-            in_the_way = [f"{i}.{o}" for i, o in offer.fix.items() if f"{i}.{o}" in party.red_line_options]
-            search = PartyMoveSearch.build(scenario, party, offer, target, draws, preferences, space)
-            rescale = search.weight_rescale()
-            result.party_moves.append(
-                {
-                    "party": party.id,
-                    "red_lines_in_the_way": in_the_way,
-                    "reservation_cut": search.reservation_cut(),
-                    "weight_issue": rescale[0] if rescale else None,
-                    "weight_factor": rescale[1] if rescale else None,
-                }
+    ids = list(preferences.party_ids)
+    payers = [ids.index(offer.sponsor)] if offer.sponsor else [int(p) for p in np.flatnonzero(preferences.veto)]
+    count = max(1, math.ceil(round(target * samples, 9)))
+    search = ChangeSearch(space, preferences, draws, fix, count, max_changes, payers, max_cut=max_cut)
+    found = search.search()
+    baseline = Estimate.of(offer_hits(scenario, offer, draws), samples)
+    changes, reached, stays = None, None, ()
+    if found is not None:
+        payer = next((p.name for p in scenario.parties if p.id == offer.sponsor), "the veto parties on average")
+        changes = describe_found(scenario, space, found, fix, payer)
+        changes = tuple(
+            dataclasses.replace(c, concession=search.move_cost(*m)) if c.kind == "issue" else c
+            for c, m in zip(changes, [*found.moves, *[(0, 0)] * len(found.amounts)], strict=True)
+        )
+        changed, changed_offer = apply_changes(scenario, offer, changes)
+        reached = Estimate.of(offer_hits(changed, changed_offer, draws), samples)
+    else:
+        stays = what_stays(scenario, preferences, space, fix)
+    best_within = Estimate.of(search.best_reach.reached if search.best_reach else 0, samples)
+    moves = _weight_moves(scenario, offer, target, draws, preferences, space) if weight_moves else ()
+    return WhatIfResult(
+        offer.id,
+        offer.label,
+        target,
+        reason,
+        samples,
+        seed,
+        baseline,
+        max_changes,
+        changes,
+        reached,
+        found.cost if found else math.nan,
+        found.exact if found else True,
+        best_within,
+        search.proven if found is None else len(changes or ()),
+        stays,
+        moves,
+        search.skeletons_bounded,
+        search.skeletons_expanded,
+        time.perf_counter() - started,
+    )
+
+
+def what_stays(
+    scenario: Scenario, preferences: Preferences, space: PackageSpace, fix: dict[int, int]
+) -> tuple[Shortfall, ...]:
+    """Why the offer stays short, per veto party: a red line on an option the offer fixes (in the share of samples
+    it holds), and its own best completion of the offer below its reservation; most often first."""
+    certain = [list(preferences.red_lines[p]) for p in range(preferences.n_parties)]
+    own = own_best_completion(space, preferences, fix, certain)
+    rows = [
+        Shortfall(
+            party.id,
+            party.name,
+            float(own.below[p]),
+            float(own.shortfall[p]),
+            "its own best completion of the offer is below its reservation",
+        )
+        for p, party in enumerate(scenario.parties)
+        if preferences.veto[p] and own.below[p] > 0
+    ]
+    for red in preferences.red_line_list:
+        if preferences.veto[red.party] and fix.get(red.option[0]) == red.option[1]:
+            party = scenario.parties[red.party]
+            ref = f"{space.issue_ids[red.option[0]]}.{space.option_ids[red.option[0]][red.option[1]]}"
+            rows.append(
+                Shortfall(party.id, party.name, float(red.in_sample.mean()), 0.0, f"its red line on {ref} holds")
             )
-    return result
+    return tuple(sorted(rows, key=lambda s: (-s.below, -s.mean_shortfall)))
+
+
+def _weight_moves(
+    scenario: Scenario, offer: Offer, target: float, draws: Draws, preferences: Preferences, space: PackageSpace
+) -> tuple[WeightMove, ...]:
+    moves = []
+    for party in scenario.veto_parties:
+        rescale = PartyMoveSearch.build(scenario, party, offer, target, draws, preferences, space).weight_rescale()
+        if rescale is None:
+            continue
+        issue, factor = rescale
+        low, high = party.weight_range(issue)
+        moves.append(
+            WeightMove(
+                party.id,
+                issue,
+                factor,
+                f"{party.name}'s weight on {scenario.issue(issue).title} x{factor:g}: its range "
+                f"{range_text((low, high))} "
+                f"becomes {range_text((low * factor, high * factor))} before its weights are normalised to sum 1",
+            )
+        )
+    return tuple(moves)
+
+
+WhatIf = WhatIfResult  # the name the public API imports

@@ -13,54 +13,17 @@ from __future__ import annotations
 
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import numpy as np
 
 from sim.scenario.model import Party, Scenario
+from sim.zone.pairs import ZonePairs
 from sim.zone.preferences import Preferences, RedLine
 from sim.zone.sampling import Draws, preferences_from_draws
 from sim.zone.scoring import ZoneScorer
 from sim.zone.space import PackageSpace
 
 ANY_UTILITY = -(2**30)  # a threshold (integer units of 1e-8) below any utility: utilities are sums of w * v >= 0
-
-
-@dataclass(frozen=True, eq=False)
-class ZonePairs:
-    """Feasible (package, sample) pairs with the packages' option indices, ``codes[k, issue]``, and whether the
-    ratifiers of the preferences they were found with accept them too (``ratified``)."""
-
-    packages: np.ndarray
-    samples: np.ndarray
-    codes: np.ndarray
-    ratified: np.ndarray
-
-    def __len__(self) -> int:
-        return int(self.packages.size)
-
-    def take(self, rows: np.ndarray) -> ZonePairs:
-        return ZonePairs(self.packages[rows], self.samples[rows], self.codes[rows], self.ratified[rows])
-
-    def plus(self, other: ZonePairs) -> ZonePairs:
-        """Both sets of pairs (callers pass disjoint ones)."""
-        return ZonePairs(
-            np.concatenate([self.packages, other.packages]),
-            np.concatenate([self.samples, other.samples]),
-            np.concatenate([self.codes, other.codes]),
-            np.concatenate([self.ratified, other.ratified]),
-        )
-
-    def in_zone(self) -> ZonePairs:
-        """The pairs the ratifiers accept too."""
-        return self.take(np.flatnonzero(self.ratified))
-
-    def matching(self, fix: dict[int, int] | tuple[tuple[int, int], ...]) -> np.ndarray:
-        """Which pairs' packages complete the partial package ``fix`` (issue -> option)."""
-        match = np.ones(len(self), dtype=bool)
-        for issue, option in dict(fix).items():
-            match &= self.codes[:, issue] == option
-        return match
 
 
 def table_pairs(
@@ -78,7 +41,7 @@ def table_pairs(
         parts, found = [], 0
         for block in scorer.blocks:
             parts.append(scorer.zone_pairs(block))
-            found += parts[-1].samples.size
+            found += len(parts[-1])
             if found > limit:
                 return None
     elif workers > 1:
@@ -86,15 +49,7 @@ def table_pairs(
             parts = list(pool.map(scorer.zone_pairs, scorer.blocks))
     else:
         parts = [scorer.zone_pairs(block) for block in scorer.blocks]
-    if not parts:
-        none = np.zeros(0, np.int64)
-        return ZonePairs(none, none, np.zeros((0, len(space.radices)), np.int64), np.zeros(0, dtype=bool))
-    return ZonePairs(
-        np.concatenate([part.packages for part in parts]),
-        np.concatenate([part.samples for part in parts]),
-        np.concatenate([part.codes for part in parts]),
-        np.concatenate([part.in_zone for part in parts]),
-    )
+    return ZonePairs.joined(parts, len(space.radices))
 
 
 def ratified(preferences: Preferences, pairs: ZonePairs) -> np.ndarray:

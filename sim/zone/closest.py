@@ -155,10 +155,6 @@ def live_links(tree: Tree, links: list[LinkTerm]) -> list[tuple[int, LinkTerm]]:
     return live
 
 
-def link_holds(codes: np.ndarray, link: LinkTerm) -> np.ndarray:
-    return (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
-
-
 def closest_package(
     space: PackageSpace,
     preferences: Preferences,
@@ -252,7 +248,7 @@ class _ShortfallBounds:
         child_sums = sums[parent] + self.grouped[:, issue, child[:, issue]].transpose(1, 0, 2)
         for link_level, link, row, delta in self.links:
             if link_level == level:
-                child_sums[link_holds(child, link), row] += delta
+                child_sums[link.holds(child), row] += delta
         return child, child_sums
 
     def greedy(self) -> np.ndarray | None:

@@ -77,43 +77,80 @@ class TargetScores:
         return self.not_ratified_count / self.samples
 
 
-def score_targets(
+def pair_hits(
     targets: list[Target],
     space: PackageSpace,
     n_samples: int,
     unique_codes: np.ndarray,
     samples: np.ndarray,
     in_zone: np.ndarray,
-    unique: np.ndarray,
     inverse: np.ndarray,
-    zone_count: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per target, the samples with a completion agreed at the table / in the zone, and its best completion;
-    pairs are (``unique[inverse[k]]``, ``samples[k]``)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per target, the samples (bit-packed) with a completion agreed at the table / in the zone, from (package,
+    sample) pairs (``unique_codes[inverse[k]]``, ``samples[k]``)."""
     hits = np.zeros((len(targets), -(-n_samples // 8)), dtype=np.uint8)
     table_hits = np.zeros_like(hits)
-    best_count = np.full(len(targets), -1, dtype=np.int64)
-    best_package = np.full(len(targets), -1, dtype=np.int64)
     single = {t for t, target in enumerate(targets) if len(target.fix) == 1}
     _score_options(targets, space, n_samples, unique_codes, inverse, samples, in_zone, single, hits, table_hits)
-    best_count_of, best_package_of = _best_by_option(space, unique_codes, unique, zone_count)
-    for t in single:
-        ((issue, option),) = targets[t].fix
-        best_count[t], best_package[t] = best_count_of[issue][option], best_package_of[issue][option]
     for t, target in enumerate(targets):
         if t in single:
             continue
-        candidates = np.ones(unique.size, dtype=bool)
+        candidates = np.ones(unique_codes.shape[0], dtype=bool)
         for issue, option in target.fix:
             candidates &= unique_codes[:, issue] == option
         match = candidates[inverse]
         table_hits[t] = np.packbits(np.bincount(samples[match], minlength=n_samples) > 0)
         hits[t] = np.packbits(np.bincount(samples[match & in_zone], minlength=n_samples) > 0)
-        rows = np.flatnonzero(candidates & (zone_count > 0))
+    return hits, table_hits
+
+
+def grid_hits(
+    targets: list[Target], head_codes: np.ndarray, tail_codes: np.ndarray, split: int, bits: np.ndarray
+) -> np.ndarray:
+    """Per target, the OR of the bit-packed sample rows ``bits[h, t]`` of the packages (head ``h``, tail ``t``) that
+    hold its options: a grid's rows are reduced once over tails and once over heads, then grouped by option."""
+    hits = np.zeros((len(targets), bits.shape[-1]), dtype=np.uint8)
+    by_head = np.bitwise_or.reduce(bits, axis=1)  # [h, bytes]
+    by_tail = np.bitwise_or.reduce(bits, axis=0)  # [t, bytes]
+    for t, target in enumerate(targets):
+        head_ok = np.ones(head_codes.shape[0], dtype=bool)
+        tail_ok = np.ones(tail_codes.shape[0], dtype=bool)
+        for issue, option in target.fix:
+            if issue < split:
+                head_ok &= head_codes[:, issue] == option
+            else:
+                tail_ok &= tail_codes[:, issue - split] == option
+        if tail_ok.all():
+            rows = by_head[head_ok]
+        elif head_ok.all():
+            rows = by_tail[tail_ok]
+        else:
+            rows = bits[np.ix_(head_ok, tail_ok)].reshape(-1, bits.shape[-1])
+        if rows.shape[0]:
+            hits[t] = np.bitwise_or.reduce(rows, axis=0)
+    return hits
+
+
+def best_completions(
+    targets: list[Target], space: PackageSpace, unique_codes: np.ndarray, unique: np.ndarray, zone_count: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per target, its completion most often in the zone and that count (ties: lowest package number; -1: none)."""
+    best_count = np.full(len(targets), -1, dtype=np.int64)
+    best_package = np.full(len(targets), -1, dtype=np.int64)
+    best_count_of, best_package_of = _best_by_option(space, unique_codes, unique, zone_count)
+    for t, target in enumerate(targets):
+        if len(target.fix) == 1:
+            ((issue, option),) = target.fix
+            best_count[t], best_package[t] = best_count_of[issue][option], best_package_of[issue][option]
+            continue
+        candidates = zone_count > 0
+        for issue, option in target.fix:
+            candidates &= unique_codes[:, issue] == option
+        rows = np.flatnonzero(candidates)
         if rows.size:
             best = rows[np.argmax(zone_count[rows])]
             best_count[t], best_package[t] = zone_count[best], unique[best]
-    return hits, table_hits, best_count, best_package
+    return best_count, best_package
 
 
 def _score_options(

@@ -1,5 +1,5 @@
 """Each party's own best completion of a partial package (an offer), per sample: is even the best it could get
-below its reservation? This is how a run explains an offer no sample puts in the zone (``sim.outputs.targets``).
+below its reservation? This is how a run explains an offer no sample puts in the zone (``sim.zone.offers``).
 
 The maximum of a party's utility (additive over issues, plus its pairwise links) over the feasible completions
 holding none of its red lines is found exactly by branch and bound over (partial package, sample) pairs, with the
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.zone.closest import MAX_NODES, UTILITY_SLACK, Tree, link_holds, live_links, search_tree
-from sim.zone.preferences import LinkTerm, Preferences
+from sim.zone.closest import MAX_NODES, UTILITY_SLACK, Tree, live_links, search_tree
+from sim.zone.preferences import LinkTerm, Preferences, utilities_at
 from sim.zone.space import PackageSpace, violated
 
 
@@ -41,19 +41,6 @@ def own_best_completion(
     )
     gap = preferences.reservation.astype(np.float64) - best
     return OwnBest(below=(gap > 0).mean(axis=1), shortfall=np.maximum(gap, 0.0).mean(axis=1))
-
-
-def utility_at(preferences: Preferences, party: int, codes: np.ndarray, samples: np.ndarray) -> np.ndarray:
-    """Party ``party``'s real utility of package ``codes[k]`` in sample ``samples[k]``: the same float terms added
-    in the same order as :meth:`Preferences.utilities`, so the numbers are equal bit for bit."""
-    total = np.zeros(codes.shape[0])
-    for issue in range(codes.shape[1]):
-        total += preferences.contributions[party, issue, codes[:, issue], samples]
-    for link in preferences.links:
-        if link.party == party:
-            both = link_holds(codes, link)
-            total[both] += link.delta[samples[both]]
-    return total
 
 
 def best_completion_utility(
@@ -89,7 +76,7 @@ def best_completion_utility(
         if sample.size == 0:
             continue
         if level == tree.depth:
-            np.maximum.at(best, sample, utility_at(preferences, party, codes, sample))
+            np.maximum.at(best, sample, utilities_at(preferences, codes, sample, [party])[0])
             continue
         if sample.size * tree.options[level].size > MAX_NODES and sample.size > 1:
             half = sample.size // 2
@@ -104,14 +91,16 @@ def best_completion_utility(
         child_sums = sums[parent] + contributions[issue, child[:, issue], child_sample]
         for link_level, link in live:
             if link_level == level:
-                both = link_holds(child, link)
+                both = link.holds(child)
                 child_sums[both] += link.delta[child_sample[both]]
         keep = child_sums + suffix[level + 1, child_sample] + UTILITY_SLACK >= best[child_sample]
         stack.append((child[keep], child_sample[keep], child_sums[keep], level + 1))
     return best
 
 
-def _alike(space: PackageSpace, contributions: np.ndarray, links: list[LinkTerm]) -> Callable:
+def _alike(
+    space: PackageSpace, contributions: np.ndarray, links: list[LinkTerm]
+) -> Callable[[int, np.ndarray], np.ndarray]:
     """Narrowing for :func:`search_tree`: of the options a party values identically in every sample and that no
     link or multi-issue constraint tells apart, keep the first (an issue a party omits becomes one option, not a
     fan-out of exact ties)."""
@@ -150,12 +139,12 @@ def _greedy_utility(tree: Tree, preferences: Preferences, party: int, live: list
             trial[:, issue] = option
             for link_level, link in live:
                 if link_level == level:
-                    gain[row] += np.where(link_holds(trial, link), link.delta, 0.0)
+                    gain[row] += np.where(link.holds(trial), link.delta, 0.0)
             for violation in tree.checks[level]:
                 gain[row, violated(trial, violation)] = -np.inf
         choice = np.argmax(gain, axis=0)
         alive &= np.isfinite(gain[choice, everyone])
         codes[:, issue] = options[choice]
     best = np.full(samples, -np.inf)
-    best[alive] = utility_at(preferences, party, codes[alive], everyone[alive])
+    best[alive] = utilities_at(preferences, codes[alive], everyone[alive], [party])[0]
     return best

@@ -59,6 +59,10 @@ class LinkTerm:
     delta: np.ndarray
     delta_units: np.ndarray
 
+    def holds(self, codes: np.ndarray) -> np.ndarray:
+        """Which packages (rows of option indices) hold both options, so that the term applies."""
+        return (codes[:, self.first[0]] == self.first[1]) & (codes[:, self.second[0]] == self.second[1])
+
 
 @dataclass(frozen=True, eq=False)
 class RedLine:
@@ -72,6 +76,14 @@ class RedLine:
     @property
     def certain(self) -> bool:
         return self.holds >= 1.0
+
+    def held_by(self, codes: np.ndarray) -> np.ndarray:
+        """Which packages (rows of option indices) hold the red-lined option."""
+        return codes[:, self.option[0]] == self.option[1]
+
+    def refuses_at(self, codes: np.ndarray, samples: np.ndarray) -> np.ndarray:
+        """Whether the red line refuses package ``codes[k]`` in sample ``samples[k]``: held, and real there."""
+        return self.held_by(codes) & self.in_sample[samples]
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,6 +107,7 @@ class Preferences:
     red_line_list: tuple[RedLine, ...]
     links: tuple[LinkTerm, ...]
     radices: tuple[int, ...]
+    electorates: tuple[Any, ...] = ()  # sim.zone.electorate.Electorate: ratifiers that vote as bodies
 
     @property
     def samples(self) -> int:
@@ -139,6 +152,11 @@ class Preferences:
             for i, radix in enumerate(self.radices)
         ]
 
+    @cached_property
+    def weighed(self) -> np.ndarray:
+        """``[party, issue]``: whether some option of the issue counts for the party in some sample."""
+        return np.asarray(self.units.any(axis=(2, 3)))
+
     def utilities(self, space: PackageSpace, codes: np.ndarray) -> np.ndarray:
         """Real utilities of packages given as option indices, ``[party, package, sample]`` (float64)."""
         total = gather_sums(self.by_issue, codes, self.n_parties, self.samples)
@@ -151,43 +169,60 @@ class Preferences:
         """Utilities in integer units, ``[party, package, sample]`` (int32 holds 21 utility-sized terms): the numbers
         acceptance compares. ``samples`` selects a slice of samples (to bound memory on big sets of packages)."""
         parties = list(range(self.n_parties)) if parties is None else parties
-        tables = [table[:, parties, samples] for table in self.by_issue_units]
+        weighed = np.flatnonzero(self.weighed[parties].any(axis=0))  # the others add 0: integer sums skip them
+        tables = [self.by_issue_units[i][:, parties, samples] for i in weighed]
         n_samples = len(range(self.samples)[samples])
-        total = gather_sums(tables, codes, len(parties), n_samples, dtype=np.int32)
+        total = gather_sums(tables, codes[:, weighed], len(parties), n_samples, dtype=np.int32)
         for link in self.links:
             if link.party in parties:
-                both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
-                total[both, parties.index(link.party), :] += link.delta_units[samples]
+                total[link.holds(codes), parties.index(link.party), :] += link.delta_units[samples]
         return total.transpose(1, 0, 2)
+
+    def utility_at(self, codes: np.ndarray, samples: np.ndarray, party: int) -> np.ndarray:
+        """Party ``party``'s utility of package ``codes[k]`` in sample ``samples[k]`` in integer units, ``[k]``."""
+        return utilities_at(self, codes, samples, [party], units=True)[0]
 
     def accepts_at(self, codes: np.ndarray, samples: np.ndarray, parties: list[int]) -> np.ndarray:
         """Whether each party accepts package ``codes[k]`` in sample ``samples[k]``, ``[party, k]``: the same
         integers and rule as :meth:`acceptable`, for scattered (package, sample) pairs."""
-        total = np.zeros((len(parties), codes.shape[0]), dtype=np.int64)
-        for column, party in enumerate(parties):
-            for issue in range(codes.shape[1]):
-                total[column] += self.units[party, issue, codes[:, issue], samples]
-            for link in self.links:
-                if link.party == party:
-                    both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
-                    total[column, both] += link.delta_units[samples[both]]
+        total = utilities_at(self, codes, samples, parties, units=True)
         result = accepts(total, self.threshold[parties][:, samples])
+        for body in self.electorates:
+            if body.party in parties:
+                row = parties.index(body.party)
+                result[row] = body.verdicts_at(self, codes, samples, total[row])
+        return self.reds_at(codes, samples, parties, result)
+
+    def reds_at(self, codes: np.ndarray, samples: np.ndarray, parties: list[int], result: np.ndarray) -> np.ndarray:
+        """``result[party, k]`` with every red line that holds in sample ``samples[k]`` on ``codes[k]`` applied."""
         for red in self.red_line_list:
             if red.party in parties:
-                held = (codes[:, red.option[0]] == red.option[1]) & red.in_sample[samples]
-                result[parties.index(red.party), held] = False
+                result[parties.index(red.party), red.refuses_at(codes, samples)] = False
         return result
 
     def acceptable(
-        self, space: PackageSpace, codes: np.ndarray, parties: list[int] | None = None, samples: slice = slice(None)
+        self,
+        space: PackageSpace | None,
+        codes: np.ndarray,
+        parties: list[int] | None = None,
+        samples: slice = slice(None),
     ) -> np.ndarray:
-        """Whether each party accepts each package in each sample, ``[party, package, sample]`` (the definition)."""
+        """Whether each party accepts each package in each sample, ``[party, package, sample]`` (the definition;
+        a ratifier that votes as a body passes a package when its electorate's accepting share meets the rule)."""
         parties = list(range(self.n_parties)) if parties is None else parties
-        result = accepts(self.utility_units(codes, parties, samples), self.threshold[parties][:, None, samples])
+        units = self.utility_units(codes, parties, samples)
+        result = accepts(units, self.threshold[parties][:, None, samples])
+        for body in self.electorates:
+            if body.party in parties:
+                row = parties.index(body.party)
+                result[row] = body.verdicts(self, codes, samples, units[row])
+        return self.reds(codes, parties, samples, result)
+
+    def reds(self, codes: np.ndarray, parties: list[int], samples: slice, result: np.ndarray) -> np.ndarray:
+        """``result[party, package, sample]`` with every red line that holds applied."""
         for red in self.red_line_list:
             if red.party in parties:
-                holds = codes[:, red.option[0]] == red.option[1]
-                result[parties.index(red.party), holds] &= ~red.in_sample[None, samples]
+                result[parties.index(red.party), red.held_by(codes)] &= ~red.in_sample[None, samples]
         return result
 
 
@@ -250,8 +285,28 @@ def grid_sums(by_issue: list[np.ndarray], n_parties: int, samples: int) -> np.nd
 def add_link_terms(total: np.ndarray, links: tuple[LinkTerm, ...], codes: np.ndarray, units: bool) -> None:
     """Add every link whose two options are in a package to ``total[package, party, sample]`` in place."""
     for link in links:
-        both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
-        total[both, link.party, :] += link.delta_units if units else link.delta
+        total[link.holds(codes), link.party, :] += link.delta_units if units else link.delta
+
+
+def utilities_at(
+    preferences: Preferences, codes: np.ndarray, samples: np.ndarray, parties: list[int], units: bool = False
+) -> np.ndarray:
+    """The one evaluator of scattered (package, sample) pairs: each party's utility of package ``codes[k]`` in
+    sample ``samples[k]``, ``[party, k]``, links included — real (float64) or in integer units (int64).
+
+    Real utilities add the same terms in the same order as :meth:`Preferences.utilities` (issues left to right,
+    then links in order), so a pair's utility equals the dense one bit for bit; integer sums are exact in any order.
+    """
+    table = preferences.units if units else preferences.contributions
+    total = np.zeros((len(parties), codes.shape[0]), dtype=np.int64 if units else np.float64)
+    for column, party in enumerate(parties):
+        for issue in range(codes.shape[1]):
+            total[column] += table[party, issue, codes[:, issue], samples]
+        for link in preferences.links:
+            if link.party == party:
+                both = link.holds(codes)
+                total[column, both] += (link.delta_units if units else link.delta)[samples[both]]
+    return total
 
 
 def expected_utility(preferences: Preferences, codes: np.ndarray) -> np.ndarray:
@@ -261,6 +316,5 @@ def expected_utility(preferences: Preferences, codes: np.ndarray) -> np.ndarray:
     for issue in range(codes.shape[1]):
         total += expected[:, issue, codes[:, issue]]
     for link in preferences.links:
-        both = (codes[:, link.first[0]] == link.first[1]) & (codes[:, link.second[0]] == link.second[1])
-        total[link.party, both] += link.delta.mean()
+        total[link.party, link.holds(codes)] += link.delta.mean()
     return total

@@ -27,8 +27,11 @@ from math import prod
 import numpy as np
 
 from sim.scenario.model import Scenario
-from sim.zone.hits import Target, TargetScores, scenario_targets, score_targets
+from sim.zone.adaptive import BlockWalk, walk_block
+from sim.zone.dense import DENSE_SHARE
+from sim.zone.hits import Target, TargetScores, best_completions, pair_hits, scenario_targets
 from sim.zone.intervals import mean_interval
+from sim.zone.pairs import ZonePairs
 from sim.zone.preferences import Preferences
 from sim.zone.sampling import sample_preferences
 from sim.zone.search import Search
@@ -58,28 +61,8 @@ class BlockScore:
     best_count: np.ndarray
     best_package: np.ndarray
     zone_sizes: np.ndarray  # [sample] how many of the block's packages are in the zone in each sample
+    accept_count: np.ndarray  # [party, package] each party's own acceptance count of the listed packages
     pairs_checked: int = 0  # (package, sample) pairs compared densely; the rest were settled by the bound
-
-
-@dataclass(frozen=True, eq=False)
-class BlockPairs:
-    """A block's (package, sample) pairs agreed at the table, pair k being (``unique[inverse[k]]``, ``samples[k]``):
-    distinct packages (sorted) with their option indices, and per pair whether the ratifiers accept too."""
-
-    unique: np.ndarray
-    unique_codes: np.ndarray
-    inverse: np.ndarray
-    samples: np.ndarray
-    in_zone: np.ndarray
-    checked: int  # (package, sample) pairs compared densely; the rest were settled by the bound
-
-    @property
-    def packages(self) -> np.ndarray:
-        return self.unique[self.inverse]
-
-    @property
-    def codes(self) -> np.ndarray:
-        return self.unique_codes[self.inverse]
 
 
 @dataclass(eq=False)
@@ -92,6 +75,7 @@ class ZoneScorer:
     prune: bool = True
     tail_max: int | None = None
     min_blocks: int = MIN_BLOCKS
+    dense_share: float = DENSE_SHARE  # rows alive in this share of samples are scored densely (> 1: pairs only)
     search: Search = field(init=False)
     blocks: list[Block] = field(init=False)
 
@@ -108,18 +92,16 @@ class ZoneScorer:
         )
         self.blocks = [Block(k, tuple(int(o) for o in row)) for k, row in enumerate(prefixes)]
 
-    def zone_pairs(self, block: Block) -> BlockPairs:
-        """The block's feasible (package, sample) pairs agreed at the table, and which the ratifiers accept too."""
+    def zone_pairs(self, block: Block) -> ZonePairs:
+        """The block's feasible (package, sample) pairs agreed at the table, and which the ratifiers accept too
+        (pairs only, whatever the density: for studies that need the pairs themselves)."""
+        walk = walk_block(self.search, self.space, self.preferences, self.targets, block.prefix, 2.0)
+        return self._block_pairs(walk)
+
+    def _block_pairs(self, walk: BlockWalk) -> ZonePairs:
         prefs, space, search = self.preferences, self.space, self.search
-        start = search.root()
-        for option in block.prefix:
-            start = search.extend(start, [option])
-        found, checked = [], 0
-        for heads in search.heads(start):
-            checked += len(heads) * search.tail_size
-            found.extend(search.tail_pairs(heads))
-        packages = np.concatenate([p for p, _ in found]) if found else np.zeros(0, dtype=np.int64)
-        samples = np.concatenate([s for _, s in found]) if found else np.zeros(0, dtype=np.int64)
+        packages = np.concatenate(walk.pair_packages) if walk.pair_packages else np.zeros(0, dtype=np.int64)
+        samples = np.concatenate(walk.pair_samples) if walk.pair_samples else np.zeros(0, dtype=np.int64)
         # everything per package is computed once per distinct package and reached from a pair by ``inverse``
         unique, inverse = np.unique(packages, return_inverse=True)
         inverse = inverse.reshape(-1)
@@ -131,37 +113,50 @@ class ZoneScorer:
             unique, unique_codes = unique[feasible], unique_codes[feasible]
         in_zone = np.ones(samples.size, dtype=bool)
         if search.ratifiers:
-            in_zone = prefs.accepts_at(unique_codes[inverse], samples, search.ratifiers).all(axis=0)
-        return BlockPairs(unique, unique_codes, inverse, samples, in_zone, checked)
+            in_zone = np.asarray(prefs.accepts_at(unique_codes[inverse], samples, search.ratifiers).all(axis=0))
+        return ZonePairs(unique, unique_codes, inverse, samples, in_zone, walk.pairs_checked)
 
     def score(self, block: Block) -> BlockScore:
-        pairs = self.zone_pairs(block)
-        unique, inverse, in_zone = pairs.unique, pairs.inverse, pairs.in_zone
-        table_count = np.bincount(inverse, minlength=unique.size).astype(np.int32)
-        zone_count = np.bincount(inverse, weights=in_zone, minlength=unique.size).astype(np.int32)
-        hits, table_hits, best_count, best_package = score_targets(
-            self.targets,
-            self.space,
-            self.preferences.samples,
-            pairs.unique_codes,
-            pairs.samples,
-            in_zone,
-            unique,
-            inverse,
-            zone_count,
+        """The block's score: its dense rows reduced as they are scored, its pairs reduced here, merged."""
+        walk = walk_block(self.search, self.space, self.preferences, self.targets, block.prefix, self.dense_share)
+        pairs, dense, samples = self._block_pairs(walk), walk.dense, self.preferences.samples
+        hits, table_hits = pair_hits(
+            self.targets, self.space, samples, pairs.distinct_codes, pairs.samples, pairs.ratified, pairs.inverse
         )
-        zone_sizes = np.bincount(pairs.samples[in_zone], minlength=self.preferences.samples).astype(np.int32)
+        hits |= dense.hits
+        table_hits |= dense.table_hits
+        packages = np.concatenate([pairs.distinct, *dense.packages])
+        order = np.argsort(packages, kind="stable")
+        codes = np.concatenate([pairs.distinct_codes, *dense.codes])[order]
+        per_package = pairs.distinct.size
+        table_count = np.concatenate(
+            [np.bincount(pairs.inverse, minlength=per_package).astype(np.int32), *dense.table_count]
+        )[order]
+        zone_count = np.concatenate(
+            [
+                np.bincount(pairs.inverse, weights=pairs.ratified, minlength=per_package).astype(np.int32),
+                *dense.zone_count,
+            ]
+        )[order]
+        packages = packages[order]
+        pair_accepts = acceptance_counts(
+            self.preferences, self.space, pairs.distinct, workers=1, codes=pairs.distinct_codes
+        )
+        accept_count = np.concatenate([pair_accepts, *dense.accept_count], axis=1)[:, order]
+        best_count, best_package = best_completions(self.targets, self.space, codes, packages, zone_count)
+        zone_sizes = np.bincount(pairs.samples[pairs.ratified], minlength=samples) + dense.zone_sizes
         return BlockScore(
             block,
-            unique,
+            packages,
             zone_count,
             table_count,
             hits,
             table_hits,
             best_count,
             best_package,
-            zone_sizes,
-            pairs.checked,
+            zone_sizes.astype(np.int32),
+            accept_count,
+            pairs.checked + dense.checked,
         )
 
 
@@ -264,7 +259,11 @@ def lookup_counts(listed: np.ndarray, counts: np.ndarray, packages: np.ndarray) 
 
 
 def acceptance_counts(
-    preferences: Preferences, space: PackageSpace, packages: np.ndarray, workers: int | None = None
+    preferences: Preferences,
+    space: PackageSpace,
+    packages: np.ndarray,
+    workers: int | None = None,
+    codes: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each party's acceptance count of each listed package, ``[party, package]``, in bounded chunks.
 
@@ -275,8 +274,8 @@ def acceptance_counts(
     step = max(1, 2**22 // max(1, preferences.n_parties * preferences.samples))
 
     def count(start: int) -> None:
-        codes = space.codes(packages[start : start + step])
-        counts[:, start : start + step] = preferences.acceptable(space, codes).sum(axis=2)
+        chunk = space.codes(packages[start : start + step]) if codes is None else codes[start : start + step]
+        counts[:, start : start + step] = preferences.acceptable(space, chunk).sum(axis=2)
 
     starts = range(0, packages.size, step)
     workers = min(workers or os.cpu_count() or 1, len(starts))
@@ -299,16 +298,20 @@ def compute_zone(
     preferences: Preferences | None = None,
     tail_max: int | None = None,
     min_blocks: int = MIN_BLOCKS,
+    dense_share: float = DENSE_SHARE,
 ) -> ZoneResult:
-    """Sample preferences (or take given ones) and score the whole space; independent of how it is cut
-    (``tail_max``, ``min_blocks``: see :class:`sim.zone.search.Search`; the results do not depend on them)."""
+    """Sample preferences (or take given ones) and score the whole space; independent of how it is cut and carried
+    (``tail_max``, ``min_blocks``: see :class:`sim.zone.search.Search`; ``dense_share``: :mod:`sim.zone.dense`;
+    the results do not depend on them)."""
     samples = samples or scenario.run.samples
     seed = scenario.run.seed if seed is None else seed
     if preferences is None:
         preferences = sample_preferences(scenario, samples, np.random.default_rng(seed))
     space = PackageSpace.from_scenario(scenario)
     targets = scenario_targets(scenario, space, with_options)
-    scorer = ZoneScorer(space, preferences, targets, prune, tail_max or scenario.run.chunk_size, min_blocks)
+    scorer = ZoneScorer(
+        space, preferences, targets, prune, tail_max or scenario.run.chunk_size, min_blocks, dense_share
+    )
     return collect_zone(space, preferences, targets, list(score_blocks(scorer, scorer.blocks, workers)))
 
 
@@ -328,7 +331,9 @@ def collect_zone(
         packages,
         zone_count,
         table_count,
-        acceptance_counts(preferences, space, packages),
+        np.concatenate([s.accept_count for s in scores], axis=1)[:, order]
+        if scores
+        else np.zeros((preferences.n_parties, 0), np.int32),
         combine_targets(scores, targets, preferences.samples),
         space.count_feasible(),
         sum((s.zone_sizes.astype(np.int64) for s in scores), np.zeros(preferences.samples, dtype=np.int64)),

@@ -80,7 +80,7 @@ class Search:
         self.links = [link for link in prefs.links if link.party in self.table]
         for link in self.links:
             if min(link.first[0], link.second[0]) >= split:
-                both = self._tail_has(link.first) & self._tail_has(link.second)
+                both = self.tail_has(link.first) & self.tail_has(link.second)
                 tail_sum[both, self.table.index(link.party), :] += link.delta_units
         # per party, sample-major rows [p, s, t]: a (head, sample) pair gathers one contiguous row of tail utilities
         self.tail_rows = np.ascontiguousarray(tail_sum.transpose(1, 2, 0))
@@ -91,7 +91,7 @@ class Search:
         self.uncertain = [r for r in red if not r.in_sample.all() and r.in_sample.any()]
         for issue, option in self.certain:
             if issue >= split:
-                self.tail_allowed &= ~self._tail_has((issue, option))
+                self.tail_allowed &= ~self.tail_has((issue, option))
         tail_only = [v for v in self.space.violations if min(i for i, _ in v) >= split]
         for violation in tail_only:
             shifted = tuple((i - split, options) for i, options in violation)
@@ -99,8 +99,14 @@ class Search:
         self.suffix = self._suffix_bounds()
         self.joint_suffix = self._joint_suffix_bounds()
         self.joint_threshold = self.threshold.sum(axis=0)  # [s]
+        # the same numbers laid out for dense rows (sim.zone.dense): what a row's sums must reach after k issues
+        self.threshold32 = self.threshold.astype(np.int32)
+        self.row_need = [(self.threshold - bound).astype(np.int32) for bound in self.suffix]  # [k][p, s]
+        self.row_joint_need = [self.joint_threshold - bound for bound in self.joint_suffix]  # [k][s] int64
+        self.row_units = [units.astype(np.int32) for units in self.option_units]  # [i][p, o, s]
+        self.tail_columns = np.ascontiguousarray(tail_sum.transpose(1, 0, 2))  # [p, t, s]
 
-    def _tail_has(self, option: tuple[int, int]) -> np.ndarray:
+    def tail_has(self, option: tuple[int, int]) -> np.ndarray:
         return self.tail_codes[:, option[0] - self.split] == option[1]
 
     def _link_bonus(self) -> list[np.ndarray]:
@@ -182,8 +188,8 @@ class Search:
                 if red.option == (level, option):
                     ok &= ~red.in_sample[pairs.sample]
             for violation in self.space.violations:
-                here = [options for i, options in violation if i == level]
-                if max(i for i, _ in violation) == level and all(option in options for options in here):
+                sets_here = [options for i, options in violation if i == level]
+                if max(i for i, _ in violation) == level and all(option in options for options in sets_here):
                     ok &= ~violated(partial_codes, tuple((i, o) for i, o in violation if i < level))
             rows = np.flatnonzero(ok)
             kept_partial.append(pairs.partial[rows])
@@ -242,11 +248,11 @@ class Search:
                             (link.first, link.second) if link.first[0] < self.split else (link.second, link.first)
                         )
                         active = codes[:, head_side[0]] == head_side[1]
-                        values += np.outer(link.delta_units[part.sample] * active, self._tail_has(tail_side))
+                        values += np.outer(link.delta_units[part.sample] * active, self.tail_has(tail_side))
                 ok &= values >= need[:, None]
             for red in self.uncertain:
                 if red.option[0] >= self.split:
-                    ok &= ~np.outer(red.in_sample[part.sample], self._tail_has(red.option))
+                    ok &= ~np.outer(red.in_sample[part.sample], self.tail_has(red.option))
             rows, tails = np.nonzero(ok)
             packages = head_numbers[part.partial[rows]] * self.tail_size + tails
             yield packages, part.sample[rows]

@@ -54,8 +54,8 @@ class PackageSpace:
             if forbid:
                 violations.append(tuple((i, frozenset({o})) for i, o in sorted(_refs(issue_ids, option_ids, forbid))))
                 continue
-            condition = {i: set(options) for i, options in where(list(constraint.requires)).items()}
-            for issue, options in where(list(constraint.one_of)).items():
+            condition = {i: set(options) for i, options in where(list(constraint.requires or [])).items()}
+            for issue, options in where(list(constraint.one_of or [])).items():
                 allowed = set(range(radices[issue])) - options
                 condition[issue] = condition.get(issue, allowed) & allowed
             violations.append(tuple((i, frozenset(condition[i])) for i in sorted(condition)))

@@ -1,0 +1,72 @@
+"""``negsim calibrate``: fit one party's free quantities to observed acceptance shares (issue 19 part 4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sim.cli.common import app, fail, load_or_exit, out
+
+
+@app.command(
+    epilog="Example: negsim calibrate scenarios/baseline.yaml --data scenarios/data/kiis.yaml "
+    "--out scenarios/baseline-kiis.yaml\n\nWrites the variant, and next to it VARIANT.calibration.csv, "
+    "VARIANT.calibration.png (observed vs fitted; held out: predicted vs observed) and VARIANT.quality.png."
+)
+def calibrate(
+    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    data: Annotated[Path, typer.Option(help="Observed shares (negsim_data: 1): party, free, observations, holdout.")],
+    out_path: Annotated[Path, typer.Option("--out", help="The variant to write (extends: the scenario).")],
+    points: Annotated[int, typer.Option(min=64, help="Sobol points per importance-sampling pass.")] = 4096,
+    seed: Annotated[int, typer.Option(min=0, help="Scramble seed of the Sobol points.")] = 0,
+) -> None:
+    """Fit a party's free quantities (binomial likelihood, posterior 95 % intervals), predict the held-out polls."""
+    from sim.outputs.plots import save_figure
+    from sim.scenario.errors import ScenarioError
+    from sim.scenario.observations import load_data
+    from sim.studies.fit import ShareModel, fit_posterior
+    from sim.studies.fit_outputs import HEADER, comparison, plot_comparison, plot_quality, variant_document, write_rows
+
+    scenario = load_or_exit(scenario_path, [])
+    try:
+        observed = load_data(data, scenario)
+    except ScenarioError as exc:
+        fail(str(exc))
+    if out_path.exists() and not out_path.read_text(errors="replace").startswith(HEADER):
+        fail(f"{out_path}: exists and was not written by negsim calibrate; choose another --out")
+    model = ShareModel(scenario, observed)
+    posterior = fit_posterior(model, points=points, seed=seed)
+    rows = comparison(model, posterior)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(variant_document(model, posterior, scenario_path, out_path, data.name))
+    stem = out_path.with_suffix("")
+    write_rows(stem.with_name(stem.name + ".calibration.csv"), rows)
+    save_figure(plot_comparison(rows), stem.with_name(stem.name + ".calibration.png"))
+    save_figure(plot_quality(rows), stem.with_name(stem.name + ".quality.png"))
+    table = Table(
+        title=f"{observed.party}: fitted (posterior 95 % interval) — {posterior.evaluated} points, "
+        f"effective sample {posterior.effective_points:.0f}"
+    )
+    for column in ("quantity", "mean", "95 % interval"):
+        table.add_column(column)
+    for k, quantity in enumerate(posterior.quantities):
+        mean, low, high = posterior.interval(posterior.theta[:, k])
+        table.add_row(quantity.name, f"{mean:.3f}", f"[{low:.3f}, {high:.3f}]")
+    out.print(table)
+    shares = Table(title="Observed vs model (fit: posterior of the share; held out: predictive, with binomial noise)")
+    for column in ("observation", "set", "observed", "model", "95 % interval", "inside"):
+        shares.add_column(column)
+    for row in rows:
+        shares.add_row(
+            row.id,
+            "held out" if row.held_out else "fit",
+            f"{row.observed:.3f}",
+            f"{row.modelled:.3f}",
+            f"[{row.low:.3f}, {row.high:.3f}]",
+            "yes" if row.covered else "NO",
+        )
+    out.print(shares)
+    out.print(f"wrote {out_path} and {stem.name}.calibration.csv/.png, {stem.name}.quality.png")

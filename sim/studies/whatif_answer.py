@@ -1,0 +1,219 @@
+"""whatif's answer as values: the changes of a change set (each with its concession and a sentence a reader needs
+no glossary for), the result (the offer now, the target and why, the change set or the proof that none of at most
+K changes reaches it, what stays), and applying a change set to a scenario (what the tests check it against).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sim.scenario.model import Offer, Scenario
+from sim.studies.changeset import Found
+from sim.zone.intervals import proportion_interval
+from sim.zone.space import PackageSpace
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of a change set, with what it costs and a sentence a reader needs no glossary for."""
+
+    kind: str  # "issue" (the offer moves), "reservation" (a party cuts it), "red_line" (a party's holds lowered)
+    party: str  # party id ("" for an issue move)
+    subject: str  # issue id, or the red line's option ref
+    before: str
+    after: str
+    concession: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """What stays when no change set reaches the target: a veto party whose own best completion of the offer
+    stays below its reservation, how often and by how much on average."""
+
+    party: str
+    name: str
+    below: float  # share of samples the party stays short in
+    mean_shortfall: float  # mean utility shortfall of its own best completion (0 for a red line)
+    what: str  # "its own best completion is below its reservation", or the red line that holds
+
+
+@dataclass(frozen=True)
+class WeightMove:
+    """One party's single weight rescale reaching the target alone (searched apart from the change sets)."""
+
+    party: str
+    issue: str
+    factor: float
+    text: str
+
+
+@dataclass(frozen=True)
+class WhatIfResult:
+    """``negsim whatif``'s answer as a value: the offer now, the target and why, and the smallest change set (or
+    the proof that none of at most ``max_changes`` changes reaches it, with what stays)."""
+
+    offer: str
+    label: str
+    target: float
+    target_reason: str
+    samples: int
+    seed: int
+    baseline: Estimate
+    max_changes: int
+    changes: tuple[Change, ...] | None
+    reached: Estimate | None
+    total_concession: float
+    cost_exact: bool
+    best_within: Estimate
+    proven: int  # every set of at most this many changes was searched (== max_changes unless the budget ran out)
+    what_stays: tuple[Shortfall, ...]
+    weight_moves: tuple[WeightMove, ...]
+    skeletons_bounded: int
+    skeletons_expanded: int
+    seconds: float
+
+    @property
+    def found(self) -> bool:
+        return self.changes is not None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "offer": self.offer,
+            "label": self.label,
+            "target": self.target,
+            "target_reason": self.target_reason,
+            "samples": self.samples,
+            "seed": self.seed,
+            "definition": SMALLEST,
+            "baseline": _estimate_json(self.baseline),
+            "max_changes": self.max_changes,
+            "found": self.found,
+            "changes": None if self.changes is None else [asdict(c) for c in self.changes],
+            "reached": None if self.reached is None else _estimate_json(self.reached),
+            "total_concession": self.total_concession,
+            "cost_exact": self.cost_exact,
+            "best_within_max_changes": _estimate_json(self.best_within),
+            "proven_up_to": self.proven,
+            "what_stays": [asdict(s) for s in self.what_stays],
+            "weight_moves": [asdict(w) for w in self.weight_moves],
+            "skeletons_bounded": self.skeletons_bounded,
+            "skeletons_expanded": self.skeletons_expanded,
+            "seconds": self.seconds,
+        }
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A share of Monte-Carlo samples with its 95 % interval (same fields as the zone's Estimate)."""
+
+    p: float
+    lo: float
+    hi: float
+
+    @classmethod
+    def of(cls, count: int, samples: int) -> Estimate:
+        low, high = proportion_interval(count, samples)
+        return cls(count / samples, float(low), float(high))
+
+    def __str__(self) -> str:
+        return f"{self.p:.3f} [{self.lo:.3f}, {self.hi:.3f}]"
+
+
+def _estimate_json(estimate: Estimate) -> dict[str, float]:
+    return {"p": estimate.p, "lo": estimate.lo, "hi": estimate.hi}
+
+
+SMALLEST = (
+    "smallest = fewest changes, then least total concession; a change is an offer's fixed issue moved to another "
+    "option (concession: the expected utility its sponsor loses, 0 if it gains), a veto party's reservation cut "
+    "(concession: the cut; cuts up to --max-cut are searched), or a red line made less likely to hold "
+    "(concession: the drop in its holds; to 0 = dropped); amounts to 4 decimals, rounded up so that the set, "
+    "applied, reaches the target"
+)
+
+
+def range_text(bounds: tuple[float, float]) -> str:
+    low, high = bounds
+    return f"{low:.4g}" if low == high else f"{low:.4g}–{high:.4g}"
+
+
+def describe_found(
+    scenario: Scenario, space: PackageSpace, found: Found, fix: dict[int, int], payer: str = "the sponsor"
+) -> tuple[Change, ...]:
+    """The search's indices as readable changes (names, labels, before and after); ``payer`` is who an issue move
+    costs (the sponsor's name, or the veto parties on average)."""
+    changes = []
+    sponsor = payer
+    for issue, option in found.moves:
+        issue_model = scenario.issues[issue]
+        old, new = issue_model.options[fix[issue]], issue_model.options[option]
+        changes.append(
+            Change(
+                "issue",
+                "",
+                issue_model.id,
+                old.id,
+                new.id,
+                0.0,
+                f"{issue_model.title}: '{old.label}' -> '{new.label}' (the offer moves; the concession is what "
+                f"{sponsor} loses in expected utility)",
+            )
+        )
+    for dim, amount in found.amounts:
+        party = scenario.parties[dim.party]
+        if dim.kind == "reservation":
+            after = (party.reservation[0] - amount, party.reservation[1] - amount)
+            changes.append(
+                Change(
+                    "reservation",
+                    party.id,
+                    "reservation",
+                    range_text(party.reservation),
+                    range_text(after),
+                    amount,
+                    f"{party.name} lowers its reservation by {amount:.4f} ({range_text(party.reservation)} -> "
+                    f"{range_text(after)}): it accepts packages worth that much less to it",
+                )
+            )
+        else:
+            ref = f"{space.issue_ids[dim.option[0]]}.{space.option_ids[dim.option[0]][dim.option[1]]}"
+            label = scenario.issues[dim.option[0]].options[dim.option[1]].label
+            after_holds = max(0.0, round(dim.holds - amount, 4))
+            how = "drops it" if after_holds == 0 else f"holds {dim.holds:g} -> {after_holds:g}"
+            changes.append(
+                Change(
+                    "red_line",
+                    party.id,
+                    ref,
+                    f"holds {dim.holds:g}",
+                    f"holds {after_holds:g}",
+                    amount,
+                    f"{party.name}'s red line on '{label}' ({ref}) softens: {how} (the red line is not assumed "
+                    "dropped unless it says 0)",
+                )
+            )
+    return tuple(changes)
+
+
+def apply_changes(scenario: Scenario, offer: Offer, changes: tuple[Change, ...]) -> tuple[Scenario, Offer]:
+    """The scenario and offer with a change set applied (reservation cuts shift both ends of the range; a red
+    line's ``holds`` is set to its new value), for checking that the set reaches what the search says."""
+    fix = dict(offer.fix)
+    parties = {party.id: party for party in scenario.parties}
+    for change in changes:
+        if change.kind == "issue":
+            fix[change.subject] = change.after
+        elif change.kind == "reservation":
+            party = parties[change.party]
+            low, high = party.reservation
+            cut = change.concession
+            parties[party.id] = party.model_copy(update={"reservation": (low - cut, high - cut)})
+        else:
+            party = parties[change.party]
+            holds = float(change.after.split()[-1])
+            red = [r.model_copy(update={"holds": holds}) if r.option == change.subject else r for r in party.red_lines]
+            parties[party.id] = party.model_copy(update={"red_lines": red})
+    changed = scenario.model_copy(update={"parties": [parties[p.id] for p in scenario.parties]})
+    return changed, offer.model_copy(update={"fix": fix})

@@ -1,0 +1,118 @@
+"""Who blocks an offer: one definition, used by every command, page and table (run, proposals, report, batch).
+
+**The blocker of an offer is the veto party that most often rejects every completion of it**: in a sample, a party
+rejects every completion when even its own best completion of the offer (``sim.zone.own_best``, its certain red
+lines avoided) is below its reservation, or when the offer fixes an option on which a red line of its holds in that
+sample. The party is named (not its id), with the share of samples in which it does so and the red lines of its the
+offer itself fixes. An offer that no veto party ever rejects alone has no blocker: what keeps it out of the zone is
+the parties' joint incompatibility (each could be satisfied, not all by one package).
+
+Asking it of every completion, not of the one completion a run reports, makes the answer a property of the offer:
+the reported best completion changes with the samples and the other parties, the blocker should not (issue 21: run
+and proposals once named different blockers for the same offer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.scenario.model import Scenario
+from sim.zone.own_best import best_completion_utility
+from sim.zone.preferences import TIE_TOLERANCE, Preferences
+from sim.zone.space import PackageSpace
+
+DEFINITION = (
+    "Blocker: the veto party that most often rejects every completion of an offer — its own best completion of "
+    "the offer is below its reservation, or the offer fixes an option on which its red line holds in that sample "
+    "— named, with the share of samples in which it does; an offer no veto party rejects alone has no single "
+    "blocker (the parties are jointly incompatible)."
+)
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """The blocker of one offer (``party`` "" when there is none)."""
+
+    party: str
+    name: str
+    share: float
+    red_lines: tuple[str, ...]
+
+    def text(self) -> str:
+        if not self.party:
+            return "none alone (no veto party rejects every completion in any sample)"
+        red = f"; red lines it fixes: {', '.join(self.red_lines)}" if self.red_lines else ""
+        return f"{self.name} (rejects every completion in {self.share:.0%} of samples{red})"
+
+
+def vetoes(space: PackageSpace, preferences: Preferences, fix: dict[int, int]) -> np.ndarray:
+    """``[party, sample]``: whether each veto party rejects every completion of ``fix`` (False for the others)."""
+    result = np.zeros((preferences.n_parties, preferences.samples), dtype=bool)
+    for p in np.flatnonzero(preferences.veto):
+        avoid = [r.option for r in preferences.red_line_list if r.party == p and r.certain]
+        best = best_completion_utility(space, preferences, int(p), fix, avoid)
+        result[p] = best < preferences.reservation[p] - TIE_TOLERANCE
+        for red in preferences.red_line_list:
+            if red.party == p and fix.get(red.option[0]) == red.option[1]:
+                result[p] |= red.in_sample
+    return result
+
+
+def offer_blocker(scenario: Scenario, space: PackageSpace, preferences: Preferences, fix: dict[int, int]) -> Blocker:
+    """The blocker of the offer ``fix`` (see the module docstring), from the given samples."""
+    share = vetoes(space, preferences, fix).mean(axis=1)
+    worst = int(np.argmax(share))
+    if share[worst] == 0:
+        return Blocker("", "", 0.0, ())
+    party = scenario.parties[worst]
+    fixed = {f"{space.issue_ids[i]}.{space.option_ids[i][o]}" for i, o in fix.items()}
+    red = tuple(
+        r.option + ("" if r.holds >= 1 else f" (holds {r.holds:g})") for r in party.red_lines if r.option in fixed
+    )
+    return Blocker(party.id, party.name, float(share[worst]), red)
+
+
+def why_outside(scenario: Scenario, space: PackageSpace, preferences: Preferences, package: int) -> str:
+    """What keeps one package out of the zone, for a reader: each veto party that rejects it in some sample, how
+    often, and why (a red line of its the package holds, with ``holds``; else its mean shortfall below its
+    reservation where it rejects). Empty when every veto party accepts it in every sample."""
+    codes = space.codes(np.array([package]))
+    accepts = preferences.acceptable(space, codes)[:, 0, :]
+    utility = preferences.utilities(space, codes)[:, 0, :]
+    parts = []
+    for p in np.flatnonzero(preferences.veto):
+        reject = ~accepts[p]
+        if not reject.any():
+            continue
+        party = scenario.parties[p]
+        held = [
+            f"{space.issue_ids[r.option[0]]}.{space.option_ids[r.option[0]][r.option[1]]}"
+            + ("" if r.certain else f" (holds {r.holds:g})")
+            for r in preferences.red_line_list
+            if r.party == p and codes[0, r.option[0]] == r.option[1]
+        ]
+        gap = np.maximum(preferences.reservation[p] - utility[p], 0.0)[reject].mean()
+        why = f"its red line on {', '.join(held)}" if held else f"short of its reservation by {gap:.3f} on average"
+        parts.append(f"{party.name} rejects it in {reject.mean():.0%} of samples ({why})")
+    return "; ".join(parts)
+
+
+def accepts_everything(scenario: Scenario, preferences: Preferences) -> list[str]:
+    """Names of veto parties that accept every package in every sample: no red line that ever holds, and even
+    their worst package (each issue's worst option, every link at its worst) reaches their reservation. Their
+    reservation, weights and values move nothing in the zone; a reader should know."""
+    names = []
+    for p in np.flatnonzero(preferences.veto):
+        if any(r.party == p and r.in_sample.any() for r in preferences.red_line_list):
+            continue
+        worst = np.zeros(preferences.samples)
+        for issue, radix in enumerate(preferences.radices):
+            worst += preferences.contributions[p, issue, :radix].min(axis=0)
+        for link in preferences.links:
+            if link.party == p:
+                worst += np.minimum(link.delta, 0.0)
+        if np.all(worst >= preferences.reservation[p] - TIE_TOLERANCE):
+            names.append(scenario.parties[p].name)
+    return names

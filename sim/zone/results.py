@@ -1,0 +1,235 @@
+"""The small typed values a zone analysis is made of: packages, completions, blockers, reasons, offers, options,
+the headline, the negotiation set and its bargaining solutions, per-sample hits.
+
+Every probability is an :class:`~sim.zone.estimate.Estimate`. "Not applicable" is ``None`` (a shortfall of a
+completion that is in the zone, a blocker's loss when nothing blocks), never NaN, so two equal analyses compare
+equal. Arrays (the zone list, the negotiation set, per-sample hits) sit in classes that compare them by value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.zone.estimate import Estimate
+
+PartyValues = dict[str, float]
+
+
+@dataclass(frozen=True)
+class Package:
+    """One package of the space: its number in the mixed-radix grid and its option id per issue (issue order)."""
+
+    number: int
+    options: dict[str, str]
+
+    def text(self) -> str:
+        return "; ".join(f"{issue}={option}" for issue, option in self.options.items())
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The completion of a partial package (an offer, an option) that a result reports.
+
+    ``kind`` is ``best`` (the completion in the zone most often), ``closest`` (none is ever in the zone: the one with
+    the smallest total shortfall, ``shortfall`` giving each party's mean shortfall below its reservation) or
+    ``none`` (no feasible completion was searched or found).
+    """
+
+    kind: str
+    package: Package | None
+    p_zone: Estimate
+    p_accept: dict[str, Estimate]
+    shortfall: PartyValues | None = None
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """The veto party that rejects the reported completion most often (``party`` empty when nobody does or there
+    is no completion), how often, a certain red line of it the offer fixes, and the fixed issue where it loses most."""
+
+    party: str = ""
+    reject: float | None = None
+    red_line: str = ""
+    issue: str = ""
+    issue_loss: float | None = None
+    shortfall: float | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why no completion is in the zone in any sample (empty when some is): the sentence and what it names."""
+
+    text: str = ""
+    party: str = ""
+    red_line: str = ""
+    shortfall: float | None = None
+
+
+@dataclass(frozen=True)
+class OfferResult:
+    """A named offer: P(some completion in the zone), the completion shown, its blocker and, if never in the zone,
+    the reason."""
+
+    id: str
+    label: str
+    fixed: tuple[str, ...]
+    fixed_labels: tuple[str, ...]
+    p_complete: Estimate
+    completion: Completion
+    blocker: Blocker
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class OptionResult:
+    """One option's marginal: P(some package holding it is in the zone), its best completion, who red-lines it, and
+    the mean zone probability of the feasible packages that hold it."""
+
+    ref: str
+    label: str
+    issue: str
+    option: str
+    issue_title: str
+    red_lined_by: tuple[str, ...]
+    p_complete: Estimate
+    completion: Completion
+    blocker: Blocker
+    reason: Reason
+    mean_p_zone: float
+
+
+@dataclass(frozen=True)
+class ClosestPackage:
+    """When no package is ever in the zone: the feasible package, holding no veto party's certain red line, with the
+    smallest total mean shortfall below the veto parties' reservations (``proven``: the minimum is exact)."""
+
+    package: Package
+    total_shortfall: float
+    shortfall: PartyValues
+    proven: bool
+
+    DEFINITION = (
+        "smallest total over veto parties of the mean shortfall below the reservation, among feasible packages "
+        "holding no veto party's red line"
+    )
+
+
+@dataclass(frozen=True)
+class Headline:
+    """P(zone non-empty), and the best package (in the zone most often) or, with no zone, the closest one."""
+
+    p_nonempty: Estimate
+    best: Package | None
+    best_p_zone: Estimate
+    closest: ClosestPackage | None
+
+    NO_ZONE = "no package is acceptable to every veto party in any sample"
+
+
+@dataclass(frozen=True)
+class BargainingSolution:
+    """A bargaining solution (Nash, Kalai–Smorodinsky, egalitarian, utilitarian) on the negotiation set."""
+
+    name: str
+    package: Package
+    expected_utility: PartyValues
+    gain_over_reservation: PartyValues
+    p_zone: Estimate
+
+
+def _arrays_equal(a: object, b: object, names: tuple[str, ...]) -> bool:
+    if type(a) is not type(b):
+        return False
+    return all(_equal(getattr(a, n), getattr(b, n)) for n in names)
+
+
+def _equal(x: object, y: object) -> bool:
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        return bool(np.array_equal(np.asarray(x), np.asarray(y)))
+    return x == y
+
+
+@dataclass(frozen=True, eq=False)
+class NegotiationSet:
+    """The negotiation set: Pareto-efficient packages (veto parties' expected utilities) that break no veto party's
+    red line and reach every veto party's mean reservation (Raiffa 1982), with the bargaining solutions on it.
+
+    ``expected_utility[party, k]`` is every party's expected utility of ``packages[k]``; ``zone_count[k]`` the
+    number of samples in which it is in the zone.
+    """
+
+    packages: np.ndarray
+    zone_count: np.ndarray
+    expected_utility: np.ndarray
+    reservation: PartyValues
+    solutions: dict[str, BargainingSolution | None]
+
+    DEFINITION = (
+        "among packages breaking no veto party's red line whose expected utility reaches every veto party's mean "
+        "reservation; ties broken by the larger utility sum"
+    )
+    FRONTIER = (
+        "the negotiation set: Pareto-efficient packages (expected utilities of veto parties) that break no veto "
+        "party's red line and reach every veto party's mean reservation"
+    )
+
+    def __eq__(self, other: object) -> bool:
+        return _arrays_equal(self, other, ("packages", "zone_count", "expected_utility", "reservation", "solutions"))
+
+
+@dataclass(frozen=True, eq=False)
+class ZoneList:
+    """Every package in the zone in some sample (sorted by number) and its zone count: the zone, sparse; with each
+    party's acceptance count ``[party, package]`` when the scorer gave it (not kept in a run directory)."""
+
+    packages: np.ndarray
+    zone_count: np.ndarray
+    accept_count: np.ndarray | None = None
+
+    def accepts_of(self, packages: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """For sorted ``packages``: which are listed, and the listed ones' acceptance counts (None: not kept)."""
+        if self.accept_count is None:
+            return None
+        at = np.searchsorted(self.packages, packages)
+        found = at < self.packages.size
+        found[found] = self.packages[at[found]] == packages[found]
+        return found, self.accept_count[:, at[found]]
+
+    def counts_of(self, packages: np.ndarray) -> np.ndarray:
+        """Zone counts of any packages (0 for a package never in the zone)."""
+        packages = np.asarray(packages, dtype=np.int64)
+        if self.packages.size == 0:
+            return np.zeros(packages.size, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.packages, packages), self.packages.size - 1)
+        return np.where(self.packages[at] == packages, self.zone_count[at], 0).astype(np.int64)
+
+    def __eq__(self, other: object) -> bool:
+        return _arrays_equal(self, other, ("packages", "zone_count"))
+
+
+@dataclass(frozen=True, eq=False)
+class SampleHits:
+    """Per sample: is the zone non-empty, and has each offer and each option a completion in it
+    (``hits[name][s]``; names ``zone_nonempty``, ``offer_<id>``, ``option_<issue.option>``)."""
+
+    hits: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SampleHits) or list(self.hits) != list(other.hits):
+            return False
+        return all(np.array_equal(self.hits[k], other.hits[k]) for k in self.hits)
+
+
+@dataclass(frozen=True)
+class ZoneHistogram:
+    """How many feasible packages have each zone probability: ``zero`` never in the zone, then ``counts`` in 20
+    equal bins of (0, 1]."""
+
+    zero: int
+    counts: tuple[int, ...]
+
+    @property
+    def edges(self) -> list[float]:
+        return [float(x) for x in np.linspace(0, 1, len(self.counts) + 1)]
