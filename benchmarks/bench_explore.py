@@ -66,8 +66,8 @@ def changes(repeat: int) -> dict[str, list[tuple[str, str, str]]]:
             (name("ukraine|red_line|crimea.recognised_russian|on"), "off" if k % 2 == 0 else "on", "check")
             for k in range(repeat)
         ],
-        "US Senate veto off / on": [
-            (name("us_senate|veto"), "off" if k % 2 == 0 else "on", "check") for k in range(repeat)
+        "US Congress veto off / on": [
+            (name("us_congress|veto"), "off" if k % 2 == 0 else "on", "check") for k in range(repeat)
         ],
         "Draft: Crimea option": [(name("draft|crimea"), crimea[k % len(crimea)], "select") for k in range(repeat)],
     }

@@ -40,11 +40,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         run_dir = Path(folder) / "run"
         start = time.perf_counter()
-        summary = run_zone(scenario, run_dir, ZoneSettings.for_scenario(scenario, workers=args.workers))
+        analysis = run_zone(scenario, run_dir, ZoneSettings.for_scenario(scenario, workers=args.workers))
         elapsed = time.perf_counter() - start
         timings = json.loads((run_dir / "manifest.json").read_text())["timings"]
-    print(f"{scenario.id}: {summary['space_size']:,} packages, {scenario.run.samples} samples")
-    print(f"whole run {elapsed:.2f} s; steps {timings}; zone.parquet rows {summary['zone_rows']:,}")
+    print(f"{scenario.id}: {analysis.space_size:,} packages, {scenario.run.samples} samples")
+    print(f"whole run {elapsed:.2f} s; steps {timings}; zone.parquet rows {analysis.zone_rows:,}")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB")
 
 

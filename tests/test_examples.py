@@ -22,7 +22,7 @@ from tests.test_cli import negsim
 
 SAMPLES = "24"
 RUNS = "4"
-SAMPLED = {"run", "batch", "sweep", "sensitivity", "whatif", "proposals", "score", "negotiate"}
+SAMPLED = {"run", "batch", "sweep", "sensitivity", "whatif", "proposals", "score", "negotiate", "robustness"}
 
 
 def readme_commands() -> list[str]:
@@ -103,9 +103,9 @@ def test_every_readme_and_help_example_runs(tmp_path):
 
 
 def test_score_names_the_constraint_that_rules_a_partial_package_out():
-    """The README's score example: neutrality excludes bilateral Article 5-like pacts (a constraint), and the
-    answer says so instead of 'no feasible completion'."""
-    line = "negsim score scenarios/baseline.yaml --fix alliance=neutral,guarantees=article5_bilateral"
+    """The README's score example: a written pledge of no NATO entry for ex-Soviet states cannot come with
+    Ukraine's open door (a constraint), and the answer says so instead of 'no feasible completion'."""
+    line = "negsim score scenarios/baseline.yaml --fix alliance=open_door,enlargement=written_pledge"
     result = negsim(*shlex.split(line)[1:], "--samples", SAMPLES, cwd=Path(ROOT))
-    assert "ruled out by the constraint requires: [alliance.neutral] one_of:" in result.stdout
-    assert "excludes bilateral defence pacts" in result.stdout  # the constraint's own why
+    assert "ruled out by the constraint forbid: [enlargement.written_pledge, alliance.open_door]" in result.stdout
+    assert "covers Ukraine too" in result.stdout  # the constraint's own why

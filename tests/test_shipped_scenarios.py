@@ -207,3 +207,17 @@ def test_generated_proposals_and_calibration_documents_are_current(name):
     assert stamp["seed"] == str(scenario.run.seed)
     if name == "proposals.md":
         assert all(f"`{offer.id}`" in text for offer in scenario.offers)
+
+
+def test_generated_robustness_document_is_current():
+    """docs/robustness.md (the README's headline range) records the scenario hash it was computed from."""
+    import re
+
+    scenario = load_scenario(BASELINE)
+    text = (ROOT / "docs" / "robustness.md").read_text()
+    stamp = dict(re.findall(r"(\w+)=(\S+)", text.split("-->")[0]))
+    assert stamp.get("hash") == scenario.content_hash(), (
+        "docs/robustness.md is stale: run `negsim robustness scenarios/baseline.yaml --markdown docs/robustness.md`"
+    )
+    assert all(f"`{call.id}`" in text for call in scenario.judgement_calls)
+    assert stamp.get("seed") == str(scenario.run.seed) and stamp.get("samples") == str(scenario.run.samples)

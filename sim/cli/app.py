@@ -6,6 +6,7 @@ Imported in the order of the flow, so ``negsim --help`` lists commands in that o
 # isort: skip_file
 from sim.cli import zone  # noqa: F401
 from sim.cli import studies  # noqa: F401
+from sim.cli import robustness  # noqa: F401
 from sim.cli import proposals  # noqa: F401
 from sim.cli import negotiation  # noqa: F401
 from sim.cli import interop  # noqa: F401

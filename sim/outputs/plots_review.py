@@ -121,15 +121,15 @@ def plot_option_pairs(dataset: dict[str, Any], ax: Axes | None = None, caption: 
     image = ax.imshow(matrix, vmin=0, vmax=largest if largest > 0 else 1.0, cmap="viridis", aspect="auto")
     ax.set_xticks(range(matrix.shape[1]), [wrap(x, 16) for x in dataset["columns"]["labels"]], fontsize=7)
     ax.set_yticks(range(matrix.shape[0]), [wrap(x, 30) for x in dataset["rows"]["labels"]], fontsize=7)
-    ax.set_xlabel(dataset["columns"]["title"])
-    ax.set_ylabel(dataset["rows"]["title"])
+    ax.set_xlabel(wrap(dataset["columns"]["title"], 60))
+    ax.set_ylabel(wrap(dataset["rows"]["title"], 30))
     for (r, c), value in np.ndenumerate(matrix):
         colour = "white" if value < 0.5 * largest or largest == 0 else "black"
         ax.text(c, r, probability_text(value), ha="center", va="center", fontsize=7, color=colour)
     title = "Best package's P(zone) holding both options" + ("" if largest > 0 else ": no pair is ever in the zone")
     ax.set_title(_titled(title, caption), fontsize=9)
     scale = f"zone probability (scale 0 to {probability_text(largest)})" if largest > 0 else "zone probability"
-    fig.colorbar(image, ax=ax, fraction=0.04, label=scale)
+    fig.colorbar(image, ax=ax, fraction=0.04, label=wrap(scale, 24))  # a long scale must not leave the canvas
     fig.tight_layout()
     return fig
 
@@ -167,7 +167,11 @@ def plot_blockers(dataset: dict[str, Any], ax: Axes | None = None, caption: str 
     reject = np.asarray(dataset["reservation"], dtype=float).reshape(len(labels), len(parties))
     red = np.asarray(dataset["red_line"], dtype=float).reshape(len(labels), len(parties)) > 0
     notes = dataset.get("notes") or [""] * len(labels)
-    fig, ax = _axes(ax, (6.8 + 0.75 * len(parties), 1.9 + 0.25 * max(len(labels), 1)))
+    rows = [wrap(label + (f" [{note}]" if note else ""), 70) for label, note in zip(labels, notes, strict=True)]
+    lines = sum(max(1, row.count("\n") + 1) for row in rows)  # a label of three wrapped lines needs three lines' room
+    fig, ax = _axes(
+        ax, (6.8 + 0.75 * len(parties), 1.9 + 0.25 * max(len(labels), 1) + 0.09 * max(0, lines - len(rows)))
+    )
     shown = np.where(red, 1.0, reject)
     ax.imshow(shown if shown.size else np.zeros((1, 1)), vmin=0, vmax=1, cmap="Reds", aspect="auto")
     for (r, c), value in np.ndenumerate(reject):
@@ -180,7 +184,6 @@ def plot_blockers(dataset: dict[str, Any], ax: Axes | None = None, caption: str 
         ax.text(c, r, text, ha="center", va="center", fontsize=6, color=ink)
     ax.set_xticks(range(len(parties)), parties, fontsize=7)
     ax.xaxis.tick_top()
-    rows = [wrap(label + (f" [{note}]" if note else ""), 70) for label, note in zip(labels, notes, strict=True)]
     ax.set_yticks(range(len(labels)), rows, fontsize=6)
     ax.set_xlabel(
         "P(party rejects the option's best or closest completion); 'red line': it rejects any package with it"

@@ -117,7 +117,10 @@ def catalogue_markdown(scenario: Scenario) -> str:
     lines += ["", "## Issues and options", ""]
     header = ["option", "label", "sources", *party_ids]
     for issue in scenario.issues:
-        lines += [f"### {issue.title} (`{issue.id}`)", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += [f"### {issue.title} (`{issue.id}`)", ""]
+        if issue.note:
+            lines += [" ".join(issue.note.split()), ""]
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for row in option_rows(scenario):
             if row[0] == issue.id:
                 lines.append("| " + " | ".join([f"`{row[1]}`", *row[2:]]) + " |")
@@ -127,10 +130,35 @@ def catalogue_markdown(scenario: Scenario) -> str:
     lines += ["## Parties", ""]
     for party in scenario.parties:
         lines += _party_section(scenario, party)
+    if scenario.constraints:
+        lines += ["## Constraints", ""]
+        for constraint in scenario.constraints:
+            what = (
+                f"never together: {', '.join(f'`{r}`' for r in constraint.forbid)}"
+                if constraint.forbid
+                else f"{', '.join(f'`{r}`' for r in constraint.requires or [])} only with one of "
+                f"{', '.join(f'`{r}`' for r in constraint.one_of or [])}"
+            )
+            lines.append(f"- {what}. {constraint.why or ''} {cite(constraint.sources)}".rstrip())
+        lines.append("")
     if scenario.offers:
-        lines += ["## Named offers", "", "| offer | fixes | sources |", "|---|---|---|"]
+        lines += ["## Named offers", "", "| offer | fixes | how it was coded | sources |", "|---|---|---|---|"]
         for offer in scenario.offers:
             fixes = ", ".join(f"{i}=`{o}`" for i, o in offer.fix.items())
-            lines.append(f"| {offer.label} (`{offer.id}`) | {fixes} | {cite(offer.sources)} |")
+            lines.append(f"| {offer.label} (`{offer.id}`) | {fixes} | {offer.note or ''} | {cite(offer.sources)} |")
+        lines.append("")
+    if scenario.judgement_calls:
+        lines += [
+            "## Judgement calls",
+            "",
+            "Choices no source settles; `negsim robustness` shows the headline under every alternative.",
+            "",
+            "| call | question | default | alternatives (edits) | why no source settles it |",
+            "|---|---|---|---|---|",
+        ]
+        for call in scenario.judgement_calls:
+            alternatives = "<br>".join(f"{a.label}: {' '.join(f'`{e}`' for e in a.edits)}" for a in call.alternatives)
+            why = f"{call.why} {cite(call.sources)}".strip()
+            lines.append(f"| `{call.id}` | {call.what} | {call.default} | {alternatives} | {why} |")
         lines.append("")
     return "\n".join(markdown_safe(line) for line in lines)

@@ -26,6 +26,7 @@ def _unique_ids(scenario: Scenario) -> Iterator[Finding]:
         ("issues", scenario.issues),
         ("parties", scenario.parties),
         ("offers", scenario.offers),
+        ("judgement_calls", scenario.judgement_calls),
     ):
         repeated = _duplicates([item.id for item in items])
         seen: set[str] = set()
@@ -262,6 +263,8 @@ def citations(scenario: Scenario) -> Iterator[tuple[DataPath, list[Citation]]]:
         yield ("constraints", c, "sources"), constraint.sources
     for o, offer in enumerate(scenario.offers):
         yield ("offers", o, "sources"), offer.sources
+    for j, call in enumerate(scenario.judgement_calls):
+        yield ("judgement_calls", j, "sources"), call.sources
 
 
 def _source_references(scenario: Scenario) -> Iterator[Finding]:

@@ -21,6 +21,7 @@ from pydantic.fields import FieldInfo
 
 from sim.scenario.bodies import Correlation, Electorate, Follows, Member, Spread
 from sim.scenario.edits import PATH_HELP
+from sim.scenario.judgement import Alternative, JudgementCall
 from sim.scenario.model import (
     Constraint,
     Issue,
@@ -54,6 +55,8 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("`correlations[]`: two quantities drawn dependently", Correlation),
     ("`constraints[]`: a constraint (`forbid`, or `requires` with `one_of`)", Constraint),
     ("`offers[]`: an offer", Offer),
+    ("`judgement_calls[]`: a choice no source settles", JudgementCall),
+    ("`judgement_calls[].alternatives[]`: a defensible alternative (edits)", Alternative),
     ("`run`", RunSettings),
     ('A citation: any item of a `sources:` list (`S1` or `{S1: "quote"}`)', Citation),
 ]

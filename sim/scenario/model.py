@@ -14,6 +14,7 @@ import yaml
 from pydantic import Field, model_validator
 
 from sim.scenario.bodies import Correlation, Electorate, Follows, RedLine
+from sim.scenario.judgement import JudgementCall
 from sim.scenario.limits import MAX_ROUNDS, MAX_SAMPLES
 from sim.scenario.values import (
     DriftRange,
@@ -347,6 +348,11 @@ class Scenario(StrictModel):
     """Issues settled in this scenario (every other option is infeasible). Example: `fixed: {eu: allowed}`"""
     offers: list[Offer] = []
     """Named proposals scored against the zone. Example: `offers: [{id: memo, label: Memo, fix: {eu: allowed}}]`"""
+    judgement_calls: list[JudgementCall] = []
+    """Choices no source settles, each with its defensible alternatives as `--set`/`--unset` edits; `negsim
+    robustness` shows the headline under every one. Example: `judgement_calls: [{id: russia_reservation, what:
+    "...", default: "[0.50, 0.65]", alternatives: [{id: lower, label: "[0.42, 0.57]", set:
+    ["russia.reservation=[0.42, 0.57]"]}], why: "no source states it"}]`"""
     correlations: list[Correlation] = []
     """Uncertain quantities drawn dependently (Gaussian copula: each keeps its own distribution). Example:
     `correlations: [{between: [ukraine.reservation, rada.reservation], rho: 0.7}]`"""
@@ -361,11 +367,12 @@ class Scenario(StrictModel):
         return [party for party in self.parties if party.has_veto]
 
     def canonical_json(self) -> str:
-        """The resolved scenario as compact JSON; keys added later (issue 19) are left out at their defaults, so a
+        """The resolved scenario as compact JSON; keys added later (issues 19, 20) are left out at their defaults, so a
         scenario that does not use them keeps its hash (and its runs stay comparable)."""
         data = self.model_dump(mode="json")
-        if not data["correlations"]:
-            del data["correlations"]
+        for key in ("correlations", "judgement_calls"):
+            if not data[key]:
+                del data[key]
         for party in data["parties"]:
             for key in ("electorate", "follows"):
                 if party[key] is None:

@@ -13,6 +13,7 @@ import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from sim.outputs.plots import _axes, styled
 from sim.studies.compare import Cell
@@ -187,5 +188,38 @@ def plot_sweep_heatmap(dataset: dict[str, Any], parameters: list[str], title: st
     ax.set_ylabel(parameters[1])
     ax.set_title(_wrap(f"{dataset['label']}: {title}", 70), fontsize=9)
     fig.colorbar(image, ax=ax, fraction=0.05, label=f"probability (scale 0 to {top:g})")
+    fig.tight_layout()
+    return fig
+
+
+def robustness_dataset(rows: list[dict[str, Any]]) -> tuple[list[str], np.ndarray]:
+    """Row labels (call: alternative) and ``[row, (table p, lo, hi, ratified p, lo, hi)]`` from robustness.csv
+    rows, the default first."""
+    labels = ["default (as stated)" if r["call"] == "default" else f"{r['call']}: {r['label']}" for r in rows]
+    keys = ("p_table", "p_table_lo", "p_table_hi", "p_ratified", "p_ratified_lo", "p_ratified_hi")
+    return labels, np.array([[float(r[k]) for k in keys] for r in rows]).reshape(len(rows), 6)
+
+
+@styled
+def plot_robustness(rows: list[dict[str, Any]], title: str, ax: Axes | None = None) -> Figure:
+    """Forest plot: each judgement-call alternative's headline (at the table, ratified) with 95 % intervals, the
+    default's values as dashed lines and the span of the ratified share shaded."""
+    labels, data = robustness_dataset(rows)
+    n = len(labels)
+    fig, ax = _axes(ax, (10, 1.2 + 0.42 * n))
+    y = np.arange(n)[::-1]
+    low, high = data[:, 3].min(), data[:, 3].max()
+    ax.axvspan(low, high, color=COLOURS[1], alpha=0.12, label=f"span of 'ratified' ({low:.1%}–{high:.1%})")
+    for column, colour, name, offset in ((0, COLOURS[0], "at the table", 0.15), (3, COLOURS[1], "ratified", -0.15)):
+        p, lo, hi = data[:, column], data[:, column + 1], data[:, column + 2]
+        ax.errorbar(p, y + offset, xerr=[p - lo, hi - p], fmt="o", color=colour, capsize=3, label=name)
+        ax.axvline(p[0], color=colour, linestyle="--", linewidth=0.8)
+    ax.set_yticks(y, [_wrap(label, 60) for label in labels], fontsize=8)
+    ax.set_xlabel("share of Monte-Carlo samples with some package in the zone (95 % intervals)")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlim(left=0)
+    ax.set_title(_wrap(title, 90), fontsize=10)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
