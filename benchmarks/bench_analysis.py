@@ -57,7 +57,7 @@ def whole_command(label: str, args: list[str]) -> float:
 
 def straightforward_sensitivity(samples: int, first: int) -> None:
     """One fresh zone run per perturbation (the path before issue 12), on the first ``first`` perturbations."""
-    from sim.scenario.model import load_scenario
+    from sim.scenario.loading import load_scenario
     from sim.studies.sensitivity import apply_perturbation, perturbations
     from sim.zone.scoring import compute_zone
 

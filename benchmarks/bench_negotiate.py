@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sim.negotiation.model import Protocol
 from sim.negotiation.runs import Chunk, mediator_seed, play_chunk, run_negotiations, run_seeds, setup_for
-from sim.scenario.model import load_scenario
+from sim.scenario.loading import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_zone import synthetic  # noqa: E402
 
 from sim.outputs.pipeline import ZoneSettings, run_zone  # noqa: E402
-from sim.scenario.model import Scenario, load_scenario  # noqa: E402
+from sim.scenario.loading import load_scenario  # noqa: E402
+from sim.scenario.model import Scenario  # noqa: E402
 
 
 def main() -> None:

@@ -37,7 +37,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from sim.scenario.model import Scenario, load_scenario
+from sim.scenario.loading import load_scenario
+from sim.scenario.model import Scenario
 from sim.zone.sampling import sample_preferences
 from sim.zone.scoring import compute_zone
 from sim.zone.space import PackageSpace

@@ -27,8 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sim.scenario.advice import validate_findings  # noqa: E402
 from sim.scenario.errors import ScenarioError  # noqa: E402
-from sim.scenario.model import load_scenario  # noqa: E402
+from sim.scenario.loading import load_scenario_located  # noqa: E402
 from tests.hostile import hostile_input, write_beside_shipped  # noqa: E402
 
 NEGSIM = Path(sys.executable).parent / "negsim"
@@ -48,7 +49,8 @@ def classify(path: Path, timeout: float) -> tuple[str, str]:
     signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        load_scenario(path)
+        scenario, located = load_scenario_located(path)
+        validate_findings(scenario, located)  # reads the cited files: the containment and FIFO classes
         return "ok", ""
     except ScenarioError as exc:
         lines = str(exc).splitlines()

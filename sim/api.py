@@ -57,7 +57,7 @@ def load(path: str | Path, set: Sequence[str] = (), unset: Sequence[str] = ()) -
     ``--unset`` removals (applied first, as on the command line). A bad file raises
     :class:`~sim.scenario.errors.ScenarioError` listing every problem with its line."""
     from sim.scenario.edits import Unset
-    from sim.scenario.model import load_scenario
+    from sim.scenario.loading import load_scenario
 
     return load_scenario(path, [*(Unset(u) for u in unset), *set])
 

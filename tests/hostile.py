@@ -4,12 +4,17 @@ One generator serves the hypothesis properties (``tests/test_reliability_inputs.
 the long campaign (``benchmarks/fuzz_inputs.py``, 10,000+ inputs), so both try the same classes of input: type
 swaps, deletions, duplicates, dangling references, NaN/inf, unicode (mathtext, format braces, lone surrogates,
 very long text), deep nesting, alias bombs and self-references, invalid encodings, NUL bytes and truncation.
+Issue 24 adds the classes a mailed scenario may carry: explicit tags (``!!binary`` with escape codes, ``!!set``,
+``!!str``), escapes beyond Unicode (``"\\U00110000"``) and control-character escapes, booleans where numbers go,
+overlong labels and rounds, ``extends:`` children whose keys have the wrong type, and ``extends:``/``file:``
+pointing out of the folder, at ``/proc``, at a FIFO (:func:`write_beside_shipped` makes one) or at a directory.
 Every generator takes a :class:`random.Random`, so hypothesis (``st.randoms()``) shrinks and replays them.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -47,6 +52,9 @@ NASTY_VALUES: list[Any] = [
     float("inf"),
     -float("inf"),
     "1e-9",
+    False,
+    5,
+    "x" * 131_073,
     [],
     {},
     [0.5, 0.1],
@@ -81,6 +89,31 @@ TEXT_SNIPPETS = [
     "---\nnegsim: 1\n---\nnegsim: 2",
     "%YAML 1.1\n---\nnegsim: 1",
     "\t bad indent",
+    'title: "\\U00110000"',
+    'title: "\\e[31mred\\a\\0"',
+    "title: !!binary G1szMW1oaQc=",
+    "title: !!set {a, b}",
+    "title: !!str 4000",
+    "title: ! 4000",
+    "title: !custom x",
+    "run: {samples: true}",
+    "run: {rounds: 1e18}",
+    "run: {rounds: 10001}",
+    "run: {samples: 1000001}",
+    "date: 2025-09-04",
+    "description: 0x1F",
+    "description: 1:30",
+    "title: " + "x" * 131_073,
+    "extends: ../private/secrets.yaml",
+    "extends: ../../../etc/hostname",
+    "extends: /proc/kmsg",
+    "extends: fifo.yaml",
+    "extends: link-out.yaml",
+    "sources: {Z: {title: t, file: /proc/self/mem}}",
+    "sources: {Z: {title: t, file: /proc/kmsg}}",
+    "sources: {Z: {title: t, file: ../../../etc/passwd}}",
+    "sources: {Z: {title: t, file: fifo.txt}}",
+    "sources: {Z: {title: t, file: .}}",
 ]
 BAD_BYTES = [b"\xff", b"\xe9", b"\x00", b"\xed\xa0\x80", b"\xef\xbb\xbf", b"\xc3", b"\x1b[31m", b"\r", b"\x85"]
 
@@ -234,14 +267,43 @@ def byte_soup(rng: random.Random) -> bytes:
     return b"".join(rng.choice(tokens) for _ in range(rng.randrange(60)))
 
 
+CHILD_KEYS = ["parties", "issues", "offers", "constraints", "sources", "fixed", "run", "title", "id", "unset"]
+CITED_FILES = ["/proc/self/mem", "/proc/self/pagemap", "../../../etc/passwd", "fifo.txt", ".", "link-out.txt"]
+
+
+def extends_child(rng: random.Random) -> bytes:
+    """An ``extends: baseline.yaml`` child whose keys have the wrong type, or that cites a file it must not read."""
+    lines = ["negsim: 1", "extends: baseline.yaml", "id: child"]
+    for key in rng.sample(CHILD_KEYS, rng.randint(1, 3)):
+        value = rng.choice([*NASTY_VALUES[:20], [{"id": "rusia", "reservation": 0.5}], {"samples": True}])
+        lines.append(_dump({key: value}).decode("utf-8", "replace").rstrip("\n"))
+    if rng.random() < 0.4:
+        cited = rng.choice(CITED_FILES)
+        lines.append(f"sources: {{Z: {{title: t, date: '2026', file: '{cited}'}}}}")
+        lines.append(f"description: {rng.choice(['x', 'root', '0'])}")
+        lines.append("offers: [{id: z, label: z, fix: {alliance: neutral}, sources: [{Z: 'root'}]}]")
+    return "\n".join(lines).encode("utf-8", "replace") + b"\n"
+
+
 def hostile_input(rng: random.Random) -> bytes:
-    """One input of any class: mostly mutated scenarios, some byte soup."""
-    return mutated_scenario(rng) if rng.random() < 0.8 else byte_soup(rng)
+    """One input of any class: mostly mutated scenarios, some extends children, some byte soup."""
+    roll = rng.random()
+    if roll < 0.7:
+        return mutated_scenario(rng)
+    return extends_child(rng) if roll < 0.85 else byte_soup(rng)
 
 
 def write_beside_shipped(directory: Path, content: bytes, name: str = "mutant.yaml") -> Path:
-    """Write ``content`` next to a copy of the baseline, so that ``extends: baseline.yaml`` resolves."""
+    """Write ``content`` next to a copy of the baseline, so that ``extends: baseline.yaml`` resolves; beside it a
+    FIFO (``fifo.yaml``, ``fifo.txt``) and links out of the folder (``link-out.yaml``, ``link-out.txt``), which a
+    scenario must neither block on nor read."""
     (directory / "baseline.yaml").write_bytes((ROOT / "scenarios" / "baseline.yaml").read_bytes())
+    for fifo in ("fifo.yaml", "fifo.txt"):
+        if not (directory / fifo).exists():
+            os.mkfifo(directory / fifo)
+    for link, target in (("link-out.yaml", ROOT / "tests" / "data" / "golden.yaml"), ("link-out.txt", "/etc/passwd")):
+        if not (directory / link).is_symlink():
+            (directory / link).symlink_to(target)
     path = directory / name
     path.write_bytes(content)
     return path

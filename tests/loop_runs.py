@@ -15,11 +15,11 @@ SAMPLES = "200"
 def copied_scenarios(folder: Path) -> list[Path]:
     """Two copies of the golden scenario that keep its id (one with a looser reservation) and a third scenario."""
     folder.mkdir(parents=True, exist_ok=True)
-    golden = (DATA / "golden.yaml").resolve()
+    (folder / "golden.yaml").write_text((DATA / "golden.yaml").read_text())  # a scenario reads inside its folder
     same = folder / "copy.yaml"
-    same.write_text(f"negsim: 1\nextends: {golden}\n")
+    same.write_text("negsim: 1\nextends: golden.yaml\n")
     looser = folder / "looser.yaml"
-    looser.write_text(f"negsim: 1\nextends: {golden}\nparties:\n  - id: alpha\n    reservation: [0.2, 0.5]\n")
+    looser.write_text("negsim: 1\nextends: golden.yaml\nparties:\n  - id: alpha\n    reservation: [0.2, 0.5]\n")
     return [same, looser, DATA / "reciprocal.yaml"]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from sim.scenario.model import load_scenario
+from sim.scenario.loading import load_scenario
 from sim.studies.batch import batch_entries, copy_plots
 from tests.conftest import DATA, NEGSIM
 from tests.loop_runs import SAMPLES, copied_scenarios

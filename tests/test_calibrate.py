@@ -7,7 +7,8 @@ import subprocess
 import numpy as np
 import yaml
 
-from sim.scenario.model import Scenario, load_scenario
+from sim.scenario.loading import load_scenario
+from sim.scenario.model import Scenario
 from sim.scenario.observations import CalibrationData
 from sim.studies.fit import ShareModel, fit_posterior
 from sim.studies.fit_outputs import comparison

@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from sim.scenario.checks import validate_findings
+from sim.scenario.advice import validate_findings
 from sim.scenario.citations import normalise
-from sim.scenario.model import load_scenario, load_scenario_located
+from sim.scenario.loading import load_scenario, load_scenario_located
 from sim.scenario.values import Citation
 from tests.conftest import DATA, NEGSIM
 
@@ -67,7 +67,7 @@ def test_source_file_must_be_a_regular_file(tmp_path):
     path = write_case(tmp_path, "would never tolerate", file="folder")
     scenario, located = load_scenario_located(path)
     messages = [e.message for e in validate_findings(scenario, located)[0]]
-    assert any("is not a regular file" in m for m in messages)
+    assert any("not a regular file" in m for m in messages)
     assert any("cannot check the quote" in m for m in messages)
 
 

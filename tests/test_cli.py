@@ -261,3 +261,28 @@ def test_score_agrees_with_the_run_for_any_package(tmp_path):
     assert bad.returncode == 2 and "issue land has no option 'nowhere'" in bad.stderr
     incomplete = negsim("score", str(DATA / "golden.yaml"), "--package", "land=split", check=False)
     assert incomplete.returncode == 2 and "missing: money" in incomplete.stderr
+
+
+def test_every_command_with_set_has_unset_and_no_python_types_in_help():
+    """``--help`` once showed ``--set <list[str]>``, and ``proposals`` had ``--set`` without ``--unset``."""
+    for command in [
+        "validate",
+        "run",
+        "score",
+        "catalogue",
+        "sensitivity",
+        "whatif",
+        "proposals",
+        "negotiate",
+        "sweep",
+    ]:
+        text = negsim(command, "--help").stdout
+        assert "--set PATH=VALUE" in text and "--unset PATH" in text, command
+        assert "<list[str]>" not in text, command
+
+
+def test_weights_that_will_be_normalised_warn_on_every_command(golden_path):
+    result = negsim("catalogue", str(golden_path), "--set", "alpha.weights.land=1.5")
+    assert "warning: party 'alpha' weight on 'land' reaches 1.5, above 1" in result.stderr
+    assert "warning: party 'alpha' weights sum to" in result.stderr
+    assert "warning" not in negsim("catalogue", str(golden_path)).stderr

@@ -6,7 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from sim.scenario.model import load_scenario
+from sim.scenario.loading import load_scenario
 from tests.conftest import NEGSIM, ROOT
 
 
@@ -34,13 +34,14 @@ def test_new_from_writes_a_variant_whose_examples_are_valid_uncommented(tmp_path
     (tmp_path / "scenarios" / "baseline.yaml").write_text((ROOT / "scenarios" / "baseline.yaml").read_text())
     result = negsim("new", "my-variant", "--from", "scenarios/baseline.yaml", "-o", "work/my.yaml", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert "--allow-root scenarios" in result.stdout  # the variant extends a file outside its own folder
     path = tmp_path / "work" / "my.yaml"
-    variant = load_scenario(path)
+    variant = load_scenario(path, roots=[tmp_path / "scenarios"])
     parent = load_scenario(tmp_path / "scenarios" / "baseline.yaml")
     assert variant.id == "my-variant" and variant.issues == parent.issues
     uncommented = re.sub(r"^# (?=unset:|  |parties:|run:)", "", path.read_text(), flags=re.M)
     assert uncommented != path.read_text()
     path.write_text(uncommented)
-    edited = load_scenario(path)
+    edited = load_scenario(path, roots=[tmp_path / "scenarios"])
     assert len(edited.offers) == len(parent.offers) - 1
     assert edited.parties[0].red_lines[0].holds == 0.5

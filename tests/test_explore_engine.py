@@ -17,7 +17,7 @@ from sim.explore.engine import Engine
 from sim.explore.settings import SettingError, Settings
 from sim.explore.variant import VariantError, save_variant, variant_document
 from sim.scenario.errors import ScenarioError
-from sim.scenario.model import load_scenario
+from sim.scenario.loading import load_scenario
 from sim.studies.score import partial_scores
 from sim.studies.zone_pairs import zone_pairs
 from sim.zone.offers import TargetContext

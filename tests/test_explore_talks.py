@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sim.explore.talks import play_one, talks_html
 from sim.negotiation.protocol import Protocol
-from sim.scenario.model import load_scenario
+from sim.scenario.loading import load_scenario
 
 
 def test_one_run_is_shown_round_by_round_with_its_outcome():

@@ -69,3 +69,21 @@ def test_modules_stay_small():
         if (n := len(p.read_text().splitlines())) > 450
     ]
     assert not long, long
+
+
+def test_the_scenario_layer_has_no_import_circles():
+    """Module-level and deferred imports alike: ``model`` -> ``loading`` -> ``model`` and ``checks`` <-> ``citations``
+    were circles (issue 18 item 5)."""
+    modules = {path.stem: path for path in (ROOT / "sim" / "scenario").glob("*.py")}
+    graph = {}
+    for name, path in modules.items():
+        graph[name] = {
+            node.module.split(".")[2]
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sim.scenario.")
+        }
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(d == goal or (d not in seen and reaches(d, goal, seen | {d})) for d in graph.get(start, ()))
+
+    assert [name for name in graph if reaches(name, name, set())] == []

@@ -14,7 +14,8 @@ from sim.executors import Executor
 from sim.negotiation.model import NegotiationModel, NegotiationSetup, Protocol
 from sim.negotiation.runs import Chunk, mediator_seed, play_chunk, run_negotiations, run_seeds
 from sim.negotiation.strategies import time_aspiration
-from sim.scenario.model import Concession, Leverage, Scenario, load_scenario
+from sim.scenario.loading import load_scenario
+from sim.scenario.model import Concession, Leverage, Scenario
 from sim.zone.sampling import point_preferences
 from tests.conftest import DATA, ROOT
 from tests.strategies import negotiation_scenarios

@@ -23,7 +23,7 @@ from sim.outputs.owned import (
 )
 from sim.outputs.rundir import atomic_write_text
 from sim.scenario.catalogue import markdown_safe
-from sim.scenario.model import load_scenario
+from sim.scenario.loading import load_scenario
 from tests.conftest import ROOT
 
 

@@ -29,14 +29,14 @@ def test_same_seed_same_samples(scenario):
 
 
 def test_units_are_the_rounded_real_contributions(golden_path):
-    from sim.scenario.model import load_scenario
+    from sim.scenario.loading import load_scenario
 
     prefs = sample_preferences(load_scenario(golden_path), 50, np.random.default_rng(1))
     assert np.abs(prefs.units * UNIT - prefs.contributions).max() <= UNIT / 2
 
 
 def test_point_preferences_use_range_midpoints(golden_path):
-    from sim.scenario.model import load_scenario
+    from sim.scenario.loading import load_scenario
 
     prefs = point_preferences(load_scenario(golden_path))
     assert prefs.reservation[:, 0].tolist() == [0.375, 0.5]
@@ -52,3 +52,36 @@ def test_integer_sums_by_halves_equal_the_plain_fold(n_issues, count, radix, see
     for issue in range(n_issues):
         expected += tables[issue][codes[:, issue]]
     assert np.array_equal(gather_sums(tables, codes, 3, 5), expected)
+
+
+def _with_weights(land: float, money: float):
+    from sim.scenario.loading import load_scenario
+    from tests.conftest import DATA
+
+    return load_scenario(DATA / "golden.yaml", [f"alpha.weights={{land: {land!r}, money: {money!r}}}"])
+
+
+def test_huge_weights_are_normalised_without_overflow():
+    """``{land: 1e308, money: 1e308}`` once summed to infinity and every share became 0 (issue 24)."""
+    huge = sample_preferences(_with_weights(1e308, 1e308), 200, np.random.default_rng(1))
+    plain = sample_preferences(_with_weights(1.0, 1.0), 200, np.random.default_rng(1))
+    assert np.array_equal(huge.weights, plain.weights)
+    assert np.array_equal(huge.units, plain.units)
+    assert np.array_equal(huge.contributions, plain.contributions)
+
+
+@given(
+    land=st.floats(min_value=0.0, max_value=1.0, allow_subnormal=False),
+    money=st.floats(min_value=1e-3, max_value=1.0),
+    power=st.integers(min_value=-60, max_value=1023),
+)
+@settings(max_examples=40)
+def test_scaled_weights_give_the_same_answer(land, money, power):
+    """Any finite weights give the same answer as their equivalent scaled by a power of two (issue 24)."""
+    scale = 2.0**power
+    if not np.isfinite(land * scale) or not np.isfinite(money * scale):
+        return
+    scaled = sample_preferences(_with_weights(land * scale, money * scale), 64, np.random.default_rng(2))
+    plain = sample_preferences(_with_weights(land, money), 64, np.random.default_rng(2))
+    assert np.array_equal(scaled.units, plain.units)
+    assert np.array_equal(scaled.weights, plain.weights)

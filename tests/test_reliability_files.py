@@ -217,7 +217,7 @@ def test_work_that_cannot_fit_or_end_is_refused_up_front(tmp_path):
     baseline = str(ROOT / "scenarios" / "baseline.yaml")
     huge = negsim("run", baseline, "--samples", "1000000", "--out", str(tmp_path / "b"))
     from sim.outputs.budget import available_bytes, run_bytes
-    from sim.scenario.model import load_scenario
+    from sim.scenario.loading import load_scenario
 
     if run_bytes(load_scenario(ROOT / "scenarios" / "baseline.yaml"), 1_000_000) > available_bytes():
         assert "use at most --samples" in one_line_error(huge) and not (tmp_path / "b").exists()

@@ -17,9 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.scenario import yamlload
+from sim.scenario import yamlfast, yamlload
 from sim.scenario.errors import ScenarioError
-from sim.scenario.model import Scenario, load_scenario
+from sim.scenario.loading import load_scenario
+from sim.scenario.model import Scenario
 from sim.scenario.yamlload import MAX_FILE_BYTES, load_located, parse_value
 from tests.conftest import NEGSIM
 from tests.hostile import ALIAS_BOMB, hostile_input, write_beside_shipped
@@ -125,7 +126,8 @@ def test_oversized_files_are_refused_before_reading(tmp_path):
 
 
 def test_many_values_are_refused_while_composing(tmp_path, monkeypatch):
-    monkeypatch.setattr(yamlload, "MAX_VALUES", 1000)  # the same code path as 200,000, a hundred times faster
+    monkeypatch.setattr(yamlload, "MAX_VALUES", 1000)  # the same code path as 100,000, a hundred times faster
+    monkeypatch.setattr(yamlfast, "MAX_VALUES", 1000)
     path = tmp_path / "ints.yaml"
     path.write_text("negsim: 1\ndescription: [" + ", ".join(["1"] * 3000) + "]\n")
     with pytest.raises(ScenarioError, match="more than 1,000 values"):

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.outputs.rundir import LOCK, RunDirError, default_run_dir, read_manifest
-from sim.scenario.model import load_scenario
+from sim.scenario.loading import load_scenario
 from tests.conftest import DATA, NEGSIM, ROOT
 
 HOLD = (

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from sim.outputs.pipeline import ZoneSettings, run_zone
 from sim.scenario.errors import ScenarioError
-from sim.scenario.model import load_scenario
+from sim.scenario.loading import load_scenario
 from tests.conftest import NEGSIM
 from tests.hostile import NASTY_TEXT
 from tests.strategies import scenario_dicts

@@ -7,7 +7,7 @@ import csv
 import numpy as np
 
 from sim.executors import Executor
-from sim.scenario.model import load_scenario
+from sim.scenario.loading import load_scenario
 from sim.studies.robustness import load_cases, robustness_markdown, run_robustness
 from tests.conftest import ROOT
 from tests.test_cli import negsim

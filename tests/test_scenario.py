@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sim.scenario.errors import ScenarioError
-from sim.scenario.model import load_scenario
+from sim.scenario.loading import load_scenario
 from tests.conftest import DATA, NEGSIM
 
 GOLDEN = (DATA / "golden.yaml").read_text()
@@ -274,3 +274,23 @@ def test_format_reference_documents_every_key_with_meaning_and_example():
     text = (DATA.parent.parent / "docs" / "format.md").read_text()
     for key in ("power", "veto", "hardliner", "beliefs", "fixed", "reasons", "sponsor", "chunk_size", "holds", "links"):
         assert f"`{key}`" in text or key in text
+
+
+def test_a_variant_item_with_a_misspelled_id_gets_a_hint(tmp_path, golden_path):
+    (tmp_path / "golden.yaml").write_text(golden_path.read_text())
+    child = tmp_path / "child.yaml"
+    child.write_text("negsim: 1\nextends: golden.yaml\nid: child\nparties:\n  - id: alpah\n    reservation: 0.5\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(child)
+    assert all("did you mean 'alpha'?" in p.message for p in caught.value.problems)
+    assert "missing required key 'name'" in str(caught.value)
+
+
+def test_validate_reports_structure_and_references_of_one_party_together(golden_path):
+    """A reservation of 1.5 and a misspelled red line in the same party come out in one pass."""
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(golden_path, ["beta.reservation=1.5", "beta.red_lines=[land.a_keep]"])
+    messages = [p.message for p in caught.value.problems]
+    assert any("must lie in [0, 1]" in m for m in messages)
+    assert any("unknown option 'a_keep'" in m for m in messages)
+    assert len(messages) == 2, messages

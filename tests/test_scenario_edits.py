@@ -11,7 +11,7 @@ import yaml
 
 from sim.scenario.edits import Unset
 from sim.scenario.errors import ScenarioError
-from sim.scenario.model import load_scenario
+from sim.scenario.loading import load_scenario
 from tests.conftest import DATA, NEGSIM
 
 # golden, plus: a second red line with a reason, a quoted-key reason, a link, two constraints
@@ -205,3 +205,10 @@ def test_cli_removal_via_unset_and_via_extends(base):
     write_child(folder, "extends: base.yaml\nid: child\nunset: [beta.links.3]\n")
     bad = negsim("run", "child.yaml", "--samples", "20", "--out", "runs/bad", cwd=folder)
     assert bad.returncode == 2 and "child.yaml:3:" in bad.stderr and not (folder / "runs" / "bad").exists()
+
+
+def test_a_misspelled_party_suggests_party_ids(base):
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(base, ["alpah.reservation=0.5"])
+    message = str(caught.value)
+    assert "did you mean party alpha?" in message and "run" not in message.split("did you mean")[1].split("?")[0]

@@ -16,7 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.scenario.errors import ScenarioError
-from sim.scenario.model import Role, Scenario, load_scenario
+from sim.scenario.loading import load_scenario
+from sim.scenario.model import Role, Scenario
 from sim.zone.sampling import point_preferences, sample_preferences
 from sim.zone.space import PackageSpace
 from tests.conftest import DATA, NEGSIM
@@ -316,8 +317,8 @@ def test_generated_language_scenarios_pass_every_reference_check(doc):
 
 
 def test_validate_warns_when_weights_are_far_from_summing_to_one(tmp_path):
-    from sim.scenario.checks import validate_findings
-    from sim.scenario.model import load_scenario_located
+    from sim.scenario.advice import validate_findings
+    from sim.scenario.loading import load_scenario_located
 
     path = tmp_path / "heavy.yaml"
     path.write_text(GOLDEN.replace(ALPHA_WEIGHTS, "    weights: {land: 1.5, money: 0.5}\n"))

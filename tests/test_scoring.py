@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.scenario.model import Scenario, load_scenario
+from sim.scenario.loading import load_scenario
+from sim.scenario.model import Scenario
 from sim.zone.sampling import sample_preferences
 from sim.zone.scoring import ZoneResult, compute_zone
 from sim.zone.space import PackageSpace

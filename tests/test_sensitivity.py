@@ -4,7 +4,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.executors import Executor
-from sim.scenario.model import Scenario, load_scenario
+from sim.scenario.loading import load_scenario
+from sim.scenario.model import Scenario
 from sim.studies.sensitivity import apply_perturbation, perturbations, tornado_dataset, with_deltas
 from sim.studies.sensitivity_runs import run_sensitivity
 from sim.studies.sensitivity_scoring import SensitivityTask, StudyBase, score_task

@@ -8,10 +8,12 @@ import shutil
 import numpy as np
 import pytest
 
+from sim.scenario.advice import source_warnings
 from sim.scenario.catalogue import catalogue_markdown
-from sim.scenario.checks import citations, source_warnings
+from sim.scenario.checks import citations
 from sim.scenario.citations import citation_findings
-from sim.scenario.model import Scenario, load_scenario, load_scenario_located
+from sim.scenario.loading import load_scenario, load_scenario_located
+from sim.scenario.model import Scenario
 from sim.studies.calibration import KIIS_POLLS, TOLERANCE, acceptance_shares
 from sim.studies.proposals import read_stamp
 from sim.studies.whatif import completion_codes, offer_fix

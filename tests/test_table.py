@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.negotiation.table import TABLE_SAMPLES, candidate_table, table_seed
-from sim.scenario.model import load_scenario
+from sim.scenario.loading import load_scenario
 from sim.zone.sampling import point_preferences, sample_preferences
 from sim.zone.space import PackageSpace
 from tests.conftest import DATA

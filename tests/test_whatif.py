@@ -12,7 +12,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.scenario.model import Offer, Scenario, load_scenario
+from sim.scenario.loading import load_scenario
+from sim.scenario.model import Offer, Scenario
 from sim.studies.changeset import MAX_CUT
 from sim.studies.whatif import offer_hits, what_would_it_take
 from sim.studies.whatif_answer import Change, apply_changes

@@ -22,10 +22,12 @@ from sim import __version__
 from sim.executors import Executor
 from sim.outputs.owned import OutputError
 from sim.outputs.rundir import MANIFEST, RunDirError, read_manifest
+from sim.scenario.advice import command_warnings
 from sim.scenario.edits import Unset
 from sim.scenario.errors import ScenarioError
 from sim.scenario.limits import MAX_SAMPLES
-from sim.scenario.model import Scenario, load_scenario
+from sim.scenario.loading import load_scenario_located
+from sim.scenario.model import Scenario
 from sim.zone.space import PackageSpace
 
 T = TypeVar("T")
@@ -65,6 +67,7 @@ SetOption = Annotated[
     list[str],
     typer.Option(
         "--set",
+        metavar="PATH=VALUE",
         help="Override a value, e.g. russia.weights.alliance=0.6 or ukraine.reservation=[0.3,0.5]. Repeatable.",
     ),
 ]
@@ -108,8 +111,26 @@ def main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
+    allow_root: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--allow-root",
+            metavar="DIR",
+            help="Also let scenarios read files (extends:, sources' file:) under DIR; by default a scenario reads "
+            "only inside its own folder. Repeatable; give it before the command.",
+        ),
+    ] = None,
 ) -> None:
     """negsim: which settlement packages could every party accept, and how sure can we be?"""
+    _INVOCATION["roots"] = tuple(allow_root or ())
+
+
+_INVOCATION: dict[str, tuple[Path, ...]] = {"roots": ()}  # set anew by every invocation's callback
+
+
+def allowed_roots() -> tuple[Path, ...]:
+    """The folders named with ``negsim --allow-root DIR`` in this invocation."""
+    return _INVOCATION["roots"]
 
 
 # The largest package space a command will score. bench_zone measures about 1.5e9 package x sample x party
@@ -132,10 +153,12 @@ def space_too_large(scenario: Scenario) -> str | None:
 def load_or_exit(path: Path, overrides: list[str]) -> Scenario:
     """The scenario, or one line per problem and exit 2; a space too large to score is refused up front."""
     try:
-        scenario = load_scenario(path, overrides)
+        scenario, located = load_scenario_located(path, overrides, allowed_roots())
     except ScenarioError as exc:
         fail(str(exc))
         raise AssertionError("unreachable") from exc
+    for warning in command_warnings(scenario, located):  # weights that will be normalised: said on every command
+        err.print(f"{warning.mark}: warning: {warning.message} ({warning.field})", markup=False, highlight=False)
     too_large = space_too_large(scenario)
     if too_large:
         fail(f"{path}: {too_large}")

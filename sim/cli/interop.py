@@ -18,7 +18,9 @@ from sim.cli.common import app, err, fail, out
 )
 def import_genius(
     domain: Annotated[Path, typer.Argument(help="GENIUS domain XML.")],
-    profiles: Annotated[list[Path], typer.Argument(help="Two or more linear-additive GENIUS profiles.")],
+    profiles: Annotated[
+        list[Path], typer.Argument(metavar="PROFILE...", help="Two or more linear-additive GENIUS profiles.")
+    ],
     output: Annotated[Path, typer.Option("-o", "--output", help="Scenario YAML to write.")],
 ) -> None:
     """Convert a GENIUS (ANAC) domain and its profiles into a negsim scenario that validates."""

@@ -17,6 +17,7 @@ from sim.cli.common import (
     SeedOption,
     SetOption,
     UnsetOption,
+    allowed_roots,
     app,
     check_memory,
     err,
@@ -130,6 +131,7 @@ VaryOption = Annotated[
     list[str],
     typer.Option(
         "--vary",
+        metavar="PATH=VALUES",
         help="PATH=LO:HI:N (N evenly spaced values, ends included) or PATH=V1,V2,...; PATH as --set spells it, "
         "and each value replaces the entry as --set would (a range becomes that exact value). Once or twice.",
     ),
@@ -191,6 +193,7 @@ def sweep(
                 workers=workers,
                 address=scheduler,
                 progress=progress,
+                roots=allowed_roots(),
             )
         except ScenarioError as exc:
             _drop_if_empty(sweep_dir)

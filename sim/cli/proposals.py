@@ -14,6 +14,7 @@ from sim.cli.common import (
     SamplesOption,
     SeedOption,
     SetOption,
+    UnsetOption,
     app,
     check_memory,
     load_or_exit,
@@ -45,6 +46,7 @@ def proposals(
     ] = None,
     seed: SeedOption = None,
     set_: SetOption = None,  # type: ignore[assignment]
+    unset: UnsetOption = None,  # type: ignore[assignment]
     markdown: Annotated[Path | None, typer.Option(help="Write the brief as Markdown here.")] = None,
     calibration: Annotated[Path | None, typer.Option(help="Write the poll calibration as Markdown here.")] = None,
     force: ForceOption = False,
@@ -54,7 +56,7 @@ def proposals(
     from sim.studies.calibration import KIIS_POLLS, acceptance_shares, calibration_markdown
     from sim.studies.proposals import Settings, brief, proposals_markdown
 
-    scenario = load_or_exit(scenario_path, set_ or [])
+    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     check_memory(scenario_path, scenario, max(samples or scenario.run.samples, whatif_samples))
     for path in (markdown, calibration):
         if path is not None:
@@ -64,6 +66,7 @@ def proposals(
     )
     command = "negsim proposals " + shlex.join(
         [str(scenario_path)]
+        + [f"--unset={u.path}" for u in unset or []]
         + [f"--set={s}" for s in set_ or []]
         + ([f"--samples={samples}"] if samples else [])
         + ([f"--whatif-samples={whatif_samples}"] if whatif_samples != 200 else [])

@@ -7,12 +7,13 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.common import app, fail, load_or_exit, out
+from sim.cli.common import allowed_roots, app, fail, load_or_exit, out
 from sim.outputs.owned import claim_file
 from sim.outputs.rundir import atomic_write_text
 from sim.scenario.errors import ScenarioError
-from sim.scenario.model import load_scenario
+from sim.scenario.loading import load_scenario
 from sim.scenario.starter import starter_scenario, variant_scenario
+from sim.scenario.untrusted import outside_roots
 from sim.scenario.values import ID_RULE, _check_id
 
 
@@ -44,9 +45,14 @@ def new(
         parent = load_or_exit(from_, [])
         text = variant_scenario(name, parent, from_, path)
     atomic_write_text(path, text)
+    roots = [*allowed_roots(), *([from_.parent] if from_ is not None else [])]
     try:
-        load_scenario(path)
+        load_scenario(path, roots=roots)
     except ScenarioError as exc:  # a template that does not validate is negsim's bug, not the user's
         path.unlink()
         raise AssertionError(f"negsim new wrote an invalid scenario:\n{exc}") from exc
-    out.print(f"wrote {path}: edit it, then `negsim validate {path}`", highlight=False)
+    command = f"negsim validate {path}"
+    if from_ is not None and outside_roots(from_, [path.parent]):  # a scenario reads only inside its own folder
+        command = f"negsim --allow-root {from_.parent} validate {path}"
+        out.print(f"note: {path} extends {from_}, outside its own folder: give --allow-root {from_.parent}")
+    out.print(f"wrote {path}: edit it, then `{command}`", highlight=False)

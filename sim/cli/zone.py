@@ -18,6 +18,7 @@ from sim.cli.common import (
     SetOption,
     UnsetOption,
     WorkersOption,
+    allowed_roots,
     app,
     check_memory,
     err,
@@ -32,9 +33,10 @@ from sim.executors import Executor
 from sim.outputs.pipeline import ZoneSettings, run_zone
 from sim.outputs.rundir import default_run_dir
 from sim.outputs.zonerun import INTERVAL
-from sim.scenario.checks import validate_findings
+from sim.scenario.advice import validate_findings
 from sim.scenario.errors import ScenarioError
-from sim.scenario.model import Scenario, load_scenario_located
+from sim.scenario.loading import load_scenario_located
+from sim.scenario.model import Scenario
 from sim.zone.analysis import ZoneAnalysis
 from sim.zone.intervals import half_width
 from sim.zone.results import Headline
@@ -57,7 +59,7 @@ def validate(
     failed = False
     for path in scenario_files(paths):
         try:
-            scenario, located = load_scenario_located(path, [*(unset or []), *(set_ or [])])
+            scenario, located = load_scenario_located(path, [*(unset or []), *(set_ or [])], allowed_roots())
         except ScenarioError as exc:
             err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
             failed = True

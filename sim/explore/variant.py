@@ -22,7 +22,8 @@ import yaml
 
 from sim.explore.settings import Settings
 from sim.scenario.errors import ScenarioError
-from sim.scenario.model import Scenario, load_scenario
+from sim.scenario.loading import load_scenario
+from sim.scenario.model import Scenario
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -120,7 +121,7 @@ def save_variant(
         with open(probe, "x", encoding="utf-8") as handle:
             handle.write(text)
         try:
-            reloaded = load_scenario(probe)
+            reloaded = load_scenario(probe, roots=[scenario_path.parent])  # it may live outside the parent's folder
         except ScenarioError as exc:
             raise VariantError(f"the variant does not load: {str(exc).splitlines()[0]}") from None
         if Settings.of(reloaded) != settings.effective():

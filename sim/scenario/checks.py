@@ -10,10 +10,9 @@ from collections import Counter
 from collections.abc import Iterator
 
 from sim.scenario.dependence import dependence, member_party
-from sim.scenario.errors import Problem
 from sim.scenario.model import Constraint, Party, Role, Scenario, split_option_ref
 from sim.scenario.values import Citation
-from sim.scenario.yamlsource import DataPath, Located
+from sim.scenario.yamlsource import DataPath
 
 Finding = tuple[DataPath, str]
 
@@ -284,70 +283,3 @@ def reference_problems(scenario: Scenario) -> list[Finding]:
         *_source_references(scenario),
         *dependence(scenario)[1],
     ]
-
-
-def source_warnings(scenario: Scenario) -> list[Finding]:
-    """Options, weights and red lines that cite no source: allowed, but an analyst should know."""
-    findings: list[Finding] = []
-    for i, issue in enumerate(scenario.issues):
-        for j, option in enumerate(issue.options):
-            if not option.sources:
-                findings.append((("issues", i, "options", j), f"option '{issue.id}.{option.id}' cites no source"))
-    for p, party in enumerate(scenario.parties):
-        cited = {key for key, reason in party.reasons.items() if reason.sources}
-        for issue_id in party.weights:
-            if not party.weighs(issue_id):
-                continue
-            if f"weights.{issue_id}" not in cited and "weights" not in cited:
-                findings.append(
-                    (
-                        ("parties", p, "weights", issue_id),
-                        f"party '{party.id}' weight on '{issue_id}' cites no source",
-                    )
-                )
-        for r, red_line in enumerate(party.red_lines):
-            ref = red_line.option
-            if f"red_lines.{ref}" not in cited and not red_line.sources:
-                findings.append(
-                    (("parties", p, "red_lines", r), f"party '{party.id}' red line '{ref}' cites no source")
-                )
-    for key, source in scenario.sources.items():
-        if not source.date or not (source.url or source.file):
-            findings.append((("sources", key), f"source '{key}' needs a date and a url or seed file"))
-    return findings
-
-
-def weight_warnings(scenario: Scenario) -> list[Finding]:
-    """Weights far from summing to 1 (at their midpoints): allowed, but say that they are normalised."""
-    findings: list[Finding] = []
-    for p, party in enumerate(scenario.parties):
-        total = sum((low + high) / 2 for low, high in party.weights.values())
-        if abs(total - 1) > WEIGHT_SUM_TOLERANCE:
-            findings.append(
-                (
-                    ("parties", p, "weights"),
-                    f"party '{party.id}' weights sum to {total:.3g} at their midpoints, not 1: they are normalised "
-                    "to sum to 1 in every sample, so each counts as its share of the total",
-                )
-            )
-    return findings
-
-
-WEIGHT_SUM_TOLERANCE = 0.1
-
-
-def validate_findings(scenario: Scenario, located: Located) -> tuple[list[Problem], list[Problem]]:
-    """What ``negsim validate`` adds to loading: ``(errors, warnings)`` as located problems.
-
-    Errors: quotes not found in their source files. Warnings: uncited claims, unquoted file citations, weights far
-    from summing to 1.
-    """
-    from sim.scenario.citations import citation_findings  # citations reads the citation lists defined here
-
-    quote_errors, quote_warnings = citation_findings(scenario, located)
-
-    def located_problems(findings: list[Finding]) -> list[Problem]:
-        return [Problem(located.mark_for(path), message, ".".join(map(str, path))) for path, message in findings]
-
-    warnings = [*source_warnings(scenario), *quote_warnings, *weight_warnings(scenario)]
-    return located_problems(quote_errors), located_problems(warnings)

@@ -21,7 +21,9 @@ import re
 from pathlib import Path
 
 from sim.scenario.checks import Finding, citations
+from sim.scenario.limits import MAX_SOURCE_BYTES
 from sim.scenario.model import Scenario
+from sim.scenario.untrusted import UnreadableFile, containment_hint, outside_roots, read_bytes
 from sim.scenario.yamlsource import Located
 
 _TYPOGRAPHY = str.maketrans(
@@ -33,7 +35,6 @@ _TYPOGRAPHY = str.maketrans(
     }
 )
 _WHITESPACE = re.compile(r"\s+")
-MAX_SOURCE_BYTES = 50_000_000
 
 
 def normalise(text: str) -> str:
@@ -51,14 +52,20 @@ def source_path(scenario: Scenario, located: Located, source_id: str) -> Path | 
     return base / source.file
 
 
-def _read(path: Path) -> str | None:
-    if not path.is_file() or path.stat().st_size > MAX_SOURCE_BYTES:
-        return None
-    return normalise(path.read_text(encoding="utf-8", errors="replace"))
+def _file_roots(located: Located, source_id: str) -> tuple[Path, ...] | None:
+    """The folders a source's file must lie in: the scenario's (a file written in a scenario); none for a file the
+    user named on the command line (``--set sources.S1.file=...``), which is theirs to name."""
+    mark = located.marks.get(("sources", source_id, "file"))
+    return located.roots if mark is not None and mark.line > 0 and located.roots else None
 
 
 def citation_findings(scenario: Scenario, located: Located) -> tuple[list[Finding], list[Finding]]:
-    """``(errors, warnings)``: quotes not found or uncheckable are errors; unquoted file citations are warnings."""
+    """``(errors, warnings)``: quotes not found or uncheckable are errors; unquoted file citations are warnings.
+
+    A file outside the scenario's folder is never read, and the outcome is the same whether or not it exists or holds
+    the quote (a warning; a quote cited from it cannot be checked, an error): otherwise a quote checked in
+    ``../../../etc/passwd`` would tell a mailed scenario's author what a file says (issue 24).
+    """
     errors: list[Finding] = []
     warnings: list[Finding] = []
     texts: dict[str, str | None] = {}
@@ -66,13 +73,19 @@ def citation_findings(scenario: Scenario, located: Located) -> tuple[list[Findin
         path = source_path(scenario, located, key)
         if path is None:
             continue
-        texts[key] = _read(path)
-        if path.exists() and not path.is_file():
-            errors.append((("sources", key, "file"), f"source '{key}' file {path} is not a regular file"))
-        elif texts[key] is None and path.is_file():
-            errors.append((("sources", key, "file"), f"source '{key}' file {path} is larger than 50 MB"))
-        elif not path.exists():
-            warnings.append((("sources", key, "file"), f"source '{key}' file {path} does not exist"))
+        texts[key] = None
+        roots = _file_roots(located, key)
+        where = ("sources", key, "file")
+        if roots is not None and outside_roots(path, roots):
+            message = f"source '{key}' file {path} is outside the scenario's folder, so it is not read"
+            warnings.append((where, f"{message}: {containment_hint(roots)}"))
+        elif not path.exists() and not path.is_symlink():
+            warnings.append((where, f"source '{key}' file {path} does not exist"))
+        else:
+            try:
+                texts[key] = normalise(read_bytes(path, MAX_SOURCE_BYTES, roots).decode("utf-8", errors="replace"))
+            except UnreadableFile as exc:
+                errors.append((where, f"source '{key}' file {path}: {exc.reason}"))
     for where, cited in citations(scenario):
         for k, citation in enumerate(cited):
             if citation.source not in scenario.sources or scenario.sources[citation.source].file is None:

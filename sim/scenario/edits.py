@@ -30,6 +30,7 @@ import yaml
 
 from sim.scenario.errors import Mark, Problem, ScenarioError
 from sim.scenario.model import StrictModel
+from sim.scenario.reasons import listed, prune_orphan_reasons, red_line_ref
 from sim.scenario.yamlload import parse_value
 from sim.scenario.yamlsource import DataPath, Located, is_id_list
 
@@ -52,7 +53,16 @@ class Unset:
         return self.mark or Mark(f"--unset {self.path}")
 
 
-Edit = str | Unset
+@dataclass(frozen=True)
+class SetValue:
+    """A ``--set`` with its value already in hand (a study's edit): ``SetValue("russia.reservation", 0.5)``; the
+    value is plain data as YAML would give it (a number, ``[lo, hi]``, a mapping)."""
+
+    path: str
+    value: Any
+
+
+Edit = str | Unset | SetValue
 
 _TOKEN = re.compile(r"""\s*(?:\[\s*(?:"([^"]*)"|'([^']*)'|([^\]]*))\s*\]|([^.\[\]]+))\s*(\.)?""")
 
@@ -105,15 +115,11 @@ def _item_refs(item: Any) -> frozenset[str]:
     return frozenset(str(ref) for ref in refs)
 
 
-def _red_line_ref(item: Any) -> str:
-    return str(item.get("option")) if isinstance(item, dict) else str(item)
-
-
 def _labels(container: Any, parent_key: str | int | None) -> list[str]:
     if isinstance(container, dict):
         return [str(k) for k in container]
     if parent_key == "red_lines" and isinstance(container, list):
-        return [_red_line_ref(item) for item in container]
+        return [red_line_ref(item) for item in container]
     if is_id_list(container):
         return [str(item["id"]) for item in container]
     if isinstance(container, list):
@@ -155,7 +161,7 @@ def _list_position(container: list, parent_key: Any, steps: list[Step], index: i
     """Which item of a list a step selects, and how many steps it used (a red line ref written with a dot uses 2)."""
     step = steps[index]
     if parent_key == "red_lines":
-        refs = [_red_line_ref(item) for item in container]
+        refs = [red_line_ref(item) for item in container]
         ref = step.text
         used = 1
         if not step.bracketed and "." not in ref and index + 1 < len(steps) and not steps[index + 1].bracketed:
@@ -186,6 +192,8 @@ FIELD_NAMES = _field_names(StrictModel)  # keys a --set may add where the model 
 
 
 def _unknown(origin: Mark, raw: str, steps: list[Step], index: int, container: Any, parent_key: Any) -> None:
+    if index == 0 and isinstance(container, dict) and is_id_list(container.get("parties")):
+        _unknown_start(origin, raw, steps[0].text, container)
     valid = _labels(container, parent_key)
     where = ".".join(s.text for s in steps[:index]) or "the top level"
     wanted = steps[index].text
@@ -204,16 +212,39 @@ def _unknown(origin: Mark, raw: str, steps: list[Step], index: int, container: A
     _fail(origin, f"no '{wanted}' under {where}{hint}{listing}", raw)
 
 
+def _unknown_start(origin: Mark, raw: str, wanted: str, data: dict) -> None:
+    """A path's first step is a party id (``russia.reservation``) or a top-level key: suggest party ids first, since
+    that is what a path mostly starts with (``rusia.reservation`` once got "did you mean run?")."""
+    parties = _labels(data["parties"], "parties")
+    near = difflib.get_close_matches(wanted, parties, n=3, cutoff=0.6)
+    if near:
+        hint = f"; did you mean party {' or '.join(near)}?"
+    else:
+        keys = difflib.get_close_matches(wanted, [str(k) for k in data], n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(keys)}?" if keys else ""
+    _fail(
+        origin,
+        f"no party or key '{wanted}'{hint}; a path starts with a party id ({', '.join(parties)}) or a top-level "
+        f"key ({', '.join(map(str, data))})",
+        raw,
+    )
+
+
 def apply_set(located: Located, assignment: str) -> None:
     """Apply one ``--set PATH=VALUE`` in place; the value is parsed as YAML (``[0.3,0.5]`` is a range)."""
-    origin = Mark(f"--set {assignment}")
+    origin = Mark(f"--set {_shortened(assignment)}")
     if "=" not in assignment:
         _fail(origin, "expected PATH=VALUE, e.g. russia.weights.alliance=0.4")
     key, raw = _split_assignment(assignment)
     try:
-        value = parse_value(raw)  # YAML 1.2 numbers, as in files
+        value = parse_value(raw, str(origin))  # YAML 1.2 numbers, as in files
     except yaml.YAMLError as exc:
         _fail(origin, f"value is not valid YAML: {exc}")
+    assign(located, key, value, origin)
+
+
+def assign(located: Located, key: str, value: Any, origin: Mark) -> None:
+    """Set what the path ``key`` addresses to ``value`` (plain data, as YAML gives it), in place."""
     steps = parse_path(key, origin)
     path = resolve(located.data, steps[:-1], origin, key, create=True) if len(steps) > 1 else ()
     last = steps[-1]
@@ -236,6 +267,11 @@ def apply_set(located: Located, assignment: str) -> None:
     for stale in [p for p in located.marks if p[: len(path)] == path]:
         del located.marks[stale]
     located.marks[path] = origin
+
+
+def _shortened(text: str, limit: int = 80) -> str:
+    """An edit as errors name it: a 30,000-character value is not echoed back whole."""
+    return text if len(text) <= limit else f"{text[: limit - 20]}...({len(text):,} characters)"
 
 
 def _split_assignment(assignment: str) -> tuple[str, str]:
@@ -295,7 +331,7 @@ def _cascade(located: Located, path: DataPath, removed: Any) -> None:
     """
     data = located.data
     if path[:1] == ("parties",) and len(path) == 2:
-        for o, offer in enumerate(data.get("offers") or []):
+        for o, offer in enumerate(listed(data, "offers")):
             if isinstance(offer, dict) and offer.get("sponsor") == removed.get("id"):
                 del offer["sponsor"]
                 located.marks.pop(("offers", o, "sponsor"), None)
@@ -334,17 +370,18 @@ def _cascade(located: Located, path: DataPath, removed: Any) -> None:
             if doomed(items[position]):
                 remove_list_item(located, list_path, position)
 
-    for p, party in enumerate(data.get("parties") or []):
+    for p, party in enumerate(listed(data, "parties")):
         if not isinstance(party, dict):
             continue
         for kind in ("weights", "values"):
             if option is None and isinstance(party.get(kind), dict):
                 drop_key(("parties", p, kind), issue)
-        if option is not None and isinstance((party.get("values") or {}).get(issue), dict):
+        values = party.get("values")
+        if option is not None and isinstance(values, dict) and isinstance(values.get(issue), dict):
             drop_key(("parties", p, "values", issue), option)
-        drop_items(("parties", p, "red_lines"), lambda item: gone(_red_line_ref(item)))
+        drop_items(("parties", p, "red_lines"), lambda item: gone(red_line_ref(item)))
         drop_items(("parties", p, "links"), lambda item: any(gone(ref) for ref in _item_refs(item)))
-    for o, offer in enumerate(data.get("offers") or []):
+    for o, offer in enumerate(listed(data, "offers")):
         if isinstance(offer, dict) and isinstance(offer.get("fix"), dict):
             drop_key(("offers", o, "fix"), issue, settles=True)
     drop_items(("offers",), lambda item: isinstance(item, dict) and item.get("fix") == {})  # nothing left to offer
@@ -366,44 +403,13 @@ def remove_list_item(located: Located, list_path: DataPath, position: int) -> No
     located.marks.update(moved)
 
 
-def _subjects(data: Any, party: dict) -> set[str]:
-    """The reason keys that name something in this party of this document."""
-    issues = [str(i["id"]) for i in data.get("issues") or [] if isinstance(i, dict) and "id" in i]
-    red_lines = party.get("red_lines") if isinstance(party.get("red_lines"), list) else []
-    return {
-        *(f"{kind}.{issue}" for kind in ("weights", "values") for issue in issues),
-        *(f"red_lines.{_red_line_ref(item)}" for item in red_lines),
-    }
-
-
-def prune_orphan_reasons(before: Any, after: Located) -> None:
-    """Drop inherited reasons whose subject an edit removed; a reason the edit itself wrote stays (and is checked)."""
-    parties_before = {
-        p["id"]: p for p in before.get("parties") or [] if isinstance(p, dict) and isinstance(p.get("id"), str)
-    }
-    for index, party in enumerate(after.data.get("parties") or []):
-        if (
-            not isinstance(party, dict)
-            or not isinstance(party.get("id"), str)
-            or party["id"] not in parties_before
-            or not isinstance(party.get("reasons"), dict)
-        ):
-            continue
-        old = parties_before[party["id"]]
-        gone = _subjects(before, old) - _subjects(after.data, party)
-        old_reasons = old.get("reasons") if isinstance(old.get("reasons"), dict) else {}
-        for key in [k for k in party["reasons"] if k in gone and old_reasons.get(k) == party["reasons"][k]]:
-            del party["reasons"][key]
-            prefix = ("parties", index, "reasons", key)
-            for stale in [p for p in after.marks if p[: len(prefix)] == prefix]:
-                del after.marks[stale]
-
-
 def apply_edits(located: Located, edits: Sequence[Edit]) -> None:
     """Apply ``--unset`` and ``--set`` edits in order (the command line lists every ``--unset`` first)."""
     for edit in edits:
         if isinstance(edit, Unset):
             apply_unset(located, edit)
+        elif isinstance(edit, SetValue):
+            assign(located, edit.path, edit.value, Mark(f"--set {_shortened(f'{edit.path}={edit.value!r}')}"))
         else:
             apply_set(located, edit)
 

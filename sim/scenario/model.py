@@ -9,18 +9,18 @@ from __future__ import annotations
 import hashlib
 import json
 from enum import StrEnum
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import Field, model_validator
 
 from sim.scenario.bodies import Correlation, Electorate, Follows, RedLine
 from sim.scenario.judgement import JudgementCall
+from sim.scenario.limits import MAX_ROUNDS, MAX_SAMPLES
 from sim.scenario.values import (
     DriftRange,
     Id,
     IssueKey,
+    Label,
     OptionKey,
     OptionRef,
     PartyKey,
@@ -32,19 +32,13 @@ from sim.scenario.values import (
     WeightRange,
 )
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from sim.scenario.edits import Unset
-    from sim.scenario.yamlsource import Located
-
 FORMAT_VERSION = 1
 
 
 class Source(StrictModel):
     """A public text that an option, weight or red line rests on."""
 
-    title: str
+    title: Label
     """What the text is called. Example: `title: "Resolving NATO Expansion"`"""
     publisher: str | None = None
     """Who published it. Example: `publisher: Reuters`"""
@@ -66,7 +60,7 @@ class Option(StrictModel):
 
     id: Id
     """Unique within its issue; written in option refs as `issue.option`. Example: `id: open_door`"""
-    label: str
+    label: Label
     """What the option says, for people. Example: `label: "Open door kept, no invitation"`"""
     sources: Sources = []
     """Citations saying the option is on the table. Example: `sources: [S3, {S4: "no NATO expansion"}]`"""
@@ -79,7 +73,7 @@ class Issue(StrictModel):
 
     id: Id
     """Unique among issues. Example: `id: alliance`"""
-    title: str
+    title: Label
     """What the issue is, for people. Example: `title: Ukraine's alliance status`"""
     options: list[Option] = Field(min_length=2)
     """Two or more options, ordered (one side's ideal first, by convention). Example: `options: [{id: neutral,
@@ -194,7 +188,7 @@ class Party(StrictModel):
 
     id: Id
     """Unique among parties; also the `--set` shorthand (`russia.weights.alliance`). Example: `id: russia`"""
-    name: str
+    name: Label
     """For people. Example: `name: Russia`"""
     role: Role = Role.negotiator
     """negotiator (at the table, veto), guarantor (veto), mediator (no veto, proposes in `negotiate`), ratifier (a
@@ -293,7 +287,7 @@ class Offer(StrictModel):
 
     id: Id
     """Unique among offers. Example: `id: us_28_point`"""
-    label: str
+    label: Label
     """For people. Example: `label: "US 28-point plan (Nov 2025)"`"""
     fix: dict[IssueKey, OptionKey] = Field(min_length=1)
     """Issue -> option the offer settles; issues it is silent on are completed in every way. Example: `fix:
@@ -316,11 +310,11 @@ class AfterFailedRatification(StrEnum):
 class RunSettings(StrictModel):
     """Defaults for the commands (each can be overridden on the command line)."""
 
-    samples: int = Field(default=2000, ge=1, le=1_000_000)
+    samples: int = Field(default=2000, ge=1, le=MAX_SAMPLES)
     """Monte-Carlo samples of every uncertain number (`--samples`). Example: `samples: 4000`"""
     seed: int = Field(default=0, ge=0)
     """Random seed; the same seed gives the same samples, also across edits (`--seed`). Example: `seed: 7`"""
-    rounds: int = Field(default=60, ge=1)
+    rounds: int = Field(default=60, ge=1, le=MAX_ROUNDS)
     """Deadline of `negotiate`, in rounds. Example: `rounds: 60`"""
     chunk_size: int | None = Field(default=None, ge=1)
     """Packages scored per block (memory vs speed; results are identical for any value); default chosen from
@@ -337,7 +331,7 @@ class Scenario(StrictModel):
     """Format version; this negsim reads 1. Example: `negsim: 1`"""
     id: Id
     """Names runs and plots; give each variant its own. Example: `id: article5-no-membership`"""
-    title: str
+    title: Label
     """For people. Example: `title: Article 5-style guarantees without NATO membership`"""
     description: str | None = None
     """What the scenario assumes. Example: `description: baseline with US pressure`"""
@@ -401,18 +395,3 @@ class Scenario(StrictModel):
 def split_option_ref(ref: str) -> tuple[str, str]:
     issue_id, _, option_id = ref.partition(".")
     return issue_id, option_id
-
-
-def load_scenario(path: str | Path, edits: Sequence[str | Unset] = ()) -> Scenario:
-    """Load, inherit, edit and validate a scenario; every problem found is raised together.
-
-    ``edits`` are ``--set`` strings (``PATH=VALUE``) and :class:`~sim.scenario.edits.Unset` removals, in order.
-    """
-    return load_scenario_located(path, edits)[0]
-
-
-def load_scenario_located(path: str | Path, edits: Sequence[str | Unset] = ()) -> tuple[Scenario, Located]:
-    """As :func:`load_scenario`, also returning the document with positions (for warnings with line numbers)."""
-    from sim.scenario.loading import load_scenario_located as load  # loading sits above the models
-
-    return load(path, edits)

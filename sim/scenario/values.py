@@ -8,6 +8,7 @@ uncertainty (DESIGN.md, "The scenario file").
 from __future__ import annotations
 
 import math
+import typing
 from typing import Annotated, Any
 
 from pydantic import (
@@ -18,9 +19,13 @@ from pydantic import (
     Field,
     PlainSerializer,
     SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
     model_serializer,
     model_validator,
 )
+
+from sim.scenario.limits import MAX_LABEL, MAX_TEXT
 
 ID_RULE = "must start with a lowercase letter and contain only lowercase letters, digits, '_' and '-'"
 
@@ -105,11 +110,33 @@ PartyKey = Annotated[str, Named("party id")]
 ReasonKey = Annotated[str, Named("reason key")]
 
 
+Label = Annotated[str, Field(max_length=MAX_LABEL)]
+"""What tables, plots and pages show for a thing (a label, a title, a name): bounded so every table can be read
+back (issue 24: a 131,072-character label broke the CSV reader on resume)."""
+
+
 class StrictModel(BaseModel):
     """Unknown keys are errors (a typo is not a silently ignored preference); the docstring under each field is
-    its meaning in ``docs/format.md``."""
+    its meaning in ``docs/format.md``. Text is bounded (``MAX_TEXT``) and ``true``/``false`` is never a number:
+    pydantic's lax mode reads ``samples: true`` as 1 and ``holds: true`` as 1.0 (issue 24)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False, use_attribute_docstrings=True, str_max_length=MAX_TEXT
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool) and info.field_name is not None and _numeric(cls, info.field_name):
+            raise ValueError(f"expected a number here, got a boolean ({str(value).lower()})")
+        return value
+
+
+def _numeric(model: type[BaseModel], name: str) -> bool:
+    """Whether a field takes a plain number (``int``, ``float``, optional or not); ranges refuse booleans
+    themselves (``_as_range``)."""
+    annotation = model.model_fields[name].annotation
+    return annotation in (int, float) or any(arg in (int, float) for arg in typing.get_args(annotation))
 
 
 class Citation(StrictModel):

@@ -9,6 +9,7 @@ Bytes become nodes in :mod:`sim.scenario.yamlload` (safe loader, size/depth/alia
 from __future__ import annotations
 
 import copy
+import difflib
 from typing import Any
 
 from sim.scenario.errors import Mark, Problem, ScenarioError
@@ -82,7 +83,14 @@ def _merge(
                 _copy_marks(parent.marks, (*p_path, p_index), out_marks, out_item)
             else:
                 merged_list.append(_merge(parent, (*p_path, p_index), child, (*c_path, c_index), out_item, out_marks))
-        for c_index in child_index.values():
+        parent_ids = [str(item["id"]) for item in p_val]
+        for new_id, c_index in child_index.items():
+            near = difflib.get_close_matches(str(new_id), parent_ids, n=1, cutoff=0.75)
+            if near:
+                kind = _ITEM_NAMES.get(str(out_path[-1]) if out_path else "", "item")
+                out_marks[_HINT, *out_path, len(merged_list)] = Mark(  # type: ignore[index]
+                    f"'{new_id}' is a new {kind}: the parent has none with that id; did you mean '{near[0]}'?"
+                )
             _copy_marks(child.marks, (*c_path, c_index), out_marks, (*out_path, len(merged_list)))
             merged_list.append(copy.deepcopy(c_val[c_index]))
         return merged_list
@@ -116,8 +124,18 @@ def _get(data: Any, path: DataPath) -> Any:
     return data
 
 
+_HINT = "<hint>"
+_ITEM_NAMES = {"parties": "party", "issues": "issue", "options": "option", "offers": "offer"}
+
+
 def merge_located(parent: Located, child: Located) -> Located:
-    """Apply a child document over its parent (``extends:``), keeping each value's own position."""
+    """Apply a child document over its parent (``extends:``), keeping each value's own position.
+
+    A child's list item whose id is new but close to a parent's (``- id: rusia``) is most likely a typo: it gets a
+    hint (:attr:`Located.hints`) that problems inside it repeat (issue 21 item 8).
+    """
     marks: dict[DataPath, Mark] = {}
     data = _merge(parent, (), child, (), (), marks)
-    return Located(data, marks)
+    hints = {path[1:]: mark.origin for path, mark in marks.items() if path[:1] == (_HINT,)}
+    marks = {path: mark for path, mark in marks.items() if path[:1] != (_HINT,)}
+    return Located(data, marks, parent.roots, {**parent.hints, **child.hints, **hints})

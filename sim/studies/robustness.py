@@ -26,7 +26,8 @@ from sim.outputs.html import Raw, esc, figure, page, table
 from sim.outputs.plots import save_figure
 from sim.outputs.rundir import atomic_write_text
 from sim.scenario.edits import Edit, Unset
-from sim.scenario.model import Scenario, load_scenario
+from sim.scenario.loading import load_scenario
+from sim.scenario.model import Scenario
 from sim.studies.compare import difference_interval
 from sim.studies.plots import plot_robustness
 from sim.zone.intervals import proportion_interval

@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.scenario.model import Party, Scenario
+from sim.scenario.edits import Edit, SetValue, Unset
+from sim.scenario.loading import edited
+from sim.scenario.model import Scenario
 
 MEASURES = ("zone_mass", "p_zone_nonempty")
 
@@ -77,22 +79,14 @@ def perturbations(scenario: Scenario) -> list[Perturbation]:
 
 
 def apply_perturbation(scenario: Scenario, change: Perturbation) -> Scenario:
-    def edit(party: Party) -> Party:
-        if party.id != change.party:
-            return party
-        if change.kind == "weight":
-            return party.model_copy(update={"weights": {**party.weights, change.subject: (change.value,) * 2}})
-        if change.kind == "reservation":
-            return party.model_copy(update={"reservation": (change.value, change.value)})
-        if change.kind == "holds":
-            firm = [
-                r.model_copy(update={"holds": change.value}) if r.option == change.subject else r
-                for r in party.red_lines
-            ]
-            return party.model_copy(update={"red_lines": firm})
-        return party.model_copy(update={"red_lines": [r for r in party.red_lines if r.option != change.subject]})
-
-    return scenario.model_copy(update={"parties": [edit(p) for p in scenario.parties]})
+    """The scenario with one perturbation, edited and validated as ``--set``/``--unset`` would do it."""
+    red_line = f'{change.party}.red_lines["{change.subject}"]'
+    edit: Edit = {
+        "weight": SetValue(f"{change.party}.weights.{change.subject}", change.value),
+        "reservation": SetValue(f"{change.party}.reservation", change.value),
+        "holds": SetValue(f"{red_line}.holds", change.value),
+    }.get(change.kind, Unset(red_line))
+    return edited(scenario, [edit])
 
 
 def with_deltas(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import shlex
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from sim.outputs.rundir import (
 from sim.outputs.tables import write_csv, write_parquet
 from sim.scenario.edits import Edit, Unset
 from sim.scenario.errors import Mark, Problem, ScenarioError
-from sim.scenario.model import load_scenario
+from sim.scenario.loading import load_scenario
 from sim.studies.fanout import Progress, RunTask, run_all, threads_per_run
 from sim.zone.intervals import proportion_interval
 
@@ -127,10 +128,12 @@ def run_sweep(
     workers: int = 2,
     address: str | None = None,
     progress: Progress | None = None,
+    roots: Sequence[Path] = (),
 ) -> list[dict[str, Any]]:
     """Run (or finish) the sweep; write ``sweep.parquet``, ``sweep.csv``, the plots and ``report.html``, then mark
-    it complete; return the point rows. A complete sweep whose page is missing gets it back."""
-    base = load_scenario(scenario_file, overrides)
+    it complete; return the point rows. A complete sweep whose page is missing gets it back. ``roots``: folders
+    besides the scenario's own that it may read (``--allow-root``)."""
+    base = load_scenario(scenario_file, overrides, roots)
     if resume:
         manifest = resume_manifest(sweep_dir, base, "sweep")
         recorded = manifest["settings"]
@@ -143,7 +146,7 @@ def run_sweep(
     points = grid(varies)
     if len(points) > MAX_POINTS:
         raise RunDirError(f"{len(points)} points is more than {MAX_POINTS}; use fewer values per --vary")
-    scenarios = [load_scenario(scenario_file, [*overrides, *point.overrides()]) for point in points]
+    scenarios = [load_scenario(scenario_file, [*overrides, *point.overrides()], roots) for point in points]
     # The sweep's samples and seed at every point: common random numbers, whatever a point changes.
     settings = ZoneSettings.for_scenario(base, samples, seed, threads_per_run(executor, workers))
     if not resume:

@@ -131,9 +131,24 @@ def scenario_ranges(scenario: Scenario) -> Ranges:
                 for o, option in enumerate(issue.options):
                     value[p, i, o] = party.value_range(issue.id, option.id)
         reservation = np.array([party.reservation for party in scenario.parties], dtype=np.float64)
-        _RANGES[key] = Ranges(weight.astype(np.float64).reshape(len(scenario.parties), -1, 2), value, reservation)
+        weight = _scaled_weights(weight.astype(np.float64).reshape(len(scenario.parties), -1, 2))
+        _RANGES[key] = Ranges(weight, value, reservation)
         weakref.finalize(scenario, _RANGES.pop, key, None)
     return _RANGES[key]
+
+
+def _scaled_weights(weight: np.ndarray) -> np.ndarray:
+    """Each party's weight ranges divided by the power of two at or above its largest weight, when that is above 1.
+
+    Weights count only as shares of their total (normalised in every sample), but the total of ``{land: 1e308,
+    money: 1e308}`` overflows to infinity and every share became 0: P(zone) 0.0 where ``{1, 1}`` gives 0.62
+    (issue 24). Scaling by the maximum first avoids the overflow; scaling by a power of two is exact in floating
+    point, so a draw and its normalised share are bit-identical to the unscaled ones whenever those did not
+    overflow, and any finite input gives the same answer as its equivalent scaled by a power of two.
+    """
+    largest = weight.max(axis=(1, 2))
+    exponent = np.where(largest > 1, np.frexp(largest)[1], 0)
+    return np.ldexp(weight, -exponent[:, None, None])
 
 
 def preferences_from_draws(scenario: Scenario, draws: Draws) -> Preferences:
