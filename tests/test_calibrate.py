@@ -86,7 +86,7 @@ def test_calibrate_writes_a_variant_of_fitted_values_and_the_comparison(tmp_path
     scenario, data = tmp_path / "synth.yaml", tmp_path / "polls.yaml"
     scenario.write_text(yaml.safe_dump(_scenario(), sort_keys=False))
     data.write_text(yaml.safe_dump(_data(3), sort_keys=False))
-    out = tmp_path / "fitted" / "synth-fitted.yaml"
+    out = tmp_path / "synth-fitted.yaml"  # beside the scenario: extends stays inside the scenario's folder
     done = subprocess.run(
         [str(NEGSIM), "calibrate", str(scenario), "--data", str(data), "--out", str(out), "--points", "256"],
         capture_output=True,
@@ -95,14 +95,14 @@ def test_calibrate_writes_a_variant_of_fitted_values_and_the_comparison(tmp_path
     assert done.returncode == 0, done.stderr
     variant = yaml.safe_load(out.read_text())
     (party,) = variant["parties"]
-    assert set(party) == {"id", "reservation", "weights", "reasons"} and variant["extends"] == "../synth.yaml"
+    assert set(party) == {"id", "reservation", "weights", "reasons"} and variant["extends"] == "synth.yaml"
     assert "polls.yaml" in party["reasons"]["reservation"]["why"]
     fitted = load_scenario(out)
     assert fitted.parties[2].reservation[0] < 0.62 < fitted.parties[2].reservation[1]
-    rows = (tmp_path / "fitted" / "synth-fitted.calibration.csv").read_text().splitlines()
+    rows = (tmp_path / "synth-fitted.calibration.csv").read_text().splitlines()
     assert len(rows) == 1 + len(PACKAGES) and sum(",held_out," in row for row in rows) == len(HOLDOUT)
     for png in ("synth-fitted.calibration.png", "synth-fitted.quality.png"):
-        assert (tmp_path / "fitted" / png).read_bytes()[:4] == b"\x89PNG"
+        assert (tmp_path / png).read_bytes()[:4] == b"\x89PNG"
 
 
 def test_bad_data_is_one_line_per_problem(tmp_path):
