@@ -77,3 +77,22 @@ def map_tasks(
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def collect_tasks(
+    function: Callable[[T], R],
+    tasks: list[T],
+    executor: Executor = Executor.local,
+    workers: int = 2,
+    address: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[R]:
+    """Every ``function(task)`` in task order (``map_tasks``), reporting ``progress(done, total)`` as results come."""
+    results: list[R] = []
+    if progress:
+        progress(0, len(tasks))
+    for done, result in enumerate(map_tasks(function, tasks, executor, workers, address), start=1):
+        results.append(result)
+        if progress:
+            progress(done, len(tasks))
+    return results

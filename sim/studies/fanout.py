@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sim.executors import Executor, map_tasks
+from sim.executors import Executor, collect_tasks
 from sim.outputs.pipeline import ZoneSettings, run_zone
 from sim.outputs.rundir import MANIFEST, read_manifest
 from sim.outputs.zonerun import summary_of
@@ -64,14 +64,7 @@ def run_all(
     progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
     """Every task's summary, in task order; complete runs are read back, not recomputed."""
-    summaries = []
-    if progress:
-        progress(0, len(tasks))
-    for done, summary in enumerate(map_tasks(run_task, tasks, executor, workers, address), start=1):
-        summaries.append(summary)
-        if progress:
-            progress(done, len(tasks))
-    return summaries
+    return collect_tasks(run_task, tasks, executor, workers, address, progress)
 
 
 def claim_directory(root: Path, stem: str) -> Path:

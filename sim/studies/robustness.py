@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.executors import Executor, map_tasks
+from sim.executors import Executor, collect_tasks
 from sim.outputs.html import Raw, esc, figure, page, table
 from sim.outputs.plots import save_figure
 from sim.outputs.rundir import atomic_write_text
@@ -169,13 +169,7 @@ def run_robustness(
     """Every case scored with the same seed; rows in case order, the default first."""
     threads = workers if executor is Executor.local else 1
     tasks = [(case.scenario, samples, seed, threads) for case in cases]
-    headlines = []
-    if progress:
-        progress(0, len(tasks))
-    for done, result in enumerate(map_tasks(_score, tasks, executor, workers, address), start=1):
-        headlines.append(result)
-        if progress:
-            progress(done, len(tasks))
+    headlines = collect_tasks(_score, tasks, executor, workers, address, progress)
     base = headlines[0]
     rows = [
         Row(
