@@ -188,22 +188,27 @@ class ZoneList:
     zone_count: np.ndarray
     accept_count: np.ndarray | None = None
 
+    def locate(self, packages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For any ``packages``: whether each is listed, and its row in the list where it is (0 elsewhere)."""
+        packages = np.asarray(packages, dtype=np.int64)
+        if self.packages.size == 0:
+            return np.zeros(packages.size, dtype=bool), np.zeros(packages.size, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.packages, packages), self.packages.size - 1)
+        return self.packages[at] == packages, at
+
     def accepts_of(self, packages: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """For sorted ``packages``: which are listed, and the listed ones' acceptance counts (None: not kept)."""
+        """For ``packages``: which are listed, and the listed ones' acceptance counts (None: not kept)."""
         if self.accept_count is None:
             return None
-        at = np.searchsorted(self.packages, packages)
-        found = at < self.packages.size
-        found[found] = self.packages[at[found]] == packages[found]
+        found, at = self.locate(packages)
         return found, self.accept_count[:, at[found]]
 
     def counts_of(self, packages: np.ndarray) -> np.ndarray:
         """Zone counts of any packages (0 for a package never in the zone)."""
-        packages = np.asarray(packages, dtype=np.int64)
+        found, at = self.locate(packages)
         if self.packages.size == 0:
-            return np.zeros(packages.size, dtype=np.int64)
-        at = np.minimum(np.searchsorted(self.packages, packages), self.packages.size - 1)
-        return np.where(self.packages[at] == packages, self.zone_count[at], 0).astype(np.int64)
+            return np.zeros(found.size, dtype=np.int64)
+        return np.where(found, self.zone_count[at], 0).astype(np.int64)
 
     def __eq__(self, other: object) -> bool:
         return _arrays_equal(self, other, ("packages", "zone_count"))
