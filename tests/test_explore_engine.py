@@ -3,6 +3,7 @@ settings are the CLI's edits; a draft is scored as ``negsim score --fix`` scores
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -129,7 +130,8 @@ def test_draft_is_scored_as_score_fix_scores_it(document, data):
 def test_a_variant_states_only_the_changes_and_reproduces_the_page(tmp_path):
     """Saved variant: extends the scenario, holds only the changes with the why, loads back to the page's settings,
     never overwrites a file."""
-    scenario = Path("tests/data/explore/small.yaml").resolve()
+    scenario = tmp_path / "small.yaml"
+    shutil.copyfile("tests/data/explore/small.yaml", scenario)
     engine = Engine(scenario, 30, 3, threads=1)
     settings = engine.current.settings.with_value("alpha|reservation|low", "0.3")
     settings = settings.with_value("beta|red_line|land.a_keeps|holds", "0.5")
@@ -158,6 +160,11 @@ def test_a_variant_states_only_the_changes_and_reproduces_the_page(tmp_path):
     assert Settings.of(load_scenario(out)) == state.settings.effective()
     with pytest.raises(VariantError, match="exists"):
         save_variant(out, scenario, document, state.settings)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    with pytest.raises(VariantError, match=f"save it in {tmp_path}"):  # `negsim run` could not read its `extends:`
+        save_variant(elsewhere / "v.yaml", scenario, document, state.settings)
+    assert not list(elsewhere.iterdir())
     assert not list(tmp_path.glob(".*"))
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.scenario.loading import load_scenario
 from tests.conftest import NEGSIM, ROOT
 from tests.test_cli import negsim
 
@@ -29,9 +30,17 @@ ESTIMATE = r"(\d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\])"
 
 
 @pytest.fixture(scope="module")
-def server():
+def explored(tmp_path_factory) -> Path:
+    """The baseline copied to a folder of the test's own: a saved variant goes beside the scenario it extends."""
+    folder = tmp_path_factory.mktemp("explored") / "scenarios"
+    shutil.copytree(ROOT / "scenarios", folder)
+    return folder / BASELINE.name
+
+
+@pytest.fixture(scope="module")
+def server(explored):
     process = subprocess.Popen(
-        [str(NEGSIM), "explore", str(BASELINE), "--no-browser", "--samples", SAMPLES],
+        [str(NEGSIM), "explore", str(explored), "--no-browser", "--samples", SAMPLES],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -107,7 +116,8 @@ def test_1_baseline_loads_with_every_number_named(page):
     assert page.get_by_label("Draft: Crimea", exact=True).count() == 1
     assert page.get_by_label("Russia reservation low", exact=True).count() == 1
     red = page.locator("[name='ukraine|red_line|donbas.recognised_withdrawal|holds']").get_attribute("aria-label")
-    option = "Recognised as Russian; Ukraine withdraws from the part it holds"
+    donbas = next(issue for issue in load_scenario(BASELINE).issues if issue.id == "donbas")
+    option = next(o.label for o in donbas.options if o.id == "recognised_withdrawal")  # the page names it as written
     assert red == f"Ukraine red line: Donetsk and Luhansk — {option}: holds"
     assert page.get_by_label(red, exact=True).count() == 1
 
@@ -175,8 +185,8 @@ def test_5_a_bad_typed_value_is_refused_and_the_page_keeps_working(page):
     assert re.fullmatch(ESTIMATE, number(page, "Draft P(some completion in zone)"))
 
 
-def test_6_a_saved_variant_validates_and_runs_to_the_page_numbers(page, tmp_path):
-    path = tmp_path / "explored.yaml"
+def test_6_a_saved_variant_validates_and_runs_to_the_page_numbers(page, explored, tmp_path):
+    path = explored.parent / "explored.yaml"
     page.get_by_label("Variant file").fill(str(path))
     page.get_by_label("Variant why").fill("Russia settles for less; Ukraine's Crimea red line tested")
     page.get_by_role("button", name="Save as variant").click()

@@ -80,7 +80,7 @@ class Explorer:
                 engine.samples,
                 engine.seed,
                 self.results(),
-                f"{engine.loaded.id}-variant.yaml",
+                str(engine.path.parent / f"{engine.loaded.id}-variant.yaml"),
             )
 
     def change(self, seq: int, changes: list[list[str]]) -> dict[str, Any]:

@@ -109,6 +109,13 @@ def save_variant(
         raise VariantError(f"{path} exists: negsim never overwrites a file; choose another name")
     if not path.parent.is_dir():
         raise VariantError(f"{path.parent} is not a folder")
+    folder, scenario_folder = path.resolve().parent, scenario_path.resolve().parent
+    if not scenario_folder.is_relative_to(folder):
+        # `negsim run VARIANT` reads only files under the variant's folder (issue 24), so its `extends:` must too
+        raise VariantError(
+            f"save it in {scenario_folder} (or a folder above it): a variant extends {scenario_path.name}, and negsim"
+            " reads a scenario's `extends:` only from under the variant's own folder"
+        )
     parent = Path(os.path.relpath(scenario_path.resolve(), path.resolve().parent)).as_posix()
     document = document_for(parent)
     header = (
@@ -121,7 +128,7 @@ def save_variant(
         with open(probe, "x", encoding="utf-8") as handle:
             handle.write(text)
         try:
-            reloaded = load_scenario(probe, roots=[scenario_path.parent])  # it may live outside the parent's folder
+            reloaded = load_scenario(probe)  # as `negsim run VARIANT` will load it
         except ScenarioError as exc:
             raise VariantError(f"the variant does not load: {str(exc).splitlines()[0]}") from None
         if Settings.of(reloaded) != settings.effective():
