@@ -153,7 +153,7 @@ class Session:
             state.scenario,
             offer,
             target,
-            "typed on the page",
+            "stated with --target",  # the page shows the command line that gives this answer
             engine.draws,
             engine.seed,
             max_changes=max_changes,
