@@ -197,11 +197,34 @@ def print_ranked(analysis: ZoneAnalysis) -> None:
         out.print(f"no package ever in the zone holds: {', '.join(core.absent)}", highlight=False)
 
 
+def print_solutions(analysis: ZoneAnalysis) -> None:
+    """Veto parties that constrain nothing, and each bargaining solution's P(zone) with what keeps it out."""
+    from sim.zone.blocker import constrains_nothing
+
+    nothing = constrains_nothing(analysis.accepts_everything())
+    if nothing:
+        out.print(nothing, highlight=False)
+    solutions = analysis.negotiation_set.solutions
+    for name, solution in solutions.items():
+        if solution is None:
+            continue
+        kept = analysis.rejections(solution.package.number)
+        never = "never in the zone; " if solution.p_zone.p == 0 else ""
+        others = len(kept) - 1
+        more = f"; {others} other veto part{'y' if others == 1 else 'ies'} reject it in some samples" if others else ""
+        why = f": {never}{kept[0].text()}{more}" if kept else ": in the zone in every sample"
+        out.print(f"{name} solution P(zone) {solution.p_zone}{why}", highlight=False)
+    if any(solutions.values()):
+        out.print("(report.html: each solution's package and every veto party that rejects it)", highlight=False)
+
+
 def print_summary(analysis: ZoneAnalysis, run_dir: Path) -> None:
     """Headline numbers with their 95 % intervals; no "best package" when nothing is ever in the zone."""
     from rich.table import Table
 
     from sim.outputs.zonerun import INTERVAL
+    from sim.zone.blocker import DEFINITION as BLOCKER_DEFINITION
+    from sim.zone.estimate import share_text
     from sim.zone.results import Headline
 
     head = analysis.headline
@@ -224,12 +247,22 @@ def print_summary(analysis: ZoneAnalysis, run_dir: Path) -> None:
                 + closest.package.text(),
                 highlight=False,
             )
+    print_solutions(analysis)
     if analysis.offer_results:
-        table = Table("offer", "P(completion in zone) [95 %]", "completion shown: P(zone)", "blocker / why")
+        table = Table(
+            "offer",
+            "P(completion in zone) [95 %]",
+            "completion shown: P(zone)",
+            "blocker: rejects every completion in",
+            "why never in the zone",
+        )
         for offer in analysis.offer_results:
             shown = f"{offer.completion.kind}: {offer.completion.p_zone.p:.3f}"
-            table.add_row(offer.id, str(offer.p_complete), shown, offer.reason.text or offer.blocker.party or "-")
+            blocker = offer.blocker
+            named = f"{blocker.name}: {share_text(blocker.share)}" if blocker.party else "none alone"
+            table.add_row(offer.id, str(offer.p_complete), shown, named, offer.reason.text or "-")
         out.print(table)
+        out.print(BLOCKER_DEFINITION, highlight=False)
     out.print(f"intervals: {INTERVAL}", highlight=False)
 
 
