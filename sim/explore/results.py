@@ -16,7 +16,7 @@ from sim.explore.draft import estimate
 from sim.explore.session import Results, WhatIf
 from sim.scenario.model import Role
 from sim.studies.whatif_answer import SMALLEST
-from sim.zone.blocker import named_blocker
+from sim.zone.blocker import offer_blocker
 from sim.zone.results import Blocker
 
 
@@ -129,9 +129,7 @@ def blockers(results: Results) -> str:
     """The draft's blocker by the one definition (``sim.zone.blocker``: the veto party that most often rejects every
     completion), then who rejects the shown completion in some samples, by name."""
     draft, context = results.draft, results.context
-    veto = context.preferences.veto[:, None]
-    reject = ~draft.could & veto
-    blocker = named_blocker(context.scenario, context.space, draft.fix, reject, None) if draft.fix else Blocker()
+    blocker = offer_blocker(context.scenario, context.space, context.preferences, draft.fix) if draft.fix else Blocker()
     scores = draft.scores
     names = {party.id: party.name for party in context.scenario.parties}
     rejected = "; ".join(

@@ -1,9 +1,12 @@
 """Who blocks an offer: one definition, used by every command, page and table (run, proposals, report, batch).
 
 **The blocker of an offer is the veto party that most often rejects every completion of it**: in a sample, a party
-rejects every completion when even its own best completion of the offer (``sim.zone.own_best.own_best``: the best
-completion holding none of its red lines that hold in that sample, the same search the explore page uses) is below
-its reservation, or when every completion holds such a red line (the offer fixes its option). The party is named
+rejects every completion when even its own best completion of the offer avoiding its certain red lines
+(``sim.zone.own_best.best_completion_utility``) is below its reservation, or when the offer fixes an option on which
+a red line of its holds in that sample. Both imply that it rejects every completion; an uncertain red line on an
+issue the offer leaves open is not counted (asking that exactly, ``sim.zone.own_best.own_best``, costs a search per
+pattern of held red lines: 6x the time on the baseline's options), so the share is exact or a slight understatement
+(``tests/test_explore_engine.py`` checks the implication against brute force). The party is named
 (not its id), with the share of samples in which it does so and the red lines of its the offer itself fixes. An
 offer that no veto party ever rejects alone has no blocker: what keeps it out of the zone is
 the parties' joint incompatibility (each could be satisfied, not all by one package).
@@ -21,15 +24,15 @@ import numpy as np
 
 from sim.scenario.model import Scenario
 from sim.zone.estimate import share_text
-from sim.zone.own_best import could_accept, own_best
+from sim.zone.own_best import best_completion_utility
 from sim.zone.preferences import TIE_TOLERANCE, Preferences
 from sim.zone.results import Blocker
 from sim.zone.space import PackageSpace
 
 DEFINITION = (
     "Blocker: the veto party that most often rejects every completion of an offer — its own best completion of "
-    "the offer (avoiding its red lines that hold in that sample) is below its reservation, or the offer fixes an "
-    "option on which its red line holds in that sample — named, with the share of samples in which it does; an "
+    "the offer (avoiding its certain red lines) is below its reservation, or the offer fixes an option on which its "
+    "red line holds in that sample — named, with the share of samples in which it does; an "
     "offer no veto party rejects alone has no single blocker (the parties are jointly incompatible)."
 )
 
@@ -40,18 +43,18 @@ def vetoes(space: PackageSpace, preferences: Preferences, fix: dict[int, int]) -
 
 
 def _own_best(space: PackageSpace, preferences: Preferences, fix: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Per veto party and sample: whether it rejects every completion of ``fix`` (its own best completion holding
-    none of its red lines that hold in that sample, ``sim.zone.own_best.own_best``, below its reservation; -inf
-    when every completion holds one), and how far that best stays below its reservation (0 where it reaches it or
-    where only a red line rules it out)."""
+    """Per veto party and sample: whether it rejects every completion of ``fix``, and how far its own best
+    completion (its certain red lines avoided) stays below its reservation (0 where it reaches it)."""
     reject = np.zeros((preferences.n_parties, preferences.samples), dtype=bool)
     shortfall = np.zeros((preferences.n_parties, preferences.samples))
     for p in np.flatnonzero(preferences.veto):
-        best = own_best(space, preferences, int(p), fix)
-        reject[p] = ~could_accept(preferences, int(p), best)
-        finite = np.isfinite(best)
-        shortfall[p, finite] = np.maximum(preferences.reservation[p, finite] - best[finite], 0.0) * reject[p, finite]
-        shortfall[p, ~finite] = np.inf
+        avoid = [r.option for r in preferences.red_line_list if r.party == p and r.certain]
+        best = best_completion_utility(space, preferences, int(p), fix, avoid)
+        reject[p] = best < preferences.reservation[p] - TIE_TOLERANCE
+        shortfall[p] = np.where(reject[p], np.minimum(preferences.reservation[p] - best, np.inf), 0.0)
+        for red in preferences.red_line_list:
+            if red.party == p and fix.get(red.option[0]) == red.option[1]:
+                reject[p] |= red.in_sample
     return reject, shortfall
 
 
@@ -65,7 +68,7 @@ def named_blocker(
     scenario: Scenario, space: PackageSpace, fix: dict[int, int], reject: np.ndarray, shortfall: np.ndarray | None
 ) -> Blocker:
     """The blocker from ``reject[party, sample]`` (whether each veto party rejects every completion; False for the
-    others), for a caller that holds it already (the explore page keeps each party's own best per draft)."""
+    others) and the per-sample ``shortfall`` of its own best completion (or None)."""
     share = reject.mean(axis=1)
     worst = int(np.argmax(share))
     if share[worst] == 0:
