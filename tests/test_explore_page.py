@@ -241,7 +241,7 @@ def test_6_a_saved_variant_validates_and_runs_to_the_page_numbers(page, explored
     assert f"wrote {path}" in number(page, "Saved variant")
     assert "extends:" in path.read_text(encoding="utf-8")
     negsim("validate", str(path))
-    cli = negsim("run", str(path), "--out", str(tmp_path / "variant-run")).stdout
+    cli = negsim("run", str(path), "--figures", "none", "--out", str(tmp_path / "variant-run")).stdout
     assert f"P(zone not empty) {number(page, 'P(zone non-empty)')}" in cli
     page.get_by_role("button", name="Save as variant").click()
     settle(page, "6-not-overwritten")
