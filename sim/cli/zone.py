@@ -51,7 +51,7 @@ PRECISION = (
 
 @app.command(epilog="Example: negsim validate scenarios/*.yaml")
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="SCENARIO...", help="Scenario files or folders.")],
     set_: SetOption = None,  # type: ignore[assignment]
     unset: UnsetOption = None,  # type: ignore[assignment]
 ) -> None:
