@@ -160,14 +160,12 @@ class Session:
             max_changes=max_changes,
             preferences=state.preferences,
         )
+        options = f"--offer {offer.id} --target {target:g} --max-changes {max_changes}"
+        if named is None:  # the saved variant holds the page's changes and the draft as the offer explore_draft
+            return WhatIf(answer, f"save as variant, then: negsim whatif VARIANT {options}")
         edits = " ".join(edit_text(e) for e in engine.edits(state.settings))
-        command = (
-            f"negsim whatif {engine.path.as_posix()} --offer {offer.id} --target {target:g} --max-changes "
-            f"{max_changes} --samples {engine.samples} --seed {engine.seed} {edits}"
-        ).strip()
-        if named is None:
-            command = f"save as variant, then: {command.replace(engine.path.as_posix(), 'VARIANT', 1)}"
-        return WhatIf(answer, command)
+        command = f"negsim whatif {engine.path.as_posix()} {options} --samples {engine.samples} --seed {engine.seed}"
+        return WhatIf(answer, f"{command} {edits}".strip())
 
 
 @dataclass(frozen=True)
