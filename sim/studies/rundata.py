@@ -20,7 +20,7 @@ from sim.outputs.owned import refuse_links
 from sim.outputs.rundir import RunDirError, read_manifest
 from sim.outputs.tables import read_csv
 from sim.scenario.model import Scenario
-from sim.zone.sampling import sample_preferences
+from sim.zone.settings import run_preferences
 from sim.zone.space import PackageSpace
 
 
@@ -101,7 +101,7 @@ class RunData:
 
     @cached_property
     def preferences(self) -> Any:
-        return sample_preferences(self.scenario, self.samples, np.random.default_rng(self.seed))
+        return run_preferences(self.scenario, self)
 
 
 def _target_name(column: str) -> str:

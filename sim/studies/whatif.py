@@ -50,7 +50,8 @@ from sim.studies.zone_pairs import (
 )
 from sim.zone.own_best import own_best_completion
 from sim.zone.preferences import Preferences
-from sim.zone.sampling import Draws, draw_uniforms, preferences_from_draws
+from sim.zone.sampling import Draws, preferences_from_draws
+from sim.zone.settings import RunSettings, run_draws
 from sim.zone.space import PackageSpace, option_index
 
 WEIGHT_FACTORS = (0.75, 1.5, 0.5, 2.0, 0.25, 4.0)
@@ -275,7 +276,7 @@ def what_would_it_take(
     offer = next((o for o in scenario.offers if o.id == offer_id), None)
     if offer is None:
         raise KeyError(f"no offer '{offer_id}'; offers: {', '.join(o.id for o in scenario.offers)}")
-    draws = draw_uniforms(scenario, samples, np.random.default_rng(seed))
+    draws = run_draws(scenario, RunSettings(samples, seed))
     preferences = preferences_from_draws(scenario, draws)
     space = PackageSpace.from_scenario(scenario)
     reason = "stated with --target"
