@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from sim.cli.common import app, fail, load_or_exit, out
 
@@ -24,6 +23,8 @@ def calibrate(
     seed: Annotated[int, typer.Option(min=0, help="Scramble seed of the Sobol points.")] = 0,
 ) -> None:
     """Fit a party's free quantities (binomial likelihood, posterior 95 % intervals), predict the held-out polls."""
+    from rich.table import Table
+
     from sim.outputs.plots import save_figure
     from sim.scenario.errors import ScenarioError
     from sim.scenario.observations import load_data

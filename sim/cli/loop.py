@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from sim.cli.common import (
     ExecutorOption,
@@ -29,9 +28,9 @@ from sim.cli.common import (
     with_progress,
 )
 from sim.executors import Executor
-from sim.outputs.rundir import RunDirError, read_manifest
-from sim.studies.compare import Cell
-from sim.zone.intervals import half_width
+
+if TYPE_CHECKING:
+    from sim.studies.compare import Cell
 
 if TYPE_CHECKING:
     from sim.outputs.runsummary import RunSummary
@@ -53,7 +52,9 @@ def compare(
     force: ForceOption = False,
 ) -> None:
     """Runs side by side with 95 % intervals, differences beyond Monte-Carlo noise flagged, scenario changes listed."""
-    from sim.outputs.rundir import finish_manifest, start_manifest
+    from rich.table import Table
+
+    from sim.outputs.rundir import RunDirError, finish_manifest, start_manifest
     from sim.studies.compare import completion_changes, scenario_differences, zone_mass_rows
     from sim.studies.compare_page import write_comparison
     from sim.studies.fanout import claim_directory
@@ -163,9 +164,13 @@ def sweep(
     scheduler: SchedulerOption = None,
 ) -> None:
     """One or two values over a grid: every point an ordinary run with the same seed, plus curves or heatmaps."""
+    from rich.table import Table
+
+    from sim.outputs.rundir import read_manifest
     from sim.scenario.errors import ScenarioError
     from sim.studies.fanout import claim_directory
     from sim.studies.sweep import Vary, run_sweep
+    from sim.zone.intervals import half_width
 
     try:
         varies = [Vary.parse(text) for text in vary or []]
@@ -224,6 +229,8 @@ def sweep(
 
 
 def _complete(run_dir: Path) -> bool:
+    from sim.outputs.rundir import RunDirError, read_manifest
+
     try:
         return read_manifest(run_dir).get("status") == "complete"
     except (RunDirError, ValueError):
@@ -306,6 +313,8 @@ def batch(
 
 def print_batch_summary(entries: list[BatchEntry], summaries: list[RunSummary], batch_dir: Path) -> None:
     """Two tables: one row per scenario, then offers x scenarios (probability of a completion in the zone)."""
+    from rich.table import Table
+
     table = Table("scenario", "title", "zone mass", "P(zone not empty)", "best P(zone)", "run directory")
     for entry, summary in zip(entries, summaries, strict=True):
         table.add_row(

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from sim.cli.common import (
     ExecutorOption,
@@ -27,7 +26,6 @@ from sim.cli.common import (
 )
 from sim.cli.zone import PRECISION, already_complete
 from sim.executors import Executor
-from sim.outputs.rundir import default_run_dir
 from sim.scenario.limits import MAX_SAMPLES
 
 
@@ -55,6 +53,9 @@ def sensitivity(
     force: ForceOption = False,
 ) -> None:
     """Tornado of what moves the zone: each weight and reservation at its range ends, each red line off."""
+    from rich.table import Table
+
+    from sim.outputs.rundir import default_run_dir
     from sim.studies.sensitivity import tornado_dataset
     from sim.studies.sensitivity_runs import run_sensitivity
 
@@ -144,6 +145,8 @@ def whatif(
     force: ForceOption = False,
 ) -> None:
     """Smallest change set (issues moved, parties conceding) that brings an offer to a zone probability."""
+    from rich.table import Table
+
     from sim.outputs.owned import claim_file
     from sim.outputs.rundir import atomic_write_json
     from sim.studies.whatif import what_would_it_take

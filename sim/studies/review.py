@@ -208,14 +208,14 @@ def run_section(run: RunData, every_figure: bool = True, page_dir: Path | None =
     ``KEY_FIGURES`` with links to the others)."""
     parties = run.party_names()
     offers = table(
-        ["offer", "P(completion in zone)", "best completion's P(zone)", "most frequent blocker", "its P(reject)"],
+        ["offer", "P(completion in zone)", "best completion's P(zone)", "blocker", "rejects every completion in"],
         [
             [
                 row["label"],
                 _interval(row["p_complete"], run.samples),
                 _interval(row.get("completion_p_zone", row.get("best_p_zone")), run.samples),
-                parties.get(row["blocker"], row["blocker"]) or "none",
-                row["blocker_reject"],
+                parties.get(row["blocker"], row["blocker"]) or "none alone",
+                row["blocker_share"],
             ]
             for row in run.offers
         ],
