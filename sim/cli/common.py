@@ -18,6 +18,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from sim.executors import Executor
+from sim.outputs.figure_choice import Figures
 from sim.outputs.owned import OutputError
 from sim.scenario.edit_values import Unset
 from sim.scenario.errors import ScenarioError
@@ -91,6 +92,13 @@ SeedOption = Annotated[int | None, typer.Option(min=0, help="Random seed (defaul
 WorkersOption = Annotated[int, typer.Option(min=1, help="Threads scoring blocks of the package space.")]
 ExecutorOption = Annotated[
     Executor, typer.Option(help="local: this process; processes: a local process pool; dask: a Dask cluster.")
+]
+FiguresOption = Annotated[
+    Figures,
+    typer.Option(
+        help="Figures each run draws: all; key (the zone by option and the offers, which a batch page shows); none "
+        "(tables and report only). Drawing costs more than scoring a small run."
+    ),
 ]
 SchedulerOption = Annotated[
     str | None, typer.Option(help="Address of a running Dask scheduler (implies --executor dask).")

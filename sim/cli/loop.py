@@ -10,6 +10,7 @@ import typer
 
 from sim.cli.common import (
     ExecutorOption,
+    FiguresOption,
     ForceOption,
     SamplesOption,
     SchedulerOption,
@@ -28,6 +29,7 @@ from sim.cli.common import (
     with_progress,
 )
 from sim.executors import Executor
+from sim.outputs.figure_choice import Figures
 
 if TYPE_CHECKING:
     from sim.studies.compare import Cell
@@ -162,6 +164,7 @@ def sweep(
     executor: ExecutorOption = Executor.processes,
     workers: Annotated[int, typer.Option(min=1, help="Runs side by side (processes or Dask workers).")] = 2,
     scheduler: SchedulerOption = None,
+    figures: FiguresOption = Figures.none,
 ) -> None:
     """One or two values over a grid: every point an ordinary run with the same seed, plus curves or heatmaps."""
     from rich.table import Table
@@ -203,6 +206,7 @@ def sweep(
                 address=scheduler,
                 progress=progress,
                 roots=allowed_roots(),
+                figures=figures,
             )
         except ScenarioError as exc:
             _drop_if_empty(sweep_dir)
@@ -263,6 +267,7 @@ def batch(
     executor: ExecutorOption = Executor.processes,
     workers: Annotated[int, typer.Option(min=1, help="Runs side by side (processes or Dask workers).")] = 2,
     scheduler: SchedulerOption = None,
+    figures: FiguresOption = Figures.key,
 ) -> None:
     """Run every scenario into its own directory of one batch; print the summary tables and write report.html."""
     from sim.studies.batch import BatchEntry, batch_entries, copy_plots, recorded_runs, run_batch
@@ -302,6 +307,7 @@ def batch(
             address=scheduler,
             progress=progress,
             page=lambda directory: write_review([directory], directory / "report.html"),
+            figures=figures,
         ),
     )
     print_batch_summary(entries, summaries, batch_dir)

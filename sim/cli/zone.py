@@ -10,6 +10,7 @@ import typer
 
 from sim.cli.common import (
     ExecutorOption,
+    FiguresOption,
     ForceOption,
     SamplesOption,
     SchedulerOption,
@@ -29,6 +30,7 @@ from sim.cli.common import (
     with_progress,
 )
 from sim.executors import Executor
+from sim.outputs.figure_choice import Figures
 from sim.scenario.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -92,6 +94,7 @@ def run_one(
     resume: bool,
     pair: tuple[str, str] | None = None,
     force: bool = False,
+    figures: Figures = Figures.all,
 ) -> ZoneAnalysis:
     from sim.outputs.pipeline import run_zone
 
@@ -106,6 +109,7 @@ def run_one(
             progress=progress,
             pair=pair,
             force=force,
+            figures=figures,
         ),
     )
 
@@ -148,6 +152,7 @@ def run(
         ),
     ] = None,
     force: ForceOption = False,
+    figures: FiguresOption = Figures.all,
 ) -> None:
     """Map the acceptable zone of a scenario into a run directory (tables, plots, report)."""
     from sim.outputs.pipeline import ZoneSettings
@@ -159,7 +164,7 @@ def run(
     check_memory(scenario_path, scenario, settings.samples)
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario)
     finished = already_complete(run_dir) if resume is not None else None
-    analysis = run_one(scenario, scenario_path, settings, run_dir, resume is not None, chosen_pair, force)
+    analysis = run_one(scenario, scenario_path, settings, run_dir, resume is not None, chosen_pair, force, figures)
     if finished:
         err.print(f"{run_dir} was already complete (finished {finished}): nothing to resume; its summary:")
     print_summary(analysis, run_dir)

@@ -17,6 +17,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from sim.outputs.figure_choice import Figures
 from sim.outputs.html import esc, figure, page
 from sim.outputs.plots import save_figure
 from sim.outputs.rundir import atomic_write_text, read_manifest
@@ -54,11 +55,15 @@ def run_caption(run_dir: Path, analysis: ZoneAnalysis) -> str:
     return f"{analysis.scenario.id} · run {run_dir.name} · {settings.samples} samples, seed {settings.seed}"
 
 
-def write_zone_report(run_dir: Path, analysis: ZoneAnalysis, pair: tuple[str, str] | None = None) -> None:
-    """Draw the zone plots and write report.html from the run's analysis; ``pair`` names the two issues of the
-    option-pair heatmap (default: the two whose option marginals spread most)."""
-    first, second = zone_drawings(run_dir, analysis, pair)
-    draw_in_two(first, second, run_dir / "plots")
+def write_zone_report(
+    run_dir: Path, analysis: ZoneAnalysis, pair: tuple[str, str] | None = None, figures: Figures = Figures.all
+) -> None:
+    """Draw the chosen zone plots and write report.html from the run's analysis; ``pair`` names the two issues of
+    the option-pair heatmap (default: the two whose option marginals spread most)."""
+    chosen = figures.names()
+    first, second = ([d for d in half if d[1] in chosen] for half in zone_drawings(run_dir, analysis, pair))
+    if first or second:
+        draw_in_two(first, second, run_dir / "plots")
     atomic_write_text(run_dir / "report.html", render_report(run_dir, analysis))
 
 
@@ -273,10 +278,17 @@ def render_report(run_dir: Path, analysis: ZoneAnalysis) -> str:
         if named
         else "<p>No package reaches every veto party's mean reservation in expectation.</p>"
     )
+    drawn = {name: text for name, text in ZONE_PLOTS.items() if (run_dir / "plots" / name).is_file()}
     images = "".join(
         figure(run_dir / "plots" / name, name.removesuffix(".png").replace("_", " "), text)
-        for name, text in ZONE_PLOTS.items()
+        for name, text in drawn.items()
     )
+    if len(drawn) < len(ZONE_PLOTS):
+        missing = ", ".join(n.removesuffix(".png").replace("_", " ") for n in ZONE_PLOTS if n not in drawn)
+        images += (
+            f"<p>Not drawn for this run: {esc(missing)}. A batch draws the two figures its page shows and a sweep's"
+            " points none, to keep studies fast; <code>--figures all</code> draws every one.</p>"
+        )
     meta = (
         f"Scenario <code>{esc(scenario.id)}</code>, hash <code>{manifest['scenario_hash'][:12]}</code>, "
         f"seed {settings.seed}, {settings.samples} samples, "

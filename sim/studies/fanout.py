@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sim.executors import Executor, collect_tasks
+from sim.outputs.figure_choice import Figures
 from sim.outputs.pipeline import ZoneSettings, run_zone
 from sim.outputs.rundir import MANIFEST, read_manifest
 from sim.outputs.runsummary import RunSummary
@@ -33,6 +34,7 @@ class RunTask:
     run_dir: Path
     settings: ZoneSettings
     scenario_file: str | None = None
+    figures: Figures = Figures.all
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "run_dir", self.run_dir.absolute())
@@ -45,11 +47,27 @@ def run_task(task: RunTask) -> RunSummary:
         manifest = read_manifest(task.run_dir)
         if manifest["status"] == "complete":
             return RunSummary.read(manifest["summary"])
-        resumed = run_zone(task.scenario, task.run_dir, task.settings, resume=True, scenario_file=task.scenario_file)
+        resumed = run_zone(
+            task.scenario,
+            task.run_dir,
+            task.settings,
+            resume=True,
+            scenario_file=task.scenario_file,
+            figures=task.figures,
+        )
         return RunSummary.read(summary_of(resumed))
     # killed before its manifest: it holds nothing to resume, and only what negsim wrote there is replaced
     return RunSummary.read(
-        summary_of(run_zone(task.scenario, task.run_dir, task.settings, scenario_file=task.scenario_file, force=True))
+        summary_of(
+            run_zone(
+                task.scenario,
+                task.run_dir,
+                task.settings,
+                scenario_file=task.scenario_file,
+                force=True,
+                figures=task.figures,
+            )
+        )
     )
 
 
