@@ -104,7 +104,7 @@ def run_zone(
     clock = time.perf_counter()
     # not with a process pool: forking while another thread holds an import lock could hang a worker
     local = settings.executor is Executor.local
-    plotting = _import_in_background("sim.outputs.report") if figures is not Figures.none and local else None
+    plotting = _import_in_background("sim.outputs.zonefigures") if figures is not Figures.none and local else None
     job = ZoneJob.of(scenario, settings.run)
     scorer = job.scorer
     parts = run_dir / "parts"

@@ -13,16 +13,12 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any
 
 from sim.outputs.figure_choice import Figures
 from sim.outputs.html import esc, figure, page
-from sim.outputs.plots import save_figure
 from sim.outputs.rundir import atomic_write_text, read_manifest
-from sim.outputs.zonefigures import ZoneFigures, party_label
-from sim.outputs.zonerun import INTERVAL
+from sim.outputs.zonerun import INTERVAL, party_label
 from sim.scenario.model import Scenario, split_option_ref
 from sim.zone.analysis import ZoneAnalysis
 from sim.zone.blocker import constrains_nothing
@@ -30,7 +26,11 @@ from sim.zone.estimate import share_text
 from sim.zone.offers import fixed_label
 from sim.zone.results import BargainingSolution, Blocker, ClosestPackage, Headline
 
-Drawing = tuple[Callable[[], Figure], str]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+# matplotlib is imported only when a figure is drawn: a run asked for no figures writes its page without it.
+Drawing = tuple[Callable[[], "Figure"], str]
 
 ZONE_PLOTS = {
     "zone_by_option.png": "How often some package holding each option is in the zone. Read the whiskers: two options "
@@ -71,6 +71,8 @@ def zone_drawings(
     run_dir: Path, analysis: ZoneAnalysis, pair: tuple[str, str] | None = None
 ) -> tuple[list[Drawing], list[Drawing]]:
     """The run's figures as (draw, file name), in two lists of about equal drawing time (see ``draw_in_two``)."""
+    from sim.outputs.zonefigures import ZoneFigures
+
     figures = ZoneFigures(analysis, run_caption(run_dir, analysis))
     return (
         [
@@ -88,6 +90,8 @@ def zone_drawings(
 
 
 def _draw(drawings: list[Drawing], folder: Path) -> None:
+    from sim.outputs.plots import save_figure
+
     for make, name in drawings:
         save_figure(make(), folder / name)
 

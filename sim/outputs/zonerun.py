@@ -273,3 +273,8 @@ def summary_of(analysis: ZoneAnalysis) -> dict[str, Any]:
         "parties": list(analysis.parties),
         "veto_parties": list(analysis.veto_parties),
     }
+
+
+def party_label(analysis: ZoneAnalysis, party_id: str) -> str:
+    party = next(p for p in analysis.scenario.parties if p.id == party_id)
+    return party.name if party_id in analysis.veto_parties else f"{party.name} ({party.role}, no veto)"
