@@ -254,7 +254,9 @@ def _drop_if_empty(directory: Path) -> None:
     "negsim batch --resume runs/<time>-batch)"
 )
 def batch(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Scenario files or folders of *.yaml.")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(metavar="SCENARIO...", help="Scenario files or folders of *.yaml.")
+    ] = None,
     samples: SamplesOption = None,
     seed: SeedOption = None,
     out_dir: Annotated[
