@@ -21,7 +21,7 @@ from sim.scenario.model import Scenario
 from sim.studies.calibration_guide import GUIDE
 from sim.studies.whatif import offer_fix
 from sim.zone.intervals import proportion_interval
-from sim.zone.sampling import sample_preferences
+from sim.zone.settings import RunSettings, run_preferences
 from sim.zone.space import PackageSpace
 
 TOLERANCE = 0.10
@@ -75,7 +75,7 @@ class CalibrationRow:
 def acceptance_shares(scenario: Scenario, polls: tuple[Poll, ...], samples: int, seed: int) -> list[CalibrationRow]:
     """Each poll's package as the modelled party sees it: share of samples accepting, with its interval."""
     space = PackageSpace.from_scenario(scenario)
-    preferences = sample_preferences(scenario, samples, np.random.default_rng(seed))
+    preferences = run_preferences(scenario, RunSettings(samples, seed))
     offers = {offer.id: offer for offer in scenario.offers}
     rows = []
     for poll in polls:
