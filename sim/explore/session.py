@@ -150,8 +150,11 @@ class Session:
         ids = self.draft_ids()
         named = next((o for o in state.scenario.offers if dict(o.fix) == ids), None)
         offer = named or Offer(id="explore_draft", label="the draft", fix=ids)
+        scenario = state.scenario  # the answer is checked by editing the offer in it: a drafted one is added
+        if named is None:
+            scenario = scenario.model_copy(update={"offers": [*scenario.offers, offer]})
         answer = change_set_answer(
-            state.scenario,
+            scenario,
             offer,
             target,
             "stated with --target",  # the page shows the command line that gives this answer
