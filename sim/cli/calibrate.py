@@ -16,7 +16,7 @@ from sim.outputs.rundir import atomic_write_text
 
 @app.command(
     epilog="Example: negsim calibrate scenarios/baseline.yaml --data scenarios/data/kiis.yaml "
-    "--out scenarios/baseline-kiis.yaml\n\nWrites the variant, and next to it VARIANT.calibration.csv, "
+    "--out scenarios/baseline-kiis.yaml --points 1024\n\nWrites the variant, and next to it VARIANT.calibration.csv, "
     "VARIANT.calibration.png (observed vs fitted; held out: predicted vs observed) and VARIANT.quality.png; "
     "--markdown also writes the comparison as a document stamped with the scenario's hash (docs/calibration.md:\n\n"
     "negsim calibrate scenarios/baseline.yaml --data scenarios/data/kiis.yaml --out /tmp/baseline-kiis.yaml "
