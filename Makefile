@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/negsim batch scenarios/ --plots-dir plots
+	$(BIN)/negsim batch scenarios/ --plots-dir plots --figures all
 
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks

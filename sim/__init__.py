@@ -21,15 +21,9 @@ from __future__ import annotations
 
 import types
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from sim import zone as _zone_package  # the package's __init__ is a docstring: cheap
-
-try:
-    __version__ = version("negsim")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
 
 API = ("load", "open", "negotiate", "compare", "sweep", "sensitivity", "whatif", "Zone", "ZoneAnalysis", "Estimate")
 
@@ -44,7 +38,20 @@ class _ZonePackage(types.ModuleType):
 _zone_package.__class__ = _ZonePackage
 
 
+def _version() -> str:
+    """The installed distribution's version; looked up on first use (``importlib.metadata`` costs ~70 ms)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("negsim")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()["__version__"] = found = _version()
+        return found
     if name in ("ZoneAnalysis",):
         return import_module("sim.zone.analysis").ZoneAnalysis
     if name == "Estimate":
@@ -55,4 +62,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *API, "zone"])
+    return sorted([*globals(), *API, "zone", "__version__"])

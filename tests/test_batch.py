@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
+from sim.outputs.figure_choice import KEY_FIGURES
 from sim.scenario.loading import load_scenario
 from sim.studies.batch import batch_entries, copy_plots
 from tests.conftest import DATA, NEGSIM
@@ -25,6 +26,10 @@ def test_batch_gives_scenarios_sharing_an_id_their_own_runs_and_plots(loop_batch
         assert manifest["status"] == "complete"
         p_zone[key] = manifest["summary"]["p_zone_nonempty"]
         assert (loop_batch.parent / "plots" / key / "zone_by_option.png").is_file()
+        # a batch draws only the figures its page shows (issue 23); the run's own page says what it left out
+        assert sorted(p.name for p in (loop_batch / key / "plots").iterdir()) == sorted(KEY_FIGURES)
+        own_page = (loop_batch / key / "report.html").read_text()
+        assert "Not drawn for this run: convergence, option pairs, blockers" in own_page
     assert p_zone["golden~copy"] < p_zone["golden~looser"]  # the copies really are two different runs
     page = (loop_batch / "report.html").read_text()
     assert "Split the land" in page and "data:image/png;base64," in page and 'src="plots/' not in page

@@ -10,6 +10,7 @@ from sim.studies.whatif import offer_fix
 from sim.zone.blocker import DEFINITION, accepts_everything, offer_blocker, vetoes, why_outside
 from sim.zone.sampling import sample_preferences
 from sim.zone.space import PackageSpace
+from tests.conftest import DATA
 from tests.test_whatif import GOLDEN
 
 
@@ -54,3 +55,24 @@ def test_a_party_with_no_bar_and_no_red_line_accepts_everything():
     c = "{id: c, name: C, role: guarantor, weights: {x: 1}, values: {x: {x1: 0, x2: 1}}, reservation: 0}"
     scenario, _, prefs = setup(c)
     assert accepts_everything(scenario, prefs) == ["C"]
+
+
+def test_the_runs_offer_and_option_tables_name_the_blocker_by_the_one_definition(tmp_path):
+    """Every offer and option of a run carries ``offer_blocker`` of its fixed options on the run's own samples (not
+    the blocker of the completion it reports), and reads back equal from the run directory."""
+    import sim
+    from sim.zone.settings import run_preferences
+
+    scenario = sim.load(DATA / "golden.yaml")
+    run = sim.zone(scenario, samples=48, seed=3)
+    space = PackageSpace.from_scenario(scenario)
+    prefs = run_preferences(scenario, run.settings)
+    for offer, result in zip(scenario.offers, run.offer_results, strict=True):
+        assert result.blocker == offer_blocker(scenario, space, prefs, offer_fix(space, offer))
+    for option in run.option_results:
+        issue = space.issue_ids.index(option.issue)
+        fix = {issue: space.option_ids[issue].index(option.option)}
+        assert option.blocker == offer_blocker(scenario, space, prefs, fix)
+    assert any(r.blocker.party for r in (*run.offer_results, *run.option_results))  # the test can fail
+    back = sim.open(run.save(tmp_path / "run", plots=False))
+    assert back.offer_results == run.offer_results and back.option_results == run.option_results

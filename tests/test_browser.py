@@ -94,3 +94,38 @@ def test_negotiate_and_sensitivity_pages(tmp_path):
     negsim("sensitivity", golden, "--samples", "50", "--out", str(tmp_path / "sensitivity"))
     assert_reads_well(load_in_browser(tmp_path / "talks" / "report.html"), min_images=3)
     assert_reads_well(load_in_browser(tmp_path / "sensitivity" / "report.html"), min_images=1)
+
+
+def _golden_with(tmp_path: Path, name: str, extra_party: str = "", beta_reservation: str = "") -> Path:
+    import yaml
+
+    doc = yaml.safe_load((DATA / "golden.yaml").read_text(encoding="utf-8"))
+    if extra_party:
+        doc["parties"].append(yaml.safe_load(extra_party))
+    if beta_reservation:
+        doc["parties"][1]["reservation"] = yaml.safe_load(beta_reservation)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_report_says_what_keeps_packages_out_and_who_constrains_nothing(tmp_path):
+    """A veto party that accepts every package in every sample is named ("constrains nothing") on the console and
+    the page; each bargaining solution and each ranked package carries who rejects it and why; with an empty zone
+    no ranked package is shown as if it were in the zone."""
+    c = "{id: c, name: Gamma, role: guarantor, weights: {land: 1}, values: {land: {a_keeps: 0, split: 1, b_keeps: 1}}"
+    scenario = _golden_with(tmp_path, "loose", extra_party=c + ", reservation: 0}")
+    result = negsim("run", str(scenario), "--samples", "40", "--seed", "2", "--out", str(tmp_path / "loose"))
+    assert "Constrains nothing: Gamma accepts every package in every sample" in result.stdout
+    assert "solution P(zone)" in result.stdout and "rejects every completion in" in result.stdout
+    report = tmp_path / "loose" / "report.html"
+    text = html.unescape(re.sub(r"<[^>]+>", " ", report.read_text(encoding="utf-8")))
+    assert "Constrains nothing: Gamma" in text and "what keeps it out of the zone" in text
+    assert "rejected in the other samples by" in text and "Beta" in text
+    assert_reads_well(load_in_browser(report), min_images=4)
+
+    empty = _golden_with(tmp_path, "empty", beta_reservation="[0.99, 1.0]")
+    negsim("run", str(empty), "--samples", "40", "--seed", "2", "--out", str(tmp_path / "empty"))
+    page = (tmp_path / "empty" / "report.html").read_text(encoding="utf-8")
+    assert "most often in the zone" not in page and "Best package" not in page and "Constrains nothing" not in page
+    assert "Closest package" in page or "No feasible package" in page

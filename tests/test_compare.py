@@ -73,8 +73,19 @@ def test_compare_measures_acceptance_on_the_same_package_in_both_runs(tmp_path):
 
     base, lower = tmp_path / "base", tmp_path / "lower"
     scenario = "scenarios/baseline.yaml"
-    negsim("run", scenario, "--samples", "120", "--out", str(base))
-    negsim("run", scenario, "--samples", "120", "--set", "russia.reservation=[0.30,0.45]", "--out", str(lower))
+    negsim("run", scenario, "--samples", "120", "--figures", "none", "--out", str(base))
+    negsim(
+        "run",
+        scenario,
+        "--samples",
+        "120",
+        "--figures",
+        "none",
+        "--set",
+        "russia.reservation=[0.30,0.45]",
+        "--out",
+        str(lower),
+    )
     runs = load_runs([base, lower])
     cells = [c for c in compare_runs(runs) if c.kind == "acceptance" and c.run == runs[1].name]
     assert cells and all(c.diff == 0 for c in cells if not c.quantity.endswith("|russia"))

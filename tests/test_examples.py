@@ -22,7 +22,7 @@ from tests.test_cli import negsim
 
 SAMPLES = "24"
 RUNS = "4"
-SAMPLED = {"run", "batch", "sweep", "sensitivity", "whatif", "proposals", "score", "negotiate", "robustness"}
+SAMPLED = {"run", "batch", "sweep", "sensitivity", "whatif", "proposals", "score", "robustness"}  # negotiate: --runs
 
 
 def readme_commands() -> list[str]:

@@ -141,6 +141,53 @@ def test_2_a_scenario_offer_as_the_draft_has_score_fix_numbers(page):
         assert cells[3] == number(page, f"{name} mean reservation")
 
 
+def test_2b_what_would_it_take_is_negsim_whatif(page, tmp_path):
+    """ "What would it take" for a scenario offer as the draft gives ``negsim whatif``'s answer (same samples, seed,
+    target and K): the verdict sentence, every change with its concession, the moved issues marked in the draft,
+    and the command line shown reproduces it."""
+    page.get_by_label("Load offer as draft").select_option("us_ukraine_20pt_dec2025")
+    settle(page, "2b-offer-draft")
+    page.get_by_label("What would it take: target P(zone)", exact=True).fill("0.01")
+    page.get_by_label("What would it take: at most changes", exact=True).fill("2")
+    page.get_by_role("button", name="What would it take").click()
+    settle(page, "2b-what-would-it-take")
+    out = tmp_path / "whatif.json"
+    cli = negsim(
+        "whatif",
+        str(BASELINE),
+        "--offer",
+        "us_ukraine_20pt_dec2025",
+        "--target",
+        "0.01",
+        "--max-changes",
+        "2",
+        "--samples",
+        SAMPLES,
+        "--out",
+        str(out),
+    ).stdout
+    answer = json.loads(out.read_text(encoding="utf-8"))
+    flat = " ".join(cli.split())
+    verdict = number(page, "What would it take")
+    assert " ".join(verdict.split()) in flat and " ".join(number(page, "What would it take: now").split()) in flat
+    assert answer["found"] and answer["reached"]["p"] >= 0.01
+    assert f"reaches {answer['reached']['p']:.3f} [" in verdict and f"{answer['total_concession']:.4f}" in verdict
+    rows = page.locator("table.whatif tbody tr")
+    assert rows.count() == len(answer["changes"])
+    for k, change in enumerate(answer["changes"]):
+        cells = rows.nth(k).locator("td")
+        assert cells.nth(0).inner_text() == change["text"]
+        assert cells.nth(1).inner_text() == f"{change['concession']:.4f}"
+    moved = [c for c in answer["changes"] if c["kind"] == "issue"]
+    assert page.locator("table.completion td.whatif").count() == len(moved)
+    command = number(page, "What would it take: command")
+    assert "--offer us_ukraine_20pt_dec2025 --target 0.01 --max-changes 2 --samples 120" in command
+    page.get_by_label("What would it take: at most changes", exact=True).fill("9")
+    page.get_by_role("button", name="What would it take").click()
+    settle(page, "2b-bad-changes")
+    assert "at most changes '9' is not 0 to 6" in page.get_by_role("alert").inner_text()
+
+
 def test_3_a_reservation_slider_moves_the_headline_to_run_set(page, tmp_path):
     open_party(page, "russia")
     slide(page, "Russia reservation low", "0.3")
@@ -194,7 +241,7 @@ def test_6_a_saved_variant_validates_and_runs_to_the_page_numbers(page, explored
     assert f"wrote {path}" in number(page, "Saved variant")
     assert "extends:" in path.read_text(encoding="utf-8")
     negsim("validate", str(path))
-    cli = negsim("run", str(path), "--out", str(tmp_path / "variant-run")).stdout
+    cli = negsim("run", str(path), "--figures", "none", "--out", str(tmp_path / "variant-run")).stdout
     assert f"P(zone not empty) {number(page, 'P(zone non-empty)')}" in cli
     page.get_by_role("button", name="Save as variant").click()
     settle(page, "6-not-overwritten")

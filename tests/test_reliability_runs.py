@@ -17,6 +17,7 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from sim.outputs.figure_choice import Figures
 from sim.outputs.pipeline import ZoneSettings, run_zone
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loading import load_scenario
@@ -100,7 +101,7 @@ def test_a_part_saved_without_an_array_this_version_writes_is_scored_again_on_re
 
     scenario = load_scenario(DATA / "golden.yaml")
     settings_ = ZoneSettings.for_scenario(scenario, samples=64, seed=3)
-    whole = run_zone(scenario, tmp_path / "whole", settings_, make_plots=False)
+    whole = run_zone(scenario, tmp_path / "whole", settings_, figures=Figures.none)
 
     def stop_after_first(done: int, total: int) -> None:
         if done >= 1:
@@ -108,11 +109,11 @@ def test_a_part_saved_without_an_array_this_version_writes_is_scored_again_on_re
 
     run_dir = tmp_path / "resumed"
     with pytest.raises(Interrupted):
-        run_zone(scenario, run_dir, settings_, make_plots=False, progress=stop_after_first)
+        run_zone(scenario, run_dir, settings_, figures=Figures.none, progress=stop_after_first)
     part = sorted((run_dir / "parts").glob("*.npz"))[0]
     with np.load(part) as data:
         old = {key: data[key] for key in data.files if key != "zone_sizes"}
     np.savez(part, **old)
-    resumed = run_zone(scenario, run_dir, settings_, resume=True, make_plots=False)
+    resumed = run_zone(scenario, run_dir, settings_, resume=True, figures=Figures.none)
     assert resumed.zone_mass_interval == whole.zone_mass_interval and resumed == whole
     assert pq.read_table(run_dir / "zone.parquet").equals(pq.read_table(tmp_path / "whole" / "zone.parquet"))

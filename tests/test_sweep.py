@@ -49,6 +49,8 @@ def test_one_parameter_sweep_is_ordinary_runs_with_one_seed(reference):
     assert zone[0.2] == 1.0 and zone[0.5] == 0.0  # alpha's reservation above what any zone package gives it
     assert (reference / "plots" / "sweep_curves.png").is_file()
     assert json.loads((reference / "manifest.json").read_text())["status"] == "complete"
+    point = reference / table[0]["run_dir"]  # a point draws no figure of its own (the sweep draws its curves)
+    assert not (point / "plots").exists() and "Not drawn for this run" in (point / "report.html").read_text()
 
 
 def test_killed_sweep_on_a_process_pool_resumes_to_the_same_result(reference, tmp_path):

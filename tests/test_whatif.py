@@ -89,6 +89,32 @@ def test_golden_proof_when_the_budget_is_too_small():
     assert two.total_concession == pytest.approx(0.9, abs=1e-9)
 
 
+def test_a_red_line_softens_exactly_as_far_as_its_own_numbers_need():
+    """C red-lines x2 (the second option: red lines of one issue share one number per sample, after the copula)
+    with holds 0.6, and x1 for sure; A and B accept (x2, y1) in every sample, so C alone keeps the offer (x2, y
+    open) out. To reach 0.9 C's holds must drop to the 4-decimal floor of the number ranked ceil(0.9 n)-th from the
+    top: the answer says exactly that, and the scenario changed by it reaches 0.9 when scored afresh."""
+    from sim.zone.copula import correlate
+    from sim.zone.sampling import red_line_numbers
+
+    c = "{id: c, name: C, role: negotiator, weights: {y: 1}, values: {y: {y1: 1, y2: 1}}, reservation: 0,"
+    scenario = golden(c + " red_lines: [x.x1, {option: x.x2, holds: 0.6}]}")  # x1 ruled out: no move helps
+    offer = Offer(id="x2", label="x2", sponsor="b", fix={"x": "x2"})
+    scenario = scenario.model_copy(update={"offers": [offer]})
+    samples, seed = 40, 4
+    answer = what_would_it_take(scenario, "x2", 0.9, samples, seed)
+    assert answer.changes is not None and [(c.kind, c.party, c.subject) for c in answer.changes] == [
+        ("red_line", "c", "x.x2")
+    ]
+    draws = draw_uniforms(scenario, samples, np.random.default_rng(seed))
+    numbers = red_line_numbers(correlate(scenario, draws))[2, :, 0]
+    need = np.where(numbers < 0.6, 0.6 - np.floor(numbers / 1e-4) * 1e-4, 0.0)
+    exact = np.sort(need)[math.ceil(0.9 * samples) - 1]
+    assert answer.changes[0].concession == pytest.approx(exact, abs=1e-9)
+    changed, changed_offer = apply_changes(scenario, offer, answer.changes)
+    assert offer_hits(changed, changed_offer, draws) >= math.ceil(0.9 * samples)
+
+
 def unlimited(scenario: Scenario, offer: Offer, chosen: list[tuple[str, ...]]) -> tuple[Scenario, Offer]:
     """A change set with every amount at its most generous (the largest reservation cut searched, red line
     dropped): reaching is monotone in the amounts, so if this does not reach the target, no amounts do."""
@@ -114,7 +140,7 @@ def slots(scenario: Scenario, offer: Offer) -> list[tuple[str, ...]]:
 
 
 @settings(max_examples=12, deadline=None)
-@given(scenario_dicts(max_issues=3, max_options=3, max_parties=3), st.floats(0.05, 0.9))
+@given(scenario_dicts(max_issues=3, max_options=3, max_parties=3, red_lines=True), st.floats(0.05, 0.9))
 def test_whatif_answer_reaches_the_target_and_no_smaller_set_does(doc, target):
     """The property, by brute force on tiny scenarios: the answer, applied to the scenario and scored afresh by
     the zone's own search, reaches the target; and no set of fewer changes (every amount unlimited) does."""

@@ -7,11 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from sim.cli.common import ForceOption, app, fail, load_or_exit, out
 from sim.outputs.owned import claim_file
-from sim.outputs.rundir import atomic_write_text
 
 
 @app.command(
@@ -34,7 +32,10 @@ def calibrate(
     force: ForceOption = False,
 ) -> None:
     """Fit a party's free quantities (binomial likelihood, posterior 95 % intervals), predict the held-out polls."""
+    from rich.table import Table
+
     from sim.outputs.plots import save_figure
+    from sim.outputs.rundir import atomic_write_text
     from sim.scenario.errors import ScenarioError
     from sim.scenario.observations import load_data
     from sim.studies.fit import ShareModel, fit_posterior

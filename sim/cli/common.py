@@ -11,24 +11,27 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from typer.core import TyperGroup
 
-from sim import __version__
 from sim.executors import Executor
+from sim.outputs.figure_choice import Figures
 from sim.outputs.owned import OutputError
-from sim.outputs.rundir import MANIFEST, RunDirError, read_manifest
-from sim.scenario.advice import command_warnings
-from sim.scenario.edits import Unset
+from sim.scenario.edit_values import Unset
 from sim.scenario.errors import ScenarioError
 from sim.scenario.limits import MAX_SAMPLES
-from sim.scenario.loading import load_scenario_located
-from sim.scenario.model import Scenario
-from sim.zone.space import PackageSpace
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from sim.scenario.model import Scenario
+
+# Start-up is part of every command (issue 23: `negsim --help` <= 0.3 s, `validate` <= 1 s): the command modules
+# import at load time only typer, rich's console and the light modules above; numpy, pydantic models, pyarrow,
+# matplotlib, scipy, dask and mesa are imported inside the commands that use them (tests/test_layout.py checks).
 
 T = TypeVar("T")
 
@@ -90,18 +93,27 @@ WorkersOption = Annotated[int, typer.Option(min=1, help="Threads scoring blocks 
 ExecutorOption = Annotated[
     Executor, typer.Option(help="local: this process; processes: a local process pool; dask: a Dask cluster.")
 ]
+FiguresOption = Annotated[
+    Figures,
+    typer.Option(
+        help="Figures each run draws: all; key (the zone by option and the offers, which a batch page shows); none "
+        "(tables and report only). Drawing costs more than scoring a small run."
+    ),
+]
 SchedulerOption = Annotated[
     str | None, typer.Option(help="Address of a running Dask scheduler (implies --executor dask).")
 ]
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     err.print(message, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
 def _version(value: bool) -> None:
     if value:
+        from sim import __version__
+
         out.print(f"negsim {__version__}")
         raise typer.Exit()
 
@@ -141,6 +153,8 @@ MAX_PACKAGES = 10**10
 
 def space_too_large(scenario: Scenario) -> str | None:
     """Why a scenario's package space cannot be scored in reasonable time, or ``None`` when it can."""
+    from sim.zone.space import PackageSpace
+
     size = PackageSpace.from_scenario(scenario).size
     if size <= MAX_PACKAGES:
         return None
@@ -152,11 +166,13 @@ def space_too_large(scenario: Scenario) -> str | None:
 
 def load_or_exit(path: Path, overrides: list[str]) -> Scenario:
     """The scenario, or one line per problem and exit 2; a space too large to score is refused up front."""
+    from sim.scenario.advice import command_warnings
+    from sim.scenario.loading import load_scenario_located
+
     try:
         scenario, located = load_scenario_located(path, overrides, allowed_roots())
     except ScenarioError as exc:
         fail(str(exc))
-        raise AssertionError("unreachable") from exc
     for warning in command_warnings(scenario, located):  # weights that will be normalised: said on every command
         err.print(f"{warning.mark}: warning: {warning.message} ({warning.field})", markup=False, highlight=False)
     too_large = space_too_large(scenario)
@@ -183,6 +199,8 @@ def scenario_files(paths: list[Path]) -> list[Path]:
 
 
 def _progress() -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     return Progress(
         TextColumn("{task.description}", markup=False),
         BarColumn(),
@@ -207,7 +225,6 @@ def with_progress(description: str, work: Callable[[Callable[[int, int], None]],
         except OSError as exc:  # a full disk, a read-only or vanished directory: one line, exit 2
             problem = f"error: {os_error_line(exc)}"
     fail(problem)  # after the progress bar is gone, so the line stands alone
-    raise AssertionError("unreachable")
 
 
 ForceOption = Annotated[
@@ -249,6 +266,8 @@ def usable_folder(folder: Path, option: str) -> None:
 
 def resume_command(run_dir: Path) -> str:
     """The command that finishes the interrupted study in ``run_dir`` (read from its manifest)."""
+    from sim.outputs.rundir import RunDirError, read_manifest
+
     quoted = shlex.quote(str(run_dir))
     try:
         manifest = read_manifest(run_dir)
@@ -266,11 +285,15 @@ def resume_command(run_dir: Path) -> str:
 
 def _outermost_run_dir(path: Path) -> Path | None:
     """The outermost negsim directory holding ``path`` (a sweep, not its ``points/point-000``; a batch, not a run)."""
+    from sim.outputs.rundir import MANIFEST
+
     found = [p for p in (path, *path.parents) if (p / MANIFEST).is_file() and _is_run(p)]
     return found[-1] if found else None
 
 
 def _is_run(directory: Path) -> bool:
+    from sim.outputs.rundir import RunDirError, read_manifest
+
     try:
         return "kind" in read_manifest(directory)
     except (RunDirError, OSError):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from sim.cli.common import (
     ExecutorOption,
+    FiguresOption,
     ForceOption,
     SamplesOption,
     SchedulerOption,
@@ -29,9 +29,10 @@ from sim.cli.common import (
     with_progress,
 )
 from sim.executors import Executor
-from sim.outputs.rundir import RunDirError, read_manifest
-from sim.studies.compare import Cell
-from sim.zone.intervals import half_width
+from sim.outputs.figure_choice import Figures
+
+if TYPE_CHECKING:
+    from sim.studies.compare import Cell
 
 
 @app.command(epilog="Example: negsim compare runs/base runs/variant --out runs/cmp (the first run is the reference)")
@@ -49,7 +50,9 @@ def compare(
     force: ForceOption = False,
 ) -> None:
     """Runs side by side with 95 % intervals, differences beyond Monte-Carlo noise flagged, scenario changes listed."""
-    from sim.outputs.rundir import finish_manifest, start_manifest
+    from rich.table import Table
+
+    from sim.outputs.rundir import RunDirError, finish_manifest, start_manifest
     from sim.studies.compare import completion_changes, scenario_differences, zone_mass_rows
     from sim.studies.compare_page import write_comparison
     from sim.studies.fanout import claim_directory
@@ -157,11 +160,16 @@ def sweep(
     executor: ExecutorOption = Executor.processes,
     workers: Annotated[int, typer.Option(min=1, help="Runs side by side (processes or Dask workers).")] = 2,
     scheduler: SchedulerOption = None,
+    figures: FiguresOption = Figures.none,
 ) -> None:
     """One or two values over a grid: every point an ordinary run with the same seed, plus curves or heatmaps."""
+    from rich.table import Table
+
+    from sim.outputs.rundir import read_manifest
     from sim.scenario.errors import ScenarioError
     from sim.studies.fanout import claim_directory
     from sim.studies.sweep import Vary, run_sweep
+    from sim.zone.intervals import half_width
 
     try:
         varies = [Vary.parse(text) for text in vary or []]
@@ -194,6 +202,7 @@ def sweep(
                 address=scheduler,
                 progress=progress,
                 roots=allowed_roots(),
+                figures=figures,
             )
         except ScenarioError as exc:
             _drop_if_empty(sweep_dir)
@@ -220,6 +229,8 @@ def sweep(
 
 
 def _complete(run_dir: Path) -> bool:
+    from sim.outputs.rundir import RunDirError, read_manifest
+
     try:
         return read_manifest(run_dir).get("status") == "complete"
     except (RunDirError, ValueError):
@@ -252,6 +263,7 @@ def batch(
     executor: ExecutorOption = Executor.processes,
     workers: Annotated[int, typer.Option(min=1, help="Runs side by side (processes or Dask workers).")] = 2,
     scheduler: SchedulerOption = None,
+    figures: FiguresOption = Figures.key,
 ) -> None:
     """Run every scenario into its own directory of one batch; print the summary tables and write report.html."""
     from sim.studies.batch import BatchEntry, batch_entries, copy_plots, recorded_runs, run_batch
@@ -291,6 +303,7 @@ def batch(
             address=scheduler,
             progress=progress,
             page=lambda directory: write_review([directory], directory / "report.html"),
+            figures=figures,
         ),
     )
     print_batch_summary(entries, summaries, batch_dir)
@@ -302,6 +315,8 @@ def batch(
 
 def print_batch_summary(entries: list, summaries: list[dict], batch_dir: Path) -> None:
     """Two tables: one row per scenario, then offers x scenarios (probability of a completion in the zone)."""
+    from rich.table import Table
+
     table = Table("scenario", "title", "zone mass", "P(zone not empty)", "best P(zone)", "run directory")
     for entry, summary in zip(entries, summaries, strict=True):
         table.add_row(

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from sim.cli.common import (
     ExecutorOption,
@@ -23,7 +22,6 @@ from sim.cli.common import (
 )
 from sim.executors import Executor
 from sim.negotiation.protocol import Protocol
-from sim.outputs.rundir import default_run_dir
 from sim.scenario.limits import MAX_NEGOTIATION_ROUNDS, MAX_ROUNDS, MAX_RUNS
 
 
@@ -46,7 +44,10 @@ def negotiate(
     force: ForceOption = False,
 ) -> None:
     """Play the negotiation many times on Mesa and report which deals are reached, how often and how fast."""
+    from rich.table import Table
+
     from sim.negotiation.runs import run_negotiations
+    from sim.outputs.rundir import default_run_dir
     from sim.studies.review import write_review  # the run's own page (loop's page shell)
 
     scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from sim.cli.common import (
     ForceOption,
@@ -25,7 +24,6 @@ from sim.cli.common import (
     with_progress,
 )
 from sim.outputs.owned import claim_file
-from sim.outputs.rundir import atomic_write_text
 from sim.scenario.limits import MAX_SAMPLES
 
 
@@ -52,6 +50,9 @@ def proposals(
 ) -> None:
     """Every offer: P(completion in zone) with its interval, P(agreed at the table but not ratified), its blocker,
     and the smallest change set (issues moved, parties conceding) that reaches --target."""
+    from rich.table import Table
+
+    from sim.outputs.rundir import atomic_write_text
     from sim.studies.proposals import Settings, brief, proposals_markdown
 
     scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])

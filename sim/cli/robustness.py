@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from sim.cli.common import (
     ExecutorOption,
@@ -24,7 +23,6 @@ from sim.cli.common import (
 )
 from sim.cli.zone import PRECISION
 from sim.executors import Executor
-from sim.outputs.rundir import default_run_dir
 
 
 @app.command(
@@ -46,7 +44,10 @@ def robustness(
     force: ForceOption = False,
 ) -> None:
     """The headline (at the table, ratified) under each judgement call's alternatives, and the range they span."""
+    from rich.table import Table
+
     from sim.outputs.owned import OutputError, claim_file
+    from sim.outputs.rundir import default_run_dir
     from sim.scenario.errors import ScenarioError
     from sim.studies.robustness import load_cases, run_robustness, write_robustness
 

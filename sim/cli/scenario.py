@@ -9,12 +9,7 @@ import typer
 
 from sim.cli.common import allowed_roots, app, fail, load_or_exit, out
 from sim.outputs.owned import claim_file
-from sim.outputs.rundir import atomic_write_text
 from sim.scenario.errors import ScenarioError
-from sim.scenario.loading import load_scenario
-from sim.scenario.starter import starter_scenario, variant_scenario
-from sim.scenario.untrusted import outside_roots
-from sim.scenario.values import ID_RULE, _check_id
 
 
 @app.command(
@@ -33,6 +28,12 @@ def new(
     ] = False,
 ) -> None:
     """Write a commented starting scenario that validates: a small example, or a variant of an existing scenario."""
+    from sim.outputs.rundir import atomic_write_text
+    from sim.scenario.loading import load_scenario
+    from sim.scenario.starter import starter_scenario, variant_scenario
+    from sim.scenario.untrusted import outside_roots
+    from sim.scenario.values import ID_RULE, _check_id
+
     try:
         _check_id(name)
     except ValueError:

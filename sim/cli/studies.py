@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from sim.cli.common import (
     ExecutorOption,
@@ -27,7 +26,6 @@ from sim.cli.common import (
 )
 from sim.cli.zone import PRECISION, already_complete
 from sim.executors import Executor
-from sim.outputs.rundir import default_run_dir
 from sim.scenario.limits import MAX_SAMPLES
 
 
@@ -55,6 +53,9 @@ def sensitivity(
     force: ForceOption = False,
 ) -> None:
     """Tornado of what moves the zone: each weight and reservation at its range ends, each red line off."""
+    from rich.table import Table
+
+    from sim.outputs.rundir import default_run_dir
     from sim.studies.sensitivity import tornado_dataset
     from sim.studies.sensitivity_runs import run_sensitivity
 
@@ -113,9 +114,6 @@ WHATIF_HELP = (
 )
 
 
-NOT_EXACT = " (fewest changes proven; least concession among the choices searched)"
-
-
 @app.command(epilog=WHATIF_HELP + PRECISION)
 def whatif(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
@@ -144,6 +142,8 @@ def whatif(
     force: ForceOption = False,
 ) -> None:
     """Smallest change set (issues moved, parties conceding) that brings an offer to a zone probability."""
+    from rich.table import Table
+
     from sim.outputs.owned import claim_file
     from sim.outputs.rundir import atomic_write_json
     from sim.studies.whatif import what_would_it_take
@@ -168,25 +168,9 @@ def whatif(
         max_cut,
     )
     atomic_write_json(path, {"scenario": scenario.id, "scenario_hash": scenario.content_hash(), **answer.as_json()})
-    out.print(
-        f"{answer.label} ({offer}): zone probability now {answer.baseline} ({samples} samples, 95 % interval); "
-        f"target {answer.target:.4f} ({answer.target_reason})"
-    )
-    if answer.changes is None and answer.proven < max_changes:
-        out.print(
-            f"No set of at most {answer.proven} changes reaches {answer.target:.4f} (proven over every such set); "
-            f"sets of {answer.proven + 1} were not all searched: the offer leaves so much open that each choice of "
-            "conceding parties is a branch and bound over the space, and the search stops after "
-            f"{answer.skeletons_expanded:,} of them (deterministic budget). Try --max-changes {answer.proven + 1} "
-            "with fewer --samples."
-        )
-    elif answer.changes is None:
-        out.print(
-            f"No set of at most {max_changes} changes reaches {answer.target:.4f}: proven over every such set "
-            f"({answer.skeletons_bounded:,} choices of issues and conceding parties bounded). The most any set of "
-            f"{max_changes} reaches, with unlimited amounts, is {answer.best_within}."
-        )
+    out.print(answer.now_text())
     if answer.changes is None:
+        out.print(answer.verdict())
         stays = Table(
             "veto party",
             "why it stays short",
@@ -200,16 +184,9 @@ def whatif(
         if answer.what_stays:
             out.print(stays)
     elif not answer.changes:
-        out.print("No change needed: the offer reaches the target as it is.")
+        out.print(answer.verdict())
     else:
-        assert answer.reached is not None
-        table = Table(
-            "change",
-            "concession",
-            title=f"Smallest change set: {len(answer.changes)} change(s), total concession "
-            f"{answer.total_concession:.4f}{'' if answer.cost_exact else NOT_EXACT}; "
-            f"the offer, changed, reaches {answer.reached}",
-        )
+        table = Table("change", "concession", title=answer.verdict())
         for change in answer.changes:
             table.add_row(change.text, f"{change.concession:.4f}")
         out.print(table)

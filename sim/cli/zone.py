@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from sim.cli.common import (
     ExecutorOption,
+    FiguresOption,
     ForceOption,
     SamplesOption,
     SchedulerOption,
@@ -30,21 +30,21 @@ from sim.cli.common import (
     with_progress,
 )
 from sim.executors import Executor
-from sim.outputs.pipeline import ZoneSettings, run_zone
-from sim.outputs.rundir import default_run_dir
-from sim.outputs.zonerun import INTERVAL
-from sim.scenario.advice import validate_findings
+from sim.outputs.figure_choice import Figures
 from sim.scenario.errors import ScenarioError
-from sim.scenario.loading import load_scenario_located
-from sim.scenario.model import Scenario
-from sim.zone.analysis import ZoneAnalysis
-from sim.zone.intervals import half_width
-from sim.zone.results import Headline
-from sim.zone.space import PackageSpace
 
+if TYPE_CHECKING:
+    from sim.outputs.pipeline import ZoneSettings
+    from sim.scenario.model import Scenario
+    from sim.zone.analysis import ZoneAnalysis
+
+
+# The 95 % half-widths at p = 0.5 (``sim.zone.intervals.half_width``), written out so that `--help` does not import
+# numpy; tests/test_cli.py checks them against half_width.
+PRECISION_WIDTHS = {128: 0.085, 500: 0.044, 2000: 0.022, 10000: 0.010}
 PRECISION = (
     "Precision of a probability from N samples (95 % interval half-width, worst case p = 0.5): "
-    + ", ".join(f"{n:,}: ±{half_width(n):.3f}" for n in (128, 500, 2000, 10000))
+    + ", ".join(f"{n:,}: ±{width:.3f}" for n, width in PRECISION_WIDTHS.items())
     + ". Same samples as `run` by default (the scenario's run.samples and seed: common random numbers)."
 )
 
@@ -56,6 +56,10 @@ def validate(
     unset: UnsetOption = None,  # type: ignore[assignment]
 ) -> None:
     """Check scenarios: schema, references, ranges, quotes in cited files; warn about uncited claims."""
+    from sim.scenario.advice import validate_findings
+    from sim.scenario.loading import load_scenario_located
+    from sim.zone.space import PackageSpace
+
     failed = False
     for path in scenario_files(paths):
         try:
@@ -90,7 +94,10 @@ def run_one(
     resume: bool,
     pair: tuple[str, str] | None = None,
     force: bool = False,
+    figures: Figures = Figures.all,
 ) -> ZoneAnalysis:
+    from sim.outputs.pipeline import run_zone
+
     return with_progress(
         f"scoring {scenario.id}",
         lambda progress: run_zone(
@@ -102,6 +109,7 @@ def run_one(
             progress=progress,
             pair=pair,
             force=force,
+            figures=figures,
         ),
     )
 
@@ -144,15 +152,19 @@ def run(
         ),
     ] = None,
     force: ForceOption = False,
+    figures: FiguresOption = Figures.all,
 ) -> None:
     """Map the acceptable zone of a scenario into a run directory (tables, plots, report)."""
+    from sim.outputs.pipeline import ZoneSettings
+    from sim.outputs.rundir import default_run_dir
+
     scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
     chosen_pair = parse_pair(scenario, pair)
     settings = ZoneSettings.for_scenario(scenario, samples, seed, workers, executor, scheduler)
     check_memory(scenario_path, scenario, settings.samples)
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario)
     finished = already_complete(run_dir) if resume is not None else None
-    analysis = run_one(scenario, scenario_path, settings, run_dir, resume is not None, chosen_pair, force)
+    analysis = run_one(scenario, scenario_path, settings, run_dir, resume is not None, chosen_pair, force, figures)
     if finished:
         err.print(f"{run_dir} was already complete (finished {finished}): nothing to resume; its summary:")
     print_summary(analysis, run_dir)
@@ -175,6 +187,8 @@ RANKED = 10
 def print_ranked(analysis: ZoneAnalysis) -> None:
     """The packages most often in the zone (#2 onwards as what differs from #1), the options every zone package
     shares and those none holds."""
+    from rich.table import Table
+
     table = Table(
         "#", "P(zone) [95 %]", "package (#2 on: what differs from #1)", title="Packages most often in the zone"
     )
@@ -188,8 +202,36 @@ def print_ranked(analysis: ZoneAnalysis) -> None:
         out.print(f"no package ever in the zone holds: {', '.join(core.absent)}", highlight=False)
 
 
+def print_solutions(analysis: ZoneAnalysis) -> None:
+    """Veto parties that constrain nothing, and each bargaining solution's P(zone) with what keeps it out."""
+    from sim.zone.blocker import constrains_nothing
+
+    nothing = constrains_nothing(analysis.accepts_everything())
+    if nothing:
+        out.print(nothing, highlight=False)
+    solutions = analysis.negotiation_set.solutions
+    for name, solution in solutions.items():
+        if solution is None:
+            continue
+        kept = analysis.rejections(solution.package.number)
+        never = "never in the zone; " if solution.p_zone.p == 0 else ""
+        others = len(kept) - 1
+        more = f"; {others} other veto part{'y' if others == 1 else 'ies'} reject it in some samples" if others else ""
+        why = f": {never}{kept[0].text()}{more}" if kept else ": in the zone in every sample"
+        out.print(f"{name} solution P(zone) {solution.p_zone}{why}", highlight=False)
+    if any(solutions.values()):
+        out.print("(report.html: each solution's package and every veto party that rejects it)", highlight=False)
+
+
 def print_summary(analysis: ZoneAnalysis, run_dir: Path) -> None:
     """Headline numbers with their 95 % intervals; no "best package" when nothing is ever in the zone."""
+    from rich.table import Table
+
+    from sim.outputs.zonerun import INTERVAL
+    from sim.zone.blocker import DEFINITION as BLOCKER_DEFINITION
+    from sim.zone.estimate import share_text
+    from sim.zone.results import Headline
+
     head = analysis.headline
     out.print(f"{analysis.scenario.title}  ->  {run_dir}")
     out.print(
@@ -210,12 +252,22 @@ def print_summary(analysis: ZoneAnalysis, run_dir: Path) -> None:
                 + closest.package.text(),
                 highlight=False,
             )
+    print_solutions(analysis)
     if analysis.offer_results:
-        table = Table("offer", "P(completion in zone) [95 %]", "completion shown: P(zone)", "blocker / why")
+        table = Table(
+            "offer",
+            "P(completion in zone) [95 %]",
+            "completion shown: P(zone)",
+            "blocker: rejects every completion in",
+            "why never in the zone",
+        )
         for offer in analysis.offer_results:
             shown = f"{offer.completion.kind}: {offer.completion.p_zone.p:.3f}"
-            table.add_row(offer.id, str(offer.p_complete), shown, offer.reason.text or offer.blocker.party or "-")
+            blocker = offer.blocker
+            named = f"{blocker.name}: {share_text(blocker.share)}" if blocker.party else "none alone"
+            table.add_row(offer.id, str(offer.p_complete), shown, named, offer.reason.text or "-")
         out.print(table)
+        out.print(BLOCKER_DEFINITION, highlight=False)
     out.print(f"intervals: {INTERVAL}", highlight=False)
 
 
@@ -238,6 +290,7 @@ def score(
     """Full scores of any package or partial package: acceptance, expected utility, zone probability, blockers."""
     import numpy as np
 
+    from sim.outputs.pipeline import ZoneSettings
     from sim.studies.score import (
         ScoreRequestError,
         package_scores,
@@ -247,6 +300,7 @@ def score(
     )
     from sim.zone.offers import TargetContext
     from sim.zone.settings import run_preferences
+    from sim.zone.space import PackageSpace
 
     if (package is None) == (fix is None):
         fail("error: give exactly one of --package (every issue) or --fix (some issues)")
@@ -284,6 +338,8 @@ def _interval_of(value: dict) -> str:
 
 
 def _print_package(scores: dict) -> None:
+    from rich.table import Table
+
     options = "; ".join(f"{issue}={option}" for issue, option in scores["options"].items())
     out.print(f"package {scores['package']}: {options}", highlight=False)
     if not scores["feasible"]:
@@ -313,6 +369,8 @@ def catalogue(
     force: ForceOption = False,
 ) -> None:
     """Issues, options, sources and each party's position, as a table (or a Markdown document)."""
+    from rich.table import Table
+
     from sim.outputs.owned import claim_file
     from sim.outputs.rundir import atomic_write_text
     from sim.scenario.catalogue import catalogue_markdown, option_rows

@@ -105,6 +105,8 @@ def draft_controls(scenario: Scenario) -> str:
         '<button type="button" id="complete-draft">Complete my draft</button></div>'
         '<div class="row">What would it take: P(draft in zone) at least '
         '<input type="text" id="whatif-target" size="5" value="0.05" aria-label="What would it take: target P(zone)"> '
+        'with at most <input type="text" id="whatif-changes" size="2" value="2" '
+        'aria-label="What would it take: at most changes"> changes '
         '<button type="button" id="whatif">What would it take</button></div>'
     )
     return "\n".join(lines)

@@ -9,13 +9,13 @@ three decimals, so the page and ``negsim score``/``negsim run`` can be compared 
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 import numpy as np
 
 from sim.explore.draft import estimate
-from sim.explore.session import Results
+from sim.explore.session import Results, WhatIf
 from sim.scenario.model import Role
+from sim.studies.whatif_answer import SMALLEST
 
 
 def interval_text(count: int, samples: int) -> str:
@@ -58,15 +58,15 @@ def headline(results: Results) -> str:
     )
 
 
-def completion_table(results: Results, whatif: dict[str, Any] | None) -> str:
+def completion_table(results: Results, whatif: WhatIf | None) -> str:
     """The draft, its shown completion (options it adds highlighted) and the what-would-it-take change."""
     draft, context = results.draft, results.context
     space, scenario = context.space, context.scenario
     if draft.package < 0:
         return f"<p>{status('Draft completion', 'no feasible completion')}</p>"
     codes = space.codes(np.array([draft.package]))[0]
-    changes = (whatif or {}).get("change")
-    moved = changes.changes if changes else {}
+    changes = (whatif.answer.changes if whatif else None) or ()
+    moved = {c.subject: c.after for c in changes if c.kind == "issue"}
     kind = {"best": "best completion (most often in the zone)", "closest": "closest completion (never in the zone)"}
     rows = []
     for i, issue in enumerate(scenario.issues):
@@ -76,7 +76,7 @@ def completion_table(results: Results, whatif: dict[str, Any] | None) -> str:
         cell = escape(option.label) + ("" if fixed else " <small>(completion)</small>")
         what = ""
         if issue.id in moved:
-            label = next(o.label for o in issue.options if o.id == moved[issue.id][1])
+            label = next(o.label for o in issue.options if o.id == moved[issue.id])
             what = f'<td class="whatif">→ {escape(label)}</td>'
         rows.append(f"<tr><th scope='row'>{escape(issue.title)}</th><td{mark}>{cell}</td>{what or '<td></td>'}</tr>")
     ids = {space.issue_ids[i]: space.option_ids[i][int(codes[i])] for i in range(len(codes))}
@@ -246,37 +246,41 @@ def differences(results: Results) -> str:
     return html
 
 
-def whatif_text(whatif: dict[str, Any] | None) -> str:
-    if not whatif:
+def whatif_text(whatif: WhatIf | None) -> str:
+    """``negsim whatif``'s answer for the draft, as the command prints it: where the draft stands, the verdict (the
+    smallest change set, or the proof that none of at most K changes reaches the target), each change with its
+    concession or what stays, and the command line that gives the same answer."""
+    if whatif is None:
         return ""
-    change, samples, target = whatif["change"], whatif["samples"], whatif["target"]
-    if change is None:
-        text = (
-            f"no change of the draft's fixed issues reaches P(some completion in zone) {target:.3f} "
-            f"({whatif['evaluated']:,} changes evaluated)"
+    answer = whatif.answer
+    rows = ""
+    if answer.changes:
+        rows = "".join(
+            f"<tr><td>{escape(c.text)}</td><td class='num'>{c.concession:.4f}</td></tr>" for c in answer.changes
         )
-    else:
-        moves = ", ".join(f"{issue}: {old} → {new}" for issue, (old, new) in change.changes.items()) or "nothing"
-        text = (
-            f"move {moves}: P(some completion in zone) {interval_text(round(change.probability * samples), samples)}"
-            f"; sponsor loss {change.sponsor_loss:.3f} ({whatif['evaluated']:,} changes evaluated)"
+        head = "<thead><tr><th>change</th><th>concession</th></tr></thead>"
+        rows = f"<table class='whatif'>{head}<tbody>{rows}</tbody></table>"
+    elif answer.changes is None and answer.what_stays:
+        rows = "".join(
+            f"<tr><td>{escape(row.name)}</td><td>{escape(row.what)}</td><td class='num'>{row.below:.1%}</td>"
+            f"<td class='num'>{f'{row.mean_shortfall:.3f}' if row.mean_shortfall else '-'}</td></tr>"
+            for row in answer.what_stays
         )
-    parts = [f"<p>What would it take (issues): {status('What would it take', text)}</p>"]
-    for move in whatif.get("party_moves", []):
-        found = []
-        if move["reservation_cut"] is not None:
-            found.append(f"its reservation lowered by {move['reservation_cut']:.3f} (both ends)")
-        if move["weight_issue"] is not None:
-            found.append(f"its weight on {move['weight_issue']} × {move['weight_factor']:g}")
-        if move["red_lines_in_the_way"]:
-            found.append("red lines in the way: " + ", ".join(move["red_lines_in_the_way"]))
-        line = "; or ".join(found) or f"no single move of its own reaches {target:.3f}"
-        label = f"What would it take: {move['party']}"
-        parts.append(f"<p>{escape(move['party'])}: {status(label, line)}</p>")
-    return "".join(parts)
+        rows = (
+            "<table class='whatif'><caption>What stays: the veto parties the draft, as it is, leaves short</caption>"
+            "<thead><tr><th>veto party</th><th>why it stays short</th><th>in (share of samples)</th>"
+            f"<th>mean shortfall</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+    return (
+        "<div class='whatif-answer'><h3>What would it take</h3>"
+        f"<p>{status('What would it take: now', answer.now_text())}</p>"
+        f"<p>{status('What would it take', answer.verdict())}</p>{rows}"
+        f"<p><small>({escape(SMALLEST)}.) {answer.seconds:.1f} s. Same answer: "
+        f"{status('What would it take: command', whatif.command, cls='mono')}</small></p></div>"
+    )
 
 
-def results_html(results: Results, whatif: dict[str, Any] | None = None) -> str:
+def results_html(results: Results, whatif: WhatIf | None = None) -> str:
     return (
         headline(results)
         + "<h2>The draft</h2>"

@@ -21,9 +21,11 @@ from typing import Any
 
 from sim.explore.controls import page
 from sim.explore.results import results_html
-from sim.explore.session import Session
+from sim.explore.session import Session, WhatIf
 from sim.explore.settings import SettingError, Settings, edit_text
 from sim.explore.variant import VariantError, save_variant, valid_name, variant_document
+
+MAX_CHANGES = 6  # the largest change set "what would it take" searches, as `negsim whatif --max-changes` allows
 
 STATIC = {"explore.js": "text/javascript; charset=utf-8", "explore.css": "text/css; charset=utf-8"}
 MAX_BODY = 1 << 20
@@ -66,7 +68,7 @@ class Explorer:
         self.lock = threading.Lock()
         self.newest = 0
         self.newest_lock = threading.Lock()
-        self.whatif: dict[str, Any] | None = None
+        self.whatif: WhatIf | None = None
 
     def results(self) -> str:
         return results_html(self.session.results(), self.whatif)
@@ -104,16 +106,18 @@ class Explorer:
             cpu = round(1000 * (time.process_time() - started), 1)  # this process's CPU for the change: what load hides
             return {"seq": seq, "html": html, "message": " ".join(messages), "values": values, "cpu_ms": cpu}
 
-    def what_would_it_take(self, target_text: str) -> dict[str, Any]:
+    def what_would_it_take(self, target_text: str, changes_text: str) -> dict[str, Any]:
         try:
             target = float(target_text)
         except ValueError:
             return {"message": f"What would it take: target P(zone) '{target_text}' is not a number"}
         if not 0 < target <= 1:
             return {"message": f"What would it take: target P(zone) {target:g} must be in (0, 1]"}
+        if changes_text.strip() not in {str(k) for k in range(MAX_CHANGES + 1)}:
+            return {"message": f"What would it take: at most changes '{changes_text}' is not 0 to {MAX_CHANGES}"}
         with self.lock:
             try:
-                self.whatif = self.session.what_would_it_take(target)
+                self.whatif = self.session.what_would_it_take(target, int(changes_text))
             except SettingError as exc:
                 return {"message": str(exc)}
             return {"html": self.results(), "message": ""}
@@ -222,7 +226,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/change":
             return explorer.change(int(data["seq"]), list(data["changes"]))
         if self.path == "/whatif":
-            return explorer.what_would_it_take(str(data.get("target", "")))
+            return explorer.what_would_it_take(str(data.get("target", "")), str(data.get("changes", "")))
         if self.path == "/talks":
             return explorer.talks(str(data.get("protocol", "")), str(data.get("seed", "")))
         if self.path == "/reset":

@@ -11,21 +11,19 @@ when their 95 % interval excludes 0.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from sim.explore.draft import DraftScores, Fix, ZoneSummary, could_accept, own_best, score_draft, summarize_zone
 from sim.explore.engine import Engine, State
-from sim.explore.settings import PartySettings, SettingError
+from sim.explore.settings import PartySettings, SettingError, edit_text
 from sim.scenario.errors import ScenarioError
 from sim.scenario.model import Offer
 from sim.studies.compare import difference_interval
-from sim.studies.whatif import PartyMoveSearch, smallest_issue_change
+from sim.studies.whatif import change_set_answer
+from sim.studies.whatif_answer import WhatIfResult
 from sim.zone.offers import TargetContext
 from sim.zone.space import option_index
-
-MOVES_FOR = 3  # "what would it take" also tries one-party moves for the shown completion's first blockers
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,39 +140,41 @@ class Session:
             out.append(Difference(label, float(before.mean()), float(now.mean()), diff, low, high))
         return out
 
-    def what_would_it_take(self, target: float) -> dict[str, Any]:
-        """The smallest change of the draft's fixed issues reaching ``target`` (``sim.studies.whatif``)."""
+    def what_would_it_take(self, target: float, max_changes: int) -> WhatIf:
+        """``negsim whatif``'s answer for the draft on the page's samples and settings (the same search,
+        :func:`sim.studies.whatif.change_set_answer`), with the command line that gives it."""
         if not self.draft:
             raise SettingError("What would it take: fix at least one issue of the draft first")
-        state = self.engine.current
-        offer = Offer(id="draft", label="draft", fix=self.draft_ids())
-        change, evaluated = smallest_issue_change(state.scenario, state.preferences, offer, target, zone=state.zone)
-        moves = []
-        draft = score_draft(TargetContext(state.scenario, self.engine.space, state.preferences), state.zone, self.draft)
-        blockers = [b["party"] for b in (draft.scores or {}).get("blockers", [])][:MOVES_FOR]
-        for party in (p for p in state.scenario.parties if p.id in blockers):
-            search = PartyMoveSearch.build(
-                state.scenario, party, offer, target, self.engine.draws, state.preferences, self.engine.space
-            )
-            rescale = search.weight_rescale()
-            moves.append(
-                {
-                    "party": party.id,
-                    "red_lines_in_the_way": [
-                        f"{i}.{o}" for i, o in offer.fix.items() if f"{i}.{o}" in party.red_line_options
-                    ],
-                    "reservation_cut": search.reservation_cut(),
-                    "weight_issue": rescale[0] if rescale else None,
-                    "weight_factor": rescale[1] if rescale else None,
-                }
-            )
-        return {
-            "target": target,
-            "change": change,
-            "evaluated": evaluated,
-            "samples": self.engine.samples,
-            "party_moves": moves,
-        }
+        engine, state = self.engine, self.engine.current
+        ids = self.draft_ids()
+        named = next((o for o in state.scenario.offers if dict(o.fix) == ids), None)
+        offer = named or Offer(id="explore_draft", label="the draft", fix=ids)
+        answer = change_set_answer(
+            state.scenario,
+            offer,
+            target,
+            "stated with --target",  # the page shows the command line that gives this answer
+            engine.draws,
+            engine.seed,
+            max_changes=max_changes,
+            preferences=state.preferences,
+        )
+        edits = " ".join(edit_text(e) for e in engine.edits(state.settings))
+        command = (
+            f"negsim whatif {engine.path.as_posix()} --offer {offer.id} --target {target:g} --max-changes "
+            f"{max_changes} --samples {engine.samples} --seed {engine.seed} {edits}"
+        ).strip()
+        if named is None:
+            command = f"save as variant, then: {command.replace(engine.path.as_posix(), 'VARIANT', 1)}"
+        return WhatIf(answer, command)
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """The page's "what would it take": whatif's answer and the command line that reproduces it."""
+
+    answer: WhatIfResult
+    command: str
 
 
 def _party_key(settings: PartySettings) -> tuple:

@@ -19,6 +19,7 @@ import numpy as np
 
 from sim.executors import Executor, map_tasks
 from sim.outputs.budget import assembly_too_large
+from sim.outputs.figure_choice import Figures
 from sim.outputs.rundir import (
     RunDirError,
     finish_manifest,
@@ -84,7 +85,7 @@ def run_zone(
     resume: bool = False,
     scenario_file: str | None = None,
     progress: Progress | None = None,
-    make_plots: bool = True,
+    figures: Figures = Figures.all,
     pair: tuple[str, str] | None = None,
     force: bool = False,
 ) -> ZoneAnalysis:
@@ -103,7 +104,7 @@ def run_zone(
     clock = time.perf_counter()
     # not with a process pool: forking while another thread holds an import lock could hang a worker
     local = settings.executor is Executor.local
-    plotting = _import_in_background("sim.outputs.report") if make_plots and local else None
+    plotting = _import_in_background("sim.outputs.zonefigures") if figures is not Figures.none and local else None
     job = ZoneJob.of(scenario, settings.run)
     scorer = job.scorer
     parts = run_dir / "parts"
@@ -132,7 +133,7 @@ def run_zone(
         raise RunDirError(f"{run_dir}: {too_large} (--resume {run_dir})")
     analysis = job.analyse([_load_part(parts, block) for block in scorer.blocks])  # the same analysis as sim.zone
     timings["analyse_s"] = round(time.perf_counter() - clock, 3)
-    _write_run(run_dir, manifest, analysis, make_plots, pair, plotting)
+    _write_run(run_dir, manifest, analysis, figures, pair, plotting)
     return analysis
 
 
@@ -142,7 +143,7 @@ def save_run(
     """Write an analysis computed in memory (``sim.zone``) as a complete run directory: the same files as
     ``negsim run`` with the same scenario, samples and seed."""
     manifest = start_manifest(run_dir, analysis.scenario, "zone", analysis.settings.recorded(), scenario_file, force)
-    _write_run(run_dir, manifest, analysis, plots, None, None)
+    _write_run(run_dir, manifest, analysis, Figures.all if plots else Figures.none, None, None)
     return run_dir
 
 
@@ -150,23 +151,22 @@ def _write_run(
     run_dir: Path,
     manifest: dict[str, Any],
     analysis: ZoneAnalysis,
-    make_plots: bool,
+    figures: Figures,
     pair: tuple[str, str] | None,
     plotting: threading.Thread | None,
 ) -> None:
-    """Tables, then plots and report, then the manifest marked complete (with its summary)."""
+    """Tables, then the chosen figures and the report, then the manifest marked complete (with its summary)."""
     timings = manifest["timings"]
     clock = time.perf_counter()
     summary = save_analysis(analysis, run_dir)
     timings["tables_s"] = round(time.perf_counter() - clock, 3)
-    if make_plots:
-        clock = time.perf_counter()
-        if plotting:
-            plotting.join()
-        from sim.outputs.report import write_zone_report  # plotting pulls in matplotlib: only when drawing
+    clock = time.perf_counter()
+    if plotting:
+        plotting.join()
+    from sim.outputs.report import write_zone_report  # plotting pulls in matplotlib: only when drawing
 
-        write_zone_report(run_dir, analysis, pair)
-        timings["plots_s"] = round(time.perf_counter() - clock, 3)
+    write_zone_report(run_dir, analysis, pair, figures)
+    timings["plots_s"] = round(time.perf_counter() - clock, 3)
     finish_manifest(run_dir, manifest, summary)
 
 

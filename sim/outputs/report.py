@@ -13,20 +13,24 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from matplotlib.figure import Figure
-
+from sim.outputs.figure_choice import Figures
 from sim.outputs.html import esc, figure, page
-from sim.outputs.plots import save_figure
 from sim.outputs.rundir import atomic_write_text, read_manifest
-from sim.outputs.zonefigures import ZoneFigures, party_label
-from sim.outputs.zonerun import INTERVAL
+from sim.outputs.zonerun import INTERVAL, party_label
 from sim.scenario.model import Scenario, split_option_ref
 from sim.zone.analysis import ZoneAnalysis
-from sim.zone.results import Blocker, ClosestPackage, Headline
+from sim.zone.blocker import constrains_nothing
+from sim.zone.estimate import share_text
+from sim.zone.offers import fixed_label
+from sim.zone.results import BargainingSolution, Blocker, ClosestPackage, Headline
 
-Drawing = tuple[Callable[[], Figure], str]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+# matplotlib is imported only when a figure is drawn: a run asked for no figures writes its page without it.
+Drawing = tuple[Callable[[], "Figure"], str]
 
 ZONE_PLOTS = {
     "zone_by_option.png": "How often some package holding each option is in the zone. Read the whiskers: two options "
@@ -51,11 +55,15 @@ def run_caption(run_dir: Path, analysis: ZoneAnalysis) -> str:
     return f"{analysis.scenario.id} · run {run_dir.name} · {settings.samples} samples, seed {settings.seed}"
 
 
-def write_zone_report(run_dir: Path, analysis: ZoneAnalysis, pair: tuple[str, str] | None = None) -> None:
-    """Draw the zone plots and write report.html from the run's analysis; ``pair`` names the two issues of the
-    option-pair heatmap (default: the two whose option marginals spread most)."""
-    first, second = zone_drawings(run_dir, analysis, pair)
-    draw_in_two(first, second, run_dir / "plots")
+def write_zone_report(
+    run_dir: Path, analysis: ZoneAnalysis, pair: tuple[str, str] | None = None, figures: Figures = Figures.all
+) -> None:
+    """Draw the chosen zone plots and write report.html from the run's analysis; ``pair`` names the two issues of
+    the option-pair heatmap (default: the two whose option marginals spread most)."""
+    chosen = figures.names()
+    first, second = ([d for d in half if d[1] in chosen] for half in zone_drawings(run_dir, analysis, pair))
+    if first or second:
+        draw_in_two(first, second, run_dir / "plots")
     atomic_write_text(run_dir / "report.html", render_report(run_dir, analysis))
 
 
@@ -63,6 +71,8 @@ def zone_drawings(
     run_dir: Path, analysis: ZoneAnalysis, pair: tuple[str, str] | None = None
 ) -> tuple[list[Drawing], list[Drawing]]:
     """The run's figures as (draw, file name), in two lists of about equal drawing time (see ``draw_in_two``)."""
+    from sim.outputs.zonefigures import ZoneFigures
+
     figures = ZoneFigures(analysis, run_caption(run_dir, analysis))
     return (
         [
@@ -80,6 +90,8 @@ def zone_drawings(
 
 
 def _draw(drawings: list[Drawing], folder: Path) -> None:
+    from sim.outputs.plots import save_figure
+
     for make, name in drawings:
         save_figure(make(), folder / name)
 
@@ -150,18 +162,35 @@ def ranked_section(analysis: ZoneAnalysis) -> str:
 
     ranked = analysis.ranked(RANKED)
     rows = [
-        [r.rank, str(r.p_zone), options(r.package.options) if r.rank == 1 else options(r.differs) or "(as #1)"]
+        [
+            r.rank,
+            str(r.p_zone),
+            options(r.package.options) if r.rank == 1 else options(r.differs) or "(as #1)",
+            ", ".join(k.brief() for k in analysis.rejections(r.package.number)) or "nothing: always in the zone",
+        ]
         for r in ranked
     ]
     core = analysis.core()
     absent = [f"{titles[i]}: {option_label(scenario, i, o)}" for i, o in (split_option_ref(a) for a in core.absent)]
     return (
-        f"<h3>The {len(ranked)} packages most often in the zone</h3><p>#2 onwards: only what differs from #1.</p>"
-        + _table(["#", "P(zone) [95 %]", "package"], rows)
+        f"<h3>The {len(ranked)} packages most often in the zone</h3><p>#2 onwards: only what differs from #1. The "
+        "last column: the veto parties that reject the package in the other samples, and how often (a party's "
+        "rejections overlap with the others'; 'red line': the package holds one of its red lines).</p>"
+        + _table(["#", "P(zone) [95 %]", "package", "rejected in the other samples by"], rows)
         + f"<p>Every one of the {core.packages:,} packages ever in the zone holds: "
         f"<b>{html.escape(options(core.shared) or 'no common option')}</b>.</p>"
         + (f"<p>No package ever in the zone holds: {html.escape('; '.join(absent))}.</p>" if absent else "")
     )
+
+
+def constrains_nothing_note(analysis: ZoneAnalysis) -> str:
+    """The veto parties that accept every package in every sample, said plainly (issue 21: the US accepted every
+    offer, Putin's June 2024 terms included, and nothing said that its reservation moves nothing)."""
+    text = constrains_nothing(analysis.accepts_everything())
+    if not text:
+        return ""
+    head, _, rest = text.partition(" every package")
+    return f'<p class="warning"><b>{html.escape(head)}</b> every package{html.escape(rest)}</p>'
 
 
 def zone_section(analysis: ZoneAnalysis) -> str:
@@ -172,6 +201,7 @@ def zone_section(analysis: ZoneAnalysis) -> str:
         f"packages every veto party accepts (zone mass): <b>{analysis.zone_mass_text()}</b>. Share of samples in which "
         f"the zone is not empty: <b>{head.p_nonempty}</b>.</p>"
     )
+    text += constrains_nothing_note(analysis)
     if head.best is not None:
         return (
             text + f"<h3>Best package (in the zone most often: {head.best_p_zone})</h3>"
@@ -196,18 +226,24 @@ def zone_section(analysis: ZoneAnalysis) -> str:
 def render_report(run_dir: Path, analysis: ZoneAnalysis) -> str:
     manifest = read_manifest(run_dir)
     scenario, settings, parties = analysis.scenario, analysis.settings, analysis.parties
-    names = {party.id: party.name for party in scenario.parties}
     offers = analysis.offer_results
     offer_table = _table(
-        ["offer", "P(some completion in zone) [95 %]", "completion shown", "its P(zone) [95 %]", "blocker", "why"],
+        [
+            "offer",
+            "P(some completion in zone) [95 %]",
+            "completion shown",
+            "its P(zone) [95 %]",
+            "blocker (rejects every completion)",
+            "why never in the zone",
+        ],
         [
             [
                 o.label,
                 str(o.p_complete),
                 "closest (none in zone)" if o.completion.kind == "closest" else o.completion.kind,
                 str(o.completion.p_zone),
-                names.get(o.blocker.party, "none"),
-                o.reason.text or _blocker_text(scenario, o.blocker),
+                blocker_text(scenario, o.blocker),
+                o.reason.text,
             ]
             for o in offers
         ],
@@ -237,6 +273,7 @@ def render_report(run_dir: Path, analysis: ZoneAnalysis) -> str:
                 for issue in scenario.issues
             ]
             + [["zone probability [95 %]", *(str(s.p_zone) for s in named.values())]]
+            + [["what keeps it out of the zone", *(_outside(analysis, s) for s in named.values())]]
             + [
                 [f"expected utility: {party_label(analysis, p)}", *(s.expected_utility[p] for s in named.values())]
                 for p in parties
@@ -245,10 +282,17 @@ def render_report(run_dir: Path, analysis: ZoneAnalysis) -> str:
         if named
         else "<p>No package reaches every veto party's mean reservation in expectation.</p>"
     )
+    drawn = {name: text for name, text in ZONE_PLOTS.items() if (run_dir / "plots" / name).is_file()}
     images = "".join(
         figure(run_dir / "plots" / name, name.removesuffix(".png").replace("_", " "), text)
-        for name, text in ZONE_PLOTS.items()
+        for name, text in drawn.items()
     )
+    if len(drawn) < len(ZONE_PLOTS):
+        missing = ", ".join(n.removesuffix(".png").replace("_", " ") for n in ZONE_PLOTS if n not in drawn)
+        images += (
+            f"<p>Not drawn for this run: {esc(missing)}. A batch draws the two figures its page shows and a sweep's"
+            " points none, to keep studies fast; <code>--figures all</code> draws every one.</p>"
+        )
     meta = (
         f"Scenario <code>{esc(scenario.id)}</code>, hash <code>{manifest['scenario_hash'][:12]}</code>, "
         f"seed {settings.seed}, {settings.samples} samples, "
@@ -259,7 +303,7 @@ def render_report(run_dir: Path, analysis: ZoneAnalysis) -> str:
 <h2>Bargaining solutions</h2>
 <p>Negotiation set: {len(negotiation.packages):,} packages, the Pareto-efficient packages that break no veto
 party's red line and give every veto party at least its mean reservation in expected utility. Solutions are taken
-among them.</p>{solution_table}
+among them.{_solutions_note(named)}</p>{solution_table}
 <h2>Named offers</h2>{offer_table}
 <h3>Each party's acceptance of the completion shown</h3>{acceptance}
 <h2>Options</h2>{option_table}
@@ -267,16 +311,44 @@ among them.</p>{solution_table}
     return page(scenario.title, body, meta=meta)  # one self-contained file: plots embedded, glossary included
 
 
+def _solutions_note(named: dict[str, BargainingSolution]) -> str:
+    """Said when no solution is ever in the zone: a solution reaches each mean reservation in expectation, which is
+    not every veto party accepting it in one sample."""
+    if not named or any(s.p_zone.p > 0 for s in named.values()):
+        return ""
+    return (
+        " <b>None of them is ever in the zone in these samples</b>: each reaches every veto party's mean reservation "
+        "in expectation, not in the same sample; the last row says who rejects it and why."
+    )
+
+
+def _outside(analysis: ZoneAnalysis, solution: BargainingSolution) -> str:
+    """Why a bargaining solution is outside the zone where it is: never in it, or in it only sometimes, and who
+    rejects it then, with its red line or shortfall. A solution is not a package in the zone unless this is empty."""
+    why = analysis.why_outside(solution.package.number)
+    if not why:
+        return "nothing: in the zone in every sample"
+    never = "never in the zone: " if solution.p_zone.p == 0 else ""
+    return never + why
+
+
 def _small(p: float) -> str:
     """A mean zone probability as people read it: 0, below 0.0001, or four decimals."""
     return "0" if p == 0 else ("< 0.0001" if p < 1e-4 else f"{p:.4f}")
 
 
-def _blocker_text(scenario: Scenario, blocker: Blocker) -> str:
+def blocker_text(scenario: Scenario, blocker: Blocker) -> str:
+    """The blocker for a reader (:mod:`sim.zone.blocker`): its name, how often it rejects every completion, the red
+    lines of its the offer fixes (issue and option labels, ``holds`` when uncertain), its mean shortfall."""
     if not blocker.party:
-        return ""
-    text = f"rejects the best completion in {blocker.reject or 0.0:.1%} of samples"
-    if blocker.issue:
-        title = scenario.issue(blocker.issue).title
-        text += f"; among the fixed issues it loses most on {title} ({_fmt(blocker.issue_loss)})"
+        return Blocker.NONE
+    red = [
+        fixed_label(scenario, ref) + ("" if holds >= 1 else f" (holds {holds:g})")
+        for ref, holds in zip(blocker.red_lines, blocker.holds, strict=True)
+    ]
+    text = f"{blocker.name}: rejects every completion in {share_text(blocker.share)} of samples"
+    if red:
+        text += "; red lines it fixes: " + "; ".join(red)
+    if blocker.shortfall:
+        text += f"; its own best completion short of its reservation by {blocker.shortfall:.3f} on average"
     return text

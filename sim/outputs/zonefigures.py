@@ -31,18 +31,13 @@ from sim.outputs.plots_review import (
     plot_option_pairs,
     plot_utility_pairs,
 )
-from sim.outputs.zonerun import offer_row, option_row
+from sim.outputs.zonerun import offer_row, option_row, party_label
 from sim.zone.analysis import ZoneAnalysis
 from sim.zone.preferences import expected_utility
 from sim.zone.settings import run_preferences
 
 BACKGROUND_PACKAGES = 4_000
 ZONE_POINTS = 5_000
-
-
-def party_label(analysis: ZoneAnalysis, party_id: str) -> str:
-    party = next(p for p in analysis.scenario.parties if p.id == party_id)
-    return party.name if party_id in analysis.veto_parties else f"{party.name} ({party.role}, no veto)"
 
 
 class ZoneFigures:

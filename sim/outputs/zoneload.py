@@ -75,7 +75,9 @@ def load_analysis(run_dir: Path) -> ZoneAnalysis:
         zone_mass_interval=(float(summary["zone_mass_interval"][0]), float(summary["zone_mass_interval"][1])),
         headline=_headline(summary, issues),
         offer_results=tuple(reader.offer(scenario, row) for row in offers),
-        option_results=tuple(reader.option(_typed(row, issues)) for row in read_csv(run_dir / "marginals.csv")),
+        option_results=tuple(
+            reader.option(scenario, _typed(row, issues)) for row in read_csv(run_dir / "marginals.csv")
+        ),
         negotiation_set=_negotiation_set(run_dir, parties, issues, samples),
         histogram=ZoneHistogram(int(summary["p_zone_histogram"]["zero"]), tuple(summary["p_zone_histogram"]["counts"])),
         hits=SampleHits({name: np.asarray(hits.column(name).to_numpy(), dtype=bool) for name in hits.column_names[1:]}),
@@ -112,7 +114,7 @@ def _headline(summary: dict[str, Any], issues: list[str]) -> Headline:
 
 
 TEXT_COLUMNS = frozenset(
-    "target label issue option issue_title red_lined_by completion blocker blocker_red_line blocker_issue reason "
+    "target label issue option issue_title red_lined_by completion blocker blocker_name blocker_red_lines reason "
     "reason_party reason_red_line".split()
 )
 
@@ -150,13 +152,17 @@ class _Rows:
         )
 
     @staticmethod
-    def blocker(row: dict[str, Any]) -> Blocker:
+    def blocker(scenario: Scenario, row: dict[str, Any]) -> Blocker:
+        """The stored blocker; the ``holds`` of its red lines are read back from the run's scenario."""
+        party = _text(row["blocker"])
+        refs = tuple(ref for ref in _text(row["blocker_red_lines"]).split(", ") if ref)
+        holds = {r.option: float(r.holds) for p in scenario.parties if p.id == party for r in p.red_lines}
         return Blocker(
-            _text(row["blocker"]),
-            _optional(row["blocker_reject"]),
-            _text(row["blocker_red_line"]),
-            _text(row["blocker_issue"]),
-            _optional(row["blocker_issue_loss"]),
+            party,
+            _text(row["blocker_name"]),
+            float(row["blocker_share"]),
+            refs,
+            tuple(holds[ref] for ref in refs),
             _optional(row["blocker_shortfall"]),
         )
 
@@ -178,11 +184,11 @@ class _Rows:
             tuple(fixed_label(scenario, ref) for ref in fixed),
             Estimate.from_columns(row, "p_complete"),
             self.completion(row),
-            self.blocker(row),
+            self.blocker(scenario, row),
             self.reason(row),
         )
 
-    def option(self, row: dict[str, Any]) -> OptionResult:
+    def option(self, scenario: Scenario, row: dict[str, Any]) -> OptionResult:
         return OptionResult(
             _text(row["target"]),
             _text(row["label"]),
@@ -192,7 +198,7 @@ class _Rows:
             tuple(p for p in _text(row["red_lined_by"]).split(",") if p),
             Estimate.from_columns(row, "p_complete"),
             self.completion(row),
-            self.blocker(row),
+            self.blocker(scenario, row),
             self.reason(row),
             float(row["mean_p_zone"]),
         )

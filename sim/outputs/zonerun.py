@@ -108,10 +108,9 @@ def _with_shares(rows: list[dict[str, Any]], preferences: Preferences, space: Pa
 def _tail_columns(b: Blocker, r: Reason) -> dict[str, Any]:
     return {
         "blocker": b.party,
-        "blocker_reject": b.reject,
-        "blocker_red_line": b.red_line,
-        "blocker_issue": b.issue,
-        "blocker_issue_loss": b.issue_loss,
+        "blocker_name": b.name,
+        "blocker_share": b.share,
+        "blocker_red_lines": ", ".join(b.red_lines),
         "blocker_shortfall": b.shortfall,
         "reason": r.text,
         "reason_party": r.party,
@@ -247,7 +246,8 @@ def headline_summary(headline: Headline) -> dict[str, Any]:
 def summary_of(analysis: ZoneAnalysis) -> dict[str, Any]:
     """The manifest's ``summary``: headline numbers of the run (what batch and sweep tables read)."""
     offer_keys = ("p_complete", "p_complete_lo", "p_complete_hi", "completion")
-    offer_keys += ("completion_p_zone", "completion_p_zone_lo", "completion_p_zone_hi", "blocker", "reason")
+    offer_keys += ("completion_p_zone", "completion_p_zone_lo", "completion_p_zone_hi")
+    offer_keys += ("blocker", "blocker_share", "reason")
     offers = {}
     for r in analysis.offer_results:
         row = offer_row(analysis, r)
@@ -273,3 +273,8 @@ def summary_of(analysis: ZoneAnalysis) -> dict[str, Any]:
         "parties": list(analysis.parties),
         "veto_parties": list(analysis.veto_parties),
     }
+
+
+def party_label(analysis: ZoneAnalysis, party_id: str) -> str:
+    party = next(p for p in analysis.scenario.parties if p.id == party_id)
+    return party.name if party_id in analysis.veto_parties else f"{party.name} ({party.role}, no veto)"

@@ -28,41 +28,14 @@ from typing import Any
 
 import yaml
 
+from sim.scenario.edit_values import PATH_HELP, Edit, SetValue, Unset
 from sim.scenario.errors import Mark, Problem, ScenarioError
 from sim.scenario.model import StrictModel
 from sim.scenario.reasons import listed, prune_orphan_reasons, red_line_ref
 from sim.scenario.yamlload import parse_value
 from sim.scenario.yamlsource import DataPath, Located, is_id_list
 
-PATH_HELP = (
-    "PATH: dotted keys (russia.weights.alliance); list items by id (parties, issues, options, offers), red lines by "
-    "option (russia.red_lines.donbas.frozen_line), constraints and links by index (constraints.0) or by the options "
-    'they name (constraints[a.x,b.y]); quote keys holding dots: russia.reasons["red_lines.donbas.frozen_line"]'
-)
-
-
-@dataclass(frozen=True)
-class Unset:
-    """A removal edit, ``--unset PATH``; ``mark`` says where it was written (command line or an ``unset:`` entry)."""
-
-    path: str
-    mark: Mark | None = None
-
-    @property
-    def where(self) -> Mark:
-        return self.mark or Mark(f"--unset {self.path}")
-
-
-@dataclass(frozen=True)
-class SetValue:
-    """A ``--set`` with its value already in hand (a study's edit): ``SetValue("russia.reservation", 0.5)``; the
-    value is plain data as YAML would give it (a number, ``[lo, hi]``, a mapping)."""
-
-    path: str
-    value: Any
-
-
-Edit = str | Unset | SetValue
+__all__ = ["PATH_HELP", "Edit", "SetValue", "Unset", "apply_edits", "apply_unset", "child_unsets"]
 
 _TOKEN = re.compile(r"""\s*(?:\[\s*(?:"([^"]*)"|'([^']*)'|([^\]]*))\s*\]|([^.\[\]]+))\s*(\.)?""")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.executors import Executor
+from sim.outputs.figure_choice import Figures
 from sim.outputs.owned import remove_ours
 from sim.outputs.pipeline import ZoneSettings
 from sim.outputs.rundir import atomic_write, atomic_write_json, finish_manifest, resume_manifest, start_manifest
@@ -61,6 +62,7 @@ def run_batch(
     address: str | None = None,
     progress: Progress | None = None,
     page: Callable[[Path], None] | None = None,
+    figures: Figures = Figures.key,
 ) -> list[dict[str, Any]]:
     """Run (or finish) every entry into ``batch_dir/<key>/``; write ``batch.json``, ``batch.csv`` and ``page``
     (the report), then mark the batch complete; return the summaries. A resumed batch reuses its complete runs,
@@ -81,6 +83,7 @@ def run_batch(
             batch_dir / entry.key,
             ZoneSettings.for_scenario(entry.scenario, samples, seed, threads),
             str(entry.path),
+            figures,
         )
         for entry in entries
     ]

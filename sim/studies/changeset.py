@@ -36,7 +36,7 @@ import numpy as np
 from sim.studies.zone_pairs import held_to, ratified, table_pairs
 from sim.zone.own_best import best_completion_utility
 from sim.zone.preferences import UNIT, Preferences
-from sim.zone.sampling import Draws
+from sim.zone.sampling import Draws, red_line_numbers
 from sim.zone.space import PackageSpace
 
 QUANTUM = 1e-4  # amounts are reported (and applied) to 4 decimals, rounded up: the set applied reaches the target
@@ -134,7 +134,7 @@ class ChangeSearch:
 
     space: PackageSpace
     preferences: Preferences
-    draws: Draws
+    draws: Draws  # after the scenario's copula (``sim.zone.copula.correlate``): what the red lines were drawn from
     fix: dict[int, int]
     count: int  # samples the changed offer must be in the zone in
     max_changes: int
@@ -218,7 +218,7 @@ class ChangeSearch:
                 needs[:, d] = np.where(gap > 0, round_up((gap + 1) * UNIT), 0.0)
             else:
                 issue, option = dim.option
-                draw = self.draws.red_line[dim.party, samples, issue, option]
+                draw = red_line_numbers(self.draws)[dim.party, samples, issue]
                 blocked = (codes[:, issue] == option) & (draw < dim.holds)
                 needs[:, d] = np.where(blocked, dim.holds - np.floor(draw / QUANTUM) * QUANTUM, 0.0)
         return needs

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.executors import Executor, collect_tasks
+from sim.outputs.figure_choice import Figures
 from sim.outputs.pipeline import ZoneSettings, run_zone
 from sim.outputs.rundir import MANIFEST, read_manifest
 from sim.outputs.zonerun import summary_of
@@ -33,6 +34,7 @@ class RunTask:
     run_dir: Path
     settings: ZoneSettings
     scenario_file: str | None = None
+    figures: Figures = Figures.all
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "run_dir", self.run_dir.absolute())
@@ -44,11 +46,25 @@ def run_task(task: RunTask) -> dict[str, Any]:
         manifest = read_manifest(task.run_dir)
         if manifest["status"] == "complete":
             return manifest["summary"]
-        resumed = run_zone(task.scenario, task.run_dir, task.settings, resume=True, scenario_file=task.scenario_file)
+        resumed = run_zone(
+            task.scenario,
+            task.run_dir,
+            task.settings,
+            resume=True,
+            scenario_file=task.scenario_file,
+            figures=task.figures,
+        )
         return summary_of(resumed)
     # killed before its manifest: it holds nothing to resume, and only what negsim wrote there is replaced
     return summary_of(
-        run_zone(task.scenario, task.run_dir, task.settings, scenario_file=task.scenario_file, force=True)
+        run_zone(
+            task.scenario,
+            task.run_dir,
+            task.settings,
+            scenario_file=task.scenario_file,
+            force=True,
+            figures=task.figures,
+        )
     )
 
 

@@ -36,6 +36,7 @@ from sim.studies.whatif_answer import Change, describe_found
 from sim.studies.zone_pairs import zone_pairs
 from sim.zone.blocker import DEFINITION as BLOCKER_DEFINITION
 from sim.zone.blocker import offer_blocker
+from sim.zone.copula import correlate
 from sim.zone.intervals import METHOD, proportion_interval
 from sim.zone.preferences import Preferences
 from sim.zone.sampling import Draws, draw_uniforms, preferences_from_draws
@@ -109,8 +110,9 @@ def _change(scenario: Scenario, draws: Draws, preferences: Preferences, offer: O
     space = PackageSpace.from_scenario(scenario)
     ids = list(preferences.party_ids)
     payers = [ids.index(offer.sponsor)] if offer.sponsor else [int(p) for p in np.flatnonzero(preferences.veto)]
+    correlated = correlate(scenario, draws)  # the numbers the red lines were drawn from
     search = ChangeSearch(
-        space, preferences, draws, offer_fix(space, offer), count, PROPOSAL_CHANGES, payers, PROPOSAL_SEARCHES
+        space, preferences, correlated, offer_fix(space, offer), count, PROPOSAL_CHANGES, payers, PROPOSAL_SEARCHES
     )
     found = search.search()
     if found is None:

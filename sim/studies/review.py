@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from sim import __version__
+from sim.outputs.figure_choice import KEY_FIGURES
 from sim.outputs.html import esc, figure, page, table, with_interval
 from sim.outputs.owned import embeddable, refuse_links
 from sim.outputs.report import ZONE_PLOTS
@@ -45,7 +46,6 @@ CAPTIONS = {
 GENERIC_CAPTION = "A plot of this run; see the run directory for its table."
 # On a page over several runs, the first run shows every figure and the others these (the answer's two figures):
 # ten scenarios' full sets made a 32 MB page; the rest are linked beside them.
-KEY_FIGURES = ("zone_by_option.png", "offers_acceptance.png")
 
 
 def _ordered_plots(directory: Path) -> list[Path]:
@@ -210,14 +210,14 @@ def run_section(run: RunData, every_figure: bool = True, page_dir: Path | None =
     ``KEY_FIGURES`` with links to the others)."""
     parties = run.party_names()
     offers = table(
-        ["offer", "P(completion in zone)", "best completion's P(zone)", "most frequent blocker", "its P(reject)"],
+        ["offer", "P(completion in zone)", "best completion's P(zone)", "blocker", "rejects every completion in"],
         [
             [
                 row["label"],
                 _interval(row["p_complete"], run.samples),
                 _interval(row.get("completion_p_zone", row.get("best_p_zone")), run.samples),
-                parties.get(row["blocker"], row["blocker"]) or "none",
-                row["blocker_reject"],
+                parties.get(row["blocker"], row["blocker"]) or "none alone",
+                row["blocker_share"],
             ]
             for row in run.offers
         ],

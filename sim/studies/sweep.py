@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from sim.executors import Executor
+from sim.outputs.figure_choice import Figures
 from sim.outputs.pipeline import ZoneSettings
 from sim.outputs.rundir import (
     RunDirError,
@@ -129,6 +130,7 @@ def run_sweep(
     address: str | None = None,
     progress: Progress | None = None,
     roots: Sequence[Path] = (),
+    figures: Figures = Figures.none,
 ) -> list[dict[str, Any]]:
     """Run (or finish) the sweep; write ``sweep.parquet``, ``sweep.csv``, the plots and ``report.html``, then mark
     it complete; return the point rows. A complete sweep whose page is missing gets it back. ``roots``: folders
@@ -154,7 +156,7 @@ def run_sweep(
         manifest = start_manifest(sweep_dir, base, "sweep", recorded, str(scenario_file), force)
     clock = time.perf_counter()
     tasks = [
-        RunTask(scenario, sweep_dir / "points" / point.name, settings, str(scenario_file))
+        RunTask(scenario, sweep_dir / "points" / point.name, settings, str(scenario_file), figures)
         for point, scenario in zip(points, scenarios, strict=True)
     ]
     summaries = run_all(tasks, executor, workers, address, progress)

@@ -10,8 +10,8 @@ package). The answer is checked by applying it to the scenario and scoring it af
 zone's own search, same draws). Single weight rescales (``PartyMoveSearch.weight_rescale``) are listed apart, on
 request: a weight moves every utility of its party, so it is not one of the search's continuous amounts.
 
-`smallest_issue_change` (issue moves only) and `PartyMoveSearch.reservation_cut` (one party alone) remain for the
-explore page's quick answer, which has not moved to the change-set search yet.
+The explore page's "what would it take" is this same search (:func:`change_set_answer` on the page's samples), so
+page and `negsim whatif` give one answer.
 
 Work is shared, not repeated (issue 12): one party's moves are judged only on the completions, per sample, that
 every *other* veto party accepts (found once per party), and each move rebuilds only that party's preferences from
@@ -21,7 +21,6 @@ the same uniform draws (common random numbers). The answers are those of scoring
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import math
 import time
 from dataclasses import dataclass
@@ -48,13 +47,13 @@ from sim.studies.zone_pairs import (
     samples_hit,
     zone_pairs,
 )
+from sim.zone.copula import correlate
 from sim.zone.own_best import own_best_completion
 from sim.zone.preferences import Preferences
 from sim.zone.sampling import Draws, draw_uniforms, preferences_from_draws
 from sim.zone.space import PackageSpace, option_index
 
 WEIGHT_FACTORS = (0.75, 1.5, 0.5, 2.0, 0.25, 4.0)
-MAX_CANDIDATES = 50_000
 UTILITY_CELLS = 2**24
 
 
@@ -91,75 +90,8 @@ def party_acceptance(
     return accepts
 
 
-def completion_hits(zone: ZonePairs, issues: list[int], radices: list[int], samples: int) -> np.ndarray:
-    """For every combination of options of ``issues`` (mixed-radix order), in how many samples some package
-    holding it is in the zone: an offer fixing those issues is in the zone in exactly those samples."""
-    if not issues:
-        return np.array([samples_hit(zone.samples, samples)])
-    key = np.ravel_multi_index(tuple(zone.codes[:, issues].T), radices) if len(zone) else np.zeros(0, np.int64)
-    first = np.unique(key * samples + zone.samples) // samples
-    return np.bincount(first, minlength=int(np.prod(radices)))
-
-
 def offer_fix(space: PackageSpace, offer: Offer) -> dict[int, int]:
     return dict(option_index(space.issue_ids, space.option_ids, f"{i}.{o}") for i, o in offer.fix.items())
-
-
-@dataclass
-class IssueChange:
-    changes: dict[str, tuple[str, str]]
-    probability: float
-    sponsor_loss: float
-
-
-def _loss(preferences: Preferences, payers: list[int], fix: dict[int, int], moved: dict[int, int]) -> float:
-    expected = preferences.expected_contributions
-    return float(sum(expected[p, i, fix[i]] - expected[p, i, o] for p in payers for i, o in moved.items()))
-
-
-def smallest_issue_change(
-    scenario: Scenario,
-    preferences: Preferences,
-    offer: Offer,
-    target: float,
-    max_candidates: int = MAX_CANDIDATES,
-    zone: ZonePairs | None = None,
-) -> tuple[IssueChange | None, int]:
-    """Fewest fixed issues moved to reach ``target``; ties by least utility lost by the sponsor.
-
-    At most ``max_candidates`` changes are considered (the best found so far is returned when the budget runs out).
-    ``zone`` (the zone's pairs under ``preferences``) is found here when not given."""
-    space = PackageSpace.from_scenario(scenario)
-    fix = offer_fix(space, offer)
-    if zone is None:
-        zone = zone_pairs(space, preferences, tail_max=scenario.run.chunk_size)
-    fixed = sorted(fix)
-    radices = [space.radices[i] for i in fixed]
-    hits = completion_hits(zone, fixed, radices, preferences.samples)
-    ids = list(preferences.party_ids)
-    payers = [ids.index(offer.sponsor)] if offer.sponsor else list(np.flatnonzero(preferences.veto))
-    evaluated = 0
-    for size in range(len(fix) + 1):
-        found: list[IssueChange] = []
-        for issues in itertools.combinations(fixed, size):
-            alternatives = [[o for o in range(space.radices[i]) if o != fix[i]] for i in issues]
-            for options in itertools.product(*alternatives):
-                moved = dict(zip(issues, options, strict=True))
-                evaluated += 1
-                if evaluated > max_candidates:
-                    return (min(found, key=lambda c: (c.sponsor_loss, -c.probability)) if found else None), evaluated
-                candidate = {**fix, **moved}
-                key = int(np.ravel_multi_index(tuple(candidate[i] for i in fixed), radices)) if fixed else 0
-                probability = int(hits[key]) / preferences.samples
-                if probability >= target:
-                    changes = {
-                        space.issue_ids[i]: (space.option_ids[i][fix[i]], space.option_ids[i][o])
-                        for i, o in moved.items()
-                    }
-                    found.append(IssueChange(changes, probability, _loss(preferences, payers, fix, moved)))
-        if found:
-            return min(found, key=lambda c: (c.sponsor_loss, -c.probability)), evaluated
-    return None, evaluated
 
 
 @dataclass
@@ -209,21 +141,6 @@ class PartyMoveSearch:
 
     def reaches(self, changed: Party) -> bool:
         return self.ceiling >= self.target and self.probability(changed) >= self.target
-
-    def reservation_cut(self, steps: int = 10) -> float | None:
-        """Smallest cut of the party's reservation range (both ends) reaching the target, by bisection."""
-
-        def cut(amount: float) -> Party:
-            low, high = self.party.reservation
-            return self.party.model_copy(update={"reservation": (max(0.0, low - amount), max(0.0, high - amount))})
-
-        if not self.reaches(cut(1.0)):
-            return None
-        low, high = 0.0, 1.0
-        for _ in range(steps):
-            middle = (low + high) / 2
-            low, high = (low, middle) if self.reaches(cut(middle)) else (middle, high)
-        return high
 
     def weight_rescale(self) -> tuple[str, float] | None:
         """The rescaling of one issue weight closest to 1 (in log terms) that reaches the target: both ends of the
@@ -281,13 +198,49 @@ def what_would_it_take(
     reason = "stated with --target"
     if target is None:
         target, reason = default_target(scenario, preferences, space)
+    answer = change_set_answer(
+        scenario,
+        offer,
+        target,
+        reason,
+        draws,
+        seed,
+        max_changes=max_changes,
+        weight_moves=weight_moves,
+        max_cut=max_cut,
+        preferences=preferences,
+    )
+    return dataclasses.replace(answer, seconds=time.perf_counter() - started)
+
+
+def change_set_answer(
+    scenario: Scenario,
+    offer: Offer,
+    target: float,
+    target_reason: str,
+    draws: Draws,
+    seed: int,
+    *,
+    max_changes: int = 3,
+    weight_moves: bool = False,
+    max_cut: float = MAX_CUT,
+    preferences: Preferences | None = None,
+) -> WhatIfResult:
+    """The answer for ``offer`` on samples already drawn (``draws``; ``seed`` is recorded, not drawn again): what
+    ``negsim whatif`` and the explore page both call, so the page's answer is the command's. ``preferences``: the
+    scenario's preferences from ``draws``, when the caller holds them already."""
+    started = time.perf_counter()
+    preferences = preferences or preferences_from_draws(scenario, draws)
+    space = PackageSpace.from_scenario(scenario)
+    count_samples = preferences.samples
     fix = offer_fix(space, offer)
     ids = list(preferences.party_ids)
     payers = [ids.index(offer.sponsor)] if offer.sponsor else [int(p) for p in np.flatnonzero(preferences.veto)]
-    count = max(1, math.ceil(round(target * samples, 9)))
-    search = ChangeSearch(space, preferences, draws, fix, count, max_changes, payers, max_cut=max_cut)
+    count = max(1, math.ceil(round(target * count_samples, 9)))
+    correlated = correlate(scenario, draws)
+    search = ChangeSearch(space, preferences, correlated, fix, count, max_changes, payers, max_cut=max_cut)
     found = search.search()
-    baseline = Estimate.of(offer_hits(scenario, offer, draws), samples)
+    baseline = Estimate.of(offer_hits(scenario, offer, draws), count_samples)
     changes, reached, stays = None, None, ()
     if found is not None:
         payer = next((p.name for p in scenario.parties if p.id == offer.sponsor), "the veto parties on average")
@@ -297,17 +250,17 @@ def what_would_it_take(
             for c, m in zip(changes, [*found.moves, *[(0, 0)] * len(found.amounts)], strict=True)
         )
         changed, changed_offer = apply_changes(scenario, offer, changes)
-        reached = Estimate.of(offer_hits(changed, changed_offer, draws), samples)
+        reached = Estimate.of(offer_hits(changed, changed_offer, draws), count_samples)
     else:
         stays = what_stays(scenario, preferences, space, fix)
-    best_within = Estimate.of(search.best_reach.reached if search.best_reach else 0, samples)
+    best_within = Estimate.of(search.best_reach.reached if search.best_reach else 0, count_samples)
     moves = _weight_moves(scenario, offer, target, draws, preferences, space) if weight_moves else ()
     return WhatIfResult(
         offer.id,
         offer.label,
         target,
-        reason,
-        samples,
+        target_reason,
+        count_samples,
         seed,
         baseline,
         max_changes,

@@ -78,6 +78,39 @@ class WhatIfResult:
     def found(self) -> bool:
         return self.changes is not None
 
+    def now_text(self) -> str:
+        """Where the offer stands and what it is asked to reach, as the command prints it first."""
+        return (
+            f"{self.label} ({self.offer}): zone probability now {self.baseline} ({self.samples} samples, 95 % "
+            f"interval); target {self.target:.4f} ({self.target_reason})"
+        )
+
+    def verdict(self) -> str:
+        """The answer in a sentence: the change set's size, total concession and what the changed offer reaches;
+        no change needed; or the proof that no set of at most K changes reaches the target (or, when the budget
+        stopped the search, up to which size that is proven)."""
+        if self.changes is None and self.proven < self.max_changes:
+            return (
+                f"No set of at most {self.proven} changes reaches {self.target:.4f} (proven over every such set); "
+                f"sets of {self.proven + 1} were not all searched: the offer leaves so much open that each choice of "
+                "conceding parties is a branch and bound over the space, and the search stops after "
+                f"{self.skeletons_expanded:,} of them (deterministic budget). Try --max-changes {self.proven + 1} "
+                "with fewer --samples."
+            )
+        if self.changes is None:
+            return (
+                f"No set of at most {self.max_changes} changes reaches {self.target:.4f}: proven over every such set "
+                f"({self.skeletons_bounded:,} choices of issues and conceding parties bounded). The most any set of "
+                f"{self.max_changes} reaches, with unlimited amounts, is {self.best_within}."
+            )
+        if not self.changes:
+            return "No change needed: the offer reaches the target as it is."
+        return (
+            f"Smallest change set: {len(self.changes)} change(s), total concession "
+            f"{self.total_concession:.4f}{'' if self.cost_exact else NOT_EXACT}; the offer, changed, reaches "
+            f"{self.reached}"
+        )
+
     def as_json(self) -> dict[str, Any]:
         return {
             "offer": self.offer,
@@ -125,6 +158,7 @@ def _estimate_json(estimate: Estimate) -> dict[str, float]:
     return {"p": estimate.p, "lo": estimate.lo, "hi": estimate.hi}
 
 
+NOT_EXACT = " (fewest changes proven; least concession among the choices searched)"
 SMALLEST = (
     "smallest = fewest changes, then least total concession; a change is an offer's fixed issue moved to another "
     "option (concession: the expected utility its sponsor loses, 0 if it gains), a veto party's reservation cut "

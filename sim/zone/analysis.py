@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.scenario.model import Scenario
+from sim.zone.blocker import Rejection, accepts_everything, rejections, why_outside
 from sim.zone.estimate import Estimate, estimate_columns
 from sim.zone.preferences import Preferences
 from sim.zone.results import (
@@ -30,7 +31,7 @@ from sim.zone.results import (
     ZoneHistogram,
     ZoneList,
 )
-from sim.zone.settings import RunSettings
+from sim.zone.settings import RunSettings, run_preferences
 from sim.zone.space import PackageSpace
 
 if TYPE_CHECKING:
@@ -145,6 +146,25 @@ class ZoneAnalysis:
             absent += [f"{issue}.{o}" for j, o in enumerate(self.space.option_ids[i]) if j not in present]
         return ZoneCore(len(self.zone.packages), shared, tuple(absent))
 
+    @cached_property
+    def samples_preferences(self) -> Preferences:
+        """The run's samples: kept from the computation, or drawn again from the run's seed (the same samples)."""
+        return self.preferences or run_preferences(self.scenario, self.settings)
+
+    def why_outside(self, package: int) -> str:
+        """What keeps ``package`` out of the zone in the samples where it is out: per veto party, how often it
+        rejects it and its red line or mean shortfall (:func:`sim.zone.blocker.why_outside`; "" if never out)."""
+        return why_outside(self.scenario, self.space, self.samples_preferences, package)
+
+    def rejections(self, package: int) -> list[Rejection]:
+        """The same, one typed value per veto party that rejects ``package`` in some sample, most often first."""
+        return rejections(self.scenario, self.space, self.samples_preferences, package)
+
+    def accepts_everything(self) -> tuple[str, ...]:
+        """Veto parties (names) that accept every package in every sample: they constrain nothing, so moving their
+        reservation, weights or values changes nothing in the zone (:func:`sim.zone.blocker.accepts_everything`)."""
+        return tuple(accepts_everything(self.scenario, self.samples_preferences))
+
     def top_packages(self, n: int = 15) -> pd.DataFrame:
         """The ``n`` packages most often in the zone: package number, one column per issue (option id), p_zone with
         its 95 % interval (``p_zone_lo``, ``p_zone_hi``)."""
@@ -162,7 +182,8 @@ class ZoneAnalysis:
     @property
     def offers(self) -> pd.DataFrame:
         """One row per named offer: P(some completion in the zone) with its interval, the completion shown and its
-        P(zone), the blocker and the reason."""
+        P(zone), the blocker (by name, :mod:`sim.zone.blocker`) with the share of samples in which it rejects every
+        completion, and the reason."""
         import pandas as pd
 
         return pd.DataFrame(
@@ -173,7 +194,8 @@ class ZoneAnalysis:
                     **r.p_complete.columns("p_complete"),
                     "completion": r.completion.kind,
                     **r.completion.p_zone.columns("completion_p_zone"),
-                    "blocker": r.blocker.party,
+                    "blocker": r.blocker.name,
+                    "blocker_share": r.blocker.share,
                     "reason": r.reason.text,
                 }
                 for r in self.offer_results
@@ -189,6 +211,7 @@ class ZoneAnalysis:
                 "completion_p_zone_lo",
                 "completion_p_zone_hi",
                 "blocker",
+                "blocker_share",
                 "reason",
             ],
         )

@@ -251,33 +251,3 @@ def bargaining_solutions(frontier: Frontier) -> dict[str, Solution | None]:
             tuple(float(x) for x in gains[best]),
         )
     return solutions
-
-
-@dataclass(frozen=True)
-class Blocking:
-    """Why a party rejects a package: a certain red line it holds (``issue.option`` or empty), the issue among those
-    asked about where it loses most (-1: none asked), that loss, and its mean shortfall below its reservation."""
-
-    red_line: str
-    issue: int
-    issue_loss: float
-    shortfall: float
-
-
-def blocking_detail(preferences: Preferences, codes: np.ndarray, party: int, issues: list[int]) -> Blocking:
-    """Why ``party`` rejects a package: a red line it holds, or the issue (among ``issues``) where it loses most.
-
-    Loss on an issue is the party's expected utility from its best option there minus that from the package's
-    option; the shortfall is its mean reservation minus its expected utility of the whole package.
-    """
-    expected = preferences.expected_contributions[party]
-    red = [f"{i}.{o}" for i, o in preferences.red_lines[party] if codes[i] == o]
-    losses = {i: float(expected[i, : preferences.radices[i]].max() - expected[i, codes[i]]) for i in issues}
-    worst = max(losses, key=lambda i: losses[i]) if losses else -1
-    utility = float(expected_utility(preferences, codes[None, :])[party, 0])
-    return Blocking(
-        red[0] if red else "",
-        worst,
-        losses.get(worst, float("nan")),
-        float(preferences.reservation[party].astype(np.float64).mean()) - utility,
-    )

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario.model import Scenario
+from sim.zone.estimate import share_text
 from sim.zone.own_best import best_completion_utility
 from sim.zone.preferences import TIE_TOLERANCE, Preferences
+from sim.zone.results import Blocker
 from sim.zone.space import PackageSpace
 
 DEFINITION = (
@@ -31,72 +33,94 @@ DEFINITION = (
 )
 
 
-@dataclass(frozen=True)
-class Blocker:
-    """The blocker of one offer (``party`` "" when there is none)."""
-
-    party: str
-    name: str
-    share: float
-    red_lines: tuple[str, ...]
-
-    def text(self) -> str:
-        if not self.party:
-            return "none alone (no veto party rejects every completion in any sample)"
-        red = f"; red lines it fixes: {', '.join(self.red_lines)}" if self.red_lines else ""
-        return f"{self.name} (rejects every completion in {self.share:.0%} of samples{red})"
-
-
 def vetoes(space: PackageSpace, preferences: Preferences, fix: dict[int, int]) -> np.ndarray:
     """``[party, sample]``: whether each veto party rejects every completion of ``fix`` (False for the others)."""
-    result = np.zeros((preferences.n_parties, preferences.samples), dtype=bool)
+    return _own_best(space, preferences, fix)[0]
+
+
+def _own_best(space: PackageSpace, preferences: Preferences, fix: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Per veto party and sample: whether it rejects every completion of ``fix``, and how far its own best
+    completion (its certain red lines avoided) stays below its reservation (0 where it reaches it)."""
+    reject = np.zeros((preferences.n_parties, preferences.samples), dtype=bool)
+    shortfall = np.zeros((preferences.n_parties, preferences.samples))
     for p in np.flatnonzero(preferences.veto):
         avoid = [r.option for r in preferences.red_line_list if r.party == p and r.certain]
         best = best_completion_utility(space, preferences, int(p), fix, avoid)
-        result[p] = best < preferences.reservation[p] - TIE_TOLERANCE
+        reject[p] = best < preferences.reservation[p] - TIE_TOLERANCE
+        shortfall[p] = np.where(reject[p], np.minimum(preferences.reservation[p] - best, np.inf), 0.0)
         for red in preferences.red_line_list:
             if red.party == p and fix.get(red.option[0]) == red.option[1]:
-                result[p] |= red.in_sample
-    return result
+                reject[p] |= red.in_sample
+    return reject, shortfall
 
 
 def offer_blocker(scenario: Scenario, space: PackageSpace, preferences: Preferences, fix: dict[int, int]) -> Blocker:
     """The blocker of the offer ``fix`` (see the module docstring), from the given samples."""
-    share = vetoes(space, preferences, fix).mean(axis=1)
+    reject, shortfall = _own_best(space, preferences, fix)
+    share = reject.mean(axis=1)
     worst = int(np.argmax(share))
     if share[worst] == 0:
-        return Blocker("", "", 0.0, ())
+        return Blocker()
     party = scenario.parties[worst]
     fixed = {f"{space.issue_ids[i]}.{space.option_ids[i][o]}" for i, o in fix.items()}
-    red = tuple(
-        r.option + ("" if r.holds >= 1 else f" (holds {r.holds:g})") for r in party.red_lines if r.option in fixed
+    red = [(r.option, float(r.holds)) for r in party.red_lines if r.option in fixed]
+    gap = shortfall[worst]
+    return Blocker(
+        party.id,
+        party.name,
+        float(share[worst]),
+        tuple(ref for ref, _ in red),
+        tuple(holds for _, holds in red),
+        float(gap[np.isfinite(gap)].mean()) if np.isfinite(gap).any() else None,
     )
-    return Blocker(party.id, party.name, float(share[worst]), red)
 
 
-def why_outside(scenario: Scenario, space: PackageSpace, preferences: Preferences, package: int) -> str:
-    """What keeps one package out of the zone, for a reader: each veto party that rejects it in some sample, how
-    often, and why (a red line of its the package holds, with ``holds``; else its mean shortfall below its
-    reservation where it rejects). Empty when every veto party accepts it in every sample."""
+@dataclass(frozen=True)
+class Rejection:
+    """One veto party keeping a package out of the zone: how often it rejects it, the red lines of its the package
+    holds (``issue.option``, with ``holds`` when uncertain) and, where it rejects, its mean shortfall."""
+
+    name: str
+    share: float
+    red_lines: tuple[str, ...]
+    shortfall: float
+
+    def text(self) -> str:
+        red = f"its red line on {', '.join(self.red_lines)}"
+        why = red if self.red_lines else f"short of its reservation by {self.shortfall:.3f} on average"
+        return f"{self.name} rejects it in {share_text(self.share)} of samples ({why})"
+
+    def brief(self) -> str:
+        """A few words for a ranking's column: the party's short name (before any parenthesis) and how often."""
+        return f"{self.name.split(' (')[0]} {share_text(self.share)}" + (" (red line)" if self.red_lines else "")
+
+
+def rejections(scenario: Scenario, space: PackageSpace, preferences: Preferences, package: int) -> list[Rejection]:
+    """Each veto party that rejects ``package`` in some sample, most often first (ties: scenario order)."""
     codes = space.codes(np.array([package]))
     accepts = preferences.acceptable(space, codes)[:, 0, :]
     utility = preferences.utilities(space, codes)[:, 0, :]
-    parts = []
+    found = []
     for p in np.flatnonzero(preferences.veto):
         reject = ~accepts[p]
         if not reject.any():
             continue
-        party = scenario.parties[p]
-        held = [
+        held = tuple(
             f"{space.issue_ids[r.option[0]]}.{space.option_ids[r.option[0]][r.option[1]]}"
             + ("" if r.certain else f" (holds {r.holds:g})")
             for r in preferences.red_line_list
             if r.party == p and codes[0, r.option[0]] == r.option[1]
-        ]
-        gap = np.maximum(preferences.reservation[p] - utility[p], 0.0)[reject].mean()
-        why = f"its red line on {', '.join(held)}" if held else f"short of its reservation by {gap:.3f} on average"
-        parts.append(f"{party.name} rejects it in {reject.mean():.0%} of samples ({why})")
-    return "; ".join(parts)
+        )
+        gap = float(np.maximum(preferences.reservation[p] - utility[p], 0.0)[reject].mean())
+        found.append(Rejection(scenario.parties[p].name, float(reject.mean()), held, gap))
+    return sorted(found, key=lambda r: -r.share)
+
+
+def why_outside(scenario: Scenario, space: PackageSpace, preferences: Preferences, package: int) -> str:
+    """What keeps one package out of the zone, for a reader: each veto party that rejects it in some sample (most
+    often first), how often, and why (a red line of its the package holds, with ``holds``; else its mean shortfall
+    below its reservation where it rejects). Empty when every veto party accepts it in every sample."""
+    return "; ".join(r.text() for r in rejections(scenario, space, preferences, package))
 
 
 def accepts_everything(scenario: Scenario, preferences: Preferences) -> list[str]:
@@ -116,3 +140,15 @@ def accepts_everything(scenario: Scenario, preferences: Preferences) -> list[str
         if np.all(worst >= preferences.reservation[p] - TIE_TOLERANCE):
             names.append(scenario.parties[p].name)
     return names
+
+
+def constrains_nothing(names: list[str] | tuple[str, ...]) -> str:
+    """The sentence a reader gets for :func:`accepts_everything` ("" when no party does)."""
+    if not names:
+        return ""
+    one = len(names) == 1
+    return (
+        f"Constrains nothing: {', '.join(names)} {'accepts' if one else 'accept'} every package in every sample (no "
+        "red line that ever holds, and even the worst package reaches the reservation), so moving "
+        f"{'its' if one else 'their'} reservation, weights or values changes nothing in the zone."
+    )

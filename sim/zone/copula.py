@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from sim.scenario.dependence import Slot, dependence
 
@@ -43,6 +42,8 @@ def correlate(scenario: Scenario, draws: Draws) -> Draws:
     tied, _ = dependence(scenario)
     if tied is None:
         return draws
+    from scipy.special import ndtr, ndtri  # only scenarios with correlations pay scipy's import (~0.5 s)
+
     arrays = {name: getattr(draws, name).copy() for name in ("reservation", "weight", "value", "red_line")}
     views = [_view(arrays, slot) for slot in tied.slots]
     uniforms = [array[index].copy() for array, index in views]

@@ -69,3 +69,10 @@ def estimate_columns(name: str, successes: np.ndarray | int, trials: int) -> dic
     """Table columns ``name``, ``name_lo``, ``name_hi`` for many estimates at once (a column per bound)."""
     p, low, high = estimate_arrays(successes, trials)
     return {name: p, f"{name}_lo": low, f"{name}_hi": high}
+
+
+def share_text(share: float) -> str:
+    """A share of samples as a percentage a reader can tell from zero: 1/200 is 0.5 %, not "0%"."""
+    if 0 < share < 0.001:
+        return "<0.1%"
+    return f"{share:.1%}" if 0 < share < 0.01 else f"{share:.0%}"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.scenario.model import Party, Scenario
-from sim.zone.bargaining import blocking_detail
+from sim.zone.blocker import offer_blocker
 from sim.zone.closest import Closest, closest_package
 from sim.zone.estimate import Estimate
 from sim.zone.hits import Target, TargetScores
@@ -172,7 +172,7 @@ def offer_results(ctx: TargetContext, scores: TargetScores, counts_of: CountsOf)
                 tuple(ctx.describe(i, o) for i, o in target.fix),
                 Estimate.of(int(shown.hits[t]), ctx.samples),
                 _completion(ctx, shown, j, t),
-                _blocker(ctx, target, int(shown.packages[j]), shown.accept[:, j]),
+                _blocker(ctx, target),
                 Reason() if shown.hits[t] else _reason(ctx, target, shown.closest.get(t)),
             )
         )
@@ -201,7 +201,7 @@ def option_results(
                 red,
                 Estimate.of(int(shown.hits[t]), ctx.samples),
                 _completion(ctx, shown, j, t),
-                _blocker(ctx, target, int(shown.packages[j]), shown.accept[:, j]),
+                _blocker(ctx, target),
                 Reason() if shown.hits[t] else no_zone,
                 mean_p_zone[target.name],
             )
@@ -209,25 +209,10 @@ def option_results(
     return results
 
 
-def _blocker(ctx: TargetContext, target: Target, package: int, accept: np.ndarray) -> Blocker:
-    """The veto party rejecting the reported completion most often, and what it loses on the fixed issues."""
-    if package < 0:
-        return Blocker()
-    reject = 1.0 - accept[ctx.veto] / ctx.samples
-    worst = int(ctx.veto[np.argmax(reject)])
-    if reject.max() <= 0:
-        return Blocker(reject=0.0)
-    codes = ctx.space.codes(np.array([package]))[0]
-    detail = blocking_detail(ctx.preferences, codes, worst, [issue for issue, _ in target.fix])
-    fixed_red = [ctx.ref(i, o) for i, o in ctx.certain[worst] if (i, o) in target.fix]
-    return Blocker(
-        ctx.preferences.party_ids[worst],
-        float(reject.max()),
-        fixed_red[0] if fixed_red else "",
-        ctx.space.issue_ids[detail.issue] if detail.issue >= 0 else "",
-        known(detail.issue_loss),
-        known(detail.shortfall),
-    )
+def _blocker(ctx: TargetContext, target: Target) -> Blocker:
+    """The target's blocker by the one definition (:func:`sim.zone.blocker.offer_blocker`): a property of the offer
+    (every completion), not of the completion this run reports."""
+    return offer_blocker(ctx.scenario, ctx.space, ctx.preferences, dict(target.fix))
 
 
 def _reason(ctx: TargetContext, target: Target, found: Closest | None) -> Reason:

@@ -2,7 +2,7 @@
 the headline, the negotiation set and its bargaining solutions, per-sample hits.
 
 Every probability is an :class:`~sim.zone.estimate.Estimate`. "Not applicable" is ``None`` (a shortfall of a
-completion that is in the zone, a blocker's loss when nothing blocks), never NaN, so two equal analyses compare
+completion that is in the zone, a blocker's shortfall when nothing blocks), never NaN, so two equal analyses compare
 equal. Arrays (the zone list, the negotiation set, per-sample hits) sit in classes that compare them by value.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.zone.estimate import Estimate
+from sim.zone.estimate import Estimate, share_text
 
 PartyValues = dict[str, float]
 
@@ -46,15 +46,29 @@ class Completion:
 
 @dataclass(frozen=True)
 class Blocker:
-    """The veto party that rejects the reported completion most often (``party`` empty when nobody does or there
-    is no completion), how often, a certain red line of it the offer fixes, and the fixed issue where it loses most."""
+    """An offer's blocker by the one definition (:mod:`sim.zone.blocker`): the veto party that most often rejects
+    *every* completion of the offer (``party`` empty when no veto party ever does), its name, the share of samples
+    in which it does, the red lines of its the offer itself fixes (``issue.option``, with the probability each
+    holds) and the mean shortfall of its own best completion below its reservation (``None`` without a blocker)."""
 
     party: str = ""
-    reject: float | None = None
-    red_line: str = ""
-    issue: str = ""
-    issue_loss: float | None = None
+    name: str = ""
+    share: float = 0.0
+    red_lines: tuple[str, ...] = ()
+    holds: tuple[float, ...] = ()
     shortfall: float | None = None
+
+    NONE = "none alone (no veto party rejects every completion in any sample)"
+
+    def text(self) -> str:
+        """One line for a reader: the name, how often, and the red lines it fixes (with ``holds`` when uncertain)."""
+        if not self.party:
+            return self.NONE
+        red = [ref + ("" if h >= 1 else f" (holds {h:g})") for ref, h in zip(self.red_lines, self.holds, strict=True)]
+        why = f"; red lines it fixes: {', '.join(red)}" if red else ""
+        if self.shortfall:
+            why += f"; its own best completion short of its reservation by {self.shortfall:.3f} on average"
+        return f"{self.name} (rejects every completion in {share_text(self.share)} of samples{why})"
 
 
 @dataclass(frozen=True)

@@ -172,12 +172,20 @@ def preferences_from_draws(scenario: Scenario, draws: Draws) -> Preferences:
         np.ascontiguousarray(values.transpose(1, 0, 2, 3)),
         reservation,
         lambda p, bounds, i, o: _bounds(bounds, draws.link[p, :, i, o]),
-        lambda p, holds, i, o: draws.red_line[p, :, i, 0] < holds,  # one number per issue: red lines nest
+        lambda p, holds, i, o: red_line_numbers(draws)[p, :, i] < holds,
     )
     if any(party.electorate is not None for party in scenario.parties):
         bodies = electorates(scenario, draws, ranges, preferences_from_draws)
         preferences = dataclasses.replace(preferences, electorates=bodies)
     return preferences
+
+
+def red_line_numbers(correlated: Draws) -> np.ndarray:
+    """``[party, sample, issue]``: the uniform number a party's red lines on an issue are compared with (a red line
+    holds in a sample when the number is below its ``holds``): one per issue, so a party's red lines on one issue
+    nest. ``correlated``: the draws after the scenario's copula (:func:`sim.zone.copula.correlate`). Whatever asks
+    how far a ``holds`` must drop for a red line to stop holding (``sim.studies.changeset``) reads these numbers."""
+    return correlated.red_line[:, :, :, 0]
 
 
 def point_preferences(scenario: Scenario) -> Preferences:

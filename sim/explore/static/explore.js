@@ -129,7 +129,7 @@ const negsim = (() => {
       if (table) setDraft(JSON.parse(table.dataset.completion));
       else message("Complete my draft: no feasible completion");
     });
-    $("#whatif").addEventListener("click", () => action("/whatif", { target: $("#whatif-target").value }));
+    $("#whatif").addEventListener("click", () => action("/whatif", { target: $("#whatif-target").value, changes: $("#whatif-changes").value }));
     $("#talks-play").addEventListener("click", () =>
       action("/talks", { protocol: $("#talks-protocol").value, seed: $("#talks-seed").value }));
     $("#reset").addEventListener("click", () => action("/reset", {}));

@@ -1,0 +1,33 @@
+"""Which figures a zone run draws: a light module (stdlib only), so the command line offers ``--figures`` without
+importing the drawing stack at start-up."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Figures(StrEnum):
+    """Which of a run's figures are drawn. Drawing is most of a small run's time (issue 23: 7 figures cost ~6 s of
+    CPU on the baseline, more than scoring 12.4M packages at a few dozen samples), so a study draws only what its
+    page shows: a batch the two figures its page embeds per scenario, a sweep's points none (the sweep draws its
+    own curves). ``negsim run`` draws every one; ``--figures all`` asks for them anywhere."""
+
+    all = "all"
+    key = "key"
+    none = "none"
+
+    def names(self) -> tuple[str, ...]:
+        """The file names this choice draws (``KEY_FIGURES`` for ``key``, every figure for ``all``)."""
+        return {Figures.all: ALL_FIGURES, Figures.key: KEY_FIGURES, Figures.none: ()}[self]
+
+
+# Every figure of a zone run, and the two a batch's page embeds for each scenario (the zone by option and the offers).
+KEY_FIGURES = ("zone_by_option.png", "offers_acceptance.png")
+ALL_FIGURES = (
+    *KEY_FIGURES,
+    "blockers_by_option.png",
+    "zone_histogram.png",
+    "utility_pairs.png",
+    "convergence.png",
+    "option_pairs.png",
+)
