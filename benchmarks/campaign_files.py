@@ -27,6 +27,7 @@ LEDGER = ".negsim-written"
 
 counts = {
     "kills": 0,
+    "not_killed": 0,
     "killed_before_anything": 0,
     "false_complete": 0,
     "resume_failed": 0,
@@ -39,6 +40,17 @@ counts = {
     "location_cases": 0,
 }
 failures: list[str] = []
+SUMMARY: list[Path] = []
+
+
+def show(stage: str) -> None:
+    """Print the counters so far (flushed) and write them to the summary file: a campaign cut short still says what
+    it had counted."""
+    lines = [f"[{stage}] " + ", ".join(f"{key} {value}" for key, value in counts.items())]
+    lines += [f"FAIL {failure}" for failure in failures]
+    print(lines[0], flush=True)
+    if SUMMARY:
+        SUMMARY[0].write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def negsim(*args: str, cwd: Path = ROOT, kill_after: str = "", timeout: int = 600) -> subprocess.CompletedProcess:
@@ -64,6 +76,12 @@ def tables(directory: Path) -> dict[str, object]:
         elif path.suffix == ".csv":
             found[relative] = path.read_bytes()
     return found
+
+
+def files(directory: Path) -> set[str]:
+    """What a finished command leaves (its lock aside): a "complete" directory missing one of these is a false
+    complete."""
+    return {p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file() and p.name != ".lock"}
 
 
 def writes(directory: Path) -> int:
@@ -115,18 +133,22 @@ def kill_campaign(work: Path, kills: int) -> None:
             killed = work / f"{name}-killed-{n}"
             result = negsim(*args, "--out", str(killed), kill_after=str(n))
             if result.returncode != -9:
+                # past the command's main-process writes (the hook kills only the main process): not a kill, and
+                # then the command must have finished
+                counts["not_killed"] += 1
+                if result.returncode != 0 or status(killed) not in (None, "complete"):
+                    failures.append(f"unkilled {name} at {n}: exit {result.returncode}: {result.stderr[-300:]}")
+                shutil.rmtree(killed, ignore_errors=True)
                 continue
             counts["kills"] += 1
             if status(killed) is None and name != "compare":
                 counts["killed_before_anything"] += 1
                 shutil.rmtree(killed, ignore_errors=True)
                 continue
-            if (
-                status(killed) == "complete"
-                and not (killed / ("compare.html" if name == "compare" else "report.html")).is_file()
-            ):
+            missing = sorted(files(whole) - files(killed))
+            if status(killed) == "complete" and missing:
                 counts["false_complete"] += 1
-                failures.append(f"false complete: {name} killed after write {n}")
+                failures.append(f"false complete: {name} killed after write {n}: missing {missing[:5]}")
             done = negsim(*resume(killed))
             if done.returncode != 0:
                 counts["resume_failed"] += 1
@@ -135,7 +157,8 @@ def kill_campaign(work: Path, kills: int) -> None:
                 counts["resume_differs"] += 1
                 failures.append(f"resume differs: {name} after write {n}")
             shutil.rmtree(killed, ignore_errors=True)
-        print(f"{name}: {total} writes recorded, killed at {points}", flush=True)
+        print(f"{name}: {total} writes recorded, kill points {points}", flush=True)
+        show(f"kills: {name}")
 
 
 def location_campaign(work: Path, disks: list[str]) -> None:
@@ -167,6 +190,8 @@ def location_campaign(work: Path, disks: list[str]) -> None:
 
     def check(result: subprocess.CompletedProcess, case: str) -> None:
         counts["location_cases"] += 1
+        if counts["location_cases"] % 10 == 0:
+            show(f"locations: {case}")
         if result.returncode != 2:
             counts["not_exit_2"] += 1
             failures.append(f"exit {result.returncode}: {case}: {result.stderr[-300:]}")
@@ -223,19 +248,24 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/negsim-campaign"))
     parser.add_argument("--disks", default="12k,60k,200k", help="Sizes of the full tmpfs disks tried (root only).")
     parser.add_argument("--only", choices=["kills", "locations"], help="Run one half of the campaign.")
+    parser.add_argument("--summary", type=Path, help="Counters and failures file (default WORK/summary.txt).")
     options = parser.parse_args()
     shutil.rmtree(options.work, ignore_errors=True)
     options.work.mkdir(parents=True)
-    if options.only != "locations":
-        kill_campaign(options.work, options.kills)
-    else:
-        negsim("run", GOLDEN, "--samples", "60", "--out", str(options.work / "ref-run"))
-    if options.only != "kills":
-        location_campaign(options.work, options.disks.split(","))
-    for key, value in counts.items():
-        print(f"{key}: {value}")
-    for failure in failures:
-        print("FAIL", failure)
+    SUMMARY.append(options.summary or options.work.parent / f"{options.work.name}-summary.txt")
+    try:
+        if options.only != "locations":
+            kill_campaign(options.work, options.kills)
+        else:
+            negsim("run", GOLDEN, "--samples", "60", "--out", str(options.work / "ref-run"))
+        if options.only != "kills":
+            location_campaign(options.work, options.disks.split(","))
+    finally:
+        show("final")
+        for key, value in counts.items():
+            print(f"{key}: {value}")
+        for failure in failures:
+            print("FAIL", failure, flush=True)
 
 
 if __name__ == "__main__":

@@ -67,16 +67,41 @@ def classify(path: Path, timeout: float) -> tuple[str, str]:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def cli_check(path: Path, timeout: float) -> str:
+def cli_check(path: Path, timeout: float) -> tuple[str, str]:
     try:
         result = subprocess.run([str(NEGSIM), "validate", str(path)], capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return "hang"
+        return "hang", f"over {timeout:.0f} s"
     if "Traceback" in result.stderr or result.returncode not in (0, 2):
-        return "traceback"
-    if result.returncode == 2 and not all(ONE_LINE.match(line) for line in result.stderr.splitlines() if line):
-        return "unclear"
-    return "ok" if result.returncode == 0 else "clean"
+        return "traceback", f"exit {result.returncode}: {result.stderr.strip().splitlines()[-1:]!r}"
+    odd = [line for line in result.stderr.splitlines() if line and not ONE_LINE.match(line)]
+    if result.returncode == 2 and odd:
+        return "unclear", repr(odd[:1])
+    return ("ok" if result.returncode == 0 else "clean"), ""
+
+
+def report(args: argparse.Namespace, lines_state: dict, final: bool) -> list[str]:
+    """The counters as lines: printed (flushed) every ``--every`` inputs and at the end, and written to ``--summary``
+    each time, so a campaign cut short still leaves what it had counted."""
+    counts, cli, findings = lines_state["counts"], lines_state["cli"], lines_state["findings"]
+    done = sum(counts.values())
+    lines = [
+        f"{'final' if final else 'progress'}: inputs {done}/{args.inputs} (seed {args.seed}) "
+        f"in {lines_state['in_process']:.0f} s, slowest {lines_state['slowest']:.2f} s",
+        "in-process: "
+        + ", ".join(f"{key} {counts[key]}" for key in ("ok", "clean", "unclear", "traceback", "hang", "memory")),
+    ]
+    if args.cli:
+        lines.append(
+            f"CLI {sum(cli.values())}/{args.cli} in {lines_state['cli_seconds']:.0f} s: "
+            + ", ".join(f"{key} {cli[key]}" for key in ("ok", "clean", "unclear", "traceback", "hang"))
+        )
+    lines += [f"  {count:5d}  {finding}" for finding, count in findings.most_common(25)]
+    lines += [f"  CLI {finding}" for finding in lines_state["cli_findings"][:25]]
+    print("\n".join(lines), flush=True)
+    args.summary.parent.mkdir(parents=True, exist_ok=True)
+    args.summary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return lines
 
 
 def main() -> None:
@@ -84,42 +109,55 @@ def main() -> None:
     parser.add_argument("--inputs", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds before an input counts as a hang")
+    parser.add_argument("--cli-timeout", type=float, default=60.0, help="seconds before a CLI input counts as a hang")
     parser.add_argument("--memory", type=float, default=2.0, help="address-space cap in GiB")
     parser.add_argument("--cli", type=int, default=0, help="also run this many inputs through `negsim validate`")
+    parser.add_argument("--every", type=int, default=100, help="print the counters every this many inputs")
+    parser.add_argument("--summary", type=Path, default=FINDINGS.parent / "fuzz-summary.txt")
     args = parser.parse_args()
     limit = int(args.memory * 2**30)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     rng = random.Random(args.seed)
-    counts: collections.Counter[str] = collections.Counter()
-    findings: collections.Counter[str] = collections.Counter()
-    slowest = 0.0
+    state: dict = {
+        "counts": collections.Counter(),
+        "cli": collections.Counter(),
+        "findings": collections.Counter(),
+        "cli_findings": [],
+        "slowest": 0.0,
+        "in_process": 0.0,
+        "cli_seconds": 0.0,
+    }
+    counts, cli, findings = state["counts"], state["cli"], state["findings"]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         for index in range(args.inputs):
             path = write_beside_shipped(Path(folder), hostile_input(rng))
             begin = time.perf_counter()
             outcome, detail = classify(path, args.timeout)
-            slowest = max(slowest, time.perf_counter() - begin)
+            state["slowest"] = max(state["slowest"], time.perf_counter() - begin)
+            state["in_process"] = time.perf_counter() - started
             counts[outcome] += 1
             if detail:
                 findings[f"{outcome}: {detail}"] += 1
-            if outcome in ("hang", "memory", "traceback") and counts[outcome] <= 3:
+            if outcome in ("unclear", "hang", "memory", "traceback") and counts[outcome] <= 3:
                 FINDINGS.mkdir(parents=True, exist_ok=True)  # the first three of each kind, to reproduce
                 (FINDINGS / f"{outcome}-{index}.yaml").write_bytes(path.read_bytes())
-        in_process = time.perf_counter() - started
-        cli: collections.Counter[str] = collections.Counter()
-        for _ in range(args.cli):
+            if (index + 1) % args.every == 0:
+                report(args, state, final=False)
+        started = time.perf_counter()
+        for index in range(args.cli):
             path = write_beside_shipped(Path(folder), hostile_input(rng))
-            cli[cli_check(path, 60.0)] += 1
-    print(f"inputs {args.inputs} (seed {args.seed}) in {in_process:.0f} s, slowest {slowest:.2f} s")
-    print(
-        "in-process: "
-        + ", ".join(f"{key} {counts[key]}" for key in ("ok", "clean", "unclear", "traceback", "hang", "memory"))
-    )
-    if args.cli:
-        print(f"CLI ({args.cli}): " + ", ".join(f"{key} {value}" for key, value in sorted(cli.items())))
-    for finding, count in findings.most_common(25):
-        print(f"  {count:5d}  {finding}")
+            outcome, detail = cli_check(path, args.cli_timeout)
+            state["cli_seconds"] = time.perf_counter() - started
+            cli[outcome] += 1
+            if outcome not in ("ok", "clean"):
+                state["cli_findings"].append(f"{outcome}: {detail}")
+                if cli[outcome] <= 3:
+                    FINDINGS.mkdir(parents=True, exist_ok=True)
+                    (FINDINGS / f"cli-{outcome}-{index}.yaml").write_bytes(path.read_bytes())
+            if (index + 1) % max(1, args.every // 5) == 0:
+                report(args, state, final=False)
+    report(args, state, final=True)
 
 
 if __name__ == "__main__":

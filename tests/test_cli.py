@@ -258,6 +258,9 @@ def test_score_agrees_with_the_run_for_any_package(tmp_path):
     assert "zone probability 0.000" in outside.stdout and "red line: land.a_keeps" in outside.stdout  # beta's red line
     partial = negsim("score", str(DATA / "golden.yaml"), "--samples", "300", "--seed", "5", "--fix", "land=split")
     assert f"P(some completion in zone) {offer['p_complete']:.3f}" in partial.stdout
+    named = f"blocker of the partial package: {offer['blocker_name']} (" if offer["blocker"] else "none alone"
+    assert named in partial.stdout  # the run's offers table and score --fix name the same blocker
+    assert "rejected by Beta in" in outside.stdout  # names, not ids
     bad = negsim("score", str(DATA / "golden.yaml"), "--package", "land=nowhere", check=False)
     assert bad.returncode == 2 and "issue land has no option 'nowhere'" in bad.stderr
     incomplete = negsim("score", str(DATA / "golden.yaml"), "--package", "land=split", check=False)

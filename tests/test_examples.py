@@ -76,11 +76,23 @@ def placeholder(line: str) -> bool:
     return "<" in line or any(not (ROOT / w).exists() and w not in made and "variant" not in w for w in inputs)
 
 
+def subsumed(line: str, others: list[str]) -> bool:
+    """An example whose words (with its Monte-Carlo work lightened, as it runs here) are all in a longer example of
+    the same command (``negsim robustness S`` beside ``negsim robustness S --markdown docs/robustness.md --force``):
+    the longer one runs every option it shows, so running both would only repeat the same work (a robustness
+    study is 23 zone runs)."""
+    words = lighter(shlex.split(line)[1:])
+    return any(
+        (longer := lighter(shlex.split(other)[1:]))[0] == words[0] and set(words) < set(longer) for other in others
+    )
+
+
 def commands() -> list[str]:
     """Every example, once; ``negsim explore`` serves its page until stopped, so its examples are driven by the
-    page's own tests (tests/test_explore_page.py), not run here; prose placeholders are not commands."""
-    found = dict.fromkeys([*readme_commands(), *help_commands()])
-    return [c for c in found if not c.startswith("negsim explore") and not placeholder(c)]
+    page's own tests (tests/test_explore_page.py), not run here; prose placeholders are not commands; an example
+    contained in a longer one of the same command runs as part of that one."""
+    found = list(dict.fromkeys([*readme_commands(), *help_commands()]))
+    return [c for c in found if not c.startswith("negsim explore") and not placeholder(c) and not subsumed(c, found)]
 
 
 def test_every_example_is_found():

@@ -13,7 +13,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.explore.draft import best_completion, could_accept, own_best
+from sim.explore.draft import best_completion
 from sim.explore.engine import Engine
 from sim.explore.settings import SettingError, Settings
 from sim.explore.variant import VariantError, save_variant, variant_document
@@ -22,6 +22,7 @@ from sim.scenario.loading import load_scenario
 from sim.studies.score import partial_scores
 from sim.studies.zone_pairs import zone_pairs
 from sim.zone.offers import TargetContext
+from sim.zone.own_best import could_accept, own_best
 from sim.zone.sampling import sample_preferences
 from tests.strategies import language_scenario_dicts
 
@@ -125,6 +126,10 @@ def test_draft_is_scored_as_score_fix_scores_it(document, data):
     for p in range(state.preferences.n_parties):
         could = could_accept(state.preferences, p, own_best(space, state.preferences, p, fix))
         assert (could == accepts[p].any(axis=0)).all()
+    from sim.zone.blocker import vetoes
+
+    veto = state.preferences.veto  # the blocker's "rejects every completion" implies it, sample by sample
+    assert not (vetoes(space, state.preferences, fix)[veto] & accepts[veto].any(axis=1)).any()
 
 
 def test_a_variant_states_only_the_changes_and_reproduces_the_page(tmp_path):

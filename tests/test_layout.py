@@ -87,3 +87,17 @@ def test_the_scenario_layer_has_no_import_circles():
         return any(d == goal or (d not in seen and reaches(d, goal, seen | {d})) for d in graph.get(start, ()))
 
     assert [name for name in graph if reaches(name, name, set())] == []
+
+
+def test_one_entry_point_draws_samples():
+    """A run's samples come from ``sim.zone.settings`` (``run_preferences`` / ``run_draws``); the one other draw is
+    the negotiation's (``belief.draw_parties``: a generator the Mesa model keeps drawing from). Issue 18 item 2."""
+    drawers = {"sample_preferences", "draw_uniforms"}
+    allowed = {"sim/zone/sampling.py", "sim/zone/settings.py", "sim/negotiation/belief.py"}
+    callers = {
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "sim").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in drawers
+    }
+    assert callers <= allowed, sorted(callers - allowed)

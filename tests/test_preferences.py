@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.zone.preferences import UNIT, gather_sums
-from sim.zone.sampling import point_preferences, sample_preferences
+from sim.zone.sampling import point_preferences, preferences_from_draws, sample_preferences
+from sim.zone.settings import RunSettings, run_draws, run_preferences
 from sim.zone.space import PackageSpace
 from tests.strategies import scenarios
 
@@ -26,6 +27,16 @@ def test_same_seed_same_samples(scenario):
     a = sample_preferences(scenario, 8, np.random.default_rng(5))
     b = sample_preferences(scenario, 8, np.random.default_rng(5))
     assert np.array_equal(a.contributions, b.contributions) and np.array_equal(a.reservation, b.reservation)
+
+
+@settings(max_examples=10, deadline=None)
+@given(scenarios(), st.integers(0, 2**32 - 1))
+def test_a_runs_samples_are_its_draws_mapped(scenario, seed):
+    """The studies that re-map the run's uniform numbers (``run_draws``) start from the run's own samples."""
+    run = RunSettings(6, seed)
+    direct, mapped = run_preferences(scenario, run), preferences_from_draws(scenario, run_draws(scenario, run))
+    assert np.array_equal(direct.units, mapped.units) and np.array_equal(direct.threshold, mapped.threshold)
+    assert np.array_equal(direct.contributions, mapped.contributions)
 
 
 def test_units_are_the_rounded_real_contributions(golden_path):

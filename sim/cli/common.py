@@ -13,10 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
+import click
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
+from sim.cli.helpnames import readable_arguments
 from sim.executors import Executor
 from sim.outputs.figure_choice import Figures
 from sim.outputs.owned import OutputError
@@ -51,6 +53,9 @@ class OneLineErrors(TyperGroup):
             problem = "error: out of memory; ask for fewer --samples (or runs), or free memory, and run again"
         fail(problem)
         return None
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return readable_arguments(super().get_command(ctx, cmd_name))
 
 
 app = typer.Typer(

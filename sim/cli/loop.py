@@ -34,6 +34,10 @@ from sim.outputs.figure_choice import Figures
 if TYPE_CHECKING:
     from sim.studies.compare import Cell
 
+if TYPE_CHECKING:
+    from sim.outputs.runsummary import RunSummary
+    from sim.studies.batch import BatchEntry
+
 
 @app.command(epilog="Example: negsim compare runs/base runs/variant --out runs/cmp (the first run is the reference)")
 def compare(
@@ -250,7 +254,9 @@ def _drop_if_empty(directory: Path) -> None:
     "negsim batch --resume runs/<time>-batch)"
 )
 def batch(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Scenario files or folders of *.yaml.")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(metavar="SCENARIO...", help="Scenario files or folders of *.yaml.")
+    ] = None,
     samples: SamplesOption = None,
     seed: SeedOption = None,
     out_dir: Annotated[
@@ -313,7 +319,7 @@ def batch(
     out.print(f"wrote {batch_dir / 'report.html'}", highlight=False)
 
 
-def print_batch_summary(entries: list, summaries: list[dict], batch_dir: Path) -> None:
+def print_batch_summary(entries: list[BatchEntry], summaries: list[RunSummary], batch_dir: Path) -> None:
     """Two tables: one row per scenario, then offers x scenarios (probability of a completion in the zone)."""
     from rich.table import Table
 
@@ -322,9 +328,9 @@ def print_batch_summary(entries: list, summaries: list[dict], batch_dir: Path) -
         table.add_row(
             entry.key,
             entry.scenario.title,
-            f"{summary['zone_mass']:.2f}",
-            f"{summary['p_zone_nonempty']:.3f}",
-            f"{summary['best_p_zone']:.3f}",
+            f"{summary.zone_mass:.2f}",
+            f"{summary.p_nonempty.p:.3f}",
+            f"{summary.best_p_zone.p:.3f}",
             str(batch_dir / entry.key),
         )
     out.print(table)
@@ -340,7 +346,7 @@ def print_batch_summary(entries: list, summaries: list[dict], batch_dir: Path) -
             offers.add_row(
                 labels.get(offer_id, offer_id),
                 *(
-                    f"{summary['offers'][offer_id]['p_complete']:.3f}" if offer_id in summary["offers"] else "-"
+                    f"{summary.offers[offer_id].p_complete.p:.3f}" if offer_id in summary.offers else "-"
                     for summary in summaries
                 ),
             )

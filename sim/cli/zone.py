@@ -51,7 +51,7 @@ PRECISION = (
 
 @app.command(epilog="Example: negsim validate scenarios/*.yaml")
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="Scenario files or folders.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="SCENARIO...", help="Scenario files or folders.")],
     set_: SetOption = None,  # type: ignore[assignment]
     unset: UnsetOption = None,  # type: ignore[assignment]
 ) -> None:
@@ -325,6 +325,10 @@ def score(
         if partial["package"] < 0:
             out.print(why_no_completion(scenario, space, assignment, avoid), highlight=False)
             return
+        from sim.zone.blocker import offer_blocker
+
+        blocker = offer_blocker(scenario, space, preferences, assignment)
+        out.print(f"blocker of the partial package: {blocker.text()}", highlight=False)
         if partial["completion"] == "closest":
             out.print("no completion is in the zone in any sample; the closest completion (smallest total shortfall):")
         chosen = partial["package"]
@@ -356,8 +360,10 @@ def _print_package(scores: dict) -> None:
             ", ".join(row["red_lines_held"]) or "-",
         )
     out.print(table)
-    for blocker in scores["blockers"]:
-        out.print(f"blocker: {blocker['party']} rejects in {blocker['reject']:.1%} of samples ({blocker['why']})")
+    names = {row["party"]: row["name"] for row in scores["parties"]}
+    for rejecter in scores["blockers"]:  # who rejects this package (the blocker of an offer is another question)
+        name = names.get(rejecter["party"], rejecter["party"])
+        out.print(f"rejected by {name} in {rejecter['reject']:.1%} of samples ({rejecter['why']})", highlight=False)
 
 
 @app.command(epilog="Example: negsim catalogue scenarios/baseline.yaml --markdown docs/catalogue.md")

@@ -16,7 +16,6 @@ tolerance four orders below any difference a stated value makes).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -27,8 +26,7 @@ from sim.studies.score import package_scores
 from sim.studies.zone_pairs import ZonePairs, samples_hit
 from sim.zone.intervals import proportion_interval
 from sim.zone.offers import TargetContext
-from sim.zone.own_best import best_completion_utility
-from sim.zone.preferences import Preferences, to_units
+from sim.zone.own_best import could_accept, own_best
 from sim.zone.space import PackageSpace
 
 Fix = dict[int, int]
@@ -91,59 +89,6 @@ def score_draft(context: TargetContext, zone: ZonePairs, fix: Fix, could: np.nda
     utility = preferences.utilities(space, codes)[:, 0, :]
     scores = package_scores(context.scenario, space, preferences, package)
     return DraftScores(fix, hits, completion, package, scores, accepts, utility, could)
-
-
-def own_best(space: PackageSpace, preferences: Preferences, party: int, fix: Fix) -> np.ndarray:
-    """Per sample, the party's highest utility over the feasible completions of ``fix`` holding none of its red
-    lines that hold in that sample (``-inf`` where there is none). Samples are grouped by which of its uncertain red
-    lines hold and each group is searched on its own samples only, so the whole costs about one search whatever the
-    number of groups. It does not depend on the reservation: a reservation's slider never recomputes it."""
-    reds = [r for r in preferences.red_line_list if r.party == party]
-    certain = [r.option for r in reds if r.certain]
-    uncertain = [r for r in reds if not r.certain]
-    if not uncertain:
-        return best_completion_utility(space, preferences, party, fix, certain)
-    best = np.full(preferences.samples, -np.inf)
-    columns, which = np.unique(np.stack([r.in_sample for r in uncertain]).T, axis=0, return_inverse=True)
-    which = which.reshape(-1)
-    for k, column in enumerate(columns):
-        avoid = certain + [r.option for r, held in zip(uncertain, column, strict=True) if held]
-        chosen = np.flatnonzero(which == k)
-        best[chosen] = best_completion_utility(space, party_samples(preferences, party, chosen), 0, fix, avoid)
-    return best
-
-
-def party_samples(preferences: Preferences, party: int, samples: np.ndarray) -> Preferences:
-    """One party's preferences in some samples only (a one-party set: the party is index 0); the same numbers, so
-    its utilities there are the same floats."""
-    keep = slice(party, party + 1)
-    links = tuple(
-        dataclasses.replace(link, party=0, delta=link.delta[samples], delta_units=link.delta_units[samples])
-        for link in preferences.links
-        if link.party == party
-    )
-    return dataclasses.replace(
-        preferences,
-        party_ids=(preferences.party_ids[party],),
-        veto=preferences.veto[keep],
-        ratifier=preferences.ratifier[keep],
-        weights=preferences.weights[samples][:, keep],
-        values=preferences.values[samples][:, keep],
-        reservation=preferences.reservation[keep][:, samples],
-        threshold=preferences.threshold[keep][:, samples],
-        contributions=preferences.contributions[keep][..., samples],
-        units=preferences.units[keep][..., samples],
-        red_line_list=(),
-        links=links,
-    )
-
-
-def could_accept(preferences: Preferences, party: int, best: np.ndarray) -> np.ndarray:
-    """Per sample, whether the party's own best completion (``own_best``) reaches its reservation."""
-    finite = np.isfinite(best)
-    result = np.zeros(best.size, dtype=bool)
-    result[finite] = to_units(best[finite]) >= preferences.threshold[party, finite]
-    return result
 
 
 @dataclass(frozen=True, eq=False)

@@ -50,7 +50,8 @@ from sim.studies.zone_pairs import (
     zone_pairs,
 )
 from sim.zone.preferences import UNIT, Preferences
-from sim.zone.sampling import Draws, draw_uniforms, preferences_from_draws
+from sim.zone.sampling import Draws, preferences_from_draws
+from sim.zone.settings import run_draws
 from sim.zone.space import PackageSpace, option_index
 
 FLOOR = 0.05  # a lowered reservation is searched this far below, so the next moves down need no search
@@ -92,7 +93,7 @@ class Engine:
         self._document = load_with_extends(self.path)
         self.loaded = validate_located(copy.deepcopy(self._document))
         self.space = PackageSpace.from_scenario(self.loaded)
-        self.draws: Draws = draw_uniforms(self.loaded, self.samples, np.random.default_rng(self.seed))
+        self.draws: Draws = run_draws(self.loaded, self)
         self.loaded_settings = Settings.of(self.loaded)
         preferences = preferences_from_draws(self.loaded, self.draws)
         self.base = State(self.loaded_settings, self.loaded, preferences, self._fresh(preferences))

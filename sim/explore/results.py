@@ -16,6 +16,8 @@ from sim.explore.draft import estimate
 from sim.explore.session import Results, WhatIf
 from sim.scenario.model import Role
 from sim.studies.whatif_answer import SMALLEST
+from sim.zone.blocker import offer_blocker
+from sim.zone.results import Blocker
 
 
 def interval_text(count: int, samples: int) -> str:
@@ -124,11 +126,20 @@ def party_table(results: Results) -> str:
 
 
 def blockers(results: Results) -> str:
-    scores = results.draft.scores
-    if not scores or not scores["blockers"]:
-        return f"<p>Blockers of the shown completion: {status('Blockers', 'none')}</p>"
-    text = "; ".join(f"{b['party']} rejects in {b['reject']:.1%} ({b['why']})" for b in scores["blockers"])
-    return f"<p>Blockers of the shown completion: {status('Blockers', text)}</p>"
+    """The draft's blocker by the one definition (``sim.zone.blocker``: the veto party that most often rejects every
+    completion), then who rejects the shown completion in some samples, by name."""
+    draft, context = results.draft, results.context
+    blocker = offer_blocker(context.scenario, context.space, context.preferences, draft.fix) if draft.fix else Blocker()
+    scores = draft.scores
+    names = {party.id: party.name for party in context.scenario.parties}
+    rejected = "; ".join(
+        f"{names.get(b['party'], b['party'])} in {b['reject']:.1%} ({b['why']})"
+        for b in (scores or {}).get("blockers", [])
+    )
+    return (
+        f"<p>Blocker of the draft (rejects every completion): {status('Draft blocker', blocker.text())}</p>"
+        f"<p>Shown completion rejected by: {status('Blockers', rejected or 'none')}</p>"
+    )
 
 
 def bars_svg(results: Results) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.explore.draft import DraftScores, Fix, ZoneSummary, could_accept, own_best, score_draft, summarize_zone
+from sim.explore.draft import DraftScores, Fix, ZoneSummary, score_draft, summarize_zone
 from sim.explore.engine import Engine, State
 from sim.explore.settings import PartySettings, SettingError, edit_text
 from sim.scenario.errors import ScenarioError
@@ -23,6 +23,7 @@ from sim.studies.compare import difference_interval
 from sim.studies.whatif import change_set_answer
 from sim.studies.whatif_answer import WhatIfResult
 from sim.zone.offers import TargetContext
+from sim.zone.own_best import could_accept, own_best
 from sim.zone.space import option_index
 
 

@@ -4,7 +4,7 @@ Why: a single-text mediator (Raiffa 1982, *The Art and Science of Negotiation*, 
 Camp David 1978) drafts one package, hears objections and redrafts. Its draft should be the package most likely to
 be accepted by every veto party given what it knows: the published ranges and everything said so far.
 
-*Prior.* ``sample_preferences`` (the zone's own sampling) draws S samples of every party from the published ranges,
+*Prior.* :func:`draw_parties` (the zone's own sampling) draws S samples of every party from the published ranges,
 from the mediator's own seed, plus one reservation drift and one leverage cut per sample from their ranges. Parties
 are drawn independently, so the belief is factorised by party (a particle filter per party: Gordon, Salmond &
 Smith 1993; Doucet, de Freitas & Gordon 2001): party p has weighted samples ``w[p, s]`` and the chance that every
@@ -77,6 +77,30 @@ def leverage_cuts(scenario: Scenario, parties: list[int], samples: int, rng: np.
     return cut
 
 
+@dataclass(frozen=True, eq=False)
+class PartyDraws:
+    """What a negotiation draws about the parties: preferences ``[party, ..., sample]``, and each veto party's
+    reservation drift per round and leverage cut per rejection ``[veto party, sample]``."""
+
+    preferences: Preferences
+    drift: np.ndarray
+    cut: np.ndarray
+
+
+def draw_parties(scenario: Scenario, veto: list[int], samples: int, rng: np.random.Generator) -> PartyDraws:
+    """``samples`` draws of the parties, in one fixed order from ``rng``: preferences (the zone's own sampling), then
+    drift, then leverage cuts.
+
+    Why not :func:`sim.zone.settings.run_preferences` (a run's samples from its seed): a negotiation run draws its one
+    sample from the Mesa model's own generator (Mesa: the model owns the generator) and the mediator's prior from its
+    belief seed, and both go on drawing drift and cuts from that same generator. One function, so the run and the
+    mediator's belief about it are drawn alike.
+    """
+    preferences = sample_preferences(scenario, samples, rng)
+    drift = draw_drift(scenario, veto, samples, rng)
+    return PartyDraws(preferences, drift, leverage_cuts(scenario, veto, samples, rng))
+
+
 def _utilities(preferences: Preferences, codes: np.ndarray, veto: list[int]) -> np.ndarray:
     """Veto parties' utilities ``[p, k, s]`` with links; ``-inf`` where an uncertain red line holds in a sample."""
     total = gather_sums(preferences.by_issue, codes, preferences.n_parties, preferences.samples)
@@ -129,17 +153,17 @@ class MediatorPrior:
     def build(
         cls, scenario: Scenario, candidates: np.ndarray, veto: list[int], seed: int, samples: int | None = None
     ) -> MediatorPrior:
-        rng = np.random.default_rng(seed)
         samples = BELIEF_SAMPLES if samples is None else samples
-        preferences = sample_preferences(scenario, samples, rng)
+        drawn = draw_parties(scenario, veto, samples, np.random.default_rng(seed))
+        preferences = drawn.preferences
         strategies = [scenario.parties[p].strategy for p in veto]
         prior = cls(
             shortlist=np.arange(len(candidates)),
             utilities=np.empty((len(veto), 0, samples)),
             best=np.full((len(veto), samples), -np.inf),
             reservation=np.array([scenario.parties[p].reservation for p in veto], dtype=np.float64),
-            drift=draw_drift(scenario, veto, samples, rng),
-            cut=leverage_cuts(scenario, veto, samples, rng),
+            drift=drawn.drift,
+            cut=drawn.cut,
             exponent=np.array([s.effective_exponent for s in strategies]),
             hardliner=np.array([s.concession is Concession.hardliner for s in strategies]),
             objection=np.empty((len(veto), 0, samples), dtype=np.int16),

@@ -18,14 +18,14 @@ import mesa
 import numpy as np
 
 from sim.negotiation.agents import MediatorAgent, PartyAgent
-from sim.negotiation.belief import MediatorPrior, draw_drift, leverage_cuts
+from sim.negotiation.belief import MediatorPrior, draw_parties
 from sim.negotiation.protocol import Protocol, Reply
 from sim.negotiation.strategies import log_acceptance
 from sim.negotiation.table import candidate_table
 from sim.negotiation.versus_zone import run_zones
 from sim.scenario.model import AfterFailedRatification, Role, Scenario
 from sim.zone.preferences import Preferences, acceptance_threshold, accepts, add_link_terms, gather_sums, to_units
-from sim.zone.sampling import point_preferences, sample_preferences
+from sim.zone.sampling import point_preferences
 from sim.zone.space import PackageSpace
 
 
@@ -132,10 +132,10 @@ class NegotiationModel(mesa.Model):
         self.deadline = setup.scenario.run.rounds
         self.trace = trace
         self.belief_seed = setup.scenario.run.seed if belief_seed is None else belief_seed
-        preferences = sample_preferences(setup.scenario, 1, self.rng)
-        self.preferences = preferences
-        self.drift = draw_drift(setup.scenario, setup.veto, 1, self.rng)[:, 0]
-        self.cut = leverage_cuts(setup.scenario, setup.veto, 1, self.rng)[:, 0]
+        drawn = draw_parties(setup.scenario, setup.veto, 1, self.rng)
+        preferences = self.preferences = drawn.preferences
+        self.drift = drawn.drift[:, 0]
+        self.cut = drawn.cut[:, 0]
         self.utilities = setup.utilities(preferences)
         contributions = preferences.contributions[:, :, :, 0].astype(np.float64)
         self.losses = contributions.max(axis=2, keepdims=True) - contributions

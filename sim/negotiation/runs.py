@@ -30,7 +30,7 @@ from sim.outputs.rundir import (
 )
 from sim.outputs.tables import write_parquet, write_parquet_stream
 from sim.scenario.model import Scenario
-from sim.zone.sampling import sample_preferences
+from sim.zone.settings import RunSettings, run_preferences
 from sim.zone.space import PackageSpace
 
 CHUNK_RUNS = 250
@@ -223,7 +223,7 @@ def zone_probability_of(scenario: Scenario, packages: list[int], seed: int) -> d
     """Monte-Carlo zone probability of a few packages (same definition as ``sim.zone.scoring``)."""
     if not packages:
         return {}
-    preferences = sample_preferences(scenario, ZONE_SAMPLES, np.random.default_rng(seed))
+    preferences = run_preferences(scenario, RunSettings(ZONE_SAMPLES, seed))
     space = PackageSpace.from_scenario(scenario)
     codes = space.codes(np.array(packages))
     accepts = preferences.acceptable(space, codes)[preferences.veto].all(axis=0) & space.feasible(codes)[:, None]

@@ -31,8 +31,9 @@ import numpy as np
 from sim.negotiation.strategies import log_acceptance
 from sim.scenario.model import Scenario
 from sim.zone.preferences import gather_sums
-from sim.zone.sampling import point_preferences, sample_preferences
+from sim.zone.sampling import point_preferences
 from sim.zone.scoring import ZoneScorer, combine_targets, scenario_targets
+from sim.zone.settings import RunSettings, run_preferences
 from sim.zone.space import PackageSpace
 
 TABLE_SIZE = 2048
@@ -52,7 +53,7 @@ def candidate_table(scenario: Scenario, space: PackageSpace, veto: list[int], si
     banned = sorted({ref for p in veto for ref in red_lines[p]})
     if space.count_feasible() <= size:
         return np.concatenate(list(_candidates(space, banned)))
-    preferences = sample_preferences(scenario, TABLE_SAMPLES, np.random.default_rng(table_seed(scenario)))
+    preferences = run_preferences(scenario, RunSettings(TABLE_SAMPLES, table_seed(scenario)))
     targets = [t for t in scenario_targets(scenario, space, with_options=False) if t.kind == "offer"]
     scorer = ZoneScorer(space, preferences, targets)
     scores = [scorer.score(block) for block in scorer.blocks]

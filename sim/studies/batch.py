@@ -20,6 +20,7 @@ from sim.outputs.figure_choice import Figures
 from sim.outputs.owned import remove_ours
 from sim.outputs.pipeline import ZoneSettings
 from sim.outputs.rundir import atomic_write, atomic_write_json, finish_manifest, resume_manifest, start_manifest
+from sim.outputs.runsummary import RunSummary
 from sim.outputs.tables import write_csv
 from sim.scenario.model import Scenario
 from sim.studies.fanout import Progress, RunTask, run_all, threads_per_run
@@ -63,7 +64,7 @@ def run_batch(
     progress: Progress | None = None,
     page: Callable[[Path], None] | None = None,
     figures: Figures = Figures.key,
-) -> list[dict[str, Any]]:
+) -> list[RunSummary]:
     """Run (or finish) every entry into ``batch_dir/<key>/``; write ``batch.json``, ``batch.csv`` and ``page``
     (the report), then mark the batch complete; return the summaries. A resumed batch reuses its complete runs,
     resumes the interrupted ones and uses the samples and seed it was started with."""
@@ -105,17 +106,13 @@ def recorded_runs(batch_dir: Path) -> list[dict[str, str]]:
     return list(read_manifest(batch_dir).get("settings", {}).get("runs", []))
 
 
-def summary_rows(
-    entries: list[BatchEntry], summaries: list[dict[str, Any]], samples: list[int]
-) -> list[dict[str, Any]]:
+def summary_rows(entries: list[BatchEntry], summaries: list[RunSummary], samples: list[int]) -> list[dict[str, Any]]:
     """One row per scenario and quantity (P(zone non-empty), each offer's P(completion)), with intervals."""
     rows = []
     for entry, summary, n in zip(entries, summaries, samples, strict=True):
         labels = {offer.id: offer.label for offer in entry.scenario.offers}
-        quantities = [("p_zone_nonempty", "P(zone non-empty)", summary["p_zone_nonempty"])]
-        quantities += [
-            (o, label, summary["offers"][o]["p_complete"]) for o, label in labels.items() if o in summary["offers"]
-        ]
+        quantities = [("p_zone_nonempty", "P(zone non-empty)", summary.p_nonempty.p)]
+        quantities += [(o, label, summary.offers[o].p_complete.p) for o, label in labels.items() if o in summary.offers]
         for key, label, p in quantities:
             low, high = proportion_interval(round(p * n), n)
             rows.append(
@@ -127,7 +124,7 @@ def summary_rows(
                     "p": p,
                     "low": float(low),
                     "high": float(high),
-                    "zone_mass": summary["zone_mass"],
+                    "zone_mass": summary.zone_mass,
                     "run_dir": entry.key,
                 }
             )

@@ -209,7 +209,7 @@ def compare_runs(runs: list[RunData]) -> list[Cell]:
 
 def zone_mass_rows(runs: list[RunData]) -> list[dict[str, Any]]:
     """Zone mass per run (an expected count, not a probability: no per-sample record, so no interval yet)."""
-    return [{"run": run.name, "zone_mass": float(run.summary["zone_mass"])} for run in runs]
+    return [{"run": run.name, "zone_mass": run.summary.zone_mass} for run in runs]
 
 
 def scenario_differences(first: RunData, other: RunData) -> list[tuple[str, str, str]]:

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from sim.executors import Executor, collect_tasks
 from sim.outputs.figure_choice import Figures
 from sim.outputs.pipeline import ZoneSettings, run_zone
 from sim.outputs.rundir import MANIFEST, read_manifest
+from sim.outputs.runsummary import RunSummary
 from sim.outputs.zonerun import summary_of
 from sim.scenario.model import Scenario
 
@@ -40,12 +40,13 @@ class RunTask:
         object.__setattr__(self, "run_dir", self.run_dir.absolute())
 
 
-def run_task(task: RunTask) -> dict[str, Any]:
-    """Run, resume or reuse one zone run; returns its summary (from the manifest once complete)."""
+def run_task(task: RunTask) -> RunSummary:
+    """Run, resume or reuse one zone run; returns its summary (from the manifest once complete). A summary, not the
+    analysis: it crosses processes, and the analysis holds the run's samples."""
     if (task.run_dir / MANIFEST).is_file():
         manifest = read_manifest(task.run_dir)
         if manifest["status"] == "complete":
-            return manifest["summary"]
+            return RunSummary.read(manifest["summary"])
         resumed = run_zone(
             task.scenario,
             task.run_dir,
@@ -54,16 +55,18 @@ def run_task(task: RunTask) -> dict[str, Any]:
             scenario_file=task.scenario_file,
             figures=task.figures,
         )
-        return summary_of(resumed)
+        return RunSummary.read(summary_of(resumed))
     # killed before its manifest: it holds nothing to resume, and only what negsim wrote there is replaced
-    return summary_of(
-        run_zone(
-            task.scenario,
-            task.run_dir,
-            task.settings,
-            scenario_file=task.scenario_file,
-            force=True,
-            figures=task.figures,
+    return RunSummary.read(
+        summary_of(
+            run_zone(
+                task.scenario,
+                task.run_dir,
+                task.settings,
+                scenario_file=task.scenario_file,
+                force=True,
+                figures=task.figures,
+            )
         )
     )
 
@@ -78,7 +81,7 @@ def run_all(
     workers: int = 2,
     address: str | None = None,
     progress: Progress | None = None,
-) -> list[dict[str, Any]]:
+) -> list[RunSummary]:
     """Every task's summary, in task order; complete runs are read back, not recomputed."""
     return collect_tasks(run_task, tasks, executor, workers, address, progress)
 

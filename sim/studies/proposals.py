@@ -39,8 +39,9 @@ from sim.zone.blocker import offer_blocker
 from sim.zone.copula import correlate
 from sim.zone.intervals import METHOD, proportion_interval
 from sim.zone.preferences import Preferences
-from sim.zone.sampling import Draws, draw_uniforms, preferences_from_draws
+from sim.zone.sampling import Draws, preferences_from_draws
 from sim.zone.scoring import ZoneResult, compute_zone
+from sim.zone.settings import RunSettings, run_draws
 from sim.zone.space import PackageSpace
 
 PROPOSAL_CHANGES = 2  # a brief needs the small change sets; `negsim whatif` searches further
@@ -134,7 +135,7 @@ def _short(change: Change) -> str:
 def brief(scenario: Scenario, settings: Settings) -> Brief:
     """Score every offer at the table and after ratification, find blockers and the smallest changes."""
     zone = compute_zone(scenario, settings.samples, settings.seed, with_options=False)
-    draws = draw_uniforms(scenario, settings.whatif_samples, np.random.default_rng(settings.seed))
+    draws = run_draws(scenario, RunSettings(settings.whatif_samples, settings.seed))
     small = preferences_from_draws(scenario, draws)
     packages = zone_pairs(PackageSpace.from_scenario(scenario), small, tail_max=scenario.run.chunk_size).packages
     best_count = int(np.unique(packages, return_counts=True)[1].max()) if packages.size else 0

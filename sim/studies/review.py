@@ -129,13 +129,13 @@ def overview(runs: list[RunData]) -> str:
     for run in runs:
         offers.update({offer.id: offer.label for offer in run.scenario.offers if offer.id not in offers})
     rows: list[list[Any]] = [
-        ["P(zone non-empty)", *(_interval(run.summary["p_zone_nonempty"], run.samples) for run in runs)],
-        ["zone mass (expected packages in the zone)", *(f"{run.summary['zone_mass']:.2f}" for run in runs)],
+        ["P(zone non-empty)", *(_interval(run.summary.p_nonempty.p, run.samples) for run in runs)],
+        ["zone mass (expected packages in the zone)", *(f"{run.summary.zone_mass:.2f}" for run in runs)],
     ]
     for offer_id, label in offers.items():
         cells = [
-            _interval(run.summary["offers"][offer_id]["p_complete"], run.samples)
-            if offer_id in run.summary["offers"]
+            _interval(run.summary.offers[offer_id].p_complete.p, run.samples)
+            if offer_id in run.summary.offers
             else "not in this scenario"
             for run in runs
         ]
@@ -197,10 +197,8 @@ def _metadata(path: str) -> bool:
 def _same_zone(a: RunData, b: RunData) -> bool:
     if (a.samples, a.seed) != (b.samples, b.seed) or a.scenario.content_hash() == b.scenario.content_hash():
         return False
-    keys = ("p_zone_nonempty", "zone_mass")
-    if any(a.summary.get(key) != b.summary.get(key) for key in keys) or a.summary.get("offers") != b.summary.get(
-        "offers"
-    ):
+    headline = (a.summary.p_nonempty, a.summary.zone_mass, a.summary.offers)
+    if headline != (b.summary.p_nonempty, b.summary.zone_mass, b.summary.offers):
         return False
     return pq.read_table(a.path / "zone.parquet").equals(pq.read_table(b.path / "zone.parquet"))
 

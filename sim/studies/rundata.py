@@ -18,9 +18,11 @@ import yaml
 
 from sim.outputs.owned import refuse_links
 from sim.outputs.rundir import RunDirError, read_manifest
+from sim.outputs.runsummary import RunSummary
 from sim.outputs.tables import read_csv
 from sim.scenario.model import Scenario
-from sim.zone.sampling import sample_preferences
+from sim.zone.preferences import Preferences
+from sim.zone.settings import run_preferences
 from sim.zone.space import PackageSpace
 
 
@@ -46,9 +48,9 @@ class RunData:
         text = (self.path / "scenario.resolved.yaml").read_text(encoding="utf-8")
         return Scenario.model_validate(yaml.safe_load(text))
 
-    @property
-    def summary(self) -> dict[str, Any]:
-        return self.manifest["summary"]
+    @cached_property
+    def summary(self) -> RunSummary:
+        return RunSummary.read(self.manifest["summary"])
 
     @property
     def samples(self) -> int:
@@ -100,8 +102,8 @@ class RunData:
         return preferences.acceptable(space, space.codes(np.array([package])))[:, 0, :]
 
     @cached_property
-    def preferences(self) -> Any:
-        return sample_preferences(self.scenario, self.samples, np.random.default_rng(self.seed))
+    def preferences(self) -> Preferences:
+        return run_preferences(self.scenario, self)
 
 
 def _target_name(column: str) -> str:

@@ -43,8 +43,9 @@ from sim.studies.zone_pairs import (
 )
 from sim.zone.intervals import proportion_interval
 from sim.zone.preferences import Preferences
-from sim.zone.sampling import Draws, draw_uniforms, preferences_from_draws
+from sim.zone.sampling import Draws, preferences_from_draws
 from sim.zone.scoring import Target, scenario_targets
+from sim.zone.settings import RunSettings, run_draws
 from sim.zone.space import PackageSpace, option_index
 
 OTHERS_LIMIT = 400_000  # pairs: deciding one party on more costs about as much as the whole search (measured)
@@ -71,7 +72,7 @@ class StudyBase:
     def build(
         cls, scenario: Scenario, samples: int, seed: int, threads: int = 1, others_limit: int | None = OTHERS_LIMIT
     ) -> StudyBase:
-        draws = draw_uniforms(scenario, samples, np.random.default_rng(seed))
+        draws = run_draws(scenario, RunSettings(samples, seed))
         space = PackageSpace.from_scenario(scenario)
         preferences = preferences_from_draws(scenario, draws)
         table = table_pairs(space, preferences, threads, scenario.run.chunk_size)

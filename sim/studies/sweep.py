@@ -32,6 +32,7 @@ from sim.outputs.rundir import (
     start_manifest,
     unlock_run_dir,
 )
+from sim.outputs.runsummary import RunSummary
 from sim.outputs.tables import write_csv, write_parquet
 from sim.scenario.edits import Edit, Unset
 from sim.scenario.errors import Mark, Problem, ScenarioError
@@ -186,16 +187,16 @@ def _describe(varies: list[Any]) -> str:
 
 
 def point_rows(
-    points: list[Point], summaries: list[dict[str, Any]], samples: int, labels: dict[str, str]
+    points: list[Point], summaries: list[RunSummary], samples: int, labels: dict[str, str]
 ) -> list[dict[str, Any]]:
     """Per point: its values, directory, zone mass, and each quantity (zone, offers) with its interval."""
     rows = []
     for point, summary in zip(points, summaries, strict=True):
-        quantities = [("p_zone_nonempty", "zone", "P(zone non-empty)", summary["p_zone_nonempty"])]
+        quantities = [("p_zone_nonempty", "zone", "P(zone non-empty)", summary.p_nonempty.p)]
         quantities += [
-            (o, "offer", f"offer: {label}", summary["offers"][o]["p_complete"])
+            (o, "offer", f"offer: {label}", summary.offers[o].p_complete.p)
             for o, label in labels.items()
-            if o in summary["offers"]
+            if o in summary.offers
         ]
         entries = []
         for key, kind, label, p in quantities:
@@ -208,7 +209,7 @@ def point_rows(
                 "point": point.index,
                 **point.assignments,
                 "run_dir": f"points/{point.name}",
-                "zone_mass": summary["zone_mass"],
+                "zone_mass": summary.zone_mass,
                 "quantities": entries,
             }
         )

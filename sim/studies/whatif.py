@@ -50,7 +50,8 @@ from sim.studies.zone_pairs import (
 from sim.zone.copula import correlate
 from sim.zone.own_best import own_best_completion
 from sim.zone.preferences import Preferences
-from sim.zone.sampling import Draws, draw_uniforms, preferences_from_draws
+from sim.zone.sampling import Draws, preferences_from_draws
+from sim.zone.settings import RunSettings, run_draws
 from sim.zone.space import PackageSpace, option_index
 
 WEIGHT_FACTORS = (0.75, 1.5, 0.5, 2.0, 0.25, 4.0)
@@ -103,6 +104,11 @@ class PartyMoveSearch:
     preferences (from the study's draws: common random numbers) and judges only these pairs (package, sample),
     since no other pair can be in the zone whatever the party does. Their share of samples (``ceiling``) bounds
     every move's probability: when it is below the target, no move is scored at all.
+
+    Candidate moves are parties built in place (``model_copy``), not scenario edits: a search tries up to six
+    factors per weighted issue per veto party, each valid by construction (weights scaled by a positive factor),
+    and the validated edit path (:func:`sim.scenario.loading.edited`, ~30 ms each on the baseline) would add tens of
+    seconds to ``--weight-moves``. Nothing built here is shown or saved as a scenario.
     """
 
     scenario: Scenario
@@ -192,7 +198,7 @@ def what_would_it_take(
     offer = next((o for o in scenario.offers if o.id == offer_id), None)
     if offer is None:
         raise KeyError(f"no offer '{offer_id}'; offers: {', '.join(o.id for o in scenario.offers)}")
-    draws = draw_uniforms(scenario, samples, np.random.default_rng(seed))
+    draws = run_draws(scenario, RunSettings(samples, seed))
     preferences = preferences_from_draws(scenario, draws)
     space = PackageSpace.from_scenario(scenario)
     reason = "stated with --target"

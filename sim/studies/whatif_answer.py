@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from sim.scenario.edits import Edit, SetValue
+from sim.scenario.loading import edited
 from sim.scenario.model import Offer, Scenario
 from sim.studies.changeset import Found
 from sim.zone.intervals import proportion_interval
@@ -232,22 +234,39 @@ def describe_found(
 
 
 def apply_changes(scenario: Scenario, offer: Offer, changes: tuple[Change, ...]) -> tuple[Scenario, Offer]:
-    """The scenario and offer with a change set applied (reservation cuts shift both ends of the range; a red
-    line's ``holds`` is set to its new value), for checking that the set reaches what the search says."""
-    fix = dict(offer.fix)
+    """The scenario and its offer with a change set applied, for checking that the set reaches what the search says:
+    an issue move sets the offer's option, a reservation cut shifts both ends of the range, a red line's ``holds``
+    is set to its new value. Applied as ``--set`` would apply them (:func:`sim.scenario.loading.edited`, validated).
+
+    One change the format cannot state: the search lowers each sample's reservation by the cut, and a cut larger
+    than the low end of the range takes that end below 0 (in those samples the party accepts any package), which
+    a scenario file refuses (a reservation is a utility in [0, 1]). Such a range is set on the validated scenario
+    afterwards, so the check stays exact; the answer's text shows the range as it is (``describe_found``).
+    """
     parties = {party.id: party for party in scenario.parties}
+    edits: list[Edit] = []
+    below_zero: dict[str, tuple[float, float]] = {}
     for change in changes:
         if change.kind == "issue":
-            fix[change.subject] = change.after
+            edits.append(SetValue(f"offers.{offer.id}.fix.{change.subject}", change.after))
         elif change.kind == "reservation":
-            party = parties[change.party]
-            low, high = party.reservation
+            low, high = parties[change.party].reservation
             cut = change.concession
-            parties[party.id] = party.model_copy(update={"reservation": (low - cut, high - cut)})
+            if low - cut < 0:
+                below_zero[change.party] = (low - cut, high - cut)
+            else:
+                edits.append(SetValue(f"{change.party}.reservation", [low - cut, high - cut]))
         else:
-            party = parties[change.party]
             holds = float(change.after.split()[-1])
-            red = [r.model_copy(update={"holds": holds}) if r.option == change.subject else r for r in party.red_lines]
-            parties[party.id] = party.model_copy(update={"red_lines": red})
-    changed = scenario.model_copy(update={"parties": [parties[p.id] for p in scenario.parties]})
-    return changed, offer.model_copy(update={"fix": fix})
+            edits.append(SetValue(f'{change.party}.red_lines["{change.subject}"].holds', holds))
+    changed = edited(scenario, edits)
+    if below_zero:
+        changed = changed.model_copy(
+            update={
+                "parties": [
+                    p.model_copy(update={"reservation": below_zero[p.id]}) if p.id in below_zero else p
+                    for p in changed.parties
+                ]
+            }
+        )
+    return changed, next(o for o in changed.offers if o.id == offer.id)

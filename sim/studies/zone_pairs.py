@@ -125,7 +125,8 @@ def others_pairs(
 
 
 def party_alone(scenario: Scenario, party: Party, draws: Draws) -> Preferences:
-    """One party's preferences from its own draws (``Draws.party``): what a change of that party alone needs."""
+    """One party's preferences from its own draws (``Draws.party``): what a change of that party alone needs. The
+    one-party scenario is a view for the sampler (``model_copy``, no edit of the scenario), never shown or saved."""
     return preferences_from_draws(scenario.model_copy(update={"parties": [party]}), draws)
 
 

@@ -1,10 +1,14 @@
 """Who blocks an offer: one definition, used by every command, page and table (run, proposals, report, batch).
 
 **The blocker of an offer is the veto party that most often rejects every completion of it**: in a sample, a party
-rejects every completion when even its own best completion of the offer (``sim.zone.own_best``, its certain red
-lines avoided) is below its reservation, or when the offer fixes an option on which a red line of its holds in that
-sample. The party is named (not its id), with the share of samples in which it does so and the red lines of its the
-offer itself fixes. An offer that no veto party ever rejects alone has no blocker: what keeps it out of the zone is
+rejects every completion when even its own best completion of the offer avoiding its certain red lines
+(``sim.zone.own_best.best_completion_utility``) is below its reservation, or when the offer fixes an option on which
+a red line of its holds in that sample. Both imply that it rejects every completion; an uncertain red line on an
+issue the offer leaves open is not counted (asking that exactly, ``sim.zone.own_best.own_best``, costs a search per
+pattern of held red lines: 6x the time on the baseline's options), so the share is exact or a slight understatement
+(``tests/test_explore_engine.py`` checks the implication against brute force). The party is named
+(not its id), with the share of samples in which it does so and the red lines of its the offer itself fixes. An
+offer that no veto party ever rejects alone has no blocker: what keeps it out of the zone is
 the parties' joint incompatibility (each could be satisfied, not all by one package).
 
 Asking it of every completion, not of the one completion a run reports, makes the answer a property of the offer:
@@ -27,9 +31,9 @@ from sim.zone.space import PackageSpace
 
 DEFINITION = (
     "Blocker: the veto party that most often rejects every completion of an offer — its own best completion of "
-    "the offer is below its reservation, or the offer fixes an option on which its red line holds in that sample "
-    "— named, with the share of samples in which it does; an offer no veto party rejects alone has no single "
-    "blocker (the parties are jointly incompatible)."
+    "the offer (avoiding its certain red lines) is below its reservation, or the offer fixes an option on which its "
+    "red line holds in that sample — named, with the share of samples in which it does; an "
+    "offer no veto party rejects alone has no single blocker (the parties are jointly incompatible)."
 )
 
 
@@ -57,6 +61,14 @@ def _own_best(space: PackageSpace, preferences: Preferences, fix: dict[int, int]
 def offer_blocker(scenario: Scenario, space: PackageSpace, preferences: Preferences, fix: dict[int, int]) -> Blocker:
     """The blocker of the offer ``fix`` (see the module docstring), from the given samples."""
     reject, shortfall = _own_best(space, preferences, fix)
+    return named_blocker(scenario, space, fix, reject, shortfall)
+
+
+def named_blocker(
+    scenario: Scenario, space: PackageSpace, fix: dict[int, int], reject: np.ndarray, shortfall: np.ndarray | None
+) -> Blocker:
+    """The blocker from ``reject[party, sample]`` (whether each veto party rejects every completion; False for the
+    others) and the per-sample ``shortfall`` of its own best completion (or None)."""
     share = reject.mean(axis=1)
     worst = int(np.argmax(share))
     if share[worst] == 0:
@@ -64,14 +76,14 @@ def offer_blocker(scenario: Scenario, space: PackageSpace, preferences: Preferen
     party = scenario.parties[worst]
     fixed = {f"{space.issue_ids[i]}.{space.option_ids[i][o]}" for i, o in fix.items()}
     red = [(r.option, float(r.holds)) for r in party.red_lines if r.option in fixed]
-    gap = shortfall[worst]
+    gap = None if shortfall is None else shortfall[worst]
     return Blocker(
         party.id,
         party.name,
         float(share[worst]),
         tuple(ref for ref, _ in red),
         tuple(holds for _, holds in red),
-        float(gap[np.isfinite(gap)].mean()) if np.isfinite(gap).any() else None,
+        None if gap is None or not np.isfinite(gap).any() else float(gap[np.isfinite(gap)].mean()),
     )
 
 

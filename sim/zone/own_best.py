@@ -12,13 +12,14 @@ so the maximum is the enumerated one bit for bit (``tests/test_closest.py`` prov
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.zone.closest import MAX_NODES, UTILITY_SLACK, Tree, live_links, search_tree
-from sim.zone.preferences import LinkTerm, Preferences, utilities_at
+from sim.zone.preferences import LinkTerm, Preferences, to_units, utilities_at
 from sim.zone.space import PackageSpace, violated
 
 
@@ -148,3 +149,56 @@ def _greedy_utility(tree: Tree, preferences: Preferences, party: int, live: list
     best = np.full(samples, -np.inf)
     best[alive] = utilities_at(preferences, codes[alive], everyone[alive], [party])[0]
     return best
+
+
+def own_best(space: PackageSpace, preferences: Preferences, party: int, fix: dict[int, int]) -> np.ndarray:
+    """Per sample, the party's highest utility over the feasible completions of ``fix`` holding none of its red
+    lines that hold in that sample (``-inf`` where there is none). Samples are grouped by which of its uncertain red
+    lines hold and each group is searched on its own samples only, so the whole costs about one search whatever the
+    number of groups. It does not depend on the reservation: a reservation's slider never recomputes it."""
+    reds = [r for r in preferences.red_line_list if r.party == party]
+    certain = [r.option for r in reds if r.certain]
+    uncertain = [r for r in reds if not r.certain]
+    if not uncertain:
+        return best_completion_utility(space, preferences, party, fix, certain)
+    best = np.full(preferences.samples, -np.inf)
+    columns, which = np.unique(np.stack([r.in_sample for r in uncertain]).T, axis=0, return_inverse=True)
+    which = which.reshape(-1)
+    for k, column in enumerate(columns):
+        avoid = certain + [r.option for r, held in zip(uncertain, column, strict=True) if held]
+        chosen = np.flatnonzero(which == k)
+        best[chosen] = best_completion_utility(space, party_samples(preferences, party, chosen), 0, fix, avoid)
+    return best
+
+
+def party_samples(preferences: Preferences, party: int, samples: np.ndarray) -> Preferences:
+    """One party's preferences in some samples only (a one-party set: the party is index 0); the same numbers, so
+    its utilities there are the same floats."""
+    keep = slice(party, party + 1)
+    links = tuple(
+        dataclasses.replace(link, party=0, delta=link.delta[samples], delta_units=link.delta_units[samples])
+        for link in preferences.links
+        if link.party == party
+    )
+    return dataclasses.replace(
+        preferences,
+        party_ids=(preferences.party_ids[party],),
+        veto=preferences.veto[keep],
+        ratifier=preferences.ratifier[keep],
+        weights=preferences.weights[samples][:, keep],
+        values=preferences.values[samples][:, keep],
+        reservation=preferences.reservation[keep][:, samples],
+        threshold=preferences.threshold[keep][:, samples],
+        contributions=preferences.contributions[keep][..., samples],
+        units=preferences.units[keep][..., samples],
+        red_line_list=(),
+        links=links,
+    )
+
+
+def could_accept(preferences: Preferences, party: int, best: np.ndarray) -> np.ndarray:
+    """Per sample, whether the party's own best completion (``own_best``) reaches its reservation."""
+    finite = np.isfinite(best)
+    result = np.zeros(best.size, dtype=bool)
+    result[finite] = to_units(best[finite]) >= preferences.threshold[party, finite]
+    return result

@@ -33,8 +33,8 @@ from sim.zone.hits import Target, TargetScores, best_completions, pair_hits, sce
 from sim.zone.intervals import mean_interval
 from sim.zone.pairs import ZonePairs
 from sim.zone.preferences import Preferences
-from sim.zone.sampling import sample_preferences
 from sim.zone.search import Search
+from sim.zone.settings import RunSettings, run_preferences
 from sim.zone.space import PackageSpace
 
 MIN_BLOCKS = 32
@@ -303,10 +303,8 @@ def compute_zone(
     """Sample preferences (or take given ones) and score the whole space; independent of how it is cut and carried
     (``tail_max``, ``min_blocks``: see :class:`sim.zone.search.Search`; ``dense_share``: :mod:`sim.zone.dense`;
     the results do not depend on them)."""
-    samples = samples or scenario.run.samples
-    seed = scenario.run.seed if seed is None else seed
     if preferences is None:
-        preferences = sample_preferences(scenario, samples, np.random.default_rng(seed))
+        preferences = run_preferences(scenario, RunSettings.for_scenario(scenario, samples, seed))
     space = PackageSpace.from_scenario(scenario)
     targets = scenario_targets(scenario, space, with_options)
     scorer = ZoneScorer(

@@ -1,8 +1,12 @@
-"""What determines a run's results, and the one function that draws a run's samples from it.
+"""What determines a run's results, and the one place that draws a run's samples from it.
 
-Every face that needs a run's preference samples again (the pipeline, the report, studies reading a run back, the
-``score`` command, proposals, calibration, negotiation against the zone) calls :func:`run_preferences`: the samples
-are a function of the scenario, the number of samples and the seed, drawn one way (``sim.zone.sampling``).
+Every face that needs a run's preference samples (the pipeline, ``compute_zone``, the report, studies reading a run
+back, the ``score`` command, proposals, calibration, the negotiation table and its zone check) calls
+:func:`run_preferences`; the studies that map the same uniform numbers onto edited scenarios (sensitivity, whatif,
+proposals' change search, the explorer) take them from :func:`run_draws`. Both are functions of the scenario, the
+number of samples and the seed, drawn one way (``sim.zone.sampling``), so every study of a run uses common random
+numbers. The one other draw, a negotiation's (the Mesa model's own generator, which goes on to draw drift and
+leverage), is :func:`sim.negotiation.belief.draw_parties`.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import numpy as np
 
 from sim.scenario.model import Scenario
 from sim.zone.preferences import Preferences
-from sim.zone.sampling import sample_preferences
+from sim.zone.sampling import Draws, draw_uniforms, sample_preferences
 
 
 class Sampled(Protocol):
@@ -52,3 +56,10 @@ def run_preferences(scenario: Scenario, settings: Sampled) -> Preferences:
     """The run's preference samples: ``settings.samples`` joint draws from a generator seeded with ``settings.seed``
     (the same samples whoever asks, so studies of a run use common random numbers)."""
     return sample_preferences(scenario, settings.samples, np.random.default_rng(settings.seed))
+
+
+def run_draws(scenario: Scenario, settings: Sampled) -> Draws:
+    """The uniform numbers :func:`run_preferences` maps onto the scenario's ranges:
+    ``preferences_from_draws(scenario, run_draws(scenario, s))`` is ``run_preferences(scenario, s)``. A study that
+    edits ranges maps these same numbers onto each edit, so an edit moves only what it changes."""
+    return draw_uniforms(scenario, settings.samples, np.random.default_rng(settings.seed))
