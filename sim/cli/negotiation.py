@@ -10,14 +10,17 @@ import typer
 from sim.cli.common import (
     ExecutorOption,
     ForceOption,
+    RunDirOption,
     SchedulerOption,
     SeedOption,
     SetOption,
     UnsetOption,
     app,
+    chosen_executor,
     fail,
     load_or_exit,
     out,
+    scenario_edits,
     with_progress,
 )
 from sim.executors import Executor
@@ -34,9 +37,9 @@ def negotiate(
         Protocol.alternating
     ),
     trace: Annotated[int, typer.Option(min=0, help="Keep the round-by-round trace of the first N runs.")] = 1,
-    set_: SetOption = None,  # type: ignore[assignment]
-    unset: UnsetOption = None,  # type: ignore[assignment]
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Run directory.")] = None,
+    set_: SetOption = None,
+    unset: UnsetOption = None,
+    out_dir: RunDirOption = None,
     resume: Annotated[Path | None, typer.Option(help="Finish the interrupted runs in this directory.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes for the runs.")] = 2,
     executor: ExecutorOption = Executor.processes,
@@ -50,7 +53,7 @@ def negotiate(
     from sim.outputs.rundir import default_run_dir
     from sim.studies.review import write_review  # the run's own page (loop's page shell)
 
-    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
+    scenario = load_or_exit(scenario_path, scenario_edits(set_, unset))
     rounds = scenario.run.rounds
     if rounds > MAX_ROUNDS:
         fail(
@@ -72,7 +75,7 @@ def negotiate(
             scenario.run.seed if seed is None else seed,
             trace,
             workers=workers,
-            executor=Executor.dask if scheduler else executor,
+            executor=chosen_executor(executor, scheduler),
             address=scheduler,
             resume=resume is not None,
             scenario_file=str(scenario_path),
