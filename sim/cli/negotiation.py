@@ -49,6 +49,7 @@ def negotiate(
     """Play the negotiation many times on Mesa and report which deals are reached, how often and how fast."""
     from rich.table import Table
 
+    from sim.negotiation.result import read_negotiations
     from sim.negotiation.runs import run_negotiations
     from sim.outputs.rundir import default_run_dir
     from sim.studies.review import write_review  # the run's own page (loop's page shell)
@@ -65,7 +66,7 @@ def negotiate(
             f"use at most --runs {MAX_NEGOTIATION_ROUNDS // rounds} (or a smaller run.rounds)"
         )
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario, "negotiate")
-    summary = with_progress(
+    with_progress(
         f"negotiating {scenario.id}",
         lambda progress: run_negotiations(
             scenario,
@@ -84,22 +85,20 @@ def negotiate(
             page=lambda directory: write_review([directory], directory / "report.html"),
         ),
     )
-    median = summary["median_rounds"]
+    result = read_negotiations(run_dir)
+    median = result.median_rounds
     out.print(f"{scenario.title} ({protocol.value}) -> {run_dir}")
     out.print(
-        f"agreement rate {summary['agreement_rate']:.3f} over {summary['runs']} runs; median rounds to "
+        f"agreement rate {result.agreement_rate.p:.3f} over {result.runs} runs; median rounds to "
         f"agreement {'-' if median is None else f'{median:g}'}",
         highlight=False,
     )
-    if summary.get("talks_vs_zone"):
-        out.print(summary["talks_vs_zone"]["headline"], highlight=False)
-    top = summary["top_agreements"][:5]
+    if result.talks_vs_zone:
+        out.print(result.talks_vs_zone, highlight=False)
+    top = result.top_agreements[:5]
     table = Table("share", "P(zone)", "agreement", title="Most frequent agreements (#2-#5: what differs from #1)")
-    for rank, item in enumerate(top):
-        shown = (
-            item["options"].items()
-            if rank == 0
-            else [(k, v) for k, v in item["options"].items() if v != top[0]["options"][k]]
-        )
-        table.add_row(f"{item['share']:.3f}", f"{item['p_zone']:.3f}", ", ".join(f"{k}={v}" for k, v in shown))
+    for rank, agreement in enumerate(top):
+        options = agreement.package.options
+        shown = options.items() if rank == 0 else [(k, v) for k, v in options.items() if v != top[0].package.options[k]]
+        table.add_row(f"{agreement.share:.3f}", f"{agreement.p_zone:.3f}", ", ".join(f"{k}={v}" for k, v in shown))
     out.print(table)
