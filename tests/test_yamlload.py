@@ -114,7 +114,20 @@ def test_rounds_are_bounded_in_the_file(tmp_path):
         load_scenario(_golden(tmp_path, "seed: 3", "seed: 3, rounds: 1e18"))
 
 
-@pytest.mark.parametrize("child", ["parties: true", "issues: 5", "offers: x", "parties: {alpha: 1}", "sources: []"])
+@pytest.mark.parametrize(
+    "child",
+    [
+        "parties: true",
+        "issues: 5",
+        "offers: x",
+        "parties: {alpha: 1}",
+        "sources: []",
+        # a party whose id is a list or a mapping (unhashable: a TypeError in the stale-reason check, found by
+        # the issue-24 campaign's fuzz leg, seed 7)
+        "parties: [{id: [[0.5]], reservation: 0.55}]",
+        "parties: [{id: {alpha: 1}}]",
+    ],
+)
 def test_extends_children_of_the_wrong_type_are_one_line(tmp_path, child):
     (tmp_path / "golden.yaml").write_text(GOLDEN)
     path = tmp_path / "child.yaml"

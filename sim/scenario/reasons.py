@@ -87,7 +87,7 @@ def stale_reasons(before: Any, after: Any) -> list[tuple[DataPath, str]]:
     }
     found = []
     for index, party in enumerate(listed(after, "parties")):
-        if not isinstance(party, dict) or party.get("id") not in parties_before:
+        if not isinstance(party, dict) or not isinstance(party.get("id"), str) or party["id"] not in parties_before:
             continue
         old = parties_before[party["id"]]
         reasons, old_reasons = party.get("reasons"), old.get("reasons")
