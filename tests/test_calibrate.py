@@ -88,7 +88,8 @@ def test_calibrate_writes_a_variant_of_fitted_values_and_the_comparison(tmp_path
     data.write_text(yaml.safe_dump(_data(3), sort_keys=False))
     out = tmp_path / "synth-fitted.yaml"  # beside the scenario: extends stays inside the scenario's folder
     done = subprocess.run(
-        [str(NEGSIM), "calibrate", str(scenario), "--data", str(data), "--out", str(out), "--points", "256"],
+        [str(NEGSIM), "calibrate", str(scenario), "--data", str(data), "--out", str(out), "--points", "256"]
+        + ["--markdown", str(tmp_path / "calibration.md")],
         capture_output=True,
         text=True,
     )
@@ -103,6 +104,18 @@ def test_calibrate_writes_a_variant_of_fitted_values_and_the_comparison(tmp_path
     assert len(rows) == 1 + len(PACKAGES) and sum(",held_out," in row for row in rows) == len(HOLDOUT)
     for png in ("synth-fitted.calibration.png", "synth-fitted.quality.png"):
         assert (tmp_path / png).read_bytes()[:4] == b"\x89PNG"
+    document = (tmp_path / "calibration.md").read_text()
+    assert f"hash={load_scenario(scenario).content_hash()}" in document and "points=256" in document
+    fit_part, held_part = document.split("### Held out")
+    assert all(f"`q{k}`" in held_part for k in range(8, 12)) and "`q0`" in fit_part and "`q0`" not in held_part
+    assert "of 4 observed shares inside their 95 % interval" in held_part.splitlines()[0]
+    again = subprocess.run(  # an existing document is replaced only with --force
+        [str(NEGSIM), "calibrate", str(scenario), "--data", str(data), "--out", str(out), "--points", "64"]
+        + ["--markdown", str(tmp_path / "calibration.md")],
+        capture_output=True,
+        text=True,
+    )
+    assert again.returncode == 2 and "--force" in again.stderr and (tmp_path / "calibration.md").read_text() == document
 
 
 def test_bad_data_is_one_line_per_problem(tmp_path):

@@ -187,3 +187,41 @@ def test_bad_values_are_refused_with_the_control_named():
     with pytest.raises((SettingError, ScenarioError), match="veto"):
         engine.apply(current.with_value("alpha|veto", "off").with_value("beta|veto", "off"))
     assert engine.current.settings == current
+
+
+def test_what_would_it_take_for_a_drafted_package_is_whatif_on_the_saved_variant(tmp_path):
+    """A draft that is no scenario offer, after a control change: the page's answer is ``what_would_it_take`` on
+    the variant the page saves (its changes, the draft as the offer ``explore_draft``, its samples and seed)."""
+    from sim.explore.session import Session
+    from sim.studies.whatif import what_would_it_take
+
+    scenario = tmp_path / "small.yaml"
+    shutil.copyfile("tests/data/explore/small.yaml", scenario)
+    engine = Engine(scenario, 40, 3, threads=1)
+    state = engine.apply(engine.current.settings.with_value("alpha|reservation|low", "0.3"))
+    session = Session(engine, draft={1: 0})  # money = a_pays
+    page = session.what_would_it_take(0.9, 2)
+    assert (
+        page.command
+        == "save as variant, then: negsim whatif VARIANT --offer explore_draft --target 0.9 --max-changes 2"
+    )
+
+    def document(parent: str) -> dict:
+        return variant_document(
+            engine.loaded,
+            state.scenario,
+            engine.loaded_settings,
+            state.settings,
+            parent,
+            "v",
+            "a test",
+            session.draft_ids(),
+            40,
+            3,
+        )
+
+    out = tmp_path / "v.yaml"
+    save_variant(out, scenario, document, state.settings)
+    cli = what_would_it_take(load_scenario(out), "explore_draft", 0.9, 40, 3, max_changes=2)
+    assert (page.answer.verdict(), page.answer.changes) == (cli.verdict(), cli.changes)
+    assert page.answer.found

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from sim.cli.common import app, fail, load_or_exit, out
+from sim.cli.common import ForceOption, app, fail, load_or_exit, out
+from sim.outputs.owned import claim_file
 
 
 @app.command(
     epilog="Example: negsim calibrate scenarios/baseline.yaml --data scenarios/data/kiis.yaml "
-    "--out scenarios/baseline-kiis.yaml\n\nWrites the variant, and next to it VARIANT.calibration.csv, "
-    "VARIANT.calibration.png (observed vs fitted; held out: predicted vs observed) and VARIANT.quality.png."
+    "--out scenarios/baseline-kiis.yaml --points 1024\n\nWrites the variant, and next to it VARIANT.calibration.csv, "
+    "VARIANT.calibration.png (observed vs fitted; held out: predicted vs observed) and VARIANT.quality.png; "
+    "--markdown also writes the comparison as a document stamped with the scenario's hash (docs/calibration.md:\n\n"
+    "negsim calibrate scenarios/baseline.yaml --data scenarios/data/kiis.yaml --out /tmp/baseline-kiis.yaml "
+    "--points 8192 --markdown docs/calibration.md --force)."
 )
 def calibrate(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
@@ -21,15 +26,28 @@ def calibrate(
     out_path: Annotated[Path, typer.Option("--out", help="The variant to write (extends: the scenario).")],
     points: Annotated[int, typer.Option(min=64, help="Sobol points per importance-sampling pass.")] = 4096,
     seed: Annotated[int, typer.Option(min=0, help="Scramble seed of the Sobol points.")] = 0,
+    markdown: Annotated[
+        Path | None, typer.Option(help="Also write fitted values, fit set and held-out predictions as Markdown here.")
+    ] = None,
+    force: ForceOption = False,
 ) -> None:
     """Fit a party's free quantities (binomial likelihood, posterior 95 % intervals), predict the held-out polls."""
     from rich.table import Table
 
     from sim.outputs.plots import save_figure
+    from sim.outputs.rundir import atomic_write_text
     from sim.scenario.errors import ScenarioError
     from sim.scenario.observations import load_data
     from sim.studies.fit import ShareModel, fit_posterior
-    from sim.studies.fit_outputs import HEADER, comparison, plot_comparison, plot_quality, variant_document, write_rows
+    from sim.studies.fit_outputs import (
+        HEADER,
+        calibration_markdown,
+        comparison,
+        plot_comparison,
+        plot_quality,
+        variant_document,
+        write_rows,
+    )
 
     scenario = load_or_exit(scenario_path, [])
     try:
@@ -38,6 +56,8 @@ def calibrate(
         fail(str(exc))
     if out_path.exists() and not out_path.read_text(errors="replace").startswith(HEADER):
         fail(f"{out_path}: exists and was not written by negsim calibrate; choose another --out")
+    if markdown is not None:
+        claim_file(markdown, force)  # before the work: a refusal costs nothing
     model = ShareModel(scenario, observed)
     posterior = fit_posterior(model, points=points, seed=seed)
     rows = comparison(model, posterior)
@@ -71,3 +91,13 @@ def calibrate(
         )
     out.print(shares)
     out.print(f"wrote {out_path} and {stem.name}.calibration.csv/.png, {stem.name}.quality.png")
+    if markdown is not None:
+        stamp = (
+            f"<!-- negsim calibrate: scenario={scenario.id} hash={scenario.content_hash()} data={data.as_posix()} "
+            f"points={points} seed={seed} -->"
+        )
+        command = "negsim calibrate " + shlex.join(
+            [str(scenario_path), f"--data={data}", "--out=VARIANT.yaml", f"--points={points}", f"--seed={seed}"]
+        )
+        atomic_write_text(markdown, calibration_markdown(model, posterior, rows, stamp, command))
+        out.print(f"saved {markdown}")

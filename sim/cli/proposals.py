@@ -1,4 +1,7 @@
-"""The ``proposals`` command: every offer of a scenario as a brief (docs/proposals.md) and the poll calibration."""
+"""The ``proposals`` command: every offer of a scenario as a brief (docs/proposals.md).
+
+The poll calibration (docs/calibration.md) is ``negsim calibrate --markdown``: a fit with held-out polls, not the
+one-respondent-per-sample comparison this command used to write."""
 
 from __future__ import annotations
 
@@ -18,16 +21,14 @@ from sim.cli.common import (
     check_memory,
     load_or_exit,
     out,
+    scenario_edits,
     with_progress,
 )
 from sim.outputs.owned import claim_file
 from sim.scenario.limits import MAX_SAMPLES
 
 
-@app.command(
-    epilog="Example: negsim proposals scenarios/baseline.yaml --markdown docs/proposals.md "
-    "--calibration docs/calibration.md"
-)
+@app.command(epilog="Example: negsim proposals scenarios/baseline.yaml --markdown docs/proposals.md")
 def proposals(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     samples: SamplesOption = None,
@@ -43,10 +44,9 @@ def proposals(
         ),
     ] = None,
     seed: SeedOption = None,
-    set_: SetOption = None,  # type: ignore[assignment]
-    unset: UnsetOption = None,  # type: ignore[assignment]
+    set_: SetOption = None,
+    unset: UnsetOption = None,
     markdown: Annotated[Path | None, typer.Option(help="Write the brief as Markdown here.")] = None,
-    calibration: Annotated[Path | None, typer.Option(help="Write the poll calibration as Markdown here.")] = None,
     force: ForceOption = False,
 ) -> None:
     """Every offer: P(completion in zone) with its interval, P(agreed at the table but not ratified), its blocker,
@@ -54,14 +54,12 @@ def proposals(
     from rich.table import Table
 
     from sim.outputs.rundir import atomic_write_text
-    from sim.studies.calibration import KIIS_POLLS, acceptance_shares, calibration_markdown
     from sim.studies.proposals import Settings, brief, proposals_markdown
 
-    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
+    scenario = load_or_exit(scenario_path, scenario_edits(set_, unset))
     check_memory(scenario_path, scenario, max(samples or scenario.run.samples, whatif_samples))
-    for path in (markdown, calibration):
-        if path is not None:
-            claim_file(path, force)  # before the work: a refusal costs nothing
+    if markdown is not None:
+        claim_file(markdown, force)  # before the work: a refusal costs nothing
     settings = Settings(
         samples or scenario.run.samples, scenario.run.seed if seed is None else seed, target, whatif_samples
     )
@@ -99,9 +97,3 @@ def proposals(
     if markdown:
         atomic_write_text(markdown, proposals_markdown(result, command))
         out.print(f"saved {markdown}")
-    if calibration:
-        rows = acceptance_shares(scenario, KIIS_POLLS, scenario.run.samples, settings.seed)
-        atomic_write_text(calibration, calibration_markdown(scenario, rows, settings.stamp(scenario), command))
-        for row in rows:
-            out.print(f"{row.poll.offer}: modelled {row.modelled:.1%}, observed {row.poll.observed[0]:.0%}")
-        out.print(f"saved {calibration}")

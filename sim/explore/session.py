@@ -150,8 +150,11 @@ class Session:
         ids = self.draft_ids()
         named = next((o for o in state.scenario.offers if dict(o.fix) == ids), None)
         offer = named or Offer(id="explore_draft", label="the draft", fix=ids)
+        scenario = state.scenario  # the answer is checked by editing the offer in it: a drafted one is added
+        if named is None:
+            scenario = scenario.model_copy(update={"offers": [*scenario.offers, offer]})
         answer = change_set_answer(
-            state.scenario,
+            scenario,
             offer,
             target,
             "stated with --target",  # the page shows the command line that gives this answer
@@ -160,14 +163,12 @@ class Session:
             max_changes=max_changes,
             preferences=state.preferences,
         )
+        options = f"--offer {offer.id} --target {target:g} --max-changes {max_changes}"
+        if named is None:  # the saved variant holds the page's changes and the draft as the offer explore_draft
+            return WhatIf(answer, f"save as variant, then: negsim whatif VARIANT {options}")
         edits = " ".join(edit_text(e) for e in engine.edits(state.settings))
-        command = (
-            f"negsim whatif {engine.path.as_posix()} --offer {offer.id} --target {target:g} --max-changes "
-            f"{max_changes} --samples {engine.samples} --seed {engine.seed} {edits}"
-        ).strip()
-        if named is None:
-            command = f"save as variant, then: {command.replace(engine.path.as_posix(), 'VARIANT', 1)}"
-        return WhatIf(answer, command)
+        command = f"negsim whatif {engine.path.as_posix()} {options} --samples {engine.samples} --seed {engine.seed}"
+        return WhatIf(answer, f"{command} {edits}".strip())
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,20 @@ def _party_section(scenario: Scenario, party: Party) -> list[str]:
     ]
     if general := _reason(party, "weights"):
         lines.append(f"- **Weights overall**: {general}")
+    if (body := party.electorate) is not None:
+        spread = body.spread
+        who = (
+            f"{body.voters:,} voters (spread: reservation {spread.reservation:g}, weights {spread.weights:g}, values "
+            f"{spread.values:g})"
+            if body.voters
+            else ", ".join(f"{m.id} {m.seats}" for m in body.members or [])
+        )
+        lines.append(f"- **Votes as a body**: rule {body.rule}; {who}. {_reason(party, 'electorate')}")
+    if party.follows is not None:
+        lines.append(
+            f"- **Follows** `{party.follows.party}` (rho {party.follows.rho:g}: its reservation and red lines move "
+            f"with that party's). {_reason(party, 'follows')}"
+        )
     for red_line in party.red_lines:
         ref = red_line.option
         holds = "" if red_line.holds == 1 else f" (holds with probability {red_line.holds:g})"

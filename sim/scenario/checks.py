@@ -142,7 +142,7 @@ def _preference_references(scenario: Scenario, party: Party, base: DataPath, mem
             yield (
                 (*base, "reasons", key),
                 f"reason '{key}' names nothing in party '{party.id}' (use weights[.<issue>], values[.<issue>], "
-                "reservation, red_lines.<issue>.<option>, electorate or strategy)",
+                "reservation, red_lines.<issue>.<option>, electorate, follows or strategy)",
             )
 
 
@@ -192,7 +192,7 @@ def _link_references(scenario: Scenario, party: Party, base: DataPath) -> Iterat
 def _reason_key_exists(scenario: Scenario, party_id: str, key: str) -> bool:
     party = next(p for p in scenario.parties if p.id == party_id)
     head, _, rest = key.partition(".")
-    if head in ("reservation", "strategy", "power", "role", "electorate"):
+    if head in ("reservation", "strategy", "power", "role", "electorate", "follows"):
         return rest == ""
     if head in ("weights", "values"):
         return rest == "" or rest in {issue.id for issue in scenario.issues}

@@ -99,11 +99,13 @@ def run_batch(
     return summaries
 
 
-def recorded_runs(batch_dir: Path) -> list[dict[str, str]]:
-    """The runs a batch was started with (key, scenario id, file), for ``--resume``."""
+def recorded_entries(batch_dir: Path, load: Callable[[Path], Scenario]) -> list[BatchEntry]:
+    """The entries a batch was started with, for ``--resume``: each recorded key with its scenario file, loaded
+    again by ``load`` (the command line's, which reports a bad file in one line)."""
     from sim.outputs.rundir import read_manifest
 
-    return list(read_manifest(batch_dir).get("settings", {}).get("runs", []))
+    runs = read_manifest(batch_dir).get("settings", {}).get("runs", [])
+    return [BatchEntry(run["key"], Path(run["file"]), load(Path(run["file"]))) for run in runs]
 
 
 def summary_rows(entries: list[BatchEntry], summaries: list[RunSummary], samples: list[int]) -> list[dict[str, Any]]:

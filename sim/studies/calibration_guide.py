@@ -1,5 +1,5 @@
 """The plain-words part of ``docs/calibration.md``: how negsim reads a vote, heterogeneity and dependence (issue 19),
-appended by :func:`sim.studies.calibration.calibration_markdown` after the generated table."""
+appended by :func:`sim.studies.fit_outputs.calibration_markdown` after the generated tables."""
 
 GUIDE = """
 ## How negsim models a vote: bodies, spread, correlations (issue 19)

@@ -216,6 +216,11 @@ def point_rows(
     return rows
 
 
+def swept_paths(rows: list[dict[str, Any]]) -> list[str]:
+    """The varied paths of :func:`point_rows`' rows, in order (every key of a row but the point's own fields)."""
+    return [key for key in rows[0] if key not in ("point", "run_dir", "zone_mass", "quantities", "command")]
+
+
 def long_rows(rows: list[dict[str, Any]], parameters: list[str]) -> list[dict[str, Any]]:
     """One row per point and quantity: the shape of ``sweep.parquet`` and ``sweep.csv``."""
     return [
