@@ -153,9 +153,10 @@ def kill_campaign(work: Path, kills: int) -> None:
             if done.returncode != 0:
                 counts["resume_failed"] += 1
                 failures.append(f"resume failed: {name} after write {n}: {done.stderr[-300:]}")
-            elif tables(killed) != tables(whole):
+            elif tables(killed) != tables(whole) or files(killed) != files(whole):
                 counts["resume_differs"] += 1
-                failures.append(f"resume differs: {name} after write {n}")
+                extra = sorted(files(killed) ^ files(whole))[:5]
+                failures.append(f"resume differs: {name} after write {n}: files only in one {extra}")
             shutil.rmtree(killed, ignore_errors=True)
         print(f"{name}: {total} writes recorded, kill points {points}", flush=True)
         show(f"kills: {name}")
