@@ -165,7 +165,7 @@ def sweep(
 
     from sim.outputs.rundir import read_manifest
     from sim.scenario.errors import ScenarioError
-    from sim.studies.fanout import claim_directory
+    from sim.studies.fanout import Fanout, claim_directory
     from sim.studies.sweep import Vary, run_sweep, swept_paths
     from sim.zone.intervals import half_width
 
@@ -192,12 +192,7 @@ def sweep(
                 sweep_dir,
                 samples,
                 seed,
-                resume=resume is not None,
-                force=force,
-                executor=chosen_executor(executor, scheduler),
-                workers=workers,
-                address=scheduler,
-                progress=progress,
+                Fanout(chosen_executor(executor, scheduler), workers, scheduler, progress, resume is not None, force),
                 roots=allowed_roots(),
                 figures=figures,
             )
@@ -265,7 +260,7 @@ def batch(
 ) -> None:
     """Run every scenario into its own directory of one batch; print the summary tables and write report.html."""
     from sim.studies.batch import batch_entries, copy_plots, recorded_entries, run_batch
-    from sim.studies.fanout import claim_directory
+    from sim.studies.fanout import Fanout, claim_directory
     from sim.studies.review import write_review
 
     if plots_dir is not None:
@@ -293,12 +288,7 @@ def batch(
             batch_dir,
             samples,
             seed,
-            resume=resume is not None,
-            force=force,
-            executor=chosen_executor(executor, scheduler),
-            workers=workers,
-            address=scheduler,
-            progress=progress,
+            Fanout(chosen_executor(executor, scheduler), workers, scheduler, progress, resume is not None, force),
             page=lambda directory: write_review([directory], directory / "report.html"),
             figures=figures,
         ),
