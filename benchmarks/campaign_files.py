@@ -251,7 +251,9 @@ def main() -> None:
     parser.add_argument("--disks", default="12k,60k,200k", help="Sizes of the full tmpfs disks tried (root only).")
     parser.add_argument("--only", choices=["kills", "locations"], help="Run one half of the campaign.")
     parser.add_argument("--commands", help="Comma-separated commands the kill leg runs (default: all six).")
-    parser.add_argument("--summary", type=Path, help="Counters and failures file (default WORK-summary.txt beside WORK).")
+    parser.add_argument(
+        "--summary", type=Path, help="Counters and failures file (default WORK-summary.txt beside WORK)."
+    )
     options = parser.parse_args()
     shutil.rmtree(options.work, ignore_errors=True)
     options.work.mkdir(parents=True)
