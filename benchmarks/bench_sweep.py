@@ -18,6 +18,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from sim.executors import Executor
+from sim.studies.fanout import Fanout
 from sim.studies.sweep import Vary, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +33,7 @@ def _cpu() -> float:
 def timed(label: str, out: Path, vary: Vary, samples: int, executor: Executor, workers: int) -> float:
     """Wall time of one sweep; also prints the CPU time it used, which a loaded machine inflates less."""
     start, cpu = time.perf_counter(), _cpu()
-    run_sweep(ROOT / "scenarios" / "baseline.yaml", [], [vary], out, samples, 7, executor=executor, workers=workers)
+    run_sweep(ROOT / "scenarios" / "baseline.yaml", [], [vary], out, samples, 7, Fanout(executor, workers))
     seconds = time.perf_counter() - start
     used = _cpu() - cpu
     print(

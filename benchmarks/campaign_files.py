@@ -97,7 +97,7 @@ def status(directory: Path) -> str | None:
         return None
 
 
-def kill_campaign(work: Path, kills: int) -> None:
+def kill_campaign(work: Path, kills: int, only: list[str] | None = None) -> None:
     reference_run = work / "ref-run"
     negsim("run", GOLDEN, "--samples", "60", "--out", str(reference_run))
     commands = {
@@ -123,6 +123,7 @@ def kill_campaign(work: Path, kills: int) -> None:
             lambda d: ["compare", str(reference_run), str(reference_run), "--out", str(d), "--force"],
         ),
     }
+    commands = {name: value for name, value in commands.items() if not only or name in only}
     per_command = max(1, kills // len(commands))
     for name, (args, resume) in commands.items():
         whole = work / f"{name}-whole"
@@ -153,9 +154,10 @@ def kill_campaign(work: Path, kills: int) -> None:
             if done.returncode != 0:
                 counts["resume_failed"] += 1
                 failures.append(f"resume failed: {name} after write {n}: {done.stderr[-300:]}")
-            elif tables(killed) != tables(whole):
+            elif tables(killed) != tables(whole) or files(killed) != files(whole):
                 counts["resume_differs"] += 1
-                failures.append(f"resume differs: {name} after write {n}")
+                extra = sorted(files(killed) ^ files(whole))[:5]
+                failures.append(f"resume differs: {name} after write {n}: files only in one {extra}")
             shutil.rmtree(killed, ignore_errors=True)
         print(f"{name}: {total} writes recorded, kill points {points}", flush=True)
         show(f"kills: {name}")
@@ -248,14 +250,17 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/negsim-campaign"))
     parser.add_argument("--disks", default="12k,60k,200k", help="Sizes of the full tmpfs disks tried (root only).")
     parser.add_argument("--only", choices=["kills", "locations"], help="Run one half of the campaign.")
-    parser.add_argument("--summary", type=Path, help="Counters and failures file (default WORK/summary.txt).")
+    parser.add_argument("--commands", help="Comma-separated commands the kill leg runs (default: all six).")
+    parser.add_argument(
+        "--summary", type=Path, help="Counters and failures file (default WORK-summary.txt beside WORK)."
+    )
     options = parser.parse_args()
     shutil.rmtree(options.work, ignore_errors=True)
     options.work.mkdir(parents=True)
     SUMMARY.append(options.summary or options.work.parent / f"{options.work.name}-summary.txt")
     try:
         if options.only != "locations":
-            kill_campaign(options.work, options.kills)
+            kill_campaign(options.work, options.kills, options.commands.split(",") if options.commands else None)
         else:
             negsim("run", GOLDEN, "--samples", "60", "--out", str(options.work / "ref-run"))
         if options.only != "kills":

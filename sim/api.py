@@ -131,6 +131,7 @@ def sweep(
     import pandas as pd
 
     from sim.executors import Executor
+    from sim.studies.fanout import Fanout
     from sim.studies.sweep import Vary, run_sweep
 
     with _directory(out) as where:
@@ -141,8 +142,7 @@ def sweep(
             where / "sweep",
             samples,
             seed,
-            executor=Executor.local,
-            workers=workers,
+            Fanout(Executor.local, workers),
         )
     return pd.DataFrame(rows)
 

@@ -151,6 +151,26 @@ def test_killed_between_the_page_and_the_marker_is_not_complete_and_resumes_to_i
     assert _tables(killed) == _tables(whole)
 
 
+def test_killed_right_after_the_marker_resumes_to_what_an_uninterrupted_run_leaves(tmp_path):
+    """The marker is written, then the scratch ``parts/`` removed: killed in between, ``--resume`` said "already
+    complete" and left ``parts/`` behind (the issue-24 campaign's kill leg: negotiate after its 14th write; every
+    command shares this step, ``rundir.finish_manifest``, so the cheapest one is tested)."""
+    args = ["run", GOLDEN, "--samples", "60", "--figures", "none"]
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    assert negsim(*args, "--out", str(whole)).returncode == 0
+    markers = (whole / ".negsim-written").read_text().count('"manifest.json"')
+    assert negsim(*args, "--out", str(killed), kill_after=f"manifest.json:{markers}").returncode == -9
+    assert read_manifest(killed)["status"] == "complete"
+    resumed = negsim("run", GOLDEN, "--resume", str(killed))
+    assert resumed.returncode == 0, resumed.stderr
+
+    def files(directory: Path) -> set[str]:
+        return {p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file()}
+
+    assert files(killed) == files(whole)
+    assert _tables(killed) == _tables(whole)
+
+
 def test_a_complete_sweep_missing_its_page_gets_it_back_on_resume(loop_sweep, tmp_path):
     import shutil
 

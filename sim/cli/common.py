@@ -9,7 +9,7 @@ import errno
 import shlex
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
@@ -22,7 +22,7 @@ from sim.cli.helpnames import readable_arguments
 from sim.executors import Executor
 from sim.outputs.figure_choice import Figures
 from sim.outputs.owned import OutputError
-from sim.scenario.edit_values import Unset
+from sim.scenario.edit_values import Edit, Unset
 from sim.scenario.errors import ScenarioError
 from sim.scenario.limits import MAX_SAMPLES
 
@@ -72,7 +72,7 @@ out = Console(width=None if sys.stdout.isatty() else 160, markup=False, emoji=Fa
 err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
 
 SetOption = Annotated[
-    list[str],
+    list[str] | None,
     typer.Option(
         "--set",
         metavar="PATH=VALUE",
@@ -80,7 +80,7 @@ SetOption = Annotated[
     ),
 ]
 UnsetOption = Annotated[
-    list[Unset],
+    list[Unset] | None,
     typer.Option(
         "--unset",
         parser=Unset,
@@ -108,6 +108,18 @@ FiguresOption = Annotated[
 SchedulerOption = Annotated[
     str | None, typer.Option(help="Address of a running Dask scheduler (implies --executor dask).")
 ]
+RunsSideBySideOption = Annotated[int, typer.Option(min=1, help="Runs side by side (processes or Dask workers).")]
+RunDirOption = Annotated[Path | None, typer.Option("--out", help="Run directory.")]
+
+
+def scenario_edits(set_: list[str] | None, unset: list[Unset] | None) -> list[Edit]:
+    """The command line's edits of a scenario in the order they apply: every ``--unset``, then every ``--set``."""
+    return [*(unset or []), *(set_ or [])]
+
+
+def chosen_executor(executor: Executor, scheduler: str | None) -> Executor:
+    """``--scheduler`` implies ``--executor dask``."""
+    return Executor.dask if scheduler else executor
 
 
 def fail(message: str) -> NoReturn:
@@ -169,7 +181,7 @@ def space_too_large(scenario: Scenario) -> str | None:
     )
 
 
-def load_or_exit(path: Path, overrides: list[str]) -> Scenario:
+def load_or_exit(path: Path, overrides: Sequence[Edit]) -> Scenario:
     """The scenario, or one line per problem and exit 2; a space too large to score is refused up front."""
     from sim.scenario.advice import command_warnings
     from sim.scenario.loading import load_scenario_located

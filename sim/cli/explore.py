@@ -52,7 +52,6 @@ def explore(
         server = make_server(Explorer(Session(engine)), host, port)
     except OSError as exc:
         fail(f"error: cannot listen on {host}:{port}: {os_error_line(exc)}")
-        return
     name = f"[{server.server_address[0]}]" if ":" in server.server_address[0] else server.server_address[0]
     url = f"http://{name}:{server.server_address[1]}/"
     print(f"negsim explore: {url}  (Ctrl-C stops it)", flush=True)

@@ -35,14 +35,12 @@ def import_genius(
         document, warnings = genius_scenario(domain, profiles)
     except GeniusError as exc:
         fail(f"error: {exc}")
-        return
     try:
         Scenario.model_validate(document)  # the importer must only ever write valid scenarios
     except ValidationError as exc:
         problem = exc.errors()[0]
         where = ".".join(map(str, problem["loc"]))
         fail(f"error: {domain}: the imported scenario would be invalid: {problem['msg']} ({where})")
-        return
     for warning in warnings:
         err.print(f"warning: {warning}", markup=False, highlight=False)
     atomic_write_text(output, yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=110))

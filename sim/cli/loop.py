@@ -12,6 +12,7 @@ from sim.cli.common import (
     ExecutorOption,
     FiguresOption,
     ForceOption,
+    RunsSideBySideOption,
     SamplesOption,
     SchedulerOption,
     SeedOption,
@@ -20,10 +21,12 @@ from sim.cli.common import (
     allowed_roots,
     app,
     check_memory,
+    chosen_executor,
     err,
     fail,
     load_or_exit,
     out,
+    scenario_edits,
     scenario_files,
     usable_folder,
     with_progress,
@@ -32,11 +35,9 @@ from sim.executors import Executor
 from sim.outputs.figure_choice import Figures
 
 if TYPE_CHECKING:
-    from sim.studies.compare import Cell
-
-if TYPE_CHECKING:
     from sim.outputs.runsummary import RunSummary
     from sim.studies.batch import BatchEntry
+    from sim.studies.compare import Cell
 
 
 @app.command(epilog="Example: negsim compare runs/base runs/variant --out runs/cmp (the first run is the reference)")
@@ -56,9 +57,9 @@ def compare(
     """Runs side by side with 95 % intervals, differences beyond Monte-Carlo noise flagged, scenario changes listed."""
     from rich.table import Table
 
-    from sim.outputs.rundir import RunDirError, finish_manifest, start_manifest
-    from sim.studies.compare import completion_changes, scenario_differences, zone_mass_rows
-    from sim.studies.compare_page import write_comparison
+    from sim.outputs.rundir import RunDirError
+    from sim.studies.compare import completion_changes, quantity_rows, scenario_differences, zone_mass_rows
+    from sim.studies.compare_page import compare_into
     from sim.studies.fanout import claim_directory
     from sim.studies.rundata import load_runs
 
@@ -68,12 +69,8 @@ def compare(
         runs = load_runs(run_dirs)
     except RunDirError as exc:
         fail(f"error: {exc}")
-        return
     target = out_dir or claim_directory(Path("runs"), "compare")
-    # locked like every run directory: two comparisons into one --out are serialised, not interleaved
-    manifest = start_manifest(target, None, "compare", {"runs": [str(d) for d in run_dirs]}, None, force)
-    cells = write_comparison(runs, target)
-    finish_manifest(target, manifest, {"runs": [run.name for run in runs]})
+    cells = compare_into(runs, target, force)
     for run in runs[1:]:
         diff = scenario_differences(runs[0], run)
         table = Table("setting", runs[0].name, run.name, title=f"What {run.name} changes from {runs[0].name}")
@@ -88,22 +85,19 @@ def compare(
         ("acceptance", "Acceptance of each offer's completion (the first run's package, in every run)"),
         ("option", "Option marginals"),
     ):
-        rows: dict[str, dict[str, Cell]] = {}
-        for cell in cells:
-            if cell.kind == kind:
-                rows.setdefault(cell.label, {})[cell.run] = cell
-        changed = {label: per for label, per in rows.items() if any(c.beyond_noise for c in per.values())}
+        rows = quantity_rows(cells, (kind,))
+        changed = [row for row in rows if row.beyond_noise]
         shown = rows if show_all or kind in ("zone", "offer") else changed
         table = Table(title, *names, *(f"Δ {name}" for name in names[1:]), title=None)
         if kind == "zone":
             table.add_row(
                 "zone mass (expected packages)", *(f"{masses[n]:.2f}" for n in names), *("" for _ in names[1:])
             )
-        for label, per in shown.items():
+        for row in shown:
             table.add_row(
-                label,
-                *(_estimate(per.get(n)) for n in names),
-                *(_difference(per.get(n)) for n in names[1:]),
+                row.label,
+                *(_estimate(row.cells.get(n)) for n in names),
+                *(_difference(row.cells.get(n)) for n in names[1:]),
             )
         hidden = len(rows) - len(shown)
         note = f" ({hidden} more within noise; --all or compare.csv lists them)" if hidden else ""
@@ -135,7 +129,7 @@ def _difference(cell: Cell | None) -> str:
 
 
 VaryOption = Annotated[
-    list[str],
+    list[str] | None,
     typer.Option(
         "--vary",
         metavar="PATH=VALUES",
@@ -151,18 +145,18 @@ VaryOption = Annotated[
 )
 def sweep(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
-    vary: VaryOption = None,  # type: ignore[assignment]
+    vary: VaryOption = None,
     samples: SamplesOption = None,
     seed: SeedOption = None,
-    set_: SetOption = None,  # type: ignore[assignment]
-    unset: UnsetOption = None,  # type: ignore[assignment]
+    set_: SetOption = None,
+    unset: UnsetOption = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Sweep directory (default: runs/<time>-<id>-sweep).")
     ] = None,
     resume: Annotated[Path | None, typer.Option(help="Finish the interrupted sweep in this directory.")] = None,
     force: ForceOption = False,
     executor: ExecutorOption = Executor.processes,
-    workers: Annotated[int, typer.Option(min=1, help="Runs side by side (processes or Dask workers).")] = 2,
+    workers: RunsSideBySideOption = 2,
     scheduler: SchedulerOption = None,
     figures: FiguresOption = Figures.none,
 ) -> None:
@@ -171,21 +165,20 @@ def sweep(
 
     from sim.outputs.rundir import read_manifest
     from sim.scenario.errors import ScenarioError
-    from sim.studies.fanout import claim_directory
-    from sim.studies.sweep import Vary, run_sweep
+    from sim.studies.fanout import Fanout, claim_directory
+    from sim.studies.sweep import Vary, run_sweep, swept_paths
     from sim.zone.intervals import half_width
 
     try:
         varies = [Vary.parse(text) for text in vary or []]
     except ScenarioError as exc:
         fail(str(exc))
-        return
     if resume is None and not varies:
         fail("error: give --vary PATH=LO:HI:N (once or twice), e.g. --vary russia.reservation=0.4:0.7:7")
     if resume is not None and _complete(resume) and (resume / "report.html").is_file():
         out.print(f"{resume} is already complete; nothing to do")
         return
-    edits = [*(unset or []), *(set_ or [])]
+    edits = scenario_edits(set_, unset)
     base = load_or_exit(scenario_path, edits)
     check_memory(scenario_path, base, samples or base.run.samples, 1 if executor is Executor.local else workers)
     sweep_dir = resume or out_dir or claim_directory(Path("runs"), f"{base.id}-sweep")
@@ -199,22 +192,16 @@ def sweep(
                 sweep_dir,
                 samples,
                 seed,
-                resume=resume is not None,
-                force=force,
-                executor=Executor.dask if scheduler else executor,
-                workers=workers,
-                address=scheduler,
-                progress=progress,
+                Fanout(chosen_executor(executor, scheduler), workers, scheduler, progress, resume is not None, force),
                 roots=allowed_roots(),
                 figures=figures,
             )
         except ScenarioError as exc:
             _drop_if_empty(sweep_dir)
             fail(str(exc))
-            raise AssertionError("unreachable") from exc
 
     rows = with_progress(f"sweep {base.id}", work)
-    parameters = [key for key in rows[0] if key not in ("point", "run_dir", "zone_mass", "quantities", "command")]
+    parameters = swept_paths(rows)
     table = Table(
         " / ".join(parameters),
         *("/".join(f"{row[p]:g}" for p in parameters) for row in rows),
@@ -267,13 +254,13 @@ def batch(
     plots_dir: Annotated[Path | None, typer.Option(help="Also copy each run's plots to <dir>/<scenario>/.")] = None,
     force: ForceOption = False,
     executor: ExecutorOption = Executor.processes,
-    workers: Annotated[int, typer.Option(min=1, help="Runs side by side (processes or Dask workers).")] = 2,
+    workers: RunsSideBySideOption = 2,
     scheduler: SchedulerOption = None,
     figures: FiguresOption = Figures.key,
 ) -> None:
     """Run every scenario into its own directory of one batch; print the summary tables and write report.html."""
-    from sim.studies.batch import BatchEntry, batch_entries, copy_plots, recorded_runs, run_batch
-    from sim.studies.fanout import claim_directory
+    from sim.studies.batch import batch_entries, copy_plots, recorded_entries, run_batch
+    from sim.studies.fanout import Fanout, claim_directory
     from sim.studies.review import write_review
 
     if plots_dir is not None:
@@ -281,8 +268,7 @@ def batch(
     if resume is not None:
         if paths:
             fail(f"error: --resume {resume} takes the scenarios the batch was started with; give no files")
-        runs = recorded_runs(resume)
-        entries = [BatchEntry(run["key"], Path(run["file"]), load_or_exit(Path(run["file"]), [])) for run in runs]
+        entries = recorded_entries(resume, lambda path: load_or_exit(path, []))
         batch_dir = resume
     else:
         files = scenario_files(paths or [])
@@ -302,12 +288,7 @@ def batch(
             batch_dir,
             samples,
             seed,
-            resume=resume is not None,
-            force=force,
-            executor=Executor.dask if scheduler else executor,
-            workers=workers,
-            address=scheduler,
-            progress=progress,
+            Fanout(chosen_executor(executor, scheduler), workers, scheduler, progress, resume is not None, force),
             page=lambda directory: write_review([directory], directory / "report.html"),
             figures=figures,
         ),

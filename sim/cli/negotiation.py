@@ -10,14 +10,17 @@ import typer
 from sim.cli.common import (
     ExecutorOption,
     ForceOption,
+    RunDirOption,
     SchedulerOption,
     SeedOption,
     SetOption,
     UnsetOption,
     app,
+    chosen_executor,
     fail,
     load_or_exit,
     out,
+    scenario_edits,
     with_progress,
 )
 from sim.executors import Executor
@@ -34,9 +37,9 @@ def negotiate(
         Protocol.alternating
     ),
     trace: Annotated[int, typer.Option(min=0, help="Keep the round-by-round trace of the first N runs.")] = 1,
-    set_: SetOption = None,  # type: ignore[assignment]
-    unset: UnsetOption = None,  # type: ignore[assignment]
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Run directory.")] = None,
+    set_: SetOption = None,
+    unset: UnsetOption = None,
+    out_dir: RunDirOption = None,
     resume: Annotated[Path | None, typer.Option(help="Finish the interrupted runs in this directory.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes for the runs.")] = 2,
     executor: ExecutorOption = Executor.processes,
@@ -46,11 +49,12 @@ def negotiate(
     """Play the negotiation many times on Mesa and report which deals are reached, how often and how fast."""
     from rich.table import Table
 
+    from sim.negotiation.result import read_negotiations
     from sim.negotiation.runs import run_negotiations
     from sim.outputs.rundir import default_run_dir
     from sim.studies.review import write_review  # the run's own page (loop's page shell)
 
-    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
+    scenario = load_or_exit(scenario_path, scenario_edits(set_, unset))
     rounds = scenario.run.rounds
     if rounds > MAX_ROUNDS:
         fail(
@@ -62,7 +66,7 @@ def negotiate(
             f"use at most --runs {MAX_NEGOTIATION_ROUNDS // rounds} (or a smaller run.rounds)"
         )
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario, "negotiate")
-    summary = with_progress(
+    with_progress(
         f"negotiating {scenario.id}",
         lambda progress: run_negotiations(
             scenario,
@@ -72,7 +76,7 @@ def negotiate(
             scenario.run.seed if seed is None else seed,
             trace,
             workers=workers,
-            executor=Executor.dask if scheduler else executor,
+            executor=chosen_executor(executor, scheduler),
             address=scheduler,
             resume=resume is not None,
             scenario_file=str(scenario_path),
@@ -81,22 +85,20 @@ def negotiate(
             page=lambda directory: write_review([directory], directory / "report.html"),
         ),
     )
-    median = summary["median_rounds"]
+    result = read_negotiations(run_dir)
+    median = result.median_rounds
     out.print(f"{scenario.title} ({protocol.value}) -> {run_dir}")
     out.print(
-        f"agreement rate {summary['agreement_rate']:.3f} over {summary['runs']} runs; median rounds to "
+        f"agreement rate {result.agreement_rate.p:.3f} over {result.runs} runs; median rounds to "
         f"agreement {'-' if median is None else f'{median:g}'}",
         highlight=False,
     )
-    if summary.get("talks_vs_zone"):
-        out.print(summary["talks_vs_zone"]["headline"], highlight=False)
-    top = summary["top_agreements"][:5]
+    if result.talks_vs_zone:
+        out.print(result.talks_vs_zone, highlight=False)
+    top = result.top_agreements[:5]
     table = Table("share", "P(zone)", "agreement", title="Most frequent agreements (#2-#5: what differs from #1)")
-    for rank, item in enumerate(top):
-        shown = (
-            item["options"].items()
-            if rank == 0
-            else [(k, v) for k, v in item["options"].items() if v != top[0]["options"][k]]
-        )
-        table.add_row(f"{item['share']:.3f}", f"{item['p_zone']:.3f}", ", ".join(f"{k}={v}" for k, v in shown))
+    for rank, agreement in enumerate(top):
+        options = agreement.package.options
+        shown = options.items() if rank == 0 else [(k, v) for k, v in options.items() if v != top[0].package.options[k]]
+        table.add_row(f"{agreement.share:.3f}", f"{agreement.p_zone:.3f}", ", ".join(f"{k}={v}" for k, v in shown))
     out.print(table)

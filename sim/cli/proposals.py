@@ -21,6 +21,7 @@ from sim.cli.common import (
     check_memory,
     load_or_exit,
     out,
+    scenario_edits,
     with_progress,
 )
 from sim.outputs.owned import claim_file
@@ -43,8 +44,8 @@ def proposals(
         ),
     ] = None,
     seed: SeedOption = None,
-    set_: SetOption = None,  # type: ignore[assignment]
-    unset: UnsetOption = None,  # type: ignore[assignment]
+    set_: SetOption = None,
+    unset: UnsetOption = None,
     markdown: Annotated[Path | None, typer.Option(help="Write the brief as Markdown here.")] = None,
     force: ForceOption = False,
 ) -> None:
@@ -55,7 +56,7 @@ def proposals(
     from sim.outputs.rundir import atomic_write_text
     from sim.studies.proposals import Settings, brief, proposals_markdown
 
-    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
+    scenario = load_or_exit(scenario_path, scenario_edits(set_, unset))
     check_memory(scenario_path, scenario, max(samples or scenario.run.samples, whatif_samples))
     if markdown is not None:
         claim_file(markdown, force)  # before the work: a refusal costs nothing

@@ -16,9 +16,11 @@ from sim.cli.common import (
     UnsetOption,
     WorkersOption,
     app,
+    chosen_executor,
     fail,
     load_or_exit,
     out,
+    scenario_edits,
     with_progress,
 )
 from sim.cli.zone import PRECISION
@@ -34,8 +36,8 @@ def robustness(
         int | None, typer.Option(min=1, help="Samples per alternative (default: the scenario's run.samples).")
     ] = None,
     seed: SeedOption = None,
-    set_: SetOption = None,  # type: ignore[assignment]
-    unset: UnsetOption = None,  # type: ignore[assignment]
+    set_: SetOption = None,
+    unset: UnsetOption = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Directory for the table, figure and page.")] = None,
     markdown: Annotated[Path | None, typer.Option(help="Also write the table as Markdown to this file.")] = None,
     executor: ExecutorOption = Executor.local,
@@ -51,7 +53,7 @@ def robustness(
     from sim.scenario.errors import ScenarioError
     from sim.studies.robustness import load_cases, run_robustness, write_robustness
 
-    edits = [*(unset or []), *(set_ or [])]
+    edits = scenario_edits(set_, unset)
     scenario = load_or_exit(scenario_path, edits)
     if markdown is not None:
         try:
@@ -64,7 +66,6 @@ def robustness(
         cases = load_cases(scenario_path, edits)
     except ScenarioError as exc:
         fail(str(exc))
-        raise AssertionError("unreachable") from exc
     count = samples or scenario.run.samples
     chosen_seed = scenario.run.seed if seed is None else seed
     run_dir = out_dir or default_run_dir(Path("runs"), scenario, "robustness")
@@ -72,7 +73,7 @@ def robustness(
     result = with_progress(
         f"robustness {scenario.id} ({len(cases)} cases)",
         lambda progress: run_robustness(
-            cases, count, chosen_seed, Executor.dask if scheduler else executor, workers, scheduler, progress
+            cases, count, chosen_seed, chosen_executor(executor, scheduler), workers, scheduler, progress
         ),
     )
     write_robustness(result, run_dir, command, markdown)

@@ -11,6 +11,7 @@ import typer
 from sim.cli.common import (
     ExecutorOption,
     ForceOption,
+    RunDirOption,
     SchedulerOption,
     SeedOption,
     SetOption,
@@ -18,10 +19,12 @@ from sim.cli.common import (
     WorkersOption,
     app,
     check_memory,
+    chosen_executor,
     err,
     fail,
     load_or_exit,
     out,
+    scenario_edits,
     with_progress,
 )
 from sim.cli.zone import PRECISION, already_complete
@@ -43,9 +46,9 @@ def sensitivity(
         typer.Option(help="Measure to rank by: zone_mass, p_zone_nonempty, or an offer id (its P(completion))."),
     ] = "zone_mass",
     seed: SeedOption = None,
-    set_: SetOption = None,  # type: ignore[assignment]
-    unset: UnsetOption = None,  # type: ignore[assignment]
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Run directory.")] = None,
+    set_: SetOption = None,
+    unset: UnsetOption = None,
+    out_dir: RunDirOption = None,
     resume: Annotated[Path | None, typer.Option(help="Finish the interrupted study in this directory.")] = None,
     executor: ExecutorOption = Executor.local,
     workers: WorkersOption = 2,
@@ -59,7 +62,7 @@ def sensitivity(
     from sim.studies.sensitivity import tornado_dataset
     from sim.studies.sensitivity_runs import run_sensitivity
 
-    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
+    scenario = load_or_exit(scenario_path, scenario_edits(set_, unset))
     offers = [o.id for o in scenario.offers]
     if rank_by not in ("zone_mass", "p_zone_nonempty", *offers):
         fail(f"error: --rank-by {rank_by}: choose zone_mass, p_zone_nonempty or an offer id ({', '.join(offers)})")
@@ -76,7 +79,7 @@ def sensitivity(
             samples or scenario.run.samples,
             scenario.run.seed if seed is None else seed,
             resume=resume is not None,
-            executor=Executor.dask if scheduler else executor,
+            executor=chosen_executor(executor, scheduler),
             workers=workers,
             address=scheduler,
             scenario_file=str(scenario_path),
@@ -133,8 +136,8 @@ def whatif(
         typer.Option(min=1, max=MAX_SAMPLES, help="Monte-Carlo samples (default: the scenario's run.samples)."),
     ] = None,
     seed: SeedOption = None,
-    set_: SetOption = None,  # type: ignore[assignment]
-    unset: UnsetOption = None,  # type: ignore[assignment]
+    set_: SetOption = None,
+    unset: UnsetOption = None,
     out_file: Annotated[Path | None, typer.Option("--out", help="JSON file for the answer.")] = None,
     weight_moves: Annotated[
         bool, typer.Option(help="Also list single weight rescales that reach the target alone (slower).")
@@ -149,7 +152,7 @@ def whatif(
     from sim.studies.whatif import what_would_it_take
     from sim.studies.whatif_answer import SMALLEST
 
-    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
+    scenario = load_or_exit(scenario_path, scenario_edits(set_, unset))
     if offer not in {o.id for o in scenario.offers}:
         fail(f"error: no offer '{offer}' in {scenario_path}; offers: {', '.join(o.id for o in scenario.offers)}")
     samples = samples or scenario.run.samples

@@ -25,6 +25,7 @@ from sim.cli.common import (
     fail,
     load_or_exit,
     out,
+    scenario_edits,
     scenario_files,
     space_too_large,
     with_progress,
@@ -52,8 +53,8 @@ PRECISION = (
 @app.command(epilog="Example: negsim validate scenarios/*.yaml")
 def validate(
     paths: Annotated[list[Path], typer.Argument(metavar="SCENARIO...", help="Scenario files or folders.")],
-    set_: SetOption = None,  # type: ignore[assignment]
-    unset: UnsetOption = None,  # type: ignore[assignment]
+    set_: SetOption = None,
+    unset: UnsetOption = None,
 ) -> None:
     """Check scenarios: schema, references, ranges, quotes in cited files; warn about uncited claims."""
     from sim.scenario.advice import validate_findings
@@ -63,7 +64,7 @@ def validate(
     failed = False
     for path in scenario_files(paths):
         try:
-            scenario, located = load_scenario_located(path, [*(unset or []), *(set_ or [])], allowed_roots())
+            scenario, located = load_scenario_located(path, scenario_edits(set_, unset), allowed_roots())
         except ScenarioError as exc:
             err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
             failed = True
@@ -135,8 +136,8 @@ def run(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     samples: SamplesOption = None,
     seed: SeedOption = None,
-    set_: SetOption = None,  # type: ignore[assignment]
-    unset: UnsetOption = None,  # type: ignore[assignment]
+    set_: SetOption = None,
+    unset: UnsetOption = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Run directory (default: runs/<time>-<id>-<hash>).")
     ] = None,
@@ -158,7 +159,7 @@ def run(
     from sim.outputs.pipeline import ZoneSettings
     from sim.outputs.rundir import default_run_dir
 
-    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
+    scenario = load_or_exit(scenario_path, scenario_edits(set_, unset))
     chosen_pair = parse_pair(scenario, pair)
     settings = ZoneSettings.for_scenario(scenario, samples, seed, workers, executor, scheduler)
     check_memory(scenario_path, scenario, settings.samples)
@@ -284,8 +285,8 @@ def score(
     fix: Annotated[str | None, typer.Option(help="A partial package: issue=option for some issues.")] = None,
     samples: SamplesOption = None,
     seed: SeedOption = None,
-    set_: SetOption = None,  # type: ignore[assignment]
-    unset: UnsetOption = None,  # type: ignore[assignment]
+    set_: SetOption = None,
+    unset: UnsetOption = None,
 ) -> None:
     """Full scores of any package or partial package: acceptance, expected utility, zone probability, blockers."""
     import numpy as np
@@ -304,13 +305,12 @@ def score(
 
     if (package is None) == (fix is None):
         fail("error: give exactly one of --package (every issue) or --fix (some issues)")
-    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
+    scenario = load_or_exit(scenario_path, scenario_edits(set_, unset))
     space = PackageSpace.from_scenario(scenario)
     try:
         assignment = parse_assignment(space, package or fix or "", complete=package is not None)
     except ScoreRequestError as exc:
         fail(f"error: {exc}")
-        return
     settings = ZoneSettings.for_scenario(scenario, samples, seed)
     check_memory(scenario_path, scenario, settings.samples)
     preferences = run_preferences(scenario, settings)
@@ -370,8 +370,8 @@ def _print_package(scores: dict) -> None:
 def catalogue(
     scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
     markdown: Annotated[Path | None, typer.Option(help="Write the full catalogue as Markdown to this file.")] = None,
-    set_: SetOption = None,  # type: ignore[assignment]
-    unset: UnsetOption = None,  # type: ignore[assignment]
+    set_: SetOption = None,
+    unset: UnsetOption = None,
     force: ForceOption = False,
 ) -> None:
     """Issues, options, sources and each party's position, as a table (or a Markdown document)."""
@@ -381,7 +381,7 @@ def catalogue(
     from sim.outputs.rundir import atomic_write_text
     from sim.scenario.catalogue import catalogue_markdown, option_rows
 
-    scenario = load_or_exit(scenario_path, [*(unset or []), *(set_ or [])])
+    scenario = load_or_exit(scenario_path, scenario_edits(set_, unset))
     if markdown is not None:
         claim_file(markdown, force)
         atomic_write_text(markdown, catalogue_markdown(scenario) + "\n")

@@ -330,6 +330,9 @@ def resume_manifest(run_dir: Path, scenario: Scenario | None, kind: str) -> dict
         )
         atomic_write_json(run_dir / MANIFEST, manifest)
     else:
+        # killed between the marker and finish_manifest's removal of the scratch parts: finish that removal, so a
+        # resumed directory holds what an uninterrupted run leaves (campaign, issue 24: negotiate kept parts/)
+        remove_folder(run_dir / "parts")
         unlock_run_dir(run_dir)
     return manifest
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.executors import Executor
 from sim.outputs.figure_choice import Figures
 from sim.outputs.owned import remove_ours
 from sim.outputs.pipeline import ZoneSettings
@@ -23,7 +22,7 @@ from sim.outputs.rundir import atomic_write, atomic_write_json, finish_manifest,
 from sim.outputs.runsummary import RunSummary
 from sim.outputs.tables import write_csv
 from sim.scenario.model import Scenario
-from sim.studies.fanout import Progress, RunTask, run_all, threads_per_run
+from sim.studies.fanout import Fanout, RunTask, run_all
 from sim.zone.intervals import proportion_interval
 
 BATCH_FILE = "batch.json"
@@ -55,13 +54,8 @@ def run_batch(
     batch_dir: Path,
     samples: int | None = None,
     seed: int | None = None,
+    fanout: Fanout = Fanout(),
     *,
-    resume: bool = False,
-    force: bool = False,
-    executor: Executor = Executor.processes,
-    workers: int = 2,
-    address: str | None = None,
-    progress: Progress | None = None,
     page: Callable[[Path], None] | None = None,
     figures: Figures = Figures.key,
 ) -> list[RunSummary]:
@@ -69,15 +63,15 @@ def run_batch(
     (the report), then mark the batch complete; return the summaries. A resumed batch reuses its complete runs,
     resumes the interrupted ones and uses the samples and seed it was started with."""
     runs = [{"key": e.key, "scenario_id": e.scenario.id, "file": str(e.path)} for e in entries]
-    if resume:
+    if fanout.resume:
         manifest = resume_manifest(batch_dir, None, "batch")
         samples, seed = manifest["settings"]["samples"], manifest["settings"]["seed"]
     else:
         manifest = start_manifest(
-            batch_dir, None, "batch", {"samples": samples, "seed": seed, "runs": runs}, None, force
+            batch_dir, None, "batch", {"samples": samples, "seed": seed, "runs": runs}, None, fanout.force
         )
         atomic_write_json(batch_dir / BATCH_FILE, {"kind": "batch", "status": "running", "runs": runs})
-    threads = threads_per_run(executor, workers)
+    threads = fanout.threads_per_run
     tasks = [
         RunTask(
             entry.scenario,
@@ -88,7 +82,7 @@ def run_batch(
         )
         for entry in entries
     ]
-    summaries = run_all(tasks, executor, workers, address, progress)
+    summaries = run_all(tasks, fanout)
     if manifest["status"] == "complete" and (page is None or (batch_dir / "report.html").is_file()):
         return summaries
     write_csv(batch_dir / "batch.csv", summary_rows(entries, summaries, [t.settings.samples for t in tasks]))
@@ -99,11 +93,13 @@ def run_batch(
     return summaries
 
 
-def recorded_runs(batch_dir: Path) -> list[dict[str, str]]:
-    """The runs a batch was started with (key, scenario id, file), for ``--resume``."""
+def recorded_entries(batch_dir: Path, load: Callable[[Path], Scenario]) -> list[BatchEntry]:
+    """The entries a batch was started with, for ``--resume``: each recorded key with its scenario file, loaded
+    again by ``load`` (the command line's, which reports a bad file in one line)."""
     from sim.outputs.rundir import read_manifest
 
-    return list(read_manifest(batch_dir).get("settings", {}).get("runs", []))
+    runs = read_manifest(batch_dir).get("settings", {}).get("runs", [])
+    return [BatchEntry(run["key"], Path(run["file"]), load(Path(run["file"]))) for run in runs]
 
 
 def summary_rows(entries: list[BatchEntry], summaries: list[RunSummary], samples: list[int]) -> list[dict[str, Any]]:

@@ -207,6 +207,27 @@ def compare_runs(runs: list[RunData]) -> list[Cell]:
     return cells
 
 
+@dataclass(frozen=True)
+class QuantityRow:
+    """One quantity across the runs: each run's cell by run name (a run without the quantity has none)."""
+
+    label: str
+    cells: dict[str, Cell]
+
+    @property
+    def beyond_noise(self) -> bool:
+        return any(cell.beyond_noise for cell in self.cells.values())
+
+
+def quantity_rows(cells: list[Cell], kinds: tuple[str, ...]) -> list[QuantityRow]:
+    """The cells of ``kinds`` as rows, one per quantity in first-seen order: what the page and the console show."""
+    by_key: dict[str, QuantityRow] = {}
+    for cell in cells:
+        if cell.kind in kinds:
+            by_key.setdefault(cell.quantity, QuantityRow(cell.label, {})).cells[cell.run] = cell
+    return list(by_key.values())
+
+
 def zone_mass_rows(runs: list[RunData]) -> list[dict[str, Any]]:
     """Zone mass per run (an expected count, not a probability: no per-sample record, so no interval yet)."""
     return [{"run": run.name, "zone_mass": run.summary.zone_mass} for run in runs]

@@ -9,13 +9,14 @@ import numpy as np
 
 from sim.outputs.html import Raw, esc, figure, page, table, with_interval
 from sim.outputs.plots import save_figure
-from sim.outputs.rundir import atomic_write_text
+from sim.outputs.rundir import atomic_write_text, finish_manifest, start_manifest
 from sim.outputs.tables import write_csv
 from sim.studies.compare import (
     Cell,
     cells_as_rows,
     compare_runs,
     completion_changes,
+    quantity_rows,
     scenario_differences,
     zone_mass_rows,
 )
@@ -26,6 +27,15 @@ PLOTS = {
     "marginals": "compare_marginals.png",
     "offers": "compare_offers.png",
 }
+
+
+def compare_into(runs: list[RunData], out_dir: Path, force: bool = False) -> list[Cell]:
+    """The comparison directory ``out_dir``, locked and recorded like every run directory (two comparisons into one
+    ``--out`` are serialised, not interleaved): :func:`write_comparison`, then the manifest says complete."""
+    manifest = start_manifest(out_dir, None, "compare", {"runs": [str(run.path) for run in runs]}, None, force)
+    cells = write_comparison(runs, out_dir)
+    finish_manifest(out_dir, manifest, {"runs": [run.name for run in runs]})
+    return cells
 
 
 def write_comparison(runs: list[RunData], out_dir: Path) -> list[Cell]:
@@ -58,14 +68,9 @@ def comparison_table(runs: list[RunData], cells: list[Cell], kinds: tuple[str, .
     Rows with a difference beyond noise come first, highlighted; the others fold into a ``<details>`` list.
     """
     headers = ["quantity", *(run.name for run in runs), *(f"{run.name} − {runs[0].name}" for run in runs[1:])]
-    by_key: dict[str, dict[str, Cell]] = {}
-    labels: dict[str, str] = {}
-    for cell in cells:
-        if cell.kind in kinds:
-            by_key.setdefault(cell.quantity, {})[cell.run] = cell
-            labels[cell.quantity] = cell.label
     changed, unchanged = [], []
-    for key, per_run in by_key.items():
+    for quantity in quantity_rows(cells, kinds):
+        per_run = quantity.cells
         estimates = [with_interval(c.p, c.low, c.high) if (c := per_run.get(run.name)) else "absent" for run in runs]
         differences = []
         for run in runs[1:]:
@@ -75,8 +80,8 @@ def comparison_table(runs: list[RunData], cells: list[Cell], kinds: tuple[str, .
                 continue
             mark = " ◆ beyond noise" if c.beyond_noise else ""
             differences.append(f"{_signed(c.diff)} [{_signed(c.diff_low)}, {_signed(c.diff_high)}]{mark}")
-        row = [labels[key], *estimates, *differences]
-        (changed if any(c.beyond_noise for c in per_run.values()) else unchanged).append(row)
+        row = [quantity.label, *estimates, *differences]
+        (changed if quantity.beyond_noise else unchanged).append(row)
     if len(runs) == 1 or kinds == ("zone", "offer"):
         rows = changed + unchanged
         return table(headers, rows, flagged=[True] * len(changed), nowrap=True), len(changed)

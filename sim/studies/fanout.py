@@ -71,19 +71,28 @@ def run_task(task: RunTask) -> RunSummary:
     )
 
 
-def threads_per_run(executor: Executor, workers: int) -> int:
-    return workers if executor is Executor.local or workers <= 1 else 1
+@dataclass(frozen=True)
+class Fanout:
+    """How a study's runs are carried out and kept, none of which changes a result: the executor, its workers and
+    Dask scheduler ``address``, a progress callback, whether an interrupted study is resumed, and whether negsim's
+    own earlier outputs may be replaced (``force``). One value for what a batch and a sweep take alike."""
+
+    executor: Executor = Executor.processes
+    workers: int = 2
+    address: str | None = None
+    progress: Progress | None = None
+    resume: bool = False
+    force: bool = False
+
+    @property
+    def threads_per_run(self) -> int:
+        """A run's scoring threads: all of them when runs go one after another, one when runs go side by side."""
+        return self.workers if self.executor is Executor.local or self.workers <= 1 else 1
 
 
-def run_all(
-    tasks: list[RunTask],
-    executor: Executor = Executor.processes,
-    workers: int = 2,
-    address: str | None = None,
-    progress: Progress | None = None,
-) -> list[RunSummary]:
+def run_all(tasks: list[RunTask], fanout: Fanout) -> list[RunSummary]:
     """Every task's summary, in task order; complete runs are read back, not recomputed."""
-    return collect_tasks(run_task, tasks, executor, workers, address, progress)
+    return collect_tasks(run_task, tasks, fanout.executor, fanout.workers, fanout.address, fanout.progress)
 
 
 def claim_directory(root: Path, stem: str) -> Path:

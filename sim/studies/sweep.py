@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from sim.executors import Executor
 from sim.outputs.figure_choice import Figures
 from sim.outputs.pipeline import ZoneSettings
 from sim.outputs.rundir import (
@@ -37,7 +36,7 @@ from sim.outputs.tables import write_csv, write_parquet
 from sim.scenario.edits import Edit, Unset
 from sim.scenario.errors import Mark, Problem, ScenarioError
 from sim.scenario.loading import load_scenario
-from sim.studies.fanout import Progress, RunTask, run_all, threads_per_run
+from sim.studies.fanout import Fanout, RunTask, run_all
 from sim.zone.intervals import proportion_interval
 
 MAX_POINTS = 400
@@ -123,13 +122,8 @@ def run_sweep(
     sweep_dir: Path,
     samples: int | None = None,
     seed: int | None = None,
+    fanout: Fanout = Fanout(),
     *,
-    resume: bool = False,
-    force: bool = False,
-    executor: Executor = Executor.processes,
-    workers: int = 2,
-    address: str | None = None,
-    progress: Progress | None = None,
     roots: Sequence[Path] = (),
     figures: Figures = Figures.none,
 ) -> list[dict[str, Any]]:
@@ -137,7 +131,7 @@ def run_sweep(
     it complete; return the point rows. A complete sweep whose page is missing gets it back. ``roots``: folders
     besides the scenario's own that it may read (``--allow-root``)."""
     base = load_scenario(scenario_file, overrides, roots)
-    if resume:
+    if fanout.resume:
         manifest = resume_manifest(sweep_dir, base, "sweep")
         recorded = manifest["settings"]
         if varies and [v.as_json() for v in varies] != recorded["vary"]:
@@ -151,16 +145,16 @@ def run_sweep(
         raise RunDirError(f"{len(points)} points is more than {MAX_POINTS}; use fewer values per --vary")
     scenarios = [load_scenario(scenario_file, [*overrides, *point.overrides()], roots) for point in points]
     # The sweep's samples and seed at every point: common random numbers, whatever a point changes.
-    settings = ZoneSettings.for_scenario(base, samples, seed, threads_per_run(executor, workers))
-    if not resume:
+    settings = ZoneSettings.for_scenario(base, samples, seed, fanout.threads_per_run)
+    if not fanout.resume:
         recorded = {**settings.recorded(), "vary": [v.as_json() for v in varies], "edits": edit_arguments(overrides)}
-        manifest = start_manifest(sweep_dir, base, "sweep", recorded, str(scenario_file), force)
+        manifest = start_manifest(sweep_dir, base, "sweep", recorded, str(scenario_file), fanout.force)
     clock = time.perf_counter()
     tasks = [
         RunTask(scenario, sweep_dir / "points" / point.name, settings, str(scenario_file), figures)
         for point, scenario in zip(points, scenarios, strict=True)
     ]
-    summaries = run_all(tasks, executor, workers, address, progress)
+    summaries = run_all(tasks, fanout)
     labels = {offer.id: offer.label for offer in base.offers}
     rows = point_rows(points, summaries, settings.samples, labels)
     for row, point in zip(rows, points, strict=True):
@@ -214,6 +208,11 @@ def point_rows(
             }
         )
     return rows
+
+
+def swept_paths(rows: list[dict[str, Any]]) -> list[str]:
+    """The varied paths of :func:`point_rows`' rows, in order (every key of a row but the point's own fields)."""
+    return [key for key in rows[0] if key not in ("point", "run_dir", "zone_mass", "quantities", "command")]
 
 
 def long_rows(rows: list[dict[str, Any]], parameters: list[str]) -> list[dict[str, Any]]:
