@@ -171,7 +171,10 @@ def catalogue_markdown(scenario: Scenario) -> str:
             "|---|---|---|---|---|",
         ]
         for call in scenario.judgement_calls:
-            alternatives = "<br>".join(f"{a.label}: {' '.join(f'`{e}`' for e in a.edits)}" for a in call.alternatives)
+            alternatives = " ".join(  # numbered in one cell: the page escapes raw HTML such as a line break
+                f"({k}) {a.label}: {' '.join(f'`{e}`' for e in a.edits)}"
+                for k, a in enumerate(call.alternatives, start=1)
+            )
             why = f"{call.why} {cite(call.sources)}".strip()
             lines.append(f"| `{call.id}` | {call.what} | {call.default} | {alternatives} | {why} |")
         lines.append("")
