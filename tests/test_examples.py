@@ -101,17 +101,53 @@ def test_every_example_is_found():
     assert any(c.startswith("negsim score") for c in found) and len(help_commands()) >= 14
 
 
-def test_every_readme_and_help_example_runs(tmp_path):
+def _paths(line: str) -> tuple[set[str], set[str]]:
+    """What an example reads that a fresh copy of the scenarios lacks (made by an earlier example), and what it
+    writes (the values of its output flags)."""
+    words = shlex.split(line)[2:]
+    made = {words[k + 1] for k, w in enumerate(words[:-1]) if w in OUTPUT_FLAGS}
+    read = {
+        w
+        for k, w in enumerate(words)
+        if not w.startswith("-")
+        and (k == 0 or words[k - 1] not in OUTPUT_FLAGS)
+        and ("/" in w or w.endswith(".yaml"))
+        and not glob.glob(w, root_dir=ROOT)
+    }
+    return read, made
+
+
+def chained() -> tuple[list[str], list[str]]:
+    """The examples split in two lists that need nothing from each other, each in reading order: those that read
+    what an earlier example wrote (``runs/base``...) with the examples that write it, and every second other one;
+    then the rest. Two test modules run them, so the two cores share the work (the standalone studies weigh about
+    three times the README loop)."""
+    found = commands()
+    reads = set().union(*(_paths(c)[0] for c in found))
+    linked = [c for c in found if _paths(c)[0] or _paths(c)[1] & reads]
+    rest = [c for c in found if c not in linked]
+    return linked + rest[1::2], rest[0::2]
+
+
+def run_examples(lines: list[str], tmp_path: Path) -> None:
     shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
     shutil.copytree(ROOT / "tests" / "data" / "genius", tmp_path / "tests" / "data" / "genius")
     (tmp_path / "docs").mkdir()
-    for line in commands():
+    for line in lines:
         words = shlex.split(line)[1:]
         expanded = [w for word in words for w in (sorted(glob.glob(word, root_dir=tmp_path)) or [word])]
         result = subprocess.run(
             [str(NEGSIM), *lighter(expanded)], cwd=tmp_path, capture_output=True, text=True, timeout=3600
         )
         assert result.returncode == 0, f"{line}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+
+
+def test_the_readme_loop_examples_run(tmp_path):
+    """The examples that build on each other (new -> run -> compare -> sweep -> report, run --resume ...) and
+    half of the others."""
+    linked, rest = chained()
+    assert linked and rest and sorted(linked + rest) == sorted(commands())
+    run_examples(linked, tmp_path)
 
 
 def test_score_names_the_constraint_that_rules_a_partial_package_out():
