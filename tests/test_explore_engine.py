@@ -132,6 +132,26 @@ def test_draft_is_scored_as_score_fix_scores_it(document, data):
     assert not (vetoes(space, state.preferences, fix)[veto] & accepts[veto].any(axis=1)).any()
 
 
+def variant_builder(engine: Engine, state, name: str, draft: dict):
+    """The page's variant document for ``save_variant``, as the server builds it (why: "a test")."""
+
+    def document(parent: str) -> dict:
+        return variant_document(
+            engine.loaded,
+            state.scenario,
+            engine.loaded_settings,
+            state.settings,
+            parent,
+            name,
+            "a test",
+            draft,
+            engine.samples,
+            engine.seed,
+        )
+
+    return document
+
+
 def test_a_variant_states_only_the_changes_and_reproduces_the_page(tmp_path):
     """Saved variant: extends the scenario, holds only the changes with the why, loads back to the page's settings,
     never overwrites a file."""
@@ -143,20 +163,7 @@ def test_a_variant_states_only_the_changes_and_reproduces_the_page(tmp_path):
     state = engine.apply(settings)
     out = tmp_path / "my-variant.yaml"
 
-    def document(parent: str) -> dict:
-        return variant_document(
-            engine.loaded,
-            state.scenario,
-            engine.loaded_settings,
-            state.settings,
-            parent,
-            "my-variant",
-            "a test",
-            {"land": "split"},
-            30,
-            3,
-        )
-
+    document = variant_builder(engine, state, "my-variant", {"land": "split"})
     text = save_variant(out, scenario, document, state.settings)
     written = yaml.safe_load(text)
     assert written["extends"].endswith("small.yaml")
@@ -206,20 +213,7 @@ def test_what_would_it_take_for_a_drafted_package_is_whatif_on_the_saved_variant
         == "save as variant, then: negsim whatif VARIANT --offer explore_draft --target 0.9 --max-changes 2"
     )
 
-    def document(parent: str) -> dict:
-        return variant_document(
-            engine.loaded,
-            state.scenario,
-            engine.loaded_settings,
-            state.settings,
-            parent,
-            "v",
-            "a test",
-            session.draft_ids(),
-            40,
-            3,
-        )
-
+    document = variant_builder(engine, state, "v", session.draft_ids())
     out = tmp_path / "v.yaml"
     save_variant(out, scenario, document, state.settings)
     cli = what_would_it_take(load_scenario(out), "explore_draft", 0.9, 40, 3, max_changes=2)
