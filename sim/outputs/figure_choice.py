@@ -16,18 +16,11 @@ class Figures(StrEnum):
     key = "key"
     none = "none"
 
-    def names(self) -> tuple[str, ...]:
-        """The file names this choice draws (``KEY_FIGURES`` for ``key``, every figure for ``all``)."""
-        return {Figures.all: ALL_FIGURES, Figures.key: KEY_FIGURES, Figures.none: ()}[self]
+    def draws(self, name: str) -> bool:
+        """Whether this choice draws the figure file ``name`` (every figure the run has, for ``all``)."""
+        return self is Figures.all or (self is Figures.key and name in KEY_FIGURES)
 
 
-# Every figure of a zone run, and the two a batch's page embeds for each scenario (the zone by option and the offers).
+# The two figures a batch's page embeds for each scenario (the zone by option and the offers); the full list of a
+# run's figures is the report's (``sim.outputs.report.ZONE_PLOTS``), so a new figure cannot be left out of ``all``.
 KEY_FIGURES = ("zone_by_option.png", "offers_acceptance.png")
-ALL_FIGURES = (
-    *KEY_FIGURES,
-    "blockers_by_option.png",
-    "zone_histogram.png",
-    "utility_pairs.png",
-    "convergence.png",
-    "option_pairs.png",
-)

@@ -60,8 +60,7 @@ def write_zone_report(
 ) -> None:
     """Draw the chosen zone plots and write report.html from the run's analysis; ``pair`` names the two issues of
     the option-pair heatmap (default: the two whose option marginals spread most)."""
-    chosen = figures.names()
-    first, second = ([d for d in half if d[1] in chosen] for half in zone_drawings(run_dir, analysis, pair))
+    first, second = ([d for d in half if figures.draws(d[1])] for half in zone_drawings(run_dir, analysis, pair))
     if first or second:
         draw_in_two(first, second, run_dir / "plots")
     atomic_write_text(run_dir / "report.html", render_report(run_dir, analysis))
