@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 # Start-up is part of every command (issue 23: `negsim --help` <= 0.3 s, `validate` <= 1 s): the command modules
 # import at load time only typer, rich's console and the light modules above; numpy, pydantic models, pyarrow,
-# matplotlib, scipy, dask and mesa are imported inside the commands that use them (tests/test_layout.py checks).
+# matplotlib, scipy, dask and mesa are imported inside the commands that use them (tests/test_cli.py checks).
 
 T = TypeVar("T")
 
