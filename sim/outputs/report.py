@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.outputs.answer_page import talks_section, whatif_section
 from sim.outputs.figure_choice import Figures
 from sim.outputs.html import esc, figure, page
 from sim.outputs.rundir import atomic_write_text, read_manifest
@@ -222,6 +223,13 @@ def zone_section(analysis: ZoneAnalysis) -> str:
     )
 
 
+CONTENTS = (
+    '<p class="meta">On this page: <a href="#zone">zone and ranked packages</a> · <a href="#offers">named offers</a>'
+    ' · <a href="#what-would-it-take">what would it take</a> · <a href="#talks">do talks get there?</a> · '
+    '<a href="#solutions">bargaining solutions</a> · <a href="#options">options</a> · <a href="#plots">plots</a></p>'
+)
+
+
 def render_report(run_dir: Path, analysis: ZoneAnalysis) -> str:
     manifest = read_manifest(run_dir)
     scenario, settings, parties = analysis.scenario, analysis.settings, analysis.parties
@@ -298,15 +306,17 @@ def render_report(run_dir: Path, analysis: ZoneAnalysis) -> str:
         f"negsim {esc(manifest['versions']['negsim'])}. "
         f"Command: <code>{esc(manifest['command'])}</code>. Intervals: {esc(INTERVAL)}."
     )
-    body = f"""<h2>Zone</h2>{zone_section(analysis)}
-<h2>Bargaining solutions</h2>
+    body = f"""{CONTENTS}<h2 id="zone">Zone</h2>{zone_section(analysis)}
+<h2 id="offers">Named offers</h2>{offer_table}
+<h3>Each party's acceptance of the completion shown</h3>{acceptance}
+{whatif_section(run_dir, analysis)}
+{talks_section(run_dir, analysis)}
+<h2 id="solutions">Bargaining solutions</h2>
 <p>Negotiation set: {len(negotiation.packages):,} packages, the Pareto-efficient packages that break no veto
 party's red line and give every veto party at least its mean reservation in expected utility. Solutions are taken
 among them.{_solutions_note(named)}</p>{solution_table}
-<h2>Named offers</h2>{offer_table}
-<h3>Each party's acceptance of the completion shown</h3>{acceptance}
-<h2>Options</h2>{option_table}
-<h2>Plots</h2>{images}"""
+<h2 id="options">Options</h2>{option_table}
+<h2 id="plots">Plots</h2>{images}"""
     return page(scenario.title, body, meta=meta)  # one self-contained file: plots embedded, glossary included
 
 
