@@ -91,7 +91,7 @@ def test_an_offer_whose_search_is_not_cheap_is_left_to_its_command(tmp_path: Pat
     assert all(a.changes == () for a in value.answers)  # what is searched for free needs no change
     assert searched | set(value.not_searched) == {"held", "moved", "kept", "large"}
     page = (out / "report.html").read_text()
-    assert "not searched on this page" in page and f"Not searched on this page: {len(value.not_searched)} of 4" in page
+    assert f"Not searched on this page</b> ({len(value.not_searched)} of 4 offers)" in page
     none = tmp_path / "none"
     invoke("run", str(scenario), "--out", str(none), "--figures", "none", "--whatif", "none")
     assert load_whatif(none) is None

@@ -115,30 +115,42 @@ def whatif_section(run_dir: Path, analysis: ZoneAnalysis) -> str:
     answers = {a.offer: a for a in value.answers}
     rows = []
     for offer in scenario.offers:
-        command = Raw(f"<code>{esc(whatif_command(run_dir, analysis, offer.id, value.max_changes))}</code>")
+        if offer.id not in answers:
+            continue
         result = offers.get(offer.id)
-        now = str(result.p_complete) if result is not None else ""
-        if offer.id in answers:
-            answer = Raw(answer_html(scenario, answers[offer.id], result))
-        else:
-            answer = Raw("<i>not searched on this page</i> (see below): run the command")
-        rows.append([offer.label, now, answer, command])
+        command = whatif_command(run_dir, analysis, offer.id, value.max_changes)
+        answer = answer_html(scenario, answers[offer.id], result)
+        rows.append(
+            [
+                offer.label,
+                str(result.p_complete) if result is not None else "",
+                Raw(f'{answer}<div class="meta">Command: <code>{esc(command)}</code></div>'),
+            ]
+        )
     left = ""
     if value.not_searched:
+        labels = {o.id: o.label for o in scenario.offers}
+        named = "; ".join(f"{esc(labels.get(i, i))} (<code>{esc(i)}</code>)" for i in value.not_searched)
+        command = whatif_command(run_dir, analysis, "OFFER", value.max_changes)
         left = (
-            f"<p>Not searched on this page: {len(value.not_searched)} of {len(scenario.offers)} offers; "
-            f"{esc(value.why_not_searched)}. Each row's command answers it.</p>"
+            f"<p><b>Not searched on this page</b> ({len(value.not_searched)} of {len(scenario.offers)} offers): "
+            f"{named}. Why: {esc(value.why_not_searched)}. For any of them: <code>{esc(command)}</code> with OFFER "
+            "its id.</p>"
         )
     cost = f"{value.seconds:.1f} s CPU" if value.seconds >= 0.1 else "under 0.1 s CPU"
+    answered = (
+        table(["offer", "now: P(some completion in zone) [95 %]", "what would it take (and the command)"], rows)
+        if rows
+        else "<p>No offer was searched on this page.</p>"
+    )
     return (
         '<h2 id="what-would-it-take">What would it take</h2>'
         f"<p>For each named offer, the smallest change set that brings it into the zone as often as the target "
         f"<b>{value.target:.4f}</b> ({esc(value.target_reason)}), searching every set of at most "
-        f"<b>{value.max_changes}</b> changes, or the proof that none reaches it and what keeps the offer out. "
-        f"{esc(SMALLEST.capitalize())}. The same samples and seed as this run: each row's command gives the same "
-        f"answer (and takes --max-changes, --target). These answers took {cost}.</p>"
-        + table(["offer", "now: P(some completion in zone) [95 %]", "what would it take", "command"], rows)
-        + left
+        f"<b>{value.max_changes}</b> changes, or the proof that none does and what keeps the offer out. Same samples "
+        f"and seed as this run: each command gives the same answer (and takes --max-changes, --target). These "
+        f"answers took {cost}.</p><details><summary>What 'smallest' means</summary><p>{esc(SMALLEST.capitalize())}."
+        "</p></details>" + answered + left
     )
 
 

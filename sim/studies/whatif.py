@@ -330,19 +330,25 @@ def what_stays(
     scenario: Scenario, preferences: Preferences, space: PackageSpace, fix: dict[int, int]
 ) -> tuple[Shortfall, ...]:
     """Why the offer stays short, per veto party: a red line on an option the offer fixes (in the share of samples
-    it holds), and its own best completion of the offer below its reservation; most often first."""
+    it holds), and its own best completion of the offer below its reservation (no finite shortfall when no
+    completion avoids its certain red lines: that row then names them, or says so); most often first."""
     certain = [list(preferences.red_lines[p]) for p in range(preferences.n_parties)]
     own = own_best_completion(space, preferences, fix, certain)
+    fixes_its_red_line = {r.party for r in preferences.red_line_list if fix.get(r.option[0]) == r.option[1]}
     rows = [
         Shortfall(
             party.id,
             party.name,
             float(own.below[p]),
-            float(own.shortfall[p]),
-            "its own best completion of the offer is below its reservation",
+            float(own.shortfall[p]) if np.isfinite(own.shortfall[p]) else 0.0,
+            "its own best completion of the offer is below its reservation"
+            if np.isfinite(own.shortfall[p])
+            else "no completion of the offer avoids its certain red lines",
         )
         for p, party in enumerate(scenario.parties)
-        if preferences.veto[p] and own.below[p] > 0
+        if preferences.veto[p]
+        and own.below[p] > 0
+        and (np.isfinite(own.shortfall[p]) or p not in fixes_its_red_line)  # else its red line's row says why
     ]
     for red in preferences.red_line_list:
         if preferences.veto[red.party] and fix.get(red.option[0]) == red.option[1]:
