@@ -80,7 +80,7 @@ def test_the_page_holds_whatifs_answer_for_every_named_offer(run_dir: Path, tmp_
 def test_an_offer_whose_search_is_not_cheap_is_left_to_its_command(tmp_path: Path, monkeypatch):
     import sim.studies.whatif_page as whatif_page
 
-    monkeypatch.setattr(whatif_page, "PAGE_CELLS", 0)  # only offers reaching the target as they stand are free
+    monkeypatch.setattr(whatif_page, "PAGE_PACKAGES", 0)  # only offers reaching the target as they stand are free
     scenario = tmp_path / "page.yaml"
     scenario.write_text(SCENARIO)
     out = tmp_path / "run"

@@ -8,10 +8,12 @@ in how many samples some completion of each offer is in the zone, so an offer re
 
 The page must stay cheap next to the run (issue 21; issue 23 cuts a run to seconds). A search's work grows with
 the packages it scores densely (the offer's neighbourhood within K moves, open issues completed every way) times
-the samples; an offer leaving much open is a branch and bound per choice of conceding parties, measured at
-0.5–17 s CPU per offer on the baseline at 2,000 samples (99 s for all 22 with K = 2). So by default
-(``WhatIfScope.cheap``) the page searches only offers whose neighbourhood times samples is at most ``PAGE_CELLS``
-(about 0.1–0.2 s each) and gives the others their command; ``WhatIfScope.all`` searches every offer.
+the samples, and an offer leaving much open is a branch and bound per choice of conceding parties: measured at
+0.5–17 s CPU per offer on the baseline at 2,000 samples (99 s for all 22 with K = 2), and still 3 s for 14 offers
+at 8 samples (the per-choice work does not shrink with the samples). So by default (``WhatIfScope.cheap``) the page
+searches only offers whose neighbourhood holds at most ``PAGE_PACKAGES`` packages and ``PAGE_CELLS`` (package,
+sample) pairs (a fully specified offer: about 0.1–0.2 s each at 2,000 samples) and gives the others their command;
+``WhatIfScope.all`` searches every offer.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from sim.zone.settings import run_draws
 from sim.zone.whatif_result import OffersWhatIf, WhatIfResult
 
 PAGE_CHANGES = 2
-PAGE_CELLS = 2**22  # (package, sample) pairs a page's search may score densely: ~0.1-0.2 s CPU per offer
+PAGE_PACKAGES = 2_048  # packages within K moves a page's search may score (a fully specified offer: ~500)
+PAGE_CELLS = 2**22  # and (package, sample) pairs: ~0.1-0.2 s CPU per offer
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,8 @@ def offers_whatif(analysis: ZoneAnalysis, scope: WhatIfScope, max_changes: int =
     hits = {o.id: round(o.p_complete.p * samples) for o in analysis.offer_results}
     chosen, left = [], []
     for offer in scenario.offers:
-        cells = neighbourhood_size(space, offer_fix(space, offer), max_changes) * samples
-        cheap = hits[offer.id] >= count or cells <= PAGE_CELLS
+        packages = neighbourhood_size(space, offer_fix(space, offer), max_changes)
+        cheap = hits[offer.id] >= count or (packages <= PAGE_PACKAGES and packages * samples <= PAGE_CELLS)
         (chosen if scope is WhatIfScope.all or cheap else left).append(offer)
     answers: list[WhatIfResult] = []
     if chosen:
@@ -88,8 +91,8 @@ def offers_whatif(analysis: ZoneAnalysis, scope: WhatIfScope, max_changes: int =
     why = (
         f"each leaves so much open that its search is a branch and bound over the space per choice of conceding "
         f"parties (0.5–17 s each on the baseline at 2,000 samples), too slow for every run; the page searches the "
-        f"offers whose neighbourhood within {max_changes} moves times the samples is at most {PAGE_CELLS:,} "
-        "(negsim run --whatif all searches every offer)"
+        f"offers whose neighbourhood within {max_changes} moves holds at most {PAGE_PACKAGES:,} packages (a fully "
+        "specified offer) and those reaching the target as they stand (negsim run --whatif all searches every offer)"
     )
     return OffersWhatIf(
         max_changes,
