@@ -19,7 +19,7 @@ negsim: 1
 id: report-answers
 title: the page's answers in words
 issues:
-  - {id: land, title: Land, options: [{id: kept, label: Kept by the defender}, {id: ceded, label: Ceded to the attacker}]}
+  - {id: land, title: Land, options: [{id: kept, label: Kept by defender}, {id: ceded, label: Ceded to the attacker}]}
   - {id: army, title: Army, options: [{id: small, label: Small army}, {id: large, label: Large army}]}
   - {id: bloc, title: Alliance, options: [{id: neutral, label: Neutrality}, {id: member, label: Membership}]}
 parties:
