@@ -297,11 +297,15 @@ def utilities_at(
     Real utilities add the same terms in the same order as :meth:`Preferences.utilities` (issues left to right,
     then links in order), so a pair's utility equals the dense one bit for bit; integer sums are exact in any order.
     """
-    table = preferences.units if units else preferences.contributions
+    table = preferences.units if units else preferences.contributions  # [party, issue, option, sample]
+    _, n_issues, n_options, n_samples = table.shape
+    flat = table.reshape(-1)  # both are C-contiguous: a view
+    rows = np.asarray(parties, dtype=np.intp)[:, None] * (n_issues * n_options * n_samples)
+    at = samples.astype(np.intp)
     total = np.zeros((len(parties), codes.shape[0]), dtype=np.int64 if units else np.float64)
+    for issue in range(codes.shape[1]):  # one gather per issue for every party: the same terms in the same order
+        total += flat[rows + ((issue * n_options + codes[:, issue]) * n_samples + at)[None, :]]
     for column, party in enumerate(parties):
-        for issue in range(codes.shape[1]):
-            total[column] += table[party, issue, codes[:, issue], samples]
         for link in preferences.links:
             if link.party == party:
                 both = link.holds(codes)
