@@ -216,7 +216,7 @@ PART_ARRAYS = (
     "best_count",
     "best_package",
     "zone_sizes",
-    "accept_count",
+    "zone_accept_count",
 )
 
 

@@ -8,6 +8,9 @@ far plus each open issue's best contribution *in that sample* (plus the positive
 every completion; a greedy completion gives each sample a first incumbent, so almost every pair is pruned at once.
 The survivors are evaluated with the very float operations of ``Preferences.utilities`` (same terms, same order),
 so the maximum is the enumerated one bit for bit (``tests/test_closest.py`` proves it on random scenarios).
+
+Most samples never need the search: ``sim.zone.separable`` settles the best completion component by component and
+proves it wherever no near tie could change the float maximum; only the remaining samples are searched.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import numpy as np
 
 from sim.zone.closest import MAX_NODES, UTILITY_SLACK, Tree, live_links, search_tree
 from sim.zone.preferences import LinkTerm, Preferences, to_units, utilities_at
+from sim.zone.separable import settled_best
 from sim.zone.space import PackageSpace, violated
 
 
@@ -57,6 +61,21 @@ def best_completion_utility(
     tree = search_tree(space, fix, avoid, _alike(space, contributions, links))
     if tree is None:
         return np.full(samples, -np.inf)
+    settled = settled_best(tree, preferences, party, links)
+    if settled is None:
+        return _search(tree, preferences, party, links)
+    best, proven = settled
+    if not proven.all():  # near ties: search those samples exactly
+        rest = np.flatnonzero(~proven)
+        alone = party_samples(preferences, party, rest)
+        best[rest] = _search(tree, alone, 0, list(alone.links))
+    return best
+
+
+def _search(tree: Tree, preferences: Preferences, party: int, links: list[LinkTerm]) -> np.ndarray:
+    """The branch and bound of :func:`best_completion_utility` over a built tree (``links``: the party's)."""
+    samples = preferences.samples
+    contributions = preferences.contributions[party]
     live = live_links(tree, links)
     best = _greedy_utility(tree, preferences, party, live)
     suffix = np.zeros((tree.depth + 1, samples))
