@@ -18,6 +18,7 @@ from sim.cli.common import (
     SeedOption,
     SetOption,
     UnsetOption,
+    WhatIfOption,
     allowed_roots,
     app,
     check_memory,
@@ -33,6 +34,7 @@ from sim.cli.common import (
 )
 from sim.executors import Executor
 from sim.outputs.figure_choice import Figures
+from sim.outputs.whatif_choice import WhatIfScope
 
 if TYPE_CHECKING:
     from sim.outputs.runsummary import RunSummary
@@ -257,11 +259,13 @@ def batch(
     workers: RunsSideBySideOption = 2,
     scheduler: SchedulerOption = None,
     figures: FiguresOption = Figures.key,
+    whatif: WhatIfOption = WhatIfScope.cheap,
 ) -> None:
     """Run every scenario into its own directory of one batch; print the summary tables and write report.html."""
     from sim.studies.batch import batch_entries, copy_plots, recorded_entries, run_batch
     from sim.studies.fanout import Fanout, claim_directory
     from sim.studies.review import write_review
+    from sim.studies.whatif_page import RunWhatIf
 
     if plots_dir is not None:
         usable_folder(plots_dir, "--plots-dir")  # checked before the batch runs, not after
@@ -291,6 +295,7 @@ def batch(
             Fanout(chosen_executor(executor, scheduler), workers, scheduler, progress, resume is not None, force),
             page=lambda directory: write_review([directory], directory / "report.html"),
             figures=figures,
+            answers=(RunWhatIf(whatif),),
         ),
     )
     print_batch_summary(entries, summaries, batch_dir)

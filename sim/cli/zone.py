@@ -17,6 +17,7 @@ from sim.cli.common import (
     SeedOption,
     SetOption,
     UnsetOption,
+    WhatIfOption,
     WorkersOption,
     allowed_roots,
     app,
@@ -32,6 +33,7 @@ from sim.cli.common import (
 )
 from sim.executors import Executor
 from sim.outputs.figure_choice import Figures
+from sim.outputs.whatif_choice import WhatIfScope
 from sim.scenario.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -96,8 +98,10 @@ def run_one(
     pair: tuple[str, str] | None = None,
     force: bool = False,
     figures: Figures = Figures.all,
+    whatif: WhatIfScope = WhatIfScope.cheap,
 ) -> ZoneAnalysis:
     from sim.outputs.pipeline import run_zone
+    from sim.studies.whatif_page import RunWhatIf
 
     return with_progress(
         f"scoring {scenario.id}",
@@ -111,6 +115,7 @@ def run_one(
             pair=pair,
             force=force,
             figures=figures,
+            answers=(RunWhatIf(whatif),),
         ),
     )
 
@@ -154,6 +159,7 @@ def run(
     ] = None,
     force: ForceOption = False,
     figures: FiguresOption = Figures.all,
+    whatif: WhatIfOption = WhatIfScope.cheap,
 ) -> None:
     """Map the acceptable zone of a scenario into a run directory (tables, plots, report)."""
     from sim.outputs.pipeline import ZoneSettings
@@ -165,7 +171,9 @@ def run(
     check_memory(scenario_path, scenario, settings.samples)
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario)
     finished = already_complete(run_dir) if resume is not None else None
-    analysis = run_one(scenario, scenario_path, settings, run_dir, resume is not None, chosen_pair, force, figures)
+    analysis = run_one(
+        scenario, scenario_path, settings, run_dir, resume is not None, chosen_pair, force, figures, whatif
+    )
     if finished:
         err.print(f"{run_dir} was already complete (finished {finished}): nothing to resume; its summary:")
     print_summary(analysis, run_dir)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.outputs.answers import Answer
 from sim.outputs.figure_choice import Figures
 from sim.outputs.owned import remove_ours
 from sim.outputs.pipeline import ZoneSettings
@@ -58,6 +59,7 @@ def run_batch(
     *,
     page: Callable[[Path], None] | None = None,
     figures: Figures = Figures.key,
+    answers: tuple[Answer, ...] = (),
 ) -> list[RunSummary]:
     """Run (or finish) every entry into ``batch_dir/<key>/``; write ``batch.json``, ``batch.csv`` and ``page``
     (the report), then mark the batch complete; return the summaries. A resumed batch reuses its complete runs,
@@ -79,6 +81,7 @@ def run_batch(
             ZoneSettings.for_scenario(entry.scenario, samples, seed, threads),
             str(entry.path),
             figures,
+            answers,
         )
         for entry in entries
     ]
