@@ -18,7 +18,9 @@ either way (``tests/test_closest.py``).
 
 from __future__ import annotations
 
+import weakref
 from math import prod
+from typing import Any
 
 import numpy as np
 
@@ -44,7 +46,7 @@ def settled_best(
     coupled = {level for level, _ in live} | {level for level, checks in enumerate(tree.checks) if checks}
     alone = [levels[0] for levels in components if len(levels) == 1 and levels[0] not in coupled]
     codes = np.repeat(tree.base[None, :], samples, axis=0)
-    margin = _alone_best(tree, contributions, alone, codes)
+    margin = _alone_best(tree, preferences, party, alone, codes)
     everyone = np.arange(samples)
     for levels in components:
         if len(levels) == 1 and levels[0] in alone:
@@ -72,25 +74,40 @@ def settled_best(
         issues = [tree.free[level] for level in levels]
         codes[:, issues] = grid[top][:, issues]
     best = utilities_at(preferences, codes, everyone, [party])[0]
-    return best, margin > _float_error(contributions, links, len(preferences.radices))
+    known = memo(preferences)
+    if ("error", party) not in known:
+        known["error", party] = _float_error(contributions, links, len(preferences.radices))
+    return best, margin > known["error", party]
 
 
-def _alone_best(tree: Tree, contributions: np.ndarray, levels: list[int], codes: np.ndarray) -> np.ndarray:
-    """Issues no constraint or live link ties to another, all at once: each takes its best option in each sample
-    (written into ``codes``); returns per sample the smallest lead of a best option over the next *different*
-    value (an option worth exactly the same float in that sample adds the same float: not a tie that matters)."""
-    samples = codes.shape[0]
-    if not levels:
-        return np.full(samples, np.inf)
-    width = max(tree.options[level].size for level in levels)
-    options = np.stack([np.resize(tree.options[level], width) for level in levels])  # padded with repeats
-    issues = np.array([tree.free[level] for level in levels])
-    value = contributions[issues[:, None], options]  # [level, option, sample]
-    top = np.argmax(value, axis=1)
-    best = np.take_along_axis(value, top[:, None, :], axis=1)
-    second = np.where(value == best, -np.inf, value).max(axis=1)
-    codes[:, issues] = np.take_along_axis(options, top, axis=1).T
-    return (best[:, 0, :] - second).min(axis=0)
+def _alone_best(tree: Tree, preferences: Preferences, party: int, levels: list[int], codes: np.ndarray) -> np.ndarray:
+    """Issues no constraint or live link ties to another: each takes its best option in each sample (written into
+    ``codes``); returns per sample the smallest lead of a best option over the next *different* value (an option
+    worth exactly the same float in that sample adds the same float: not a tie that matters). Each (party, issue,
+    options) is settled once per set of preferences: every offer and option of a run asks about the same ones."""
+    margin = np.full(codes.shape[0], np.inf)
+    known = memo(preferences)
+    for level in levels:
+        issue, options = tree.free[level], tree.options[level]
+        key = ("alone", party, issue, options.tobytes())
+        if key not in known:
+            value = preferences.contributions[party, issue, options]  # [option, sample]
+            top = np.argmax(value, axis=0)
+            best = value.max(axis=0)
+            second = np.where(value == best, -np.inf, value).max(axis=0)
+            known[key] = (options[top], best - second)
+        choice, lead = known[key]
+        codes[:, issue] = choice
+        margin = np.minimum(margin, lead)
+    return margin
+
+
+def memo(preferences: Preferences) -> dict[Any, Any]:
+    """A store of results that depend only on these preferences (and what the key names), dropped with them."""
+    return _MEMO.setdefault(preferences, {})
+
+
+_MEMO: weakref.WeakKeyDictionary[Preferences, dict[Any, Any]] = weakref.WeakKeyDictionary()
 
 
 def _components(tree: Tree, live: list[tuple[int, LinkTerm]]) -> list[list[int]]:
