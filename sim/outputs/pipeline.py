@@ -109,6 +109,8 @@ def run_zone(
     # not with a process pool: forking while another thread holds an import lock could hang a worker
     local = settings.executor is Executor.local
     plotting = _import_in_background("sim.outputs.zonefigures") if figures is not Figures.none and local else None
+    if local:  # pyarrow imports pandas (a dependency) at its first array, in the tables: ~0.5 s, overlapped too
+        _import_in_background("pandas")
     job = ZoneJob.of(scenario, settings.run)
     scorer = job.scorer
     parts = run_dir / "parts"
@@ -117,9 +119,12 @@ def run_zone(
     if progress:
         progress(done, len(scorer.blocks))
 
+    scored: dict[int, BlockScore] = {}  # kept: only blocks scored before a --resume are read back from disk
+
     def save(score: BlockScore) -> None:
         nonlocal done
         _save_part(parts, score)
+        scored[score.block.index] = score
         done += 1
         if progress:
             progress(done, len(scorer.blocks))
@@ -135,7 +140,8 @@ def run_zone(
     too_large = assembly_too_large(sum(_part_path(parts, block).stat().st_size for block in scorer.blocks))
     if too_large:
         raise RunDirError(f"{run_dir}: {too_large} (--resume {run_dir})")
-    analysis = job.analyse([_load_part(parts, block) for block in scorer.blocks])  # the same analysis as sim.zone
+    # the same analysis as sim.zone, from the very arrays each part file holds
+    analysis = job.analyse([scored.get(block.index) or _load_part(parts, block) for block in scorer.blocks])
     timings["analyse_s"] = round(time.perf_counter() - clock, 3)
     _write_run(run_dir, manifest, analysis, figures, pair, plotting, answers)
     return analysis
@@ -216,7 +222,7 @@ PART_ARRAYS = (
     "best_count",
     "best_package",
     "zone_sizes",
-    "accept_count",
+    "zone_accept_count",
 )
 
 
