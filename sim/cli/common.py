@@ -115,6 +115,16 @@ WhatIfOption = Annotated[
         "all (every offer: minutes on a large scenario); none (the page gives the command).",
     ),
 ]
+TalksOption = Annotated[
+    int,
+    typer.Option(
+        "--talks",
+        min=0,
+        max=10_000,
+        help="Also simulate N talks per protocol (mediated, alternating) on each run's scenario, so its report "
+        "answers 'do talks get there?' (agreement rate against a zone existing); 0: the report gives the command.",
+    ),
+]
 SchedulerOption = Annotated[
     str | None, typer.Option(help="Address of a running Dask scheduler (implies --executor dask).")
 ]

@@ -16,6 +16,7 @@ from sim.cli.common import (
     SchedulerOption,
     SeedOption,
     SetOption,
+    TalksOption,
     UnsetOption,
     WhatIfOption,
     WorkersOption,
@@ -99,7 +100,9 @@ def run_one(
     force: bool = False,
     figures: Figures = Figures.all,
     whatif: WhatIfScope = WhatIfScope.cheap,
+    talks: int = 0,
 ) -> ZoneAnalysis:
+    from sim.negotiation.page_talks import RunTalks
     from sim.outputs.pipeline import run_zone
     from sim.studies.whatif_page import RunWhatIf
 
@@ -115,7 +118,7 @@ def run_one(
             pair=pair,
             force=force,
             figures=figures,
-            answers=(RunWhatIf(whatif),),
+            answers=(RunWhatIf(whatif), RunTalks(talks)),
         ),
     )
 
@@ -160,6 +163,7 @@ def run(
     force: ForceOption = False,
     figures: FiguresOption = Figures.all,
     whatif: WhatIfOption = WhatIfScope.cheap,
+    talks: TalksOption = 0,
 ) -> None:
     """Map the acceptable zone of a scenario into a run directory (tables, plots, report)."""
     from sim.outputs.pipeline import ZoneSettings
@@ -172,7 +176,7 @@ def run(
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario)
     finished = already_complete(run_dir) if resume is not None else None
     analysis = run_one(
-        scenario, scenario_path, settings, run_dir, resume is not None, chosen_pair, force, figures, whatif
+        scenario, scenario_path, settings, run_dir, resume is not None, chosen_pair, force, figures, whatif, talks
     )
     if finished:
         err.print(f"{run_dir} was already complete (finished {finished}): nothing to resume; its summary:")

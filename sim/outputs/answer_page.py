@@ -13,7 +13,7 @@ from sim.outputs.html import Raw, esc, table
 from sim.scenario.model import Scenario
 from sim.zone.analysis import ZoneAnalysis
 from sim.zone.results import OfferResult
-from sim.zone.whatif_result import SMALLEST, Shortfall, WhatIfResult
+from sim.zone.whatif_result import SMALLEST, Change, Shortfall, WhatIfResult
 
 STAYS_SHOWN = 4  # what stays: the parties most often short, then "and N more"
 
@@ -186,4 +186,47 @@ def talks_table(value: TalksLine) -> str:
             rows,
         )
         + f"<p>Command: <code>{esc(value.command)}</code></p>"
+    )
+
+
+def change_brief(scenario: Scenario, change: Change) -> str:
+    """One change in a few words, by name: the issue's new option, the party's cut, or its red line's new holds."""
+    names = {party.id: party.name for party in scenario.parties}
+    if change.kind == "issue":
+        issue = scenario.issue(change.subject)
+        after = next(o.label for o in issue.options if o.id == change.after)
+        return f"{issue.title} -> '{after}'"
+    if change.kind == "reservation":
+        return f"{names[change.party]} cuts its reservation by {change.concession:.3f}"
+    issue_id, _, option_id = change.subject.partition(".")
+    label = next(o.label for o in scenario.issue(issue_id).options if o.id == option_id)
+    return f"{names[change.party]}'s red line on '{label}' {change.after}"
+
+
+def whatif_brief(run_dir: Path, analysis: ZoneAnalysis) -> str:
+    """'What would it take' in one line per answered offer, for a page over several runs (the run's own page has
+    the changes, what stays and the commands)."""
+    value = load_whatif(run_dir)
+    if value is None:
+        return "<p>What would it take: not computed for this run (its report gives the command).</p>"
+    labels = {o.id: o.label for o in analysis.scenario.offers}
+    rows = []
+    for answer in value.answers:
+        if answer.changes:
+            what = "; ".join(change_brief(analysis.scenario, c) for c in answer.changes)
+            what += f" → reaches {answer.reached}"
+        elif answer.changes is not None:
+            what = f"none needed (some completion in the zone in {answer.baseline})"
+        elif answer.proven == answer.max_changes:
+            what = f"no set of at most {answer.max_changes} changes reaches it (proven); the most any reaches is "
+            what += str(answer.best_within)
+        else:
+            what = f"none of at most {max(answer.proven, 0)} changes; larger sets not all searched (budget)"
+        rows.append([labels.get(answer.offer, answer.offer), what])
+    left = ""
+    if value.not_searched:
+        left = f" {len(value.not_searched)} more offers are left to their command (see the run's report)."
+    return (
+        f"<p>What would it take to reach {value.target:.4f} (the best package's P(zone)) with at most "
+        f"{value.max_changes} changes:{left}</p>" + (table(["offer", "answer"], rows) if rows else "")
     )

@@ -116,3 +116,34 @@ def ranked_section(analysis: ZoneAnalysis) -> str:
         f"<b>{html.escape(options(core.shared) or 'no common option')}</b>.</p>"
         + (f"<p>No package ever in the zone holds: {html.escape('; '.join(absent))}.</p>" if absent else "")
     )
+
+
+def answer_brief(analysis: ZoneAnalysis, top: int = 5) -> str:
+    """A scenario's answer on a page over several runs: P(zone non-empty), the best package in one line, the key
+    facts, the next packages by what differs from #1, and the zone's core."""
+    scenario, head = analysis.scenario, analysis.headline
+    titles = {issue.id: issue.title for issue in scenario.issues}
+
+    def options(items: dict[str, str]) -> str:
+        return "; ".join(f"{titles[i]}: {option_label(scenario, i, o)}" for i, o in items.items())
+
+    text = f"<p>Zone not empty in <b>{head.p_nonempty}</b> of samples; zone mass {analysis.zone_mass_text()}.</p>"
+    if head.best is None:
+        return text + "<p><b>No package is in the zone in any sample</b>; the full report shows the closest.</p>"
+    ranked = analysis.ranked(top)
+    facts = [c.sentence(len(ranked)) for c in crossed_red_lines(analysis, ranked)]
+    rows = [
+        [r.rank, str(r.p_zone), options(r.package.options) if r.rank == 1 else options(r.differs) or "(as #1)"]
+        for r in ranked
+    ]
+    core = analysis.core()
+    return (
+        text
+        + "".join(f"<p><b>{html.escape(fact)}</b></p>" for fact in facts)
+        + f"<p>The {len(ranked)} packages most often in the zone (#2 on: what differs from #1). "
+        + html.escape(ranks_apart(ranked))
+        + "</p>"
+        + table(["#", "P(zone) [95 %]", "package"], rows)
+        + f"<p>Every package ever in the zone holds: <b>{html.escape(options(core.shared) or 'no common option')}"
+        "</b>.</p>"
+    )
