@@ -4,12 +4,14 @@ command. A batch gives talks only to the scenarios named by ``--talks-for``."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 import sim
 from sim.cli.app import app
+from sim.outputs.answer_page import talks_sentence
 from sim.outputs.answers import load_talks
 from tests.conftest import DATA
 
@@ -40,6 +42,7 @@ def test_the_page_holds_the_talks_negsim_negotiate_plays(tmp_path: Path):
         assert protocol.zone_exists.p == sum(zone) / 12
         assert protocol.failed_with_zone.p == sum(z and not a for z, a in zip(zone, agreed, strict=True)) / 12
         assert str(protocol.agreement) in page and str(protocol.failed_with_zone) in page
+        assert html.escape(talks_sentence(protocol)) in page
 
 
 def test_without_talks_the_page_gives_the_command(tmp_path: Path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from sim.outputs.answers import TalksLine, load_talks, load_whatif
+from sim.outputs.answers import TalksLine, TalksProtocol, load_talks, load_whatif
 from sim.outputs.html import Raw, esc, table
 from sim.scenario.model import Scenario
 from sim.zone.analysis import ZoneAnalysis
@@ -168,6 +168,18 @@ def talks_section(run_dir: Path, analysis: ZoneAnalysis) -> str:
     return head + talks_table(value)
 
 
+def talks_sentence(protocol: TalksProtocol) -> str:
+    """One protocol's answer in words: of the runs whose own sample had a zone, how many the talks closed."""
+    runs = protocol.runs
+    zone, missed = round(protocol.zone_exists.p * runs), round(protocol.failed_with_zone.p * runs)
+    if zone == 0:
+        return f"{protocol.protocol.capitalize()}: no run's sample had a zone, so the talks had nothing to find."
+    return (
+        f"{protocol.protocol.capitalize()}: of the {zone} runs whose sample had a zone, the talks agreed in "
+        f"{zone - missed} and failed in {missed}."
+    )
+
+
 def talks_table(value: TalksLine) -> str:
     rows = [
         [p.protocol, p.runs, str(p.agreement), str(p.zone_exists), str(p.failed_with_zone)] for p in value.protocols
@@ -185,6 +197,9 @@ def talks_table(value: TalksLine) -> str:
             ],
             rows,
         )
+        + "<p>"
+        + esc(" ".join(talks_sentence(p) for p in value.protocols))
+        + "</p>"
         + f"<p>Command: <code>{esc(value.command)}</code></p>"
     )
 
