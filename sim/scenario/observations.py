@@ -89,7 +89,8 @@ def free_problems(scenario: Scenario, data: CalibrationData) -> list[tuple[tuple
                 (
                     ("free", k),
                     f"'{name}' is not a free quantity of '{party.id}' (reservation, weights.<issue>, "
-                    "values.<issue>[.<option>], links[.<when>-><option>], electorate.spread.<reservation|weights|values>)",
+                    "values.<issue>[.<option>], links[.<when>-><option>], "
+                    "electorate.spread.<reservation|weights|values>)",
                 )
             )
     ids = [obs.id for obs in data.observations]
