@@ -44,12 +44,14 @@ class Zone(ZoneAnalysis):
         return ZoneFigures(self)
 
     def save(self, path: str | Path, *, plots: bool = True, scenario_file: str | None = None) -> Path:
-        """Write this analysis as a run directory (tables, manifest, and with ``plots`` the PNGs and report.html),
-        the same files ``negsim run`` writes for the same scenario, samples and seed. The directory must be new or
+        """Write this analysis as a run directory (tables, manifest, what would it take for the cheap offers, and
+        with ``plots`` the PNGs and report.html), the same files ``negsim run`` writes for the same scenario,
+        samples and seed. The directory must be new or
         empty."""
         from sim.outputs.pipeline import save_run
+        from sim.studies.whatif_page import RunWhatIf
 
-        return save_run(self, Path(path), plots=plots, scenario_file=scenario_file)
+        return save_run(self, Path(path), plots=plots, scenario_file=scenario_file, answers=(RunWhatIf(),))
 
 
 def load(path: str | Path, set: Sequence[str] = (), unset: Sequence[str] = ()) -> Scenario:  # noqa: A002

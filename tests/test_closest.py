@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.scenario.model import Scenario
+from sim.zone import separable
 from sim.zone.closest import closest_package, shortfalls, veto_total
-from sim.zone.own_best import own_best_completion
+from sim.zone.own_best import best_completion_utility, own_best_completion
 from sim.zone.preferences import utilities_at
 from sim.zone.sampling import sample_preferences
 from sim.zone.space import PackageSpace
@@ -107,22 +112,43 @@ def _completions(space: PackageSpace, fix: dict[int, int]) -> np.ndarray:
     return codes[keep]
 
 
-@settings(max_examples=60, deadline=None)
-@given(language_scenario_dicts(max_issues=4, max_options=3, max_parties=3), st.data())
-def test_own_best_completion_is_the_enumerated_maximum_bit_for_bit(doc, data):
-    """Branch and bound finds, per party and sample, the very float the enumeration of every feasible completion
-    holding none of the party's red lines finds (links, requires-constraints, ratifiers, red lines on fixed issues)."""
+@contextmanager
+def _separable(float_error: float, max_grid: int) -> Iterator[None]:
+    """Choose which samples the component-wise path settles: its proof's error margin and its largest grid (a
+    large margin sends near-best samples to the search, a grid of 1 sends every sample)."""
+    kept = separable.FLOAT_ERROR, separable.MAX_GRID
+    separable.FLOAT_ERROR, separable.MAX_GRID = float_error, max_grid
+    try:
+        yield
+    finally:
+        separable.FLOAT_ERROR, separable.MAX_GRID = kept
+
+
+@pytest.mark.parametrize(
+    ("float_error", "max_grid"),
+    [(separable.FLOAT_ERROR, separable.MAX_GRID), (0.02, separable.MAX_GRID), (separable.FLOAT_ERROR, 1)],
+    ids=["settled", "mixed", "searched"],
+)
+@settings(max_examples=40, deadline=None)
+@given(doc=language_scenario_dicts(max_issues=4, max_options=3, max_parties=3), data=st.data())
+def test_own_best_completion_is_the_enumerated_maximum_bit_for_bit(float_error, max_grid, doc, data):
+    """Per party and sample, the very float the enumeration of every feasible completion holding none of the
+    party's red lines finds (links, requires-constraints, ratifiers, red lines on fixed issues): settled component
+    by component, searched by branch and bound, or a mixture of both."""
     scenario = Scenario.model_validate(doc)
     space = PackageSpace.from_scenario(scenario)
     preferences = sample_preferences(scenario, scenario.run.samples, np.random.default_rng(scenario.run.seed))
     fix = _fix(space, data)
     red_lines = [list(reds) for reds in preferences.red_lines]
-    own = own_best_completion(space, preferences, fix, red_lines)
+    with _separable(float_error, max_grid):
+        own = own_best_completion(space, preferences, fix, red_lines)
+        found = [best_completion_utility(space, preferences, p, fix, reds) for p, reds in enumerate(red_lines)]
     codes = _completions(space, fix)
     utilities = preferences.utilities(space, codes)
     for p, reds in enumerate(red_lines):
         usable = ~space.holds_any(codes, reds)
         best = utilities[p, usable].max(axis=0) if usable.any() else np.full(preferences.samples, -np.inf)
+        assert np.array_equal(found[p], best)
         gap = preferences.reservation[p] - best
         assert own.below[p] == (gap > 0).mean()
         assert own.shortfall[p] == np.maximum(gap, 0.0).mean()

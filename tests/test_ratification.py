@@ -10,6 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
+from sim.negotiation.model import NegotiationModel, NegotiationSetup
+from sim.negotiation.protocol import Protocol
 from sim.scenario.model import Scenario
 from sim.zone.sampling import Draws, draw_uniforms, preferences_from_draws, sample_preferences
 from sim.zone.scoring import compute_zone
@@ -87,6 +89,21 @@ def test_sixty_percent_passes_a_majority_in_every_sample_and_fails_two_thirds():
         codes = space.codes(np.arange(space.size))
         assert (prefs.electorates[0].counts(prefs, codes)[0] == 600).all()
         assert (prefs.acceptable(space, codes)[2, 0] == passes).all(), rule
+
+
+def test_talks_ratify_by_the_body_as_the_zone_does():
+    """In the Mesa talks, as in the zone, a referendum where 600 of 1,000 voters accept the deal passes it by majority
+    in every run and fails it under two thirds in every run (read as one voter, it passed under both rules)."""
+    electorate = {"voters": 1000, "spread": {"reservation": 0.5}}
+    for rule, ratified in (("majority", True), ("two_thirds", False)):
+        doc = _deal([0.5], [0.6], electorate={**electorate, "rule": rule})
+        setup = NegotiationSetup.build(Scenario.model_validate(doc))
+        for protocol in Protocol:
+            for seed in range(8):
+                model = NegotiationModel(setup, protocol, seed)
+                model.run_model()
+                assert (model.agreement is not None) is ratified, (rule, protocol, seed)
+                assert (model.ratification_failures > 0) is not ratified
 
 
 def test_a_unanimous_chamber_of_three_is_the_conjunction_of_three_parties():

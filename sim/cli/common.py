@@ -22,6 +22,7 @@ from sim.cli.helpnames import readable_arguments
 from sim.executors import Executor
 from sim.outputs.figure_choice import Figures
 from sim.outputs.owned import OutputError
+from sim.outputs.whatif_choice import WhatIfScope
 from sim.scenario.edit_values import Edit, Unset
 from sim.scenario.errors import ScenarioError
 from sim.scenario.limits import MAX_SAMPLES
@@ -103,6 +104,25 @@ FiguresOption = Annotated[
     typer.Option(
         help="Figures each run draws: all; key (the zone by option and the offers, which a batch page shows); none "
         "(tables and report only). Drawing costs more than scoring a small run."
+    ),
+]
+WhatIfOption = Annotated[
+    WhatIfScope,
+    typer.Option(
+        "--whatif",
+        help="Which named offers the report's 'what would it take' searches (negsim whatif, at most 2 changes): "
+        "cheap (those reaching the target as they stand and those whose search is small, about 0.1-0.2 s each); "
+        "all (every offer: minutes on a large scenario); none (the page gives the command).",
+    ),
+]
+TalksOption = Annotated[
+    int,
+    typer.Option(
+        "--talks",
+        min=0,
+        max=10_000,
+        help="Also simulate N talks per protocol (mediated, alternating) on each run's scenario, so its report "
+        "answers 'do talks get there?' (agreement rate against a zone existing); 0: the report gives the command.",
     ),
 ]
 SchedulerOption = Annotated[

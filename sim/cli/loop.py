@@ -17,7 +17,9 @@ from sim.cli.common import (
     SchedulerOption,
     SeedOption,
     SetOption,
+    TalksOption,
     UnsetOption,
+    WhatIfOption,
     allowed_roots,
     app,
     check_memory,
@@ -33,6 +35,7 @@ from sim.cli.common import (
 )
 from sim.executors import Executor
 from sim.outputs.figure_choice import Figures
+from sim.outputs.whatif_choice import WhatIfScope
 
 if TYPE_CHECKING:
     from sim.outputs.runsummary import RunSummary
@@ -257,11 +260,19 @@ def batch(
     workers: RunsSideBySideOption = 2,
     scheduler: SchedulerOption = None,
     figures: FiguresOption = Figures.key,
+    whatif: WhatIfOption = WhatIfScope.cheap,
+    talks: TalksOption = 0,
+    talks_for: Annotated[
+        str | None,
+        typer.Option(help="Scenarios (keys, comma-separated) that get --talks (default: every one)."),
+    ] = None,
 ) -> None:
     """Run every scenario into its own directory of one batch; print the summary tables and write report.html."""
+    from sim.negotiation.page_talks import RunTalks
     from sim.studies.batch import batch_entries, copy_plots, recorded_entries, run_batch
     from sim.studies.fanout import Fanout, claim_directory
     from sim.studies.review import write_review
+    from sim.studies.whatif_page import RunWhatIf
 
     if plots_dir is not None:
         usable_folder(plots_dir, "--plots-dir")  # checked before the batch runs, not after
@@ -278,6 +289,13 @@ def batch(
         for warning in warnings:
             err.print(warning, markup=False, highlight=False, soft_wrap=True)
         batch_dir = out_dir or claim_directory(out_root, "batch")
+    keys = [entry.key for entry in entries]
+    talking = set(keys) if talks_for is None else {key.strip() for key in talks_for.split(",")}
+    if talking - set(keys):
+        fail(
+            f"error: --talks-for {talks_for}: no scenario {', '.join(sorted(talking - set(keys)))} in this batch "
+            f"(keys: {', '.join(keys)})"
+        )
     concurrent = 1 if executor is Executor.local else workers
     for entry in entries:
         check_memory(entry.path, entry.scenario, samples or entry.scenario.run.samples, concurrent)
@@ -291,6 +309,7 @@ def batch(
             Fanout(chosen_executor(executor, scheduler), workers, scheduler, progress, resume is not None, force),
             page=lambda directory: write_review([directory], directory / "report.html"),
             figures=figures,
+            answers=lambda key: (RunWhatIf(whatif), RunTalks(talks if key in talking else 0)),
         ),
     )
     print_batch_summary(entries, summaries, batch_dir)

@@ -16,7 +16,9 @@ from sim.cli.common import (
     SchedulerOption,
     SeedOption,
     SetOption,
+    TalksOption,
     UnsetOption,
+    WhatIfOption,
     WorkersOption,
     allowed_roots,
     app,
@@ -32,6 +34,7 @@ from sim.cli.common import (
 )
 from sim.executors import Executor
 from sim.outputs.figure_choice import Figures
+from sim.outputs.whatif_choice import WhatIfScope
 from sim.scenario.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -96,8 +99,12 @@ def run_one(
     pair: tuple[str, str] | None = None,
     force: bool = False,
     figures: Figures = Figures.all,
+    whatif: WhatIfScope = WhatIfScope.cheap,
+    talks: int = 0,
 ) -> ZoneAnalysis:
+    from sim.negotiation.page_talks import RunTalks
     from sim.outputs.pipeline import run_zone
+    from sim.studies.whatif_page import RunWhatIf
 
     return with_progress(
         f"scoring {scenario.id}",
@@ -111,6 +118,7 @@ def run_one(
             pair=pair,
             force=force,
             figures=figures,
+            answers=(RunWhatIf(whatif), RunTalks(talks)),
         ),
     )
 
@@ -154,6 +162,8 @@ def run(
     ] = None,
     force: ForceOption = False,
     figures: FiguresOption = Figures.all,
+    whatif: WhatIfOption = WhatIfScope.cheap,
+    talks: TalksOption = 0,
 ) -> None:
     """Map the acceptable zone of a scenario into a run directory (tables, plots, report)."""
     from sim.outputs.pipeline import ZoneSettings
@@ -165,7 +175,9 @@ def run(
     check_memory(scenario_path, scenario, settings.samples)
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario)
     finished = already_complete(run_dir) if resume is not None else None
-    analysis = run_one(scenario, scenario_path, settings, run_dir, resume is not None, chosen_pair, force, figures)
+    analysis = run_one(
+        scenario, scenario_path, settings, run_dir, resume is not None, chosen_pair, force, figures, whatif, talks
+    )
     if finished:
         err.print(f"{run_dir} was already complete (finished {finished}): nothing to resume; its summary:")
     print_summary(analysis, run_dir)

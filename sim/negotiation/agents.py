@@ -51,6 +51,7 @@ class PartyAgent(mesa.Agent):
         )
         self.reciprocal = party.strategy.concession is Concession.reciprocal
         self.seen: dict[int, list[float]] = {}
+        self.body = next((body for body in model.preferences.electorates if body.party == index), None)
 
     def reservation_in(self, round_: int) -> float:
         """Its reservation in ``round_`` given its rejections so far."""
@@ -98,7 +99,15 @@ class PartyAgent(mesa.Agent):
 
     def accepts(self, candidate: int) -> bool:
         """At or above its aspiration, never below its reservation; never a package worth ``-inf`` to it (one holding
-        a red line of its that holds in this run)."""
+        a red line of its that holds in this run).
+
+        A ratifier that votes as a body (``electorate:``) passes a package when its voters' or members' accepting
+        share meets the rule, exactly as in the zone (``Preferences.accepts_at``): a referendum is a population, not
+        one respondent (issue 19). Its voters hold the run's draw; they do not bargain, so no aspiration applies.
+        """
+        if self.body is not None:
+            codes = self.model.setup.candidates[candidate][None, :]
+            return bool(self.model.preferences.accepts_at(codes, np.zeros(1, dtype=np.int64), [self.index])[0, 0])
         utility = float(self.utility[candidate])
         if utility == -np.inf:
             return False

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from sim.executors import Executor, map_tasks
+from sim.outputs.answers import Answer
 from sim.outputs.budget import assembly_too_large
 from sim.outputs.figure_choice import Figures
 from sim.outputs.rundir import (
@@ -88,9 +89,12 @@ def run_zone(
     figures: Figures = Figures.all,
     pair: tuple[str, str] | None = None,
     force: bool = False,
+    answers: Sequence[Answer] = (),
 ) -> ZoneAnalysis:
     """Run (or finish) a zone run in ``run_dir``; returns its analysis (read back when the run was complete).
-    ``force`` replaces negsim's own earlier outputs in ``run_dir`` (never a file it did not write)."""
+    ``force`` replaces negsim's own earlier outputs in ``run_dir`` (never a file it did not write). ``answers``:
+    the page's further answers (:mod:`sim.outputs.answers`: what would it take, talks), each run after the tables
+    and before the page."""
     if resume:
         manifest = resume_manifest(run_dir, scenario, "zone")
         if manifest["status"] == "complete":
@@ -105,6 +109,8 @@ def run_zone(
     # not with a process pool: forking while another thread holds an import lock could hang a worker
     local = settings.executor is Executor.local
     plotting = _import_in_background("sim.outputs.zonefigures") if figures is not Figures.none and local else None
+    if local:  # pyarrow imports pandas (a dependency) at its first array, in the tables: ~0.5 s, overlapped too
+        _import_in_background("pandas")
     job = ZoneJob.of(scenario, settings.run)
     scorer = job.scorer
     parts = run_dir / "parts"
@@ -113,9 +119,12 @@ def run_zone(
     if progress:
         progress(done, len(scorer.blocks))
 
+    scored: dict[int, BlockScore] = {}  # kept: only blocks scored before a --resume are read back from disk
+
     def save(score: BlockScore) -> None:
         nonlocal done
         _save_part(parts, score)
+        scored[score.block.index] = score
         done += 1
         if progress:
             progress(done, len(scorer.blocks))
@@ -131,19 +140,26 @@ def run_zone(
     too_large = assembly_too_large(sum(_part_path(parts, block).stat().st_size for block in scorer.blocks))
     if too_large:
         raise RunDirError(f"{run_dir}: {too_large} (--resume {run_dir})")
-    analysis = job.analyse([_load_part(parts, block) for block in scorer.blocks])  # the same analysis as sim.zone
+    # the same analysis as sim.zone, from the very arrays each part file holds
+    analysis = job.analyse([scored.get(block.index) or _load_part(parts, block) for block in scorer.blocks])
     timings["analyse_s"] = round(time.perf_counter() - clock, 3)
-    _write_run(run_dir, manifest, analysis, figures, pair, plotting)
+    _write_run(run_dir, manifest, analysis, figures, pair, plotting, answers)
     return analysis
 
 
 def save_run(
-    analysis: ZoneAnalysis, run_dir: Path, *, plots: bool = True, scenario_file: str | None = None, force: bool = False
+    analysis: ZoneAnalysis,
+    run_dir: Path,
+    *,
+    plots: bool = True,
+    scenario_file: str | None = None,
+    force: bool = False,
+    answers: Sequence[Answer] = (),
 ) -> Path:
     """Write an analysis computed in memory (``sim.zone``) as a complete run directory: the same files as
-    ``negsim run`` with the same scenario, samples and seed."""
+    ``negsim run`` with the same scenario, samples and seed (given the same ``answers``)."""
     manifest = start_manifest(run_dir, analysis.scenario, "zone", analysis.settings.recorded(), scenario_file, force)
-    _write_run(run_dir, manifest, analysis, Figures.all if plots else Figures.none, None, None)
+    _write_run(run_dir, manifest, analysis, Figures.all if plots else Figures.none, None, None, answers)
     return run_dir
 
 
@@ -154,12 +170,19 @@ def _write_run(
     figures: Figures,
     pair: tuple[str, str] | None,
     plotting: threading.Thread | None,
+    answers: Sequence[Answer] = (),
 ) -> None:
-    """Tables, then the chosen figures and the report, then the manifest marked complete (with its summary)."""
+    """Tables, the page's further answers, then the chosen figures and the report, then the manifest marked
+    complete (with its summary)."""
     timings = manifest["timings"]
     clock = time.perf_counter()
     summary = save_analysis(analysis, run_dir)
     timings["tables_s"] = round(time.perf_counter() - clock, 3)
+    if answers:
+        clock = time.perf_counter()
+        for answer in answers:
+            answer(analysis, run_dir)
+        timings["answers_s"] = round(time.perf_counter() - clock, 3)
     clock = time.perf_counter()
     if plotting:
         plotting.join()
@@ -199,7 +222,7 @@ PART_ARRAYS = (
     "best_count",
     "best_package",
     "zone_sizes",
-    "accept_count",
+    "zone_accept_count",
 )
 
 

@@ -15,15 +15,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.outputs.answer_page import talks_section, whatif_section
 from sim.outputs.figure_choice import Figures
 from sim.outputs.html import esc, figure, page
+from sim.outputs.ranked_page import option_label, ranked_section
 from sim.outputs.rundir import atomic_write_text, read_manifest
 from sim.outputs.zonerun import INTERVAL, party_label
-from sim.scenario.model import Scenario, split_option_ref
+from sim.scenario.model import Scenario
 from sim.zone.analysis import ZoneAnalysis
 from sim.zone.blocker import constrains_nothing
 from sim.zone.estimate import share_text
-from sim.zone.offers import fixed_label
+from sim.zone.offers import INFEASIBLE, fixed_label
 from sim.zone.results import BargainingSolution, Blocker, ClosestPackage, Headline
 
 if TYPE_CHECKING:
@@ -136,49 +138,10 @@ def _fmt(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def option_label(scenario: Scenario, issue_id: str, option_id: str) -> str:
-    issue = scenario.issue(issue_id)
-    return next((o.label for o in issue.options if o.id == option_id), option_id)
-
-
 def _package_table(scenario: Scenario, options: dict[str, str]) -> str:
     """Issue titles and option labels, in the scenario's issue order."""
     return _table(
         ["issue", "option"], [[i.title, option_label(scenario, i.id, options[i.id])] for i in scenario.issues]
-    )
-
-
-RANKED = 15
-
-
-def ranked_section(analysis: ZoneAnalysis) -> str:
-    """The packages most often in the zone, #2 onwards as what differs from #1; the zone's core and what it lacks."""
-    scenario = analysis.scenario
-    titles = {issue.id: issue.title for issue in scenario.issues}
-
-    def options(items: dict[str, str]) -> str:
-        return "; ".join(f"{titles[i]}: {option_label(scenario, i, o)}" for i, o in items.items())
-
-    ranked = analysis.ranked(RANKED)
-    rows = [
-        [
-            r.rank,
-            str(r.p_zone),
-            options(r.package.options) if r.rank == 1 else options(r.differs) or "(as #1)",
-            ", ".join(k.brief() for k in analysis.rejections(r.package.number)) or "nothing: always in the zone",
-        ]
-        for r in ranked
-    ]
-    core = analysis.core()
-    absent = [f"{titles[i]}: {option_label(scenario, i, o)}" for i, o in (split_option_ref(a) for a in core.absent)]
-    return (
-        f"<h3>The {len(ranked)} packages most often in the zone</h3><p>#2 onwards: only what differs from #1. The "
-        "last column: the veto parties that reject the package in the other samples, and how often (a party's "
-        "rejections overlap with the others'; 'red line': the package holds one of its red lines).</p>"
-        + _table(["#", "P(zone) [95 %]", "package", "rejected in the other samples by"], rows)
-        + f"<p>Every one of the {core.packages:,} packages ever in the zone holds: "
-        f"<b>{html.escape(options(core.shared) or 'no common option')}</b>.</p>"
-        + (f"<p>No package ever in the zone holds: {html.escape('; '.join(absent))}.</p>" if absent else "")
     )
 
 
@@ -222,6 +185,13 @@ def zone_section(analysis: ZoneAnalysis) -> str:
     )
 
 
+CONTENTS = (
+    '<p class="meta">On this page: <a href="#zone">zone and ranked packages</a> · <a href="#offers">named offers</a>'
+    ' · <a href="#what-would-it-take">what would it take</a> · <a href="#talks">do talks get there?</a> · '
+    '<a href="#solutions">bargaining solutions</a> · <a href="#options">options</a> · <a href="#plots">plots</a></p>'
+)
+
+
 def render_report(run_dir: Path, analysis: ZoneAnalysis) -> str:
     manifest = read_manifest(run_dir)
     scenario, settings, parties = analysis.scenario, analysis.settings, analysis.parties
@@ -241,7 +211,7 @@ def render_report(run_dir: Path, analysis: ZoneAnalysis) -> str:
                 str(o.p_complete),
                 "closest (none in zone)" if o.completion.kind == "closest" else o.completion.kind,
                 str(o.completion.p_zone),
-                blocker_text(scenario, o.blocker),
+                NO_BLOCKER_INFEASIBLE if o.reason.text.startswith(INFEASIBLE) else blocker_text(scenario, o.blocker),
                 o.reason.text,
             ]
             for o in offers
@@ -298,15 +268,17 @@ def render_report(run_dir: Path, analysis: ZoneAnalysis) -> str:
         f"negsim {esc(manifest['versions']['negsim'])}. "
         f"Command: <code>{esc(manifest['command'])}</code>. Intervals: {esc(INTERVAL)}."
     )
-    body = f"""<h2>Zone</h2>{zone_section(analysis)}
-<h2>Bargaining solutions</h2>
+    body = f"""{CONTENTS}<h2 id="zone">Zone</h2>{zone_section(analysis)}
+<h2 id="offers">Named offers</h2>{offer_table}
+<h3>Each party's acceptance of the completion shown</h3>{acceptance}
+{whatif_section(run_dir, analysis)}
+{talks_section(run_dir, analysis)}
+<h2 id="solutions">Bargaining solutions</h2>
 <p>Negotiation set: {len(negotiation.packages):,} packages, the Pareto-efficient packages that break no veto
 party's red line and give every veto party at least its mean reservation in expected utility. Solutions are taken
 among them.{_solutions_note(named)}</p>{solution_table}
-<h2>Named offers</h2>{offer_table}
-<h3>Each party's acceptance of the completion shown</h3>{acceptance}
-<h2>Options</h2>{option_table}
-<h2>Plots</h2>{images}"""
+<h2 id="options">Options</h2>{option_table}
+<h2 id="plots">Plots</h2>{images}"""
     return page(scenario.title, body, meta=meta)  # one self-contained file: plots embedded, glossary included
 
 
@@ -329,6 +301,9 @@ def _outside(analysis: ZoneAnalysis, solution: BargainingSolution) -> str:
         return "nothing: in the zone in every sample"
     never = "never in the zone: " if solution.p_zone.p == 0 else ""
     return never + why
+
+
+NO_BLOCKER_INFEASIBLE = "none: no completion of the offer is feasible in this scenario (the next column says why)"
 
 
 def _small(p: float) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.outputs.answers import Answer
 from sim.outputs.figure_choice import Figures
 from sim.outputs.owned import remove_ours
 from sim.outputs.pipeline import ZoneSettings
@@ -58,9 +59,11 @@ def run_batch(
     *,
     page: Callable[[Path], None] | None = None,
     figures: Figures = Figures.key,
+    answers: Callable[[str], tuple[Answer, ...]] = lambda key: (),
 ) -> list[RunSummary]:
     """Run (or finish) every entry into ``batch_dir/<key>/``; write ``batch.json``, ``batch.csv`` and ``page``
-    (the report), then mark the batch complete; return the summaries. A resumed batch reuses its complete runs,
+    (the report), then mark the batch complete; return the summaries. ``answers(key)``: the further answers of
+    that entry's page (:mod:`sim.outputs.answers`). A resumed batch reuses its complete runs,
     resumes the interrupted ones and uses the samples and seed it was started with."""
     runs = [{"key": e.key, "scenario_id": e.scenario.id, "file": str(e.path)} for e in entries]
     if fanout.resume:
@@ -79,6 +82,7 @@ def run_batch(
             ZoneSettings.for_scenario(entry.scenario, samples, seed, threads),
             str(entry.path),
             figures,
+            answers(entry.key),
         )
         for entry in entries
     ]

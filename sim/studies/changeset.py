@@ -128,6 +128,16 @@ def min_total(needs: np.ndarray, samples: np.ndarray, count: int) -> tuple[float
     return best, best_amounts, exact
 
 
+def neighbourhood_size(space: PackageSpace, fix: dict[int, int], max_changes: int) -> int:
+    """Packages within ``max_changes`` moves of the offer's fixed issues, its open issues completed every way
+    (feasible or not): what a search scores densely when this times the samples is at most ``DENSE_CELLS``, so its
+    work grows with this product."""
+    open_size = math.prod(r for i, r in enumerate(space.radices) if i not in fix)
+    alternatives = [space.radices[i] - 1 for i in fix]
+    moved = sum(math.prod(combo) for k in range(max_changes + 1) for combo in itertools.combinations(alternatives, k))
+    return open_size * moved
+
+
 @dataclass(eq=False)
 class ChangeSearch:
     """One offer's search: its fix, the study's samples and draws, what it must reach, what each move costs."""
@@ -193,12 +203,7 @@ class ChangeSearch:
 
     # --- pairs ---------------------------------------------------------------------------------------------------
     def _neighbourhood_size(self) -> int:
-        open_size = math.prod(r for i, r in enumerate(self.space.radices) if i not in self.fix)
-        alternatives = [self.space.radices[i] - 1 for i in self.fix]
-        moved = sum(
-            math.prod(combo) for k in range(self.max_changes + 1) for combo in itertools.combinations(alternatives, k)
-        )
-        return open_size * moved
+        return neighbourhood_size(self.space, self.fix, self.max_changes)
 
     def _needs(self, codes: np.ndarray, samples: np.ndarray, dims: list[Dim]) -> np.ndarray:
         """Amount each dim needs for each (package, sample) pair (0: that party already agrees on that count)."""

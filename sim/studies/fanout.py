@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sim.executors import Executor, collect_tasks
+from sim.outputs.answers import Answer
 from sim.outputs.figure_choice import Figures
 from sim.outputs.pipeline import ZoneSettings, run_zone
 from sim.outputs.rundir import MANIFEST, read_manifest
@@ -35,6 +36,7 @@ class RunTask:
     settings: ZoneSettings
     scenario_file: str | None = None
     figures: Figures = Figures.all
+    answers: tuple[Answer, ...] = ()  # the page's further answers (sim.outputs.answers); picklable for a pool
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "run_dir", self.run_dir.absolute())
@@ -54,6 +56,7 @@ def run_task(task: RunTask) -> RunSummary:
             resume=True,
             scenario_file=task.scenario_file,
             figures=task.figures,
+            answers=task.answers,
         )
         return RunSummary.read(summary_of(resumed))
     # killed before its manifest: it holds nothing to resume, and only what negsim wrote there is replaced
@@ -66,6 +69,7 @@ def run_task(task: RunTask) -> RunSummary:
                 scenario_file=task.scenario_file,
                 force=True,
                 figures=task.figures,
+                answers=task.answers,
             )
         )
     )

@@ -17,11 +17,14 @@ import pyarrow.parquet as pq
 import yaml
 
 from sim import __version__
+from sim.outputs.answer_page import whatif_brief
 from sim.outputs.figure_choice import KEY_FIGURES
 from sim.outputs.html import esc, figure, page, table, with_interval
 from sim.outputs.owned import embeddable, refuse_links
+from sim.outputs.ranked_page import answer_brief
 from sim.outputs.report import ZONE_PLOTS
 from sim.outputs.rundir import RunDirError, atomic_write_text, read_json, read_manifest
+from sim.outputs.zoneload import load_analysis
 from sim.studies.batch import BATCH_FILE
 from sim.studies.compare import scenario_differences
 from sim.studies.rundata import RunData
@@ -159,19 +162,28 @@ def overview(runs: list[RunData]) -> str:
         + scenarios
         + notes
         + "<p>Each offer row: the share of samples in which some completion of the offer is in the zone.</p>"
-        + table(["quantity", *(run.name for run in runs)], rows)
+        + table(["quantity", *(breakable(run.name) for run in runs)], rows)
     )
+
+
+def breakable(name: str) -> str:
+    """A scenario key that may wrap after its underscores (zero-width spaces): ten keys side by side then fit a
+    1,400 px window without a horizontal scroll (issue 21)."""
+    return name.replace("_", "_\u200b")
 
 
 NEGOTIATION_ONLY = ("strategy", "pressure", "reservation_drift", "leverage", "power")
 
 
 def same_zone_notes(runs: list[RunData]) -> list[str]:
-    """A run whose zone tables equal an earlier run's (same samples and seed, different scenario) says so, and
-    names where its changes act: a variant that only edits negotiation settings moves nothing in the zone."""
+    """A run whose zone equals an earlier run's (same samples and seed, different scenario) says so, and names where
+    its changes act: a variant that only edits negotiation settings moves nothing in the zone. Equal tables are said
+    as such; an equal headline (P(zone non-empty), zone mass, every offer's P(completion)) with other tables means the
+    changes moved no package in or out of the zone, only expected utilities (so the order of equally likely
+    packages)."""
     notes = []
     for k, run in enumerate(runs):
-        twin = next((other for other in runs[:k] if _same_zone(other, run)), None)
+        twin = next((other for other in runs[:k] if _same_headline(other, run)), None)
         if twin is None:
             continue
         changed = [path for path, _, _ in scenario_differences(twin, run) if not _metadata(path)]
@@ -184,7 +196,15 @@ def same_zone_notes(runs: list[RunData]) -> list[str]:
             else "they change nothing the zone sees in these samples"
         )
         shown = ", ".join(changed[:6]) + (f" and {len(changed) - 6} more" if len(changed) > 6 else "")
-        notes.append(f"{run.name}: its zone tables equal {twin.name}'s exactly; its changes ({shown}) — {where}.")
+        if _same_tables(twin, run):
+            notes.append(f"{run.name}: its zone tables equal {twin.name}'s exactly; its changes ({shown}) — {where}.")
+        else:
+            notes.append(
+                f"{run.name}: P(zone non-empty), zone mass and every offer's P(completion) equal {twin.name}'s "
+                f"exactly; its changes ({shown}) move no package into or out of the zone in these samples, only "
+                "expected utilities (equally likely packages may rank in another order)"
+                + (f"; {where}." if only_talks else ".")
+            )
     return notes
 
 
@@ -194,13 +214,21 @@ def _metadata(path: str) -> bool:
     return words[0] in ("id", "title", "sources", "run", "description") or "reasons" in words or "notes" in words
 
 
-def _same_zone(a: RunData, b: RunData) -> bool:
+def _same_headline(a: RunData, b: RunData) -> bool:
     if (a.samples, a.seed) != (b.samples, b.seed) or a.scenario.content_hash() == b.scenario.content_hash():
         return False
-    headline = (a.summary.p_nonempty, a.summary.zone_mass, a.summary.offers)
-    if headline != (b.summary.p_nonempty, b.summary.zone_mass, b.summary.offers):
-        return False
-    return pq.read_table(a.path / "zone.parquet").equals(pq.read_table(b.path / "zone.parquet"))
+    return (a.summary.p_nonempty, a.summary.zone_mass, a.summary.offers) == (
+        b.summary.p_nonempty,
+        b.summary.zone_mass,
+        b.summary.offers,
+    )
+
+
+def _same_tables(a: RunData, b: RunData) -> bool:
+    """Cell by cell, NaN equal to NaN (Arrow's ``equals`` has NaN != NaN, and a body's vote shares are NaN where a
+    package was not put to it: the inert-variant note was lost when those columns came)."""
+    left, right = (pq.read_table(run.path / "zone.parquet") for run in (a, b))
+    return left.schema.equals(right.schema) and left.to_pandas().equals(right.to_pandas())
 
 
 def run_section(run: RunData, every_figure: bool = True, page_dir: Path | None = None) -> str:
@@ -232,10 +260,23 @@ def run_section(run: RunData, every_figure: bool = True, page_dir: Path | None =
             f'<a href="{esc(_link(png, page_dir))}">{esc(png.stem.replace("_", " "))}</a>' for png in linked
         )
         figures += f"<p>More figures of this run (files beside the page, not embedded): {links}.</p>"
+    report = run.path / "report.html"
+    full = (
+        f'<p><a href="{esc(_link(report, page_dir))}">Full report of this scenario</a>: 15 ranked packages with who '
+        "rejects them, what would it take with each change and command, do talks get there, bargaining solutions, "
+        "options.</p>"
+        if report.is_file()
+        else ""
+    )
+    analysis = load_analysis(run.path)
     return (
         f'<h2 id="run-{esc(run.name)}">{esc(run.scenario.title)} <small>({esc(run.name)})</small></h2>'
         f'<p class="meta">Scenario <code>{esc(run.scenario.id)}</code> ({esc(run.name)}), {run.samples:,} samples, '
         f"seed {run.seed}, directory <code>{esc(run.path)}</code>. Made by: <code>{esc(run.command)}</code></p>"
+        + full
+        + "<h3>Answer</h3>"
+        + answer_brief(analysis)
+        + (whatif_brief(run.path, analysis) if run.scenario.offers else "")
         + (f"<h3>Named offers</h3>{offers}" if run.offers else "<p>This scenario names no offers.</p>")
         + figures
     )

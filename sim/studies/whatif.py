@@ -231,10 +231,14 @@ def change_set_answer(
     weight_moves: bool = False,
     max_cut: float = MAX_CUT,
     preferences: Preferences | None = None,
+    baseline_hits: int | None = None,
 ) -> WhatIfResult:
     """The answer for ``offer`` on samples already drawn (``draws``; ``seed`` is recorded, not drawn again): what
-    ``negsim whatif`` and the explore page both call, so the page's answer is the command's. ``preferences``: the
-    scenario's preferences from ``draws``, when the caller holds them already."""
+    ``negsim whatif``, the explore page and a run's page all call, so each page's answer is the command's.
+    ``preferences``: the scenario's preferences from ``draws``, and ``baseline_hits``: in how many of them some
+    completion of the offer is in the zone (:func:`offer_hits`), when the caller holds them already (a run does).
+
+    An offer that reaches the target as it stands needs no search: the empty change set is the smallest."""
     started = time.perf_counter()
     preferences = preferences or preferences_from_draws(scenario, draws)
     space = PackageSpace.from_scenario(scenario)
@@ -243,10 +247,13 @@ def change_set_answer(
     ids = list(preferences.party_ids)
     payers = [ids.index(offer.sponsor)] if offer.sponsor else [int(p) for p in np.flatnonzero(preferences.veto)]
     count = max(1, math.ceil(round(target * count_samples, 9)))
+    hits = offer_hits(scenario, offer, draws) if baseline_hits is None else baseline_hits
+    baseline = Estimate.of(hits, count_samples)
+    if hits >= count:
+        return _no_change(offer, target, target_reason, (count_samples, seed), baseline, max_changes, max_cut, started)
     correlated = correlate(scenario, draws)
     search = ChangeSearch(space, preferences, correlated, fix, count, max_changes, payers, max_cut=max_cut)
     found = search.search()
-    baseline = Estimate.of(offer_hits(scenario, offer, draws), count_samples)
     changes, reached, stays = None, None, ()
     if found is not None:
         payer = next((p.name for p in scenario.parties if p.id == offer.sponsor), "the veto parties on average")
@@ -281,6 +288,41 @@ def change_set_answer(
         search.skeletons_bounded,
         search.skeletons_expanded,
         time.perf_counter() - started,
+        max_cut,
+    )
+
+
+def _no_change(
+    offer: Offer,
+    target: float,
+    target_reason: str,
+    samples_seed: tuple[int, int],
+    baseline: Estimate,
+    max_changes: int,
+    max_cut: float,
+    started: float,
+) -> WhatIfResult:
+    """The answer for an offer that reaches the target as it stands: the empty change set, nothing searched."""
+    return WhatIfResult(
+        offer.id,
+        offer.label,
+        target,
+        target_reason,
+        *samples_seed,
+        baseline,
+        max_changes,
+        (),
+        baseline,
+        0.0,
+        True,
+        baseline,
+        0,
+        (),
+        (),
+        0,
+        0,
+        time.perf_counter() - started,
+        max_cut,
     )
 
 
@@ -288,26 +330,32 @@ def what_stays(
     scenario: Scenario, preferences: Preferences, space: PackageSpace, fix: dict[int, int]
 ) -> tuple[Shortfall, ...]:
     """Why the offer stays short, per veto party: a red line on an option the offer fixes (in the share of samples
-    it holds), and its own best completion of the offer below its reservation; most often first."""
+    it holds), and its own best completion of the offer below its reservation (no finite shortfall when no
+    completion avoids its certain red lines: that row then names them, or says so); most often first."""
     certain = [list(preferences.red_lines[p]) for p in range(preferences.n_parties)]
     own = own_best_completion(space, preferences, fix, certain)
+    fixes_its_red_line = {r.party for r in preferences.red_line_list if fix.get(r.option[0]) == r.option[1]}
     rows = [
         Shortfall(
             party.id,
             party.name,
             float(own.below[p]),
-            float(own.shortfall[p]),
-            "its own best completion of the offer is below its reservation",
+            float(own.shortfall[p]) if np.isfinite(own.shortfall[p]) else 0.0,
+            "its own best completion of the offer is below its reservation"
+            if np.isfinite(own.shortfall[p])
+            else "no completion of the offer avoids its certain red lines",
         )
         for p, party in enumerate(scenario.parties)
-        if preferences.veto[p] and own.below[p] > 0
+        if preferences.veto[p]
+        and own.below[p] > 0
+        and (np.isfinite(own.shortfall[p]) or p not in fixes_its_red_line)  # else its red line's row says why
     ]
     for red in preferences.red_line_list:
         if preferences.veto[red.party] and fix.get(red.option[0]) == red.option[1]:
             party = scenario.parties[red.party]
-            ref = f"{space.issue_ids[red.option[0]]}.{space.option_ids[red.option[0]][red.option[1]]}"
+            label = scenario.issues[red.option[0]].options[red.option[1]].label
             rows.append(
-                Shortfall(party.id, party.name, float(red.in_sample.mean()), 0.0, f"its red line on {ref} holds")
+                Shortfall(party.id, party.name, float(red.in_sample.mean()), 0.0, f"its red line on '{label}' holds")
             )
     return tuple(sorted(rows, key=lambda s: (-s.below, -s.mean_shortfall)))
 

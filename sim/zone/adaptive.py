@@ -25,7 +25,8 @@ from sim.zone.space import PackageSpace
 @dataclass
 class DenseTotals:
     """What the dense rows of a block contributed: listed packages (table count > 0) with their counts and codes,
-    OR-ed target hits, per-sample zone sizes and the number of cells compared."""
+    each party's acceptance counts of those in the zone in some sample, OR-ed target hits, per-sample zone sizes
+    and the number of cells compared."""
 
     n_targets: int
     samples: int
@@ -33,7 +34,7 @@ class DenseTotals:
     codes: list[np.ndarray] = field(default_factory=list)
     table_count: list[np.ndarray] = field(default_factory=list)
     zone_count: list[np.ndarray] = field(default_factory=list)
-    accept_count: list[np.ndarray] = field(default_factory=list)  # [party, package] over every sample
+    accept_count: list[np.ndarray] = field(default_factory=list)  # [party, zone package] over every sample
     hits: np.ndarray = field(init=False)
     table_hits: np.ndarray = field(init=False)
     zone_sizes: np.ndarray = field(init=False)
@@ -154,5 +155,5 @@ def _score_tail(
         totals.codes.append(codes[listed])
         totals.table_count.append(table_count[listed].astype(np.int32))
         totals.zone_count.append(zone_count[listed].astype(np.int32))
-        totals.accept_count.append(accept_count)
+        totals.accept_count.append(accept_count[:, zone_count[listed] > 0])
         totals.checked += table.size

@@ -75,11 +75,12 @@ def map_zone(
 def zone_list(parts: list[BlockScore]) -> ZoneList:
     """Every package in the zone in some sample (sorted), its zone count and each party's acceptance count, from
     the blocks' scores (the scorer counts acceptance as it goes: the tables never score the zone again)."""
-    packages = np.concatenate([part.packages for part in parts]) if parts else np.zeros(0, dtype=np.int64)
-    counts = np.concatenate([part.zone_count for part in parts]) if parts else np.zeros(0, dtype=np.int32)
-    accepts = np.concatenate([part.accept_count for part in parts], axis=1) if parts else np.zeros((0, 0), np.int32)
+    if not parts:
+        return ZoneList(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros((0, 0), np.int32))
+    packages = np.concatenate([part.packages[part.zone_count > 0] for part in parts])
+    counts = np.concatenate([part.zone_count[part.zone_count > 0] for part in parts])
+    accepts = np.concatenate([part.zone_accept_count for part in parts], axis=1)
     order = np.argsort(packages, kind="stable")
-    order = order[counts[order] > 0]
     return ZoneList(packages[order], counts[order], accepts[:, order])
 
 

@@ -90,7 +90,7 @@ def named_blocker(
 @dataclass(frozen=True)
 class Rejection:
     """One veto party keeping a package out of the zone: how often it rejects it, the red lines of its the package
-    holds (``issue.option``, with ``holds`` when uncertain) and, where it rejects, its mean shortfall."""
+    holds (the option's label, with ``holds`` when uncertain) and, where it rejects, its mean shortfall."""
 
     name: str
     share: float
@@ -118,7 +118,7 @@ def rejections(scenario: Scenario, space: PackageSpace, preferences: Preferences
         if not reject.any():
             continue
         held = tuple(
-            f"{space.issue_ids[r.option[0]]}.{space.option_ids[r.option[0]][r.option[1]]}"
+            f"'{scenario.issues[r.option[0]].options[r.option[1]].label}'"
             + ("" if r.certain else f" (holds {r.holds:g})")
             for r in preferences.red_line_list
             if r.party == p and codes[0, r.option[0]] == r.option[1]

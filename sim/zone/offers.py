@@ -211,8 +211,33 @@ def option_results(
 
 def _blocker(ctx: TargetContext, target: Target) -> Blocker:
     """The target's blocker by the one definition (:func:`sim.zone.blocker.offer_blocker`): a property of the offer
-    (every completion), not of the completion this run reports."""
+    (every completion), not of the completion this run reports. An offer with no feasible completion has none: no
+    party's preferences keep it out (its reason says what does)."""
+    if target.fix and ctx.space.count_feasible(dict(target.fix)) == 0:
+        return Blocker()
     return offer_blocker(ctx.scenario, ctx.space, ctx.preferences, dict(target.fix))
+
+
+INFEASIBLE = "no feasible completion"
+
+
+def infeasible_text(scenario: Scenario, fix: dict[int, int]) -> str:
+    """Why an offer has no feasible completion, in names: the issues the scenario settles otherwise (``fixed:``), or
+    its constraints (``forbid``/``requires``) ruling out what the offer fixes."""
+    issues = scenario.issues
+    settled = [
+        f"the scenario fixes {issues[i].title} = '{_label(scenario, i, scenario.fixed[issues[i].id])}' and the offer "
+        f"asks '{issues[i].options[o].label}'"
+        for i, o in sorted(fix.items())
+        if issues[i].id in scenario.fixed and scenario.fixed[issues[i].id] != issues[i].options[o].id
+    ]
+    if settled:
+        return f"{INFEASIBLE}: " + "; ".join(settled)
+    return f"{INFEASIBLE}: the scenario's constraints rule out the options the offer fixes together"
+
+
+def _label(scenario: Scenario, issue: int, option_id: str) -> str:
+    return next(o.label for o in scenario.issues[issue].options if o.id == option_id)
 
 
 def _reason(ctx: TargetContext, target: Target, found: Closest | None) -> Reason:
@@ -228,6 +253,8 @@ def _reason(ctx: TargetContext, target: Target, found: Closest | None) -> Reason
         return Reason(text, names[p], ctx.ref(i, o), 0.0)
     if not target.fix and found is None:
         return Reason("no feasible package avoids every veto party's red lines")
+    if target.fix and ctx.space.count_feasible(dict(target.fix)) == 0:
+        return Reason(infeasible_text(ctx.scenario, dict(target.fix)))
     own = own_best_completion(ctx.space, ctx.preferences, dict(target.fix), ctx.certain)
     worst = int(ctx.veto[np.argmax(own.below[ctx.veto])])
     if own.below[worst] > MOST_SAMPLES:

@@ -8,6 +8,9 @@ far plus each open issue's best contribution *in that sample* (plus the positive
 every completion; a greedy completion gives each sample a first incumbent, so almost every pair is pruned at once.
 The survivors are evaluated with the very float operations of ``Preferences.utilities`` (same terms, same order),
 so the maximum is the enumerated one bit for bit (``tests/test_closest.py`` proves it on random scenarios).
+
+Most samples never need the search: ``sim.zone.separable`` settles the best completion component by component and
+proves it wherever no near tie could change the float maximum; only the remaining samples are searched.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import numpy as np
 
 from sim.zone.closest import MAX_NODES, UTILITY_SLACK, Tree, live_links, search_tree
 from sim.zone.preferences import LinkTerm, Preferences, to_units, utilities_at
+from sim.zone.separable import memo, settled_best
 from sim.zone.space import PackageSpace, violated
 
 
@@ -48,15 +52,30 @@ def best_completion_utility(
     space: PackageSpace, preferences: Preferences, party: int, fix: dict[int, int], avoid: list[tuple[int, int]]
 ) -> np.ndarray:
     """Per sample, the party's highest utility over the feasible completions of ``fix`` holding none of ``avoid``
-    (``-inf`` where there is none), by branch and bound over (partial package, sample) pairs."""
+    (``-inf`` where there is none): settled component by component where that is proven (``sim.zone.separable``),
+    by branch and bound over (partial package, sample) pairs in the other samples."""
     samples = preferences.samples
     if any(fix.get(i) == o for i, o in avoid):
         return np.full(samples, -np.inf)
-    contributions = preferences.contributions[party]
     links = [link for link in preferences.links if link.party == party]
-    tree = search_tree(space, fix, avoid, _alike(space, contributions, links))
+    tree = search_tree(space, fix, avoid, _alike(space, preferences, party, links))
     if tree is None:
         return np.full(samples, -np.inf)
+    settled = settled_best(tree, preferences, party, links)
+    if settled is None:
+        return _search(tree, preferences, party, links)
+    best, proven = settled
+    if not proven.all():  # near ties: search those samples exactly
+        rest = np.flatnonzero(~proven)
+        alone = party_samples(preferences, party, rest)
+        best[rest] = _search(tree, alone, 0, list(alone.links))
+    return best
+
+
+def _search(tree: Tree, preferences: Preferences, party: int, links: list[LinkTerm]) -> np.ndarray:
+    """The branch and bound of :func:`best_completion_utility` over a built tree (``links``: the party's)."""
+    samples = preferences.samples
+    contributions = preferences.contributions[party]
     live = live_links(tree, links)
     best = _greedy_utility(tree, preferences, party, live)
     suffix = np.zeros((tree.depth + 1, samples))
@@ -100,17 +119,26 @@ def best_completion_utility(
 
 
 def _alike(
-    space: PackageSpace, contributions: np.ndarray, links: list[LinkTerm]
+    space: PackageSpace, preferences: Preferences, party: int, links: list[LinkTerm]
 ) -> Callable[[int, np.ndarray], np.ndarray]:
     """Narrowing for :func:`search_tree`: of the options a party values identically in every sample and that no
     link or multi-issue constraint tells apart, keep the first (an issue a party omits becomes one option, not a
-    fan-out of exact ties)."""
+    fan-out of exact ties); once per (party, issue, options) and set of preferences."""
     coupled = {i for violation in space.violations if len(violation) > 1 for i, _ in violation}
     linked = {end for link in links for end in (link.first, link.second)}
+    contributions = preferences.contributions[party]
+    known = memo(preferences)
 
     def narrow(issue: int, options: np.ndarray) -> np.ndarray:
         if issue in coupled:
             return options
+        key = ("alike", party, issue, options.tobytes(), tuple(sorted(linked)))
+        if key not in known:
+            known[key] = _narrowed(issue, options)
+        narrowed: np.ndarray = known[key]
+        return narrowed
+
+    def _narrowed(issue: int, options: np.ndarray) -> np.ndarray:
         seen: set[bytes] = set()
         kept = []
         for option in options:

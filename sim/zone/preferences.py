@@ -249,14 +249,14 @@ def gather_sums(
 def _halved_sums(
     by_issue: list[np.ndarray], codes: np.ndarray, n_parties: int, samples: int, dtype: np.dtype
 ) -> np.ndarray:
-    """Integer ``gather_sums``: sum each half of the issues over its distinct rows, then add the halves."""
+    """Integer ``gather_sums``: cut the issues in two (:func:`_split`), sum each side over its distinct rows, add."""
     count, n_issues = codes.shape
     if n_issues <= 2 or count < 64:
         total = np.zeros((count, n_parties, samples), dtype=dtype)
         for issue in range(n_issues):
             total += by_issue[issue][codes[:, issue]]
         return total
-    half = n_issues // 2
+    half = _split(codes, [table.shape[0] for table in by_issue])
     parts = []
     for issues in (slice(0, half), slice(half, n_issues)):
         radices = tuple(table.shape[0] for table in by_issue[issues])
@@ -267,6 +267,27 @@ def _halved_sums(
     total = first[first_of]
     total += second[second_of]
     return total
+
+
+def _split(codes: np.ndarray, radices: list[int]) -> int:
+    """Where to cut the issues for :func:`_halved_sums`: the cut with the fewest additions if each side's distinct
+    rows were summed issue by issue (``distinct x issues``, both sides). Packages asked together are usually a few
+    heads each with few tails (a block's zone), so the best cut is rarely the middle: the baseline's 5,118 zone
+    packages at 2,000 samples have 548 distinct heads (the first 11 issues) and at most 54 tails."""
+    count, n_issues = codes.shape
+    costs = []
+    for side in (list(range(n_issues)), list(range(n_issues - 1, -1, -1))):
+        cost = np.full(n_issues + 1, np.inf)
+        number, size = np.zeros(count, dtype=np.int64), 1
+        for done, issue in enumerate(side[:-1], start=1):
+            size *= radices[issue]
+            if size >= 2**62:  # mixed-radix numbers of more issues would overflow: no cut beyond
+                break
+            number = number * radices[issue] + codes[:, issue]
+            cost[done] = np.unique(number).size * done
+        costs.append(cost)
+    total = costs[0][1:n_issues] + costs[1][n_issues - 1 : 0 : -1]  # cut k: k issues first, n - k after
+    return int(np.argmin(total)) + 1 if np.isfinite(total).any() else n_issues // 2
 
 
 def grid_sums(by_issue: list[np.ndarray], n_parties: int, samples: int) -> np.ndarray:
@@ -297,11 +318,15 @@ def utilities_at(
     Real utilities add the same terms in the same order as :meth:`Preferences.utilities` (issues left to right,
     then links in order), so a pair's utility equals the dense one bit for bit; integer sums are exact in any order.
     """
-    table = preferences.units if units else preferences.contributions
+    table = preferences.units if units else preferences.contributions  # [party, issue, option, sample]
+    _, n_issues, n_options, n_samples = table.shape
+    flat = table.reshape(-1)  # both are C-contiguous: a view
+    rows = np.asarray(parties, dtype=np.intp)[:, None] * (n_issues * n_options * n_samples)
+    at = samples.astype(np.intp)
     total = np.zeros((len(parties), codes.shape[0]), dtype=np.int64 if units else np.float64)
+    for issue in range(codes.shape[1]):  # one gather per issue for every party: the same terms in the same order
+        total += flat[rows + ((issue * n_options + codes[:, issue]) * n_samples + at)[None, :]]
     for column, party in enumerate(parties):
-        for issue in range(codes.shape[1]):
-            total[column] += table[party, issue, codes[:, issue], samples]
         for link in preferences.links:
             if link.party == party:
                 both = link.holds(codes)

@@ -1,0 +1,98 @@
+"""A run's page answers "what would it take" for its named offers: the answers saved in the run directory are
+``negsim whatif``'s (same samples, seed, target, at most 2 changes), read back for the page, each with its command;
+an offer whose search is not cheap is left to its command, said on the page."""
+
+from __future__ import annotations
+
+import html
+import json
+import shlex
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sim.cli.app import app
+from sim.outputs.answers import load_whatif
+
+SCENARIO = """
+negsim: 1
+id: page-whatif
+title: what would it take, on the page
+issues:
+  - {id: x, title: Border, options: [{id: x1, label: Line held}, {id: x2, label: Line moved}]}
+  - {id: y, title: Army, options: [{id: y1, label: Small army}, {id: y2, label: Large army}]}
+  - {id: z, title: Sanctions, options: [{id: z1, label: Kept}, {id: z2, label: Lifted}]}
+parties:
+  - {id: a, name: Alpha, role: negotiator, weights: {x: [0.3, 0.5], y: 0.3, z: 0.2},
+     values: {x: {x1: 1, x2: 0.6}, y: {y1: 1, y2: 0.5}, z: {z1: 1, z2: 0.5}}, reservation: [0.35, 0.55]}
+  - {id: b, name: Beta, role: negotiator, weights: {x: 0.5, y: [0.2, 0.4], z: 0.2},
+     values: {x: {x1: 0, x2: 1}, y: {y1: 0.2, y2: 1}, z: {z1: 0, z2: 1}}, reservation: [0.3, 0.5],
+     red_lines: [{option: x.x1, holds: 0.5}]}
+  - {id: g, name: Gamma, role: guarantor, weights: {x: 1}, values: {x: {x1: 0, x2: 1}}, reservation: 0.5,
+     red_lines: [y.y1, z.z1]}
+offers:
+  - {id: held, label: Hold the line, sponsor: a, fix: {x: x1, y: y1, z: z1}}
+  - {id: moved, label: Move the line, fix: {x: x2}}
+  - {id: kept, label: Keep sanctions, fix: {z: z1}}
+  - {id: large, label: A large army, fix: {y: y2}}
+run: {samples: 60, seed: 5}
+"""
+
+
+def invoke(*args: str) -> str:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path) -> Path:
+    scenario = tmp_path / "page.yaml"
+    scenario.write_text(SCENARIO)
+    out = tmp_path / "run"
+    invoke("run", str(scenario), "--out", str(out), "--figures", "none")
+    return out
+
+
+def test_the_page_holds_whatifs_answer_for_every_named_offer(run_dir: Path, tmp_path: Path):
+    value = load_whatif(run_dir)
+    assert value is not None and not value.not_searched
+    assert {a.offer for a in value.answers} == {"held", "moved", "kept", "large"}
+    kinds = {"found" if a.changes else "none needed" if a.changes == () else "proof" for a in value.answers}
+    assert kinds == {"found", "none needed", "proof"}, kinds
+    page = (run_dir / "report.html").read_text()
+    for answer in value.answers:
+        command = next(line for line in page.split("<code>") if f"--offer {answer.offer} " in line)
+        args = shlex.split(command.split("</code>")[0].replace("&#x27;", "'"))
+        saved = tmp_path / f"{answer.offer}.json"
+        invoke(*args[1:], "--out", str(saved))
+        expected = json.loads(saved.read_text())
+        got = answer.as_json()
+        for only_in_the_file in ("seconds", "scenario", "scenario_hash"):
+            expected.pop(only_in_the_file)
+        got.pop("seconds")
+        assert got == expected
+        shown = {None: answer.verdict(), (): "None needed"}.get(answer.changes) or answer.changes[0].text
+        assert html.escape(shown) in page
+
+
+def test_an_offer_whose_search_is_not_cheap_is_left_to_its_command(tmp_path: Path, monkeypatch):
+    import sim.studies.whatif_page as whatif_page
+
+    monkeypatch.setattr(whatif_page, "PAGE_PACKAGES", 0)  # only offers reaching the target as they stand are free
+    scenario = tmp_path / "page.yaml"
+    scenario.write_text(SCENARIO)
+    out = tmp_path / "run"
+    invoke("run", str(scenario), "--out", str(out), "--figures", "none")
+    value = load_whatif(out)
+    assert value is not None and value.not_searched
+    searched = {a.offer for a in value.answers}
+    assert all(a.changes == () for a in value.answers)  # what is searched for free needs no change
+    assert searched | set(value.not_searched) == {"held", "moved", "kept", "large"}
+    page = (out / "report.html").read_text()
+    assert f"Not searched on this page</b> ({len(value.not_searched)} of 4 offers)" in page
+    none = tmp_path / "none"
+    invoke("run", str(scenario), "--out", str(none), "--figures", "none", "--whatif", "none")
+    assert load_whatif(none) is None
+    assert "Not computed for this run" in (none / "report.html").read_text()
