@@ -66,3 +66,14 @@ def test_a_batch_refuses_talks_for_a_scenario_it_does_not_hold(tmp_path: Path):
         code=2,
     )
     assert "--talks-for nope: no scenario nope in this batch" in output
+
+
+def test_a_batch_page_shows_the_talks_of_the_scenarios_that_had_them(tmp_path: Path):
+    out = tmp_path / "b"
+    invoke(
+        "batch", str(DATA / "golden.yaml"), "--samples", "20", "--figures", "none", "--talks", "3", "--out", str(out)
+    )
+    line = load_talks(out / "golden")
+    assert line is not None and [p.runs for p in line.protocols] == [3, 3]
+    page = (out / "report.html").read_text()
+    assert "Do talks get there?" in page and html.escape(talks_sentence(line.protocols[0])) in page

@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from sim import __version__
-from sim.outputs.answer_page import whatif_brief
+from sim.outputs.answer_page import talks_brief, whatif_brief
 from sim.outputs.figure_choice import KEY_FIGURES
 from sim.outputs.html import esc, figure, page, table, with_interval
 from sim.outputs.owned import embeddable, refuse_links
@@ -277,6 +277,7 @@ def run_section(run: RunData, every_figure: bool = True, page_dir: Path | None =
         + "<h3>Answer</h3>"
         + answer_brief(analysis)
         + (whatif_brief(run.path, analysis) if run.scenario.offers else "")
+        + talks_brief(run.path)
         + (f"<h3>Named offers</h3>{offers}" if run.offers else "<p>This scenario names no offers.</p>")
         + figures
     )
