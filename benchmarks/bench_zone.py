@@ -19,7 +19,8 @@ Evaluations are package x sample x party utility-versus-reservation decisions. C
   reservations 0.35-0.5): the zone holds ~83 % of all (package, sample) pairs, the case pair-carrying search lost;
 * ``synthetic-3^17``: 3^17 = 129,140,163 packages x 1,000 samples x 5 parties (``--big``; whole command only).
 
-Run: ``.venv/bin/python benchmarks/bench_zone.py [--big] [--cases baseline,synthetic-4^10]``.
+Run: ``.venv/bin/python benchmarks/bench_zone.py [--big] [--cases baseline,synthetic-4^10] [--repeat 3]
+[--figures none] [--whole-only]`` (--whole-only: the whole command alone, with its stages).
 """
 
 from __future__ import annotations
@@ -143,27 +144,31 @@ def dense(issues: int, options: int, parties: int, samples: int) -> dict[str, An
     }
 
 
-def whole_command(path: Path, out: Path) -> dict[str, Any]:
-    """``negsim run`` in a fresh process under ``/usr/bin/time``: wall time, that process's peak resident memory and
-    system time, the stage timings it records (start-up: the wall time its stages do not account for — imports,
-    parsing, writing the report)."""
+STAGES = ("score_s", "analyse_s", "tables_s", "answers_s", "plots_s")
+
+
+def whole_command(path: Path, out: Path, figures: str) -> dict[str, Any]:
+    """``negsim run`` in a fresh process under ``/usr/bin/time``: wall time, that process's CPU (user + system),
+    peak resident memory and system time, the stage timings it records (score, analyse, tables, plots: the figures
+    and the report page) and start-up: the wall time its stages do not account for (imports, parsing, sampling is
+    in score)."""
     start = time.perf_counter()
     done = subprocess.run(
-        ["/usr/bin/time", "-f", "%M %S", str(NEGSIM), "run", str(path), "--out", str(out)],
+        ["/usr/bin/time", "-f", "%M %S %U", str(NEGSIM), "run", str(path), "--out", str(out), "--figures", figures],
         check=True,
         capture_output=True,
         text=True,
     )
     elapsed = time.perf_counter() - start
-    peak_kib, system_s = done.stderr.strip().splitlines()[-1].split()
+    peak_kib, system_s, user_s = done.stderr.strip().splitlines()[-1].split()
     timings = json.loads((out / "manifest.json").read_text())["timings"]
-    staged = sum(timings.get(k, 0.0) for k in ("score_s", "tables_s", "plots_s"))
     return {
         "seconds": elapsed,
+        "cpu_s": float(user_s) + float(system_s),
         "peak_gib": int(peak_kib) / 2**20,
         "system_s": float(system_s),
         "timings": timings,
-        "startup_s": elapsed - staged,
+        "startup_s": elapsed - sum(timings.values()),  # every stage it times (answers_s: the page's answers)
     }
 
 
@@ -223,6 +228,8 @@ def main() -> None:
     parser.add_argument("--big", action="store_true", help="also the 3^17 (1.3e8 packages) whole command")
     parser.add_argument("--cases", default="baseline,synthetic-4^10,linked,dense-4^10")
     parser.add_argument("--repeat", type=int, default=1, help="whole commands per case (the median is printed)")
+    parser.add_argument("--figures", default="all", choices=("all", "key", "none"), help="the whole command's")
+    parser.add_argument("--whole-only", action="store_true", help="skip the in-process scorer, roofline and NegMAS")
     args = parser.parse_args()
     os.environ.setdefault("MPLBACKEND", "Agg")
     cases: dict[str, tuple[Path | None, dict[str, Any] | None]] = {
@@ -235,9 +242,9 @@ def main() -> None:
     chosen = args.cases.split(",") + (["synthetic-3^17"] if args.big else [])
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(
-        f"{'case':<16}{'packages':>14}{'samples':>8}{'parties':>8}  {'whole cmd':>10}{'score':>8}{'tables':>8}"
-        f"{'plots':>8}{'start-up':>9}{'peak':>8}{'sys':>7}{'pruned':>9}  {'scorer':>8}{'brute':>8}{'x brute':>8}"
-        f"{'unpruned':>10}{'NegMAS':>10}"
+        f"{'case':<16}{'packages':>14}{'samples':>8}{'parties':>8}  {'whole cmd':>10}{'CPU':>8}{'score':>8}"
+        f"{'analyse':>8}{'tables':>8}{'answers':>8}{'plots':>8}{'start-up':>9}{'peak':>8}{'sys':>7}{'pruned':>9}"
+        f"  {'scorer':>8}{'brute':>8}{'x brute':>8}{'unpruned':>10}{'NegMAS':>10}"
     )
     with tempfile.TemporaryDirectory() as folder:
         for name in chosen:
@@ -249,8 +256,19 @@ def main() -> None:
             space = PackageSpace.from_scenario(scenario)
             parties = int(sum(p.has_veto for p in scenario.parties))
             evaluations = space.size * scenario.run.samples * parties
-            runs = [whole_command(path, Path(folder) / f"run-{name}-{k}") for k in range(args.repeat)]
+            runs = [whole_command(path, Path(folder) / f"run-{name}-{k}", args.figures) for k in range(args.repeat)]
             whole = sorted(runs, key=lambda run: run["seconds"])[len(runs) // 2]
+            timings = whole["timings"]
+            stages = "".join(f"{timings.get(stage, 0):>7.2f}s" for stage in STAGES)
+            head = (
+                f"{name:<16}{space.size:>14,}{scenario.run.samples:>8,}{parties:>8}  {whole['seconds']:>9.2f}s"
+                f"{whole['cpu_s']:>7.2f}s{stages}{whole['startup_s']:>8.2f}s{whole['peak_gib']:>7.2f}G"
+                f"{whole['system_s']:>6.1f}s"
+            )
+            walls = [round(r["seconds"], 2) for r in runs]
+            if args.whole_only:
+                print(f"{head}\n    whole commands {walls}; CPU {[round(r['cpu_s'], 2) for r in runs]}")
+                continue
             before = roofline(scenario.run.samples, parties)
             pruned_s, pruned_cpu, mass, checked = scorer(scenario, prune=True)
             after = roofline(scenario.run.samples, parties)
@@ -259,21 +277,19 @@ def main() -> None:
             pairs = evaluations / parties
             unpruned_s = scorer(scenario, prune=False)[0] if space.size <= 2 * 10**6 else float("nan")
             negmas = negmas_rate(scenario)
-            timings = whole["timings"]
             print(
-                f"{name:<16}{space.size:>14,}{scenario.run.samples:>8,}{parties:>8}  {whole['seconds']:>9.2f}s"
-                f"{timings.get('score_s', 0):>7.2f}s{timings.get('tables_s', 0):>7.2f}s"
-                f"{timings.get('plots_s', 0):>7.2f}s{whole['startup_s']:>8.2f}s{whole['peak_gib']:>7.2f}G"
-                f"{whole['system_s']:>6.1f}s{1 - checked / pairs:>9.2%}  {pruned_s:>7.2f}s{brute_s:>7.2f}s"
+                f"{head}{1 - checked / pairs:>9.2%}  {pruned_s:>7.2f}s{brute_s:>7.2f}s"
                 f"{pruned_s / brute_s:>8.2f}{unpruned_s:>9.2f}s"
                 f"{(evaluations / negmas) if negmas else float('nan'):>9.0f}s"
             )
             print(
-                f"    zone mass {mass:.2f}; pairs {pairs:.3e}; whole commands {[round(r['seconds'], 2) for r in runs]};"
+                f"    zone mass {mass:.2f}; pairs {pairs:.3e}; whole commands {walls};"
                 f" CPU: scorer {pruned_cpu:.2f}s, brute {brute_cpu:.2f}s, x brute {pruned_cpu / brute_cpu:.2f}"
             )
-    print("whole cmd: `negsim run` in a fresh process (median of --repeat); score/tables/plots: its own timings;")
-    print("start-up: the rest (imports, parsing, report). scorer: compute_zone on 2 threads in this process; brute:")
+    print("whole cmd: `negsim run --figures F` in a fresh process (median of --repeat), CPU its user + system time;")
+    print("score/analyse/tables/answers/plots: its own timings (answers: the page's what-would-it-take; plots:")
+    print("figures and report page; score includes sampling);")
+    print("start-up: the rest (imports, parsing). scorer: compute_zone on 2 threads in this process; brute:")
     print("the same evaluations at the numpy add+compare rate measured just before and after it (x brute: ratio;")
     print("the CPU line compares CPU seconds, steadier on a loaded machine).")
     print("NegMAS: one LinearAdditiveUtilityFunction call per package and party on a 20,000-call subset, extrapolated")

@@ -305,3 +305,14 @@ def test_the_command_line_starts_without_the_numeric_stack():
     assert loaded.stdout.split() == []
     help_text = negsim("--help").stdout
     assert "validate" in help_text and "explore" in help_text
+
+
+def test_a_zone_run_imports_no_negotiation_model():
+    """Issue 23: what `negsim run` imports to score and write a run (its pipeline and the page's answer steps) leaves
+    the negotiation model (mesa) out: `--talks 0`, the default, must not pay its import (~1 s)."""
+    probe = (
+        "import sys, sim.outputs.pipeline, sim.negotiation.page_talks, sim.studies.whatif_page; "
+        "print(' '.join(m for m in ('mesa', 'sim.negotiation.model') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert loaded.stdout.split() == []

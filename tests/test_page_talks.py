@@ -4,12 +4,14 @@ command. A batch gives talks only to the scenarios named by ``--talks-for``."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 import sim
 from sim.cli.app import app
+from sim.outputs.answer_page import talks_sentence
 from sim.outputs.answers import load_talks
 from tests.conftest import DATA
 
@@ -40,6 +42,7 @@ def test_the_page_holds_the_talks_negsim_negotiate_plays(tmp_path: Path):
         assert protocol.zone_exists.p == sum(zone) / 12
         assert protocol.failed_with_zone.p == sum(z and not a for z, a in zip(zone, agreed, strict=True)) / 12
         assert str(protocol.agreement) in page and str(protocol.failed_with_zone) in page
+        assert html.escape(talks_sentence(protocol)) in page
 
 
 def test_without_talks_the_page_gives_the_command(tmp_path: Path):
@@ -63,3 +66,14 @@ def test_a_batch_refuses_talks_for_a_scenario_it_does_not_hold(tmp_path: Path):
         code=2,
     )
     assert "--talks-for nope: no scenario nope in this batch" in output
+
+
+def test_a_batch_page_shows_the_talks_of_the_scenarios_that_had_them(tmp_path: Path):
+    out = tmp_path / "b"
+    invoke(
+        "batch", str(DATA / "golden.yaml"), "--samples", "20", "--figures", "none", "--talks", "3", "--out", str(out)
+    )
+    line = load_talks(out / "golden")
+    assert line is not None and [p.runs for p in line.protocols] == [3, 3]
+    page = (out / "report.html").read_text()
+    assert "Do talks get there?" in page and html.escape(talks_sentence(line.protocols[0])) in page

@@ -79,3 +79,30 @@ def test_reasons_name_red_lines_by_label(tmp_path: Path):
     best = zone.ranked(1)[0].package.number
     why = zone.why_outside(best)
     assert "'Ceded to the attacker' (holds 0.8)" in why and "land.ceded" not in why
+
+
+def test_an_offer_several_parties_find_short_names_every_one_of_them():
+    """Issue 21: the reason named one party while the blocker named another, both rejecting in 100 % of samples;
+    when several veto parties' own best completions fall short in most samples, the reason names them all."""
+    doc = {
+        "negsim": 1,
+        "id": "two-short",
+        "title": "two parties short",
+        "issues": [
+            {"id": "x", "title": "X", "options": [{"id": "x1", "label": "x one"}, {"id": "x2", "label": "x two"}]},
+            {"id": "y", "title": "Y", "options": [{"id": "y1", "label": "y one"}, {"id": "y2", "label": "y two"}]},
+        ],
+        "parties": [
+            {"id": "a", "name": "Alpha", "weights": {"x": 1}, "values": {"x": {"x1": 1, "x2": 0}}, "reservation": 0.5},
+            {"id": "b", "name": "Beta", "weights": {"x": 1}, "values": {"x": {"x1": 1, "x2": 0.2}}, "reservation": 0.5},
+            {"id": "c", "name": "Gamma", "weights": {"y": 1}, "values": {"y": {"y1": 1, "y2": 1}}, "reservation": 0},
+        ],
+        "offers": [{"id": "two", "label": "x two", "fix": {"x": "x2"}}],
+    }
+    zone = sim.zone(Scenario.model_validate(doc), samples=20, seed=1)
+    reason = next(o for o in zone.offer_results if o.id == "two").reason
+    assert reason.text == (
+        "even their own best completions are below their reservations: Alpha in 100.0% of samples (mean shortfall "
+        "0.500); Beta in 100.0% of samples (mean shortfall 0.300)"
+    )
+    assert reason.party == "a"

@@ -48,7 +48,7 @@ def test_each_scenario_of_a_batch_page_gives_its_answer_and_links_its_report(loo
     runs = page.count("<h3>Answer</h3>")
     assert runs >= 2 and page.count("Full report of this scenario</a>") == runs
     assert re.findall(r'<a href="([^"]*report\.html)">Full report', page)
-    assert "Every package ever in the zone holds" in page and "What would it take to reach" in page
+    assert "Every package ever in the zone holds" in page and "What would it take to bring each offer" in page
     assert "golden~\u200bcopy" in page or "_\u200b" in page or "~" not in page
 
 

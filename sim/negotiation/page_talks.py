@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.negotiation.protocol import Protocol
-from sim.negotiation.result import negotiate
 from sim.outputs.answers import TalksLine, TalksProtocol, save_talks
 from sim.zone.analysis import ZoneAnalysis
 from sim.zone.estimate import Estimate
@@ -34,6 +33,8 @@ class RunTalks:
 
 def talks_line(analysis: ZoneAnalysis, run_dir: Path, runs: int) -> TalksLine:
     """Each page protocol's talks against the zone of each run's own sample."""
+    from sim.negotiation.result import negotiate  # the negotiation model (mesa): only when talks are asked for
+
     seed = analysis.settings.seed
     rows = []
     for protocol in PAGE_PROTOCOLS:

@@ -8,12 +8,12 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from sim.outputs.answers import TalksLine, load_talks, load_whatif
+from sim.outputs.answers import TalksLine, TalksProtocol, load_talks, load_whatif
 from sim.outputs.html import Raw, esc, table
 from sim.scenario.model import Scenario
 from sim.zone.analysis import ZoneAnalysis
 from sim.zone.results import OfferResult
-from sim.zone.whatif_result import SMALLEST, Change, Shortfall, WhatIfResult
+from sim.zone.whatif_result import SMALLEST, Change, OffersWhatIf, Shortfall, WhatIfResult
 
 STAYS_SHOWN = 4  # what stays: the parties most often short, then "and N more"
 
@@ -99,6 +99,14 @@ def answer_html(scenario: Scenario, answer: WhatIfResult, offer: OfferResult | N
     return verdict
 
 
+def target_text(value: OffersWhatIf) -> str:
+    """The target in words: as often as the best package, or (no package ever in the zone) in one sample at least,
+    which is what the search asks for when the target is 0."""
+    if value.target > 0:
+        return f"as often as the target {value.target:.4f}"
+    return "in at least one sample (no package is in the zone in any sample as it stands)"
+
+
 def whatif_section(run_dir: Path, analysis: ZoneAnalysis) -> str:
     """'What would it take' for every named offer: the run's answers, and the command for each offer it left."""
     value = load_whatif(run_dir)
@@ -145,8 +153,8 @@ def whatif_section(run_dir: Path, analysis: ZoneAnalysis) -> str:
     )
     return (
         '<h2 id="what-would-it-take">What would it take</h2>'
-        f"<p>For each named offer, the smallest change set that brings it into the zone as often as the target "
-        f"<b>{value.target:.4f}</b> ({esc(value.target_reason)}), searching every set of at most "
+        f"<p>For each named offer, the smallest change set that brings it into the zone {esc(target_text(value))} "
+        f"({esc(value.target_reason)}), searching every set of at most "
         f"<b>{value.max_changes}</b> changes, or the proof that none does and what keeps the offer out. Same samples "
         f"and seed as this run: each command gives the same answer (and takes --max-changes, --target). These "
         f"answers took {cost}.</p><details><summary>What 'smallest' means</summary><p>{esc(SMALLEST.capitalize())}."
@@ -168,6 +176,18 @@ def talks_section(run_dir: Path, analysis: ZoneAnalysis) -> str:
     return head + talks_table(value)
 
 
+def talks_sentence(protocol: TalksProtocol) -> str:
+    """One protocol's answer in words: of the runs whose own sample had a zone, how many the talks closed."""
+    runs = protocol.runs
+    zone, missed = round(protocol.zone_exists.p * runs), round(protocol.failed_with_zone.p * runs)
+    if zone == 0:
+        return f"{protocol.protocol.capitalize()}: no run's sample had a zone, so the talks had nothing to find."
+    return (
+        f"{protocol.protocol.capitalize()}: of the {zone} runs whose sample had a zone, the talks agreed in "
+        f"{zone - missed} and failed in {missed}."
+    )
+
+
 def talks_table(value: TalksLine) -> str:
     rows = [
         [p.protocol, p.runs, str(p.agreement), str(p.zone_exists), str(p.failed_with_zone)] for p in value.protocols
@@ -185,6 +205,9 @@ def talks_table(value: TalksLine) -> str:
             ],
             rows,
         )
+        + "<p>"
+        + esc(" ".join(talks_sentence(p) for p in value.protocols))
+        + "</p>"
         + f"<p>Command: <code>{esc(value.command)}</code></p>"
     )
 
@@ -227,6 +250,13 @@ def whatif_brief(run_dir: Path, analysis: ZoneAnalysis) -> str:
     if value.not_searched:
         left = f" {len(value.not_searched)} more offers are left to their command (see the run's report)."
     return (
-        f"<p>What would it take to reach {value.target:.4f} (the best package's P(zone)) with at most "
+        f"<p>What would it take to bring each offer into the zone {esc(target_text(value))} with at most "
         f"{value.max_changes} changes:{left}</p>" + (table(["offer", "answer"], rows) if rows else "")
     )
+
+
+def talks_brief(run_dir: Path) -> str:
+    """Do talks get there, on a page over several runs: the run's talks when it simulated them, else nothing (its
+    own report gives the command)."""
+    value = load_talks(run_dir)
+    return "" if value is None else "<h3>Do talks get there?</h3>" + talks_table(value)

@@ -44,7 +44,7 @@ details{margin:.4em 0}figure{margin:1em 0}img{max-width:100%;border:1px solid #e
 figcaption{font-size:13px;color:#444;max-width:900px}code{background:#f3f3f3;padding:0 3px;font-size:12px;
 word-break:break-all}.meta{color:#555;font-size:13px}dl.glossary dt{font-weight:600}
 dl.glossary dd{margin:0 0 .5em 1.2em;font-size:14px}.scroll{overflow-x:auto}
-.warning{background:#fff3cd;padding:8px}
+.warning{background:#fff3cd;padding:8px}td.num:first-child{min-width:0}
 """
 
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
-import yaml
 
 from sim.outputs.rundir import RunDirError, read_json, read_manifest
 from sim.outputs.tables import read_csv
 from sim.scenario.model import Scenario
+from sim.scenario.yamlfast import plain_yaml
 from sim.zone.analysis import ZoneAnalysis
 from sim.zone.estimate import Estimate
 from sim.zone.offers import fixed_label
@@ -40,8 +40,8 @@ from sim.zone.settings import RunSettings
 
 def read_scenario(run_dir: Path) -> Scenario:
     """The scenario exactly as run (validated when the run started, so no file checks again)."""
-    text = (run_dir / "scenario.resolved.yaml").read_text(encoding="utf-8")
-    return Scenario.model_validate(yaml.safe_load(text))
+    path = run_dir / "scenario.resolved.yaml"
+    return Scenario.model_validate(plain_yaml(path.read_text(encoding="utf-8"), str(path)))
 
 
 def load_analysis(run_dir: Path) -> ZoneAnalysis:

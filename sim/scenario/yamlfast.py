@@ -87,6 +87,16 @@ def fast_check(text: str, origin: str) -> bool:
     return True
 
 
+def plain_yaml(text: str, origin: str) -> Any:
+    """The values of a YAML document negsim wrote (a run's ``scenario.resolved.yaml``), read by libyaml's parser
+    where PyYAML has it: ~10x faster than the pure-Python loader (0.25-0.5 s per resolved scenario of the shipped
+    catalogue, read by every command that reads a run), the same values (the same constructor and resolver).
+    The limits of :func:`fast_check` apply first: a run directory can come from anyone."""
+    if not fast_check(text, origin):
+        return yaml.safe_load(text)
+    return yaml.load(text, Loader=yaml.CSafeLoader)  # noqa: S506 - CSafeLoader is the safe loader
+
+
 def _refuse(origin: str, event: yaml.Event, message: str) -> None:
     mark = event.start_mark
     raise ScenarioError([Problem(Mark(origin, mark.line + 1, mark.column + 1), message)])

@@ -28,11 +28,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.outputs.answer_page import change_brief
+from sim.outputs.report import blocker_text
 from sim.scenario.catalogue import markdown_safe
 from sim.scenario.model import Offer, Role, Scenario
 from sim.studies.changeset import ChangeSearch
 from sim.studies.whatif import offer_fix
-from sim.studies.whatif_answer import Change, describe_found
+from sim.studies.whatif_answer import describe_found
 from sim.studies.zone_pairs import zone_pairs
 from sim.zone.blocker import DEFINITION as BLOCKER_DEFINITION
 from sim.zone.blocker import offer_blocker
@@ -102,7 +104,7 @@ def _space_target(zone: ZoneResult) -> int:
 def _blocker(scenario: Scenario, preferences: Preferences, offer: Offer) -> str:
     """The offer's blocker, by the one definition (:mod:`sim.zone.blocker`)."""
     space = PackageSpace.from_scenario(scenario)
-    return offer_blocker(scenario, space, preferences, offer_fix(space, offer)).text()
+    return blocker_text(scenario, offer_blocker(scenario, space, preferences, offer_fix(space, offer)))
 
 
 def _change(scenario: Scenario, draws: Draws, preferences: Preferences, offer: Offer, count: int) -> str:
@@ -117,19 +119,23 @@ def _change(scenario: Scenario, draws: Draws, preferences: Preferences, offer: O
     )
     found = search.search()
     if found is None:
-        return f"none within {max(search.proven, 0)} change(s) (proven)"
+        return _not_found(search.proven)
     if not found.size:
         return "none needed"
     changes = describe_found(scenario, space, found, offer_fix(space, offer))
-    return "; ".join(_short(change) for change in changes) + f" (total concession {found.cost:.3f})"
+    return "; ".join(change_brief(scenario, change) for change in changes) + f" (total concession {found.cost:.3f})"
 
 
-def _short(change: Change) -> str:
-    if change.kind == "issue":
-        return f"{change.subject}: {change.before} → {change.after}"
-    if change.kind == "reservation":
-        return f"{change.party} cuts its reservation by {change.concession:.3f}"
-    return f"{change.party}'s red line {change.subject}: {change.before} → {change.after}"
+def _not_found(proven: int) -> str:
+    """No set found: proven for every size up to K, or up to the size the search budget reached (said so, never
+    "none within 0 change(s)": the offer as it stands falls short, which is not a proof about any change)."""
+    if proven >= PROPOSAL_CHANGES:
+        return f"none of at most {PROPOSAL_CHANGES} changes reaches it (proven)"
+    searched = "the offer as it stands falls short" if proven <= 0 else f"none of at most {proven} change(s) (proven)"
+    return (
+        f"{searched}; sets of {max(proven, 0) + 1} change(s) not all searched (budget: the offer leaves much open); "
+        "negsim whatif searches further"
+    )
 
 
 def brief(scenario: Scenario, settings: Settings) -> Brief:

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-import yaml
 
 from sim import __version__
-from sim.outputs.answer_page import whatif_brief
+from sim.outputs.answer_page import talks_brief, whatif_brief
 from sim.outputs.figure_choice import KEY_FIGURES
 from sim.outputs.html import esc, figure, page, table, with_interval
 from sim.outputs.owned import embeddable, refuse_links
@@ -25,6 +24,7 @@ from sim.outputs.ranked_page import answer_brief
 from sim.outputs.report import ZONE_PLOTS
 from sim.outputs.rundir import RunDirError, atomic_write_text, read_json, read_manifest
 from sim.outputs.zoneload import load_analysis
+from sim.scenario.yamlfast import plain_yaml
 from sim.studies.batch import BATCH_FILE
 from sim.studies.compare import scenario_differences
 from sim.studies.rundata import RunData
@@ -277,6 +277,7 @@ def run_section(run: RunData, every_figure: bool = True, page_dir: Path | None =
         + "<h3>Answer</h3>"
         + answer_brief(analysis)
         + (whatif_brief(run.path, analysis) if run.scenario.offers else "")
+        + talks_brief(run.path)
         + (f"<h3>Named offers</h3>{offers}" if run.offers else "<p>This scenario names no offers.</p>")
         + figures
     )
@@ -326,7 +327,7 @@ def sweep_section(directory: Path) -> str:
 
 def _scenario_title(directory: Path, fallback: str) -> str:
     resolved = directory / "scenario.resolved.yaml"
-    data = yaml.safe_load(resolved.read_text(encoding="utf-8")) if resolved.is_file() else {}
+    data = plain_yaml(resolved.read_text(encoding="utf-8"), str(resolved)) if resolved.is_file() else {}
     return str(data.get("title", fallback)) if isinstance(data, dict) else fallback
 
 

@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
-import yaml
 
 from sim.outputs.owned import refuse_links
 from sim.outputs.rundir import RunDirError, read_manifest
 from sim.outputs.runsummary import RunSummary
 from sim.outputs.tables import read_csv
+from sim.outputs.zoneload import read_scenario
 from sim.scenario.model import Scenario
 from sim.zone.preferences import Preferences
 from sim.zone.settings import run_preferences
@@ -45,8 +45,7 @@ class RunData:
     @cached_property
     def scenario(self) -> Scenario:
         """The scenario exactly as run (already validated when the run started, so no file checks again)."""
-        text = (self.path / "scenario.resolved.yaml").read_text(encoding="utf-8")
-        return Scenario.model_validate(yaml.safe_load(text))
+        return read_scenario(self.path)
 
     @cached_property
     def summary(self) -> RunSummary:

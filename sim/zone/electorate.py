@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from sim.scenario.model import Scenario
     from sim.zone.sampling import Draws
 
+SHARE_CELLS = 2**20  # (package, sample) cells of accepting shares computed at once
 GRID_CELLS = 2**26  # a population's pivots are precomputed for every option combination its spread reaches up to this
 
 
@@ -292,10 +293,14 @@ def accepting_shares(prefs: Preferences, codes: np.ndarray) -> dict[int, tuple[n
     Monte-Carlo interval (normal interval of the mean of the per-sample shares, clipped to [0, 1])."""
     z = NormalDist().inv_cdf(0.975)
     found = {}
+    step = max(1, SHARE_CELLS // max(1, prefs.samples))  # packages at a time: memory and caches stay small
     for body in prefs.electorates:
-        share = body.counts(prefs, codes) / body.size  # [package, sample]
-        mean = share.mean(axis=1)
-        half = z * share.std(axis=1, ddof=1) / np.sqrt(share.shape[1]) if share.shape[1] > 1 else 0 * mean
+        mean, half = np.zeros(codes.shape[0]), np.zeros(codes.shape[0])
+        for start in range(0, codes.shape[0], step):
+            share = body.counts(prefs, codes[start : start + step]) / body.size  # [package, sample]
+            mean[start : start + step] = share.mean(axis=1)  # each row reduced alone: the same floats in any chunk
+            if share.shape[1] > 1:
+                half[start : start + step] = z * share.std(axis=1, ddof=1) / np.sqrt(share.shape[1])
         found[body.party] = (mean, np.clip(mean - half, 0, 1), np.clip(mean + half, 0, 1))
     return found
 

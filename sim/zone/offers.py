@@ -257,6 +257,12 @@ def _reason(ctx: TargetContext, target: Target, found: Closest | None) -> Reason
         return Reason(infeasible_text(ctx.scenario, dict(target.fix)))
     own = own_best_completion(ctx.space, ctx.preferences, dict(target.fix), ctx.certain)
     worst = int(ctx.veto[np.argmax(own.below[ctx.veto])])
+    short = sorted((int(p) for p in ctx.veto if own.below[p] > MOST_SAMPLES), key=lambda p: -own.below[p])
+    if len(short) > 1:  # every one of them, so the reason never names one party of several equally short
+        text = "even their own best completions are below their reservations: " + "; ".join(
+            f"{readable[p]} in {own.below[p]:.1%} of samples (mean shortfall {own.shortfall[p]:.3f})" for p in short
+        )
+        return Reason(text, names[short[0]], "", float(own.shortfall[short[0]]))
     if own.below[worst] > MOST_SAMPLES:
         text = (
             f"{readable[worst]}: even its own best completion is below its reservation in "

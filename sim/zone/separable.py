@@ -58,26 +58,48 @@ def settled_best(
                 ok &= ~violated(grid, violation)
         if not ok.any():  # no completion at all: -inf in every sample, proven
             return np.full(samples, -np.inf), np.ones(samples, dtype=bool)
-        grid = _distinct(grid[ok], tree, levels, contributions, [link for level, link in live if level in levels])
-        value = np.zeros((grid.shape[0], samples))
-        for level in levels:
-            issue = tree.free[level]
-            value += contributions[issue, grid[:, issue]]
-        for level, link in live:
-            if level in levels:
-                value[link.holds(grid)] += link.delta
-        top = np.argmax(value, axis=0)
-        if grid.shape[0] > 1:
-            best = value[top, everyone]
-            value[top, everyone] = -np.inf
-            margin = np.minimum(margin, best - value.max(axis=0))
         issues = [tree.free[level] for level in levels]
-        codes[:, issues] = grid[top][:, issues]
+        component = [link for level, link in live if level in levels]
+        choice, lead = _component_best(tree, preferences, party, levels, component, grid[ok])
+        codes[:, issues] = choice
+        margin = np.minimum(margin, lead)
     best = utilities_at(preferences, codes, everyone, [party])[0]
     known = memo(preferences)
     if ("error", party) not in known:
         known["error", party] = _float_error(contributions, links, len(preferences.radices))
     return best, margin > known["error", party]
+
+
+def _component_best(
+    tree: Tree, preferences: Preferences, party: int, levels: list[int], links: list[LinkTerm], grid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The best of the feasible combinations ``grid`` of a component's issues per sample (their options, ``[sample,
+    issue]``) and its lead over the second best distinct combination. It depends only on the grid's rows (the
+    component's options and the fixed options its constraints and links see) and the party: settled once per set
+    of preferences, as every offer leaving the component open asks the same."""
+    known = memo(preferences)
+    issues = [tree.free[level] for level in levels]
+    key = ("component", party, tuple(issues), grid.tobytes())
+    if key in known:
+        found: tuple[np.ndarray, np.ndarray] = known[key]
+        return found
+    samples = preferences.samples
+    contributions = preferences.contributions[party]
+    grid = _distinct(grid, tree, levels, contributions, links)
+    value = np.zeros((grid.shape[0], samples))
+    for issue in issues:
+        value += contributions[issue, grid[:, issue]]
+    for link in links:
+        value[link.holds(grid)] += link.delta
+    top = np.argmax(value, axis=0)
+    lead = np.full(samples, np.inf)
+    if grid.shape[0] > 1:
+        everyone = np.arange(samples)
+        best = value[top, everyone]
+        value[top, everyone] = -np.inf
+        lead = best - value.max(axis=0)
+    known[key] = (grid[top][:, issues], lead)
+    return known[key]
 
 
 def _alone_best(tree: Tree, preferences: Preferences, party: int, levels: list[int], codes: np.ndarray) -> np.ndarray:
