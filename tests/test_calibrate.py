@@ -9,7 +9,7 @@ import yaml
 
 from sim.scenario.loading import load_scenario
 from sim.scenario.model import Scenario
-from sim.scenario.observations import CalibrationData
+from sim.scenario.observations import CalibrationData, free_problems
 from sim.studies.fit import ShareModel, fit_posterior
 from sim.studies.fit_outputs import comparison
 from tests.conftest import NEGSIM
@@ -133,3 +133,21 @@ def test_bad_data_is_one_line_per_problem(tmp_path):
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(lines) == 2 and all(line.startswith(f"{data}:") for line in lines), lines
     assert not (tmp_path / "v.yaml").exists()
+
+
+def test_one_named_link_is_free_the_others_stay():
+    """`free: [links.<when>-><option>]` fits that link only (the baseline's public: guarantees with a withdrawal);
+    a name no link of the party has is a located problem."""
+    scenario = _scenario()
+    scenario["parties"][2]["links"] = [
+        {"when": "a.o0", "option": "b.o1", "value": [0.2, 0.4]},
+        {"when": "a.o1", "option": "b.o1", "value": [0.7, 0.9]},
+    ]
+    model_scenario = Scenario.model_validate(scenario)
+    doc = _data(5)
+    doc["free"] = ["reservation", "links.a.o1->b.o1"]
+    model = ShareModel(model_scenario, CalibrationData.model_validate(doc))
+    assert [(q.name, q.index) for q in model.quantities] == [("reservation", ()), ("links.a.o1->b.o1", (1,))]
+    doc["free"] = ["links.a.o2->b.o1"]
+    (problem,) = free_problems(model_scenario, CalibrationData.model_validate(doc))
+    assert problem[0] == ("free", 0) and "links[.<when>-><option>]" in problem[1]

@@ -126,3 +126,14 @@ def test_tables_too_large_for_memory_are_refused_after_scoring_with_a_line_that_
     assert assembly_too_large(10 * 2**20, available=2**30) is None
     refusal = assembly_too_large(2**31, available=2**30)
     assert refusal is not None and "6.0 GB" in refusal and "1.0 GB available" in refusal
+
+
+def test_the_same_bytes_written_again_leave_the_ledger_as_it_was(tmp_path):
+    """Re-running `make run` over the committed plots/ (identical bytes) must leave `git status` clean."""
+    target = tmp_path / "plots" / "a.png"
+    atomic_write_text(target, "same")
+    ledger = (tmp_path / "plots" / LEDGER).read_text()
+    atomic_write_text(target, "same")
+    assert (tmp_path / "plots" / LEDGER).read_text() == ledger
+    atomic_write_text(target, "other")  # new bytes are recorded
+    assert (tmp_path / "plots" / LEDGER).read_text().count('"a.png"') == 2 and is_ours(target)

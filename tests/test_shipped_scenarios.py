@@ -8,14 +8,14 @@ import shutil
 import numpy as np
 import pytest
 
-from sim.scenario.advice import source_warnings
+from sim.scenario.advice import source_warnings, weight_warnings
 from sim.scenario.catalogue import catalogue_markdown
 from sim.scenario.checks import citations
 from sim.scenario.citations import citation_findings
 from sim.scenario.loading import load_scenario, load_scenario_located
 from sim.scenario.model import Scenario
 from sim.scenario.observations import load_data
-from sim.studies.fit import ShareModel
+from sim.studies.fit import ShareModel, link_name
 from sim.studies.proposals import read_stamp
 from sim.studies.whatif import completion_codes, offer_fix
 from sim.zone.sampling import sample_preferences
@@ -177,8 +177,8 @@ def test_baseline_public_carries_the_fit_docs_calibration_reports():
     public = scenario.parties[model.p]
     fitted = {
         "reservation": float(np.mean(public.reservation)),
-        "weights.guarantees": float(np.mean(public.weight_range("guarantees"))),
-        "electorate.spread.reservation": public.electorate.spread.reservation,
+        "values.guarantees.article5_bilateral": float(np.mean(public.value_range("guarantees", "article5_bilateral"))),
+        **{link_name(link): float(np.mean(link.value)) for link in public.links},
     }
     theta = np.array([fitted[quantity.name] for quantity in model.quantities])
     shares = dict(zip([obs.id for obs in data.observations], model.shares(theta), strict=True))
@@ -254,3 +254,9 @@ def test_generated_robustness_document_is_current():
     )
     assert all(f"`{call.id}`" in text for call in scenario.judgement_calls)
     assert stamp.get("seed") == str(scenario.run.seed) and stamp.get("samples") == str(scenario.run.samples)
+
+
+def test_baseline_weights_need_no_warning():
+    """Every party's weights sum to about 1 at their midpoints, so no command opens with a normalisation warning
+    (the calibrated public once summed to 1.72 and every command said so)."""
+    assert weight_warnings(load_scenario(BASELINE)) == []

@@ -86,9 +86,13 @@ def recorded(root: Path) -> dict[str, set[str]]:
 
 
 def record(path: Path, digest: str, root: Path | None = None) -> None:
-    """Append ``path``'s hash to its root's ledger (fsynced: the record must not be lost while the file stays)."""
+    """Append ``path``'s hash to its root's ledger (fsynced: the record must not be lost while the file stays).
+    Bytes already recorded at that path are not recorded again, so rewriting a committed folder with the same
+    bytes (``make run`` over ``plots/``) leaves its ledger, and ``git status``, unchanged."""
     root = root or root_of(path)
     relative = path.absolute().relative_to(root).as_posix()
+    if digest in recorded(root).get(relative, ()):
+        return
     line = f"{digest} {json.dumps(relative)}\n".encode()
     handle = os.open(root / LEDGER, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:

@@ -117,10 +117,12 @@ def plot_option_pairs(dataset: dict[str, Any], ax: Axes | None = None, caption: 
     scale fitted to the largest value (stated on the bar)."""
     matrix = dataset["matrix"]
     largest = float(matrix.max()) if matrix.size else 0.0
-    fig, ax = _axes(ax, (3.4 + 1.5 * matrix.shape[1], 2.2 + 0.55 * matrix.shape[0]))
+    rows = [wrap(x, 30) for x in dataset["rows"]["labels"]]
+    lines = max((row.count("\n") + 1 for row in rows), default=1)  # a row of five wrapped lines needs their room
+    fig, ax = _axes(ax, (3.4 + 1.5 * matrix.shape[1], 2.2 + max(0.55, 0.12 * lines) * matrix.shape[0]))
     image = ax.imshow(matrix, vmin=0, vmax=largest if largest > 0 else 1.0, cmap="viridis", aspect="auto")
     ax.set_xticks(range(matrix.shape[1]), [wrap(x, 16) for x in dataset["columns"]["labels"]], fontsize=7)
-    ax.set_yticks(range(matrix.shape[0]), [wrap(x, 30) for x in dataset["rows"]["labels"]], fontsize=7)
+    ax.set_yticks(range(matrix.shape[0]), rows, fontsize=7)
     ax.set_xlabel(wrap(dataset["columns"]["title"], 60))
     ax.set_ylabel(wrap(dataset["rows"]["title"], 30))
     for (r, c), value in np.ndenumerate(matrix):

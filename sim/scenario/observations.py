@@ -74,6 +74,7 @@ def free_problems(scenario: Scenario, data: CalibrationData) -> list[tuple[tuple
         issue, _, option = rest.partition(".")
         ok = (
             (name in ("reservation", "links") and (name != "links" or party.links))
+            or (head == "links" and any(name == f"links.{link.when}->{link.option}" for link in party.links))
             or (head == "weights" and rest in issues and party.weighs(rest))
             or (
                 head == "values"
@@ -88,7 +89,8 @@ def free_problems(scenario: Scenario, data: CalibrationData) -> list[tuple[tuple
                 (
                     ("free", k),
                     f"'{name}' is not a free quantity of '{party.id}' (reservation, weights.<issue>, "
-                    "values.<issue>[.<option>], links, electorate.spread.<reservation|weights|values>)",
+                    "values.<issue>[.<option>], links[.<when>-><option>], "
+                    "electorate.spread.<reservation|weights|values>)",
                 )
             )
     ids = [obs.id for obs in data.observations]

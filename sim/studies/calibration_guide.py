@@ -46,9 +46,10 @@ surer to refuse (holds 0.85, 0.9). Drawn per option, some pair of Ukraine's alli
 the baseline's samples; nesting raised the baseline's P(zone non-empty) from 0.036 to 0.041.
 
 **Calibration as inference: `negsim calibrate`.** A data file (`negsim_data: 1`) names the party, the `free`
-quantities (`reservation`, `weights.<issue>`, `values.<issue>[.<option>]`, `links`,
-`electorate.spread.<reservation|weights|values>`), the observations (each a package given by `fix` and completed by
-`status_quo`, the observed share `accept`, the sample size `n`, date and source) and the `holdout` ids. The modelled
+quantities (`reservation`, `weights.<issue>`, `values.<issue>[.<option>]`, `links` or one link
+`links.<when>-><option>`, `electorate.spread.<reservation|weights|values>`), the observations (each a package
+given by `fix` and completed by `status_quo`, the observed share `accept`, the sample size `n`, date and source)
+and the `holdout` ids. The modelled
 share is the share of the party's electorate accepting the package at the party's draw; the likelihood is binomial
 in each `n`; the posterior (uniform priors) is computed by importance sampling on scrambled Sobol points (scipy); the
 fitted ranges are its 95 % intervals. The command writes an `extends:` variant holding only the fitted values (each

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import binom, qmc
 
-from sim.scenario.model import Scenario
+from sim.scenario.model import Link, Scenario
 from sim.scenario.observations import CalibrationData
 from sim.zone.electorate import voter_offsets
 from sim.zone.preferences import TIE_TOLERANCE_UNITS, to_units
@@ -36,6 +36,11 @@ PRIOR = {
     "spread": (0.0, 0.5),
 }
 POINTS = 2**12
+
+
+def link_name(link: Link) -> str:
+    """A link's name as a free quantity: ``links.<when>-><option>`` (what the fit prints, what ``free:`` takes)."""
+    return f"links.{link.when}->{link.option}"
 
 
 @dataclass(frozen=True)
@@ -100,9 +105,10 @@ class ShareModel:
             head, _, rest = name.partition(".")
             if name == "reservation":
                 yield Quantity(name, "reservation", (), PRIOR["reservation"])
-            elif name == "links":
+            elif head == "links":  # every link, or the one named `links.<when>-><option>`
                 for k, link in enumerate(self.party.links):
-                    yield Quantity(f"links.{link.when}->{link.option}", "link", (k,), PRIOR["links"])
+                    if name in ("links", link_name(link)):
+                        yield Quantity(link_name(link), "link", (k,), PRIOR["links"])
             elif head == "weights":
                 yield Quantity(name, "weight", (issues.index(rest),), PRIOR["weights"])
             elif head == "values":

@@ -214,8 +214,9 @@ def calibration_markdown(model: ShareModel, posterior: Posterior, rows: list[Row
         margin = 0.01 * (quantity.prior[1] - quantity.prior[0])
         at_edge = low - quantity.prior[0] < margin or quantity.prior[1] - high < margin
         edge = " (at the prior's edge)" if at_edge else ""
+        name = quantity.name.replace("->", "` → `")  # markdown_safe would show a link's "->" as "-&gt;" in code
         lines.append(
-            f"| `{quantity.name}` | [{quantity.prior[0]:g}, {quantity.prior[1]:g}] | {mean:.3f} | "
+            f"| `{name}` | [{quantity.prior[0]:g}, {quantity.prior[1]:g}] | {mean:.3f} | "
             f"[{low:.3f}, {high:.3f}]{edge} |"
         )
     for title, held in (("Fit set (fitted, not predicted)", False), ("Held out (predicted, never fitted)", True)):
