@@ -28,6 +28,7 @@ from sim.scenario.yamlfast import plain_yaml
 from sim.studies.batch import BATCH_FILE
 from sim.studies.compare import scenario_differences
 from sim.studies.rundata import RunData
+from sim.zone.estimate import share_text
 from sim.zone.intervals import proportion_interval
 
 CAPTIONS = {
@@ -243,7 +244,7 @@ def run_section(run: RunData, every_figure: bool = True, page_dir: Path | None =
                 _interval(row["p_complete"], run.samples),
                 _interval(row.get("completion_p_zone", row.get("best_p_zone")), run.samples),
                 parties.get(row["blocker"], row["blocker"]) or "none alone",
-                row["blocker_share"],
+                share_text(row["blocker_share"]) + " of samples" if row["blocker"] else "",
             ]
             for row in run.offers
         ],
