@@ -96,3 +96,23 @@ def test_an_offer_whose_search_is_not_cheap_is_left_to_its_command(tmp_path: Pat
     invoke("run", str(scenario), "--out", str(none), "--figures", "none", "--whatif", "none")
     assert load_whatif(none) is None
     assert "Not computed for this run" in (none / "report.html").read_text()
+
+
+def test_an_offer_the_scenario_rules_out_stays_out_because_of_the_scenario(tmp_path: Path):
+    """A variant settling an issue (``fixed:``) leaves an offer asking otherwise no feasible completion: what stays
+    is the scenario's settled issue, not every party's 'no completion avoids its red lines'."""
+    import yaml
+
+    doc = yaml.safe_load(SCENARIO)
+    doc["fixed"] = {"z": "z2"}
+    scenario = tmp_path / "settled.yaml"
+    scenario.write_text(yaml.safe_dump(doc, sort_keys=False))
+    out = tmp_path / "run"
+    invoke("run", str(scenario), "--out", str(out), "--figures", "none")
+    value = load_whatif(out)
+    assert value is not None
+    held = next(a for a in value.answers if a.offer == "held")  # fixes z1 (ruled out) and needs 3 changes
+    assert held.changes is None and [s.what for s in held.what_stays] == [
+        "no feasible completion: the scenario fixes Sanctions = 'Lifted' and the offer asks 'Kept'"
+    ]
+    assert "the scenario fixes Sanctions = &#x27;Lifted&#x27;" in (out / "report.html").read_text()

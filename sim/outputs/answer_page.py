@@ -62,7 +62,9 @@ def stays_text(stays: tuple[Shortfall, ...]) -> str:
     """What keeps the offer out when no change set reaches the target, most often first, by name."""
     parts = []
     for row in stays[:STAYS_SHOWN]:
-        if row.mean_shortfall:
+        if not row.party:  # not a party's: the scenario itself rules the offer out
+            parts.append(row.what)
+        elif row.mean_shortfall:
             parts.append(
                 f"{row.name} short of its reservation in {row.below:.0%} of samples (by {row.mean_shortfall:.3f})"
             )

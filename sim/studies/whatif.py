@@ -48,6 +48,7 @@ from sim.studies.zone_pairs import (
     zone_pairs,
 )
 from sim.zone.copula import correlate
+from sim.zone.offers import infeasible_text
 from sim.zone.own_best import own_best_completion
 from sim.zone.preferences import Preferences
 from sim.zone.sampling import Draws, preferences_from_draws
@@ -332,6 +333,8 @@ def what_stays(
     """Why the offer stays short, per veto party: a red line on an option the offer fixes (in the share of samples
     it holds), and its own best completion of the offer below its reservation (no finite shortfall when no
     completion avoids its certain red lines: that row then names them, or says so); most often first."""
+    if fix and space.count_feasible(fix) == 0:  # nothing any party does helps: the scenario rules the offer out
+        return (Shortfall("", "(the scenario)", 1.0, 0.0, infeasible_text(scenario, fix)),)
     certain = [list(preferences.red_lines[p]) for p in range(preferences.n_parties)]
     own = own_best_completion(space, preferences, fix, certain)
     fixes_its_red_line = {r.party for r in preferences.red_line_list if fix.get(r.option[0]) == r.option[1]}
