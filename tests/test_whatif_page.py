@@ -92,6 +92,12 @@ def test_an_offer_whose_search_is_not_cheap_is_left_to_its_command(tmp_path: Pat
     assert searched | set(value.not_searched) == {"held", "moved", "kept", "large"}
     page = (out / "report.html").read_text()
     assert f"Not searched on this page</b> ({len(value.not_searched)} of 4 offers)" in page
+    named = tmp_path / "named"
+    invoke("run", str(scenario), "--out", str(named), "--figures", "none", "--whatif-offers", "held")
+    chosen = load_whatif(named)
+    assert chosen is not None and {a.offer for a in chosen.answers} == searched | {"held"}
+    refused = CliRunner().invoke(app, ["run", str(scenario), "--out", str(tmp_path / "x"), "--whatif-offers", "nope"])
+    assert refused.exit_code == 2 and "--whatif-offers nope: no offer nope" in refused.output
     none = tmp_path / "none"
     invoke("run", str(scenario), "--out", str(none), "--figures", "none", "--whatif", "none")
     assert load_whatif(none) is None

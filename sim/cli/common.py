@@ -115,6 +115,28 @@ WhatIfOption = Annotated[
         "all (every offer: minutes on a large scenario); none (the page gives the command).",
     ),
 ]
+WhatIfOffersOption = Annotated[
+    str | None,
+    typer.Option(
+        "--whatif-offers",
+        help="Offer ids (comma-separated) the report's 'what would it take' also searches, whatever their cost "
+        "(an offer leaving much open takes seconds to a minute at 2,000 samples).",
+    ),
+]
+
+
+def offer_ids(text: str | None, scenarios: Sequence[Scenario]) -> tuple[str, ...]:
+    """``--whatif-offers a,b`` -> offer ids, each named by one of ``scenarios`` (a one-line error otherwise)."""
+    if not text:
+        return ()
+    ids = tuple(part.strip() for part in text.split(",") if part.strip())
+    known = {offer.id for scenario in scenarios for offer in scenario.offers}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        fail(f"error: --whatif-offers {text}: no offer {', '.join(unknown)} (offers: {', '.join(sorted(known))})")
+    return ids
+
+
 TalksOption = Annotated[
     int,
     typer.Option(

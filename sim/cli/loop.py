@@ -19,6 +19,7 @@ from sim.cli.common import (
     SetOption,
     TalksOption,
     UnsetOption,
+    WhatIfOffersOption,
     WhatIfOption,
     allowed_roots,
     app,
@@ -27,6 +28,7 @@ from sim.cli.common import (
     err,
     fail,
     load_or_exit,
+    offer_ids,
     out,
     scenario_edits,
     scenario_files,
@@ -261,6 +263,7 @@ def batch(
     scheduler: SchedulerOption = None,
     figures: FiguresOption = Figures.key,
     whatif: WhatIfOption = WhatIfScope.cheap,
+    whatif_offers: WhatIfOffersOption = None,
     talks: TalksOption = 0,
     talks_for: Annotated[
         str | None,
@@ -296,6 +299,7 @@ def batch(
             f"error: --talks-for {talks_for}: no scenario {', '.join(sorted(talking - set(keys)))} in this batch "
             f"(keys: {', '.join(keys)})"
         )
+    also = offer_ids(whatif_offers, [entry.scenario for entry in entries])
     concurrent = 1 if executor is Executor.local else workers
     for entry in entries:
         check_memory(entry.path, entry.scenario, samples or entry.scenario.run.samples, concurrent)
@@ -309,7 +313,7 @@ def batch(
             Fanout(chosen_executor(executor, scheduler), workers, scheduler, progress, resume is not None, force),
             page=lambda directory: write_review([directory], directory / "report.html"),
             figures=figures,
-            answers=lambda key: (RunWhatIf(whatif), RunTalks(talks if key in talking else 0)),
+            answers=lambda key: (RunWhatIf(whatif, also=also), RunTalks(talks if key in talking else 0)),
         ),
     )
     print_batch_summary(entries, summaries, batch_dir)

@@ -18,6 +18,7 @@ from sim.cli.common import (
     SetOption,
     TalksOption,
     UnsetOption,
+    WhatIfOffersOption,
     WhatIfOption,
     WorkersOption,
     allowed_roots,
@@ -26,6 +27,7 @@ from sim.cli.common import (
     err,
     fail,
     load_or_exit,
+    offer_ids,
     out,
     scenario_edits,
     scenario_files,
@@ -101,6 +103,7 @@ def run_one(
     figures: Figures = Figures.all,
     whatif: WhatIfScope = WhatIfScope.cheap,
     talks: int = 0,
+    also: tuple[str, ...] = (),
 ) -> ZoneAnalysis:
     from sim.negotiation.page_talks import RunTalks
     from sim.outputs.pipeline import run_zone
@@ -118,7 +121,7 @@ def run_one(
             pair=pair,
             force=force,
             figures=figures,
-            answers=(RunWhatIf(whatif), RunTalks(talks)),
+            answers=(RunWhatIf(whatif, also=also), RunTalks(talks)),
         ),
     )
 
@@ -163,6 +166,7 @@ def run(
     force: ForceOption = False,
     figures: FiguresOption = Figures.all,
     whatif: WhatIfOption = WhatIfScope.cheap,
+    whatif_offers: WhatIfOffersOption = None,
     talks: TalksOption = 0,
 ) -> None:
     """Map the acceptable zone of a scenario into a run directory (tables, plots, report)."""
@@ -176,7 +180,17 @@ def run(
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario)
     finished = already_complete(run_dir) if resume is not None else None
     analysis = run_one(
-        scenario, scenario_path, settings, run_dir, resume is not None, chosen_pair, force, figures, whatif, talks
+        scenario,
+        scenario_path,
+        settings,
+        run_dir,
+        resume is not None,
+        chosen_pair,
+        force,
+        figures,
+        whatif,
+        talks,
+        offer_ids(whatif_offers, [scenario]),
     )
     if finished:
         err.print(f"{run_dir} was already complete (finished {finished}): nothing to resume; its summary:")

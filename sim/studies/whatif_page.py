@@ -41,14 +41,19 @@ class RunWhatIf:
 
     scope: WhatIfScope = WhatIfScope.cheap
     max_changes: int = PAGE_CHANGES
+    also: tuple[str, ...] = ()  # offer ids searched whatever their cost (--whatif-offers)
 
     def __call__(self, analysis: ZoneAnalysis, run_dir: Path) -> None:
-        if self.scope is not WhatIfScope.none:
-            save_whatif(run_dir, offers_whatif(analysis, self.scope, self.max_changes))
+        if self.scope is not WhatIfScope.none or self.also:
+            save_whatif(run_dir, offers_whatif(analysis, self.scope, self.max_changes, self.also))
 
 
-def offers_whatif(analysis: ZoneAnalysis, scope: WhatIfScope, max_changes: int = PAGE_CHANGES) -> OffersWhatIf:
-    """whatif's answer for the run's named offers in ``scope`` (see the module docstring)."""
+def offers_whatif(
+    analysis: ZoneAnalysis, scope: WhatIfScope, max_changes: int = PAGE_CHANGES, also: tuple[str, ...] = ()
+) -> OffersWhatIf:
+    """whatif's answer for the run's named offers in ``scope``, and for those in ``also`` whatever their cost (see
+    the module docstring); an id in ``also`` that the scenario does not name is skipped (a batch's scenarios
+    differ)."""
     started = time.process_time()
     scenario, samples = analysis.scenario, analysis.samples
     best = analysis.headline.best_p_zone
@@ -69,7 +74,9 @@ def offers_whatif(analysis: ZoneAnalysis, scope: WhatIfScope, max_changes: int =
     for offer in scenario.offers:
         packages = neighbourhood_size(space, offer_fix(space, offer), max_changes)
         cheap = hits[offer.id] >= count or (packages <= PAGE_PACKAGES and packages * samples <= PAGE_CELLS)
-        (chosen if scope is WhatIfScope.all or cheap else left).append(offer)
+        if scope is WhatIfScope.none:
+            cheap = False
+        (chosen if scope is WhatIfScope.all or cheap or offer.id in also else left).append(offer)
     answers: list[WhatIfResult] = []
     if chosen:
         draws = run_draws(scenario, analysis.settings)
@@ -92,7 +99,8 @@ def offers_whatif(analysis: ZoneAnalysis, scope: WhatIfScope, max_changes: int =
         f"each leaves so much open that its search is a branch and bound over the space per choice of conceding "
         f"parties (0.5–17 s each on the baseline at 2,000 samples), too slow for every run; the page searches the "
         f"offers whose neighbourhood within {max_changes} moves holds at most {PAGE_PACKAGES:,} packages (a fully "
-        "specified offer) and those reaching the target as they stand (negsim run --whatif all searches every offer)"
+        "specified offer), those reaching the target as they stand and those named by --whatif-offers (--whatif all "
+        "searches every offer)"
     )
     return OffersWhatIf(
         max_changes,
