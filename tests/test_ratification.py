@@ -249,3 +249,60 @@ def test_a_matrix_that_is_not_positive_semidefinite_is_one_line_at_its_entry(tmp
     errors = [line for line in done.stderr.splitlines() + done.stdout.splitlines() if "semi-definite" in line]
     assert done.returncode == 2 and len(errors) == 2 and "Traceback" not in done.stderr
     assert errors[0].startswith(f"{path}:{entry}:"), (errors, entry)
+
+
+def _two_issue_deal() -> dict:
+    """Two ratifiers with a link (guarantee is worth more with a deal) and identical ranges, to tie by name."""
+    doc = _deal([[0.2, 0.8], [0.2, 0.8]], [[0.2, 0.9], [0.2, 0.9]])
+    doc["issues"].append(
+        {"id": "guarantee", "title": "G", "options": [{"id": "firm", "label": "F"}, {"id": "none", "label": "N"}]}
+    )
+    for party in doc["parties"]:
+        party["weights"] = {"deal": 0.5, "guarantee": 0.5}
+        party["values"]["guarantee"] = {"firm": 1, "none": 0}
+    for party in doc["parties"][2:]:
+        party["links"] = [{"when": "deal.yes", "option": "guarantee.firm", "value": [0.0, 1.0]}]
+    return doc
+
+
+@given(st.integers(0, 2**16))
+def test_links_correlated_at_one_give_identical_link_values(seed):
+    """``party.links.<issue>.<option>`` names the draw of a party's links on that option: at rho 1 two parties with
+    the same link ranges value the linked option identically in every sample (and at -1, mirrored)."""
+    doc = _two_issue_deal()
+    doc["correlations"] = [{"between": ["r0.links.guarantee.firm", "r1.links.guarantee.firm"], "rho": 1}]
+    prefs = sample_preferences(Scenario.model_validate(doc), 300, np.random.default_rng(seed))
+    first, second = (term for term in prefs.links if term.party in (2, 3))
+    assert (first.delta == second.delta).all() and np.unique(first.delta).size > 100
+    doc["correlations"][0]["rho"] = -1
+    prefs = sample_preferences(Scenario.model_validate(doc), 300, np.random.default_rng(seed))
+    first, second = (term for term in prefs.links if term.party in (2, 3))
+    assert np.corrcoef(first.delta, second.delta)[0, 1] < -0.99
+
+
+@given(st.integers(0, 2**16))
+def test_a_member_correlated_at_one_with_a_party_votes_as_that_party(seed):
+    """``party.members.<member>.reservation`` names a chamber member's own draw: tied at rho 1 to a ratifier with the
+    same numbers, a one-member chamber's verdicts are that ratifier's in every sample."""
+    doc = _deal([[0.2, 0.8], [0.2, 0.8]], [[0.3, 0.9], [0.3, 0.9]])
+    doc["parties"][3]["electorate"] = {
+        "rule": "majority",
+        "members": [{"id": "only", "seats": 3, "reservation": [0.2, 0.8]}],
+    }
+    doc["correlations"] = [{"between": ["r0.reservation", "r1.members.only.reservation"], "rho": 1}]
+    doc["correlations"].append({"between": ["r0.values.deal.yes", "r1.values.deal.yes"], "rho": 1})
+    verdicts = _verdicts(doc, 200, seed)
+    assert (verdicts[2] == verdicts[3]).all() and verdicts[2].any() and not verdicts[2].all()
+
+
+def test_a_member_quantity_it_does_not_state_is_one_line(tmp_path):
+    """A member that leaves its reservation to the party has no draw of its own to correlate: one line, exit 2."""
+    doc = _deal([[0.2, 0.8]], [1])
+    doc["parties"][2]["electorate"] = {"rule": "majority", "members": [{"id": "m", "seats": 1}]}
+    doc["correlations"] = [{"between": ["a.reservation", "r0.members.m.reservation"], "rho": 0.5}]
+    path = tmp_path / "member.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    done = subprocess.run([str(NEGSIM), "validate", str(path)], capture_output=True, text=True)
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if "states itself" in line]
+    assert done.returncode == 2 and len(lines) == 1 and "Traceback" not in done.stderr
+    assert lines[0].startswith(f"{path}:")

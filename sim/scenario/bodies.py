@@ -159,8 +159,11 @@ class Correlation(StrictModel):
     distribution and only their dependence changes.
 
     A quantity is `party.reservation`, `party.weights.<issue>`, `party.values.<issue>.<option>`,
-    `party.red_lines.<issue>` (its resolve on that issue's red lines) or `party.red_lines` (its resolve on all its
-    red lines: named so, they share one draw, holding or yielding together in the order of their `holds`).
+    `party.red_lines.<issue>` (its resolve on that issue's red lines), `party.red_lines` (its resolve on all its
+    red lines: named so, they share one draw, holding or yielding together in the order of their `holds`),
+    `party.links.<issue>.<option>` (the draw of its links that change that option's value) or
+    `party.members.<member>.<quantity>` (a chamber member's own reservation, weights, values or red lines, where
+    the member states them; what it leaves out is the party's draw).
     """
 
     between: list[str] = Field(min_length=2, max_length=2)

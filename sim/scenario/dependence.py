@@ -17,7 +17,9 @@ import numpy as np
 from sim.scenario.bodies import Member
 from sim.scenario.model import Party, Role, Scenario
 
-Slot = tuple  # ("reservation", p) | ("weight", p, i) | ("value", p, i, o) | ("red_line", p, i) | ("resolve", p, issues)
+# ("reservation", p) | ("weight", p, i) | ("value", p, i, o) | ("red_line", p, i) | ("resolve", p, issues)
+# | ("link", p, i, o) | ("member", p, m, column): a chamber member's own draw, column as in ``member_column``
+Slot = tuple
 TOLERANCE = 1e-9
 
 
@@ -65,10 +67,69 @@ def quantity_slots(scenario: Scenario, name: str) -> list[Slot] | str:
             return [("resolve", p, tuple(red_issues))]
         if tail in issues and issues.index(tail) in red_issues:
             return [("red_line", p, issues.index(tail))]
+    if kind == "links":
+        issue_id, _, option_id = tail.partition(".")
+        if any(link.option == tail for link in party.links):
+            option_ids = scenario.issue(issue_id).option_ids
+            return [("link", p, issues.index(issue_id), option_ids.index(option_id))]
+        return f"'{name}' names no link of party '{party_id}' (links are named by the option whose value they change)"
+    if kind == "members":
+        return _member_slot(scenario, name, p, party, tail)
     return (
         f"'{name}' names no uncertain quantity of party '{party_id}' (use {party_id}.reservation, "
-        f"{party_id}.weights.<issue>, {party_id}.values.<issue>.<option>, {party_id}.red_lines[.<issue>])"
+        f"{party_id}.weights.<issue>, {party_id}.values.<issue>.<option>, {party_id}.red_lines[.<issue>], "
+        f"{party_id}.links.<issue>.<option>, {party_id}.members.<member>.<quantity>)"
     )
+
+
+def member_column(n_issues: int, n_options: int, kind: str, issue: int = 0, option: int = 0) -> int:
+    """Where a chamber member's own draw of a quantity sits in its row of ``Draws.member`` (the layout
+    :func:`sim.zone.sampling.draw_uniforms` draws and :mod:`sim.zone.electorate` splits): reservation, then one
+    weight per issue, then one value per issue and option, then one red-line resolve per issue."""
+    if kind == "reservation":
+        return 0
+    if kind == "weight":
+        return 1 + issue
+    if kind == "value":
+        return 1 + n_issues + issue * n_options + option
+    return 1 + n_issues * (1 + n_options) + issue
+
+
+def _member_slot(scenario: Scenario, name: str, p: int, party: Party, tail: str) -> list[Slot] | str:
+    """A chamber member's own quantity: only what the member states itself is drawn apart from the party (the rest
+    is the party's draw, which the party's own name already correlates)."""
+    member_id, _, rest = tail.partition(".")
+    members = party.electorate.members if party.electorate is not None else None
+    ids = [member.id for member in members or []]
+    if member_id not in ids:
+        return f"'{name}' names no member '{member_id}' of party '{party.id}' (members: {', '.join(ids) or 'none'})"
+    m, member = ids.index(member_id), (members or [])[ids.index(member_id)]
+    issues = [issue.id for issue in scenario.issues]
+    n_options = max(len(issue.options) for issue in scenario.issues)
+    kind, _, more = rest.partition(".")
+    column = None
+    if kind == "reservation" and not more and member.reservation is not None:
+        column = member_column(len(issues), n_options, "reservation")
+    elif kind == "weights" and member.weights is not None and more in member.weights and more in issues:
+        column = member_column(len(issues), n_options, "weight", issues.index(more))
+    elif kind == "values" and member.values is not None:
+        issue_id, _, option_id = more.partition(".")
+        if issue_id in issues and option_id in member.values.get(issue_id, {}):
+            options = scenario.issue(issue_id).option_ids
+            if option_id in options:
+                column = member_column(
+                    len(issues), n_options, "value", issues.index(issue_id), options.index(option_id)
+                )
+    elif kind == "red_lines" and member.red_lines is not None:
+        mine = {red.option.partition(".")[0] for red in member.red_lines}
+        if more in issues and more in mine:
+            column = member_column(len(issues), n_options, "red_line", issues.index(more))
+    if column is None:
+        return (
+            f"'{name}' names no quantity member '{member_id}' states itself (its own reservation, weights.<issue>, "
+            "values.<issue>.<option> or red_lines.<issue>; what it leaves out is the party's own draw)"
+        )
+    return [("member", p, m, column)]
 
 
 @dataclass(frozen=True)

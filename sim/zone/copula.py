@@ -34,6 +34,10 @@ def _view(arrays: dict[str, np.ndarray], slot: Slot) -> tuple[np.ndarray, tuple]
         return arrays["value"], (party, slice(None), rest[0], rest[1])
     if kind == "red_line":
         return arrays["red_line"], (party, slice(None), rest[0], 0)  # one draw per party and issue: red lines nest
+    if kind == "link":
+        return arrays["link"], (party, slice(None), rest[0], rest[1])
+    if kind == "member":
+        return arrays[f"member{party}"], (rest[0], slice(None), rest[1])
     return arrays["red_line"], (party, slice(None), rest[0][0], 0)  # a resolve: the first red-line issue's draw
 
 
@@ -44,7 +48,11 @@ def correlate(scenario: Scenario, draws: Draws) -> Draws:
         return draws
     from scipy.special import ndtr, ndtri  # only scenarios with correlations pay scipy's import (~0.5 s)
 
-    arrays = {name: getattr(draws, name).copy() for name in ("reservation", "weight", "value", "red_line")}
+    arrays = {name: getattr(draws, name).copy() for name in ("reservation", "weight", "value", "red_line", "link")}
+    for p in sorted({slot[1] for slot in tied.slots if slot[0] == "member"}):  # only chambers' members are named
+        own = draws.member[p]
+        assert own is not None, "a member slot names a party with members (sim.scenario.dependence)"
+        arrays[f"member{p}"] = own.copy()
     views = [_view(arrays, slot) for slot in tied.slots]
     uniforms = [array[index].copy() for array, index in views]
     normals = [ndtri(np.clip(u, EDGE, 1 - EDGE)) for u in uniforms]
@@ -60,4 +68,5 @@ def correlate(scenario: Scenario, draws: Draws) -> Draws:
         if tied.slots[k][0] == "resolve":  # every red line of the party shares its resolve
             for issue in tied.slots[k][2]:
                 array[index[0], :, issue, 0] = array[index]
-    return draws.replace(**arrays)
+    member = tuple(arrays.pop(f"member{p}", own) for p, own in enumerate(draws.member))
+    return draws.replace(**arrays, member=member)

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.scenario.dependence import member_party
+from sim.scenario.dependence import member_column, member_party
 from sim.zone.preferences import Preferences, to_units
 
 if TYPE_CHECKING:
@@ -275,7 +275,8 @@ OWN = ("weights", "values", "reservation", "red_lines")
 def _member_draws(draws: Draws, p: int, m: int, member: Any, radices: tuple[int, ...]) -> Draws:
     """A member's one-party draws: the party's, with the member's own numbers for what it states itself."""
     n_issues, n_options = len(radices), max(radices)
-    own = np.split(draws.member[p][m], [1, 1 + n_issues, 1 + n_issues * (1 + n_options)], axis=1)
+    starts = [member_column(n_issues, n_options, kind) for kind in ("weight", "value", "red_line")]
+    own = np.split(draws.member[p][m], starts, axis=1)
     mine = draws.party(p)
     return mine.replace(
         reservation=own[0][None, :, 0] if member.reservation is not None else mine.reservation,
