@@ -6,6 +6,7 @@ choice is an array operation over those candidates (``numpy.argmax`` under a mas
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
@@ -52,6 +53,7 @@ class PartyAgent(mesa.Agent):
         self.reciprocal = party.strategy.concession is Concession.reciprocal
         self.seen: dict[int, list[float]] = {}
         self.body = next((body for body in model.preferences.electorates if body.party == index), None)
+        self._ranked: Ranking | None = None
 
     def reservation_in(self, round_: int) -> float:
         """Its reservation in ``round_`` given its rejections so far."""
@@ -89,7 +91,13 @@ class PartyAgent(mesa.Agent):
         return total
 
     def propose(self) -> int:
-        """Among candidates at or above its aspiration, the one it believes most acceptable to the others."""
+        """Among candidates at or above its aspiration, the one it believes most acceptable to the others (ties: the
+        one worth most to it, then the first); none: the one worth most to it."""
+        if not self.opponents:  # published beliefs: one ranking per run, then each round is a scan
+            if self._ranked is None:
+                self._ranked = Ranking.of(self.utility, self.believed_acceptance())
+            if self._ranked.exact:
+                return self._ranked.first_at(self.aspiration, self.utility)
         score = np.where(self.utility >= self.aspiration, self.believed_acceptance(), -np.inf)
         top = score.max()
         if not np.isfinite(top):
@@ -131,6 +139,33 @@ class PartyAgent(mesa.Agent):
         if proposer in self.opponents:
             self.opponents[proposer].observe(self.model.setup.candidates[candidate])
         self.seen.setdefault(proposer, []).append(float(self.utility[candidate]))
+
+
+@dataclass(frozen=True, eq=False)
+class Ranking:
+    """A party's candidates in the order it would offer them, for beliefs that do not change within a run: believed
+    acceptance down, then its own utility down, then candidate order (``numpy.lexsort`` is stable). Its offer in a
+    round is the first candidate at or above its aspiration - what the masked argmax of ``propose`` picks - found
+    by one scan instead of five array passes. ``exact`` is False when a believed acceptance is NaN (the argmax
+    path then decides, as it always did)."""
+
+    order: np.ndarray
+    utility: np.ndarray
+    finite: np.ndarray
+    exact: bool
+
+    @classmethod
+    def of(cls, utility: np.ndarray, acceptance: np.ndarray) -> Ranking:
+        order = np.lexsort((-utility, -acceptance))
+        return cls(order, utility[order], np.isfinite(acceptance[order]), not np.isnan(acceptance).any())
+
+    def first_at(self, aspiration: float, utility: np.ndarray) -> int:
+        """The offer at ``aspiration``; when no candidate reaching it is believed acceptable at all, the best one."""
+        reaching = self.utility >= aspiration
+        k = int(reaching.argmax())
+        if reaching[k] and self.finite[k]:
+            return int(self.order[k])
+        return int(np.argmax(utility))
 
 
 class MediatorAgent(mesa.Agent):
