@@ -54,6 +54,8 @@ class PartyAgent(mesa.Agent):
         self.seen: dict[int, list[float]] = {}
         self.body = next((body for body in model.preferences.electorates if body.party == index), None)
         self._ranked: Ranking | None = None
+        self._objections: dict[int, Reply] = {}
+        self._threshold_at = (self.reservation, acceptance_threshold(self.reservation))
 
     def reservation_in(self, round_: int) -> float:
         """Its reservation in ``round_`` given its rejections so far."""
@@ -119,7 +121,7 @@ class PartyAgent(mesa.Agent):
         utility = float(self.utility[candidate])
         if utility == -np.inf:
             return False
-        at_reservation = bool(accepts(to_units(utility), acceptance_threshold(self.reservation)))  # the one tie rule
+        at_reservation = bool(accepts(to_units(utility), self._threshold()))  # the one tie rule
         return at_reservation and utility >= self.aspiration - TIE_TOLERANCE
 
     def respond(self, candidate: int) -> Reply:
@@ -128,11 +130,19 @@ class PartyAgent(mesa.Agent):
         if self.accepts(candidate):
             self.reply = ACCEPT.recorded(())
             return ACCEPT
-        codes = self.model.setup.candidates[candidate]
-        issue = int(np.argmax(self.losses[self.model.setup.issue_index, codes]))
-        reply = Reply(False, issue, int(np.argmin(self.losses[issue])))
+        reply = self._objections.get(candidate)
+        if reply is None:  # its losses are fixed within a run: each candidate's objection is worked out once
+            codes = self.model.setup.candidates[candidate]
+            issue = int(np.argmax(self.losses[self.model.setup.issue_index, codes]))
+            reply = self._objections[candidate] = Reply(False, issue, int(np.argmin(self.losses[issue])))
         self.reply = reply.recorded(self.model.setup.space.issue_ids)
         return reply
+
+    def _threshold(self) -> np.ndarray:
+        """``acceptance_threshold`` of its current reservation (which changes only between rounds, if at all)."""
+        if self._threshold_at[0] != self.reservation:
+            self._threshold_at = (self.reservation, acceptance_threshold(self.reservation))
+        return self._threshold_at[1]
 
     def observe(self, proposer: int, candidate: int) -> None:
         """Learn from another party's offer: its options (frequency model) and how far it moved towards us."""
