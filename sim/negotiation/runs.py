@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 from sim.executors import Executor, map_tasks
 from sim.negotiation.model import NegotiationModel, NegotiationSetup, Protocol
 from sim.negotiation.versus_zone import run_zones, talks_versus_zone
+from sim.outputs.figure_choice import Figures
 from sim.outputs.rundir import (
     finish_manifest,
     lock_run_dir,
@@ -138,10 +139,12 @@ def run_negotiations(
     progress: Progress | None = None,
     make_plots: bool = True,
     force: bool = False,
+    figures: Figures = Figures.all,
     page: Callable[[Path], None] | None = None,
 ) -> dict[str, Any]:
-    """Play ``runs`` negotiations into ``run_dir``; write the tables, plots and ``page`` (the report), then mark
-    the run complete; returns the summary stored in the manifest. A complete run whose page is missing gets it."""
+    """Play ``runs`` negotiations into ``run_dir``; write the tables, the plots ``figures`` asks for (none without
+    ``make_plots``) and ``page`` (the report), then mark the run complete; returns the summary stored in the
+    manifest. A complete run whose page is missing gets it."""
     settings = {"protocol": protocol.value, "runs": runs, "seed": seed, "trace": trace}
     if resume:
         manifest = resume_manifest(run_dir, scenario, "negotiate")
@@ -194,10 +197,10 @@ def run_negotiations(
         run_dir / "rounds.parquet", (pq.read_table(_part(parts, k, "rounds")) for k in range(len(chunks))), schema
     )
     summary = summarise(scenario, outcomes_table.to_pylist(), seed)
-    if make_plots:
+    if make_plots and figures is not Figures.none:  # matplotlib is imported only to draw
         from sim.negotiation.plots import write_negotiation_plots
 
-        write_negotiation_plots(run_dir, scenario, summary)
+        write_negotiation_plots(run_dir, scenario, summary, figures)
     if page is not None:
         record_summary(run_dir, manifest, summary)  # the page shows it
         page(run_dir)
