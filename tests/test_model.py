@@ -7,12 +7,13 @@ import math
 
 import numpy as np
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.executors import Executor
 from sim.negotiation.model import NegotiationModel, NegotiationSetup, Protocol
-from sim.negotiation.runs import Chunk, mediator_seed, play_chunk, run_negotiations, run_seeds
+from sim.negotiation.runs import Chunk, chunk_runs, mediator_seed, play_chunk, run_negotiations, run_seeds
 from sim.negotiation.strategies import time_aspiration
 from sim.scenario.loading import load_scenario
 from sim.scenario.model import Concession, Leverage, Scenario
@@ -150,6 +151,24 @@ def test_interrupted_negotiations_resume_to_the_same_table(tmp_path):
     manifest = json.loads((cut / "manifest.json").read_text())
     (cut / "manifest.json").write_text(json.dumps({**manifest, "status": "running"}))
     run_negotiations(scenario, cut, Protocol.mediated, 5, 0, 0, resume=True, make_plots=False)
+    assert pq.read_table(cut / "negotiations.parquet").equals(pq.read_table(whole / "negotiations.parquet"))
+
+
+def test_chunks_grow_with_the_runs_and_a_part_cut_otherwise_is_played_again(tmp_path):
+    assert [chunk_runs(n) for n in (1, 700, 2000, 2001, 4000, 16000, 10**6)] == [250, 250, 250, 251, 500, 2000, 2000]
+    scenario = load_scenario(DATA / "golden.yaml")
+    whole = tmp_path / "whole"
+    run_negotiations(scenario, whole, Protocol.alternating, 700, 3, 1, workers=1, make_plots=False)
+    cut = tmp_path / "cut"
+
+    def killed(done: int, total: int) -> None:
+        raise KeyboardInterrupt  # after the first chunk is saved
+
+    with pytest.raises(KeyboardInterrupt):
+        run_negotiations(scenario, cut, Protocol.alternating, 700, 3, 1, workers=1, make_plots=False, progress=killed)
+    first = cut / "parts" / "chunk-00000-outcomes.parquet"
+    pq.write_table(pq.read_table(first).slice(0, 100), first)  # as if an earlier negsim had cut 100-run chunks
+    run_negotiations(scenario, cut, Protocol.alternating, 5, 0, 0, resume=True, make_plots=False)
     assert pq.read_table(cut / "negotiations.parquet").equals(pq.read_table(whole / "negotiations.parquet"))
 
 
