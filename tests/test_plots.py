@@ -86,7 +86,7 @@ def test_convergence_draws_the_headline_and_only_the_leading_offers():
 def test_option_pairs_take_the_best_package_per_pair():
     issue_a = {"title": "A", "ids": ["a0", "a1"], "labels": ["A zero", "A one"]}
     issue_b = {"title": "B", "ids": ["b0", "b1", "b2"], "labels": ["B0", "B1", "B2"]}
-    dataset = option_pair_dataset(np.array([0.2, 0.5, 0.1]), ["a0", "a0", "a1"], ["b1", "b1", "b2"], issue_a, issue_b)
+    dataset = option_pair_dataset(np.array([0.2, 0.5, 0.1]), np.array([0, 0, 1]), np.array([1, 1, 2]), issue_a, issue_b)
     assert np.array_equal(dataset["matrix"], [[0, 0.5, 0], [0, 0, 0.1]])
     fig = plot_option_pairs(dataset, caption=CAPTION)
     assert fig.axes[0].get_xlabel() == "B" and fig.axes[0].get_ylabel() == "A"

@@ -22,6 +22,8 @@ def test_package_number_and_options_round_trip(radices, data):
     codes = space.codes(packages)
     assert (codes < np.array(radices)).all() and (codes >= 0).all()
     assert (space.package(codes) == packages).all()
+    for issue in range(len(radices)):
+        assert np.array_equal(space.option_codes(packages, issue), codes[:, issue])
 
 
 def test_first_issue_is_most_significant_digit():

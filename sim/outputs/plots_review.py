@@ -90,16 +90,16 @@ def choose_pair(marginals: list[dict[str, Any]]) -> tuple[str, str]:
 
 
 def option_pair_dataset(
-    p_zone: np.ndarray, options_a: list[str], options_b: list[str], issue_a: dict[str, Any], issue_b: dict[str, Any]
+    p_zone: np.ndarray, options_a: np.ndarray, options_b: np.ndarray, issue_a: dict[str, Any], issue_b: dict[str, Any]
 ) -> dict[str, Any]:
     """Best zone probability of any package holding each pair of options (0 where none is ever in the zone).
 
-    ``p_zone``, ``options_a``, ``options_b`` are zone.parquet's columns; each issue is ``{title, ids, labels}``.
+    ``p_zone`` per zone package, ``options_a``, ``options_b`` its option indices on the two issues (positions in
+    each issue's ``ids``: arrays, never one string per package); each issue is ``{title, ids, labels}``.
     """
     matrix = np.zeros((len(issue_a["ids"]), len(issue_b["ids"])))
     if len(p_zone):
-        a = np.array([issue_a["ids"].index(x) for x in options_a])
-        b = np.array([issue_b["ids"].index(x) for x in options_b])
+        a, b = np.asarray(options_a, dtype=np.int64), np.asarray(options_b, dtype=np.int64)
         np.maximum.at(matrix, (a, b), np.asarray(p_zone, dtype=float))
     return {"rows": issue_a, "columns": issue_b, "matrix": matrix}
 

@@ -98,18 +98,21 @@ class ZoneFigures:
         analysis = self.analysis
         pair = pair or choose_pair(self._marginal_rows())
         space, scenario = analysis.space, analysis.scenario
-        codes = space.codes(analysis.zone.packages)
         first, second = (space.issue_ids.index(issue) for issue in pair)
-
-        def ids(i: int) -> list[str]:
-            return [space.option_ids[i][c] for c in codes[:, i]]
 
         def issue(issue_id: str) -> dict[str, Any]:
             found = scenario.issue(issue_id)
             return {"title": found.title, "ids": found.option_ids, "labels": [o.label for o in found.options]}
 
         p_zone = analysis.zone.zone_count / analysis.samples
-        return option_pair_dataset(p_zone, ids(first), ids(second), issue(pair[0]), issue(pair[1]))
+        packages = analysis.zone.packages  # option indices of the two issues only, as arrays: zones run to millions
+        return option_pair_dataset(
+            p_zone,
+            space.option_codes(packages, first),
+            space.option_codes(packages, second),
+            issue(pair[0]),
+            issue(pair[1]),
+        )
 
     def utility_pairs_dataset(self) -> dict[str, Any]:
         """Veto parties' expected utilities for a seeded sample of packages, the zone, the frontier, solutions."""

@@ -85,6 +85,12 @@ class PackageSpace:
         """Option indices of package numbers, shape ``(n, issues)``."""
         return np.stack(np.unravel_index(np.asarray(packages, dtype=np.int64), self.radices), axis=-1)
 
+    def option_codes(self, packages: np.ndarray, issue: int) -> np.ndarray:
+        """Option indices of package numbers on one issue (column ``issue`` of :meth:`codes`, without the others:
+        a figure over a large zone needs two issues of millions of packages)."""
+        stride = prod(self.radices[issue + 1 :])
+        return (np.asarray(packages, dtype=np.int64) // stride) % self.radices[issue]
+
     def package(self, codes: np.ndarray) -> np.ndarray:
         """Package numbers of option-index rows (inverse of :meth:`codes`)."""
         codes = np.atleast_2d(np.asarray(codes, dtype=np.int64))
