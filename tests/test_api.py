@@ -111,3 +111,24 @@ def test_load_applies_set_and_unset_and_refuses_bad_values():
     assert tuple(russia.reservation) == (0.45, 0.6)
     with pytest.raises(ScenarioError):
         sim.load(ROOT / "scenarios" / "baseline.yaml", set=["russia.reservation=[0.7,0.2]"])
+
+
+def test_the_zone_core_is_what_every_zone_package_shares_and_what_none_holds():
+    zone = sim.zone(sim.load(DATA / "talks-heldout.yaml"), samples=200, seed=2)
+    space, packages = zone.space, zone.zone.packages
+    assert packages.size > 1  # 76 packages, two options none of them holds
+    codes = space.codes(packages)
+    present = [set(codes[:, i].tolist()) for i in range(len(space.issue_ids))]
+    core = zone.core()
+    assert core.packages == packages.size
+    assert core.shared == {
+        issue: space.option_ids[i][next(iter(held))]
+        for i, (issue, held) in enumerate(zip(space.issue_ids, present, strict=True))
+        if len(held) == 1
+    }
+    assert core.absent == tuple(
+        f"{issue}.{option}"
+        for i, issue in enumerate(space.issue_ids)
+        for j, option in enumerate(space.option_ids[i])
+        if j not in present[i]
+    )

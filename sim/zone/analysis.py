@@ -136,13 +136,13 @@ class ZoneAnalysis:
         """What every package in the zone (in some sample) shares, and the options none of them holds."""
         if self.zone.packages.size == 0:
             return ZoneCore(0, {}, ())
-        codes = self.space.codes(self.zone.packages)
         shared: dict[str, str] = {}
         absent: list[str] = []
-        for i, issue in enumerate(self.space.issue_ids):
-            present = set(codes[:, i].tolist())
+        for i, issue in enumerate(self.space.issue_ids):  # one issue's option indices at a time: zones run to millions
+            radix = self.space.radices[i]
+            present = np.flatnonzero(np.bincount(self.space.option_codes(self.zone.packages, i), minlength=radix))
             if len(present) == 1:
-                shared[issue] = self.space.option_ids[i][next(iter(present))]
+                shared[issue] = self.space.option_ids[i][int(present[0])]
             absent += [f"{issue}.{o}" for j, o in enumerate(self.space.option_ids[i]) if j not in present]
         return ZoneCore(len(self.zone.packages), shared, tuple(absent))
 
