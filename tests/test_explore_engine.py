@@ -219,3 +219,51 @@ def test_what_would_it_take_for_a_drafted_package_is_whatif_on_the_saved_variant
     cli = what_would_it_take(load_scenario(out), "explore_draft", 0.9, 40, 3, max_changes=2)
     assert (page.answer.verdict(), page.answer.changes) == (cli.verdict(), cli.changes)
     assert page.answer.found
+
+
+def test_a_change_calls_off_what_would_it_take_without_waiting_for_it(tmp_path):
+    """A search runs without the page's lock: a change made while it runs is answered while the search is still
+    inside (parked at its first check, by events, not timing), and the search then ends Cancelled ("called off"),
+    its answer never shown. Without a change the same search answers, as ``Session.what_would_it_take`` does."""
+    import threading
+
+    from sim.explore.server import CALLED_OFF, Explorer
+    from sim.explore.session import Session
+
+    scenario = tmp_path / "small.yaml"
+    shutil.copyfile("tests/data/explore/small.yaml", scenario)
+    inside, changed = threading.Event(), threading.Event()
+    checks: list[bool] = []
+
+    class Watched(Explorer):
+        def still_wanted(self, generation: int) -> bool:
+            inside.set()
+            assert changed.wait(120), "the change never came: it waited for the search"
+            checks.append(super().still_wanted(generation))
+            return checks[-1]
+
+    explorer = Watched(Session(Engine(scenario, 40, 3, threads=1), draft={1: 0}))
+    answers: dict[str, dict] = {}
+    search = threading.Thread(target=lambda: answers.update(search=explorer.what_would_it_take("0.9", "2")))
+    search.start()
+    assert inside.wait(120), "the search never asked whether it was still wanted"
+    change = threading.Thread(
+        target=lambda: answers.update(change=explorer.change(1, [["alpha|reservation|low", "0.3"]]))
+    )
+    change.start()
+    change.join(120)
+    assert not change.is_alive(), "the change waited for the search"
+    assert search.is_alive() and "html" in answers["change"]  # answered while the search was parked inside
+    changed.set()
+    search.join(120)
+    assert answers["search"] == {"message": "", "status": CALLED_OFF, "called_off": True}
+    assert checks == [False] and explorer.whatif is None  # stopped at the first check after the change
+
+    calm = Explorer(Session(explorer.session.engine, draft={1: 0}))
+    done = calm.what_would_it_take("0.9", "2")
+    assert done["status"].startswith("done in") and calm.whatif is not None
+    expected = Session(explorer.session.engine, draft={1: 0}).what_would_it_take(0.9, 2)
+    assert (calm.whatif.answer.verdict(), calm.whatif.answer.changes) == (
+        expected.answer.verdict(),
+        expected.answer.changes,
+    )

@@ -12,6 +12,7 @@ acceptance rule), so every probability computed from them equals the zone scorer
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -20,10 +21,21 @@ from sim.scenario.model import Party, Scenario
 from sim.zone.pairs import ZonePairs
 from sim.zone.preferences import Preferences, RedLine
 from sim.zone.sampling import Draws, preferences_from_draws
-from sim.zone.scoring import ZoneScorer
+from sim.zone.scoring import Block, ZoneScorer
 from sim.zone.space import PackageSpace
 
 ANY_UTILITY = -(2**30)  # a threshold (integer units of 1e-8) below any utility: utilities are sums of w * v >= 0
+
+
+class Cancelled(Exception):  # noqa: N818 - what happened, not an error: the caller called the search off
+    """Raised inside a search whose ``cancelled()`` answered True: nobody wants its answer any more (the explore
+    page changed under it), so it stops at the next unit of work instead of finishing for nothing."""
+
+
+def check(cancelled: Callable[[], bool] | None) -> None:
+    """Raise :class:`Cancelled` when the caller has called the search off (a cheap call between units of work)."""
+    if cancelled is not None and cancelled():
+        raise Cancelled
 
 
 def table_pairs(
@@ -32,23 +44,30 @@ def table_pairs(
     workers: int = 1,
     tail_max: int | None = None,
     limit: int | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> ZonePairs | None:
     """Every feasible (package, sample) pair that every veto party at the table accepts (``ZoneScorer``'s blocks,
     on ``workers`` threads; ``tail_max`` only changes how the space is cut, never the pairs). With ``limit``, blocks
-    are scored one by one and None is returned as soon as there are more pairs than that."""
+    are scored one by one and None is returned as soon as there are more pairs than that. ``cancelled`` is asked
+    before each block (raises :class:`Cancelled`)."""
     scorer = ZoneScorer(space, preferences, [], True, tail_max)
+
+    def block_pairs(block: Block) -> ZonePairs:
+        check(cancelled)
+        return scorer.zone_pairs(block)
+
     if limit is not None:
         parts, found = [], 0
         for block in scorer.blocks:
-            parts.append(scorer.zone_pairs(block))
+            parts.append(block_pairs(block))
             found += len(parts[-1])
             if found > limit:
                 return None
     elif workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(scorer.zone_pairs, scorer.blocks))
+            parts = list(pool.map(block_pairs, scorer.blocks))
     else:
-        parts = [scorer.zone_pairs(block) for block in scorer.blocks]
+        parts = [block_pairs(block) for block in scorer.blocks]
     return ZonePairs.joined(parts, len(space.radices))
 
 
@@ -87,10 +106,14 @@ def held_to(preferences: Preferences, fix: dict[int, int]) -> Preferences:
 
 
 def completions_in_zone(
-    space: PackageSpace, preferences: Preferences, fix: dict[int, int], tail_max: int | None = None
+    space: PackageSpace,
+    preferences: Preferences,
+    fix: dict[int, int],
+    tail_max: int | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> ZonePairs:
     """The zone's pairs among the completions of ``fix`` only (a search over that part of the space)."""
-    pairs = table_pairs(space, held_to(preferences, fix), tail_max=tail_max)
+    pairs = table_pairs(space, held_to(preferences, fix), tail_max=tail_max, cancelled=cancelled)
     assert pairs is not None
     return pairs.take(np.flatnonzero(pairs.ratified & pairs.matching(fix)))
 
