@@ -32,12 +32,21 @@ def pair_set(zone) -> set[tuple[int, int]]:
 
 
 def fresh_pairs(path: Path, edits: list, samples: int, seed: int) -> set[tuple[int, int]]:
-    """What ``negsim run PATH --set ...`` would score: a fresh sample and a fresh zone of the edited scenario."""
+    """What ``negsim run PATH --set ...`` would score: a fresh sample and a fresh zone of the edited scenario, by
+    the definition (every package against every sample, ``Preferences.acceptable``: no search, no seating), and
+    checked equal to the studies' search (``zone_pairs``, plain ratifiers searched at the table)."""
     from sim.zone.space import PackageSpace
 
     scenario = load_scenario(path, edits)
     preferences = sample_preferences(scenario, samples, np.random.default_rng(seed))
-    return pair_set(zone_pairs(PackageSpace.from_scenario(scenario), preferences))
+    space = PackageSpace.from_scenario(scenario)
+    codes = space.codes(np.arange(space.size))
+    vetoes = [int(p) for p in np.flatnonzero(preferences.veto)]
+    inside = preferences.acceptable(space, codes, vetoes).all(axis=0) & space.feasible(codes)[:, None]
+    packages, in_samples = np.nonzero(inside)
+    by_definition = set(zip(packages.tolist(), in_samples.tolist(), strict=True))
+    assert pair_set(zone_pairs(space, preferences)) == by_definition
+    return by_definition
 
 
 @st.composite
