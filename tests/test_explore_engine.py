@@ -276,3 +276,22 @@ def test_a_change_calls_off_what_would_it_take_without_waiting_for_it(tmp_path):
         expected.answer.verdict(),
         expected.answer.changes,
     )
+
+
+def test_the_baseline_with_its_voting_bodies_moves_as_a_fresh_zone():
+    """On the baseline (a referendum and a council that vote, plain ratifiers searched at the table, bodies kept
+    between moves with the pivots they computed): a reservation dragged down past its floor, a weight, and a red
+    line give the pairs of a fresh sample and a fresh zone of the edited scenario."""
+    from sim.zone.space import PackageSpace
+
+    path = Path("scenarios/baseline.yaml")
+    engine = Engine(path, 40, 7, threads=2)
+    moves = [("russia|reservation|low", f"{0.45 - 0.03 * k:.2f}") for k in range(4)]
+    moves += [("ukraine|weight|crimea|high", "0.2"), ("russia|reservation|low", "0.33")]
+    moves += [("russia|red_line|troops.coalition_force|holds", "0.5")]
+    space = PackageSpace.from_scenario(engine.loaded)
+    for name, value in moves:
+        state = engine.apply(engine.current.settings.with_value(name, value))
+        scenario = load_scenario(path, engine.edits(state.settings))
+        fresh = zone_pairs(space, sample_preferences(scenario, 40, np.random.default_rng(7)))
+        assert pair_set(state.zone) == pair_set(fresh), (name, value, state.how)
