@@ -22,7 +22,7 @@ from sim.scenario.edits import Edit, apply_edits, apply_unset, child_unsets
 from sim.scenario.errors import Mark, Problem, ScenarioError
 from sim.scenario.model import Constraint, Offer, Party, Scenario
 from sim.scenario.reasons import piecewise_parts, prune_orphan_reasons, stale_reasons
-from sim.scenario.references import kind_at
+from sim.scenario.references import kind_at, written_at
 from sim.scenario.untrusted import containment_hint, outside_roots, resolved
 from sim.scenario.values import StrictModel
 from sim.scenario.yamlload import is_scenario_file
@@ -228,4 +228,5 @@ def _problem_from_pydantic(located: Located, error: Any) -> Problem:
 def _problem(located: Located, path: DataPath, message: str) -> Problem:
     """A problem at ``path``, with the hint of the item it is in (``'rusia' is a new party ...``) when there is one."""
     hint = located.hint_for(path)
-    return Problem(located.mark_for(path), f"{message} ({hint})" if hint else message, ".".join(map(str, path)))
+    mark = located.mark_for(written_at(path, located.marks))
+    return Problem(mark, f"{message} ({hint})" if hint else message, ".".join(map(str, path)))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -201,6 +201,15 @@ def matches(pattern: tuple[str, ...], path: DataPath) -> bool:
         (isinstance(step, int) and want == INDEX) or want == KEY or want == step
         for want, step in zip(pattern, path, strict=True)
     )
+
+
+def written_at(path: DataPath, marks: Collection[DataPath]) -> DataPath:
+    """Where the id a finding at ``path`` is about was written: a red line, ``follows`` or citation written as a
+    mapping is reported at the item (as its bare form is) but its id stands on its own line, under its key."""
+    for ref in reference_fields():
+        if ref.reported != ref.pattern and matches(ref.reported, path) and (*path, ref.pattern[-1]) in marks:
+            return (*path, ref.pattern[-1])
+    return path
 
 
 def kind_at(path: DataPath) -> str | None:
