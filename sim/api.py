@@ -137,7 +137,7 @@ def sweep(
     from sim.studies.sweep import Vary, run_sweep
 
     with _directory(out) as where:
-        rows = run_sweep(
+        points = run_sweep(
             Path(scenario_file),
             list(set),
             [Vary.parse(v) for v in vary],
@@ -146,7 +146,7 @@ def sweep(
             seed,
             Fanout(Executor.local, workers),
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame([point.row() for point in points])
 
 
 def sensitivity(

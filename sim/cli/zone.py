@@ -200,13 +200,14 @@ def run(
 
 def already_complete(run_dir: Path) -> str | None:
     """When a run directory holds a complete run, when it finished (so --resume can say there is nothing to do)."""
-    from sim.outputs.rundir import RunDirError, read_manifest
+    from sim.outputs.rundir import RunDirError
+    from sim.outputs.runmanifest import RunManifest
 
     try:
-        manifest = read_manifest(run_dir)
+        manifest = RunManifest.read(run_dir)
     except RunDirError:
         return None
-    return str(manifest.get("finished", "earlier")) if manifest.get("status") == "complete" else None
+    return (manifest.finished or "earlier") if manifest.complete else None
 
 
 RANKED = 10

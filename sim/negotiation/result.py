@@ -118,9 +118,9 @@ class NegotiationResult:
 
 def read_negotiations(run_dir: Path) -> NegotiationResult:
     """A complete ``negsim negotiate`` run directory as a value."""
-    from sim.outputs.rundir import read_manifest
+    from sim.outputs.runmanifest import RunManifest
     from sim.outputs.zoneload import read_scenario
 
-    manifest = read_manifest(run_dir)
+    manifest = RunManifest.read(run_dir)
     rows = pq.read_table(run_dir / "negotiations.parquet").to_pylist()
-    return NegotiationResult.of(read_scenario(run_dir), manifest["settings"], manifest["summary"], rows)
+    return NegotiationResult.of(read_scenario(run_dir), dict(manifest.settings), dict(manifest.summary), rows)
