@@ -168,10 +168,10 @@ def sweep(
     """One or two values over a grid: every point an ordinary run with the same seed, plus curves or heatmaps."""
     from rich.table import Table
 
-    from sim.outputs.rundir import read_manifest
+    from sim.outputs.runmanifest import RunManifest
     from sim.scenario.errors import ScenarioError
     from sim.studies.fanout import Fanout, claim_directory
-    from sim.studies.sweep import Vary, run_sweep, swept_paths
+    from sim.studies.sweep import SweepPoint, Vary, run_sweep
     from sim.zone.intervals import half_width
 
     try:
@@ -188,7 +188,7 @@ def sweep(
     check_memory(scenario_path, base, samples or base.run.samples, 1 if executor is Executor.local else workers)
     sweep_dir = resume or out_dir or claim_directory(Path("runs"), f"{base.id}-sweep")
 
-    def work(progress: Callable[[int, int], None]) -> list[dict]:
+    def work(progress: Callable[[int, int], None]) -> list[SweepPoint]:
         try:
             return run_sweep(
                 scenario_path,
@@ -205,18 +205,18 @@ def sweep(
             _drop_if_empty(sweep_dir)
             fail(str(exc))
 
-    rows = with_progress(f"sweep {base.id}", work)
-    parameters = swept_paths(rows)
+    points = with_progress(f"sweep {base.id}", work)
+    parameters = list(points[0].values)
     table = Table(
         " / ".join(parameters),
-        *("/".join(f"{row[p]:g}" for p in parameters) for row in rows),
+        *("/".join(f"{point.values[p]:g}" for p in parameters) for point in points),
         title=f"Sweep -> {sweep_dir}",
     )
-    for q, quantity in enumerate(rows[0]["quantities"]):
-        table.add_row(quantity["label"], *(f"{row['quantities'][q]['p']:.3f}" for row in rows))
-    table.add_row("zone mass (expected packages)", *(f"{row['zone_mass']:.2f}" for row in rows))
+    for q, quantity in enumerate(points[0].quantities):
+        table.add_row(quantity.label, *(f"{point.quantities[q].estimate.p:.3f}" for point in points))
+    table.add_row("zone mass (expected packages)", *(f"{point.zone_mass:.2f}" for point in points))
     out.print(table)
-    samples = read_manifest(sweep_dir)["settings"]["samples"]
+    samples = RunManifest.read(sweep_dir).samples
     out.print(
         f"95 % intervals are within ±{half_width(samples):.3f} at {samples:,} samples; each one is in "
         f"{sweep_dir / 'sweep.csv'} and {sweep_dir / 'report.html'}",
@@ -225,10 +225,11 @@ def sweep(
 
 
 def _complete(run_dir: Path) -> bool:
-    from sim.outputs.rundir import RunDirError, read_manifest
+    from sim.outputs.rundir import RunDirError
+    from sim.outputs.runmanifest import RunManifest
 
     try:
-        return read_manifest(run_dir).get("status") == "complete"
+        return RunManifest.read(run_dir).complete
     except (RunDirError, ValueError):
         return False
 
