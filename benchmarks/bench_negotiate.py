@@ -18,6 +18,7 @@ scenario's rounds (``--negmas-runs``; without NegMAS that line says so). Target:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import tempfile
@@ -103,7 +104,7 @@ def main() -> None:
     for protocol in args.protocol or list(Protocol):
         with tempfile.TemporaryDirectory() as folder:
             start = time.perf_counter()
-            summary = run_negotiations(
+            run_negotiations(
                 scenario,
                 Path(folder) / "run",
                 protocol,
@@ -114,6 +115,7 @@ def main() -> None:
                 make_plots=False,
             )
             elapsed = time.perf_counter() - start
+            summary = json.loads((Path(folder) / "run" / "manifest.json").read_text())["summary"]  # shares, intervals
         versus = summary["talks_vs_zone"]
         agreed = versus["agreed"]
         print(
