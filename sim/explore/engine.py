@@ -207,10 +207,11 @@ class Engine:
         if (threshold >= current.preferences.threshold[party]).all():
             return accepted_alone(alone, current.zone), "reservation raised: pairs removed, no search"
         # room below each sample's threshold in proportion to how fast the move lowers it there (a low end dragged
-        # lowers sample s by (1 - u_s) per unit, a high end by u_s): every sample reaches its floor after the same
-        # further drag, and the search admits half the pairs a uniform floor would
+        # lowers sample s by (1 - u_s) per unit, a high end by u_s), at least half of FLOOR (the other end may move
+        # next): the samples that move fastest reach their floor no sooner, and the search admits fewer pairs
         drop = np.maximum(current.preferences.threshold[party].astype(np.int64) - threshold, 0)
-        floor = threshold - np.round(FLOOR / UNIT * drop / drop.max()).astype(threshold.dtype)
+        room = np.maximum(drop / drop.max(), 0.5)
+        floor = threshold - np.round(FLOOR / UNIT * room).astype(threshold.dtype)
         lowered = current.preferences.threshold.copy()
         lowered[party] = floor
         pairs = zone_pairs(self.space, dataclasses.replace(preferences, threshold=lowered), self.threads, self.chunk)
