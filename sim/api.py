@@ -100,7 +100,7 @@ def negotiate(
     """Play the negotiation ``runs`` times on Mesa (``alternating`` offers or a ``mediated`` single text); returns a
     :class:`~sim.negotiation.result.NegotiationResult` (``.agreements``: a frame of the agreed packages). ``out``:
     also keep the run directory ``negsim negotiate`` writes there (else a temporary one is removed)."""
-    from sim.negotiation.result import negotiate as play
+    from sim.negotiation.runs import negotiate as play
 
     return play(
         scenario, protocol, runs, scenario.run.seed if seed is None else seed, trace=trace, workers=workers, out=out
@@ -137,7 +137,7 @@ def sweep(
     from sim.studies.sweep import Vary, run_sweep
 
     with _directory(out) as where:
-        rows = run_sweep(
+        points = run_sweep(
             Path(scenario_file),
             list(set),
             [Vary.parse(v) for v in vary],
@@ -146,7 +146,7 @@ def sweep(
             seed,
             Fanout(Executor.local, workers),
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame([point.row() for point in points])
 
 
 def sensitivity(
@@ -161,7 +161,7 @@ def sensitivity(
     samples = samples or scenario.run.samples
     with _directory(out) as where:
         rows = run_sensitivity(scenario, where / "sensitivity", samples, scenario.run.seed if seed is None else seed)
-    return pd.DataFrame(rows)
+    return pd.DataFrame([row.columns() for row in rows])
 
 
 def whatif(

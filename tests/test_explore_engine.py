@@ -122,10 +122,10 @@ def test_draft_is_scored_as_score_fix_scores_it(document, data):
     context = TargetContext(state.scenario, space, state.preferences)
     by_cli = partial_scores(space, state.preferences, fix, context.veto_avoid())
     hits = np.bincount(state.zone.samples[state.zone.matching(fix)], minlength=samples) > 0
-    assert hits.sum() / samples == by_cli["p_complete"]["p"]
+    assert hits.sum() / samples == by_cli.p_complete.p
     package, _ = best_completion(state.zone, fix)
-    if by_cli["completion"] == "best":
-        assert package == by_cli["package"]
+    if by_cli.completion == "best":
+        assert package == by_cli.package
     else:
         assert package == -1
     from sim.studies.whatif import completion_codes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -101,3 +102,107 @@ def test_one_entry_point_draws_samples():
         if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in drawers
     }
     assert callers <= allowed, sorted(callers - allowed)
+
+
+def _package(module: str) -> str:
+    """``sim.zone.offers`` -> ``zone``; a top-level module (``sim.api``, ``sim.executors``) is its own package."""
+    return module.split(".")[1]
+
+
+@cache
+def _signatures(module: str, root: Path) -> dict[str, str]:
+    """The annotations of a module's public functions, its classes' public methods and fields, by name."""
+    path = root / Path(*module.split(".")).with_suffix(".py")
+    found: dict[str, str] = {}
+
+    def signature(node: ast.FunctionDef) -> str:
+        args = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+        returns = ast.unparse(node.returns) if node.returns else ""
+        return " ".join(ast.unparse(a.annotation) for a in args if a.annotation) + " -> " + returns
+
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.FunctionDef):
+            found[node.name] = signature(node)
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and not item.name.startswith("_"):
+                    found[f"{node.name}.{item.name}"] = signature(item)
+                elif isinstance(item, ast.AnnAssign):
+                    found[f"{node.name}.{ast.unparse(item.target)}"] = ast.unparse(item.annotation)
+    return found
+
+
+def untyped_crossings(root: Path = ROOT) -> set[str]:
+    """Functions, methods and fields that one package of ``sim`` imports from another and whose annotations hold
+    ``dict[str, Any]``: a value crossing a package boundary as an untyped mapping. It reads signatures, so it sees
+    what is imported by name (a function, a class's methods and fields), not what a returned value holds."""
+    crossing = set()
+    for path in (root / "sim").rglob("*.py"):
+        importer = ".".join(path.relative_to(root).with_suffix("").parts)
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.ImportFrom) and node.module and node.module.count(".") >= 2):
+                continue
+            if not node.module.startswith("sim.") or _package(node.module) == _package(importer):
+                continue
+            signatures = _signatures(node.module, root)
+            for alias in node.names:
+                crossing |= {
+                    f"{node.module}.{name}"
+                    for name, annotation in signatures.items()
+                    if (name == alias.name or name.startswith(f"{alias.name}.")) and "dict[str, Any]" in annotation
+                }
+    return crossing
+
+
+# What still crosses as dict[str, Any] (issue 18 item 2), and why. The list only shrinks: a new crossing fails the
+# test below, and so does an entry that no longer crosses (remove it).
+UNTYPED_CROSSINGS = {
+    # JSON as such: a value's own serialisation, its inverse, or a JSON document written as it is
+    "sim.zone.whatif_result.WhatIfResult.as_json": "serialisation",
+    "sim.zone.whatif_result.WhatIfResult.from_json": "serialisation",
+    "sim.zone.whatif_result.OffersWhatIf.as_json": "serialisation",
+    "sim.zone.whatif_result.OffersWhatIf.from_json": "serialisation",
+    "sim.outputs.answers.TalksLine.as_json": "serialisation",
+    "sim.outputs.answers.TalksLine.from_json": "serialisation",
+    "sim.studies.sweep.Vary.as_json": "serialisation",
+    "sim.studies.sweep.SweepPoint.row": "serialisation: the point's table row (the API's DataFrame)",
+    "sim.studies.sweep.SweepPoint.of": "serialisation: the inverse of row",
+    "sim.scenario.genius.genius_scenario": "a scenario document, written as YAML by the CLI",
+    "sim.outputs.rundir.start_manifest": "the manifest being written (read as RunManifest)",
+    "sim.outputs.rundir.resume_manifest": "the manifest being written (read as RunManifest)",
+    "sim.outputs.rundir.record_summary": "the manifest being written (read as RunManifest)",
+    "sim.outputs.rundir.finish_manifest": "the manifest being written (read as RunManifest)",
+    "sim.outputs.tables.write_csv": "a table writer: rows are what it writes",
+    "sim.explore.server.Explorer.change": "the page's JSON response",
+    "sim.explore.server.Explorer.reset": "the page's JSON response",
+    "sim.explore.server.Explorer.save": "the page's JSON response",
+    "sim.explore.server.Explorer.cancel_whatif": "the page's JSON response",
+    "sim.explore.server.Explorer.talks": "the page's JSON response",
+    "sim.explore.server.Explorer.what_would_it_take": "the page's JSON response",
+    # left to type
+    "sim.outputs.zonerun.summary_of": "the 25-key run summary; RunSummary reads it",
+    "sim.outputs.zonefigures.ZoneFigures.pair_dataset": "plot datasets",
+    "sim.outputs.zonefigures.ZoneFigures.utility_pairs_dataset": "plot datasets",
+    "sim.studies.compare.cells_as_rows": "comparison rows",
+    "sim.studies.compare.zone_mass_rows": "comparison rows",
+    "sim.negotiation.model.NegotiationModel.outcome": "a negotiation's outcome row",
+    "sim.negotiation.runs.trace_rows": "a negotiation's round rows",
+}
+
+
+def test_no_new_untyped_value_crosses_a_package_boundary():
+    found = untyped_crossings()
+    assert found - set(UNTYPED_CROSSINGS) == set(), "type these values (a dataclass) or say why they are JSON"
+    assert set(UNTYPED_CROSSINGS) - found == set(), "these no longer cross untyped: remove them from the list"
+
+
+def test_the_crossing_check_sees_functions_methods_and_fields(tmp_path):
+    for folder in ("sim/a", "sim/b"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "sim/a/values.py").write_text(
+        "class Row:\n    data: dict[str, Any]\n    def as_row(self) -> int: ...\n"
+        "def rows() -> list[dict[str, Any]]: ...\ndef typed() -> Row: ...\n"
+    )
+    (tmp_path / "sim/b/use.py").write_text("from sim.a.values import Row, rows, typed\n")
+    (tmp_path / "sim/a/same.py").write_text("from sim.a.values import rows\n")  # inside its package: no crossing
+    assert untyped_crossings(tmp_path) == {"sim.a.values.Row.data", "sim.a.values.rows"}

@@ -78,11 +78,11 @@ def test_golden_sensitivity_matches_the_hand_worked_changes(golden_path, tmp_pat
     * beta's reservation at 0.25: package 3 (alpha 0.625, beta 0.25) joins always -> +1.0.
     """
     scenario = load_scenario(golden_path)
-    rows = {(r["parameter"], r["setting"]): r for r in run_sensitivity(scenario, tmp_path / "s", samples=4000, seed=3)}
-    assert abs(rows[("beta.red_line.land.a_keeps", "off")]["delta_zone_mass"] - 0.5) < 0.04
-    assert abs(rows[("alpha.reservation", "low")]["delta_zone_mass"] - 1.0) < 0.04
-    assert abs(rows[("alpha.reservation", "high")]["delta_zone_mass"] + 0.5) < 0.04
-    assert abs(rows[("beta.reservation", "low")]["delta_zone_mass"] - 1.0) < 0.04
+    rows = {(r.parameter, r.setting): r for r in run_sensitivity(scenario, tmp_path / "s", samples=4000, seed=3)}
+    assert abs(rows[("beta.red_line.land.a_keeps", "off")].deltas["zone_mass"] - 0.5) < 0.04
+    assert abs(rows[("alpha.reservation", "low")].deltas["zone_mass"] - 1.0) < 0.04
+    assert abs(rows[("alpha.reservation", "high")].deltas["zone_mass"] + 0.5) < 0.04
+    assert abs(rows[("beta.reservation", "low")].deltas["zone_mass"] - 1.0) < 0.04
     ranked = [name for name, _, _ in tornado_dataset(list(rows.values()))]
     assert set(ranked[:2]) == {"Alpha: reservation", "Beta: reservation"}
     assert (tmp_path / "s" / "plots" / "tornado.png").is_file() and (tmp_path / "s" / "sensitivity.csv").is_file()

@@ -45,10 +45,9 @@ def test_every_seed_citation_quotes_words_found_in_the_local_copy(path):
     scenario, located = load_scenario_located(path)
     errors, warnings = citation_findings(scenario, located)
     assert errors == [] and warnings == []
-    for _, cited in citations(scenario):
-        for citation in cited:
-            if scenario.sources[citation.source].file:
-                assert citation.quote, f"{citation.source} cited without a quote"
+    for _, citation in citations(scenario):
+        if scenario.sources[citation.source].file:
+            assert citation.quote, f"{citation.source} cited without a quote"
 
 
 def test_local_seed_copies_are_the_seed_articles():

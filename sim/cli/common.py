@@ -325,19 +325,20 @@ def usable_folder(folder: Path, option: str) -> None:
 
 def resume_command(run_dir: Path) -> str:
     """The command that finishes the interrupted study in ``run_dir`` (read from its manifest)."""
-    from sim.outputs.rundir import RunDirError, read_manifest
+    from sim.outputs.rundir import RunDirError
+    from sim.outputs.runmanifest import RunManifest
 
     quoted = shlex.quote(str(run_dir))
     try:
-        manifest = read_manifest(run_dir)
+        manifest = RunManifest.read(run_dir)
     except (RunDirError, OSError):
         return f"negsim run SCENARIO --resume {quoted}"
-    kind = str(manifest.get("kind"))
+    kind = str(manifest.kind)
     if kind == "batch":
         return f"negsim batch --resume {quoted}"
     if kind == "compare":
-        return f"{manifest.get('command', 'negsim compare ...')} --force"
-    scenario = shlex.quote(str(manifest.get("scenario_file") or "SCENARIO"))
+        return f"{manifest.command or 'negsim compare ...'} --force"
+    scenario = shlex.quote(manifest.scenario_file or "SCENARIO")
     command = {"zone": "run"}.get(kind, kind)
     return f"negsim {command} {scenario} --resume {quoted}"
 
@@ -351,10 +352,11 @@ def _outermost_run_dir(path: Path) -> Path | None:
 
 
 def _is_run(directory: Path) -> bool:
-    from sim.outputs.rundir import RunDirError, read_manifest
+    from sim.outputs.rundir import RunDirError
+    from sim.outputs.runmanifest import RunManifest
 
     try:
-        return "kind" in read_manifest(directory)
+        return RunManifest.read(directory).kind is not None
     except (RunDirError, OSError):
         return False
 

@@ -168,10 +168,10 @@ def sweep(
     """One or two values over a grid: every point an ordinary run with the same seed, plus curves or heatmaps."""
     from rich.table import Table
 
-    from sim.outputs.rundir import read_manifest
+    from sim.outputs.runmanifest import RunManifest
     from sim.scenario.errors import ScenarioError
     from sim.studies.fanout import Fanout, claim_directory
-    from sim.studies.sweep import Vary, run_sweep, swept_paths
+    from sim.studies.sweep import SweepPoint, Vary, run_sweep
     from sim.zone.intervals import half_width
 
     try:
@@ -188,7 +188,7 @@ def sweep(
     check_memory(scenario_path, base, samples or base.run.samples, 1 if executor is Executor.local else workers)
     sweep_dir = resume or out_dir or claim_directory(Path("runs"), f"{base.id}-sweep")
 
-    def work(progress: Callable[[int, int], None]) -> list[dict]:
+    def work(progress: Callable[[int, int], None]) -> list[SweepPoint]:
         try:
             return run_sweep(
                 scenario_path,
@@ -205,18 +205,18 @@ def sweep(
             _drop_if_empty(sweep_dir)
             fail(str(exc))
 
-    rows = with_progress(f"sweep {base.id}", work)
-    parameters = swept_paths(rows)
+    points = with_progress(f"sweep {base.id}", work)
+    parameters = list(points[0].values)
     table = Table(
         " / ".join(parameters),
-        *("/".join(f"{row[p]:g}" for p in parameters) for row in rows),
+        *("/".join(f"{point.values[p]:g}" for p in parameters) for point in points),
         title=f"Sweep -> {sweep_dir}",
     )
-    for q, quantity in enumerate(rows[0]["quantities"]):
-        table.add_row(quantity["label"], *(f"{row['quantities'][q]['p']:.3f}" for row in rows))
-    table.add_row("zone mass (expected packages)", *(f"{row['zone_mass']:.2f}" for row in rows))
+    for q, quantity in enumerate(points[0].quantities):
+        table.add_row(quantity.label, *(f"{point.quantities[q].estimate.p:.3f}" for point in points))
+    table.add_row("zone mass (expected packages)", *(f"{point.zone_mass:.2f}" for point in points))
     out.print(table)
-    samples = read_manifest(sweep_dir)["settings"]["samples"]
+    samples = RunManifest.read(sweep_dir).samples
     out.print(
         f"95 % intervals are within ±{half_width(samples):.3f} at {samples:,} samples; each one is in "
         f"{sweep_dir / 'sweep.csv'} and {sweep_dir / 'report.html'}",
@@ -225,10 +225,11 @@ def sweep(
 
 
 def _complete(run_dir: Path) -> bool:
-    from sim.outputs.rundir import RunDirError, read_manifest
+    from sim.outputs.rundir import RunDirError
+    from sim.outputs.runmanifest import RunManifest
 
     try:
-        return read_manifest(run_dir).get("status") == "complete"
+        return RunManifest.read(run_dir).complete
     except (RunDirError, ValueError):
         return False
 
@@ -269,6 +270,13 @@ def batch(
         str | None,
         typer.Option(help="Scenarios (keys, comma-separated) that get --talks (default: every one)."),
     ] = None,
+    whatif_for: Annotated[
+        str | None,
+        typer.Option(
+            help="Scenarios (keys, comma-separated) whose pages also search --whatif-offers (default: every one; "
+            "a search of an offer leaving much open costs 20-150 s per scenario)."
+        ),
+    ] = None,
 ) -> None:
     """Run every scenario into its own directory of one batch; print the summary tables and write report.html."""
     from sim.negotiation.page_talks import RunTalks
@@ -293,12 +301,8 @@ def batch(
             err.print(warning, markup=False, highlight=False, soft_wrap=True)
         batch_dir = out_dir or claim_directory(out_root, "batch")
     keys = [entry.key for entry in entries]
-    talking = set(keys) if talks_for is None else {key.strip() for key in talks_for.split(",")}
-    if talking - set(keys):
-        fail(
-            f"error: --talks-for {talks_for}: no scenario {', '.join(sorted(talking - set(keys)))} in this batch "
-            f"(keys: {', '.join(keys)})"
-        )
+    talking = _batch_keys("--talks-for", talks_for, keys)
+    searching = _batch_keys("--whatif-for", whatif_for, keys)
     also = offer_ids(whatif_offers, [entry.scenario for entry in entries])
     concurrent = 1 if executor is Executor.local else workers
     for entry in entries:
@@ -313,7 +317,10 @@ def batch(
             Fanout(chosen_executor(executor, scheduler), workers, scheduler, progress, resume is not None, force),
             page=lambda directory: write_review([directory], directory / "report.html"),
             figures=figures,
-            answers=lambda key: (RunWhatIf(whatif, also=also), RunTalks(talks if key in talking else 0)),
+            answers=lambda key: (
+                RunWhatIf(whatif, also=also if key in searching else ()),
+                RunTalks(talks if key in talking else 0),
+            ),
         ),
     )
     print_batch_summary(entries, summaries, batch_dir)
@@ -321,6 +328,18 @@ def batch(
         for message in copy_plots(entries, batch_dir, plots_dir):
             err.print(message, markup=False, highlight=False, soft_wrap=True)
     out.print(f"wrote {batch_dir / 'report.html'}", highlight=False)
+
+
+def _batch_keys(option: str, text: str | None, keys: list[str]) -> set[str]:
+    """The scenario keys a ``--...-for a,b`` option names (every key when not given); a key not in the batch is a
+    one-line error naming the batch's keys."""
+    chosen = set(keys) if text is None else {key.strip() for key in text.split(",")}
+    if chosen - set(keys):
+        fail(
+            f"error: {option} {text}: no scenario {', '.join(sorted(chosen - set(keys)))} in this batch "
+            f"(keys: {', '.join(keys)})"
+        )
+    return chosen
 
 
 def print_batch_summary(entries: list[BatchEntry], summaries: list[RunSummary], batch_dir: Path) -> None:

@@ -90,16 +90,17 @@ def sensitivity(
         ),
     )
     base = rows[0]
+    estimate = base.estimates.get(measure)
     noise = (
-        f" [{base[measure + '_lo']:.3f}, {base[measure + '_hi']:.3f}]; changes inside that width may be noise"
-        if measure + "_lo" in base
+        f" [{estimate.lo:.3f}, {estimate.hi:.3f}]; changes inside that width may be noise"
+        if estimate is not None
         else ""
     )
     table = Table(
         "parameter",
         "low end / off",
         "high end",
-        title=f"Change in {rank_by} (baseline {base[measure]:.3f}{noise}) -> {run_dir}",
+        title=f"Change in {rank_by} (baseline {base.measure(measure):.3f}{noise}) -> {run_dir}",
     )
     for name, low, high in tornado_dataset(rows, top=15, measure=measure):
         table.add_row(name, f"{low:+.3f}", f"{high:+.3f}")

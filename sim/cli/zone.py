@@ -42,6 +42,7 @@ from sim.scenario.errors import ScenarioError
 if TYPE_CHECKING:
     from sim.outputs.pipeline import ZoneSettings
     from sim.scenario.model import Scenario
+    from sim.studies.score import PackageScores
     from sim.zone.analysis import ZoneAnalysis
 
 
@@ -199,13 +200,14 @@ def run(
 
 def already_complete(run_dir: Path) -> str | None:
     """When a run directory holds a complete run, when it finished (so --resume can say there is nothing to do)."""
-    from sim.outputs.rundir import RunDirError, read_manifest
+    from sim.outputs.rundir import RunDirError
+    from sim.outputs.runmanifest import RunManifest
 
     try:
-        manifest = read_manifest(run_dir)
+        manifest = RunManifest.read(run_dir)
     except RunDirError:
         return None
-    return str(manifest.get("finished", "earlier")) if manifest.get("status") == "complete" else None
+    return (manifest.finished or "earlier") if manifest.complete else None
 
 
 RANKED = 10
@@ -345,51 +347,47 @@ def score(
         avoid = TargetContext(scenario, space, preferences).veto_avoid()
         partial = partial_scores(space, preferences, assignment, avoid)
         out.print(
-            f"{partial['completions']:,} completions; P(some completion in zone) {_interval_of(partial['p_complete'])}",
+            f"{partial.completions:,} completions; P(some completion in zone) {partial.p_complete.text(3)}",
             highlight=False,
         )
-        if partial["package"] < 0:
+        if partial.package < 0:
             out.print(why_no_completion(scenario, space, assignment, avoid), highlight=False)
             return
         from sim.zone.blocker import offer_blocker
 
         blocker = offer_blocker(scenario, space, preferences, assignment)
         out.print(f"blocker of the partial package: {blocker.text()}", highlight=False)
-        if partial["completion"] == "closest":
+        if partial.completion == "closest":
             out.print("no completion is in the zone in any sample; the closest completion (smallest total shortfall):")
-        chosen = partial["package"]
+        chosen = partial.package
     else:
         chosen = int(space.package(np.array([[assignment[i] for i in range(len(space.radices))]]))[0])
     _print_package(package_scores(scenario, space, preferences, chosen))
 
 
-def _interval_of(value: dict) -> str:
-    return f"{value['p']:.3f} [{value['lo']:.3f}, {value['hi']:.3f}]"
-
-
-def _print_package(scores: dict) -> None:
+def _print_package(scores: PackageScores) -> None:
     from rich.table import Table
 
-    options = "; ".join(f"{issue}={option}" for issue, option in scores["options"].items())
-    out.print(f"package {scores['package']}: {options}", highlight=False)
-    if not scores["feasible"]:
+    options = "; ".join(f"{issue}={option}" for issue, option in scores.options.items())
+    out.print(f"package {scores.package}: {options}", highlight=False)
+    if not scores.feasible:
         out.print("infeasible: it breaks one of the scenario's constraints")
-    out.print(f"zone probability {_interval_of(scores['p_zone'])}", highlight=False)
+    out.print(f"zone probability {scores.p_zone.text(3)}", highlight=False)
     table = Table("party", "P(accept) [95 %]", "expected utility", "mean reservation", "red lines held")
-    for row in scores["parties"]:
-        name = row["name"] if row["veto"] else f"{row['name']} (no veto)"
+    for row in scores.parties:
+        name = row.name if row.veto else f"{row.name} (no veto)"
         table.add_row(
             name,
-            _interval_of(row["accept"]),
-            f"{row['expected_utility']:.3f}",
-            f"{row['mean_reservation']:.3f}",
-            ", ".join(row["red_lines_held"]) or "-",
+            row.accept.text(3),
+            f"{row.expected_utility:.3f}",
+            f"{row.mean_reservation:.3f}",
+            ", ".join(row.red_lines_held) or "-",
         )
     out.print(table)
-    names = {row["party"]: row["name"] for row in scores["parties"]}
-    for rejecter in scores["blockers"]:  # who rejects this package (the blocker of an offer is another question)
-        name = names.get(rejecter["party"], rejecter["party"])
-        out.print(f"rejected by {name} in {rejecter['reject']:.1%} of samples ({rejecter['why']})", highlight=False)
+    names = {row.party: row.name for row in scores.parties}
+    for rejecter in scores.blockers:  # who rejects this package (the blocker of an offer is another question)
+        name = names.get(rejecter.party, rejecter.party)
+        out.print(f"rejected by {name} in {rejecter.reject:.1%} of samples ({rejecter.why})", highlight=False)
 
 
 @app.command(epilog="Example: negsim catalogue scenarios/baseline.yaml --markdown docs/catalogue.md")

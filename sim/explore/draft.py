@@ -18,11 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 
-from sim.studies.score import package_scores
+from sim.studies.score import PackageScores, package_scores
 from sim.studies.zone_pairs import ZonePairs, samples_hit
 from sim.zone.intervals import proportion_interval
 from sim.zone.offers import TargetContext
@@ -52,7 +51,7 @@ class DraftScores:
     hits: np.ndarray  # [sample] some completion in the zone
     completion: str  # "best" | "closest" | "none"
     package: int
-    scores: dict[str, Any] | None
+    scores: PackageScores | None
     accepts: np.ndarray  # [party, sample] acceptance of the shown package
     utility: np.ndarray  # [party, sample] real utility of the shown package
     could: np.ndarray  # [party, sample] some completion acceptable to the party alone

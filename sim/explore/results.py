@@ -94,7 +94,7 @@ def completion_table(results: Results, whatif: WhatIf | None) -> str:
 def party_table(results: Results) -> str:
     draft, context = results.draft, results.context
     samples = context.samples
-    scores = {row["party"]: row for row in (draft.scores or {}).get("parties", [])}
+    scores = {row.party: row for row in (draft.scores.parties if draft.scores else ())}
     rows = []
     for p, party in enumerate(context.scenario.parties):
         name = party.name
@@ -104,13 +104,12 @@ def party_table(results: Results) -> str:
         if row is None:
             cells = "<td>—</td><td>—</td><td>—</td><td>—</td>"
         else:
-            accept = row["accept"]
-            accept_text = f"{accept['p']:.3f} [{accept['lo']:.3f}, {accept['hi']:.3f}]"
-            held = ", ".join(row["red_lines_held"]) or "-"
+            accept_text = row.accept.text(3)
+            held = ", ".join(row.red_lines_held) or "-"
             cells = (
                 f"<td>{status(f'{name} P(accept completion)', accept_text)}</td>"
-                f"<td>{status(f'{name} expected utility', format(row['expected_utility'], '.3f'))}</td>"
-                f"<td>{status(f'{name} mean reservation', format(row['mean_reservation'], '.3f'))}</td>"
+                f"<td>{status(f'{name} expected utility', format(row.expected_utility, '.3f'))}</td>"
+                f"<td>{status(f'{name} mean reservation', format(row.mean_reservation, '.3f'))}</td>"
                 f"<td>{status(f'{name} red lines held', held)}</td>"
             )
         short = escape(short_name(name))
@@ -133,8 +132,7 @@ def blockers(results: Results) -> str:
     scores = draft.scores
     names = {party.id: party.name for party in context.scenario.parties}
     rejected = "; ".join(
-        f"{names.get(b['party'], b['party'])} in {b['reject']:.1%} ({b['why']})"
-        for b in (scores or {}).get("blockers", [])
+        f"{names.get(b.party, b.party)} in {b.reject:.1%} ({b.why})" for b in (scores.blockers if scores else ())
     )
     return (
         f"<p>Blocker of the draft (rejects every completion): {status('Draft blocker', blocker.text())}</p>"

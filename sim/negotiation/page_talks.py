@@ -1,5 +1,5 @@
 """Do talks get there? A short talks simulation for a run's page (``negsim run --talks N``): each protocol played
-``N`` times on the run's scenario (``sim.negotiation.result.negotiate``, the command's own code, seeded from the run
+``N`` times on the run's scenario (``sim.negotiation.runs.negotiate``, the command's own code, seeded from the run
 seed), summarised as how often the talks agree (ratified), how often a zone existed in the run's own sample, and how
 often they failed although it did (:mod:`sim.negotiation.versus_zone`). Saved as ``talks.json`` beside the run's
 tables (:class:`sim.outputs.answers.TalksLine`), each protocol with the command that repeats it.
@@ -33,7 +33,7 @@ class RunTalks:
 
 def talks_line(analysis: ZoneAnalysis, run_dir: Path, runs: int) -> TalksLine:
     """Each page protocol's talks against the zone of each run's own sample."""
-    from sim.negotiation.result import negotiate  # the negotiation model (mesa): only when talks are asked for
+    from sim.negotiation.runs import negotiate  # the negotiation model (mesa): only when talks are asked for
 
     seed = analysis.settings.seed
     rows = []

@@ -1,22 +1,18 @@
 """What repeated negotiations found, as a value: the agreement rate with its interval, the agreements reached most
 often, how fast, and every run's outcome.
 
-:func:`negotiate` plays the runs exactly as ``negsim negotiate`` does (same seeds, same tables; it is the same
-:func:`~sim.negotiation.runs.run_negotiations`) and reads the run directory back into a :class:`NegotiationResult`.
+:func:`~sim.negotiation.runs.run_negotiations` (and ``negotiate``, the API's face on it) returns one;
+:func:`read_negotiations` reads a run directory back into the same value.
 """
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow.parquet as pq
 
-from sim.executors import Executor
-from sim.negotiation.model import Protocol
-from sim.negotiation.runs import run_negotiations
 from sim.scenario.model import Scenario
 from sim.zone.estimate import Estimate
 from sim.zone.results import Package
@@ -122,42 +118,9 @@ class NegotiationResult:
 
 def read_negotiations(run_dir: Path) -> NegotiationResult:
     """A complete ``negsim negotiate`` run directory as a value."""
-    from sim.outputs.rundir import read_manifest
+    from sim.outputs.runmanifest import RunManifest
     from sim.outputs.zoneload import read_scenario
 
-    manifest = read_manifest(run_dir)
+    manifest = RunManifest.read(run_dir)
     rows = pq.read_table(run_dir / "negotiations.parquet").to_pylist()
-    return NegotiationResult.of(read_scenario(run_dir), manifest["settings"], manifest["summary"], rows)
-
-
-def negotiate(
-    scenario: Scenario,
-    protocol: str,
-    runs: int,
-    seed: int,
-    *,
-    trace: int = 0,
-    workers: int = 1,
-    out: str | Path | None = None,
-) -> NegotiationResult:
-    """Play ``runs`` negotiations (into ``out``, or a temporary directory removed afterwards) and return them."""
-    executor = Executor.local if workers <= 1 else Executor.processes
-
-    def play(run_dir: Path) -> NegotiationResult:
-        run_negotiations(
-            scenario,
-            run_dir,
-            Protocol(protocol),
-            runs,
-            seed,
-            trace,
-            workers=workers,
-            executor=executor,
-            make_plots=out is not None,
-        )
-        return read_negotiations(run_dir)
-
-    if out is not None:
-        return play(Path(out))
-    with tempfile.TemporaryDirectory(prefix="negsim-negotiate-") as where:
-        return play(Path(where) / "run")
+    return NegotiationResult.of(read_scenario(run_dir), dict(manifest.settings), dict(manifest.summary), rows)

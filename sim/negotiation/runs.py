@@ -7,6 +7,7 @@ interruption changes the results.
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import pyarrow.parquet as pq
 
 from sim.executors import Executor, map_tasks
 from sim.negotiation.model import NegotiationModel, NegotiationSetup, Protocol
+from sim.negotiation.result import NegotiationResult, read_negotiations
 from sim.negotiation.versus_zone import run_zones, talks_versus_zone
 from sim.outputs.rundir import (
     finish_manifest,
@@ -134,9 +136,10 @@ def run_negotiations(
     make_plots: bool = True,
     force: bool = False,
     page: Callable[[Path], None] | None = None,
-) -> dict[str, Any]:
+) -> NegotiationResult:
     """Play ``runs`` negotiations into ``run_dir``; write the tables, plots and ``page`` (the report), then mark
-    the run complete; returns the summary stored in the manifest. A complete run whose page is missing gets it."""
+    the run complete; returns the run as a value (what ``read_negotiations`` reads back from the directory). A
+    complete run whose page is missing gets it."""
     settings = {"protocol": protocol.value, "runs": runs, "seed": seed, "trace": trace}
     if resume:
         manifest = resume_manifest(run_dir, scenario, "negotiate")
@@ -145,7 +148,7 @@ def run_negotiations(
                 lock_run_dir(run_dir)
                 page(run_dir)
                 unlock_run_dir(run_dir)
-            return manifest["summary"]
+            return read_negotiations(run_dir)
         settings = manifest["settings"]
         protocol, runs, seed, trace = (
             Protocol(settings["protocol"]),
@@ -194,7 +197,39 @@ def run_negotiations(
         record_summary(run_dir, manifest, summary)  # the page shows it
         page(run_dir)
     finish_manifest(run_dir, manifest, summary)
-    return summary
+    return read_negotiations(run_dir)
+
+
+def negotiate(
+    scenario: Scenario,
+    protocol: str,
+    runs: int,
+    seed: int,
+    *,
+    trace: int = 0,
+    workers: int = 1,
+    out: str | Path | None = None,
+) -> NegotiationResult:
+    """Play ``runs`` negotiations (into ``out``, or a temporary directory removed afterwards) and return them."""
+    executor = Executor.local if workers <= 1 else Executor.processes
+
+    def play(run_dir: Path) -> NegotiationResult:
+        return run_negotiations(
+            scenario,
+            run_dir,
+            Protocol(protocol),
+            runs,
+            seed,
+            trace,
+            workers=workers,
+            executor=executor,
+            make_plots=out is not None,
+        )
+
+    if out is not None:
+        return play(Path(out))
+    with tempfile.TemporaryDirectory(prefix="negsim-negotiate-") as where:
+        return play(Path(where) / "run")
 
 
 ROUND_SCHEMA = pa.schema(

@@ -8,7 +8,7 @@ from :mod:`sim.scenario.model` (which re-exports these models) so that module st
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
@@ -18,6 +18,7 @@ from sim.scenario.values import (
     OptionKey,
     OptionRef,
     PartyKey,
+    QuantityName,
     Sources,
     StrictModel,
     UnitRange,
@@ -37,6 +38,8 @@ class RedLine(StrictModel):
     that refuses neutrality with a pledge in a sample also refuses the milder option it is surer to refuse).
     """
 
+    bare: ClassVar[str | None] = "option"
+
     option: OptionRef
     """The refused option, `issue.option`. Example: `option: donbas.frozen_line`"""
     holds: float = Field(default=1.0, ge=0, le=1)
@@ -49,7 +52,7 @@ class RedLine(StrictModel):
     @model_validator(mode="before")
     @classmethod
     def _bare_ref(cls, value: Any) -> Any:
-        return {"option": value} if isinstance(value, str) else value
+        return cls.expanded(value)
 
     @model_serializer(mode="wrap")
     def _as_written(self, handler: SerializerFunctionWrapHandler) -> Any:
@@ -143,6 +146,8 @@ class Follows(StrictModel):
     lines on an issue), are correlated with that party's at
     ``rho`` (shorthand for the `correlations:` entries)."""
 
+    bare: ClassVar[str | None] = "party"
+
     party: PartyKey
     """The party it follows. Example: `party: ukraine`"""
     rho: float = Field(default=1.0, ge=-1, le=1)
@@ -151,7 +156,7 @@ class Follows(StrictModel):
     @model_validator(mode="before")
     @classmethod
     def _bare_id(cls, value: Any) -> Any:
-        return {"party": value} if isinstance(value, str) else value
+        return cls.expanded(value)
 
 
 class Correlation(StrictModel):
@@ -166,7 +171,7 @@ class Correlation(StrictModel):
     the member states them; what it leaves out is the party's draw).
     """
 
-    between: list[str] = Field(min_length=2, max_length=2)
+    between: list[QuantityName] = Field(min_length=2, max_length=2)
     """The two quantities. Example: `between: [ukraine.reservation, rada.reservation]`"""
     rho: float = Field(ge=-1, le=1)
     """Their correlation in [-1, 1] (of the copula's normals). Example: `rho: 0.7`"""

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 from sim.scenario.dependence import dependence, member_party
 from sim.scenario.model import Constraint, Party, Role, Scenario, split_option_ref
+from sim.scenario.reasons import reason_keys
+from sim.scenario.references import references
 from sim.scenario.values import Citation
 from sim.scenario.yamlsource import DataPath
 
@@ -69,10 +71,8 @@ def _party_references(scenario: Scenario) -> Iterator[Finding]:
 def _body_references(scenario: Scenario, party: Party, base: DataPath) -> Iterator[Finding]:
     """An electorate belongs to a ratifier; a chamber's members are checked as parties (with the party's numbers
     where they state none); ``follows`` names another party."""
-    if party.follows is not None and (
-        party.follows.party == party.id or party.follows.party not in {q.id for q in scenario.parties}
-    ):
-        yield (*base, "follows"), f"party '{party.id}' follows '{party.follows.party}', which is not another party"
+    if party.follows is not None and party.follows.party == party.id:
+        yield (*base, "follows"), _FOLLOWS.format(owner=party.id, name=party.id)
     if party.electorate is None:
         return
     if party.role is not Role.ratifier:
@@ -91,21 +91,11 @@ def _body_references(scenario: Scenario, party: Party, base: DataPath) -> Iterat
 
 
 def _preference_references(scenario: Scenario, party: Party, base: DataPath, member: bool = False) -> Iterator[Finding]:
+    """A party's (or chamber member's) values are complete and its red lines and links make sense; that the ids
+    they name exist is checked for every place at once (:func:`_unknown_references`)."""
     issues = {issue.id: issue for issue in scenario.issues}
-    for issue_id in party.weights:
-        if issue_id not in issues:
-            yield (*base, "weights", issue_id), f"party '{party.id}' weights unknown issue '{issue_id}'"
     for issue_id, values in party.values.items():
-        if issue_id not in issues:
-            yield (*base, "values", issue_id), f"party '{party.id}' values unknown issue '{issue_id}'"
-            continue
-        for option_id in values:
-            if option_id not in issues[issue_id].option_ids:
-                yield (
-                    (*base, "values", issue_id, option_id),
-                    f"party '{party.id}' values unknown option '{option_id}' of issue '{issue_id}'",
-                )
-        if not party.weighs(issue_id):
+        if issue_id not in issues or not party.weighs(issue_id):
             continue
         for option_id in issues[issue_id].option_ids:
             if option_id not in values:
@@ -130,15 +120,14 @@ def _preference_references(scenario: Scenario, party: Party, base: DataPath, mem
         return
     yield from _link_references(scenario, party, base)
     leverage = party.strategy.leverage
-    if leverage is not None and (
-        leverage.target == party.id or leverage.target not in {q.id for q in scenario.parties}
-    ):
+    if leverage is not None and leverage.target == party.id:
         yield (
             (*base, "strategy", "leverage", "target"),
-            f"leverage target '{leverage.target}' must name another party",
+            _TARGET.format(name=leverage.target),
         )
+    explicable = reason_keys([issue.id for issue in scenario.issues], party)
     for key in party.reasons:
-        if not _reason_key_exists(scenario, party.id, key):
+        if key not in explicable:
             yield (
                 (*base, "reasons", key),
                 f"reason '{key}' names nothing in party '{party.id}' (use weights[.<issue>], values[.<issue>], "
@@ -149,9 +138,9 @@ def _preference_references(scenario: Scenario, party: Party, base: DataPath, mem
 def _red_line_references(scenario: Scenario, party: Party, base: DataPath) -> Iterator[Finding]:
     seen: set[str] = set()
     for r, red_line in enumerate(party.red_lines):
-        if (wrong := _option_ref(scenario, red_line.option)) is not None:
-            yield (*base, "red_lines", r), f"red line {wrong}"
-        elif red_line.option in seen:
+        if _option_ref(scenario, red_line.option) is not None:
+            continue
+        if red_line.option in seen:
             yield (*base, "red_lines", r), f"party '{party.id}' lists red line '{red_line.option}' twice"
         seen.add(red_line.option)
 
@@ -162,10 +151,7 @@ def _link_references(scenario: Scenario, party: Party, base: DataPath) -> Iterat
     seen: set[tuple[str, str]] = set()
     for k, link in enumerate(party.links):
         where: DataPath = (*base, "links", k)
-        wrong = [(key, w) for key in ("when", "option") if (w := _option_ref(scenario, getattr(link, key)))]
-        for key, message in wrong:
-            yield (*where, key), f"link {message}"
-        if wrong:
+        if any(_option_ref(scenario, ref) is not None for ref in (link.when, link.option)):
             continue
         when_issue, option_issue = split_option_ref(link.when)[0], split_option_ref(link.option)[0]
         if when_issue == option_issue:
@@ -189,31 +175,9 @@ def _link_references(scenario: Scenario, party: Party, base: DataPath) -> Iterat
         seen.add((link.when, link.option))
 
 
-def _reason_key_exists(scenario: Scenario, party_id: str, key: str) -> bool:
-    party = next(p for p in scenario.parties if p.id == party_id)
-    head, _, rest = key.partition(".")
-    if head in ("reservation", "strategy", "power", "role", "electorate", "follows"):
-        return rest == ""
-    if head in ("weights", "values"):
-        return rest == "" or rest in {issue.id for issue in scenario.issues}
-    if head == "red_lines":
-        return rest in party.red_line_options
-    return False
-
-
 def _structure_references(scenario: Scenario) -> Iterator[Finding]:
-    party_ids = {party.id for party in scenario.parties}
     for c, constraint in enumerate(scenario.constraints):
         yield from _constraint_references(scenario, c, constraint)
-    for issue_id, option_id in scenario.fixed.items():
-        if (wrong := _option_ref(scenario, f"{issue_id}.{option_id}")) is not None:
-            yield ("fixed", issue_id), f"fixed {wrong}"
-    for o, offer in enumerate(scenario.offers):
-        for issue_id, option_id in offer.fix.items():
-            if (wrong := _option_ref(scenario, f"{issue_id}.{option_id}")) is not None:
-                yield ("offers", o, "fix", issue_id), f"offer '{offer.id}' fixes {wrong}"
-        if offer.sponsor is not None and offer.sponsor not in party_ids:
-            yield ("offers", o, "sponsor"), f"offer sponsor '{offer.sponsor}' is not a party"
     if len(scenario.veto_parties) < 2:
         yield (
             ("parties",),
@@ -224,13 +188,7 @@ def _structure_references(scenario: Scenario) -> Iterator[Finding]:
 
 
 def _constraint_references(scenario: Scenario, c: int, constraint: Constraint) -> Iterator[Finding]:
-    wrong = False
-    for key in ("forbid", "requires", "one_of"):
-        for r, ref in enumerate(getattr(constraint, key) or []):
-            if (message := _option_ref(scenario, ref)) is not None:
-                wrong = True
-                yield ("constraints", c, key, r), f"constraint {message}"
-    if wrong:
+    if any(_option_ref(scenario, ref) is not None for ref in constraint.refs):
         return
     for key in ("forbid", "requires"):
         issues_named = [split_option_ref(ref)[0] for ref in getattr(constraint, key) or []]
@@ -245,33 +203,74 @@ def _constraint_references(scenario: Scenario, c: int, constraint: Constraint) -
             )
 
 
-def citations(scenario: Scenario) -> Iterator[tuple[DataPath, list[Citation]]]:
-    """Every ``sources:`` list of the scenario with its path (one place, so no list is forgotten)."""
-    for i, issue in enumerate(scenario.issues):
-        yield ("issues", i, "sources"), issue.sources
-        for j, option in enumerate(issue.options):
-            yield ("issues", i, "options", j, "sources"), option.sources
-    for p, party in enumerate(scenario.parties):
-        yield ("parties", p, "sources"), party.sources
-        for key, reason in party.reasons.items():
-            yield ("parties", p, "reasons", key, "sources"), reason.sources
-        for r, red_line in enumerate(party.red_lines):
-            yield ("parties", p, "red_lines", r, "sources"), red_line.sources
-        for k, link in enumerate(party.links):
-            yield ("parties", p, "links", k, "sources"), link.sources
-    for c, constraint in enumerate(scenario.constraints):
-        yield ("constraints", c, "sources"), constraint.sources
-    for o, offer in enumerate(scenario.offers):
-        yield ("offers", o, "sources"), offer.sources
-    for j, call in enumerate(scenario.judgement_calls):
-        yield ("judgement_calls", j, "sources"), call.sources
+def citations(scenario: Scenario) -> Iterator[tuple[DataPath, Citation]]:
+    """Every citation of the scenario with its path, from the reference graph (so no ``sources:`` list is missed)."""
+    for ref in references(scenario):
+        if ref.owner == "Citation.source" and isinstance(ref.item, Citation):
+            yield ref.path, ref.item
 
 
-def _source_references(scenario: Scenario) -> Iterator[Finding]:
-    for path, cited in citations(scenario):
-        for k, citation in enumerate(cited):
-            if citation.source not in scenario.sources:
-                yield (*path, k), f"cites undefined source '{citation.source}'"
+_FOLLOWS = "party '{owner}' follows '{name}', which is not another party"
+_TARGET = "leverage target '{name}' must name another party"
+_WORDING = {
+    "Party.weights": "party '{owner}' weights {wrong}",
+    "Member.weights": "party '{owner}' weights {wrong}",
+    "Party.values": "party '{owner}' values {wrong}",
+    "Member.values": "party '{owner}' values {wrong}",
+    "RedLine.option": "red line {wrong}",
+    "Link.when": "link {wrong}",
+    "Link.option": "link {wrong}",
+    "Constraint.forbid": "constraint {wrong}",
+    "Constraint.requires": "constraint {wrong}",
+    "Constraint.one_of": "constraint {wrong}",
+    "Scenario.fixed": "fixed {wrong}",
+    "Offer.fix": "offer '{owner}' fixes {wrong}",
+    "Offer.sponsor": "offer sponsor '{name}' is not a party",
+    "Follows.party": _FOLLOWS,
+    "Leverage.target": _TARGET,
+    "Citation.source": "cites undefined source '{name}'",
+}
+"""How an unknown id is reported, by the field it is written in (:attr:`Reference.owner`). Every field of the
+reference graph naming an issue, option, party or source has a wording (tests/test_scenario_references.py)."""
+RESOLVED_HERE = ("issue", "option", "option_ref", "party", "source")
+"""The kinds of id checked here; reasons (:mod:`sim.scenario.reasons`), quantities (:mod:`sim.scenario.dependence`)
+and judgement calls' edits (``negsim robustness``) are resolved by their own rules."""
+
+
+def _unknown_references(scenario: Scenario) -> Iterator[Finding]:
+    """Every id the scenario names that it does not define, at the place it is written, from the reference graph."""
+    options = {issue.id: issue.option_ids for issue in scenario.issues}
+    parties = {party.id for party in scenario.parties}
+    for ref in references(scenario):
+        if ref.kind == "issue" and ref.owner not in ("Offer.fix", "Scenario.fixed"):  # those name issue.option
+            wrong = None if ref.name in options else f"unknown issue '{ref.name}'"
+        elif ref.kind == "option" and ref.owner in ("Offer.fix", "Scenario.fixed"):
+            wrong = _option_ref(scenario, f"{ref.issue}.{ref.name}")
+        elif ref.kind == "option" and ref.issue in options:  # of an unknown issue: the issue is reported
+            wrong = None if ref.name in options[ref.issue] else f"unknown option '{ref.name}' of issue '{ref.issue}'"
+        elif ref.kind == "option_ref":
+            wrong = _option_ref(scenario, ref.name)
+        elif ref.kind == "party":
+            wrong = None if ref.name in parties else "unknown party"
+        elif ref.kind == "source":
+            wrong = None if ref.name in scenario.sources else "unknown source"
+        else:
+            continue
+        if wrong is not None:
+            owner = _owner(scenario, ref.path)
+            yield ref.path, _WORDING[ref.owner].format(owner=owner, name=ref.name, wrong=wrong)
+
+
+def _owner(scenario: Scenario, path: DataPath) -> str:
+    """The id of the party, chamber member (``party.member``) or offer a path is in, for messages."""
+    if path[:1] == ("offers",):
+        return scenario.offers[int(path[1])].id
+    if path[:1] != ("parties",):
+        return ""
+    party = scenario.parties[int(path[1])]
+    if path[2:4] == ("electorate", "members") and party.electorate is not None and party.electorate.members:
+        return f"{party.id}.{party.electorate.members[int(path[4])].id}"
+    return party.id
 
 
 def reference_problems(scenario: Scenario) -> list[Finding]:
@@ -280,6 +279,6 @@ def reference_problems(scenario: Scenario) -> list[Finding]:
         *_unique_ids(scenario),
         *_party_references(scenario),
         *_structure_references(scenario),
-        *_source_references(scenario),
+        *_unknown_references(scenario),
         *dependence(scenario)[1],
     ]

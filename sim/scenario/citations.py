@@ -86,22 +86,21 @@ def citation_findings(scenario: Scenario, located: Located) -> tuple[list[Findin
                 texts[key] = normalise(read_bytes(path, MAX_SOURCE_BYTES, roots).decode("utf-8", errors="replace"))
             except UnreadableFile as exc:
                 errors.append((where, f"source '{key}' file {path}: {exc.reason}"))
-    for where, cited in citations(scenario):
-        for k, citation in enumerate(cited):
-            if citation.source not in scenario.sources or scenario.sources[citation.source].file is None:
-                continue
-            if citation.quote is None:
-                warnings.append(((*where, k), f"citation of '{citation.source}' gives no quote to check in its file"))
-                continue
-            text = texts[citation.source]
-            if text is None:
-                errors.append(((*where, k), f"cannot check the quote: source '{citation.source}' has no readable file"))
-            elif normalise(citation.quote) not in text:
-                errors.append(
-                    (
-                        (*where, k),
-                        f"quote not found in source '{citation.source}' "
-                        f'({source_path(scenario, located, citation.source)}): "{citation.quote}"',
-                    )
+    for where, citation in citations(scenario):
+        if citation.source not in scenario.sources or scenario.sources[citation.source].file is None:
+            continue
+        if citation.quote is None:
+            warnings.append((where, f"citation of '{citation.source}' gives no quote to check in its file"))
+            continue
+        text = texts[citation.source]
+        if text is None:
+            errors.append((where, f"cannot check the quote: source '{citation.source}' has no readable file"))
+        elif normalise(citation.quote) not in text:
+            errors.append(
+                (
+                    where,
+                    f"quote not found in source '{citation.source}' "
+                    f'({source_path(scenario, located, citation.source)}): "{citation.quote}"',
                 )
+            )
     return errors, warnings

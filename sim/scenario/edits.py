@@ -31,7 +31,8 @@ import yaml
 from sim.scenario.edit_values import PATH_HELP, Edit, SetValue, Unset
 from sim.scenario.errors import Mark, Problem, ScenarioError
 from sim.scenario.model import StrictModel
-from sim.scenario.reasons import listed, prune_orphan_reasons, red_line_ref
+from sim.scenario.reasons import prune_orphan_reasons, red_line_ref
+from sim.scenario.references import Reference, Shape, non_empty, references, removable, shape_at
 from sim.scenario.yamlload import parse_value
 from sim.scenario.yamlsource import DataPath, Located, is_id_list
 
@@ -77,15 +78,11 @@ def _fail(origin: Mark, message: str, field: str = "") -> None:
     raise ScenarioError([Problem(origin, message, field)])
 
 
-def _item_refs(item: Any) -> frozenset[str]:
-    """The option refs a constraint or link names (what brackets select it by)."""
-    if not isinstance(item, dict):
+def _item_refs(item: Any, shape: Shape | None) -> frozenset[str]:
+    """The option refs a constraint or link names (what brackets select it by), per the reference graph."""
+    if shape is None or not isinstance(item, dict):
         return frozenset()
-    refs: list[Any] = []
-    for key in ("forbid", "requires", "one_of"):
-        refs += item.get(key) or []
-    refs += [item[key] for key in ("when", "option") if key in item]
-    return frozenset(str(ref) for ref in refs)
+    return frozenset(ref.name for ref in references(item, shape) if ref.kind == "option_ref")
 
 
 def _labels(container: Any, parent_key: str | int | None) -> list[str]:
@@ -119,7 +116,7 @@ def resolve(data: Any, steps: list[Step], origin: Mark, raw: str, *, create: boo
                 _unknown(origin, raw, steps, index, container, parent_key)
             container, path = container[step.text], (*path, step.text)
         elif isinstance(container, list):
-            position, used = _list_position(container, parent_key, steps, index)
+            position, used = _list_position(container, path, steps, index)
             if position is None:
                 _unknown(origin, raw, steps, index, container, parent_key)
             container, path = container[position], (*path, position)
@@ -130,9 +127,10 @@ def resolve(data: Any, steps: list[Step], origin: Mark, raw: str, *, create: boo
     return path
 
 
-def _list_position(container: list, parent_key: Any, steps: list[Step], index: int) -> tuple[int | None, int]:
+def _list_position(container: list, path: DataPath, steps: list[Step], index: int) -> tuple[int | None, int]:
     """Which item of a list a step selects, and how many steps it used (a red line ref written with a dot uses 2)."""
     step = steps[index]
+    parent_key = path[-1] if path else None
     if parent_key == "red_lines":
         refs = [red_line_ref(item) for item in container]
         ref = step.text
@@ -149,7 +147,9 @@ def _list_position(container: list, parent_key: Any, steps: list[Step], index: i
         return (position if position < len(container) else None), 1
     if step.bracketed and not step.quoted:
         wanted = frozenset(ref.strip() for ref in step.text.split(",") if ref.strip())
-        matches = [i for i, item in enumerate(container) if _item_refs(item) == wanted]
+        shape = shape_at(path)
+        item_shape = shape.item if shape is not None else None
+        matches = [i for i, item in enumerate(container) if _item_refs(item, item_shape) == wanted]
         return (matches[0] if len(matches) == 1 else None), 1
     return None, 1
 
@@ -296,71 +296,66 @@ def apply_unset(located: Located, unset: Unset) -> None:
 
 
 def _cascade(located: Located, path: DataPath, removed: Any) -> None:
-    """Removing an issue, an option or a party removes what is about it, so no dangling reference is left behind.
+    """Removing an issue, an option or a party removes what names it, so no dangling reference is left behind.
 
-    An issue or option: parties' weights and values for it, red lines and links on it, offers' and ``fixed``
-    settings of it, and constraints naming it (a constraint on an option that no package can hold never applies).
-    A party: offers lose it as sponsor. Reasons about removed things go too (:func:`prune_orphan_reasons`).
+    What names it is read off the reference graph (:mod:`sim.scenario.references`): parties' and chamber members'
+    weights and values for an issue, red lines and links on it, offers' and ``fixed`` settings of it (an offer
+    that fixes nothing else goes), constraints naming it (a constraint on an option no package can hold never
+    applies); for a party, the offers it sponsors lose it as sponsor and ``follows`` or leverage on it goes. What
+    goes is the smallest part that cannot stand without the reference (:func:`removable`). Reasons about removed
+    things go too (:func:`prune_orphan_reasons`).
     """
     data = located.data
+    if not isinstance(removed, dict) or path[:1] not in (("parties",), ("issues",)):
+        return
     if path[:1] == ("parties",) and len(path) == 2:
-        for o, offer in enumerate(listed(data, "offers")):
-            if isinstance(offer, dict) and offer.get("sponsor") == removed.get("id"):
-                del offer["sponsor"]
-                located.marks.pop(("offers", o, "sponsor"), None)
-        return
-    if path[:1] != ("issues",) or not isinstance(removed, dict):
-        return
-    if len(path) == 2:
-        issue, option = str(removed.get("id")), None
+        gone = {("party", str(removed.get("id")))}
+    elif len(path) == 2:
+        gone = {("issue", str(removed.get("id")))}
     elif len(path) == 4 and path[2] == "options":
-        issue, option = str(data["issues"][path[1]].get("id")), str(removed.get("id"))
+        gone = {("option", f"{data['issues'][path[1]].get('id')}.{removed.get('id')}")}
     else:
         return
+    doomed = {removable(ref.path) for ref in references(data) if gone & _names(ref)}
+    doomed = {p for p in doomed if not any(q != p and p[: len(q)] == q for q in doomed)}
+    keys = [p for p in doomed if not isinstance(p[-1], int)]
+    for key_path in keys:
+        container = _walk_or_create(data, key_path[:-1])
+        del container[key_path[-1]]
+        _drop_marks(located, key_path)
+        model = shape_at(key_path[:-2])
+        if (
+            not container
+            and model is not None
+            and model.model is not None
+            and non_empty(model.model, str(key_path[-2]))
+        ):
+            doomed.add(removable(key_path[:-1]))  # an offer that fixes nothing else goes
+    items = sorted((p for p in doomed if isinstance(p[-1], int)), key=_sort_key, reverse=True)
+    for item_path in items:
+        remove_list_item(located, item_path[:-1], int(item_path[-1]))
 
-    def gone(ref: Any) -> bool:
-        head, _, tail = str(ref).partition(".")
-        return head == issue and (option is None or tail == option)
 
-    def drop_key(mapping_path: DataPath, key: str, settles: bool = False) -> None:
-        """Remove ``key``; for a mapping that settles an issue (``fix``, ``fixed``), only if it names what went."""
-        mapping = _walk_or_create(data, mapping_path)
-        if isinstance(mapping, dict) and key in mapping and (not settles or option is None or mapping[key] == option):
-            del mapping[key]
-            for stale in [p for p in located.marks if p[: len(mapping_path) + 1] == (*mapping_path, key)]:
-                del located.marks[stale]
+def _names(ref: Reference) -> set[tuple[str, str]]:
+    """What a reference names, as ``(kind, id)``: an option ref names its issue and the option."""
+    if ref.kind == "party":
+        return {("party", ref.name)}
+    if ref.kind == "issue":
+        return {("issue", ref.name)}
+    if ref.kind == "option" and ref.issue is not None:
+        return {("issue", ref.issue), ("option", f"{ref.issue}.{ref.name}")}
+    if ref.kind == "option_ref":
+        return {("issue", ref.name.partition(".")[0]), ("option", ref.name)}
+    return set()
 
-    def drop_items(list_path: DataPath, doomed: Any) -> None:
-        items: Any = data
-        for step in list_path:
-            if isinstance(items, dict):
-                items = items.get(step)
-            elif isinstance(items, list) and isinstance(step, int) and step < len(items):
-                items = items[step]
-            else:
-                items = None
-        for position in reversed(range(len(items) if isinstance(items, list) else 0)):
-            if doomed(items[position]):
-                remove_list_item(located, list_path, position)
 
-    for p, party in enumerate(listed(data, "parties")):
-        if not isinstance(party, dict):
-            continue
-        for kind in ("weights", "values"):
-            if option is None and isinstance(party.get(kind), dict):
-                drop_key(("parties", p, kind), issue)
-        values = party.get("values")
-        if option is not None and isinstance(values, dict) and isinstance(values.get(issue), dict):
-            drop_key(("parties", p, "values", issue), option)
-        drop_items(("parties", p, "red_lines"), lambda item: gone(red_line_ref(item)))
-        drop_items(("parties", p, "links"), lambda item: any(gone(ref) for ref in _item_refs(item)))
-    for o, offer in enumerate(listed(data, "offers")):
-        if isinstance(offer, dict) and isinstance(offer.get("fix"), dict):
-            drop_key(("offers", o, "fix"), issue, settles=True)
-    drop_items(("offers",), lambda item: isinstance(item, dict) and item.get("fix") == {})  # nothing left to offer
-    if isinstance(data.get("fixed"), dict):
-        drop_key(("fixed",), issue, settles=True)
-    drop_items(("constraints",), lambda item: any(gone(ref) for ref in _item_refs(item)))
+def _sort_key(path: DataPath) -> tuple[tuple[int, str, int], ...]:
+    return tuple((1, "", step) if isinstance(step, int) else (0, str(step), 0) for step in path)
+
+
+def _drop_marks(located: Located, path: DataPath) -> None:
+    for stale in [p for p in located.marks if p[: len(path)] == path]:
+        del located.marks[stale]
 
 
 def remove_list_item(located: Located, list_path: DataPath, position: int) -> None:

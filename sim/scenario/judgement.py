@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from sim.scenario.values import Id, Sources, StrictModel
+from sim.scenario.values import EditText, Id, Sources, StrictModel
 
 
 class Alternative(StrictModel):
@@ -21,9 +21,9 @@ class Alternative(StrictModel):
     """Unique within its judgement call. Example: `id: holds_1`"""
     label: str
     """What the alternative assumes, for people. Example: `label: "Russia's open-door red line certain"`"""
-    set: list[str] = []
+    set: list[EditText] = []
     """`--set PATH=VALUE` edits (applied after `unset`). Example: `set: ["russia.reservation=[0.42, 0.57]"]`"""
-    unset: list[str] = []
+    unset: list[EditText] = []
     """`--unset PATH` removals. Example: `unset: [russia.red_lines.enlargement.open_door_kept]`"""
     why: str | None = None
     """Why it is defensible. Example: `why: "the US leverage variant's range"`"""

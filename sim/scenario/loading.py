@@ -21,7 +21,8 @@ from sim.scenario.checks import reference_problems
 from sim.scenario.edits import Edit, apply_edits, apply_unset, child_unsets
 from sim.scenario.errors import Mark, Problem, ScenarioError
 from sim.scenario.model import Constraint, Offer, Party, Scenario
-from sim.scenario.reasons import prune_orphan_reasons, stale_reasons
+from sim.scenario.reasons import piecewise_parts, prune_orphan_reasons, stale_reasons
+from sim.scenario.references import kind_at, written_at
 from sim.scenario.untrusted import containment_hint, outside_roots, resolved
 from sim.scenario.values import StrictModel
 from sim.scenario.yamlload import is_scenario_file
@@ -132,7 +133,8 @@ def _salvaged_reference_problems(located: Located, exc: ValidationError) -> list
     red line shows beside a reservation of 1.5 in the same party (issue 21 item 8), not after it is fixed. Findings
     that the malformed fields could explain (about those fields, a reason naming a malformed red line, a sponsor or
     the veto count when an item had to be set aside, unknown sources when sources are malformed) are dropped, so
-    nothing is reported that fixing the structural errors could make untrue.
+    nothing is reported that fixing the structural errors could make untrue; what a finding's place names is read
+    off the reference graph (:func:`~sim.scenario.references.kind_at`).
     """
     data = located.data if isinstance(located.data, dict) else {}
     fields: dict[str, Any] = {}
@@ -172,10 +174,11 @@ def _salvaged_reference_problems(located: Located, exc: ValidationError) -> list
     for path, message in reference_problems(partial_scenario):
         if path == ("parties",) and "parties" in broken:
             continue
-        if (path[-1:] == ("sponsor",) and set_aside) or ("sources" in broken and "undefined source" in message):
+        kind = kind_at(path)
+        if (kind == "party" and set_aside) or (kind == "source" and "sources" in broken):
             continue
         bad = bad_fields.get((str(path[0]), path[1]), set()) if len(path) >= 3 and isinstance(path[1], int) else set()
-        if path[2:3] and (path[2] in bad or (path[2] == "reasons" and bad & {"red_lines", "weights", "values"})):
+        if path[2:3] and (path[2] in bad or (kind == "reason" and bad & set(piecewise_parts()))):
             continue
         if path[2:3] == ("links",) and bad & {"weights", "values"} and "weight" in message:
             continue
@@ -225,4 +228,5 @@ def _problem_from_pydantic(located: Located, error: Any) -> Problem:
 def _problem(located: Located, path: DataPath, message: str) -> Problem:
     """A problem at ``path``, with the hint of the item it is in (``'rusia' is a new party ...``) when there is one."""
     hint = located.hint_for(path)
-    return Problem(located.mark_for(path), f"{message} ({hint})" if hint else message, ".".join(map(str, path)))
+    mark = located.mark_for(written_at(path, located.marks))
+    return Problem(mark, f"{message} ({hint})" if hint else message, ".".join(map(str, path)))

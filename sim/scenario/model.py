@@ -23,6 +23,7 @@ from sim.scenario.values import (
     Label,
     OptionKey,
     OptionRef,
+    PartyId,
     PartyKey,
     ReasonKey,
     SourceKey,
@@ -126,7 +127,7 @@ DEFAULT_EXPONENT = {
 class Leverage(StrictModel):
     """Pressure by this party: each rejection of the mediator's text by ``target`` lowers its reservation by ``cut``."""
 
-    target: Id
+    target: PartyId
     """The party pressed (another party's id). Example: `target: ukraine`"""
     cut: UnitRange
     """Reservation lost per rejection of the mediator's text, drawn once per run. Example: `cut: [0.001, 0.003]`"""

@@ -10,8 +10,11 @@ value kept the baseline's reason in ``catalogue`` without a warning).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
+from sim.scenario.model import Party
+from sim.scenario.references import model_shape, references
 from sim.scenario.yamlsource import DataPath, Located
 
 
@@ -26,14 +29,45 @@ def red_line_ref(item: Any) -> str:
     return str(item.get("option")) if isinstance(item, dict) else str(item)
 
 
+WHOLE_PARTS = ("reservation", "strategy", "power", "role", "electorate", "follows", "weights", "values")
+"""The parts of a party a reason may explain as a whole; the parts it may explain piece by piece are read off the
+reference graph (:func:`reason_keys`)."""
+
+
+def _by_issue() -> tuple[str, ...]:
+    """The party's maps keyed by issue (``weights``, ``values``): a reason may explain one issue's entry."""
+    return tuple(name for name, shape in model_shape(Party).fields.items() if shape.key_kind == "issue")
+
+
+def piecewise_parts() -> tuple[str, ...]:
+    """The parts of a party a reason may explain piece by piece (``weights``, ``values``, ``red_lines``): its maps
+    keyed by issue and its lists of items written as one option ref."""
+    by_ref = (
+        name
+        for name, shape in model_shape(Party).fields.items()
+        if shape.item is not None
+        and shape.item.model is not None
+        and shape.item.model.bare is not None
+        and shape.item.fields[shape.item.model.bare].kind == "option_ref"
+    )
+    return (*_by_issue(), *by_ref)
+
+
+def reason_keys(issues: Iterable[str], party: Any) -> set[str]:
+    """The reason keys that name something in this party (a model or a document) of a scenario with ``issues``:
+    a whole part, a part's entry for an issue (``weights.alliance``), or a list item the party names by its ref
+    (``red_lines.donbas.frozen_line``: a model written as one option ref, per the graph)."""
+    items = {
+        f"{ref.path[0]}.{ref.name}"
+        for ref in references(party, model_shape(Party))
+        if len(ref.path) == 2 and isinstance(ref.path[1], int) and ref.kind == "option_ref"
+    }
+    return {*WHOLE_PARTS, *(f"{part}.{issue}" for part in _by_issue() for issue in issues), *items}
+
+
 def subjects(data: Any, party: dict) -> set[str]:
     """The reason keys that name something in this party of this document."""
-    issues = [str(i["id"]) for i in listed(data, "issues") if isinstance(i, dict) and "id" in i]
-    red_lines = party.get("red_lines") if isinstance(party.get("red_lines"), list) else []
-    return {
-        *(f"{kind}.{issue}" for kind in ("weights", "values") for issue in issues),
-        *(f"red_lines.{red_line_ref(item)}" for item in red_lines),
-    }
+    return reason_keys([str(i["id"]) for i in listed(data, "issues") if isinstance(i, dict) and "id" in i], party)
 
 
 def prune_orphan_reasons(before: Any, after: Located) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import typing
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AfterValidator,
@@ -102,12 +102,32 @@ class Named:
         self.name = name
 
 
-OptionRef = Annotated[str, Named("option ref")]
-IssueKey = Annotated[str, Named("issue id")]
-OptionKey = Annotated[str, Named("option id")]
+class RefersTo:
+    """Marks a string that names something defined elsewhere in the scenario (pydantic ignores this marker).
+
+    ``kind`` is what it names: ``issue``, ``option`` (of the issue keying the map it sits in), ``option_ref``
+    (``issue.option``), ``party``, ``source``, ``reason`` (a part of its party), ``quantity`` (``party.quantity``)
+    or ``edit`` (a judgement call's ``--set``/``--unset`` text). :mod:`sim.scenario.references` reads these markers
+    off the models, so the format's reference graph is written once, beside the types (issue 18 item 5).
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"RefersTo({self.kind!r})"
+
+
+OptionRef = Annotated[str, Named("option ref"), RefersTo("option_ref")]
+IssueKey = Annotated[str, Named("issue id"), RefersTo("issue")]
+OptionKey = Annotated[str, Named("option id"), RefersTo("option")]
 SourceKey = Annotated[str, Named("source id")]
-PartyKey = Annotated[str, Named("party id")]
-ReasonKey = Annotated[str, Named("reason key")]
+SourceRef = Annotated[SourceKey, RefersTo("source")]
+PartyKey = Annotated[str, Named("party id"), RefersTo("party")]
+PartyId = Annotated[Id, RefersTo("party")]
+ReasonKey = Annotated[str, Named("reason key"), RefersTo("reason")]
+QuantityName = Annotated[str, RefersTo("quantity")]
+EditText = Annotated[str, RefersTo("edit")]
 
 
 Label = Annotated[str, Field(max_length=MAX_LABEL)]
@@ -123,6 +143,16 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, allow_inf_nan=False, use_attribute_docstrings=True, str_max_length=MAX_TEXT
     )
+
+    bare: ClassVar[str | None] = None
+    """The field a bare string fills (``RedLine``: ``option``), for models people may write as one string; what is
+    wrong with that field is reported at the item itself, since that is where the string stands."""
+
+    @classmethod
+    def expanded(cls, value: Any) -> Any:
+        """The mapping a value as written stands for (a bare string is ``{bare: string}``); validators and the
+        reference walk (:mod:`sim.scenario.references`) read written values through this one function."""
+        return {cls.bare: value} if cls.bare is not None and isinstance(value, str) else value
 
     @field_validator("*", mode="before")
     @classmethod
@@ -146,7 +176,9 @@ class Citation(StrictModel):
     reader can check that a source says what it is cited for (issue 10 part 1).
     """
 
-    source: SourceKey
+    bare: ClassVar[str | None] = "source"
+
+    source: SourceRef
     """The id of a source defined under `sources:`. Example: `S1`"""
     quote: str | None = Field(default=None, min_length=1)
     """Words the source says, verbatim (whitespace, curly quotes and dashes aside). Example: `{S1: "would never
@@ -155,6 +187,10 @@ class Citation(StrictModel):
     @model_validator(mode="before")
     @classmethod
     def _as_written(cls, value: Any) -> Any:
+        return cls.expanded(value)
+
+    @classmethod
+    def expanded(cls, value: Any) -> Any:
         if isinstance(value, str):
             return {"source": value}
         if isinstance(value, dict) and len(value) == 1 and not {"source", "quote"} & set(value):

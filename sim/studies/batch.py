@@ -100,9 +100,9 @@ def run_batch(
 def recorded_entries(batch_dir: Path, load: Callable[[Path], Scenario]) -> list[BatchEntry]:
     """The entries a batch was started with, for ``--resume``: each recorded key with its scenario file, loaded
     again by ``load`` (the command line's, which reports a bad file in one line)."""
-    from sim.outputs.rundir import read_manifest
+    from sim.outputs.runmanifest import RunManifest
 
-    runs = read_manifest(batch_dir).get("settings", {}).get("runs", [])
+    runs: Any = RunManifest.read(batch_dir).settings.get("runs", [])
     return [BatchEntry(run["key"], Path(run["file"]), load(Path(run["file"]))) for run in runs]
 
 

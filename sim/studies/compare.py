@@ -240,8 +240,8 @@ def scenario_differences(first: RunData, other: RunData) -> list[tuple[str, str,
     settings (samples, seed) are added, so the list says exactly what would turn one run into the other.
     """
     a, b = _flatten(first.scenario.model_dump(mode="json")), _flatten(other.scenario.model_dump(mode="json"))
-    a.update({f"run.{k}": v for k, v in first.manifest["settings"].items()})
-    b.update({f"run.{k}": v for k, v in other.manifest["settings"].items()})
+    a.update({f"run.{k}": v for k, v in first.manifest.settings.items()})
+    b.update({f"run.{k}": v for k, v in other.manifest.settings.items()})
     rows = []
     for path in dict.fromkeys([*a, *b]):
         if a.get(path, _MISSING) != b.get(path, _MISSING):

@@ -19,7 +19,8 @@ from sim.executors import Executor, collect_tasks
 from sim.outputs.answers import Answer
 from sim.outputs.figure_choice import Figures
 from sim.outputs.pipeline import ZoneSettings, run_zone
-from sim.outputs.rundir import MANIFEST, read_manifest
+from sim.outputs.rundir import MANIFEST
+from sim.outputs.runmanifest import RunManifest
 from sim.outputs.runsummary import RunSummary
 from sim.outputs.zonerun import summary_of
 from sim.scenario.model import Scenario
@@ -46,9 +47,9 @@ def run_task(task: RunTask) -> RunSummary:
     """Run, resume or reuse one zone run; returns its summary (from the manifest once complete). A summary, not the
     analysis: it crosses processes, and the analysis holds the run's samples."""
     if (task.run_dir / MANIFEST).is_file():
-        manifest = read_manifest(task.run_dir)
-        if manifest["status"] == "complete":
-            return RunSummary.read(manifest["summary"])
+        manifest = RunManifest.read(task.run_dir)
+        if manifest.complete:
+            return RunSummary.read(dict(manifest.summary))
         resumed = run_zone(
             task.scenario,
             task.run_dir,

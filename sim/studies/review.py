@@ -22,7 +22,8 @@ from sim.outputs.html import esc, figure, page, table, with_interval
 from sim.outputs.owned import embeddable, refuse_links
 from sim.outputs.ranked_page import answer_brief
 from sim.outputs.report import ZONE_PLOTS
-from sim.outputs.rundir import RunDirError, atomic_write_text, read_json, read_manifest
+from sim.outputs.rundir import RunDirError, atomic_write_text, read_json
+from sim.outputs.runmanifest import RunManifest
 from sim.outputs.zoneload import load_analysis
 from sim.scenario.yamlfast import plain_yaml
 from sim.studies.batch import BATCH_FILE
@@ -71,7 +72,7 @@ def _link(png: Path, page_dir: Path | None) -> str:
 def _kind(directory: Path) -> str:
     if (directory / BATCH_FILE).is_file():
         return "batch"
-    return str(read_manifest(directory).get("kind"))
+    return str(RunManifest.read(directory).kind)
 
 
 def _interval(p: float, samples: int) -> str:
@@ -120,7 +121,7 @@ def write_review(directories: list[Path], out_path: Path) -> None:
     )
     title = "negsim report"
     if len(directories) == 1 and not runs:
-        kind = "sweep" if sweeps else str(read_manifest(directories[0]).get("kind"))
+        kind = "sweep" if sweeps else str(RunManifest.read(directories[0]).kind)
         title += f": {kind} of {_scenario_title(directories[0], directories[0].name)}"
     elif len(runs) == 1 and not sweeps and not others:
         title += f": {runs[0].scenario.title}"
@@ -286,8 +287,8 @@ def run_section(run: RunData, every_figure: bool = True, page_dir: Path | None =
 
 def sweep_section(directory: Path) -> str:
     """A sweep: what was varied, the points x quantities table, its curves or heatmaps."""
-    manifest = read_manifest(directory)
-    settings = manifest["settings"]
+    manifest = RunManifest.read(directory)
+    settings: Any = manifest.settings
     parameters = [v["path"] for v in settings["vary"]]
     rows = pq.read_table(directory / "sweep.parquet").to_pylist()
     labels = list(dict.fromkeys(row["label"] for row in rows))
@@ -320,9 +321,10 @@ def sweep_section(directory: Path) -> str:
     )
     return (
         f'<h2 id="sweep-{esc(directory.name)}">Sweep of {esc(" and ".join(parameters))}</h2>'
-        f'<p class="meta">Base scenario <code>{esc(manifest["scenario_id"])}</code>, {settings["samples"]:,} samples '
+        f'<p class="meta">Base scenario <code>{esc(manifest.scenario_id or "")}</code>, '
+        f"{settings['samples']:,} samples "
         f"and seed {settings['seed']} at every point, directory <code>{esc(directory)}</code>. "
-        f"Made by: <code>{esc(manifest['command'])}</code></p>" + figures + body
+        f"Made by: <code>{esc(manifest.command or '')}</code></p>" + figures + body
     )
 
 
@@ -334,20 +336,20 @@ def _scenario_title(directory: Path, fallback: str) -> str:
 
 def other_section(directory: Path) -> str:
     """A study negsim has no dedicated section for (sensitivity, negotiate): its summary, command and plots."""
-    manifest = read_manifest(directory)
-    summary = manifest.get("summary") or {}
+    manifest = RunManifest.read(directory)
+    summary = manifest.summary
     scalars = [
         [key.replace("_", " "), int(value) if isinstance(value, float) and value.is_integer() else value]
         for key, value in summary.items()
         if isinstance(value, int | float | str)
     ]
-    title = _scenario_title(directory, str(manifest.get("scenario_id")))
+    title = _scenario_title(directory, str(manifest.scenario_id))
     figures = "".join(
-        figure(png, f"{manifest.get('kind')}: {png.stem.replace('_', ' ')}", CAPTIONS.get(png.name, GENERIC_CAPTION))
+        figure(png, f"{manifest.kind}: {png.stem.replace('_', ' ')}", CAPTIONS.get(png.name, GENERIC_CAPTION))
         for png in _ordered_plots(directory / "plots")
     )
     return (
-        f"<h2>{esc(str(manifest.get('kind', 'run')).capitalize())}: {esc(title)}</h2>"
-        f'<p class="meta">Directory <code>{esc(directory)}</code>. Made by: <code>{esc(manifest.get("command"))}</code>'
+        f"<h2>{esc((manifest.kind or 'run').capitalize())}: {esc(title)}</h2>"
+        f'<p class="meta">Directory <code>{esc(directory)}</code>. Made by: <code>{esc(manifest.command)}</code>'
         "</p>" + (table(["summary", "value"], scalars) if scalars else "") + figures
     )

@@ -16,7 +16,8 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from sim.outputs.owned import refuse_links
-from sim.outputs.rundir import RunDirError, read_manifest
+from sim.outputs.rundir import RunDirError
+from sim.outputs.runmanifest import RunManifest
 from sim.outputs.runsummary import RunSummary
 from sim.outputs.tables import read_csv
 from sim.outputs.zoneload import read_scenario
@@ -32,13 +33,13 @@ class RunData:
 
     path: Path
     name: str = ""
-    manifest: dict[str, Any] = field(init=False)
+    manifest: RunManifest = field(init=False)
 
     def __post_init__(self) -> None:
-        self.manifest = read_manifest(self.path)
-        if self.manifest.get("kind") != "zone":
-            raise RunDirError(f"{self.path} is a '{self.manifest.get('kind')}' run, not a zone run")
-        if self.manifest.get("status") != "complete":
+        self.manifest = RunManifest.read(self.path)
+        if self.manifest.kind != "zone":
+            raise RunDirError(f"{self.path} is a '{self.manifest.kind}' run, not a zone run")
+        if not self.manifest.complete:
             raise RunDirError(f"{self.path} is not complete; finish it with: negsim run ... --resume {self.path}")
         self.name = self.name or self.scenario.id
 
@@ -49,19 +50,19 @@ class RunData:
 
     @cached_property
     def summary(self) -> RunSummary:
-        return RunSummary.read(self.manifest["summary"])
+        return RunSummary.read(dict(self.manifest.summary))
 
     @property
     def samples(self) -> int:
-        return int(self.manifest["settings"]["samples"])
+        return self.manifest.samples
 
     @property
     def seed(self) -> int:
-        return int(self.manifest["settings"]["seed"])
+        return self.manifest.seed
 
     @property
     def command(self) -> str:
-        return str(self.manifest.get("command", ""))
+        return self.manifest.command or ""
 
     @cached_property
     def offers(self) -> list[dict[str, Any]]:

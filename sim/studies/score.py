@@ -8,6 +8,7 @@ samples in which some completion is in the zone, its best completion, or, when n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import prod
 from typing import Any
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from sim.scenario.model import Scenario
 from sim.zone.closest import choice_codes, closest_package, option_choices
-from sim.zone.intervals import proportion_interval
+from sim.zone.estimate import Estimate
 from sim.zone.preferences import Preferences, expected_utility
 from sim.zone.space import PackageSpace, option_index
 
@@ -45,12 +46,62 @@ def parse_assignment(space: PackageSpace, text: str, complete: bool) -> dict[int
     return fix
 
 
-def _interval(successes: int, samples: int) -> dict[str, float]:
-    low, high = proportion_interval(successes, samples)
-    return {"p": successes / samples, "lo": float(low), "hi": float(high)}
+@dataclass(frozen=True)
+class PartyScore:
+    """One party on one package: P(accept) with its interval, expected utility, mean reservation, red lines held."""
+
+    party: str
+    name: str
+    veto: bool
+    accept: Estimate
+    expected_utility: float
+    mean_reservation: float
+    red_lines_held: tuple[str, ...]
+
+    @property
+    def why(self) -> str:
+        """Why it rejects the package in the samples it does: a red line it holds, else its utility."""
+        if self.red_lines_held:
+            return "red line: " + ", ".join(self.red_lines_held)
+        return (
+            f"utility below its reservation in those samples; means: utility {self.expected_utility:.3f}, "
+            f"reservation {self.mean_reservation:.3f}"
+        )
 
 
-def package_scores(scenario: Scenario, space: PackageSpace, preferences: Preferences, package: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Rejection:
+    """A veto party that rejects the package in some samples: how often, and why."""
+
+    party: str
+    reject: float
+    why: str
+
+
+@dataclass(frozen=True)
+class PackageScores:
+    """Every number ``negsim score --package`` shows (and the explorer's completion table)."""
+
+    package: int
+    options: dict[str, str]
+    feasible: bool
+    p_zone: Estimate
+    parties: tuple[PartyScore, ...]
+    blockers: tuple[Rejection, ...]
+
+
+@dataclass(frozen=True)
+class PartialScores:
+    """A partial package over its ``completions``: P(some completion in the zone), and the completion shown:
+    ``best`` (in the zone most often), ``closest`` (none ever is) or ``none`` (package -1)."""
+
+    completions: int
+    p_complete: Estimate
+    completion: str
+    package: int
+
+
+def package_scores(scenario: Scenario, space: PackageSpace, preferences: Preferences, package: int) -> PackageScores:
     """Per party: acceptance (with interval), expected utility, mean reservation, red lines the package holds; the
     zone probability; and each veto party that rejects it, with why."""
     codes = space.codes(np.array([package]))
@@ -66,43 +117,30 @@ def package_scores(scenario: Scenario, space: PackageSpace, preferences: Prefere
             if bool(space.holds_any(codes, [option_index(space.issue_ids, space.option_ids, ref)])[0])
         ]
         parties.append(
-            {
-                "party": party.id,
-                "name": party.name,
-                "veto": bool(veto[p]),
-                "accept": _interval(int(accepts[p].sum()), preferences.samples),
-                "expected_utility": float(utility[p]),
-                "mean_reservation": float(preferences.reservation[p].astype(np.float64).mean()),
-                "red_lines_held": held,
-            }
+            PartyScore(
+                party=party.id,
+                name=party.name,
+                veto=bool(veto[p]),
+                accept=Estimate.of(int(accepts[p].sum()), preferences.samples),
+                expected_utility=float(utility[p]),
+                mean_reservation=float(preferences.reservation[p].astype(np.float64).mean()),
+                red_lines_held=tuple(held),
+            )
         )
-    blockers = [
-        {"party": row["party"], "reject": 1 - row["accept"]["p"], "why": _why(row)}
-        for row in parties
-        if row["veto"] and row["accept"]["p"] < 1
-    ]
-    return {
-        "package": package,
-        "options": space.describe(package),
-        "feasible": bool(space.feasible(codes)[0]),
-        "p_zone": _interval(int(zone.sum()), preferences.samples),
-        "parties": parties,
-        "blockers": sorted(blockers, key=lambda b: -b["reject"]),
-    }
-
-
-def _why(row: dict[str, Any]) -> str:
-    if row["red_lines_held"]:
-        return "red line: " + ", ".join(row["red_lines_held"])
-    return (
-        f"utility below its reservation in those samples; means: utility {row['expected_utility']:.3f}, "
-        f"reservation {row['mean_reservation']:.3f}"
+    blockers = [Rejection(row.party, 1 - row.accept.p, row.why) for row in parties if row.veto and row.accept.p < 1]
+    return PackageScores(
+        package=package,
+        options=space.describe(package),
+        feasible=bool(space.feasible(codes)[0]),
+        p_zone=Estimate.of(int(zone.sum()), preferences.samples),
+        parties=tuple(parties),
+        blockers=tuple(sorted(blockers, key=lambda b: -b.reject)),
     )
 
 
 def partial_scores(
     space: PackageSpace, preferences: Preferences, fix: dict[int, int], avoid: list[tuple[int, int]]
-) -> dict[str, Any]:
+) -> PartialScores:
     """P(some completion of ``fix`` is in the zone) and the completion in the zone most often (ties: lowest number),
     scored chunk by chunk over the completions; ``closest`` (holding none of ``avoid``, the veto parties' red
     lines) when no completion is ever in the zone."""
@@ -120,13 +158,11 @@ def partial_scores(
         top = int(np.argmax(counts))
         if counts[top] > best_count:
             best_count, best_package = int(counts[top]), int(space.package(codes[top : top + 1])[0])
-    result: dict[str, Any] = {"completions": count, "p_complete": _interval(int(some.sum()), preferences.samples)}
+    p_complete = Estimate.of(int(some.sum()), preferences.samples)
     if some.any():
-        result.update(completion="best", package=best_package)
-        return result
+        return PartialScores(count, p_complete, "best", best_package)
     found = closest_package(space, preferences, fix, avoid)
-    result.update(completion="closest" if found else "none", package=found.package if found else -1)
-    return result
+    return PartialScores(count, p_complete, "closest" if found else "none", found.package if found else -1)
 
 
 def why_no_completion(

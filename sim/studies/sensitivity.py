@@ -8,6 +8,7 @@ off.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ import numpy as np
 from sim.scenario.edits import Edit, SetValue, Unset
 from sim.scenario.loading import edited
 from sim.scenario.model import Scenario
+from sim.zone.estimate import Estimate
 
 MEASURES = ("zone_mass", "p_zone_nonempty")
 
@@ -105,14 +107,55 @@ def measures(row: dict[str, Any]) -> list[str]:
     return [k for k in row if _is_measure(k)]
 
 
+@dataclass(frozen=True)
+class SensitivityRow:
+    """One row of a sensitivity study: the perturbation (the baseline's fields empty), the zone mass and each
+    measure's estimate under it, and each measure's change against the baseline (``sensitivity.csv``'s row)."""
+
+    parameter: str
+    label: str
+    party: str
+    kind: str
+    subject: str
+    setting: str
+    value: float | None
+    zone_mass: float
+    estimates: dict[str, Estimate]
+    """``p_zone_nonempty`` and ``offer_<id>`` (P(some completion in the zone)), each with its interval."""
+    deltas: dict[str, float]
+    """Per measure (``zone_mass`` first), its change against the baseline row."""
+
+    @classmethod
+    def from_columns(cls, row: Mapping[str, Any]) -> SensitivityRow:
+        """The row of the study's table (:func:`with_deltas`'s, or ``sensitivity.parquet``'s) as a value."""
+        named = [key for key in row if _is_measure(key) and key != "zone_mass"]
+        return cls(
+            **{key: row[key] for key in ("parameter", "label", "party", "kind", "subject", "setting", "value")},
+            zone_mass=row["zone_mass"],
+            estimates={key: Estimate.from_columns(row, key) for key in named},
+            deltas={key.removeprefix("delta_"): row[key] for key in row if key.startswith("delta_")},
+        )
+
+    def columns(self) -> dict[str, Any]:
+        """The table's row, columns in the order the study writes them (inverse of :meth:`from_columns`)."""
+        fixed = {key: getattr(self, key) for key in ("parameter", "label", "party", "kind", "subject", "setting")}
+        estimates = {column: p for name, e in self.estimates.items() for column, p in e.columns(name).items()}
+        deltas = {f"delta_{key}": change for key, change in self.deltas.items()}
+        return {**fixed, "value": self.value, "zone_mass": self.zone_mass, **estimates, **deltas}
+
+    def measure(self, name: str) -> float:
+        """``zone_mass`` or a measure's share."""
+        return self.zone_mass if name == "zone_mass" else self.estimates[name].p
+
+
 def tornado_dataset(
-    rows: list[dict[str, Any]], top: int = 20, measure: str = "zone_mass"
+    rows: Sequence[SensitivityRow], top: int = 20, measure: str = "zone_mass"
 ) -> list[tuple[str, float, float]]:
     """Per parameter: (readable name, change at its low setting or switched off, change at its high setting) in
     ``measure``, largest effect first."""
     effects: dict[str, list[float]] = {}
     for row in rows[1:]:
-        pair = effects.setdefault(row.get("label") or row["parameter"], [0.0, 0.0])
-        pair[1 if row["setting"] == "high" else 0] = row[f"delta_{measure}"]
+        pair = effects.setdefault(row.label or row.parameter, [0.0, 0.0])
+        pair[1 if row.setting == "high" else 0] = row.deltas[measure]
     ranked = sorted(effects.items(), key=lambda item: -max(abs(item[1][0]), abs(item[1][1])))
     return [(name, low, high) for name, (low, high) in ranked[:top] if np.hypot(low, high) > 0]

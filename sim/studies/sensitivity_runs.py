@@ -8,7 +8,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from sim.executors import Executor, map_tasks
 from sim.outputs.rundir import (
@@ -23,7 +22,7 @@ from sim.outputs.rundir import (
 )
 from sim.outputs.tables import write_csv, write_parquet
 from sim.scenario.model import Scenario
-from sim.studies.sensitivity import perturbations, tornado_dataset, with_deltas
+from sim.studies.sensitivity import SensitivityRow, perturbations, tornado_dataset, with_deltas
 from sim.studies.sensitivity_scoring import SensitivityTask, score_task
 
 Progress = Callable[[int, int], None]
@@ -52,7 +51,7 @@ def run_sensitivity(
     measure: str = "zone_mass",
     announce: Callable[[str], None] | None = None,
     force: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[SensitivityRow]:
     """Score the baseline and every perturbation; write sensitivity.csv/.parquet and the tornado plot of ``measure``.
 
     The baseline is scored first (building the shared base) and ``announce`` is told what follows. The page
@@ -96,20 +95,20 @@ def run_sensitivity(
         done += 1
         if progress:
             progress(done, len(tasks))
-    rows = with_deltas([read_json(parts / f"task-{i:04d}.json") for i in range(len(tasks))])
-    write_csv(run_dir / "sensitivity.csv", rows)
-    write_parquet(run_dir / "sensitivity.parquet", pa.Table.from_pylist(rows))
+    table = with_deltas([read_json(parts / f"task-{i:04d}.json") for i in range(len(tasks))])
+    write_csv(run_dir / "sensitivity.csv", table)
+    write_parquet(run_dir / "sensitivity.parquet", pa.Table.from_pylist(table))
+    rows = [SensitivityRow.from_columns(row) for row in table]
     from sim.outputs.plots import plot_tornado, save_figure
 
-    figure = plot_tornado(tornado_dataset(rows, measure=measure), rows[0][measure], measure=_measure_name(measure))
+    baseline = rows[0].measure(measure)
+    figure = plot_tornado(tornado_dataset(rows, measure=measure), baseline, measure=_measure_name(measure))
     save_figure(figure, run_dir / "plots" / "tornado.png")
     manifest["timings"]["sensitivity_s"] = round(time.perf_counter() - clock, 3)
     summary = {
         "tasks": len(tasks),
-        "baseline_zone_mass": rows[0]["zone_mass"],
-        "baseline_p_zone_nonempty": [
-            rows[0][k] for k in ("p_zone_nonempty", "p_zone_nonempty_lo", "p_zone_nonempty_hi")
-        ],
+        "baseline_zone_mass": rows[0].zone_mass,
+        "baseline_p_zone_nonempty": list(rows[0].estimates["p_zone_nonempty"].columns("p").values()),
         "ranked_by": measure,
         "top": [name for name, _, _ in tornado_dataset(rows, top=10, measure=measure)],
     }
@@ -119,8 +118,8 @@ def run_sensitivity(
     return rows
 
 
-def _rows(run_dir: Path) -> list[dict[str, Any]]:
+def _rows(run_dir: Path) -> list[SensitivityRow]:
     """A complete study's rows, read back from its table (its parts are gone once it completes)."""
     import pyarrow.parquet as pq
 
-    return pq.read_table(run_dir / "sensitivity.parquet").to_pylist()
+    return [SensitivityRow.from_columns(row) for row in pq.read_table(run_dir / "sensitivity.parquet").to_pylist()]

@@ -37,6 +37,7 @@ from sim.scenario.edits import Edit, Unset
 from sim.scenario.errors import Mark, Problem, ScenarioError
 from sim.scenario.loading import load_scenario
 from sim.studies.fanout import Fanout, RunTask, run_all
+from sim.zone.estimate import Estimate
 from sim.zone.intervals import proportion_interval
 
 MAX_POINTS = 400
@@ -126,9 +127,9 @@ def run_sweep(
     *,
     roots: Sequence[Path] = (),
     figures: Figures = Figures.none,
-) -> list[dict[str, Any]]:
+) -> list[SweepPoint]:
     """Run (or finish) the sweep; write ``sweep.parquet``, ``sweep.csv``, the plots and ``report.html``, then mark
-    it complete; return the point rows. A complete sweep whose page is missing gets it back. ``roots``: folders
+    it complete; return the points. A complete sweep whose page is missing gets it back. ``roots``: folders
     besides the scenario's own that it may read (``--allow-root``)."""
     base = load_scenario(scenario_file, overrides, roots)
     if fanout.resume:
@@ -165,7 +166,7 @@ def run_sweep(
         lock_run_dir(sweep_dir)
         write_review([sweep_dir], sweep_dir / "report.html")
         unlock_run_dir(sweep_dir)
-        return rows
+        return [SweepPoint.of(row) for row in rows]
     write_sweep_tables(sweep_dir, rows, [v.path for v in varies])
     from sim.studies.sweep_plots import write_sweep_plots  # matplotlib only when drawing
 
@@ -173,7 +174,7 @@ def run_sweep(
     write_review([sweep_dir], sweep_dir / "report.html")
     manifest["timings"]["sweep_s"] = round(manifest["timings"].get("sweep_s", 0) + time.perf_counter() - clock, 3)
     finish_manifest(sweep_dir, manifest, {"points": len(points), "parameters": [v.path for v in varies]})
-    return rows
+    return [SweepPoint.of(row) for row in rows]
 
 
 def _describe(varies: list[Any]) -> str:
@@ -208,6 +209,55 @@ def point_rows(
             }
         )
     return rows
+
+
+@dataclass(frozen=True)
+class SweepQuantity:
+    """One quantity at one point: the zone (``p_zone_nonempty``) or an offer's completion, with its interval."""
+
+    quantity: str
+    kind: str
+    label: str
+    estimate: Estimate
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One point of a sweep: the values it sets, its run directory, zone mass, quantities and the command that
+    reruns it alone."""
+
+    point: int
+    values: dict[str, float]
+    run_dir: str
+    zone_mass: float
+    quantities: tuple[SweepQuantity, ...]
+    command: str
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> SweepPoint:
+        """A row of :func:`point_rows` (with its command) as a value."""
+        quantities = tuple(
+            SweepQuantity(q["quantity"], q["kind"], q["label"], Estimate(q["p"], q["low"], q["high"]))
+            for q in row["quantities"]
+        )
+        values = {path: row[path] for path in swept_paths([row])}
+        return cls(row["point"], values, row["run_dir"], row["zone_mass"], quantities, row["command"])
+
+    def row(self) -> dict[str, Any]:
+        """The point's row as :func:`point_rows` gives it (inverse of :meth:`of`)."""
+        quantities = [
+            {"quantity": q.quantity, "kind": q.kind, "label": q.label, "p": q.estimate.p}
+            | {"low": q.estimate.lo, "high": q.estimate.hi}
+            for q in self.quantities
+        ]
+        return {
+            "point": self.point,
+            **self.values,
+            "run_dir": self.run_dir,
+            "zone_mass": self.zone_mass,
+            "quantities": quantities,
+            "command": self.command,
+        }
 
 
 def swept_paths(rows: list[dict[str, Any]]) -> list[str]:
