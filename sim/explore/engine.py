@@ -219,6 +219,8 @@ class Engine:
         return accepted_alone(alone, pairs), "reservation lowered: one search below it"
 
     def _others(self, current: State, party: int) -> Candidates | None:
+        if party in self._candidates and self._candidates[party] is None:
+            return None  # more pairs than the limit last time, and nothing but this party has moved since
         found = self._candidates.get(party)
         if found is None or (found.floor > ANY_UTILITY).any():
             pairs = others_pairs(self.space, current.preferences, party, tail_max=self.chunk, limit=self.others_limit)
