@@ -21,6 +21,7 @@ make. Integers are int32 in the per-sample tables (1 = 10^8 units leaves room fo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -35,7 +36,13 @@ TIE_TOLERANCE_UNITS = round(TIE_TOLERANCE / UNIT)
 
 
 def to_units(values: np.ndarray | float) -> np.ndarray:
-    """Real utilities to integer units of 1e-8 (rounded to nearest), int64."""
+    """Real utilities to integer units of 1e-8 (rounded to nearest), int64.
+
+    One finite Python float (a party answering one offer, many times per negotiation run) takes Python's own
+    ``round``: the same float64 division and the same round-half-to-even as ``numpy.rint``, at a tenth of the cost.
+    """
+    if type(values) is float and math.isfinite(values):
+        return np.int64(round(values / UNIT))  # type: ignore[return-value]
     return np.rint(np.asarray(values, dtype=np.float64) / UNIT).astype(np.int64)
 
 
