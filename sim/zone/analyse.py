@@ -141,9 +141,12 @@ def zone_sizes(parts: list[BlockScore], samples: int) -> np.ndarray:
 
 def _option_sums(space: PackageSpace, zone: ZoneList) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Per issue and option: the sum of zone counts of the packages holding it, and the number of feasible packages
-    holding it (exact counts, not enumerations)."""
-    codes = space.codes(zone.packages)
-    zone_sum = [np.bincount(codes[:, i], weights=zone.zone_count, minlength=r)[:r] for i, r in enumerate(space.radices)]
+    holding it (exact counts, not enumerations). One issue's option indices at a time: every zone package's codes
+    at once were the run's peak memory on large zones (3^19: ~10^7 packages x 19 issues x 8 bytes, twice)."""
+    zone_sum = [
+        np.bincount(space.option_codes(zone.packages, i), weights=zone.zone_count, minlength=r)[:r]
+        for i, r in enumerate(space.radices)
+    ]
     option_count = [
         np.array([space.count_feasible({i: o}) for o in range(r)], dtype=np.float64)
         for i, r in enumerate(space.radices)
