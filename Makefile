@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/negsim batch scenarios/ --plots-dir plots --figures all --whatif-offers article5_no_membership --talks 300 --talks-for baseline,pressure_on_russia,pressure_on_ukraine,us_pressure
+	$(BIN)/negsim batch scenarios/ --plots-dir plots --figures all --whatif-offers article5_no_membership --whatif-for baseline --talks 300 --talks-for baseline,pressure_on_russia,pressure_on_ukraine,us_pressure
 
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks

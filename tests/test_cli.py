@@ -177,6 +177,17 @@ def test_negotiate_writes_tables_plots_and_a_summary(tmp_path):
     assert again.returncode == 0 and "agreement rate" in again.stdout
 
 
+def test_negotiate_draws_the_figures_asked_for(tmp_path):
+    drawn = {}
+    for choice in ("key", "none"):
+        out = tmp_path / choice
+        result = negsim("negotiate", str(DATA / "golden.yaml"), "--runs", "20", "--figures", choice, "--out", str(out))
+        assert result.returncode == 0, result.stderr
+        assert (out / "report.html").is_file() and pq.read_table(out / "negotiations.parquet").num_rows == 20
+        drawn[choice] = sorted(p.name for p in (out / "plots").glob("*.png")) if (out / "plots").exists() else []
+    assert drawn == {"key": ["agreement_frequency.png", "talks_vs_zone.png"], "none": []}
+
+
 def test_sensitivity_and_whatif_commands(tmp_path):
     study = negsim(
         "sensitivity",

@@ -32,12 +32,21 @@ def pair_set(zone) -> set[tuple[int, int]]:
 
 
 def fresh_pairs(path: Path, edits: list, samples: int, seed: int) -> set[tuple[int, int]]:
-    """What ``negsim run PATH --set ...`` would score: a fresh sample and a fresh zone of the edited scenario."""
+    """What ``negsim run PATH --set ...`` would score: a fresh sample and a fresh zone of the edited scenario, by
+    the definition (every package against every sample, ``Preferences.acceptable``: no search, no seating), and
+    checked equal to the studies' search (``zone_pairs``, plain ratifiers searched at the table)."""
     from sim.zone.space import PackageSpace
 
     scenario = load_scenario(path, edits)
     preferences = sample_preferences(scenario, samples, np.random.default_rng(seed))
-    return pair_set(zone_pairs(PackageSpace.from_scenario(scenario), preferences))
+    space = PackageSpace.from_scenario(scenario)
+    codes = space.codes(np.arange(space.size))
+    vetoes = [int(p) for p in np.flatnonzero(preferences.veto)]
+    inside = preferences.acceptable(space, codes, vetoes).all(axis=0) & space.feasible(codes)[:, None]
+    packages, in_samples = np.nonzero(inside)
+    by_definition = set(zip(packages.tolist(), in_samples.tolist(), strict=True))
+    assert pair_set(zone_pairs(space, preferences)) == by_definition
+    return by_definition
 
 
 @st.composite
@@ -219,3 +228,70 @@ def test_what_would_it_take_for_a_drafted_package_is_whatif_on_the_saved_variant
     cli = what_would_it_take(load_scenario(out), "explore_draft", 0.9, 40, 3, max_changes=2)
     assert (page.answer.verdict(), page.answer.changes) == (cli.verdict(), cli.changes)
     assert page.answer.found
+
+
+def test_a_change_calls_off_what_would_it_take_without_waiting_for_it(tmp_path):
+    """A search runs without the page's lock: a change made while it runs is answered while the search is still
+    inside (parked at its first check, by events, not timing), and the search then ends Cancelled ("called off"),
+    its answer never shown. Without a change the same search answers, as ``Session.what_would_it_take`` does."""
+    import threading
+
+    from sim.explore.server import CALLED_OFF, Explorer
+    from sim.explore.session import Session
+
+    scenario = tmp_path / "small.yaml"
+    shutil.copyfile("tests/data/explore/small.yaml", scenario)
+    inside, changed = threading.Event(), threading.Event()
+    checks: list[bool] = []
+
+    class Watched(Explorer):
+        def still_wanted(self, generation: int) -> bool:
+            inside.set()
+            assert changed.wait(120), "the change never came: it waited for the search"
+            checks.append(super().still_wanted(generation))
+            return checks[-1]
+
+    explorer = Watched(Session(Engine(scenario, 40, 3, threads=1), draft={1: 0}))
+    answers: dict[str, dict] = {}
+    search = threading.Thread(target=lambda: answers.update(search=explorer.what_would_it_take("0.9", "2")))
+    search.start()
+    assert inside.wait(120), "the search never asked whether it was still wanted"
+    change = threading.Thread(
+        target=lambda: answers.update(change=explorer.change(1, [["alpha|reservation|low", "0.3"]]))
+    )
+    change.start()
+    change.join(120)
+    assert not change.is_alive(), "the change waited for the search"
+    assert search.is_alive() and "html" in answers["change"]  # answered while the search was parked inside
+    changed.set()
+    search.join(120)
+    assert answers["search"] == {"message": "", "status": CALLED_OFF, "called_off": True}
+    assert checks == [False] and explorer.whatif is None  # stopped at the first check after the change
+
+    calm = Explorer(Session(explorer.session.engine, draft={1: 0}))
+    done = calm.what_would_it_take("0.9", "2")
+    assert done["status"].startswith("done in") and calm.whatif is not None
+    expected = Session(explorer.session.engine, draft={1: 0}).what_would_it_take(0.9, 2)
+    assert (calm.whatif.answer.verdict(), calm.whatif.answer.changes) == (
+        expected.answer.verdict(),
+        expected.answer.changes,
+    )
+
+
+def test_the_baseline_with_its_voting_bodies_moves_as_a_fresh_zone():
+    """On the baseline (a referendum and a council that vote, plain ratifiers searched at the table, bodies kept
+    between moves with the pivots they computed): a reservation dragged down past its floor, a weight, and a red
+    line give the pairs of a fresh sample and a fresh zone of the edited scenario."""
+    from sim.zone.space import PackageSpace
+
+    path = Path("scenarios/baseline.yaml")
+    engine = Engine(path, 40, 7, threads=2)
+    moves = [("russia|reservation|low", f"{0.45 - 0.03 * k:.2f}") for k in range(4)]
+    moves += [("ukraine|weight|crimea|high", "0.2"), ("russia|reservation|low", "0.33")]
+    moves += [("russia|red_line|troops.coalition_force|holds", "0.5")]
+    space = PackageSpace.from_scenario(engine.loaded)
+    for name, value in moves:
+        state = engine.apply(engine.current.settings.with_value(name, value))
+        scenario = load_scenario(path, engine.edits(state.settings))
+        fresh = zone_pairs(space, sample_preferences(scenario, 40, np.random.default_rng(7)))
+        assert pair_set(state.zone) == pair_set(fresh), (name, value, state.how)

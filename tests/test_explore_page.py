@@ -149,8 +149,9 @@ def test_2b_what_would_it_take_is_negsim_whatif(page, tmp_path):
     settle(page, "2b-offer-draft")
     page.get_by_label("What would it take: target P(zone)", exact=True).fill("0.01")
     page.get_by_label("What would it take: at most changes", exact=True).fill("2")
-    page.get_by_role("button", name="What would it take").click()
+    page.get_by_role("button", name="What would it take", exact=True).click()
     settle(page, "2b-what-would-it-take")
+    assert number(page, "What would it take: search status").startswith("done in")
     out = tmp_path / "whatif.json"
     cli = negsim(
         "whatif",
@@ -183,9 +184,42 @@ def test_2b_what_would_it_take_is_negsim_whatif(page, tmp_path):
     command = number(page, "What would it take: command")
     assert "--offer us_ukraine_20pt_dec2025 --target 0.01 --max-changes 2 --samples 120" in command
     page.get_by_label("What would it take: at most changes", exact=True).fill("9")
-    page.get_by_role("button", name="What would it take").click()
+    page.get_by_role("button", name="What would it take", exact=True).click()
     settle(page, "2b-bad-changes")
     assert "at most changes '9' is not 0 to 6" in page.get_by_role("alert").inner_text()
+
+
+def test_2c_a_change_calls_off_what_would_it_take_and_is_answered_at_once(page):
+    """A long search (Article 5 without membership to P = 1 with up to 6 changes: ~15 s at these samples) does not
+    hold the page: a slider moved while it runs is answered (the headline moves) and the search is called off. Had
+    the change waited for the search, the search would have finished ("done in") before the headline moved. The
+    Cancel button calls a search off too."""
+    page.get_by_label("Load offer as draft").select_option("article5_no_membership")
+    settle(page, "2c-offer-draft")
+    headline = number(page, "P(zone non-empty)")
+    status = page.get_by_role("status", name="What would it take: search status", exact=True)
+    page.get_by_label("What would it take: target P(zone)", exact=True).fill("1")
+    page.get_by_label("What would it take: at most changes", exact=True).fill("6")
+    page.get_by_role("button", name="What would it take", exact=True).click()
+    assert status.inner_text().startswith("searching")
+    page.screenshot(path=str(page.shots / "2c-searching.png"), full_page=True)
+    open_party(page, "russia")
+    slide(page, "Russia reservation low", "0.3")
+    page.wait_for_function(
+        "h => document.querySelector('[aria-label=\"P(zone non-empty)\"]').textContent.trim() !== h", arg=headline
+    )
+    settle(page, "2c-called-off-by-a-change")
+    assert status.inner_text().startswith("called off")
+    assert number(page, "P(zone non-empty)") != headline
+    assert page.locator(".whatif-answer").count() == 0  # no answer shown for a page that moved on
+
+    page.get_by_role("button", name="What would it take", exact=True).click()
+    assert status.inner_text().startswith("searching")
+    page.get_by_role("button", name="What would it take: cancel", exact=True).click()
+    settle(page, "2c-cancelled")
+    assert status.inner_text().startswith("called off")
+    assert page.get_by_role("button", name="What would it take: cancel", exact=True).is_disabled()
+    assert page.get_by_role("alert").inner_text().strip() == ""
 
 
 def test_3_a_reservation_slider_moves_the_headline_to_run_set(page, tmp_path):

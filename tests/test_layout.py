@@ -176,6 +176,7 @@ UNTYPED_CROSSINGS = {
     "sim.explore.server.Explorer.change": "the page's JSON response",
     "sim.explore.server.Explorer.reset": "the page's JSON response",
     "sim.explore.server.Explorer.save": "the page's JSON response",
+    "sim.explore.server.Explorer.cancel_whatif": "the page's JSON response",
     "sim.explore.server.Explorer.talks": "the page's JSON response",
     "sim.explore.server.Explorer.what_would_it_take": "the page's JSON response",
     # left to type

@@ -306,3 +306,23 @@ def test_a_member_quantity_it_does_not_state_is_one_line(tmp_path):
     lines = [line for line in (done.stdout + done.stderr).splitlines() if "states itself" in line]
     assert done.returncode == 2 and len(lines) == 1 and "Traceback" not in done.stderr
     assert lines[0].startswith(f"{path}:")
+
+
+def test_a_populations_pivots_kept_as_computed_are_the_pivots_computed_afresh():
+    """The baseline referendum's pivots, asked in overlapping batches (the memo filled as they come), equal each
+    package's pivot computed directly from its voters (``_pivot_of`` on its distinct projections)."""
+    from sim.scenario.loading import load_scenario
+
+    scenario = load_scenario("scenarios/baseline.yaml")
+    preferences = sample_preferences(scenario, 8, np.random.default_rng(3))
+    body = next(b for b in preferences.electorates if not b.members)
+    assert body._grid_pivots is None and body._memo is not None  # the path under test
+    space = PackageSpace.from_scenario(scenario)
+    rng = np.random.default_rng(11)
+    batches = [rng.integers(0, space.size, 3000) for _ in range(3)]
+    batches.append(np.concatenate([batches[0][:500], rng.integers(0, space.size, 500)]))
+    for packages in batches:
+        codes = space.codes(packages)
+        numbers, distinct = body._projections(codes)
+        assert (body._pivots(codes) == body._pivot_of(distinct)[numbers]).all()
+    assert body._memo[1].sum() < body._memo[1].size  # filled as asked, not all at once

@@ -104,6 +104,27 @@ def test_an_offer_whose_search_is_not_cheap_is_left_to_its_command(tmp_path: Pat
     assert "Not computed for this run" in (none / "report.html").read_text()
 
 
+def test_a_batch_searches_the_named_offers_only_for_the_scenarios_whatif_for_names(tmp_path: Path, monkeypatch):
+    """``batch --whatif-offers held --whatif-for one``: the page of ``one`` answers ``held``; the other scenario's
+    page leaves it to its command (as ``make run`` gives Article 5 without membership to the baseline only)."""
+    import sim.studies.whatif_page as whatif_page
+
+    monkeypatch.setattr(whatif_page, "PAGE_PACKAGES", 0)
+    monkeypatch.setattr(whatif_page, "PAGE_CELLS", 0)
+    for key in ("one", "two"):
+        (tmp_path / f"{key}.yaml").write_text(SCENARIO.replace("id: page-whatif", f"id: {key}"))
+    out = tmp_path / "b"
+    files = [str(tmp_path / "one.yaml"), str(tmp_path / "two.yaml")]
+    args = ["--figures", "none", "--executor", "local", "--whatif-offers", "held"]
+    invoke("batch", *files, "--out", str(out), *args, "--whatif-for", "one")
+    one, two = load_whatif(out / "one"), load_whatif(out / "two")
+    assert one is not None and two is not None
+    assert "held" in {a.offer for a in one.answers} and "held" not in one.not_searched
+    assert "held" not in {a.offer for a in two.answers} and "held" in two.not_searched
+    refused = CliRunner().invoke(app, ["batch", *files, "--out", str(tmp_path / "x"), "--whatif-for", "nope"])
+    assert refused.exit_code == 2 and "--whatif-for nope: no scenario nope in this batch" in refused.output
+
+
 def test_an_offer_the_scenario_rules_out_stays_out_because_of_the_scenario(tmp_path: Path):
     """A variant settling an issue (``fixed:``) leaves an offer asking otherwise no feasible completion: what stays
     is the scenario's settled issue, not every party's 'no completion avoids its red lines'."""

@@ -270,6 +270,13 @@ def batch(
         str | None,
         typer.Option(help="Scenarios (keys, comma-separated) that get --talks (default: every one)."),
     ] = None,
+    whatif_for: Annotated[
+        str | None,
+        typer.Option(
+            help="Scenarios (keys, comma-separated) whose pages also search --whatif-offers (default: every one; "
+            "a search of an offer leaving much open costs 20-150 s per scenario)."
+        ),
+    ] = None,
 ) -> None:
     """Run every scenario into its own directory of one batch; print the summary tables and write report.html."""
     from sim.negotiation.page_talks import RunTalks
@@ -294,12 +301,8 @@ def batch(
             err.print(warning, markup=False, highlight=False, soft_wrap=True)
         batch_dir = out_dir or claim_directory(out_root, "batch")
     keys = [entry.key for entry in entries]
-    talking = set(keys) if talks_for is None else {key.strip() for key in talks_for.split(",")}
-    if talking - set(keys):
-        fail(
-            f"error: --talks-for {talks_for}: no scenario {', '.join(sorted(talking - set(keys)))} in this batch "
-            f"(keys: {', '.join(keys)})"
-        )
+    talking = _batch_keys("--talks-for", talks_for, keys)
+    searching = _batch_keys("--whatif-for", whatif_for, keys)
     also = offer_ids(whatif_offers, [entry.scenario for entry in entries])
     concurrent = 1 if executor is Executor.local else workers
     for entry in entries:
@@ -314,7 +317,10 @@ def batch(
             Fanout(chosen_executor(executor, scheduler), workers, scheduler, progress, resume is not None, force),
             page=lambda directory: write_review([directory], directory / "report.html"),
             figures=figures,
-            answers=lambda key: (RunWhatIf(whatif, also=also), RunTalks(talks if key in talking else 0)),
+            answers=lambda key: (
+                RunWhatIf(whatif, also=also if key in searching else ()),
+                RunTalks(talks if key in talking else 0),
+            ),
         ),
     )
     print_batch_summary(entries, summaries, batch_dir)
@@ -322,6 +328,18 @@ def batch(
         for message in copy_plots(entries, batch_dir, plots_dir):
             err.print(message, markup=False, highlight=False, soft_wrap=True)
     out.print(f"wrote {batch_dir / 'report.html'}", highlight=False)
+
+
+def _batch_keys(option: str, text: str | None, keys: list[str]) -> set[str]:
+    """The scenario keys a ``--...-for a,b`` option names (every key when not given); a key not in the batch is a
+    one-line error naming the batch's keys."""
+    chosen = set(keys) if text is None else {key.strip() for key in text.split(",")}
+    if chosen - set(keys):
+        fail(
+            f"error: {option} {text}: no scenario {', '.join(sorted(chosen - set(keys)))} in this batch "
+            f"(keys: {', '.join(keys)})"
+        )
+    return chosen
 
 
 def print_batch_summary(entries: list[BatchEntry], summaries: list[RunSummary], batch_dir: Path) -> None:

@@ -25,6 +25,7 @@ from sim.cli.common import (
 )
 from sim.executors import Executor
 from sim.negotiation.protocol import Protocol
+from sim.outputs.figure_choice import Figures
 from sim.scenario.limits import MAX_NEGOTIATION_ROUNDS, MAX_ROUNDS, MAX_RUNS
 
 
@@ -45,6 +46,13 @@ def negotiate(
     executor: ExecutorOption = Executor.processes,
     scheduler: SchedulerOption = None,
     force: ForceOption = False,
+    figures: Annotated[
+        Figures,
+        typer.Option(
+            help="Figures to draw: all; key (talks vs zone, and the most frequent agreements); none (tables and "
+            "report only). Drawing costs about a second, as much as a few thousand runs."
+        ),
+    ] = Figures.all,
 ) -> None:
     """Play the negotiation many times on Mesa and report which deals are reached, how often and how fast."""
     from rich.table import Table
@@ -82,6 +90,7 @@ def negotiate(
             scenario_file=str(scenario_path),
             progress=progress,
             force=force,
+            figures=figures,
             page=lambda directory: write_review([directory], directory / "report.html"),
         ),
     )

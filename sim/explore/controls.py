@@ -107,7 +107,10 @@ def draft_controls(scenario: Scenario) -> str:
         '<input type="text" id="whatif-target" size="5" value="0.05" aria-label="What would it take: target P(zone)"> '
         'with at most <input type="text" id="whatif-changes" size="2" value="2" '
         'aria-label="What would it take: at most changes"> changes '
-        '<button type="button" id="whatif">What would it take</button></div>'
+        '<button type="button" id="whatif">What would it take</button> '
+        '<button type="button" id="whatif-cancel" aria-label="What would it take: cancel" disabled>Cancel</button> '
+        '<span id="whatif-status" role="status" aria-live="polite" aria-label="What would it take: search status">'
+        "</span></div>"
     )
     return "\n".join(lines)
 

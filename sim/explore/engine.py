@@ -151,7 +151,7 @@ class Engine:
             if settings == current.settings:
                 return current
             scenario = self.scenario_with(settings)
-            preferences = preferences_from_draws(scenario, self.draws)
+            preferences = _keep_bodies(preferences_from_draws(scenario, self.draws), scenario, current)
             zone, how = self._rescore(current, settings, scenario, preferences)
             self.current = State(settings, scenario, preferences, zone, how)
             return self.current
@@ -241,6 +241,20 @@ class Engine:
         outside = zone.take(np.flatnonzero(~holding))
         inside = completions_in_zone(self.space, preferences, {issue: option}, self.chunk)
         return outside.plus(inside), "red line lowered: search over the packages holding its option"
+
+
+def _keep_bodies(preferences: Preferences, scenario: Scenario, current: State) -> Preferences:
+    """``preferences`` with the voting bodies of unchanged parties taken from ``current``: a body is its party's
+    numbers and draws only (its threshold is read from the preferences), so it is the same body, and it keeps the
+    pivots it has computed (``Electorate._memo``): the next search asks for most of them again."""
+    before = {body.party: body for body in current.preferences.electorates}
+    bodies = tuple(
+        before[body.party]
+        if body.party in before and scenario.parties[body.party] is current.scenario.parties[body.party]
+        else body
+        for body in preferences.electorates
+    )
+    return dataclasses.replace(preferences, electorates=bodies) if bodies else preferences
 
 
 def _only(before: PartySettings, after: PartySettings, fields: tuple[str, ...]) -> bool:

@@ -6,6 +6,12 @@ setting) but computes the results only for the newest request — an older one s
 is answered "stale" without any scoring, so a dragged slider never queues up work (the page also holds back
 changes while a request is in flight and sends them together). A bad value is refused with a message naming the
 control, its field is put back, and the page keeps working.
+
+"What would it take" can search for seconds to minutes, so it never holds the page: it takes what it needs under the
+lock (``Session.whatif_search``) and runs without it. Every change, reset, new search or Cancel moves the page to a
+new *generation*; the running search asks between units of work whether its generation is still the page's and
+stops (``Cancelled``) as soon as it is not, so a slider moved during a search is answered at once and the search's
+CPU is freed; an answer that finishes for an older generation is dropped (it no longer describes the page).
 """
 
 from __future__ import annotations
@@ -24,11 +30,13 @@ from sim.explore.results import results_html
 from sim.explore.session import Session, WhatIf
 from sim.explore.settings import SettingError, Settings, edit_text
 from sim.explore.variant import VariantError, save_variant, valid_name, variant_document
+from sim.studies.zone_pairs import Cancelled
 
 MAX_CHANGES = 6  # the largest change set "what would it take" searches, as `negsim whatif --max-changes` allows
 
 STATIC = {"explore.js": "text/javascript; charset=utf-8", "explore.css": "text/css; charset=utf-8"}
 MAX_BODY = 1 << 20
+CALLED_OFF = "called off: the page changed or Cancel was pressed (ask again for the page as it is now)"
 
 
 def control_value(settings: Settings, name: str) -> str | None:
@@ -61,7 +69,8 @@ def all_values(settings: Settings) -> dict[str, str]:
 
 
 class Explorer:
-    """The page's state behind the server: the session, the newest request number, the last what-if answer."""
+    """The page's state behind the server: the session, the newest request number, the last what-if answer, and
+    the generation (bumped by anything that makes a running what-if answer moot)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -69,6 +78,17 @@ class Explorer:
         self.newest = 0
         self.newest_lock = threading.Lock()
         self.whatif: WhatIf | None = None
+        self.generation = 0  # read without a lock by the running search; written under newest_lock
+
+    def call_off(self) -> int:
+        """Move to a new generation: any running "what would it take" stops at its next check. Returns it."""
+        with self.newest_lock:
+            self.generation += 1
+            return self.generation
+
+    def still_wanted(self, generation: int) -> bool:
+        """Whether a search started at ``generation`` still describes the page (asked between units of work)."""
+        return self.generation == generation
 
     def results(self) -> str:
         return results_html(self.session.results(), self.whatif)
@@ -86,6 +106,7 @@ class Explorer:
             )
 
     def change(self, seq: int, changes: list[list[str]]) -> dict[str, Any]:
+        self.call_off()
         with self.newest_lock:
             self.newest = max(self.newest, seq)
         messages, values = [], {}
@@ -115,12 +136,28 @@ class Explorer:
             return {"message": f"What would it take: target P(zone) {target:g} must be in (0, 1]"}
         if changes_text.strip() not in {str(k) for k in range(MAX_CHANGES + 1)}:
             return {"message": f"What would it take: at most changes '{changes_text}' is not 0 to {MAX_CHANGES}"}
+        generation = self.call_off()  # a newer search replaces a running one
         with self.lock:
             try:
-                self.whatif = self.session.what_would_it_take(target, int(changes_text))
+                search = self.session.whatif_search(target, int(changes_text))
             except SettingError as exc:
-                return {"message": str(exc)}
-            return {"html": self.results(), "message": ""}
+                return {"message": str(exc), "status": ""}
+        started = time.perf_counter()
+        try:
+            whatif = search.run(lambda: not self.still_wanted(generation))
+        except Cancelled:
+            return {"message": "", "status": CALLED_OFF, "called_off": True}
+        with self.lock:
+            if not self.still_wanted(generation):  # finished, but the page moved on meanwhile
+                return {"message": "", "status": CALLED_OFF, "called_off": True}
+            self.whatif = whatif
+            status = f"done in {time.perf_counter() - started:.1f} s"
+            return {"html": self.results(), "message": "", "status": status}
+
+    def cancel_whatif(self) -> dict[str, Any]:
+        """The Cancel button: the running search stops at its next check (its own request answers "called off")."""
+        self.call_off()
+        return {"status": CALLED_OFF}
 
     def talks(self, protocol_text: str, seed_text: str) -> dict[str, Any]:
         from sim.explore.talks import play_one, talks_html
@@ -138,6 +175,7 @@ class Explorer:
         return {"talks": talks_html(scenario, rows, outcome, seed), "message": ""}
 
     def reset(self) -> dict[str, Any]:
+        self.call_off()
         with self.lock:
             self.session.engine.reset()
             self.session.last = "reset to the scenario as loaded"
@@ -227,6 +265,8 @@ class Handler(BaseHTTPRequestHandler):
             return explorer.change(int(data["seq"]), list(data["changes"]))
         if self.path == "/whatif":
             return explorer.what_would_it_take(str(data.get("target", "")), str(data.get("changes", "")))
+        if self.path == "/whatif-cancel":
+            return explorer.cancel_whatif()
         if self.path == "/talks":
             return explorer.talks(str(data.get("protocol", "")), str(data.get("seed", "")))
         if self.path == "/reset":

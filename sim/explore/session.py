@@ -10,6 +10,7 @@ when their 95 % interval excludes 0.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,12 +19,14 @@ from sim.explore.draft import DraftScores, Fix, ZoneSummary, score_draft, summar
 from sim.explore.engine import Engine, State
 from sim.explore.settings import PartySettings, SettingError, edit_text
 from sim.scenario.errors import ScenarioError
-from sim.scenario.model import Offer
+from sim.scenario.model import Offer, Scenario
 from sim.studies.compare import difference_interval
 from sim.studies.whatif import change_set_answer
 from sim.studies.whatif_answer import WhatIfResult
 from sim.zone.offers import TargetContext
 from sim.zone.own_best import could_accept, own_best
+from sim.zone.preferences import Preferences
+from sim.zone.sampling import Draws
 from sim.zone.space import option_index
 
 
@@ -144,6 +147,11 @@ class Session:
     def what_would_it_take(self, target: float, max_changes: int) -> WhatIf:
         """``negsim whatif``'s answer for the draft on the page's samples and settings (the same search,
         :func:`sim.studies.whatif.change_set_answer`), with the command line that gives it."""
+        return self.whatif_search(target, max_changes).run()
+
+    def whatif_search(self, target: float, max_changes: int) -> WhatIfSearch:
+        """What "what would it take" needs, taken now: the search then runs on it alone, so the page (which holds
+        its lock only while taking this) keeps answering every change while the search goes on."""
         if not self.draft:
             raise SettingError("What would it take: fix at least one issue of the draft first")
         engine, state = self.engine, self.engine.current
@@ -153,22 +161,43 @@ class Session:
         scenario = state.scenario  # the answer is checked by editing the offer in it: a drafted one is added
         if named is None:
             scenario = scenario.model_copy(update={"offers": [*scenario.offers, offer]})
-        answer = change_set_answer(
-            scenario,
-            offer,
-            target,
-            "stated with --target",  # the page shows the command line that gives this answer
-            engine.draws,
-            engine.seed,
-            max_changes=max_changes,
-            preferences=state.preferences,
-        )
         options = f"--offer {offer.id} --target {target:g} --max-changes {max_changes}"
         if named is None:  # the saved variant holds the page's changes and the draft as the offer explore_draft
-            return WhatIf(answer, f"save as variant, then: negsim whatif VARIANT {options}")
-        edits = " ".join(edit_text(e) for e in engine.edits(state.settings))
-        command = f"negsim whatif {engine.path.as_posix()} {options} --samples {engine.samples} --seed {engine.seed}"
-        return WhatIf(answer, f"{command} {edits}".strip())
+            command = f"save as variant, then: negsim whatif VARIANT {options}"
+        else:
+            edits = " ".join(edit_text(e) for e in engine.edits(state.settings))
+            line = f"negsim whatif {engine.path.as_posix()} {options} --samples {engine.samples} --seed {engine.seed}"
+            command = f"{line} {edits}".strip()
+        return WhatIfSearch(scenario, offer, target, max_changes, engine.draws, engine.seed, state.preferences, command)
+
+
+@dataclass(frozen=True, eq=False)
+class WhatIfSearch:
+    """One "what would it take" search, on a snapshot of the page (a state is never changed, only replaced)."""
+
+    scenario: Scenario
+    offer: Offer
+    target: float
+    max_changes: int
+    draws: Draws
+    seed: int
+    preferences: Preferences
+    command: str
+
+    def run(self, cancelled: Callable[[], bool] | None = None) -> WhatIf:
+        """The answer; raises ``Cancelled`` (``sim.studies.zone_pairs``) as soon as ``cancelled()`` says so."""
+        answer = change_set_answer(
+            self.scenario,
+            self.offer,
+            self.target,
+            "stated with --target",  # the page shows the command line that gives this answer
+            self.draws,
+            self.seed,
+            max_changes=self.max_changes,
+            preferences=self.preferences,
+            cancelled=cancelled,
+        )
+        return WhatIf(answer, self.command)
 
 
 @dataclass(frozen=True)

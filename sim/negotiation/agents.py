@@ -6,6 +6,7 @@ choice is an array operation over those candidates (``numpy.argmax`` under a mas
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
@@ -52,6 +53,9 @@ class PartyAgent(mesa.Agent):
         self.reciprocal = party.strategy.concession is Concession.reciprocal
         self.seen: dict[int, list[float]] = {}
         self.body = next((body for body in model.preferences.electorates if body.party == index), None)
+        self._ranked: Ranking | None = None
+        self._objections: dict[int, Reply] = {}
+        self._threshold_at = (self.reservation, acceptance_threshold(self.reservation))
 
     def reservation_in(self, round_: int) -> float:
         """Its reservation in ``round_`` given its rejections so far."""
@@ -89,7 +93,13 @@ class PartyAgent(mesa.Agent):
         return total
 
     def propose(self) -> int:
-        """Among candidates at or above its aspiration, the one it believes most acceptable to the others."""
+        """Among candidates at or above its aspiration, the one it believes most acceptable to the others (ties: the
+        one worth most to it, then the first); none: the one worth most to it."""
+        if not self.opponents:  # published beliefs: one ranking per run, then each round is a scan
+            if self._ranked is None:
+                self._ranked = Ranking.of(self.utility, self.believed_acceptance())
+            if self._ranked.exact:
+                return self._ranked.first_at(self.aspiration, self.utility)
         score = np.where(self.utility >= self.aspiration, self.believed_acceptance(), -np.inf)
         top = score.max()
         if not np.isfinite(top):
@@ -111,7 +121,7 @@ class PartyAgent(mesa.Agent):
         utility = float(self.utility[candidate])
         if utility == -np.inf:
             return False
-        at_reservation = bool(accepts(to_units(utility), acceptance_threshold(self.reservation)))  # the one tie rule
+        at_reservation = bool(accepts(to_units(utility), self._threshold()))  # the one tie rule
         return at_reservation and utility >= self.aspiration - TIE_TOLERANCE
 
     def respond(self, candidate: int) -> Reply:
@@ -120,17 +130,52 @@ class PartyAgent(mesa.Agent):
         if self.accepts(candidate):
             self.reply = ACCEPT.recorded(())
             return ACCEPT
-        codes = self.model.setup.candidates[candidate]
-        issue = int(np.argmax(self.losses[self.model.setup.issue_index, codes]))
-        reply = Reply(False, issue, int(np.argmin(self.losses[issue])))
+        reply = self._objections.get(candidate)
+        if reply is None:  # its losses are fixed within a run: each candidate's objection is worked out once
+            codes = self.model.setup.candidates[candidate]
+            issue = int(np.argmax(self.losses[self.model.setup.issue_index, codes]))
+            reply = self._objections[candidate] = Reply(False, issue, int(np.argmin(self.losses[issue])))
         self.reply = reply.recorded(self.model.setup.space.issue_ids)
         return reply
+
+    def _threshold(self) -> np.ndarray:
+        """``acceptance_threshold`` of its current reservation (which changes only between rounds, if at all)."""
+        if self._threshold_at[0] != self.reservation:
+            self._threshold_at = (self.reservation, acceptance_threshold(self.reservation))
+        return self._threshold_at[1]
 
     def observe(self, proposer: int, candidate: int) -> None:
         """Learn from another party's offer: its options (frequency model) and how far it moved towards us."""
         if proposer in self.opponents:
             self.opponents[proposer].observe(self.model.setup.candidates[candidate])
         self.seen.setdefault(proposer, []).append(float(self.utility[candidate]))
+
+
+@dataclass(frozen=True, eq=False)
+class Ranking:
+    """A party's candidates in the order it would offer them, for beliefs that do not change within a run: believed
+    acceptance down, then its own utility down, then candidate order (``numpy.lexsort`` is stable). Its offer in a
+    round is the first candidate at or above its aspiration - what the masked argmax of ``propose`` picks - found
+    by one scan instead of five array passes. ``exact`` is False when a believed acceptance is NaN (the argmax
+    path then decides, as it always did)."""
+
+    order: np.ndarray
+    utility: np.ndarray
+    finite: np.ndarray
+    exact: bool
+
+    @classmethod
+    def of(cls, utility: np.ndarray, acceptance: np.ndarray) -> Ranking:
+        order = np.lexsort((-utility, -acceptance))
+        return cls(order, utility[order], np.isfinite(acceptance[order]), not np.isnan(acceptance).any())
+
+    def first_at(self, aspiration: float, utility: np.ndarray) -> int:
+        """The offer at ``aspiration``; when no candidate reaching it is believed acceptable at all, the best one."""
+        reaching = self.utility >= aspiration
+        k = int(reaching.argmax())
+        if reaching[k] and self.finite[k]:
+            return int(self.order[k])
+        return int(np.argmax(utility))
 
 
 class MediatorAgent(mesa.Agent):

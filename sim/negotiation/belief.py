@@ -30,6 +30,7 @@ lower prior chance than all inside; on the baseline the top 300 already hold eve
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -47,6 +48,8 @@ TINY = 1e-12
 PASS_CHUNK = 4096
 EXPLOIT_ROUNDS = 3
 EXPLOIT_TEXTS = 64
+LOG_EPS_REPLY = np.log(EPS_REPLY)
+LOG_EPS_OBJECTION = np.log(EPS_OBJECTION)
 
 
 def reservation_at(initial: np.ndarray, drift: np.ndarray, round_: int, cut: np.ndarray) -> np.ndarray:
@@ -144,10 +147,15 @@ class MediatorPrior:
     final_bound: np.ndarray | None = None
     final_acceptance: np.ndarray | None = None
 
-    @property
+    @cached_property
     def pressed(self) -> np.ndarray:
         """Which veto parties a leverage party presses (their rejections cost them)."""
         return self.cut.any(axis=1)
+
+    @cached_property
+    def conceding(self) -> bool:
+        """No hardliner, no reservation drift and no leverage: :meth:`bound` is its formula alone."""
+        return not (self.hardliner.any() or self.drift.any() or self.cut.any())
 
     @classmethod
     def build(
@@ -203,10 +211,17 @@ class MediatorPrior:
         The aspiration ``a = r + (best - r) h`` (``h = 1 - (t/T)^(1/e)``) is linear in the reservation ``r``, so
         "accept iff u >= a and u >= r" is "r <= (u - best h) / (1 - h)"; with ``r = r0 + drift (t-1) - cut n``
         that is a bound on the initial reservation ``r0`` (a hardliner's aspiration stays at its best).
+
+        The mediator asks this a few times a round over small arrays, so the common case - no hardliner, every
+        party still conceding (h < 1), no drift nor leverage - computes only its formula: the same float operations
+        as the general case picks there (subtracting a zero shift changes no bit, -0.0 included).
         """
-        shift = (self.drift * (round_ - 1) - self.cut * np.reshape(rejections, (-1, 1)))[:, None, :]
         keep = np.asarray(held_share(round_, self.deadline, self.exponent))[:, None, None]
         best = self.best[:, None, :]
+        if self.conceding and bool((keep < 1.0).all()):
+            with np.errstate(invalid="ignore"):  # -inf - (-inf) where a sample accepts nothing
+                return (utilities - best * keep) / (1.0 - keep)
+        shift = (self.drift * (round_ - 1) - self.cut * np.reshape(rejections, (-1, 1)))[:, None, :]
         at_best = np.where(utilities >= best, utilities, -np.inf)
         with np.errstate(divide="ignore", invalid="ignore"):
             timed = np.where(keep < 1.0, (utilities - best * keep) / (1.0 - keep), at_best)
@@ -317,7 +332,7 @@ class MediatorBelief:
         possible = np.where(accepted, new_high >= low, (new_low < high) | (point & (low > bound))) | ~asked
         with np.errstate(divide="ignore", invalid="ignore"):
             kept = np.where(point | ~asked, 1.0, (new_high - new_low) / (high - low))
-        self.log_weights += np.where(possible, np.log(np.maximum(kept, TINY)), np.log(EPS_REPLY))
+        self.log_weights += np.where(possible, np.log(np.maximum(kept, TINY)), LOG_EPS_REPLY)
         narrowed = possible & (kept < 1.0)
         self.interval[..., 0] = np.where(narrowed, new_low, low)
         self.interval[..., 1] = np.where(narrowed, new_high, high)
@@ -327,7 +342,7 @@ class MediatorBelief:
                 continue
             if not reply.accepted and (p, text) not in self.objected:
                 self.objected.add((p, text))
-                self.log_weights[p, prior.objection[p, text] != reply.issue] += np.log(EPS_OBJECTION)
+                self.log_weights[p, prior.objection[p, text] != reply.issue] += LOG_EPS_OBJECTION
             if not reply.accepted and prior.pressed[p]:
                 self.rejections[p] += 1
                 self._press(p)

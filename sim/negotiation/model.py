@@ -160,17 +160,22 @@ class NegotiationModel(mesa.Model):
             self.steps = self.deadline
             for agent in self.parties:
                 agent.reservation = agent.reservation_in(self.deadline)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={
-                "proposer": "proposer",
-                "offer": lambda m: int(m.setup.packages[m.offer]) if m.offer >= 0 else -1,
-            },
-            agent_reporters={
-                "aspiration": lambda a: getattr(a, "aspiration", None),
-                "reply": lambda a: getattr(a, "reply", None),
-                "offer_utility": lambda a: getattr(a, "offer_utility", None),
-                "reservation": lambda a: getattr(a, "reservation", None),
-            },
+        # Only a traced run records its rounds: building Mesa's DataCollector costs more than a short run's rounds.
+        self.datacollector = (
+            mesa.DataCollector(
+                model_reporters={
+                    "proposer": "proposer",
+                    "offer": lambda m: int(m.setup.packages[m.offer]) if m.offer >= 0 else -1,
+                },
+                agent_reporters={
+                    "aspiration": lambda a: getattr(a, "aspiration", None),
+                    "reply": lambda a: getattr(a, "reply", None),
+                    "offer_utility": lambda a: getattr(a, "offer_utility", None),
+                    "reservation": lambda a: getattr(a, "reservation", None),
+                },
+            )
+            if trace
+            else None
         )
 
     def _agreement_possible(self) -> bool:
@@ -197,7 +202,7 @@ class NegotiationModel(mesa.Model):
         for agent in self.parties:  # AgentSet.select(...).do(...) in creation order, without its overhead
             agent.update_aspiration()
         self.play_round()
-        if self.trace:
+        if self.datacollector is not None:
             self.datacollector.collect(self)
         self.running = self.running and self.agreement is None and not self.ended and self.steps < self.deadline
 

@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from sim.outputs.figure_choice import Figures
 from sim.outputs.plots import _axes, new_figure, save_figure, styled, wrap
 from sim.scenario.model import Scenario
 
@@ -119,19 +120,27 @@ def plot_talks_vs_zone(summary: dict[str, Any], ax: tuple[Axes, Axes] | None = N
     return fig
 
 
-def write_negotiation_plots(run_dir: Path, scenario: Scenario, summary: dict[str, Any]) -> None:
+def write_negotiation_plots(
+    run_dir: Path, scenario: Scenario, summary: dict[str, Any], figures: Figures = Figures.all
+) -> None:
+    """Draw the figures ``figures`` asks for into ``run_dir/plots``."""
     top = summary["top_agreements"]
     plots = run_dir / "plots"
-    save_figure(
-        plot_agreement_frequency(agreement_labels(summary, scenario), [t["share"] for t in top]),
-        plots / "agreement_frequency.png",
-    )
-    save_figure(plot_rounds_histogram(summary["rounds_histogram"]), plots / "rounds_histogram.png")
-    traced = pq.read_table(run_dir / "rounds.parquet", filters=[("run", "=", 0)]).to_pylist()
-    if traced:
-        save_figure(plot_aspiration_paths(traced), plots / "aspiration_paths.png")
-    save_figure(
-        plot_agreements_vs_zone([t["share"] for t in top], [t["p_zone"] for t in top]), plots / "agreements_vs_zone.png"
-    )
-    if summary.get("talks_vs_zone"):
+    if figures.draws("agreement_frequency.png"):
+        save_figure(
+            plot_agreement_frequency(agreement_labels(summary, scenario), [t["share"] for t in top]),
+            plots / "agreement_frequency.png",
+        )
+    if figures.draws("rounds_histogram.png"):
+        save_figure(plot_rounds_histogram(summary["rounds_histogram"]), plots / "rounds_histogram.png")
+    if figures.draws("aspiration_paths.png"):
+        traced = pq.read_table(run_dir / "rounds.parquet", filters=[("run", "=", 0)]).to_pylist()
+        if traced:
+            save_figure(plot_aspiration_paths(traced), plots / "aspiration_paths.png")
+    if figures.draws("agreements_vs_zone.png"):
+        save_figure(
+            plot_agreements_vs_zone([t["share"] for t in top], [t["p_zone"] for t in top]),
+            plots / "agreements_vs_zone.png",
+        )
+    if summary.get("talks_vs_zone") and figures.draws("talks_vs_zone.png"):
         save_figure(plot_talks_vs_zone(summary), plots / "talks_vs_zone.png")

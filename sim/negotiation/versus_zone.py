@@ -119,7 +119,7 @@ def _group_zones(space: PackageSpace, runs: list[Preferences]) -> list[RunZone]:
             continue
         reservation = preferences.reservation[veto, sample]
         frontier = Frontier.of(party_ids, packages[rows], codes[rows], utilities[rows], reservation)
-        solutions = bargaining_solutions(frontier)
+        solutions = bargaining_solutions(frontier, ("nash", "kalai_smorodinsky"))
         zones.append(RunZone(int(rows.size), solutions["nash"], solutions["kalai_smorodinsky"]))
     return zones
 

@@ -80,8 +80,9 @@ def answer_html(scenario: Scenario, answer: WhatIfResult, offer: OfferResult | N
     if answer.changes:
         items = "".join(f"<li>{esc(c.text)} (concession {c.concession:.4f})</li>" for c in answer.changes)
         exact = "" if answer.cost_exact else " (fewest changes proven; least concession among the sets searched)"
+        count = f"{len(answer.changes)} change{'s' if len(answer.changes) != 1 else ''}"
         return (
-            f"<b>{len(answer.changes)} change(s)</b>, total concession {answer.total_concession:.4f}{esc(exact)}:"
+            f"<b>{count}</b>, total concession {answer.total_concession:.4f}{esc(exact)}:"
             f"<ul>{items}</ul>the offer, changed, reaches <b>{esc(answer.reached)}</b>."
         )
     if answer.changes is not None:
@@ -184,9 +185,9 @@ def talks_sentence(protocol: TalksProtocol) -> str:
     zone, missed = round(protocol.zone_exists.p * runs), round(protocol.failed_with_zone.p * runs)
     if zone == 0:
         return f"{protocol.protocol.capitalize()}: no run's sample had a zone, so the talks had nothing to find."
+    runs_had = "the one run whose sample had a zone" if zone == 1 else f"the {zone} runs whose sample had a zone"
     return (
-        f"{protocol.protocol.capitalize()}: of the {zone} runs whose sample had a zone, the talks agreed in "
-        f"{zone - missed} and failed in {missed}."
+        f"{protocol.protocol.capitalize()}: of {runs_had}, the talks agreed in {zone - missed} and failed in {missed}."
     )
 
 

@@ -18,9 +18,11 @@ class Figures(StrEnum):
 
     def draws(self, name: str) -> bool:
         """Whether this choice draws the figure file ``name`` (every figure the run has, for ``all``)."""
-        return self is Figures.all or (self is Figures.key and name in KEY_FIGURES)
+        return self is Figures.all or (self is Figures.key and name in KEY_FIGURES + KEY_TALKS_FIGURES)
 
 
 # The two figures a batch's page embeds for each scenario (the zone by option and the offers); the full list of a
 # run's figures is the report's (``sim.outputs.report.ZONE_PLOTS``), so a new figure cannot be left out of ``all``.
 KEY_FIGURES = ("zone_by_option.png", "offers_acceptance.png")
+# A negotiation's two that answer its question: did the talks find the zone, and on what did they agree.
+KEY_TALKS_FIGURES = ("talks_vs_zone.png", "agreement_frequency.png")

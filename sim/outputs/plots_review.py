@@ -233,7 +233,7 @@ def plot_utility_pairs(dataset: dict[str, Any], ax: Sequence[Axes] | None = None
                     label="in zone (colour: p_zone)" if k == len(shades) - 1 else "_zone")  # fmt: skip
         if len(zone) and a == 0 and b == 1:
             scale = ScalarMappable(norm=Normalize(0, top), cmap=colours)
-            fig.colorbar(scale, ax=ax, fraction=0.046, pad=0.03, label=f"zone probability (max {top:.2f})")
+            fig.colorbar(scale, ax=ax, fraction=0.046, pad=0.03, label=f"zone probability (max {top:.3g})")
         front = dataset["frontier"]
         ax.plot(front[:, a], front[:, b], ls="none", marker="o", ms=3.2, mfc="none", mec="black", mew=0.6,
                 rasterized=True, label="negotiation set (efficient, acceptable)")  # fmt: skip

@@ -122,7 +122,8 @@ class ZoneFigures:
         codes = space.codes(np.sort(sample))
         background = expected_utility(preferences, codes[space.feasible(codes)])[veto].T
         zone_p = analysis.zone.zone_count / analysis.samples
-        order = np.argsort(zone_p)[-ZONE_POINTS:]
+        order = np.argsort(zone_p, kind="stable")[-ZONE_POINTS:]  # ties by package: numpy's default sort orders
+        # ties by the CPU's SIMD kernel, so the committed figure differed from one machine to the next
         zone_eu = expected_utility(preferences, space.codes(analysis.zone.packages[order]))[veto].T
         negotiation = analysis.negotiation_set
         return {

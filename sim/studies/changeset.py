@@ -29,11 +29,12 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.studies.zone_pairs import held_to, ratified, table_pairs
+from sim.studies.zone_pairs import check, held_to, ratified, table_pairs
 from sim.zone.own_best import best_completion_utility
 from sim.zone.preferences import UNIT, Preferences
 from sim.zone.sampling import Draws, red_line_numbers
@@ -151,6 +152,7 @@ class ChangeSearch:
     payers: list[int]
     max_searches: int = MAX_SEARCHES
     max_cut: float = MAX_CUT
+    cancelled: Callable[[], bool] | None = None  # asked between units of work: True raises ``Cancelled``
     proven: int = field(init=False, default=-1)
     dims: list[Dim] = field(init=False)
     veto: list[int] = field(init=False)
@@ -264,6 +266,7 @@ class ChangeSearch:
         step = max(1, (1 << 22) // (prefs.samples * max(1, len(self.veto))))
         keep_codes, keep_samples = [], []
         for start in range(0, codes.shape[0], step):
+            check(self.cancelled)
             chunk = codes[start : start + step]
             count = np.repeat(moved[start : start + step, None], prefs.samples, axis=1)
             units = prefs.utility_units(chunk, self.veto)
@@ -302,7 +305,7 @@ class ChangeSearch:
         kept = tuple(r for r in prefs.red_line_list if r.party not in relaxed)
         loose = dataclasses.replace(prefs, threshold=threshold, red_line_list=kept)
         fix = {i: o for i, o in self.fix.items() if i not in free}
-        pairs = table_pairs(self.space, held_to(loose, fix), limit=MAX_TABLE_PAIRS)
+        pairs = table_pairs(self.space, held_to(loose, fix), limit=MAX_TABLE_PAIRS, cancelled=self.cancelled)
         if pairs is None:  # too many to hold: this skeleton stays unsearched (the answer then says so)
             self.too_big.add((free, relaxed))
             return Table(np.zeros((0, len(self.space.radices)), np.int64), np.zeros(0, np.int64), np.zeros((0, 0)))
@@ -318,6 +321,7 @@ class ChangeSearch:
             prefs = self.preferences
             rows = []
             for p in self.veto:
+                check(self.cancelled)
                 avoid = [r.option for r in prefs.red_line_list if r.party == p and r.certain]
                 best = best_completion_utility(self.space, prefs, p, fix, avoid)
                 rows.append(best + OWN_BEST_SLACK >= prefs.reservation[p])
@@ -375,12 +379,14 @@ class ChangeSearch:
         patterns = table.codes[:, issues]
         owners = [[d for d, dim in enumerate(dims) if dim.party == p] for p in sorted(relaxed)]
         for pattern in np.unique(patterns, axis=0):
+            check(self.cancelled)
             part = table.take(np.flatnonzero(np.all(patterns == pattern, axis=1)))
             if np.unique(part.samples).size < self.count:
                 continue
             moves = tuple((i, int(o)) for i, o in zip(issues, pattern, strict=True))
             move_cost = sum(self.move_cost(i, o) for i, o in moves)
             for support in self._supports(owners, budget, part.needs > 0):
+                check(self.cancelled)
                 inside = part.take(np.flatnonzero(~np.any(np.delete(part.needs, support, axis=1) > 0, axis=1)))
                 total, amounts, exact = min_total(inside.needs[:, list(support)], inside.samples, self.count)
                 if total + move_cost < (best.cost if best else math.inf):
@@ -415,7 +421,8 @@ class ChangeSearch:
         largest size every set of which was searched. A work budget of ``max_searches`` branch-and-bound passes over
         skeletons (deterministic, unlike a time limit) may stop a size short: the best set found in that size is
         then returned with ``exact`` False (fewest changes proven, least concession among the skeletons searched),
-        or None when that size found none."""
+        or None when that size found none. Raises ``Cancelled`` (``sim.studies.zone_pairs``) when ``cancelled()``
+        answers True between two units of work."""
         for size in range(self.max_changes + 1):
             best: Found | None = None
             complete = True
@@ -427,6 +434,7 @@ class ChangeSearch:
                 ):
                     complete = False
                     break
+                check(self.cancelled)
                 found = self.best_in(free, relaxed, size)
                 if found is not None and (best is None or found.cost < best.cost):
                     best = found

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -160,11 +161,11 @@ class PartyMoveSearch:
         return None
 
 
-def offer_hits(scenario: Scenario, offer: Offer, draws: Draws) -> int:
+def offer_hits(scenario: Scenario, offer: Offer, draws: Draws, cancelled: Callable[[], bool] | None = None) -> int:
     """In how many samples of ``draws`` some completion of the offer is in the zone (the zone's own search)."""
     preferences = preferences_from_draws(scenario, draws)
     space = PackageSpace.from_scenario(scenario)
-    pairs = completions_in_zone(space, preferences, offer_fix(space, offer), scenario.run.chunk_size)
+    pairs = completions_in_zone(space, preferences, offer_fix(space, offer), scenario.run.chunk_size, cancelled)
     return samples_hit(pairs.samples, preferences.samples)
 
 
@@ -233,13 +234,16 @@ def change_set_answer(
     max_cut: float = MAX_CUT,
     preferences: Preferences | None = None,
     baseline_hits: int | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> WhatIfResult:
     """The answer for ``offer`` on samples already drawn (``draws``; ``seed`` is recorded, not drawn again): what
     ``negsim whatif``, the explore page and a run's page all call, so each page's answer is the command's.
     ``preferences``: the scenario's preferences from ``draws``, and ``baseline_hits``: in how many of them some
     completion of the offer is in the zone (:func:`offer_hits`), when the caller holds them already (a run does).
 
-    An offer that reaches the target as it stands needs no search: the empty change set is the smallest."""
+    An offer that reaches the target as it stands needs no search: the empty change set is the smallest.
+    ``cancelled`` is asked between units of work; when it answers True the search stops with ``Cancelled``
+    (``sim.studies.zone_pairs``): the explore page calls off a search its analyst no longer waits for."""
     started = time.perf_counter()
     preferences = preferences or preferences_from_draws(scenario, draws)
     space = PackageSpace.from_scenario(scenario)
@@ -248,12 +252,14 @@ def change_set_answer(
     ids = list(preferences.party_ids)
     payers = [ids.index(offer.sponsor)] if offer.sponsor else [int(p) for p in np.flatnonzero(preferences.veto)]
     count = max(1, math.ceil(round(target * count_samples, 9)))
-    hits = offer_hits(scenario, offer, draws) if baseline_hits is None else baseline_hits
+    hits = offer_hits(scenario, offer, draws, cancelled) if baseline_hits is None else baseline_hits
     baseline = Estimate.of(hits, count_samples)
     if hits >= count:
         return _no_change(offer, target, target_reason, (count_samples, seed), baseline, max_changes, max_cut, started)
     correlated = correlate(scenario, draws)
-    search = ChangeSearch(space, preferences, correlated, fix, count, max_changes, payers, max_cut=max_cut)
+    search = ChangeSearch(
+        space, preferences, correlated, fix, count, max_changes, payers, max_cut=max_cut, cancelled=cancelled
+    )
     found = search.search()
     changes, reached, stays = None, None, ()
     if found is not None:
@@ -264,7 +270,7 @@ def change_set_answer(
             for c, m in zip(changes, [*found.moves, *[(0, 0)] * len(found.amounts)], strict=True)
         )
         changed, changed_offer = apply_changes(scenario, offer, changes)
-        reached = Estimate.of(offer_hits(changed, changed_offer, draws), count_samples)
+        reached = Estimate.of(offer_hits(changed, changed_offer, draws, cancelled), count_samples)
     else:
         stays = what_stays(scenario, preferences, space, fix)
     best_within = Estimate.of(search.best_reach.reached if search.best_reach else 0, count_samples)

@@ -222,23 +222,25 @@ class Solution:
     gains: tuple[float, ...]
 
 
-def bargaining_solutions(frontier: Frontier) -> dict[str, Solution | None]:
-    """Nash, Kalai–Smorodinsky, egalitarian and utilitarian packages among acceptable frontier packages."""
+SOLUTIONS = ("nash", "kalai_smorodinsky", "egalitarian", "utilitarian")
+
+
+def bargaining_solutions(frontier: Frontier, names: tuple[str, ...] = SOLUTIONS) -> dict[str, Solution | None]:
+    """Nash, Kalai–Smorodinsky, egalitarian and utilitarian packages among acceptable frontier packages (``names``:
+    only those; a negotiation run's talks-versus-zone columns need two of the four, thousands of times)."""
     gains = frontier.utilities - frontier.reservation[None, :]
     unit_gains = (frontier.units - to_units(frontier.reservation)[None, :]) * UNIT
     acceptable = np.flatnonzero((frontier.units >= frontier.threshold[None, :]).all(axis=1))
-    names = ("nash", "kalai_smorodinsky", "egalitarian", "utilitarian")
     if acceptable.size == 0:
         return dict.fromkeys(names)
     g = np.maximum(unit_gains[acceptable], 0.0)
-    ideal = g.max(axis=0)
-    scale = np.where(ideal > 0, ideal, 1.0)
-    scores = {
-        "nash": np.prod(g, axis=1),
-        "kalai_smorodinsky": (g / scale).min(axis=1),
-        "egalitarian": g.min(axis=1),
-        "utilitarian": g.sum(axis=1),
+    score_of = {
+        "nash": lambda: np.prod(g, axis=1),
+        "kalai_smorodinsky": lambda: (g / _scale(g)).min(axis=1),
+        "egalitarian": lambda: g.min(axis=1),
+        "utilitarian": lambda: g.sum(axis=1),
     }
+    scores = {name: score_of[name]() for name in names}
     total = g.sum(axis=1)
     solutions: dict[str, Solution | None] = {}
     for name, score in scores.items():
@@ -251,3 +253,9 @@ def bargaining_solutions(frontier: Frontier) -> dict[str, Solution | None]:
             tuple(float(x) for x in gains[best]),
         )
     return solutions
+
+
+def _scale(gains: np.ndarray) -> np.ndarray:
+    """Each party's ideal gain among the acceptable packages (1 where it gains nothing), Kalai–Smorodinsky's unit."""
+    ideal = gains.max(axis=0)
+    return np.where(ideal > 0, ideal, 1.0)

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 EDGE = 2.0**-53  # uniforms are drawn in [0, 1): keep Phi^-1 finite
 
 
+_ARRAY_OF = {"member": "", "resolve": "red_line"}  # which array of ``Draws`` a slot's kind writes (default: its own)
+
+
 def _view(arrays: dict[str, np.ndarray], slot: Slot) -> tuple[np.ndarray, tuple]:
     kind, party, *rest = slot
     if kind == "reservation":
@@ -48,7 +51,12 @@ def correlate(scenario: Scenario, draws: Draws) -> Draws:
         return draws
     from scipy.special import ndtr, ndtri  # only scenarios with correlations pay scipy's import (~0.5 s)
 
-    arrays = {name: getattr(draws, name).copy() for name in ("reservation", "weight", "value", "red_line", "link")}
+    touched = {_ARRAY_OF.get(slot[0], slot[0]) for slot in tied.slots}  # copied only when a slot writes to it
+    arrays = {
+        name: getattr(draws, name).copy()
+        for name in ("reservation", "weight", "value", "red_line", "link")
+        if name in touched
+    }
     for p in sorted({slot[1] for slot in tied.slots if slot[0] == "member"}):  # only chambers' members are named
         own = draws.member[p]
         assert own is not None, "a member slot names a party with members (sim.scenario.dependence)"

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 SHARE_CELLS = 2**20  # (package, sample) cells of accepting shares computed at once
 GRID_CELLS = 2**26  # a population's pivots are precomputed for every option combination its spread reaches up to this
+MEMO_CELLS = 2**22  # beyond the grid, pivots are kept as they are computed when the combinations are at most this
 
 
 @dataclass(frozen=True, eq=False)
@@ -181,6 +182,16 @@ class Electorate:
         step = max(1, 2**22 // self.size)
         return np.concatenate([self._pivot_of(grid[k : k + step]) for k in range(0, cells, step)])
 
+    @cached_property
+    def _memo(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(pivot, known) per option combination of the reached issues, filled as packages ask for them: a zone
+        search asks about the same combinations block after block (and the explore page search after search, with
+        the body kept while its party is unchanged), and a pivot costs a partition over every voter."""
+        cells = int(np.prod([self.radices[i] for i in self._reached], dtype=np.int64))
+        if self._reached.size == 0 or cells > MEMO_CELLS:
+            return None
+        return np.zeros(cells, dtype=np.int64), np.zeros(cells, dtype=bool)
+
     def _pivots(self, codes: np.ndarray) -> np.ndarray:
         """Each package's pivot (its voters' ``needed``-th largest score)."""
         if self.needed > self.size:
@@ -191,6 +202,18 @@ class Electorate:
                 return np.full(codes.shape[0], grid[0])
             radices = tuple(self.radices[i] for i in self._reached)
             return grid[np.ravel_multi_index(tuple(codes[:, self._reached].T), radices)]
+        memo = self._memo
+        if memo is not None:
+            pivots, known = memo
+            radices = tuple(self.radices[i] for i in self._reached)
+            cells = np.ravel_multi_index(tuple(codes[:, self._reached].T), radices)
+            todo = np.unique(cells[~known[cells]])
+            step = max(1, 2**22 // self.size)
+            for start in range(0, todo.size, step):  # values first, then the mark: a reader never sees a mark alone
+                part = todo[start : start + step]
+                pivots[part] = self._pivot_of(np.stack(np.unravel_index(part, radices), axis=1))
+                known[part] = True
+            return pivots[cells]
         numbers, distinct = self._projections(codes)
         return self._pivot_of(distinct)[numbers]
 

@@ -118,7 +118,7 @@ class ZoneScorer:
             unique, unique_codes = unique[feasible], unique_codes[feasible]
         in_zone = np.ones(samples.size, dtype=bool)
         if search.ratifiers:
-            in_zone = np.asarray(prefs.accepts_at(unique_codes[inverse], samples, search.ratifiers).all(axis=0))
+            in_zone = prefs.all_accept_at(unique_codes[inverse], samples, search.ratifiers)
         return ZonePairs(unique, unique_codes, inverse, samples, in_zone, walk.pairs_checked)
 
     def score(self, block: Block) -> BlockScore:

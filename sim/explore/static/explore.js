@@ -2,20 +2,22 @@
 // At most one request is in flight; changes made meanwhile are held and sent together, so intermediate slider
 // positions are never scored. The results are updated in place (same nodes), so each role="status" element stays
 // one live region and screen readers announce the numbers that changed.
+// "What would it take" runs beside the changes, not in front of them: a slider moved during a search is sent at once
+// (the server calls the search off); each search has a sequence number, so a stale answer never overwrites a newer.
 "use strict";
 const negsim = (() => {
   const pending = new Map();
-  let inflight = false, seq = 0, waiters = [];
+  let inflight = false, seq = 0, waiters = [], searching = 0, searchSeq = 0;
   const $ = (s) => document.querySelector(s);
 
   function message(text) { $("#message").textContent = text || ""; }
 
   function settled() {
-    if (!inflight && pending.size === 0) return Promise.resolve();
+    if (!inflight && !searching && pending.size === 0) return Promise.resolve();
     return new Promise((resolve) => waiters.push(resolve));
   }
   function wake() {
-    if (inflight || pending.size) return;
+    if (inflight || searching || pending.size) return;
     document.body.classList.remove("busy");
     const ws = waiters; waiters = []; ws.forEach((w) => w());
   }
@@ -94,6 +96,36 @@ const negsim = (() => {
     finally { inflight = false; if (pending.size) pump(); else wake(); }
   }
 
+  function searchStatus(text) { $("#whatif-status").textContent = text || ""; }
+
+  async function search() {
+    const mine = ++searchSeq, sentAt = seq;
+    searching += 1;
+    $("#whatif-cancel").disabled = false;
+    searchStatus("searching… (Cancel calls it off; so does any change)");
+    try {
+      const data = await post("/whatif", { target: $("#whatif-target").value, changes: $("#whatif-changes").value });
+      if (mine !== searchSeq) return;  // a newer search was asked for: this answer is stale
+      if (data.called_off || seq !== sentAt || pending.size) { searchStatus(data.status || "called off"); return; }
+      apply(data);
+      searchStatus(data.status);
+    } catch (error) {
+      if (mine === searchSeq) { searchStatus(""); message(`The server did not answer (${error}).`); }
+    } finally {
+      searching -= 1;
+      if (mine === searchSeq) $("#whatif-cancel").disabled = true;
+      wake();
+    }
+  }
+
+  async function cancelSearch() {
+    if (!searching) return;
+    searchSeq += 1;  // whatever the running search answers now is stale
+    $("#whatif-cancel").disabled = true;
+    try { searchStatus((await post("/whatif-cancel", {})).status); }
+    catch (error) { message(`The server did not answer (${error}).`); }
+  }
+
   function setDraft(fix) {
     document.querySelectorAll('select[name^="draft|"]').forEach((select) => {
       const issue = select.name.slice("draft|".length);
@@ -129,7 +161,8 @@ const negsim = (() => {
       if (table) setDraft(JSON.parse(table.dataset.completion));
       else message("Complete my draft: no feasible completion");
     });
-    $("#whatif").addEventListener("click", () => action("/whatif", { target: $("#whatif-target").value, changes: $("#whatif-changes").value }));
+    $("#whatif").addEventListener("click", search);
+    $("#whatif-cancel").addEventListener("click", cancelSearch);
     $("#talks-play").addEventListener("click", () =>
       action("/talks", { protocol: $("#talks-protocol").value, seed: $("#talks-seed").value }));
     $("#reset").addEventListener("click", () => action("/reset", {}));
