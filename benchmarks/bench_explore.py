@@ -54,6 +54,9 @@ def changes(repeat: int) -> dict[str, list[tuple[str, str, str]]]:
         "Ukraine weight Crimea high, dragged": [
             (name("ukraine|weight|crimea|high"), f"{0.12 + 0.01 * k:.2f}", "slide") for k in range(repeat)
         ],
+        "Russia weight Crimea high, dragged": [
+            (name("russia|weight|crimea|high"), f"{0.12 + 0.01 * k:.2f}", "slide") for k in range(repeat)
+        ],
         "Russia red line holds, raised": [
             (name("russia|red_line|troops.coalition_force|holds"), f"{0.5 + 0.04 * k:.2f}", "slide")
             for k in range(repeat)

@@ -7,8 +7,9 @@ and every edited scenario's preferences are mapped from those same numbers (comm
 (``sim.studies.zone_pairs``), from which every number on the page is a count. A change then does only what it must:
 
 * one party's reservation raised: the zone keeps the pairs the party still accepts (no search); lowered: the zone's
-  branch and bound runs once with the party's threshold a little below the new reservation (``FLOOR``), and every
-  later move of that reservation above the floor is decided on those pairs alone (dragging a slider costs one pass);
+  branch and bound runs once with the party's threshold a little below the new reservation (up to ``FLOOR``, in
+  each sample in proportion to how far the move lowered it there), and every later move of that reservation above
+  the floor is decided on those pairs alone (dragging a slider costs one pass per ``FLOOR`` dragged);
 * one party's weight: only that party's acceptance changes, so it is decided on the pairs every *other* veto party
   accepts and its red lines allow (found once per party and kept while only that party moves), unless there are
   more of those than a fresh search costs (``OTHERS_LIMIT``);
@@ -205,7 +206,12 @@ class Engine:
             return accepted_alone(alone, found.pairs), "reservation: decided on the pairs above its floor"
         if (threshold >= current.preferences.threshold[party]).all():
             return accepted_alone(alone, current.zone), "reservation raised: pairs removed, no search"
-        floor = threshold - round(FLOOR / UNIT)
+        # room below each sample's threshold in proportion to how fast the move lowers it there (a low end dragged
+        # lowers sample s by (1 - u_s) per unit, a high end by u_s), at least half of FLOOR (the other end may move
+        # next): the samples that move fastest reach their floor no sooner, and the search admits fewer pairs
+        drop = np.maximum(current.preferences.threshold[party].astype(np.int64) - threshold, 0)
+        room = np.maximum(drop / drop.max(), 0.5)
+        floor = threshold - np.round(FLOOR / UNIT * room).astype(threshold.dtype)
         lowered = current.preferences.threshold.copy()
         lowered[party] = floor
         pairs = zone_pairs(self.space, dataclasses.replace(preferences, threshold=lowered), self.threads, self.chunk)
@@ -213,6 +219,8 @@ class Engine:
         return accepted_alone(alone, pairs), "reservation lowered: one search below it"
 
     def _others(self, current: State, party: int) -> Candidates | None:
+        if party in self._candidates and self._candidates[party] is None:
+            return None  # more pairs than the limit last time, and nothing but this party has moved since
         found = self._candidates.get(party)
         if found is None or (found.floor > ANY_UTILITY).any():
             pairs = others_pairs(self.space, current.preferences, party, tail_max=self.chunk, limit=self.others_limit)

@@ -237,11 +237,12 @@ def plot_utility_pairs(dataset: dict[str, Any], ax: Sequence[Axes] | None = None
         front = dataset["frontier"]
         ax.plot(front[:, a], front[:, b], ls="none", marker="o", ms=3.2, mfc="none", mec="black", mew=0.6,
                 rasterized=True, label="negotiation set (efficient, acceptable)")  # fmt: skip
-        for utilities, names in merged.items():
+        stack = list(merged.items())[::-1]  # the Nash star, thinnest, last and on top: each marker is drawn
+        for k, (utilities, names) in enumerate(stack):  # smaller than the one under it, so neighbours stay visible
             marker, colour = SOLUTION_STYLE.get(names[0], ("o", RED_LINE))
             ax.scatter(
-                [utilities[a]], [utilities[b]], marker=marker, s=110, c=colour, edgecolors="black", lw=0.7,
-                label=" = ".join(n.replace("_", "–") for n in names), zorder=5,
+                [utilities[a]], [utilities[b]], marker=marker, s=70 + 30 * (len(stack) - 1 - k), c=colour,
+                edgecolors="black", lw=0.7, label=" = ".join(n.replace("_", "–") for n in names), zorder=5 + k,
             )  # fmt: skip
         ax.axvline(dataset["reservation"][a], color=RED_LINE, lw=0.6, ls=":")
         ax.axhline(dataset["reservation"][b], color=RED_LINE, lw=0.6, ls=":")
