@@ -14,6 +14,7 @@ from sim.cli.common import (
     ForceOption,
     RunsSideBySideOption,
     SamplesOption,
+    ScenarioArgument,
     SchedulerOption,
     SeedOption,
     SetOption,
@@ -149,7 +150,7 @@ VaryOption = Annotated[
     "--vary ukraine.weights.donbas=0.1:0.3:5 --samples 500"
 )
 def sweep(
-    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    scenario_path: ScenarioArgument,
     vary: VaryOption = None,
     samples: SamplesOption = None,
     seed: SeedOption = None,
