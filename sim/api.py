@@ -112,10 +112,10 @@ def compare(*runs: str | Path) -> pd.DataFrame:
     flagged when beyond Monte-Carlo noise (paired sample by sample when seeds and sample counts agree)."""
     import pandas as pd
 
-    from sim.studies.compare import cells_as_rows, compare_runs
+    from sim.studies.compare import compare_runs
     from sim.studies.rundata import load_runs
 
-    return pd.DataFrame(cells_as_rows(compare_runs(load_runs([Path(r) for r in runs]))))
+    return pd.DataFrame(compare_runs(load_runs([Path(r) for r in runs])))  # a column per Cell field
 
 
 def sweep(

@@ -180,13 +180,10 @@ UNTYPED_CROSSINGS = {
     "sim.explore.server.Explorer.talks": "the page's JSON response",
     "sim.explore.server.Explorer.what_would_it_take": "the page's JSON response",
     # left to type
-    "sim.outputs.zonerun.summary_of": "the 25-key run summary; RunSummary reads it",
-    "sim.outputs.zonefigures.ZoneFigures.pair_dataset": "plot datasets",
-    "sim.outputs.zonefigures.ZoneFigures.utility_pairs_dataset": "plot datasets",
-    "sim.studies.compare.cells_as_rows": "comparison rows",
-    "sim.studies.compare.zone_mass_rows": "comparison rows",
-    "sim.negotiation.model.NegotiationModel.outcome": "a negotiation's outcome row",
-    "sim.negotiation.runs.trace_rows": "a negotiation's round rows",
+    "sim.outputs.zonefigures.ZoneFigures.pair_dataset": "a plot's dataset; the API imports the class for its plots",
+    "sim.outputs.zonefigures.ZoneFigures.utility_pairs_dataset": "a plot's dataset (as above)",
+    "sim.negotiation.model.NegotiationModel.outcome": "a run's row of negotiations.parquet (the explorer's talks)",
+    "sim.negotiation.runs.trace_rows": "a run's rows of rounds.parquet (the explorer's talks)",
 }
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.common import ForceOption, app, fail, load_or_exit, out
+from sim.cli.common import ForceOption, ScenarioArgument, app, fail, load_or_exit, out
 from sim.outputs.owned import claim_file
 
 
@@ -21,7 +21,7 @@ from sim.outputs.owned import claim_file
     "--points 8192 --markdown docs/calibration.md --force)."
 )
 def calibrate(
-    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    scenario_path: ScenarioArgument,
     data: Annotated[Path, typer.Option(help="Observed shares (negsim_data: 1): party, free, observations, holdout.")],
     out_path: Annotated[Path, typer.Option("--out", help="The variant to write (extends: the scenario).")],
     points: Annotated[int, typer.Option(min=64, help="Sobol points per importance-sampling pass.")] = 4096,

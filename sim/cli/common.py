@@ -94,6 +94,7 @@ SamplesOption = Annotated[
     int | None,
     typer.Option(min=1, max=MAX_SAMPLES, help="Monte-Carlo samples (default: the scenario's run.samples)."),
 ]
+ScenarioArgument = Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")]
 SeedOption = Annotated[int | None, typer.Option(min=0, help="Random seed (default: the scenario's run.seed).")]
 WorkersOption = Annotated[int, typer.Option(min=1, help="Threads scoring blocks of the package space.")]
 ExecutorOption = Annotated[

@@ -5,12 +5,11 @@ from __future__ import annotations
 import signal
 import sys
 import webbrowser
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from sim.cli.common import SamplesOption, SeedOption, app, err, fail, load_or_exit, os_error_line
+from sim.cli.common import SamplesOption, ScenarioArgument, SeedOption, app, err, fail, load_or_exit, os_error_line
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -27,7 +26,7 @@ def _interrupt(signum: int, frame: object) -> None:
     "Ctrl-C stops it."
 )
 def explore(
-    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    scenario_path: ScenarioArgument,
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: a free one).")] = 0,
     host: Annotated[
         str, typer.Option(help="Address to listen on (loopback by default: nobody else can reach it).")

@@ -14,6 +14,7 @@ from sim.cli.common import (
     ForceOption,
     RunsSideBySideOption,
     SamplesOption,
+    ScenarioArgument,
     SchedulerOption,
     SeedOption,
     SetOption,
@@ -63,7 +64,7 @@ def compare(
     from rich.table import Table
 
     from sim.outputs.rundir import RunDirError
-    from sim.studies.compare import completion_changes, quantity_rows, scenario_differences, zone_mass_rows
+    from sim.studies.compare import completion_changes, quantity_rows, scenario_differences
     from sim.studies.compare_page import compare_into
     from sim.studies.fanout import claim_directory
     from sim.studies.rundata import load_runs
@@ -82,7 +83,7 @@ def compare(
         for path, a, b in diff:
             table.add_row(path, a, b)
         out.print(table if diff else f"{run.name} and {runs[0].name}: identical scenarios and settings")
-    masses = {row["run"]: row["zone_mass"] for row in zone_mass_rows(runs)}
+    masses = {run.name: run.summary.zone_mass for run in runs}
     names = [run.name for run in runs]
     for kind, title in (
         ("zone", "Zone"),
@@ -149,7 +150,7 @@ VaryOption = Annotated[
     "--vary ukraine.weights.donbas=0.1:0.3:5 --samples 500"
 )
 def sweep(
-    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    scenario_path: ScenarioArgument,
     vary: VaryOption = None,
     samples: SamplesOption = None,
     seed: SeedOption = None,

@@ -11,6 +11,7 @@ from sim.cli.common import (
     ExecutorOption,
     ForceOption,
     RunDirOption,
+    ScenarioArgument,
     SchedulerOption,
     SeedOption,
     SetOption,
@@ -31,7 +32,7 @@ from sim.scenario.limits import MAX_NEGOTIATION_ROUNDS, MAX_ROUNDS, MAX_RUNS
 
 @app.command(epilog="Example: negsim negotiate scenarios/baseline.yaml --runs 2000 --seed 1 --out runs/talks")
 def negotiate(
-    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    scenario_path: ScenarioArgument,
     runs: Annotated[int, typer.Option(min=1, max=MAX_RUNS, help="Independent negotiation runs.")] = 1000,
     seed: SeedOption = None,
     protocol: Annotated[Protocol, typer.Option(help="alternating offers, or a mediator's single text.")] = (

@@ -14,6 +14,7 @@ import typer
 from sim.cli.common import (
     ForceOption,
     SamplesOption,
+    ScenarioArgument,
     SeedOption,
     SetOption,
     UnsetOption,
@@ -30,7 +31,7 @@ from sim.scenario.limits import MAX_SAMPLES
 
 @app.command(epilog="Example: negsim proposals scenarios/baseline.yaml --markdown docs/proposals.md")
 def proposals(
-    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    scenario_path: ScenarioArgument,
     samples: SamplesOption = None,
     whatif_samples: Annotated[
         int, typer.Option(min=1, max=MAX_SAMPLES, help="Samples for the smallest-change search.")

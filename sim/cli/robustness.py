@@ -10,6 +10,7 @@ import typer
 from sim.cli.common import (
     ExecutorOption,
     ForceOption,
+    ScenarioArgument,
     SchedulerOption,
     SeedOption,
     SetOption,
@@ -31,7 +32,7 @@ from sim.executors import Executor
     epilog="Example: negsim robustness scenarios/baseline.yaml --markdown docs/robustness.md --force\n\n" + PRECISION
 )
 def robustness(
-    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    scenario_path: ScenarioArgument,
     samples: Annotated[
         int | None, typer.Option(min=1, help="Samples per alternative (default: the scenario's run.samples).")
     ] = None,

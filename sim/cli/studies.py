@@ -12,6 +12,7 @@ from sim.cli.common import (
     ExecutorOption,
     ForceOption,
     RunDirOption,
+    ScenarioArgument,
     SchedulerOption,
     SeedOption,
     SetOption,
@@ -36,7 +37,7 @@ from sim.scenario.limits import MAX_SAMPLES
     epilog="Example: negsim sensitivity scenarios/baseline.yaml --rank-by p_zone_nonempty --out runs/s\n\n" + PRECISION
 )
 def sensitivity(
-    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    scenario_path: ScenarioArgument,
     samples: Annotated[
         int | None,
         typer.Option(min=1, max=MAX_SAMPLES, help="Samples per perturbation (default: the scenario's run.samples)."),
@@ -120,7 +121,7 @@ WHATIF_HELP = (
 
 @app.command(epilog=WHATIF_HELP + PRECISION)
 def whatif(
-    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    scenario_path: ScenarioArgument,
     offer: Annotated[str, typer.Option(help="Id of a named offer in the scenario.")],
     target: Annotated[
         float | None,

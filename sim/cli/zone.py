@@ -13,6 +13,7 @@ from sim.cli.common import (
     FiguresOption,
     ForceOption,
     SamplesOption,
+    ScenarioArgument,
     SchedulerOption,
     SeedOption,
     SetOption,
@@ -145,7 +146,7 @@ def parse_pair(scenario: Scenario, text: str | None) -> tuple[str, str] | None:
     epilog="Example: negsim run scenarios/baseline.yaml --samples 2000 --seed 1 --out runs/demo\n\n" + PRECISION
 )
 def run(
-    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    scenario_path: ScenarioArgument,
     samples: SamplesOption = None,
     seed: SeedOption = None,
     set_: SetOption = None,
@@ -306,7 +307,7 @@ def print_summary(analysis: ZoneAnalysis, run_dir: Path) -> None:
     "scored over all its completions, so it takes longer the fewer issues it fixes."
 )
 def score(
-    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    scenario_path: ScenarioArgument,
     package: Annotated[
         str | None, typer.Option(help="A whole package: issue=option for every issue, comma-separated.")
     ] = None,
@@ -392,7 +393,7 @@ def _print_package(scores: PackageScores) -> None:
 
 @app.command(epilog="Example: negsim catalogue scenarios/baseline.yaml --markdown docs/catalogue.md")
 def catalogue(
-    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.")],
+    scenario_path: ScenarioArgument,
     markdown: Annotated[Path | None, typer.Option(help="Write the full catalogue as Markdown to this file.")] = None,
     set_: SetOption = None,
     unset: UnsetOption = None,

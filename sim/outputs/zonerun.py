@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from sim.outputs.rundir import atomic_write_json
+from sim.outputs.runsummary import RunSummary
 from sim.outputs.tables import (
     issue_columns,
     nulls,
@@ -278,3 +279,8 @@ def summary_of(analysis: ZoneAnalysis) -> dict[str, Any]:
 def party_label(analysis: ZoneAnalysis, party_id: str) -> str:
     party = next(p for p in analysis.scenario.parties if p.id == party_id)
     return party.name if party_id in analysis.veto_parties else f"{party.name} ({party.role}, no veto)"
+
+
+def run_summary(analysis: ZoneAnalysis) -> RunSummary:
+    """The run's headline as a value: what the manifest's ``summary`` (:func:`summary_of`) reads back as."""
+    return RunSummary.read(summary_of(analysis))

@@ -22,7 +22,7 @@ from sim.outputs.pipeline import ZoneSettings, run_zone
 from sim.outputs.rundir import MANIFEST
 from sim.outputs.runmanifest import RunManifest
 from sim.outputs.runsummary import RunSummary
-from sim.outputs.zonerun import summary_of
+from sim.outputs.zonerun import run_summary
 from sim.scenario.model import Scenario
 
 Progress = Callable[[int, int], None]
@@ -59,19 +59,17 @@ def run_task(task: RunTask) -> RunSummary:
             figures=task.figures,
             answers=task.answers,
         )
-        return RunSummary.read(summary_of(resumed))
+        return run_summary(resumed)
     # killed before its manifest: it holds nothing to resume, and only what negsim wrote there is replaced
-    return RunSummary.read(
-        summary_of(
-            run_zone(
-                task.scenario,
-                task.run_dir,
-                task.settings,
-                scenario_file=task.scenario_file,
-                force=True,
-                figures=task.figures,
-                answers=task.answers,
-            )
+    return run_summary(
+        run_zone(
+            task.scenario,
+            task.run_dir,
+            task.settings,
+            scenario_file=task.scenario_file,
+            force=True,
+            figures=task.figures,
+            answers=task.answers,
         )
     )
 
