@@ -180,8 +180,6 @@ UNTYPED_CROSSINGS = {
     "sim.explore.server.Explorer.talks": "the page's JSON response",
     "sim.explore.server.Explorer.what_would_it_take": "the page's JSON response",
     # left to type
-    "sim.outputs.zonefigures.ZoneFigures.pair_dataset": "a plot's dataset; the API imports the class for its plots",
-    "sim.outputs.zonefigures.ZoneFigures.utility_pairs_dataset": "a plot's dataset (as above)",
     "sim.negotiation.model.NegotiationModel.outcome": "a run's row of negotiations.parquet (the explorer's talks)",
     "sim.negotiation.runs.trace_rows": "a run's rows of rounds.parquet (the explorer's talks)",
 }

@@ -7,6 +7,8 @@ import pytest
 
 from sim.outputs.plots import marginal_dataset, offer_dataset, plot_offer_acceptance, plot_option_marginals
 from sim.outputs.plots_review import (
+    IssueAxis,
+    UtilityPairs,
     blockers_dataset,
     convergence_dataset,
     option_pair_dataset,
@@ -84,10 +86,10 @@ def test_convergence_draws_the_headline_and_only_the_leading_offers():
 
 
 def test_option_pairs_take_the_best_package_per_pair():
-    issue_a = {"title": "A", "ids": ["a0", "a1"], "labels": ["A zero", "A one"]}
-    issue_b = {"title": "B", "ids": ["b0", "b1", "b2"], "labels": ["B0", "B1", "B2"]}
+    issue_a = IssueAxis("A", ["a0", "a1"], ["A zero", "A one"])
+    issue_b = IssueAxis("B", ["b0", "b1", "b2"], ["B0", "B1", "B2"])
     dataset = option_pair_dataset(np.array([0.2, 0.5, 0.1]), np.array([0, 0, 1]), np.array([1, 1, 2]), issue_a, issue_b)
-    assert np.array_equal(dataset["matrix"], [[0, 0.5, 0], [0, 0, 0.1]])
+    assert np.array_equal(dataset.matrix, [[0, 0.5, 0], [0, 0, 0.1]])
     fig = plot_option_pairs(dataset, caption=CAPTION)
     assert fig.axes[0].get_xlabel() == "B" and fig.axes[0].get_ylabel() == "A"
 
@@ -104,15 +106,15 @@ def test_blockers_split_red_lines_from_reservations():
 
 
 def test_utility_pairs_merge_coinciding_solutions_and_scale_colours_to_the_data():
-    dataset = {
-        "parties": ["A", "B", "C"],
-        "background": np.random.default_rng(1).random((50, 3)),
-        "zone": np.random.default_rng(2).random((5, 3)),
-        "zone_p": np.array([0.1, 0.2, 0.36, 0.05, 0.3]),
-        "frontier": np.random.default_rng(3).random((4, 3)),
-        "solutions": {"nash": [0.5, 0.5, 0.5], "kalai_smorodinsky": [0.5, 0.5, 0.5], "utilitarian": [0.6, 0.4, 0.5]},
-        "reservation": [0.3, 0.3, 0.3],
-    }
+    dataset = UtilityPairs(
+        parties=["A", "B", "C"],
+        background=np.random.default_rng(1).random((50, 3)),
+        zone=np.random.default_rng(2).random((5, 3)),
+        zone_p=np.array([0.1, 0.2, 0.36, 0.05, 0.3]),
+        frontier=np.random.default_rng(3).random((4, 3)),
+        solutions={"nash": [0.5, 0.5, 0.5], "kalai_smorodinsky": [0.5, 0.5, 0.5], "utilitarian": [0.6, 0.4, 0.5]},
+        reservation=[0.3, 0.3, 0.3],
+    )
     fig = plot_utility_pairs(dataset, caption=CAPTION)
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "nash = kalai–smorodinsky" in labels and "utilitarian" in labels

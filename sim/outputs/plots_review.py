@@ -7,6 +7,7 @@ millions of markers), ``plot_*`` functions only draw and return a Figure.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
@@ -89,19 +90,53 @@ def choose_pair(marginals: list[dict[str, Any]]) -> tuple[str, str]:
     return ranked[0], ranked[1] if len(ranked) > 1 else ranked[0]
 
 
+@dataclass(frozen=True)
+class IssueAxis:
+    """One issue on a figure's axis: its title, option ids and option labels (in the scenario's order)."""
+
+    title: str
+    ids: list[str]
+    labels: list[str]
+
+
+@dataclass(frozen=True)
+class OptionPairs:
+    """The option-pairs heatmap's data: ``matrix[row option, column option]``, the best zone probability of any
+    package holding both options (0 where none is ever in the zone)."""
+
+    rows: IssueAxis
+    columns: IssueAxis
+    matrix: np.ndarray
+
+
+@dataclass(frozen=True)
+class UtilityPairs:
+    """The utility-pairs figure's data, one column per veto party drawn: expected utilities of ``background``
+    (a seeded sample of packages), ``zone`` (the most likely zone packages, with ``zone_p``), ``frontier`` (the
+    negotiation set), each solution's utilities, and each party's mean reservation."""
+
+    parties: list[str]
+    background: np.ndarray
+    zone: np.ndarray
+    zone_p: np.ndarray
+    frontier: np.ndarray
+    solutions: dict[str, list[float]]
+    reservation: list[float]
+
+
 def option_pair_dataset(
-    p_zone: np.ndarray, options_a: np.ndarray, options_b: np.ndarray, issue_a: dict[str, Any], issue_b: dict[str, Any]
-) -> dict[str, Any]:
+    p_zone: np.ndarray, options_a: np.ndarray, options_b: np.ndarray, issue_a: IssueAxis, issue_b: IssueAxis
+) -> OptionPairs:
     """Best zone probability of any package holding each pair of options (0 where none is ever in the zone).
 
     ``p_zone`` per zone package, ``options_a``, ``options_b`` its option indices on the two issues (positions in
-    each issue's ``ids``: arrays, never one string per package); each issue is ``{title, ids, labels}``.
+    each issue's ``ids``: arrays, never one string per package).
     """
-    matrix = np.zeros((len(issue_a["ids"]), len(issue_b["ids"])))
+    matrix = np.zeros((len(issue_a.ids), len(issue_b.ids)))
     if len(p_zone):
         a, b = np.asarray(options_a, dtype=np.int64), np.asarray(options_b, dtype=np.int64)
         np.maximum.at(matrix, (a, b), np.asarray(p_zone, dtype=float))
-    return {"rows": issue_a, "columns": issue_b, "matrix": matrix}
+    return OptionPairs(issue_a, issue_b, matrix)
 
 
 def probability_text(value: float) -> str:
@@ -112,19 +147,19 @@ def probability_text(value: float) -> str:
 
 
 @styled
-def plot_option_pairs(dataset: dict[str, Any], ax: Axes | None = None, caption: str = "") -> Figure:
+def plot_option_pairs(dataset: OptionPairs, ax: Axes | None = None, caption: str = "") -> Figure:
     """Heatmap over the options of two issues: the best package's zone probability with both options, the colour
     scale fitted to the largest value (stated on the bar)."""
-    matrix = dataset["matrix"]
+    matrix = dataset.matrix
     largest = float(matrix.max()) if matrix.size else 0.0
-    rows = [wrap(x, 30) for x in dataset["rows"]["labels"]]
+    rows = [wrap(x, 30) for x in dataset.rows.labels]
     lines = max((row.count("\n") + 1 for row in rows), default=1)  # a row of five wrapped lines needs their room
     fig, ax = _axes(ax, (3.4 + 1.5 * matrix.shape[1], 2.2 + max(0.55, 0.12 * lines) * matrix.shape[0]))
     image = ax.imshow(matrix, vmin=0, vmax=largest if largest > 0 else 1.0, cmap="viridis", aspect="auto")
-    ax.set_xticks(range(matrix.shape[1]), [wrap(x, 16) for x in dataset["columns"]["labels"]], fontsize=7)
+    ax.set_xticks(range(matrix.shape[1]), [wrap(x, 16) for x in dataset.columns.labels], fontsize=7)
     ax.set_yticks(range(matrix.shape[0]), rows, fontsize=7)
-    ax.set_xlabel(wrap(dataset["columns"]["title"], 60))
-    ax.set_ylabel(wrap(dataset["rows"]["title"], 30))
+    ax.set_xlabel(wrap(dataset.columns.title, 60))
+    ax.set_ylabel(wrap(dataset.rows.title, 30))
     for (r, c), value in np.ndenumerate(matrix):
         colour = "white" if value < 0.5 * largest or largest == 0 else "black"
         ax.text(c, r, probability_text(value), ha="center", va="center", fontsize=7, color=colour)
@@ -196,7 +231,7 @@ def plot_blockers(dataset: dict[str, Any], ax: Axes | None = None, caption: str 
 
 
 @styled
-def plot_utility_pairs(dataset: dict[str, Any], ax: Sequence[Axes] | None = None, caption: str = "") -> Figure:
+def plot_utility_pairs(dataset: UtilityPairs, ax: Sequence[Axes] | None = None, caption: str = "") -> Figure:
     """Each pair of the first ``UTILITY_PAIR_PARTIES`` veto parties (the table's main actors; 28 panels for eight
     parties made a 1.4 MB image nobody reads): sampled packages (grey), zone packages (by p_zone), frontier, solutions.
 
@@ -205,7 +240,7 @@ def plot_utility_pairs(dataset: dict[str, Any], ax: Sequence[Axes] | None = None
     drawn as rasterized markers of one style per call (Agg stamps one marker image; a scatter of per-point styles
     costs a path per point: seconds over tens of panels of thousands of points).
     """
-    parties = dataset["parties"]
+    parties = dataset.parties
     drawn = min(len(parties), UTILITY_PAIR_PARTIES)
     pairs = [(a, b) for a in range(drawn) for b in range(a + 1, drawn)]
     cols = min(3, len(pairs))
@@ -216,15 +251,15 @@ def plot_utility_pairs(dataset: dict[str, Any], ax: Sequence[Axes] | None = None
     else:  # the caller's axes, one per pair
         axes = list(ax)
         fig = axes[0].figure
-    zone = dataset["zone"]
-    top = float(np.max(dataset["zone_p"])) if len(zone) else 1.0
-    shades = zone_shades(np.asarray(dataset["zone_p"], dtype=float), top)
+    zone = dataset.zone
+    top = float(np.max(dataset.zone_p)) if len(zone) else 1.0
+    shades = zone_shades(np.asarray(dataset.zone_p, dtype=float), top)
     colours = matplotlib.colormaps["viridis"]
     merged: dict[tuple[float, ...], list[str]] = {}
-    for name, utilities in dataset["solutions"].items():
+    for name, utilities in dataset.solutions.items():
         merged.setdefault(tuple(round(u, 9) for u in utilities), []).append(name)
     for ax, (a, b) in zip(axes, pairs, strict=False):
-        back = dataset["background"]
+        back = dataset.background
         ax.plot(back[:, a], back[:, b], ls="none", marker="o", ms=1.4, mew=0, color="#cccccc", rasterized=True,
                 label="packages (random sample)")  # fmt: skip
         for k, (level, rows_at) in enumerate(shades):
@@ -234,7 +269,7 @@ def plot_utility_pairs(dataset: dict[str, Any], ax: Sequence[Axes] | None = None
         if len(zone) and a == 0 and b == 1:
             scale = ScalarMappable(norm=Normalize(0, top), cmap=colours)
             fig.colorbar(scale, ax=ax, fraction=0.046, pad=0.03, label=f"zone probability (max {top:.3g})")
-        front = dataset["frontier"]
+        front = dataset.frontier
         ax.plot(front[:, a], front[:, b], ls="none", marker="o", ms=3.2, mfc="none", mec="black", mew=0.6,
                 rasterized=True, label="negotiation set (efficient, acceptable)")  # fmt: skip
         stack = list(merged.items())[::-1]  # the Nash star, thinnest, last and on top: each marker is drawn
@@ -244,8 +279,8 @@ def plot_utility_pairs(dataset: dict[str, Any], ax: Sequence[Axes] | None = None
                 [utilities[a]], [utilities[b]], marker=marker, s=70 + 30 * (len(stack) - 1 - k), c=colour,
                 edgecolors="black", lw=0.7, label=" = ".join(n.replace("_", "–") for n in names), zorder=5 + k,
             )  # fmt: skip
-        ax.axvline(dataset["reservation"][a], color=RED_LINE, lw=0.6, ls=":")
-        ax.axhline(dataset["reservation"][b], color=RED_LINE, lw=0.6, ls=":")
+        ax.axvline(dataset.reservation[a], color=RED_LINE, lw=0.6, ls=":")
+        ax.axhline(dataset.reservation[b], color=RED_LINE, lw=0.6, ls=":")
         ax.set_xlabel(wrap(f"{short_name(parties[a])} expected utility", 34))
         ax.set_ylabel(wrap(f"{short_name(parties[b])} expected utility", 34))
         ax.xaxis.set_major_locator(MaxNLocator(5))  # ticks cost most of this figure's drawing: 5 per axis read fine

@@ -22,6 +22,9 @@ from sim.outputs.plots import (
     zone_histogram_dataset,
 )
 from sim.outputs.plots_review import (
+    IssueAxis,
+    OptionPairs,
+    UtilityPairs,
     blockers_dataset,
     choose_pair,
     convergence_dataset,
@@ -94,15 +97,15 @@ class ZoneFigures:
         """Expected utilities of sampled packages, the zone, the negotiation set and the solutions, party by party."""
         return plot_utility_pairs(self.utility_pairs_dataset(), ax=ax, caption=self.caption)
 
-    def pair_dataset(self, pair: tuple[str, str] | None = None) -> dict[str, Any]:
+    def pair_dataset(self, pair: tuple[str, str] | None = None) -> OptionPairs:
         analysis = self.analysis
         pair = pair or choose_pair(self._marginal_rows())
         space, scenario = analysis.space, analysis.scenario
         first, second = (space.issue_ids.index(issue) for issue in pair)
 
-        def issue(issue_id: str) -> dict[str, Any]:
+        def issue(issue_id: str) -> IssueAxis:
             found = scenario.issue(issue_id)
-            return {"title": found.title, "ids": found.option_ids, "labels": [o.label for o in found.options]}
+            return IssueAxis(found.title, list(found.option_ids), [o.label for o in found.options])
 
         p_zone = analysis.zone.zone_count / analysis.samples
         packages = analysis.zone.packages  # option indices of the two issues only, as arrays: zones run to millions
@@ -114,7 +117,7 @@ class ZoneFigures:
             issue(pair[1]),
         )
 
-    def utility_pairs_dataset(self) -> dict[str, Any]:
+    def utility_pairs_dataset(self) -> UtilityPairs:
         """Veto parties' expected utilities for a seeded sample of packages, the zone, the frontier, solutions."""
         analysis = self.analysis
         preferences = analysis.preferences or run_preferences(analysis.scenario, analysis.settings)
@@ -129,16 +132,16 @@ class ZoneFigures:
         # ties by the CPU's SIMD kernel, so the committed figure differed from one machine to the next
         zone_eu = expected_utility(preferences, space.codes(analysis.zone.packages[order]))[veto].T
         negotiation = analysis.negotiation_set
-        return {
-            "parties": [party_label(analysis, parties[p]) for p in veto],
-            "background": background,
-            "zone": zone_eu if order.size else np.zeros((0, len(veto))),
-            "zone_p": zone_p[order],
-            "frontier": negotiation.expected_utility[veto].T.reshape(-1, len(veto)),
-            "solutions": {
+        return UtilityPairs(
+            parties=[party_label(analysis, parties[p]) for p in veto],
+            background=background,
+            zone=zone_eu if order.size else np.zeros((0, len(veto))),
+            zone_p=zone_p[order],
+            frontier=negotiation.expected_utility[veto].T.reshape(-1, len(veto)),
+            solutions={
                 name: [sol.expected_utility[parties[p]] for p in veto]
                 for name, sol in negotiation.solutions.items()
                 if sol
             },
-            "reservation": [negotiation.reservation[parties[p]] for p in veto],
-        }
+            reservation=[negotiation.reservation[parties[p]] for p in veto],
+        )
