@@ -177,11 +177,10 @@ UNTYPED_CROSSINGS = {
     "sim.explore.server.Explorer.reset": "the page's JSON response",
     "sim.explore.server.Explorer.save": "the page's JSON response",
     "sim.explore.server.Explorer.cancel_whatif": "the page's JSON response",
+    "sim.negotiation.model.NegotiationModel.outcome": "a row of negotiations.parquet (the explorer: talks_outcome)",
+    "sim.negotiation.result.RoundRecord.row": "the value's own serialisation (a row of rounds.parquet)",
     "sim.explore.server.Explorer.talks": "the page's JSON response",
     "sim.explore.server.Explorer.what_would_it_take": "the page's JSON response",
-    # left to type
-    "sim.negotiation.model.NegotiationModel.outcome": "a run's row of negotiations.parquet (the explorer's talks)",
-    "sim.negotiation.runs.trace_rows": "a run's rows of rounds.parquet (the explorer's talks)",
 }
 
 

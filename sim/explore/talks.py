@@ -10,36 +10,38 @@ SVG), the offer's options listed where they change.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from sim.negotiation.model import NegotiationModel, NegotiationSetup
 from sim.negotiation.protocol import Protocol
-from sim.negotiation.runs import trace_rows
+from sim.negotiation.result import RoundRecord, TalksOutcome
+from sim.negotiation.runs import trace_records
 from sim.scenario.model import Scenario
 from sim.zone.space import PackageSpace
 
 COLOURS = ("#2f6db5", "#c0392b", "#2e8b57", "#8e44ad", "#d35400", "#16a085", "#7f8c8d", "#b7950b", "#34495e")
 
 
-def play_one(scenario: Scenario, protocol: Protocol, seed: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def play_one(scenario: Scenario, protocol: Protocol, seed: int) -> tuple[list[RoundRecord], TalksOutcome]:
     """The round-by-round records and the outcome of one negotiation run."""
     model = NegotiationModel(NegotiationSetup.build(scenario), protocol, seed, trace=True)
     try:
         model.run_model()
-        return trace_rows(model, 0), model.outcome(with_zone=False)
+        return trace_records(model, 0), model.talks_outcome()
     finally:
         model.release()
 
 
-def aspiration_svg(rows: list[dict[str, Any]], parties: list[str]) -> str:
-    rounds = max((r["round"] for r in rows), default=1)
+def aspiration_svg(rows: list[RoundRecord], parties: list[str]) -> str:
+    rounds = max((r.round for r in rows), default=1)
     width, height, left = 560, 180, 30
     x = lambda k: left + (width - left - 10) * (k - 1) / max(rounds - 1, 1)  # noqa: E731
     y = lambda u: 10 + (height - 30) * (1 - min(max(u, 0.0), 1.0))  # noqa: E731
     lines, legend = [], []
     for n, party in enumerate(parties):
         points = [
-            (r["round"], r["aspiration"]) for r in rows if r["party"] == party and r["aspiration"] == r["aspiration"]
+            (r.round, r.aspiration)
+            for r in rows
+            if r.party == party and r.aspiration == r.aspiration  # not NaN
         ]
         colour = COLOURS[n % len(COLOURS)]
         if points:
@@ -58,34 +60,33 @@ def aspiration_svg(rows: list[dict[str, Any]], parties: list[str]) -> str:
     )
 
 
-def talks_html(scenario: Scenario, rows: list[dict[str, Any]], outcome: dict[str, Any], seed: int) -> str:
+def talks_html(scenario: Scenario, rows: list[RoundRecord], outcome: TalksOutcome, seed: int) -> str:
     space = PackageSpace.from_scenario(scenario)
-    parties = list(dict.fromkeys(r["party"] for r in rows))
-    if outcome["agreed"]:
-        options = "; ".join(f"{i}={o}" for i, o in space.describe(int(outcome["package"])).items())
-        result = f"agreed in round {outcome['round']}: {options}"
+    parties = list(dict.fromkeys(r.party for r in rows))
+    if outcome.agreed:
+        options = "; ".join(f"{i}={o}" for i, o in space.describe(outcome.package).items())
+        result = f"agreed in round {outcome.round}: {options}"
     else:
-        result = f"no agreement by round {outcome['round']}"
-    if outcome.get("ratification_failures"):
-        result += f" ({outcome['ratification_failures']} package(s) agreed at the table failed ratification)"
+        result = f"no agreement by round {outcome.round}"
+    if outcome.ratification_failures:
+        result += f" ({outcome.ratification_failures} package(s) agreed at the table failed ratification)"
     body, previous = [], {}
-    for round_ in sorted({r["round"] for r in rows}):
-        records = [r for r in rows if r["round"] == round_]
-        offer = records[0]["offer"]
+    for round_ in sorted({r.round for r in rows}):
+        records = [r for r in rows if r.round == round_]
+        offer = records[0].offer
         described = space.describe(offer) if offer >= 0 else {}
         changed = {i: o for i, o in described.items() if previous.get(i) != o}
         previous = described or previous
         replies = " ".join(
-            f"<span title='aspiration {r['aspiration']:.2f}'>{escape(r['party'])}: {escape(str(r['reply']))}</span>"
-            for r in records
+            f"<span title='aspiration {r.aspiration:.2f}'>{escape(r.party)}: {escape(r.reply)}</span>" for r in records
         )
         what = "; ".join(f"{i}={o}" for i, o in changed.items()) or "same offer"
         body.append(
-            f"<tr><td>{round_}</td><td>{escape(records[0]['proposer'])}</td><td class='mono'>{escape(what)}</td>"
+            f"<tr><td>{round_}</td><td>{escape(records[0].proposer)}</td><td class='mono'>{escape(what)}</td>"
             f"<td class='replies'>{replies}</td></tr>"
         )
     return (
-        f"<h2>Talks: one {escape(str(outcome['protocol']))} negotiation (seed {seed})</h2>"
+        f"<h2>Talks: one {escape(outcome.protocol)} negotiation (seed {seed})</h2>"
         f"<p>Outcome: <span id='s-talks-outcome' role='status' aria-label='Talks outcome'>{escape(result)}</span>. "
         "One run; the agreement rate over many runs: <code>negsim negotiate</code>.</p>"
         + aspiration_svg(rows, parties)

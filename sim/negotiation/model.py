@@ -20,6 +20,7 @@ import numpy as np
 from sim.negotiation.agents import MediatorAgent, PartyAgent
 from sim.negotiation.belief import MediatorPrior, draw_parties
 from sim.negotiation.protocol import Protocol, Reply
+from sim.negotiation.result import TalksOutcome
 from sim.negotiation.strategies import log_acceptance
 from sim.negotiation.table import candidate_table
 from sim.negotiation.versus_zone import run_zones
@@ -273,6 +274,17 @@ class NegotiationModel(mesa.Model):
         counters = getattr(mesa.Agent, "_ids", None)
         if isinstance(counters, dict):
             counters.pop(self, None)
+
+    def talks_outcome(self) -> TalksOutcome:
+        """How this run ended, as a value (the explorer's talks; ``outcome`` is the table's row)."""
+        agreed = self.agreement is not None
+        return TalksOutcome(
+            self.protocol.value,
+            agreed,
+            int(self.steps),
+            int(self.setup.packages[self.agreement]) if agreed else -1,
+            self.ratification_failures,
+        )
 
     def outcome(self, with_zone: bool = True) -> dict[str, Any]:
         """One row of negotiations.parquet (without run number and seed). ``with_zone=False`` leaves out the talks

@@ -22,6 +22,36 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class RoundRecord:
+    """One party in one round of a traced run, as the DataCollector recorded it (a row of rounds.parquet)."""
+
+    run: int
+    round: int
+    party: str
+    aspiration: float
+    reply: str
+    offer_utility: float
+    proposer: str
+    offer: int
+
+    def row(self) -> dict[str, Any]:
+        """The rounds.parquet row: the fields in their order."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class TalksOutcome:
+    """How one run ended: agreed (on ``package``, a package number) or not, in which round, and how many packages
+    agreed at the table failed ratification before it."""
+
+    protocol: str
+    agreed: bool
+    round: int
+    package: int
+    ratification_failures: int
+
+
+@dataclass(frozen=True)
 class Agreement:
     """A package agreed in some runs: the share of runs that agreed on it, its zone probability (a separate
     Monte-Carlo estimate, ``ZONE_SAMPLES`` samples), and in which rounds it was reached."""

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from sim.executors import Executor, map_tasks
 from sim.negotiation.model import NegotiationModel, NegotiationSetup, Protocol
-from sim.negotiation.result import NegotiationResult, read_negotiations
+from sim.negotiation.result import NegotiationResult, RoundRecord, read_negotiations
 from sim.negotiation.versus_zone import run_zones, talks_versus_zone
 from sim.outputs.figure_choice import Figures
 from sim.outputs.rundir import (
@@ -92,15 +92,15 @@ def play_chunk(chunk: Chunk) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
         agreed.append(model.agreed_utilities)
         preferences.append(model.preferences)
         if traced:
-            rounds.extend(trace_rows(model, run))
+            rounds.extend(record.row() for record in trace_records(model, run))
         model.release()
     for row, zone, utilities in zip(outcomes, run_zones(setup.space, preferences), agreed, strict=True):
         row.update(zone.row(utilities))
     return outcomes, rounds
 
 
-def trace_rows(model: NegotiationModel, run: int) -> list[dict[str, Any]]:
-    """The DataCollector's records as rows: one per round and party (a traced run's)."""
+def trace_records(model: NegotiationModel, run: int) -> list[RoundRecord]:
+    """The DataCollector's records: one per round and party (a traced run's)."""
     assert model.datacollector is not None, "only a traced run records its rounds"
     agents = model.datacollector.get_agent_vars_dataframe().reset_index()
     offers = model.datacollector.get_model_vars_dataframe()
@@ -111,16 +111,16 @@ def trace_rows(model: NegotiationModel, run: int) -> list[dict[str, Any]]:
             continue
         step = int(record.Step)
         rows.append(
-            {
-                "run": run,
-                "round": step,
-                "party": names[record.AgentID],
-                "aspiration": float(record.aspiration),
-                "reply": str(record.reply),
-                "offer_utility": float(record.offer_utility),
-                "proposer": str(offers["proposer"].iloc[step - 1]),
-                "offer": int(offers["offer"].iloc[step - 1]),
-            }
+            RoundRecord(
+                run=run,
+                round=step,
+                party=names[record.AgentID],
+                aspiration=float(record.aspiration),
+                reply=str(record.reply),
+                offer_utility=float(record.offer_utility),
+                proposer=str(offers["proposer"].iloc[step - 1]),
+                offer=int(offers["offer"].iloc[step - 1]),
+            )
         )
     return rows
 
