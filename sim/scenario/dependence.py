@@ -11,6 +11,7 @@ correlations), checked here with the factor the sampler uses, so the error and t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from sim.scenario.model import Party, Role, Scenario
 
 # ("reservation", p) | ("weight", p, i) | ("value", p, i, o) | ("red_line", p, i) | ("resolve", p, issues)
 # | ("link", p, i, o) | ("member", p, m, column): a chamber member's own draw, column as in ``member_column``
-Slot = tuple
+Slot = tuple[Any, ...]
 TOLERANCE = 1e-9
 
 

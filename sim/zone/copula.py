@@ -11,7 +11,7 @@ columns, never a BLAS product, so a sample's numbers do not depend on how many s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,7 +27,7 @@ EDGE = 2.0**-53  # uniforms are drawn in [0, 1): keep Phi^-1 finite
 _ARRAY_OF = {"member": "", "resolve": "red_line"}  # which array of ``Draws`` a slot's kind writes (default: its own)
 
 
-def _view(arrays: dict[str, np.ndarray], slot: Slot) -> tuple[np.ndarray, tuple]:
+def _view(arrays: dict[str, np.ndarray], slot: Slot) -> tuple[np.ndarray, tuple[Any, ...]]:
     kind, party, *rest = slot
     if kind == "reservation":
         return arrays["reservation"], (party, slice(None))
@@ -52,7 +52,7 @@ def correlate(scenario: Scenario, draws: Draws) -> Draws:
     from scipy.special import ndtr, ndtri  # only scenarios with correlations pay scipy's import (~0.5 s)
 
     touched = {_ARRAY_OF.get(slot[0], slot[0]) for slot in tied.slots}  # copied only when a slot writes to it
-    arrays = {
+    arrays: dict[str, np.ndarray] = {
         name: getattr(draws, name).copy()
         for name in ("reservation", "weight", "value", "red_line", "link")
         if name in touched
@@ -76,5 +76,5 @@ def correlate(scenario: Scenario, draws: Draws) -> Draws:
         if tied.slots[k][0] == "resolve":  # every red line of the party shares its resolve
             for issue in tied.slots[k][2]:
                 array[index[0], :, issue, 0] = array[index]
-    member = tuple(arrays.pop(f"member{p}", own) for p, own in enumerate(draws.member))
+    member = tuple(arrays.pop(f"member{p}") if f"member{p}" in arrays else own for p, own in enumerate(draws.member))
     return draws.replace(**arrays, member=member)

@@ -267,15 +267,19 @@ def electorates(
             continue
         share, strict = body.threshold
         if body.members is None:
+            assert body.voters is not None, "an electorate has voters or members (sim.scenario.bodies)"
             spread = (body.spread.reservation, body.spread.weights, body.spread.values)
             weight = ranges.weight[p].mean(axis=-1)
             value = (ranges.value[p, ..., 0] + ranges.value[p, ..., 1]) / 2
             deviation, offset = voter_offsets(weight, value, radices, body.voters, spread, party.id)
-            seats = np.ones(body.voters, dtype=np.int64)
-            bodies.append(Electorate(p, share, strict, seats, radices, deviation=deviation, offset=offset))
+            ones = np.ones(body.voters, dtype=np.int64)
+            bodies.append(Electorate(p, share, strict, ones, radices, deviation=deviation, offset=offset))
             continue
         blocs: dict[tuple[int, ...], int] = {}
-        members, seats, shared, reds = [], [], [], []
+        members: list[Preferences] = []
+        seats: list[int] = []
+        shared: list[bool] = []
+        reds: list[bool] = []
         for m, member in enumerate(body.members):
             own = tuple(m if getattr(member, key) is not None else -1 for key in OWN)
             if own in blocs:  # states the same numbers as an earlier member (the party's): the same votes
@@ -299,7 +303,9 @@ def _member_draws(draws: Draws, p: int, m: int, member: Any, radices: tuple[int,
     """A member's one-party draws: the party's, with the member's own numbers for what it states itself."""
     n_issues, n_options = len(radices), max(radices)
     starts = [member_column(n_issues, n_options, kind) for kind in ("weight", "value", "red_line")]
-    own = np.split(draws.member[p][m], starts, axis=1)
+    drawn = draws.member[p]
+    assert drawn is not None, "a chamber's members drew their own numbers (sim.zone.sampling.draw_uniforms)"
+    own = np.split(drawn[m], starts, axis=1)
     mine = draws.party(p)
     return mine.replace(
         reservation=own[0][None, :, 0] if member.reservation is not None else mine.reservation,
