@@ -138,19 +138,28 @@ def test_same_seed_same_table_whatever_the_workers(tmp_path):
 
 
 def test_interrupted_negotiations_resume_to_the_same_table(tmp_path):
-    import json
-
+    """Killed after its first chunk is saved, a run resumes with the recorded settings (the arguments given to the
+    resume are ignored), plays only the chunks not saved, and ends with the uninterrupted table. (It used to delete
+    parts of a finished run, which had removed them already, so it resumed from nothing.)"""
     scenario = load_scenario(DATA / "golden.yaml")
     whole = tmp_path / "whole"
     run_negotiations(scenario, whole, Protocol.alternating, 700, 3, 1, workers=1, make_plots=False)
     cut = tmp_path / "cut"
-    run_negotiations(scenario, cut, Protocol.alternating, 700, 3, 1, workers=1, make_plots=False)
-    for part in sorted((cut / "parts").glob("chunk-0000[12]-*.parquet")):
-        part.unlink()  # as if the process had died after the first chunk
-    (cut / "negotiations.parquet").unlink()
-    manifest = json.loads((cut / "manifest.json").read_text())
-    (cut / "manifest.json").write_text(json.dumps({**manifest, "status": "running"}))
-    run_negotiations(scenario, cut, Protocol.mediated, 5, 0, 0, resume=True, make_plots=False)
+
+    def killed(done: int, total: int) -> None:
+        raise KeyboardInterrupt  # as if the process had died right after the first chunk was saved
+
+    with pytest.raises(KeyboardInterrupt):
+        run_negotiations(scenario, cut, Protocol.alternating, 700, 3, 1, workers=1, make_plots=False, progress=killed)
+    saved = sorted((cut / "parts").glob("chunk-*-outcomes.parquet"))
+    assert [part.name for part in saved] == ["chunk-00000-outcomes.parquet"]
+    assert not (cut / "negotiations.parquet").exists()
+    played = []
+    run_negotiations(
+        scenario, cut, Protocol.mediated, 5, 0, 0, resume=True, make_plots=False,
+        progress=lambda done, total: played.append(done),
+    )  # fmt: skip
+    assert played == [2, 3]  # only the two chunks left are played, counted after the one kept
     assert pq.read_table(cut / "negotiations.parquet").equals(pq.read_table(whole / "negotiations.parquet"))
 
 
