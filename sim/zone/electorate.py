@@ -171,16 +171,30 @@ class Electorate:
         at = scores.shape[1] - self.needed
         return np.partition(scores, at, axis=1)[:, at]
 
+    def _cell_pivots(self, cells: np.ndarray) -> np.ndarray:
+        """The pivots of option combinations of the reached issues given by their cell numbers (row-major over
+        those issues' options), a few million (combination, voter) scores at a time."""
+        radices = [self.radices[i] for i in self._reached]
+        step = max(1, 2**22 // self.size)
+        parts = [
+            self._pivot_of(np.stack(np.unravel_index(cells[k : k + step], radices), axis=1))
+            for k in range(0, cells.size, step)
+        ]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def _cells(self, codes: np.ndarray) -> np.ndarray:
+        """Each package's cell: its options on the reached issues as one number."""
+        return np.ravel_multi_index(tuple(codes[:, self._reached].T), tuple(self.radices[i] for i in self._reached))
+
     @cached_property
     def _grid_pivots(self) -> np.ndarray | None:
         """The pivot of every option combination of the reached issues, when that grid is small enough."""
-        radices = [self.radices[i] for i in self._reached]
-        cells = int(np.prod(radices, dtype=np.int64)) if radices else 1
+        if self._reached.size == 0:  # one combination: the voters' own offsets
+            return self._pivot_of(np.zeros((1, 0), dtype=np.int64))
+        cells = int(np.prod([self.radices[i] for i in self._reached], dtype=np.int64))
         if cells * self.size > GRID_CELLS:
             return None
-        grid = np.stack(np.unravel_index(np.arange(cells), radices), axis=1) if radices else np.zeros((1, 0), int)
-        step = max(1, 2**22 // self.size)
-        return np.concatenate([self._pivot_of(grid[k : k + step]) for k in range(0, cells, step)])
+        return self._cell_pivots(np.arange(cells))
 
     @cached_property
     def _memo(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -200,19 +214,14 @@ class Electorate:
         if grid is not None:
             if self._reached.size == 0:
                 return np.full(codes.shape[0], grid[0])
-            radices = tuple(self.radices[i] for i in self._reached)
-            return grid[np.ravel_multi_index(tuple(codes[:, self._reached].T), radices)]
+            return grid[self._cells(codes)]
         memo = self._memo
         if memo is not None:
             pivots, known = memo
-            radices = tuple(self.radices[i] for i in self._reached)
-            cells = np.ravel_multi_index(tuple(codes[:, self._reached].T), radices)
+            cells = self._cells(codes)
             todo = np.unique(cells[~known[cells]])
-            step = max(1, 2**22 // self.size)
-            for start in range(0, todo.size, step):  # values first, then the mark: a reader never sees a mark alone
-                part = todo[start : start + step]
-                pivots[part] = self._pivot_of(np.stack(np.unravel_index(part, radices), axis=1))
-                known[part] = True
+            pivots[todo] = self._cell_pivots(todo)  # values first, then the mark: a reader never sees a mark alone
+            known[todo] = True
             return pivots[cells]
         numbers, distinct = self._projections(codes)
         return self._pivot_of(distinct)[numbers]
