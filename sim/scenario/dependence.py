@@ -96,6 +96,11 @@ def member_column(n_issues: int, n_options: int, kind: str, issue: int = 0, opti
     return 1 + n_issues * (1 + n_options) + issue
 
 
+def member_width(n_issues: int, n_options: int) -> int:
+    """How many numbers a chamber member draws per sample: one past its last red-line column (``member_column``)."""
+    return member_column(n_issues, n_options, "red_line", n_issues)
+
+
 def _member_slot(scenario: Scenario, name: str, p: int, party: Party, tail: str) -> list[Slot] | str:
     """A chamber member's own quantity: only what the member states itself is drawn apart from the party (the rest
     is the party's draw, which the party's own name already correlates)."""

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.scenario.dependence import member_width
 from sim.scenario.model import Party, Role, Scenario
 from sim.zone.copula import correlate
 from sim.zone.electorate import electorates
@@ -91,7 +92,7 @@ def draw_uniforms(scenario: Scenario, samples: int, rng: np.random.Generator) ->
     red_line = rng.random((len(scenario.parties), samples, n_issues, n_options))
     # a chamber's members draw their own numbers last, so a scenario without chambers draws what it always drew
     member = tuple(
-        rng.random((len(party.electorate.members), samples, 1 + n_issues * (2 + n_options)))
+        rng.random((len(party.electorate.members), samples, member_width(n_issues, n_options)))
         if party.electorate is not None and party.electorate.members
         else None
         for party in scenario.parties
