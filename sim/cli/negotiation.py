@@ -58,7 +58,6 @@ def negotiate(
     """Play the negotiation many times on Mesa and report which deals are reached, how often and how fast."""
     from rich.table import Table
 
-    from sim.negotiation.result import read_negotiations
     from sim.negotiation.runs import run_negotiations
     from sim.outputs.rundir import default_run_dir
     from sim.studies.review import write_review  # the run's own page (loop's page shell)
@@ -75,7 +74,7 @@ def negotiate(
             f"use at most --runs {MAX_NEGOTIATION_ROUNDS // rounds} (or a smaller run.rounds)"
         )
     run_dir = resume or out_dir or default_run_dir(Path("runs"), scenario, "negotiate")
-    with_progress(
+    result = with_progress(
         f"negotiating {scenario.id}",
         lambda progress: run_negotiations(
             scenario,
@@ -95,7 +94,6 @@ def negotiate(
             page=lambda directory: write_review([directory], directory / "report.html"),
         ),
     )
-    result = read_negotiations(run_dir)
     median = result.median_rounds
     out.print(f"{scenario.title} ({protocol.value}) -> {run_dir}")
     out.print(
