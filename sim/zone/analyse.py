@@ -29,6 +29,7 @@ from sim.zone.settings import RunSettings, run_preferences
 from sim.zone.space import PackageSpace
 
 HISTOGRAM_BINS = 20
+ZONE_ROWS = 2**20  # zone packages summed at a time: bounded temporaries whatever the zone's size
 Progress = Callable[[int, int], None]
 
 
@@ -126,11 +127,13 @@ def analyse_zone(
 def _option_sums(space: PackageSpace, zone: ZoneList) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Per issue and option: the sum of zone counts of the packages holding it, and the number of feasible packages
     holding it (exact counts, not enumerations). One issue's option indices at a time: every zone package's codes
-    at once were the run's peak memory on large zones (3^19: ~10^7 packages x 19 issues x 8 bytes, twice)."""
-    zone_sum = [
-        np.bincount(space.option_codes(zone.packages, i), weights=zone.zone_count, minlength=r)[:r]
-        for i, r in enumerate(space.radices)
-    ]
+    at once were the run's peak memory on large zones (3^19: ~10^7 packages x 19 issues x 8 bytes, twice); and
+    ``ZONE_ROWS`` packages at a time (sums of integer counts: exact, so the same floats whatever the chunking)."""
+    zone_sum = [np.zeros(r) for r in space.radices]
+    for start in range(0, zone.packages.size, ZONE_ROWS):
+        packages, counts = zone.packages[start : start + ZONE_ROWS], zone.zone_count[start : start + ZONE_ROWS]
+        for i, r in enumerate(space.radices):
+            zone_sum[i] += np.bincount(space.option_codes(packages, i), weights=counts, minlength=r)[:r]
     option_count = [
         np.array([space.count_feasible({i: o}) for o in range(r)], dtype=np.float64)
         for i, r in enumerate(space.radices)
@@ -139,9 +142,14 @@ def _option_sums(space: PackageSpace, zone: ZoneList) -> tuple[list[np.ndarray],
 
 
 def _histogram(positive_counts: np.ndarray, samples: int) -> np.ndarray:
-    """20 equal bins of p_zone over (0, 1] for packages in the zone in at least one sample."""
-    bins = np.minimum((np.ceil(positive_counts / samples * HISTOGRAM_BINS) - 1).astype(np.int64), HISTOGRAM_BINS - 1)
-    return np.bincount(bins, minlength=HISTOGRAM_BINS)
+    """20 equal bins of p_zone over (0, 1] for packages in the zone in at least one sample (``ZONE_ROWS`` at a
+    time: the float temporaries of ten million packages were a quarter of a gigabyte)."""
+    histogram = np.zeros(HISTOGRAM_BINS, dtype=np.int64)
+    for start in range(0, positive_counts.size, ZONE_ROWS):
+        p_zone = positive_counts[start : start + ZONE_ROWS] / samples
+        bins = np.minimum((np.ceil(p_zone * HISTOGRAM_BINS) - 1).astype(np.int64), HISTOGRAM_BINS - 1)
+        histogram += np.bincount(bins, minlength=HISTOGRAM_BINS)
+    return histogram
 
 
 def sample_hits(scores: TargetScores) -> SampleHits:
