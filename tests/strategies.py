@@ -165,3 +165,42 @@ def negotiation_scenarios(draw: st.DrawFn) -> Scenario:
             {**doc["parties"][0], "id": "med", "name": "Mediator", "role": "mediator", "red_lines": []}
         )
     return Scenario.model_validate(doc)
+
+
+def dense_scenario_dict(issues: int = 6, options: int = 4, seed: int = 23) -> dict[str, Any]:
+    """A fixed scenario whose zone is dense (interests not opposed, lenient reservations) with a ratifier that
+    refuses part of it: every block of its space holds zone packages and packages agreed only at the table."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    ids = [f"i{i}" for i in range(issues)]
+
+    def party(n: int, role: str, reservation: list[float]) -> dict[str, Any]:
+        values = {
+            issue: {
+                f"o{o}": [round(float(c) - 0.1, 3), round(float(c) + 0.1, 3)]
+                for o, c in enumerate(0.15 + 0.7 * rng.random(options))
+            }
+            for issue in ids
+        }
+        return {
+            "id": f"p{n}",
+            "name": f"Party {n}",
+            "role": role,
+            "weights": {issue: [0.5, 1.5] for issue in ids},
+            "values": values,
+            "reservation": reservation,
+        }
+
+    return {
+        "negsim": 1,
+        "id": "dense",
+        "title": "interests not opposed",
+        "issues": [
+            {"id": issue, "title": issue, "options": [{"id": f"o{o}", "label": f"Option {o}"} for o in range(options)]}
+            for issue in ids
+        ],
+        "parties": [party(n, "negotiator", [0.3, 0.45]) for n in range(3)] + [party(3, "ratifier", [0.4, 0.55])],
+        "run": {"samples": 100, "seed": 1},
+        "offers": [{"id": "first", "label": "an offer", "fix": {"i0": "o1", "i1": "o2"}}],
+    }

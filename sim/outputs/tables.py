@@ -9,9 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -21,6 +22,9 @@ from sim.outputs.rundir import atomic_write
 from sim.zone.estimate import estimate_columns
 from sim.zone.intervals import METHOD
 from sim.zone.space import PackageSpace
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def table_metadata(
@@ -82,6 +86,21 @@ def zone_rows(
             {f"share_{party}": pa.array(mean), f"share_{party}_lo": pa.array(low), f"share_{party}_hi": pa.array(high)}
         )
     return pa.table(columns)
+
+
+def built_ahead(build: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """``build(item)`` for every item, in order, each built on a thread while the caller still uses the one before:
+    zone.parquet's chunks are built (numpy) while the previous one is encoded (Arrow), both without the GIL for
+    most of their time. At most two results are held."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: Future[R] | None = None
+        for item in items:
+            ahead = pool.submit(build, item)
+            if pending is not None:
+                yield pending.result()
+            pending = ahead
+        if pending is not None:
+            yield pending.result()
 
 
 def write_parquet_stream(path: Path, tables: Iterable[pa.Table], schema: pa.Schema | None = None) -> int:

@@ -20,6 +20,7 @@ import pyarrow as pa
 from sim.outputs.rundir import atomic_write_json
 from sim.outputs.runsummary import RunSummary
 from sim.outputs.tables import (
+    built_ahead,
     issue_columns,
     nulls,
     rows_table,
@@ -196,10 +197,8 @@ def _write_zone_table(
             body_shares(preferences, codes, zone_counts > 0),
         ).replace_schema_metadata(metadata)
 
-    # the first chunk (empty when nothing is listed) gives the schema; one chunk is built and held at a time
-    write_parquet_stream(
-        run_dir / "zone.parquet", (chunk(start) for start in range(0, max(keep.size, 1), ZONE_TABLE_ROWS))
-    )
+    # the first chunk (empty when nothing is listed) gives the schema; the next chunk is built while one is written
+    write_parquet_stream(run_dir / "zone.parquet", built_ahead(chunk, range(0, max(keep.size, 1), ZONE_TABLE_ROWS)))
 
 
 def _acceptance(analysis: ZoneAnalysis, preferences: Preferences, packages: np.ndarray) -> np.ndarray:
