@@ -20,7 +20,7 @@ ALLOWED = {
 }
 
 
-TOP_LEVEL = {"executors", "__version__"}  # sim's own modules and names below every package (no sim imports)
+TOP_LEVEL = {"executors", "memory", "__version__"}  # sim's own modules and names below every package (no sim imports)
 
 
 def sim_imports(path: Path) -> set[str]:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from sim.executors import Executor, map_tasks
+from sim.memory import release_free_memory
 from sim.outputs.answers import Answer
 from sim.outputs.budget import assembly_too_large
 from sim.outputs.figure_choice import Figures
@@ -133,6 +134,7 @@ def run_zone(
         nonlocal done
         _save_part(parts, score)
         reducer.add(score)
+        release_free_memory()  # what the block's scoring freed: resident memory stays that of the blocks at work
         done += 1
         if progress:
             progress(done, len(scorer.blocks))
@@ -149,6 +151,7 @@ def run_zone(
     if too_large:
         raise RunDirError(f"{run_dir}: {too_large} (--resume {run_dir})")
     # the same analysis as sim.zone, from the very arrays each part file holds
+    release_free_memory()
     analysis = job.analyse(reducer.result())
     timings["analyse_s"] = round(time.perf_counter() - clock, 3)
     _write_run(run_dir, manifest, analysis, figures, pair, plotting, answers)
@@ -186,6 +189,7 @@ def _write_run(
     timings = manifest["timings"]
     clock = time.perf_counter()
     summary = save_analysis(analysis, run_dir)
+    release_free_memory()  # before the report forks a process to draw: it would share what the tables freed
     timings["tables_s"] = round(time.perf_counter() - clock, 3)
     if answers:
         clock = time.perf_counter()

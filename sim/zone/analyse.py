@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.memory import release_free_memory
 from sim.scenario.model import Scenario
 from sim.zone.analysis import ZoneAnalysis, named_packages, sorted_union
 from sim.zone.bargaining import Frontier, bargaining_solutions, pareto_frontier
@@ -91,6 +92,7 @@ def map_zone(
 
     def fold(score: BlockScore) -> None:
         reducer.add(score)  # each block folded as it finishes: memory follows the block, not the zone
+        release_free_memory()
         if progress:
             progress(len(reducer.blocks), total)
 
