@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.executors import Executor, map_tasks
+from sim.executors import Executor, map_shared
 from sim.memory import release_free_memory
 from sim.outputs.answers import Answer
 from sim.outputs.budget import assembly_too_large
@@ -36,7 +36,7 @@ from sim.scenario.model import Scenario
 from sim.zone.analyse import ZoneJob
 from sim.zone.analysis import ZoneAnalysis
 from sim.zone.results import ZoneList
-from sim.zone.scoring import Block, BlockScore, score_blocks
+from sim.zone.scoring import Block, BlockScore, ZoneScorer, score_blocks
 from sim.zone.settings import RunSettings
 
 Progress = Callable[[int, int], None]
@@ -143,7 +143,7 @@ def run_zone(
         for _ in score_blocks(scorer, todo, settings.workers, on_done=save):
             pass
     else:  # blocks are independent: each is scored wherever the executor runs it, and saved here as it returns
-        for score in map_tasks(scorer.score, todo, settings.executor, settings.workers, settings.address):
+        for score in map_shared(ZoneScorer.score, scorer, todo, settings.executor, settings.workers, settings.address):
             save(score)
     timings["score_s"] = round(timings.get("score_s", 0) + time.perf_counter() - clock, 3)
     clock = time.perf_counter()
