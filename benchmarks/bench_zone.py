@@ -22,7 +22,8 @@ Evaluations are package x sample x party utility-versus-reservation decisions. C
   issue 23's target: <= 10 minutes and <= 1 GiB on a 2-core machine).
 
 Run: ``.venv/bin/python benchmarks/bench_zone.py [--big] [--huge] [--cases baseline,synthetic-4^10] [--repeat 3]
-[--figures none] [--whole-only]`` (--whole-only: the whole command alone, with its stages).
+[--figures none] [--whole-only] [--executor dask --workers 2]`` (--whole-only: the whole command alone, with its
+stages; --executor/--workers: how the whole command scores, e.g. Dask with 1 and then 2 workers).
 """
 
 from __future__ import annotations
@@ -149,14 +150,16 @@ def dense(issues: int, options: int, parties: int, samples: int) -> dict[str, An
 STAGES = ("score_s", "analyse_s", "tables_s", "answers_s", "plots_s")
 
 
-def whole_command(path: Path, out: Path, figures: str) -> dict[str, Any]:
+def whole_command(path: Path, out: Path, figures: str, scoring: tuple[str, ...] = ()) -> dict[str, Any]:
     """``negsim run`` in a fresh process under ``/usr/bin/time``: wall time, that process's CPU (user + system),
     peak resident memory and system time, the stage timings it records (score, analyse, tables, plots: the figures
     and the report page) and start-up: the wall time its stages do not account for (imports, parsing, sampling is
-    in score)."""
+    in score). ``scoring``: further options (``--executor dask --workers 2``). Peak memory is the largest single
+    process's (a Dask worker's, or the report's drawing child, which shares its parent's pages)."""
     start = time.perf_counter()
+    command = [str(NEGSIM), "run", str(path), "--out", str(out), "--figures", figures, *scoring]
     done = subprocess.run(
-        ["/usr/bin/time", "-f", "%M %S %U", str(NEGSIM), "run", str(path), "--out", str(out), "--figures", figures],
+        ["/usr/bin/time", "-f", "%M %S %U", *command],
         check=True,
         capture_output=True,
         text=True,
@@ -233,6 +236,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="whole commands per case (the median is printed)")
     parser.add_argument("--figures", default="all", choices=("all", "key", "none"), help="the whole command's")
     parser.add_argument("--whole-only", action="store_true", help="skip the in-process scorer, roofline and NegMAS")
+    parser.add_argument("--executor", choices=("local", "processes", "dask"), help="the whole command's (negsim's)")
+    parser.add_argument("--workers", type=int, help="the whole command's threads / processes / Dask workers")
     args = parser.parse_args()
     os.environ.setdefault("MPLBACKEND", "Agg")
     cases: dict[str, tuple[Path | None, dict[str, Any] | None]] = {
@@ -261,7 +266,11 @@ def main() -> None:
             space = PackageSpace.from_scenario(scenario)
             parties = int(sum(p.has_veto for p in scenario.parties))
             evaluations = space.size * scenario.run.samples * parties
-            runs = [whole_command(path, Path(folder) / f"run-{name}-{k}", args.figures) for k in range(args.repeat)]
+            scoring = (*(("--executor", args.executor) if args.executor else ()),)
+            scoring += ("--workers", str(args.workers)) if args.workers else ()
+            runs = [
+                whole_command(path, Path(folder) / f"run-{name}-{k}", args.figures, scoring) for k in range(args.repeat)
+            ]
             whole = sorted(runs, key=lambda run: run["seconds"])[len(runs) // 2]
             timings = whole["timings"]
             stages = "".join(f"{timings.get(stage, 0):>7.2f}s" for stage in STAGES)
