@@ -1,10 +1,11 @@
 """Build a :class:`~sim.zone.analysis.ZoneAnalysis` from a run's block scores: one implementation, used by the
-library call (:func:`map_zone`, everything in memory) and by ``negsim run`` (blocks saved to disk as they finish,
-for ``--resume``, then read back here).
+library call (:func:`map_zone`, in memory) and by ``negsim run`` (blocks saved to disk as they finish, for
+``--resume``, and folded as they are saved or read back).
 
-The space is scored block by block (``sim.zone.scoring``); the analysis combines the blocks' per-target hits, lists
-the zone sparsely, describes every offer and option (``sim.zone.offers``), finds the negotiation set and its
-bargaining solutions (``sim.zone.bargaining``), and counts what zone.parquet will hold.
+The space is scored block by block (``sim.zone.scoring``) and each block folded into running aggregates as it
+finishes (``sim.zone.reduce``: the per-target hits, the zone list, the per-sample zone sizes); the analysis describes
+every offer and option (``sim.zone.offers``), finds the negotiation set and its bargaining solutions
+(``sim.zone.bargaining``), and counts what zone.parquet will hold.
 """
 
 from __future__ import annotations
