@@ -24,14 +24,13 @@ from sim.zone.space import PackageSpace
 
 @dataclass
 class DenseTotals:
-    """What the dense rows of a block contributed: listed packages (table count > 0) with their counts and codes,
+    """What the dense rows of a block contributed: listed packages (table count > 0) with their counts,
     each party's acceptance counts of those in the zone in some sample, OR-ed target hits, per-sample zone sizes
     and the number of cells compared."""
 
     n_targets: int
     samples: int
     packages: list[np.ndarray] = field(default_factory=list)
-    codes: list[np.ndarray] = field(default_factory=list)
     table_count: list[np.ndarray] = field(default_factory=list)
     zone_count: list[np.ndarray] = field(default_factory=list)
     accept_count: list[np.ndarray] = field(default_factory=list)  # [party, zone package] over every sample
@@ -152,7 +151,6 @@ def _score_tail(
         totals.hits |= grid_hits(targets, partials, search.tail_codes, search.split, zone_bits.reshape(shape))
         totals.table_hits |= grid_hits(targets, partials, search.tail_codes, search.split, table_bits.reshape(shape))
         totals.packages.append(packages[listed])
-        totals.codes.append(codes[listed])
         totals.table_count.append(table_count[listed].astype(np.int32))
         totals.zone_count.append(zone_count[listed].astype(np.int32))
         totals.accept_count.append(accept_count[:, zone_count[listed] > 0])

@@ -140,7 +140,9 @@ class ZoneScorer:
         packages = np.concatenate([pairs.distinct, *dense.packages])
         order = np.argsort(packages, kind="stable")
         packages = packages[order]
-        codes = np.concatenate([pairs.distinct_codes, *dense.codes])[order]
+        # option indices of every listed package, from the numbers: carried from the walk they were held three times
+        # (per batch, concatenated, reordered: 456 bytes a listed package at 3^19)
+        codes = self.space.codes(packages)
         table_count = np.concatenate(
             [np.bincount(pairs.inverse, minlength=per_package).astype(np.int32), *dense.table_count]
         )[order]
