@@ -62,9 +62,10 @@ def write_zone_report(
 ) -> None:
     """Draw the chosen zone plots and write report.html from the run's analysis; ``pair`` names the two issues of
     the option-pair heatmap (default: the two whose option marginals spread most)."""
-    first, second = ([d for d in half if figures.draws(d[1])] for half in zone_drawings(run_dir, analysis, pair))
-    if first or second:
-        draw_in_two(first, second, run_dir / "plots")
+    if figures is not Figures.none:  # importing the figures pulls in matplotlib (~0.5 s): only when drawing
+        first, second = ([d for d in half if figures.draws(d[1])] for half in zone_drawings(run_dir, analysis, pair))
+        if first or second:
+            draw_in_two(first, second, run_dir / "plots")
     atomic_write_text(run_dir / "report.html", render_report(run_dir, analysis))
 
 
