@@ -23,6 +23,7 @@ from sim.outputs.budget import assembly_too_large
 from sim.outputs.figure_choice import Figures
 from sim.outputs.rundir import (
     RunDirError,
+    atomic_write_text,
     finish_manifest,
     load_arrays,
     resume_manifest,
@@ -108,9 +109,9 @@ def run_zone(
     clock = time.perf_counter()
     # not with a process pool: forking while another thread holds an import lock could hang a worker
     local = settings.executor is Executor.local
-    plotting = _import_in_background("sim.outputs.zonefigures") if figures is not Figures.none and local else None
+    imports = [_import_in_background("sim.outputs.zonefigures")] if figures is not Figures.none and local else []
     if local:  # pyarrow imports pandas (a dependency) at its first array, in the tables: ~0.5 s, overlapped too
-        _import_in_background("pandas")
+        imports.append(_import_in_background("pandas"))
     job = ZoneJob.of(scenario, settings.run)
     scorer = job.scorer
     parts = run_dir / "parts"
@@ -143,7 +144,7 @@ def run_zone(
     # the same analysis as sim.zone, from the very arrays each part file holds
     analysis = job.analyse([scored.get(block.index) or _load_part(parts, block) for block in scorer.blocks])
     timings["analyse_s"] = round(time.perf_counter() - clock, 3)
-    _write_run(run_dir, manifest, analysis, figures, pair, plotting, answers)
+    _write_run(run_dir, manifest, analysis, figures, pair, imports, answers)
     return analysis
 
 
@@ -159,7 +160,7 @@ def save_run(
     """Write an analysis computed in memory (``sim.zone``) as a complete run directory: the same files as
     ``negsim run`` with the same scenario, samples and seed (given the same ``answers``)."""
     manifest = start_manifest(run_dir, analysis.scenario, "zone", analysis.settings.recorded(), scenario_file, force)
-    _write_run(run_dir, manifest, analysis, Figures.all if plots else Figures.none, None, None, answers)
+    _write_run(run_dir, manifest, analysis, Figures.all if plots else Figures.none, None, [], answers)
     return run_dir
 
 
@@ -169,12 +170,19 @@ def _write_run(
     analysis: ZoneAnalysis,
     figures: Figures,
     pair: tuple[str, str] | None,
-    plotting: threading.Thread | None,
+    imports: list[threading.Thread],
     answers: Sequence[Answer] = (),
 ) -> None:
-    """Tables, the page's further answers, then the chosen figures and the report, then the manifest marked
-    complete (with its summary)."""
+    """The chosen figures start drawing in forked children (:mod:`sim.outputs.drawing`) while the tables and the
+    page's further answers are written; then the report, then the manifest marked complete (with its summary)."""
     timings = manifest["timings"]
+    for thread in imports:  # no thread may be importing while the drawing children fork
+        thread.join()
+    from sim.outputs.report import render_report, start_zone_figures  # the figures pull in matplotlib
+
+    clock = time.perf_counter()
+    drawing = start_zone_figures(run_dir, analysis, pair, figures)
+    started = time.perf_counter() - clock
     clock = time.perf_counter()
     summary = save_analysis(analysis, run_dir)
     timings["tables_s"] = round(time.perf_counter() - clock, 3)
@@ -184,12 +192,9 @@ def _write_run(
             answer(analysis, run_dir)
         timings["answers_s"] = round(time.perf_counter() - clock, 3)
     clock = time.perf_counter()
-    if plotting:
-        plotting.join()
-    from sim.outputs.report import write_zone_report  # plotting pulls in matplotlib: only when drawing
-
-    write_zone_report(run_dir, analysis, pair, figures)
-    timings["plots_s"] = round(time.perf_counter() - clock, 3)
+    drawing.finish()
+    atomic_write_text(run_dir / "report.html", render_report(run_dir, analysis))
+    timings["plots_s"] = round(started + time.perf_counter() - clock, 3)  # waiting for the figures, and the page
     finish_manifest(run_dir, manifest, summary)
 
 
