@@ -62,15 +62,22 @@ def test_run_writes_a_complete_run_directory(tmp_path):
         "offers.parquet",
         "marginals.csv",
         "report.html",
-        "plots/zone_by_option.png",
-        "plots/offers_acceptance.png",
+        "plots/utility_pairs.png",
         "plots/zone_histogram.png",
         "plots/convergence.png",
         "plots/option_pairs.png",
-        "plots/blockers_by_option.png",
         "sample_hits.parquet",
     ):
         assert (out / name).is_file(), name
+    # by default the light four; the three label-heavy charts restating the page's tables only on request
+    assert sorted(p.name for p in (out / "plots").glob("*.png")) == [
+        "convergence.png",
+        "option_pairs.png",
+        "utility_pairs.png",
+        "zone_histogram.png",
+    ]
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Not drawn for this run: zone by option, offers acceptance, blockers by option." in page
     zone = pq.read_table(out / "zone.parquet")
     assert zone.column_names[:6] == ["package", "land", "money", "p_zone", "p_zone_lo", "p_zone_hi"]
     # only package 2 (split, a_pays) is ever in the zone; every other row is one the run names (solutions, offers)

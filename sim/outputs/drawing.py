@@ -87,6 +87,19 @@ def start_drawing(halves: Sequence[Sequence[Drawing]], folder: Path) -> PendingF
     return PendingFigures(kept, folder, children)
 
 
+def split_in_two(drawings: Sequence[Drawing], cost: Callable[[str], float]) -> list[list[Drawing]]:
+    """The drawings in two lists of about equal drawing time (the costliest first, each to the lighter list), in
+    their given order within each list."""
+    order = sorted(range(len(drawings)), key=lambda k: -cost(drawings[k][1]))
+    halves: list[list[int]] = [[], []]
+    load = [0.0, 0.0]
+    for k in order:
+        lighter = 0 if load[0] <= load[1] else 1
+        halves[lighter].append(k)
+        load[lighter] += cost(drawings[k][1])
+    return [[drawings[k] for k in sorted(half)] for half in halves]
+
+
 def draw_in_two(first: list[Drawing], second: list[Drawing], folder: Path) -> None:
     """Draw two lists of figures at once and wait for both (a child's error is raised here)."""
     start_drawing([first, second], folder).finish()
