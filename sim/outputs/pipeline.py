@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from sim.outputs.zonerun import save_analysis
 from sim.scenario.model import Scenario
 from sim.zone.analyse import ZoneJob
 from sim.zone.analysis import ZoneAnalysis
+from sim.zone.results import ZoneList
 from sim.zone.scoring import Block, BlockScore, score_blocks
 from sim.zone.settings import RunSettings
 
@@ -121,12 +122,19 @@ def run_zone(
     if progress:
         progress(done, len(scorer.blocks))
 
-    scored: dict[int, BlockScore] = {}  # kept: only blocks scored before a --resume are read back from disk
+    # every block is folded as it is saved (one scored before a --resume: read back, one at a time), and each
+    # party's acceptance counts are read back from the parts when zone.parquet is written: memory follows the
+    # block, not the zone
+    reducer = job.reducer(stored=lambda block: _load_part_array(parts, block, "zone_accept_count"))
+    pending = {block.index for block in todo}
+    for block in scorer.blocks:
+        if block.index not in pending:
+            reducer.add(_load_part(parts, block))
 
     def save(score: BlockScore) -> None:
         nonlocal done
         _save_part(parts, score)
-        scored[score.block.index] = score
+        reducer.add(score)
         done += 1
         if progress:
             progress(done, len(scorer.blocks))
@@ -143,10 +151,11 @@ def run_zone(
     if too_large:
         raise RunDirError(f"{run_dir}: {too_large} (--resume {run_dir})")
     # the same analysis as sim.zone, from the very arrays each part file holds
-    analysis = job.analyse([scored.get(block.index) or _load_part(parts, block) for block in scorer.blocks])
+    analysis = job.analyse(reducer.result())
     timings["analyse_s"] = round(time.perf_counter() - clock, 3)
     _write_run(run_dir, manifest, analysis, figures, pair, imports, answers)
-    return analysis
+    # the acceptance counts were read from parts/, which the finished run has removed: not kept, as when read back
+    return replace(analysis, zone=ZoneList(analysis.zone.packages, analysis.zone.zone_count))
 
 
 def save_run(
@@ -257,3 +266,9 @@ def _save_part(parts: Path, score: BlockScore) -> None:
 def _load_part(parts: Path, block: Block) -> BlockScore:
     """A saved (sparse) block score: the block's packages agreed at the table in some sample, and target hits."""
     return BlockScore(block=block, **load_arrays(_part_path(parts, block)))
+
+
+def _load_part_array(parts: Path, block: Block, name: str) -> np.ndarray:
+    """One array of a saved block score (an ``.npz`` reads only the member asked for)."""
+    with np.load(_part_path(parts, block)) as data:
+        return data[name]
