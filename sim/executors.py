@@ -56,13 +56,16 @@ def map_tasks(
 ) -> Iterator[R]:
     """Yield ``function(task)`` for every task, in order; on Dask, tasks run in parallel processes."""
     items = list(tasks)
-    if executor is Executor.local or (executor is Executor.processes and workers <= 1):
+    # one task runs here: a process pool would only add its start-up. Importing Mesa sets multiprocessing's start
+    # method to "spawn" for the whole process (mesa/batchrunner.py, Mesa 3.3), so a pool started after it
+    # re-imports negsim in every worker (~1.4 s each): `negsim negotiate --runs 100` spent most of its time there
+    if executor is Executor.local or (executor is Executor.processes and min(workers, len(items)) <= 1):
         yield from map(function, items)
         return
     if executor is Executor.processes:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(items)), initializer=die_with_parent) as pool:
             yield from pool.map(function, items)
         return
     with _dask_client(workers, address) as client:

@@ -11,6 +11,7 @@ import importlib
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from sim.outputs.budget import assembly_too_large
 from sim.outputs.figure_choice import Figures
 from sim.outputs.rundir import (
     RunDirError,
+    atomic_write_text,
     finish_manifest,
     load_arrays,
     resume_manifest,
@@ -110,9 +112,9 @@ def run_zone(
     clock = time.perf_counter()
     # not with a process pool: forking while another thread holds an import lock could hang a worker
     local = settings.executor is Executor.local
-    plotting = _import_in_background("sim.outputs.zonefigures") if figures is not Figures.none and local else None
+    imports = [_import_in_background("sim.outputs.zonefigures")] if figures is not Figures.none and local else []
     if local:  # pyarrow imports pandas (a dependency) at its first array, in the tables: ~0.5 s, overlapped too
-        _import_in_background("pandas")
+        imports.append(_import_in_background("pandas"))
     job = ZoneJob.of(scenario, settings.run)
     scorer = job.scorer
     parts = run_dir / "parts"
@@ -154,7 +156,7 @@ def run_zone(
     release_free_memory()
     analysis = job.analyse(reducer.result())
     timings["analyse_s"] = round(time.perf_counter() - clock, 3)
-    _write_run(run_dir, manifest, analysis, figures, pair, plotting, answers)
+    _write_run(run_dir, manifest, analysis, figures, pair, imports, answers)
     # the acceptance counts were read from parts/, which the finished run has removed: not kept, as when read back
     return replace(analysis, zone=ZoneList(analysis.zone.packages, analysis.zone.zone_count))
 
@@ -171,7 +173,7 @@ def save_run(
     """Write an analysis computed in memory (``sim.zone``) as a complete run directory: the same files as
     ``negsim run`` with the same scenario, samples and seed (given the same ``answers``)."""
     manifest = start_manifest(run_dir, analysis.scenario, "zone", analysis.settings.recorded(), scenario_file, force)
-    _write_run(run_dir, manifest, analysis, Figures.all if plots else Figures.none, None, None, answers)
+    _write_run(run_dir, manifest, analysis, Figures.all if plots else Figures.none, None, [], answers)
     return run_dir
 
 
@@ -181,29 +183,41 @@ def _write_run(
     analysis: ZoneAnalysis,
     figures: Figures,
     pair: tuple[str, str] | None,
-    plotting: threading.Thread | None,
+    imports: list[threading.Thread],
     answers: Sequence[Answer] = (),
 ) -> None:
-    """Tables, the page's further answers, then the chosen figures and the report, then the manifest marked
-    complete (with its summary)."""
+    """The chosen figures start drawing in forked children (:mod:`sim.outputs.drawing`) while the tables and the
+    page's further answers are written; then the report, then the manifest marked complete (with its summary)."""
     timings = manifest["timings"]
-    clock = time.perf_counter()
-    summary = save_analysis(analysis, run_dir)
-    release_free_memory()  # before the report forks a process to draw: it would share what the tables freed
-    timings["tables_s"] = round(time.perf_counter() - clock, 3)
-    if answers:
-        clock = time.perf_counter()
-        for answer in answers:
-            answer(analysis, run_dir)
-        timings["answers_s"] = round(time.perf_counter() - clock, 3)
-    clock = time.perf_counter()
-    if plotting:
-        plotting.join()
-    from sim.outputs.report import write_zone_report  # plotting pulls in matplotlib: only when drawing
+    for thread in imports:  # no thread may be importing while the drawing children fork
+        thread.join()
+    from sim.outputs.report import render_report, start_zone_figures  # the figures pull in matplotlib
 
-    write_zone_report(run_dir, analysis, pair, figures)
-    timings["plots_s"] = round(time.perf_counter() - clock, 3)
+    release_free_memory()  # before the drawing children fork: they would share what the analysis freed
+    clock = time.perf_counter()
+    drawing = start_zone_figures(run_dir, analysis, pair, figures)
+    started = time.perf_counter() - clock
+    clock = time.perf_counter()
+    # the tables are written on a thread while the answers are computed: both spend most of their time outside
+    # the interpreter (pyarrow's writers, numpy on whole blocks of samples), so they share the two cores
+    with ThreadPoolExecutor(1, thread_name_prefix="tables") as tables:
+        written = tables.submit(_timed, save_analysis, analysis, run_dir)
+        if answers:
+            for answer in answers:
+                answer(analysis, run_dir)
+            timings["answers_s"] = round(time.perf_counter() - clock, 3)
+        summary, timings["tables_s"] = written.result()
+    clock = time.perf_counter()
+    drawing.finish()
+    atomic_write_text(run_dir / "report.html", render_report(run_dir, analysis))
+    timings["plots_s"] = round(started + time.perf_counter() - clock, 3)  # waiting for the figures, and the page
     finish_manifest(run_dir, manifest, summary)
+
+
+def _timed(work: Callable[..., Any], *args: Any) -> tuple[Any, float]:
+    """``work(*args)`` and the seconds it took."""
+    clock = time.perf_counter()
+    return work(*args), round(time.perf_counter() - clock, 3)
 
 
 def _import_in_background(module: str) -> threading.Thread:
