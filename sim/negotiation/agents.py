@@ -117,7 +117,8 @@ class PartyAgent(mesa.Agent):
         """
         if self.body is not None:
             codes = self.model.setup.candidates[candidate][None, :]
-            return bool(self.model.preferences.accepts_at(codes, np.zeros(1, dtype=np.int64), [self.index])[0, 0])
+            sample = np.array([self.model.sample], dtype=np.int64)
+            return bool(self.model.preferences.accepts_at(codes, sample, [self.index])[0, 0])
         utility = float(self.utility[candidate])
         if utility == -np.inf:
             return False

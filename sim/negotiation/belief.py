@@ -4,12 +4,12 @@ Why: a single-text mediator (Raiffa 1982, *The Art and Science of Negotiation*, 
 Camp David 1978) drafts one package, hears objections and redrafts. Its draft should be the package most likely to
 be accepted by every veto party given what it knows: the published ranges and everything said so far.
 
-*Prior.* :func:`draw_parties` (the zone's own sampling) draws S samples of every party from the published ranges,
-from the mediator's own seed, plus one reservation drift and one leverage cut per sample from their ranges. Parties
-are drawn independently, so the belief is factorised by party (a particle filter per party: Gordon, Salmond &
-Smith 1993; Doucet, de Freitas & Gordon 2001): party p has weighted samples ``w[p, s]`` and the chance that every
-veto party accepts package x is the product ``prod_p P_p(x)``, ``P_p(x) = sum_s w[p, s] A[p, x, s] / sum_s w[p, s]``
-- S^P joint combinations for the price of P*S samples.
+*Prior.* :func:`~sim.negotiation.draws.draw_parties` (the zone's own sampling) draws S samples of every party from
+the published ranges, from the mediator's own seed, plus one reservation drift and one leverage cut per sample from
+their ranges. Parties are drawn independently, so the belief is factorised by party (a particle filter per party:
+Gordon, Salmond & Smith 1993; Doucet, de Freitas & Gordon 2001): party p has weighted samples ``w[p, s]`` and the
+chance that every veto party accepts package x is the product ``prod_p P_p(x)``,
+``P_p(x) = sum_s w[p, s] A[p, x, s] / sum_s w[p, s]`` - S^P joint combinations for the price of P*S samples.
 
 *Prediction.* Strategies are published, so a sample predicts each reply: at round t party p accepts x iff
 ``u_ps(x) >= max(a_ps(t), r_ps(t))`` with the time-dependent aspiration ``a`` of ``strategies.time_aspiration``
@@ -34,11 +34,11 @@ from functools import cached_property
 
 import numpy as np
 
+from sim.negotiation.draws import draw_parties
 from sim.negotiation.protocol import Reply
 from sim.negotiation.strategies import held_share
 from sim.scenario.model import Concession, Scenario
 from sim.zone.preferences import Preferences, add_link_terms, gather_sums
-from sim.zone.sampling import sample_preferences
 
 BELIEF_SAMPLES = 128
 SHORTLIST = 256
@@ -55,53 +55,6 @@ LOG_EPS_OBJECTION = np.log(EPS_OBJECTION)
 def reservation_at(initial: np.ndarray, drift: np.ndarray, round_: int, cut: np.ndarray) -> np.ndarray:
     """Reservation in ``round_`` (1-based): the initial one, plus drift per round since round 1, minus pressure."""
     return np.clip(initial + drift * (round_ - 1) - cut, 0.0, 1.0)
-
-
-def draw_drift(scenario: Scenario, parties: list[int], samples: int, rng: np.random.Generator) -> np.ndarray:
-    """Reservation drift per round ``[party, sample]``, uniform in each party's range (one draw each, always)."""
-    draws = rng.random((len(parties), samples))
-    low = np.array([scenario.parties[p].strategy.reservation_drift[0] for p in parties])[:, None]
-    high = np.array([scenario.parties[p].strategy.reservation_drift[1] for p in parties])[:, None]
-    return low + (high - low) * draws
-
-
-def leverage_cuts(scenario: Scenario, parties: list[int], samples: int, rng: np.random.Generator) -> np.ndarray:
-    """Reservation cut per rejection of the mediator's text, ``[party, sample]`` (0 for a party nobody presses)."""
-    draws = rng.random((len(parties), samples))
-    cut = np.zeros((len(parties), samples))
-    for presser in scenario.parties:
-        leverage = presser.strategy.leverage
-        if leverage is None:
-            continue
-        for local, p in enumerate(parties):
-            if scenario.parties[p].id == leverage.target:
-                low, high = leverage.cut
-                cut[local] += low + (high - low) * draws[local]
-    return cut
-
-
-@dataclass(frozen=True, eq=False)
-class PartyDraws:
-    """What a negotiation draws about the parties: preferences ``[party, ..., sample]``, and each veto party's
-    reservation drift per round and leverage cut per rejection ``[veto party, sample]``."""
-
-    preferences: Preferences
-    drift: np.ndarray
-    cut: np.ndarray
-
-
-def draw_parties(scenario: Scenario, veto: list[int], samples: int, rng: np.random.Generator) -> PartyDraws:
-    """``samples`` draws of the parties, in one fixed order from ``rng``: preferences (the zone's own sampling), then
-    drift, then leverage cuts.
-
-    Why not :func:`sim.zone.settings.run_preferences` (a run's samples from its seed): a negotiation run draws its one
-    sample from the Mesa model's own generator (Mesa: the model owns the generator) and the mediator's prior from its
-    belief seed, and both go on drawing drift and cuts from that same generator. One function, so the run and the
-    mediator's belief about it are drawn alike.
-    """
-    preferences = sample_preferences(scenario, samples, rng)
-    drift = draw_drift(scenario, veto, samples, rng)
-    return PartyDraws(preferences, drift, leverage_cuts(scenario, veto, samples, rng))
 
 
 def _utilities(preferences: Preferences, codes: np.ndarray, veto: list[int]) -> np.ndarray:
