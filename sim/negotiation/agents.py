@@ -6,6 +6,7 @@ choice is an array operation over those candidates (``numpy.argmax`` under a mas
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -99,7 +100,7 @@ class PartyAgent(mesa.Agent):
             if self._ranked is None:
                 self._ranked = Ranking.of(self.utility, self.believed_acceptance())
             if self._ranked.exact:
-                return self._ranked.first_at(self.aspiration, self.utility)
+                return self._ranked.first_at(self.aspiration)
         score = np.where(self.utility >= self.aspiration, self.believed_acceptance(), -np.inf)
         top = score.max()
         if not np.isfinite(top):
@@ -156,27 +157,34 @@ class PartyAgent(mesa.Agent):
 class Ranking:
     """A party's candidates in the order it would offer them, for beliefs that do not change within a run: believed
     acceptance down, then its own utility down, then candidate order (``numpy.lexsort`` is stable). Its offer in a
-    round is the first candidate at or above its aspiration - what the masked argmax of ``propose`` picks - found
-    by one scan instead of five array passes. ``exact`` is False when a believed acceptance is NaN (the argmax
-    path then decides, as it always did)."""
+    round is the first candidate at or above its aspiration - what the masked argmax of ``propose`` picks. The
+    running maximum of its utility along that order first reaches an aspiration at that very candidate, so a binary
+    search over it finds the offer (Python floats: the same comparisons as the array's). ``exact`` is False when a
+    believed acceptance is NaN (the argmax path then decides, as it always did)."""
 
-    order: np.ndarray
-    utility: np.ndarray
-    finite: np.ndarray
+    order: list[int]
+    reach: list[float]
+    finite: list[bool]
+    best: int
     exact: bool
 
     @classmethod
     def of(cls, utility: np.ndarray, acceptance: np.ndarray) -> Ranking:
         order = np.lexsort((-utility, -acceptance))
-        return cls(order, utility[order], np.isfinite(acceptance[order]), not np.isnan(acceptance).any())
+        return cls(
+            order.tolist(),
+            np.maximum.accumulate(utility[order]).tolist(),
+            np.isfinite(acceptance[order]).tolist(),
+            int(np.argmax(utility)),
+            not np.isnan(acceptance).any(),
+        )
 
-    def first_at(self, aspiration: float, utility: np.ndarray) -> int:
+    def first_at(self, aspiration: float) -> int:
         """The offer at ``aspiration``; when no candidate reaching it is believed acceptable at all, the best one."""
-        reaching = self.utility >= aspiration
-        k = int(reaching.argmax())
-        if reaching[k] and self.finite[k]:
-            return int(self.order[k])
-        return int(np.argmax(utility))
+        k = bisect_left(self.reach, aspiration) if aspiration == aspiration else len(self.reach)  # NaN reaches none
+        if k < len(self.reach) and self.finite[k]:
+            return self.order[k]
+        return self.best
 
 
 class MediatorAgent(mesa.Agent):
