@@ -29,7 +29,7 @@ lower prior chance than all inside; on the baseline the top 300 already hold eve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -99,6 +99,7 @@ class MediatorPrior:
     deadline: int
     final_bound: np.ndarray | None = None
     final_acceptance: np.ndarray | None = None
+    timings: dict[int, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]] = field(default_factory=dict)
 
     @cached_property
     def pressed(self) -> np.ndarray:
@@ -169,16 +170,43 @@ class MediatorPrior:
         party still conceding (h < 1), no drift nor leverage - computes only its formula: the same float operations
         as the general case picks there (subtracting a zero shift changes no bit, -0.0 included).
         """
-        keep = np.asarray(held_share(round_, self.deadline, self.exponent))[:, None, None]
-        best = self.best[:, None, :]
-        if self.conceding and bool((keep < 1.0).all()):
+        keep, best_keep, one_minus_keep = self.timing(round_)
+        if best_keep is not None and one_minus_keep is not None:
+            if self.finite_best:  # nothing to warn about
+                return (utilities - best_keep) / one_minus_keep
             with np.errstate(invalid="ignore"):  # -inf - (-inf) where a sample accepts nothing
-                return (utilities - best * keep) / (1.0 - keep)
+                return (utilities - best_keep) / one_minus_keep
+        best = self.best[:, None, :]
         shift = (self.drift * (round_ - 1) - self.cut * np.reshape(rejections, (-1, 1)))[:, None, :]
         at_best = np.where(utilities >= best, utilities, -np.inf)
         with np.errstate(divide="ignore", invalid="ignore"):
             timed = np.where(keep < 1.0, (utilities - best * keep) / (1.0 - keep), at_best)
         return np.where(self.hardliner[:, None, None], at_best, timed) - shift
+
+    def timing(self, round_: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """``h`` per party ``[p, 1, 1]`` in ``round_``, and in the common case of :meth:`bound` the arrays its formula
+        takes, ``best * h`` and ``1 - h``, as it computes them (None otherwise). Cached per round: every run of a
+        process asks the same rounds of the same prior."""
+        found = self.timings.get(round_)
+        if found is None:
+            keep = np.asarray(held_share(round_, self.deadline, self.exponent))[:, None, None]
+            if self.conceding and bool((keep < 1.0).all()):
+                with np.errstate(invalid="ignore"):  # -inf * 0
+                    found = (keep, self.best[:, None, :] * keep, 1.0 - keep)
+            else:
+                found = (keep, None, None)
+            self.timings[round_] = found
+        return found
+
+    @cached_property
+    def published_points(self) -> bool:
+        """Whether every veto party's reservation is published exactly (its interval a point: no reply narrows it)."""
+        return bool((self.reservation[:, 0] == self.reservation[:, 1]).all())
+
+    @cached_property
+    def finite_best(self) -> bool:
+        """Whether every sample accepts some package (its best utility is finite)."""
+        return bool(np.isfinite(self.best).all())
 
     @staticmethod
     def acceptance(bound: np.ndarray, interval: np.ndarray) -> np.ndarray:
@@ -206,6 +234,7 @@ class MediatorBelief:
         parties, samples = prior.best.shape
         self.log_weights = np.zeros((parties, samples))
         self.interval = np.repeat(prior.reservation[:, None, :], samples, axis=1)
+        self.points = prior.published_points
         self.rejections = np.zeros(parties)
         self.objected: set[tuple[int, int]] = set()
         self.final_bound = prior.final_bound
@@ -279,16 +308,20 @@ class MediatorBelief:
         asked = np.array([reply is not None for reply in replies])[:, None]
         accepted = np.array([reply is not None and reply.accepted for reply in replies])[:, None]
         low, high = self.interval[..., 0], self.interval[..., 1]
-        new_low = np.where(accepted, low, np.maximum(low, bound))
-        new_high = np.where(accepted, np.minimum(high, bound), high)
-        point = low == high
-        possible = np.where(accepted, new_high >= low, (new_low < high) | (point & (low > bound))) | ~asked
-        with np.errstate(divide="ignore", invalid="ignore"):
-            kept = np.where(point | ~asked, 1.0, (new_high - new_low) / (high - low))
-        self.log_weights += np.where(possible, np.log(np.maximum(kept, TINY)), LOG_EPS_REPLY)
-        narrowed = possible & (kept < 1.0)
-        self.interval[..., 0] = np.where(narrowed, new_low, low)
-        self.interval[..., 1] = np.where(narrowed, new_high, high)
+        if self.points:  # what the general case computes when every interval is a point: kept 1, nothing narrows
+            self.log_weights += np.where(np.where(accepted, bound >= low, low > bound) | ~asked, 0.0, LOG_EPS_REPLY)
+            narrowed = None
+        else:
+            new_low = np.where(accepted, low, np.maximum(low, bound))
+            new_high = np.where(accepted, np.minimum(high, bound), high)
+            point = low == high
+            possible = np.where(accepted, new_high >= low, (new_low < high) | (point & (low > bound))) | ~asked
+            with np.errstate(divide="ignore", invalid="ignore"):
+                kept = np.where(point | ~asked, 1.0, (new_high - new_low) / (high - low))
+            self.log_weights += np.where(possible, np.log(np.maximum(kept, TINY)), LOG_EPS_REPLY)
+            narrowed = possible & (kept < 1.0)
+            self.interval[..., 0] = np.where(narrowed, new_low, low)
+            self.interval[..., 1] = np.where(narrowed, new_high, high)
         pressed = []
         for p, reply in enumerate(replies):
             if reply is None:
@@ -300,14 +333,15 @@ class MediatorBelief:
                 self.rejections[p] += 1
                 self._press(p)
                 pressed.append(p)
-        if narrowed.any() or pressed:
+        if (narrowed is not None and narrowed.any()) or pressed:
             if self.final_acceptance is prior.final_acceptance:
                 self.final_acceptance = prior.final_acceptance.copy()
-            parties, samples = np.nonzero(narrowed)
-            interval = self.interval[parties, samples]
-            self.final_acceptance[parties, samples] = reservation_share(
-                self.final_bound[parties, samples], interval[:, 0, None], interval[:, 1, None]
-            )
+            if narrowed is not None:
+                parties, samples = np.nonzero(narrowed)
+                interval = self.interval[parties, samples]
+                self.final_acceptance[parties, samples] = reservation_share(
+                    self.final_bound[parties, samples], interval[:, 0, None], interval[:, 1, None]
+                )
             if pressed:
                 self.final_acceptance[pressed] = self._final_acceptance(np.array(pressed))
         self._final = None
