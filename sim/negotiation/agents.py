@@ -22,6 +22,8 @@ from sim.zone.preferences import TIE_TOLERANCE, acceptance_threshold, accepts, t
 if TYPE_CHECKING:
     from sim.negotiation.model import NegotiationModel
 
+ACCEPTED = ACCEPT.recorded(())
+
 
 class PartyAgent(mesa.Agent):
     """One veto party in one run: its sampled utility over the candidates, its aspiration and its beliefs.
@@ -55,7 +57,7 @@ class PartyAgent(mesa.Agent):
         self.seen: dict[int, list[float]] = {}
         self.body = next((body for body in model.preferences.electorates if body.party == index), None)
         self._ranked: Ranking | None = None
-        self._objections: dict[int, Reply] = {}
+        self._objections: dict[int, tuple[Reply, str]] = {}  # the reply to a candidate, and as recorded
         self._threshold_at = (self.reservation, acceptance_threshold(self.reservation))
 
     def reservation_in(self, round_: int) -> float:
@@ -130,15 +132,16 @@ class PartyAgent(mesa.Agent):
         """Accept, or name the issue it objects to most and the option it wants there."""
         self.offer_utility = float(self.utility[candidate])
         if self.accepts(candidate):
-            self.reply = ACCEPT.recorded(())
+            self.reply = ACCEPTED
             return ACCEPT
-        reply = self._objections.get(candidate)
-        if reply is None:  # its losses are fixed within a run: each candidate's objection is worked out once
+        objection = self._objections.get(candidate)
+        if objection is None:  # its losses are fixed within a run: each candidate's objection is worked out once
             codes = self.model.setup.candidates[candidate]
             issue = int(np.argmax(self.losses[self.model.setup.issue_index, codes]))
-            reply = self._objections[candidate] = Reply(False, issue, int(np.argmin(self.losses[issue])))
-        self.reply = reply.recorded(self.model.setup.space.issue_ids)
-        return reply
+            reply = Reply(False, issue, int(np.argmin(self.losses[issue])))
+            objection = self._objections[candidate] = (reply, reply.recorded(self.model.setup.space.issue_ids))
+        self.reply = objection[1]
+        return objection[0]
 
     def _threshold(self) -> np.ndarray:
         """``acceptance_threshold`` of its current reservation (which changes only between rounds, if at all)."""

@@ -243,7 +243,8 @@ class MediatorBelief:
         self.final_acceptance = prior.final_acceptance
         self._final: np.ndarray | None = None
         self._weights: np.ndarray | None = None
-        self.proposed = np.zeros(prior.utilities.shape[1], dtype=bool)
+        self.fresh = np.ones(prior.utilities.shape[1], dtype=bool)  # texts not proposed yet
+        self.parties = np.arange(parties)
 
     def weights(self) -> np.ndarray:
         """Normalised weights per party ``[p, s]`` (cached until a reply)."""
@@ -287,15 +288,15 @@ class MediatorBelief:
             return int(texts[np.lexsort((-final[texts], -now))[0]])
         cumulative = np.cumsum(self.weights(), axis=1)
         drawn = np.minimum((cumulative < rng.random(len(cumulative))[:, None]).sum(axis=1), cumulative.shape[1] - 1)
-        parties = np.arange(len(drawn))
-        low, high = self.interval[parties, drawn, 0], self.interval[parties, drawn, 1]
+        interval = self.interval[self.parties, drawn]
+        low, high = interval[:, 0], interval[:, 1]
         reservation = low + (high - low) * rng.random(len(drawn))
-        bound = self.final_bound[parties, drawn]
-        particle = (bound >= reservation[:, None]).all(axis=0)
-        if (particle & ~self.proposed).any():
-            particle &= ~self.proposed
+        particle = (self.final_bound[self.parties, drawn] >= reservation[:, None]).all(axis=0)
+        new = particle & self.fresh
+        if new.any():
+            particle = new
         choice = int(np.argmax(np.where(particle, final, -np.inf) if particle.any() else final))
-        self.proposed[choice] = True
+        self.fresh[choice] = False
         return choice
 
     def observe(self, round_: int, text: int, replies: list[Reply | None]) -> None:
