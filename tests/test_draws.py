@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 
 from sim.negotiation.draws import draw_parties, draw_runs
-from sim.negotiation.model import NegotiationModel, NegotiationSetup, Protocol, RunsDrawn
+from sim.negotiation.model import NegotiationModel, NegotiationSetup, Protocol
 from sim.negotiation.runs import run_seeds
 from sim.negotiation.versus_zone import take_samples
 from sim.scenario.loading import load_scenario
@@ -94,19 +94,21 @@ def test_runs_drawn_together_are_the_runs_drawn_alone_whatever_the_scenario(scen
     check_runs_drawn_together(scenario, 2, 5)
 
 
-@pytest.mark.parametrize("name", ["baseline.yaml", "us-leverage.yaml"])
-def test_a_model_given_its_drawn_run_plays_as_one_that_draws_itself(name):
-    """A run drawn with its chunk (``RunsDrawn``) has the utilities, losses and outcome of the run drawn alone."""
-    scenario = load_scenario(ROOT / "scenarios" / name)
-    setup = NegotiationSetup.build(scenario)
+@pytest.mark.parametrize(
+    "path",
+    [ROOT / "scenarios" / "baseline.yaml", ROOT / "scenarios" / "us-leverage.yaml", DATA / "talks-heldout.yaml"],
+    ids=lambda path: path.stem,
+)
+def test_a_model_seated_with_its_group_plays_as_one_that_draws_alone(path):
+    """A run whose generator drew its sample with its group's (``NegotiationModel.group``) has the utilities, losses,
+    outcome and zone of the run drawn alone."""
+    setup = NegotiationSetup.build(load_scenario(path))
     seeds = run_seeds(8, 6)
-    drawn = RunsDrawn.draw(setup, [np.random.default_rng(seed) for seed in seeds])
     for protocol in Protocol:
+        group = NegotiationModel.group(setup, protocol, seeds, [False] * len(seeds), 1)
         for k, seed in enumerate(seeds):
-            models = [
-                NegotiationModel(setup, protocol, seed, belief_seed=1, settle=False),
-                NegotiationModel(setup, protocol, seed, belief_seed=1, settle=False, drawn=drawn, run=k),
-            ]
+            models = [NegotiationModel(setup, protocol, seed, belief_seed=1), group[k]]
+            assert models[1].sample == k and models[1].preferences.samples == len(seeds)
             np.testing.assert_array_equal(models[0].utilities, models[1].utilities, strict=True)
             np.testing.assert_array_equal(models[0].losses, models[1].losses, strict=True)
             for model in models:

@@ -125,7 +125,6 @@ class RunsDrawn:
     parties: PartyDraws
     utilities: np.ndarray
     losses: np.ndarray
-    generators: tuple[np.random.Generator, ...]
 
     @classmethod
     def draw(cls, setup: NegotiationSetup, generators: list[np.random.Generator]) -> RunsDrawn:
@@ -136,7 +135,6 @@ class RunsDrawn:
             parties,
             setup.utilities(parties.preferences),
             np.ascontiguousarray(losses.transpose(3, 0, 1, 2)),
-            tuple(generators),
         )
 
 
@@ -146,10 +144,8 @@ class NegotiationModel(mesa.Model):
     ``settle``: skip the rounds of a run whose outcome is already known (see ``_agreement_possible``).
     ``belief_seed`` seeds the mediator's belief (the same in every run of one set of runs, so its samples are
     scored once per process); it defaults to the scenario's run seed.
-    ``drawn``, ``run``: this run's sample, drawn with others of its chunk (:meth:`RunsDrawn.draw`, from
-    ``np.random.default_rng(seed)``: what the model's own generator would draw); the model then draws from that
-    generator. Without it the model's generator draws the sample itself; both give the same run, bit for bit.
-    ``preferences`` holds the drawn runs, this one as sample ``sample``.
+    Its own generator draws its sample of the parties, alone, or with the other runs of a group (:meth:`group`: the
+    same numbers, bit for bit); ``preferences`` holds the drawn runs, this one as sample ``sample``.
     """
 
     def __init__(
@@ -160,19 +156,36 @@ class NegotiationModel(mesa.Model):
         trace: bool = False,
         belief_seed: int | None = None,
         settle: bool = True,
-        drawn: RunsDrawn | None = None,
-        run: int = 0,
+        *,
+        seat: bool = True,
     ) -> None:
         super().__init__(rng=seed)
         self.setup = setup
         self.protocol = protocol
         self.deadline = setup.scenario.run.rounds
         self.trace = trace
+        self.settle = settle
         self.belief_seed = setup.scenario.run.seed if belief_seed is None else belief_seed
-        if drawn is None:  # the model's own generator draws its preferences
-            drawn, run = RunsDrawn.draw(setup, [self.rng]), 0
-        else:  # drawn beside other runs from a generator made from this seed: the model goes on drawing from it
-            self.rng = drawn.generators[run]
+        if seat:  # else the group draws from this model's generator and seats it
+            self.seat(RunsDrawn.draw(setup, [self.rng]), 0)
+
+    @classmethod
+    def group(
+        cls, setup: NegotiationSetup, protocol: Protocol, seeds: list[int], traced: list[bool], belief_seed: int
+    ) -> list[NegotiationModel]:
+        """A group of runs (one per seed) whose samples their generators draw together (:meth:`RunsDrawn.draw`)."""
+        models = [
+            cls(setup, protocol, seed, trace=trace, belief_seed=belief_seed, seat=False)
+            for seed, trace in zip(seeds, traced, strict=True)
+        ]
+        drawn = RunsDrawn.draw(setup, [model.rng for model in models])
+        for run, model in enumerate(models):
+            model.seat(drawn, run)
+        return models
+
+    def seat(self, drawn: RunsDrawn, run: int) -> None:
+        """Seat the parties with the run's sample, run ``run`` of ``drawn``, and see whether the talks can agree."""
+        setup = self.setup
         self.sample = run
         self.preferences = drawn.parties.preferences
         self.drift = drawn.parties.drift[:, run]
@@ -191,9 +204,9 @@ class NegotiationModel(mesa.Model):
             if len(setup.candidates)
             else []
         )
-        self.settled = settle and not trace and bool(self.parties) and not self._agreement_possible()
+        self.settled = self.settle and not self.trace and bool(self.parties) and not self._agreement_possible()
         mediator = next((p.name for p in setup.scenario.parties if p.role is Role.mediator), "Mediator")
-        with_mediator = protocol is Protocol.mediated and self.parties and not self.settled
+        with_mediator = self.protocol is Protocol.mediated and self.parties and not self.settled
         self.mediator = MediatorAgent(self, mediator) if with_mediator else None
         self.running = bool(self.parties) and not self.settled
         if self.settled:
@@ -214,7 +227,7 @@ class NegotiationModel(mesa.Model):
                     "reservation": lambda a: getattr(a, "reservation", None),
                 },
             )
-            if trace
+            if self.trace
             else None
         )
 
