@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.zone.bargaining import Frontier, Solution, bargaining_solutions
+from sim.zone.bargaining import Frontier, Solution, stacked_solutions
 from sim.zone.intervals import proportion_interval
 from sim.zone.preferences import Preferences, utilities_at
 from sim.zone.scoring import ZoneScorer
@@ -110,17 +110,13 @@ def _group_zones(space: PackageSpace, preferences: Preferences) -> list[RunZone]
     utilities = utilities_at(preferences, codes, samples, [int(p) for p in veto]).T
     order = np.argsort(samples, kind="stable")
     bounds = np.searchsorted(samples[order], np.arange(preferences.samples + 1))
-    zones = []
-    for sample in range(preferences.samples):
-        rows = order[bounds[sample] : bounds[sample + 1]]
-        if rows.size == 0:
-            zones.append(RunZone(0, None, None))
-            continue
-        reservation = preferences.reservation[veto, sample]
-        frontier = Frontier.of(party_ids, packages[rows], codes[rows], utilities[rows], reservation)
-        solutions = bargaining_solutions(frontier, ("nash", "kalai_smorodinsky"))
-        zones.append(RunZone(int(rows.size), solutions["nash"], solutions["kalai_smorodinsky"]))
-    return zones
+    reservation = preferences.reservation[veto].T  # [run, party]: each run's zone is one stacked frontier
+    frontiers = Frontier.of(party_ids, packages[order], codes[order], utilities[order], reservation)
+    solutions = stacked_solutions(frontiers, bounds, ("nash", "kalai_smorodinsky"))
+    return [
+        RunZone(int(size), found["nash"], found["kalai_smorodinsky"]) if size else RunZone(0, None, None)
+        for size, found in zip(np.diff(bounds).tolist(), solutions, strict=True)
+    ]
 
 
 def _share(successes: int, trials: int) -> dict[str, float]:
