@@ -263,14 +263,16 @@ def stacked_solutions(
     for name, score in scores.items():
         order = np.lexsort((frontier.packages[acceptable], -total, -score, of_row))
         first = order[np.flatnonzero(np.diff(of_row[order], prepend=-1))]  # each frontier's first row
-        for owner_of, best in zip(of_row[first].tolist(), acceptable[first].tolist(), strict=True):
-            found[owner_of][name] = Solution(
-                name,
-                int(frontier.packages[best]),
-                tuple(int(c) for c in frontier.codes[best]),
-                tuple(float(u) for u in frontier.utilities[best]),
-                tuple(float(x) for x in gains[best]),
-            )
+        best = acceptable[first]
+        for owner_of, package, codes, utilities, gained in zip(
+            of_row[first].tolist(),
+            frontier.packages[best].tolist(),
+            frontier.codes[best].tolist(),
+            frontier.utilities[best].tolist(),
+            gains[best].tolist(),
+            strict=True,
+        ):  # Python ints and floats, as int() and float() give
+            found[owner_of][name] = Solution(name, int(package), tuple(codes), tuple(utilities), tuple(gained))
     return found
 
 
