@@ -100,6 +100,8 @@ class MediatorPrior:
     final_bound: np.ndarray | None = None
     final_acceptance: np.ndarray | None = None
     timings: dict[int, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]] = field(default_factory=dict)
+    penalties: dict[tuple[int, int, int], np.ndarray] = field(default_factory=dict)
+    patterns: dict[tuple[bool | None, ...], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @cached_property
     def pressed(self) -> np.ndarray:
@@ -196,6 +198,25 @@ class MediatorPrior:
             else:
                 found = (keep, None, None)
             self.timings[round_] = found
+        return found
+
+    def answered(self, accepted: tuple[bool | None, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """``[p, 1]`` masks of the parties asked and of those that accepted, for replies that accepted (True),
+        rejected (False) or were not asked (None); cached per pattern."""
+        found = self.patterns.get(accepted)
+        if found is None:
+            asked = np.array([answer is not None for answer in accepted])[:, None]
+            found = self.patterns[accepted] = (asked, np.array([answer is True for answer in accepted])[:, None])
+        return found
+
+    def objection_penalty(self, party: int, text: int, issue: int) -> np.ndarray:
+        """``[s]``: the log weight an objection on ``issue`` to ``text`` adds to each of ``party``'s samples -
+        ``LOG_EPS_OBJECTION`` where the sample names another issue, 0.0 elsewhere (adding 0.0 changes no log weight:
+        they are never -0.0). Cached: every run of a process asks about the same few texts."""
+        key = (party, text, issue)
+        found = self.penalties.get(key)
+        if found is None:
+            found = self.penalties[key] = np.where(self.objection[party, text] != issue, LOG_EPS_OBJECTION, 0.0)
         return found
 
     @cached_property
@@ -306,8 +327,7 @@ class MediatorBelief:
         """
         prior = self.prior
         bound = prior.bound(prior.utilities[:, text : text + 1], round_, self.rejections)[:, 0]
-        asked = np.array([reply is not None for reply in replies])[:, None]
-        accepted = np.array([reply is not None and reply.accepted for reply in replies])[:, None]
+        asked, accepted = prior.answered(tuple(None if reply is None else reply.accepted for reply in replies))
         low, high = self.interval[..., 0], self.interval[..., 1]
         if self.points:  # what the general case computes when every interval is a point: kept 1, nothing narrows
             self.log_weights += np.where(np.where(accepted, bound >= low, low > bound) | ~asked, 0.0, LOG_EPS_REPLY)
@@ -329,7 +349,7 @@ class MediatorBelief:
                 continue
             if not reply.accepted and (p, text) not in self.objected:
                 self.objected.add((p, text))
-                self.log_weights[p, prior.objection[p, text] != reply.issue] += LOG_EPS_OBJECTION
+                self.log_weights[p] += prior.objection_penalty(p, text, reply.issue)
             if not reply.accepted and prior.pressed[p]:
                 self.rejections[p] += 1
                 self._press(p)
