@@ -53,21 +53,29 @@ def map_tasks(
 ) -> Iterator[R]:
     """Yield ``function(task)`` for every task, in order; on Dask, tasks run in parallel processes."""
     items = list(tasks)
-    if executor is Executor.local or (executor is Executor.processes and workers <= 1):
+    # one task runs here: a process pool would only add its start-up. Importing Mesa sets multiprocessing's start
+    # method to "spawn" for the whole process (mesa/batchrunner.py, Mesa 3.3), so a pool started after it
+    # re-imports negsim in every worker (~1.4 s each): `negsim negotiate --runs 100` spent most of its time there
+    if executor is Executor.local or (executor is Executor.processes and min(workers, len(items)) <= 1):
         yield from map(function, items)
         return
     if executor is Executor.processes:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(items)), initializer=die_with_parent) as pool:
             yield from pool.map(function, items)
         return
+    import dask
     from dask.distributed import Client, LocalCluster  # imported only when asked for: it is heavy
 
     cluster: Any = None
     if address is None:
         # ":0" lets the OS pick the dashboard's port: ``None`` still binds 8787 and fails when it is taken.
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+        # One thread per worker: a 1-worker cluster is one core's worth. Workers keep glibc's own malloc trimming:
+        # Dask's MALLOC_TRIM_THRESHOLD_=64 KiB (which also fixes the mmap threshold at 128 KiB) made every numpy
+        # array of a block a fresh mmap, zeroed page by page (3^19 on one worker: 76 s of system time).
+        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
     client = Client(address or cluster)
     try:
         futures = client.map(function, items, pure=False)

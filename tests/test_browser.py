@@ -119,7 +119,9 @@ def test_report_says_what_keeps_packages_out_and_who_constrains_nothing(tmp_path
     no ranked package is shown as if it were in the zone."""
     c = "{id: c, name: Gamma, role: guarantor, weights: {land: 1}, values: {land: {a_keeps: 0, split: 1, b_keeps: 1}}"
     scenario = _golden_with(tmp_path, "loose", extra_party=c + ", reservation: 0}")
-    result = negsim("run", str(scenario), "--samples", "40", "--seed", "2", "--out", str(tmp_path / "loose"))
+    result = negsim(
+        "run", str(scenario), "--samples", "40", "--seed", "2", "--figures", "all", "--out", str(tmp_path / "loose")
+    )
     assert "Constrains nothing: Gamma accepts every package in every sample" in result.stdout
     assert "solution P(zone)" in result.stdout and "rejects every completion in" in result.stdout
     report = tmp_path / "loose" / "report.html"

@@ -23,14 +23,16 @@ PNG_BUDGET = 300_000  # bytes per figure
 @pytest.fixture(scope="module")
 def baseline_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("figures") / "baseline"
-    result = negsim("run", str(ROOT / "scenarios" / "baseline.yaml"), "--samples", "300", "--out", str(out))
+    result = negsim(
+        "run", str(ROOT / "scenarios" / "baseline.yaml"), "--samples", "300", "--figures", "all", "--out", str(out)
+    )
     assert result.returncode == 0, result.stderr
     return out
 
 
 def test_every_zone_figure_of_the_baseline_is_readable(baseline_run):
-    first, second = zone_drawings(baseline_run, load_analysis(baseline_run))
-    problems = {name: layout_problems(draw()) for draw, name in first + second}
+    drawings = zone_drawings(baseline_run, load_analysis(baseline_run))
+    problems = {name: layout_problems(draw()) for draw, name in drawings}
     assert {name: p for name, p in problems.items() if p} == {}
     assert len(problems) == 7
 

@@ -148,7 +148,7 @@ def _broken_figure():
 
 def test_figures_drawn_in_two_processes_are_all_written_and_a_failure_surfaces(tmp_path):
     """The second list is drawn in a forked child: every file appears, and a child's error is raised here."""
-    from sim.outputs.report import draw_in_two
+    from sim.outputs.drawing import draw_in_two
 
     draw_in_two([(lambda: _bar_figure(1), "a.png")], [(lambda: _bar_figure(2), "b.png")], tmp_path)
     assert (tmp_path / "a.png").read_bytes()[:4] == b"\x89PNG" and (tmp_path / "b.png").read_bytes()[:4] == b"\x89PNG"

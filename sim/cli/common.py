@@ -103,8 +103,9 @@ ExecutorOption = Annotated[
 FiguresOption = Annotated[
     Figures,
     typer.Option(
-        help="Figures each run draws: all; key (the zone by option and the offers, which a batch page shows); none "
-        "(tables and report only). Drawing costs more than scoring a small run."
+        help="Figures each run draws: all; light (the four no table of the page restates: utility pairs, option "
+        "pairs, convergence, histogram; negsim run's default); key (the zone by option and the offers, which a batch "
+        "page shows); none (tables and report only). Drawing costs more than scoring a small run."
     ),
 ]
 WhatIfOption = Annotated[

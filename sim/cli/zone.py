@@ -166,7 +166,7 @@ def run(
         ),
     ] = None,
     force: ForceOption = False,
-    figures: FiguresOption = Figures.all,
+    figures: FiguresOption = Figures.light,
     whatif: WhatIfOption = WhatIfScope.cheap,
     whatif_offers: WhatIfOffersOption = None,
     talks: TalksOption = 0,

@@ -11,7 +11,8 @@ import importlib
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from sim.outputs.budget import assembly_too_large
 from sim.outputs.figure_choice import Figures
 from sim.outputs.rundir import (
     RunDirError,
+    atomic_write_text,
     finish_manifest,
     load_arrays,
     resume_manifest,
@@ -34,6 +36,7 @@ from sim.outputs.zonerun import save_analysis
 from sim.scenario.model import Scenario
 from sim.zone.analyse import ZoneJob
 from sim.zone.analysis import ZoneAnalysis
+from sim.zone.results import ZoneList
 from sim.zone.scoring import Block, BlockScore, score_blocks
 from sim.zone.settings import RunSettings
 
@@ -108,9 +111,9 @@ def run_zone(
     clock = time.perf_counter()
     # not with a process pool: forking while another thread holds an import lock could hang a worker
     local = settings.executor is Executor.local
-    plotting = _import_in_background("sim.outputs.zonefigures") if figures is not Figures.none and local else None
+    imports = [_import_in_background("sim.outputs.zonefigures")] if figures is not Figures.none and local else []
     if local:  # pyarrow imports pandas (a dependency) at its first array, in the tables: ~0.5 s, overlapped too
-        _import_in_background("pandas")
+        imports.append(_import_in_background("pandas"))
     job = ZoneJob.of(scenario, settings.run)
     scorer = job.scorer
     parts = run_dir / "parts"
@@ -119,12 +122,19 @@ def run_zone(
     if progress:
         progress(done, len(scorer.blocks))
 
-    scored: dict[int, BlockScore] = {}  # kept: only blocks scored before a --resume are read back from disk
+    # every block is folded as it is saved (one scored before a --resume: read back, one at a time), and each
+    # party's acceptance counts are read back from the parts when zone.parquet is written: memory follows the
+    # block, not the zone
+    reducer = job.reducer(stored=lambda block: _load_part_array(parts, block, "zone_accept_count"))
+    pending = {block.index for block in todo}
+    for block in scorer.blocks:
+        if block.index not in pending:
+            reducer.add(_load_part(parts, block))
 
     def save(score: BlockScore) -> None:
         nonlocal done
         _save_part(parts, score)
-        scored[score.block.index] = score
+        reducer.add(score)
         done += 1
         if progress:
             progress(done, len(scorer.blocks))
@@ -141,10 +151,11 @@ def run_zone(
     if too_large:
         raise RunDirError(f"{run_dir}: {too_large} (--resume {run_dir})")
     # the same analysis as sim.zone, from the very arrays each part file holds
-    analysis = job.analyse([scored.get(block.index) or _load_part(parts, block) for block in scorer.blocks])
+    analysis = job.analyse(reducer.result())
     timings["analyse_s"] = round(time.perf_counter() - clock, 3)
-    _write_run(run_dir, manifest, analysis, figures, pair, plotting, answers)
-    return analysis
+    _write_run(run_dir, manifest, analysis, figures, pair, imports, answers)
+    # the acceptance counts were read from parts/, which the finished run has removed: not kept, as when read back
+    return replace(analysis, zone=ZoneList(analysis.zone.packages, analysis.zone.zone_count))
 
 
 def save_run(
@@ -159,7 +170,7 @@ def save_run(
     """Write an analysis computed in memory (``sim.zone``) as a complete run directory: the same files as
     ``negsim run`` with the same scenario, samples and seed (given the same ``answers``)."""
     manifest = start_manifest(run_dir, analysis.scenario, "zone", analysis.settings.recorded(), scenario_file, force)
-    _write_run(run_dir, manifest, analysis, Figures.all if plots else Figures.none, None, None, answers)
+    _write_run(run_dir, manifest, analysis, Figures.all if plots else Figures.none, None, [], answers)
     return run_dir
 
 
@@ -169,28 +180,40 @@ def _write_run(
     analysis: ZoneAnalysis,
     figures: Figures,
     pair: tuple[str, str] | None,
-    plotting: threading.Thread | None,
+    imports: list[threading.Thread],
     answers: Sequence[Answer] = (),
 ) -> None:
-    """Tables, the page's further answers, then the chosen figures and the report, then the manifest marked
-    complete (with its summary)."""
+    """The chosen figures start drawing in forked children (:mod:`sim.outputs.drawing`) while the tables and the
+    page's further answers are written; then the report, then the manifest marked complete (with its summary)."""
     timings = manifest["timings"]
-    clock = time.perf_counter()
-    summary = save_analysis(analysis, run_dir)
-    timings["tables_s"] = round(time.perf_counter() - clock, 3)
-    if answers:
-        clock = time.perf_counter()
-        for answer in answers:
-            answer(analysis, run_dir)
-        timings["answers_s"] = round(time.perf_counter() - clock, 3)
-    clock = time.perf_counter()
-    if plotting:
-        plotting.join()
-    from sim.outputs.report import write_zone_report  # plotting pulls in matplotlib: only when drawing
+    for thread in imports:  # no thread may be importing while the drawing children fork
+        thread.join()
+    from sim.outputs.report import render_report, start_zone_figures  # the figures pull in matplotlib
 
-    write_zone_report(run_dir, analysis, pair, figures)
-    timings["plots_s"] = round(time.perf_counter() - clock, 3)
+    clock = time.perf_counter()
+    drawing = start_zone_figures(run_dir, analysis, pair, figures)
+    started = time.perf_counter() - clock
+    clock = time.perf_counter()
+    # the tables are written on a thread while the answers are computed: both spend most of their time outside
+    # the interpreter (pyarrow's writers, numpy on whole blocks of samples), so they share the two cores
+    with ThreadPoolExecutor(1, thread_name_prefix="tables") as tables:
+        written = tables.submit(_timed, save_analysis, analysis, run_dir)
+        if answers:
+            for answer in answers:
+                answer(analysis, run_dir)
+            timings["answers_s"] = round(time.perf_counter() - clock, 3)
+        summary, timings["tables_s"] = written.result()
+    clock = time.perf_counter()
+    drawing.finish()
+    atomic_write_text(run_dir / "report.html", render_report(run_dir, analysis))
+    timings["plots_s"] = round(started + time.perf_counter() - clock, 3)  # waiting for the figures, and the page
     finish_manifest(run_dir, manifest, summary)
+
+
+def _timed(work: Callable[..., Any], *args: Any) -> tuple[Any, float]:
+    """``work(*args)`` and the seconds it took."""
+    clock = time.perf_counter()
+    return work(*args), round(time.perf_counter() - clock, 3)
 
 
 def _import_in_background(module: str) -> threading.Thread:
@@ -243,3 +266,9 @@ def _save_part(parts: Path, score: BlockScore) -> None:
 def _load_part(parts: Path, block: Block) -> BlockScore:
     """A saved (sparse) block score: the block's packages agreed at the table in some sample, and target hits."""
     return BlockScore(block=block, **load_arrays(_part_path(parts, block)))
+
+
+def _load_part_array(parts: Path, block: Block, name: str) -> np.ndarray:
+    """One array of a saved block score (an ``.npz`` reads only the member asked for)."""
+    with np.load(_part_path(parts, block)) as data:
+        return data[name]

@@ -8,14 +8,11 @@ Monte-Carlo interval; when nothing is in the zone the page says so and shows the
 from __future__ import annotations
 
 import html
-import multiprocessing
-import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sim.outputs.answer_page import talks_section, whatif_section
+from sim.outputs.drawing import Drawing, PendingFigures, split_in_two, start_drawing
 from sim.outputs.figure_choice import Figures
 from sim.outputs.html import esc, figure, page
 from sim.outputs.ranked_page import option_label, ranked_section
@@ -27,12 +24,6 @@ from sim.zone.blocker import constrains_nothing
 from sim.zone.estimate import share_text
 from sim.zone.offers import INFEASIBLE, fixed_label
 from sim.zone.results import BargainingSolution, Blocker, ClosestPackage, Headline
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
-# matplotlib is imported only when a figure is drawn: a run asked for no figures writes its page without it.
-Drawing = tuple[Callable[[], "Figure"], str]
 
 ZONE_PLOTS = {
     "zone_by_option.png": "How often some package holding each option is in the zone. Read the whiskers: two options "
@@ -62,68 +53,47 @@ def write_zone_report(
 ) -> None:
     """Draw the chosen zone plots and write report.html from the run's analysis; ``pair`` names the two issues of
     the option-pair heatmap (default: the two whose option marginals spread most)."""
-    first, second = ([d for d in half if figures.draws(d[1])] for half in zone_drawings(run_dir, analysis, pair))
-    if first or second:
-        draw_in_two(first, second, run_dir / "plots")
+    start_zone_figures(run_dir, analysis, pair, figures).finish()
     atomic_write_text(run_dir / "report.html", render_report(run_dir, analysis))
 
 
-def zone_drawings(
-    run_dir: Path, analysis: ZoneAnalysis, pair: tuple[str, str] | None = None
-) -> tuple[list[Drawing], list[Drawing]]:
-    """The run's figures as (draw, file name), in two lists of about equal drawing time (see ``draw_in_two``)."""
+def start_zone_figures(
+    run_dir: Path, analysis: ZoneAnalysis, pair: tuple[str, str] | None = None, figures: Figures = Figures.all
+) -> PendingFigures:
+    """Start drawing the chosen zone plots (:mod:`sim.outputs.drawing`); the page is written after ``finish``."""
+    if figures is Figures.none:  # importing the figures pulls in matplotlib (~0.5 s): only when drawing
+        return start_drawing([], run_dir / "plots")
+    chosen = [d for d in zone_drawings(run_dir, analysis, pair) if figures.draws(d[1])]
+    return start_drawing(split_in_two(chosen, FIGURE_COST.__getitem__), run_dir / "plots")
+
+
+# CPU seconds to make and draw each figure of the baseline at 2,000 samples (matplotlib 3.11, measured 2026-12-04):
+# what the two drawing processes split evenly. Only their order matters.
+FIGURE_COST = {
+    "blockers_by_option.png": 1.26,
+    "zone_by_option.png": 0.82,
+    "offers_acceptance.png": 0.81,
+    "utility_pairs.png": 0.69,
+    "option_pairs.png": 0.25,
+    "convergence.png": 0.13,
+    "zone_histogram.png": 0.09,
+}
+
+
+def zone_drawings(run_dir: Path, analysis: ZoneAnalysis, pair: tuple[str, str] | None = None) -> list[Drawing]:
+    """The run's figures as (draw, file name)."""
     from sim.outputs.zonefigures import ZoneFigures
 
     figures = ZoneFigures(analysis, run_caption(run_dir, analysis))
-    return (
-        [
-            (figures.zone_by_option, "zone_by_option.png"),
-            (figures.offers, "offers_acceptance.png"),
-            (figures.blockers, "blockers_by_option.png"),
-            (figures.histogram, "zone_histogram.png"),
-        ],
-        [
-            (figures.utility_pairs, "utility_pairs.png"),
-            (figures.convergence, "convergence.png"),
-            (lambda: figures.option_pairs(pair), "option_pairs.png"),
-        ],
-    )
-
-
-def _draw(drawings: list[Drawing], folder: Path) -> None:
-    from sim.outputs.plots import save_figure
-
-    for make, name in drawings:
-        save_figure(make(), folder / name)
-
-
-def _draw_in_child(drawings: list[Drawing], folder: Path) -> None:
-    """The child's half: a failure (a full disk) ends it with status 1 and no traceback of its own; the parent
-    then draws the same figures and reports the error once, in one line."""
-    try:
-        _draw(drawings, folder)
-    except BaseException:  # noqa: BLE001 - surfaced by the parent's redraw
-        sys.exit(1)
-
-
-def draw_in_two(first: list[Drawing], second: list[Drawing], folder: Path) -> None:
-    """Draw two lists of figures at once, ``second`` in a forked process: matplotlib draws on one core, and its
-    drawing (text, ticks, rasterising) is most of a run's time after scoring. Each figure is written atomically by
-    whichever process draws it; if the child fails, its figures are drawn again here, so its error surfaces with a
-    traceback. Serial where there is one core or no ``fork``, and inside a worker process (a batch or sweep already
-    keeps every core busy, and a daemonic pool worker may not have children)."""
-    worker = multiprocessing.parent_process() is not None or multiprocessing.current_process().daemon
-    if worker or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        _draw(first + second, folder)
-        return
-    child = multiprocessing.get_context("fork").Process(target=_draw_in_child, args=(second, folder))
-    child.start()
-    try:
-        _draw(first, folder)
-    finally:
-        child.join()
-    if child.exitcode != 0:
-        _draw(second, folder)
+    return [
+        (figures.zone_by_option, "zone_by_option.png"),
+        (figures.offers, "offers_acceptance.png"),
+        (figures.blockers, "blockers_by_option.png"),
+        (figures.histogram, "zone_histogram.png"),
+        (figures.utility_pairs, "utility_pairs.png"),
+        (figures.convergence, "convergence.png"),
+        (lambda: figures.option_pairs(pair), "option_pairs.png"),
+    ]
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
@@ -259,8 +229,9 @@ def render_report(run_dir: Path, analysis: ZoneAnalysis) -> str:
     if len(drawn) < len(ZONE_PLOTS):
         missing = ", ".join(n.removesuffix(".png").replace("_", " ") for n in ZONE_PLOTS if n not in drawn)
         images += (
-            f"<p>Not drawn for this run: {esc(missing)}. A batch draws the two figures its page shows and a sweep's"
-            " points none, to keep studies fast; <code>--figures all</code> draws every one.</p>"
+            f"<p>Not drawn for this run: {esc(missing)}. Drawing costs more than scoring, so by default "
+            "<code>negsim run</code> draws the four figures no table above restates, a batch the two its page shows "
+            "and a sweep's points none; <code>--figures all</code> draws every one.</p>"
         )
     meta = (
         f"Scenario <code>{esc(scenario.id)}</code>, hash <code>{manifest['scenario_hash'][:12]}</code>, "

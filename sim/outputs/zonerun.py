@@ -11,7 +11,6 @@ zone.parquet's acceptance and utility columns are derived data, written from the
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 from typing import Any
 
@@ -197,11 +196,9 @@ def _write_zone_table(
             body_shares(preferences, codes, zone_counts > 0),
         ).replace_schema_metadata(metadata)
 
-    first = chunk(0)
+    # the first chunk (empty when nothing is listed) gives the schema; one chunk is built and held at a time
     write_parquet_stream(
-        run_dir / "zone.parquet",
-        itertools.chain([first], (chunk(start) for start in range(ZONE_TABLE_ROWS, keep.size, ZONE_TABLE_ROWS))),
-        first.schema,
+        run_dir / "zone.parquet", (chunk(start) for start in range(0, max(keep.size, 1), ZONE_TABLE_ROWS))
     )
 
 

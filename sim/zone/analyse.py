@@ -15,19 +15,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario.model import Scenario
-from sim.zone.analysis import ZoneAnalysis, named_packages
+from sim.zone.analysis import ZoneAnalysis, named_packages, sorted_union
 from sim.zone.bargaining import bargaining_solutions, pareto_frontier
 from sim.zone.estimate import Estimate
 from sim.zone.hits import Target, TargetScores, scenario_targets
 from sim.zone.intervals import mean_interval
 from sim.zone.offers import TargetContext, headline, offer_results, option_results
 from sim.zone.preferences import Preferences, expected_utility
+from sim.zone.reduce import ReducedZone, ZoneReducer
 from sim.zone.results import BargainingSolution, NegotiationSet, Package, SampleHits, ZoneHistogram, ZoneList
-from sim.zone.scoring import BlockScore, ZoneScorer, combine_targets, score_blocks
+from sim.zone.scoring import Block, BlockScore, ZoneScorer, score_blocks
 from sim.zone.settings import RunSettings, run_preferences
 from sim.zone.space import PackageSpace
 
 HISTOGRAM_BINS = 20
+ZONE_ROWS = 2**20  # zone packages summed at a time: bounded temporaries whatever the zone's size
 Progress = Callable[[int, int], None]
 
 
@@ -51,8 +53,12 @@ class ZoneJob:
         scorer = ZoneScorer(space, preferences, targets, tail_max=settings.chunk_size)
         return cls(scenario, settings, preferences, space, targets, scorer)
 
-    def analyse(self, parts: list[BlockScore]) -> ZoneAnalysis:
-        return analyse_zone(self.scenario, self.settings, self.space, self.preferences, self.targets, parts)
+    def reducer(self, stored: Callable[[Block], np.ndarray] | None = None) -> ZoneReducer:
+        """An empty fold of this run's block scores (``stored``: see :class:`~sim.zone.reduce.ZoneReducer`)."""
+        return ZoneReducer(self.targets, self.preferences.samples, self.preferences.n_parties, stored)
+
+    def analyse(self, reduced: ReducedZone) -> ZoneAnalysis:
+        return analyse_zone(self.scenario, self.settings, self.space, self.preferences, reduced)
 
 
 def map_zone(
@@ -60,28 +66,17 @@ def map_zone(
 ) -> ZoneAnalysis:
     """Score the whole space of ``scenario`` in memory and analyse it (what ``negsim run`` computes, without files)."""
     job = ZoneJob.of(scenario, settings)
+    reducer = job.reducer()
     total = len(job.scorer.blocks)
-    done = 0
 
-    def tick(_: BlockScore) -> None:
-        nonlocal done
-        done += 1
+    def fold(score: BlockScore) -> None:
+        reducer.add(score)  # each block folded as it finishes: memory follows the block, not the zone
         if progress:
-            progress(done, total)
+            progress(len(reducer.blocks), total)
 
-    return job.analyse(list(score_blocks(job.scorer, job.scorer.blocks, workers, on_done=tick)))
-
-
-def zone_list(parts: list[BlockScore]) -> ZoneList:
-    """Every package in the zone in some sample (sorted), its zone count and each party's acceptance count, from
-    the blocks' scores (the scorer counts acceptance as it goes: the tables never score the zone again)."""
-    if not parts:
-        return ZoneList(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros((0, 0), np.int32))
-    packages = np.concatenate([part.packages[part.zone_count > 0] for part in parts])
-    counts = np.concatenate([part.zone_count[part.zone_count > 0] for part in parts])
-    accepts = np.concatenate([part.zone_accept_count for part in parts], axis=1)
-    order = np.argsort(packages, kind="stable")
-    return ZoneList(packages[order], counts[order], accepts[:, order])
+    for _ in score_blocks(job.scorer, job.scorer.blocks, workers, on_done=fold):
+        pass
+    return job.analyse(reducer.result())
 
 
 def analyse_zone(
@@ -89,13 +84,11 @@ def analyse_zone(
     settings: RunSettings,
     space: PackageSpace,
     preferences: Preferences,
-    targets: list[Target],
-    parts: list[BlockScore],
+    reduced: ReducedZone,
 ) -> ZoneAnalysis:
-    """The analysis of a scored zone (``parts``: every block's score, in any order)."""
+    """The analysis of a scored zone (``reduced``: every block's score folded, :mod:`sim.zone.reduce`)."""
     samples = preferences.samples
-    scores = combine_targets(parts, targets, samples)
-    zone = zone_list(parts)
+    scores, zone = reduced.targets, reduced.zone
     context = TargetContext(scenario, space, preferences)
     offers = offer_results(context, scores, zone.counts_of)
     zone_sum, option_count = _option_sums(space, zone)
@@ -117,9 +110,9 @@ def analyse_zone(
         veto_parties=tuple(p for p, v in zip(preferences.party_ids, preferences.veto, strict=True) if v),
         space_size=space.size,
         feasible=feasible,
-        zone_rows=int(np.union1d(zone.packages, named).size),
+        zone_rows=int(sorted_union(zone.packages, named).size),
         zone_mass=float(zone_sum[0].sum()) / samples,
-        zone_mass_interval=mean_interval(zone_sizes(parts, samples)),
+        zone_mass_interval=mean_interval(reduced.zone_sizes),
         headline=head,
         offer_results=tuple(offers),
         option_results=tuple(options),
@@ -131,22 +124,16 @@ def analyse_zone(
     )
 
 
-def zone_sizes(parts: list[BlockScore], samples: int) -> np.ndarray:
-    """Per sample, the number of packages in the zone (blocks partition the space, so their counts add up)."""
-    total = np.zeros(samples, dtype=np.int64)
-    for part in parts:
-        total += part.zone_sizes
-    return total
-
-
 def _option_sums(space: PackageSpace, zone: ZoneList) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Per issue and option: the sum of zone counts of the packages holding it, and the number of feasible packages
     holding it (exact counts, not enumerations). One issue's option indices at a time: every zone package's codes
-    at once were the run's peak memory on large zones (3^19: ~10^7 packages x 19 issues x 8 bytes, twice)."""
-    zone_sum = [
-        np.bincount(space.option_codes(zone.packages, i), weights=zone.zone_count, minlength=r)[:r]
-        for i, r in enumerate(space.radices)
-    ]
+    at once were the run's peak memory on large zones (3^19: ~10^7 packages x 19 issues x 8 bytes, twice); and
+    ``ZONE_ROWS`` packages at a time (sums of integer counts: exact, so the same floats whatever the chunking)."""
+    zone_sum = [np.zeros(r) for r in space.radices]
+    for start in range(0, zone.packages.size, ZONE_ROWS):
+        packages, counts = zone.packages[start : start + ZONE_ROWS], zone.zone_count[start : start + ZONE_ROWS]
+        for i, r in enumerate(space.radices):
+            zone_sum[i] += np.bincount(space.option_codes(packages, i), weights=counts, minlength=r)[:r]
     option_count = [
         np.array([space.count_feasible({i: o}) for o in range(r)], dtype=np.float64)
         for i, r in enumerate(space.radices)
@@ -155,9 +142,14 @@ def _option_sums(space: PackageSpace, zone: ZoneList) -> tuple[list[np.ndarray],
 
 
 def _histogram(positive_counts: np.ndarray, samples: int) -> np.ndarray:
-    """20 equal bins of p_zone over (0, 1] for packages in the zone in at least one sample."""
-    bins = np.minimum((np.ceil(positive_counts / samples * HISTOGRAM_BINS) - 1).astype(np.int64), HISTOGRAM_BINS - 1)
-    return np.bincount(bins, minlength=HISTOGRAM_BINS)
+    """20 equal bins of p_zone over (0, 1] for packages in the zone in at least one sample (``ZONE_ROWS`` at a
+    time: the float temporaries of ten million packages were a quarter of a gigabyte)."""
+    histogram = np.zeros(HISTOGRAM_BINS, dtype=np.int64)
+    for start in range(0, positive_counts.size, ZONE_ROWS):
+        p_zone = positive_counts[start : start + ZONE_ROWS] / samples
+        bins = np.minimum((np.ceil(p_zone * HISTOGRAM_BINS) - 1).astype(np.int64), HISTOGRAM_BINS - 1)
+        histogram += np.bincount(bins, minlength=HISTOGRAM_BINS)
+    return histogram
 
 
 def sample_hits(scores: TargetScores) -> SampleHits:

@@ -118,7 +118,7 @@ class ZoneAnalysis:
 
     def table_packages(self) -> np.ndarray:
         """The rows of zone.parquet: every package in the zone in some sample plus the named ones."""
-        return np.union1d(self.zone.packages, self.named_packages()).astype(np.int64)
+        return sorted_union(self.zone.packages, self.named_packages())
 
     def ranked(self, n: int = 15) -> list[RankedPackage]:
         """The ``n`` packages most often in the zone (ties: lower package number first) with their zone probability,
@@ -249,3 +249,16 @@ def named_packages(
         named.add(headline.closest.package.number)
     packages = np.array(sorted(named), dtype=np.int64)
     return packages[space.feasible(space.codes(packages))] if packages.size else packages
+
+
+def sorted_union(listed: np.ndarray, few: np.ndarray) -> np.ndarray:
+    """``np.union1d(listed, few)`` for a sorted, duplicate-free ``listed`` and a handful of ``few``: the few are
+    inserted where they belong, in one pass. ``union1d`` sorts (hashes) everything again: 1.4 s and a hash table per
+    call on a 1.35-million-package zone, twice a run."""
+    listed = np.asarray(listed, dtype=np.int64)
+    few = np.unique(np.asarray(few, dtype=np.int64))
+    if listed.size == 0:
+        return few
+    at = np.searchsorted(listed, few)
+    new = listed[np.minimum(at, listed.size - 1)] != few
+    return np.insert(listed, at[new], few[new])

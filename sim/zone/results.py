@@ -8,6 +8,7 @@ equal. Arrays (the zone list, the negotiation set, per-sample hits) sit in class
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -194,13 +195,34 @@ class NegotiationSet:
 
 
 @dataclass(frozen=True, eq=False)
+class BlockColumns:
+    """Columns ``[party, row]`` of a sorted list held block by block: block k holds rows ``starts[k]`` to
+    ``starts[k + 1]`` and ``read(k)`` gives them, from memory or from a saved part (``sim.zone.reduce``), so that the
+    whole matrix never has to be in memory at once."""
+
+    starts: np.ndarray
+    n_parties: int
+    read: Callable[[int], np.ndarray]
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        """The columns of the given rows (any order), ``[party, len(rows)]``."""
+        rows = np.asarray(rows, dtype=np.int64)
+        taken = np.zeros((self.n_parties, rows.size), dtype=np.int32)
+        block_of = np.searchsorted(self.starts, rows, side="right") - 1
+        for k in np.unique(block_of):
+            chosen = block_of == k
+            taken[:, chosen] = self.read(int(k))[:, rows[chosen] - self.starts[k]]
+        return taken
+
+
+@dataclass(frozen=True, eq=False)
 class ZoneList:
     """Every package in the zone in some sample (sorted by number) and its zone count: the zone, sparse; with each
     party's acceptance count ``[party, package]`` when the scorer gave it (not kept in a run directory)."""
 
     packages: np.ndarray
     zone_count: np.ndarray
-    accept_count: np.ndarray | None = None
+    accept_count: np.ndarray | BlockColumns | None = None
 
     def locate(self, packages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For any ``packages``: whether each is listed, and its row in the list where it is (0 elsewhere)."""
@@ -215,6 +237,8 @@ class ZoneList:
         if self.accept_count is None:
             return None
         found, at = self.locate(packages)
+        if isinstance(self.accept_count, BlockColumns):
+            return found, self.accept_count.take(at[found])
         return found, self.accept_count[:, at[found]]
 
     def counts_of(self, packages: np.ndarray) -> np.ndarray:

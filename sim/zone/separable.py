@@ -75,11 +75,14 @@ def _component_best(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The best of the feasible combinations ``grid`` of a component's issues per sample (their options, ``[sample,
     issue]``) and its lead over the second best distinct combination. It depends only on the grid's rows (the
-    component's options and the fixed options its constraints and links see) and the party: settled once per set
-    of preferences, as every offer leaving the component open asks the same."""
+    component's options and the fixed options its links see) and the party: settled once per set of preferences,
+    as every offer leaving the component open asks the same. So the memo is keyed by those columns alone: the
+    other columns hold whatever the offer fixes elsewhere, which neither the values below nor ``_distinct`` read
+    (keyed by the whole rows, the baseline's option blockers missed the memo 529 times in 690)."""
     known = memo(preferences)
     issues = [tree.free[level] for level in levels]
-    key = ("component", party, tuple(issues), grid.tobytes())
+    seen = sorted({*issues, *(i for link in links for i in (link.first[0], link.second[0]))})
+    key = ("component", party, tuple(issues), tuple(map(id, links)), np.ascontiguousarray(grid[:, seen]).tobytes())
     if key in known:
         found: tuple[np.ndarray, np.ndarray] = known[key]
         return found
