@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import mesa
@@ -135,13 +136,23 @@ class PartyAgent(mesa.Agent):
             self.reply = ACCEPTED
             return ACCEPT
         objection = self._objections.get(candidate)
-        if objection is None:  # its losses are fixed within a run: each candidate's objection is worked out once
-            codes = self.model.setup.candidates[candidate]
-            issue = int(np.argmax(self.losses[self.model.setup.issue_index, codes]))
-            reply = Reply(False, issue, int(np.argmin(self.losses[issue])))
+        if objection is None:
+            issue = self._objects_to[candidate]
+            reply = Reply(False, issue, self._wants[issue])
             objection = self._objections[candidate] = (reply, reply.recorded(self.model.setup.space.issue_ids))
         self.reply = objection[1]
         return objection[0]
+
+    @cached_property
+    def _objects_to(self) -> list[int]:
+        """Per candidate, the issue where it loses most against its best option there (the first such issue). Its
+        losses are fixed within a run, so every candidate's is worked out at once, when it first objects."""
+        return self.losses.reshape(-1)[self.model.setup.flat_codes].argmax(axis=0).tolist()
+
+    @cached_property
+    def _wants(self) -> list[int]:
+        """Per issue, the option it wants there: its best (the first such option)."""
+        return self.losses.argmin(axis=1).tolist()
 
     def _threshold(self) -> np.ndarray:
         """``acceptance_threshold`` of its current reservation (which changes only between rounds, if at all)."""
