@@ -349,12 +349,14 @@ class NegotiationModel(mesa.Model):
             "package": int(self.setup.packages[self.agreement]) if agreed else -1,
             "ratification_failures": self.ratification_failures,
         }
-        codes = self.setup.candidates[self.agreement] if agreed else None
+        codes = self.setup.candidates[self.agreement].tolist() if agreed else None
         for i, issue in enumerate(self.setup.space.issue_ids):
             row[issue] = self.setup.space.option_ids[i][codes[i]] if codes is not None else None
+        utilities = self.utilities[self.agreement].tolist() if agreed else None  # Python floats, as float() gives
+        reservation = self.reservation.tolist()
         for p, party in enumerate(self.setup.scenario.parties):
-            row[f"u_{party.id}"] = float(self.utilities[self.agreement, p]) if agreed else None
-            row[f"r_{party.id}"] = float(self.reservation[p])
+            row[f"u_{party.id}"] = utilities[p] if utilities is not None else None
+            row[f"r_{party.id}"] = reservation[p]
         for agent in self.parties:
             row[f"r_end_{agent.party.id}"] = agent.reservation
         if with_zone:
