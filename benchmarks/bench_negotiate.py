@@ -101,6 +101,7 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     if args.single_runs:
         print(f"set-up (table, mediator's prior), once per process: {set_up(args.scenario, args.seed):.2f} s")
+    cpu_per_run: dict[Protocol, float] = {}
     for protocol in args.protocol or list(Protocol):
         with tempfile.TemporaryDirectory() as folder:
             start = time.perf_counter()
@@ -126,7 +127,14 @@ def main() -> None:
         )
         if args.single_runs:
             wall_ms, cpu_ms = one_process(args.scenario, protocol, args.single_runs, args.seed)
-            print(f"{'':>11}  one process: {wall_ms:.2f} ms/run wall, {cpu_ms:.2f} ms/run CPU, {args.single_runs} runs")
+            cpu_per_run[protocol] = cpu_ms
+            print(
+                f"{'':>11}  one process: {wall_ms:.2f} ms/run wall ({60_000 / wall_ms:,.0f} runs/min), "
+                f"{cpu_ms:.2f} ms/run CPU ({60_000 / cpu_ms:,.0f} runs per CPU minute), {args.single_runs} runs"
+            )
+    if len(cpu_per_run) == 2:
+        ratio = cpu_per_run[Protocol.mediated] / cpu_per_run[Protocol.alternating]
+        print(f"mediated / alternating, one process, CPU per run: {ratio:.2f}x (issue 23: within 2x)")
     if args.genius and args.negmas_runs:
         negmas = negmas_runs_per_minute(args.genius, args.negmas_runs, scenario.run.rounds)
         print(

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.scenario.model import Scenario
-from sim.zone.bargaining import bargaining_solutions, pareto_frontier, pareto_mask
+from sim.zone.bargaining import Frontier, bargaining_solutions, pareto_frontier, pareto_mask, stacked_solutions
 from sim.zone.preferences import UNIT, acceptance_threshold, to_units
 from sim.zone.sampling import sample_preferences
 from sim.zone.space import PackageSpace
@@ -113,3 +113,31 @@ def test_frontier_with_links_and_requires_is_exactly_the_undominated_packages(do
     negotiation_set = pareto_frontier(space, prefs, individually_rational=True)
     assert negotiation_set.packages.tolist() == rational.tolist()
     assert (negotiation_set.units >= negotiation_set.threshold).all()
+
+
+@settings(max_examples=60)
+@given(st.lists(st.integers(0, 12), min_size=1, max_size=8), st.integers(1, 4), st.integers(0, 2**16))
+def test_stacked_frontiers_have_each_frontiers_own_solutions(sizes, parties, seed):
+    """Solutions of frontiers stacked in one (a negotiation chunk's run zones) are each frontier's own, bit for bit:
+    empty frontiers, frontiers nothing in is acceptable, ties (utilities on a coarse grid) and one party gaining
+    nothing included."""
+    rng = np.random.default_rng(seed)
+    ids = tuple(f"p{k}" for k in range(parties))
+    alone, rows = [], []
+    for size in sizes:
+        utilities = rng.integers(0, 8, size=(size, parties)) / 7
+        utilities[:, 0] *= rng.integers(0, 2)  # sometimes party 0 gains nothing anywhere
+        reservation = rng.integers(0, 6, size=parties) / 7
+        packages = np.sort(rng.choice(1000, size=size, replace=False))
+        codes = rng.integers(0, 3, size=(size, 2))
+        alone.append(Frontier.of(ids, packages, codes, utilities, reservation))
+        rows.append((packages, codes, utilities, reservation))
+    stacked = Frontier.of(
+        ids,
+        np.concatenate([r[0] for r in rows]),
+        np.concatenate([r[1] for r in rows]),
+        np.concatenate([r[2] for r in rows]),
+        np.stack([r[3] for r in rows]),
+    )
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    assert stacked_solutions(stacked, bounds) == [bargaining_solutions(frontier) for frontier in alone]

@@ -92,9 +92,9 @@ def test_the_scenario_layer_has_no_import_circles():
 
 def test_one_entry_point_draws_samples():
     """A run's samples come from ``sim.zone.settings`` (``run_preferences`` / ``run_draws``); the one other draw is
-    the negotiation's (``belief.draw_parties``: a generator the Mesa model keeps drawing from). Issue 18 item 2."""
+    the negotiation's (``draws.draw_parties``: a generator the Mesa model keeps drawing from). Issue 18 item 2."""
     drawers = {"sample_preferences", "draw_uniforms"}
-    allowed = {"sim/zone/sampling.py", "sim/zone/settings.py", "sim/negotiation/belief.py"}
+    allowed = {"sim/zone/sampling.py", "sim/zone/settings.py", "sim/negotiation/draws.py"}
     callers = {
         str(path.relative_to(ROOT))
         for path in (ROOT / "sim").rglob("*.py")

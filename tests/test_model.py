@@ -395,22 +395,24 @@ def test_settled_baseline_runs_match_their_played_rounds():
 
 
 def test_run_zones_do_not_depend_on_how_runs_are_batched(monkeypatch):
-    """Each run's zone over the whole space is the same whether its run is scored with 63 others or alone (a batch
+    """Each run's zone over the whole space is the same whether its run is scored with 39 others or alone (a batch
     over ``MAX_ZONE_PAIRS`` pairs is split), and equals the zone of its one-sample preferences by brute force."""
     from sim.negotiation import versus_zone
-    from sim.zone.sampling import sample_preferences
+    from sim.negotiation.draws import draw_runs
     from sim.zone.space import PackageSpace
 
     scenario = load_scenario(DATA / "talks-heldout.yaml")
     space = PackageSpace.from_scenario(scenario)
-    runs = [sample_preferences(scenario, 1, np.random.default_rng(seed)) for seed in run_seeds(3, 40)]
+    veto = [p for p, party in enumerate(scenario.parties) if party.has_veto]
+    runs = draw_runs(scenario, veto, [np.random.default_rng(seed) for seed in run_seeds(3, 40)]).preferences
     together = versus_zone.run_zones(space, runs)
+    alone = [versus_zone.run_zones(space, versus_zone.take_samples(runs, k, k + 1))[0] for k in range(40)]
+    assert alone == together
     monkeypatch.setattr(versus_zone, "MAX_ZONE_PAIRS", 5)
     assert versus_zone.run_zones(space, runs) == together
     codes = space.codes(np.arange(space.size))
-    for preferences, zone in zip(runs, together, strict=True):
-        accepted = preferences.acceptable(space, codes)[preferences.veto].all(axis=0)[:, 0] & space.feasible(codes)
-        assert zone.size == int(accepted.sum())
+    accepted = runs.acceptable(space, codes)[runs.veto].all(axis=0) & space.feasible(codes)[:, None]
+    assert [zone.size for zone in together] == accepted.sum(axis=0).tolist()
 
 
 def test_the_mediator_agrees_more_often_on_a_held_out_scenario_written_after_it_was_frozen():

@@ -6,7 +6,9 @@ choice is an array operation over those candidates (``numpy.argmax`` under a mas
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import mesa
@@ -20,6 +22,8 @@ from sim.zone.preferences import TIE_TOLERANCE, acceptance_threshold, accepts, t
 
 if TYPE_CHECKING:
     from sim.negotiation.model import NegotiationModel
+
+ACCEPTED = ACCEPT.recorded(())
 
 
 class PartyAgent(mesa.Agent):
@@ -54,7 +58,7 @@ class PartyAgent(mesa.Agent):
         self.seen: dict[int, list[float]] = {}
         self.body = next((body for body in model.preferences.electorates if body.party == index), None)
         self._ranked: Ranking | None = None
-        self._objections: dict[int, Reply] = {}
+        self._objections: dict[int, tuple[Reply, str]] = {}  # the reply to a candidate, and as recorded
         self._threshold_at = (self.reservation, acceptance_threshold(self.reservation))
 
     def reservation_in(self, round_: int) -> float:
@@ -99,7 +103,7 @@ class PartyAgent(mesa.Agent):
             if self._ranked is None:
                 self._ranked = Ranking.of(self.utility, self.believed_acceptance())
             if self._ranked.exact:
-                return self._ranked.first_at(self.aspiration, self.utility)
+                return self._ranked.first_at(self.aspiration)
         score = np.where(self.utility >= self.aspiration, self.believed_acceptance(), -np.inf)
         top = score.max()
         if not np.isfinite(top):
@@ -117,7 +121,8 @@ class PartyAgent(mesa.Agent):
         """
         if self.body is not None:
             codes = self.model.setup.candidates[candidate][None, :]
-            return bool(self.model.preferences.accepts_at(codes, np.zeros(1, dtype=np.int64), [self.index])[0, 0])
+            sample = np.array([self.model.sample], dtype=np.int64)
+            return bool(self.model.preferences.accepts_at(codes, sample, [self.index])[0, 0])
         utility = float(self.utility[candidate])
         if utility == -np.inf:
             return False
@@ -128,15 +133,26 @@ class PartyAgent(mesa.Agent):
         """Accept, or name the issue it objects to most and the option it wants there."""
         self.offer_utility = float(self.utility[candidate])
         if self.accepts(candidate):
-            self.reply = ACCEPT.recorded(())
+            self.reply = ACCEPTED
             return ACCEPT
-        reply = self._objections.get(candidate)
-        if reply is None:  # its losses are fixed within a run: each candidate's objection is worked out once
-            codes = self.model.setup.candidates[candidate]
-            issue = int(np.argmax(self.losses[self.model.setup.issue_index, codes]))
-            reply = self._objections[candidate] = Reply(False, issue, int(np.argmin(self.losses[issue])))
-        self.reply = reply.recorded(self.model.setup.space.issue_ids)
-        return reply
+        objection = self._objections.get(candidate)
+        if objection is None:
+            issue = self._objects_to[candidate]
+            reply = Reply(False, issue, self._wants[issue])
+            objection = self._objections[candidate] = (reply, reply.recorded(self.model.setup.space.issue_ids))
+        self.reply = objection[1]
+        return objection[0]
+
+    @cached_property
+    def _objects_to(self) -> list[int]:
+        """Per candidate, the issue where it loses most against its best option there (the first such issue). Its
+        losses are fixed within a run, so every candidate's is worked out at once, when it first objects."""
+        return self.losses.reshape(-1)[self.model.setup.flat_codes].argmax(axis=0).tolist()
+
+    @cached_property
+    def _wants(self) -> list[int]:
+        """Per issue, the option it wants there: its best (the first such option)."""
+        return self.losses.argmin(axis=1).tolist()
 
     def _threshold(self) -> np.ndarray:
         """``acceptance_threshold`` of its current reservation (which changes only between rounds, if at all)."""
@@ -155,27 +171,34 @@ class PartyAgent(mesa.Agent):
 class Ranking:
     """A party's candidates in the order it would offer them, for beliefs that do not change within a run: believed
     acceptance down, then its own utility down, then candidate order (``numpy.lexsort`` is stable). Its offer in a
-    round is the first candidate at or above its aspiration - what the masked argmax of ``propose`` picks - found
-    by one scan instead of five array passes. ``exact`` is False when a believed acceptance is NaN (the argmax
-    path then decides, as it always did)."""
+    round is the first candidate at or above its aspiration - what the masked argmax of ``propose`` picks. The
+    running maximum of its utility along that order first reaches an aspiration at that very candidate, so a binary
+    search over it finds the offer (Python floats: the same comparisons as the array's). ``exact`` is False when a
+    believed acceptance is NaN (the argmax path then decides, as it always did)."""
 
-    order: np.ndarray
-    utility: np.ndarray
-    finite: np.ndarray
+    order: list[int]
+    reach: list[float]
+    finite: list[bool]
+    best: int
     exact: bool
 
     @classmethod
     def of(cls, utility: np.ndarray, acceptance: np.ndarray) -> Ranking:
         order = np.lexsort((-utility, -acceptance))
-        return cls(order, utility[order], np.isfinite(acceptance[order]), not np.isnan(acceptance).any())
+        return cls(
+            order.tolist(),
+            np.maximum.accumulate(utility[order]).tolist(),
+            np.isfinite(acceptance[order]).tolist(),
+            int(np.argmax(utility)),
+            not np.isnan(acceptance).any(),
+        )
 
-    def first_at(self, aspiration: float, utility: np.ndarray) -> int:
+    def first_at(self, aspiration: float) -> int:
         """The offer at ``aspiration``; when no candidate reaching it is believed acceptable at all, the best one."""
-        reaching = self.utility >= aspiration
-        k = int(reaching.argmax())
-        if reaching[k] and self.finite[k]:
-            return int(self.order[k])
-        return int(np.argmax(utility))
+        k = bisect_left(self.reach, aspiration) if aspiration == aspiration else len(self.reach)  # NaN reaches none
+        if k < len(self.reach) and self.finite[k]:
+            return self.order[k]
+        return self.best
 
 
 class MediatorAgent(mesa.Agent):

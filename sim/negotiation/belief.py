@@ -4,12 +4,12 @@ Why: a single-text mediator (Raiffa 1982, *The Art and Science of Negotiation*, 
 Camp David 1978) drafts one package, hears objections and redrafts. Its draft should be the package most likely to
 be accepted by every veto party given what it knows: the published ranges and everything said so far.
 
-*Prior.* :func:`draw_parties` (the zone's own sampling) draws S samples of every party from the published ranges,
-from the mediator's own seed, plus one reservation drift and one leverage cut per sample from their ranges. Parties
-are drawn independently, so the belief is factorised by party (a particle filter per party: Gordon, Salmond &
-Smith 1993; Doucet, de Freitas & Gordon 2001): party p has weighted samples ``w[p, s]`` and the chance that every
-veto party accepts package x is the product ``prod_p P_p(x)``, ``P_p(x) = sum_s w[p, s] A[p, x, s] / sum_s w[p, s]``
-- S^P joint combinations for the price of P*S samples.
+*Prior.* :func:`~sim.negotiation.draws.draw_parties` (the zone's own sampling) draws S samples of every party from
+the published ranges, from the mediator's own seed, plus one reservation drift and one leverage cut per sample from
+their ranges. Parties are drawn independently, so the belief is factorised by party (a particle filter per party:
+Gordon, Salmond & Smith 1993; Doucet, de Freitas & Gordon 2001): party p has weighted samples ``w[p, s]`` and the
+chance that every veto party accepts package x is the product ``prod_p P_p(x)``,
+``P_p(x) = sum_s w[p, s] A[p, x, s] / sum_s w[p, s]`` - S^P joint combinations for the price of P*S samples.
 
 *Prediction.* Strategies are published, so a sample predicts each reply: at round t party p accepts x iff
 ``u_ps(x) >= max(a_ps(t), r_ps(t))`` with the time-dependent aspiration ``a`` of ``strategies.time_aspiration``
@@ -29,16 +29,16 @@ lower prior chance than all inside; on the baseline the top 300 already hold eve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
+from sim.negotiation.draws import draw_parties
 from sim.negotiation.protocol import Reply
 from sim.negotiation.strategies import held_share
 from sim.scenario.model import Concession, Scenario
 from sim.zone.preferences import Preferences, add_link_terms, gather_sums
-from sim.zone.sampling import sample_preferences
 
 BELIEF_SAMPLES = 128
 SHORTLIST = 256
@@ -55,53 +55,6 @@ LOG_EPS_OBJECTION = np.log(EPS_OBJECTION)
 def reservation_at(initial: np.ndarray, drift: np.ndarray, round_: int, cut: np.ndarray) -> np.ndarray:
     """Reservation in ``round_`` (1-based): the initial one, plus drift per round since round 1, minus pressure."""
     return np.clip(initial + drift * (round_ - 1) - cut, 0.0, 1.0)
-
-
-def draw_drift(scenario: Scenario, parties: list[int], samples: int, rng: np.random.Generator) -> np.ndarray:
-    """Reservation drift per round ``[party, sample]``, uniform in each party's range (one draw each, always)."""
-    draws = rng.random((len(parties), samples))
-    low = np.array([scenario.parties[p].strategy.reservation_drift[0] for p in parties])[:, None]
-    high = np.array([scenario.parties[p].strategy.reservation_drift[1] for p in parties])[:, None]
-    return low + (high - low) * draws
-
-
-def leverage_cuts(scenario: Scenario, parties: list[int], samples: int, rng: np.random.Generator) -> np.ndarray:
-    """Reservation cut per rejection of the mediator's text, ``[party, sample]`` (0 for a party nobody presses)."""
-    draws = rng.random((len(parties), samples))
-    cut = np.zeros((len(parties), samples))
-    for presser in scenario.parties:
-        leverage = presser.strategy.leverage
-        if leverage is None:
-            continue
-        for local, p in enumerate(parties):
-            if scenario.parties[p].id == leverage.target:
-                low, high = leverage.cut
-                cut[local] += low + (high - low) * draws[local]
-    return cut
-
-
-@dataclass(frozen=True, eq=False)
-class PartyDraws:
-    """What a negotiation draws about the parties: preferences ``[party, ..., sample]``, and each veto party's
-    reservation drift per round and leverage cut per rejection ``[veto party, sample]``."""
-
-    preferences: Preferences
-    drift: np.ndarray
-    cut: np.ndarray
-
-
-def draw_parties(scenario: Scenario, veto: list[int], samples: int, rng: np.random.Generator) -> PartyDraws:
-    """``samples`` draws of the parties, in one fixed order from ``rng``: preferences (the zone's own sampling), then
-    drift, then leverage cuts.
-
-    Why not :func:`sim.zone.settings.run_preferences` (a run's samples from its seed): a negotiation run draws its one
-    sample from the Mesa model's own generator (Mesa: the model owns the generator) and the mediator's prior from its
-    belief seed, and both go on drawing drift and cuts from that same generator. One function, so the run and the
-    mediator's belief about it are drawn alike.
-    """
-    preferences = sample_preferences(scenario, samples, rng)
-    drift = draw_drift(scenario, veto, samples, rng)
-    return PartyDraws(preferences, drift, leverage_cuts(scenario, veto, samples, rng))
 
 
 def _utilities(preferences: Preferences, codes: np.ndarray, veto: list[int]) -> np.ndarray:
@@ -146,6 +99,9 @@ class MediatorPrior:
     deadline: int
     final_bound: np.ndarray | None = None
     final_acceptance: np.ndarray | None = None
+    timings: dict[int, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]] = field(default_factory=dict)
+    penalties: dict[tuple[int, int, int], np.ndarray] = field(default_factory=dict)
+    patterns: dict[tuple[bool | None, ...], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @cached_property
     def pressed(self) -> np.ndarray:
@@ -216,16 +172,62 @@ class MediatorPrior:
         party still conceding (h < 1), no drift nor leverage - computes only its formula: the same float operations
         as the general case picks there (subtracting a zero shift changes no bit, -0.0 included).
         """
-        keep = np.asarray(held_share(round_, self.deadline, self.exponent))[:, None, None]
-        best = self.best[:, None, :]
-        if self.conceding and bool((keep < 1.0).all()):
+        keep, best_keep, one_minus_keep = self.timing(round_)
+        if best_keep is not None and one_minus_keep is not None:
+            if self.finite_best:  # nothing to warn about
+                return (utilities - best_keep) / one_minus_keep
             with np.errstate(invalid="ignore"):  # -inf - (-inf) where a sample accepts nothing
-                return (utilities - best * keep) / (1.0 - keep)
+                return (utilities - best_keep) / one_minus_keep
+        best = self.best[:, None, :]
         shift = (self.drift * (round_ - 1) - self.cut * np.reshape(rejections, (-1, 1)))[:, None, :]
         at_best = np.where(utilities >= best, utilities, -np.inf)
         with np.errstate(divide="ignore", invalid="ignore"):
             timed = np.where(keep < 1.0, (utilities - best * keep) / (1.0 - keep), at_best)
         return np.where(self.hardliner[:, None, None], at_best, timed) - shift
+
+    def timing(self, round_: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """``h`` per party ``[p, 1, 1]`` in ``round_``, and in the common case of :meth:`bound` the arrays its formula
+        takes, ``best * h`` and ``1 - h``, as it computes them (None otherwise). Cached per round: every run of a
+        process asks the same rounds of the same prior."""
+        found = self.timings.get(round_)
+        if found is None:
+            keep = np.asarray(held_share(round_, self.deadline, self.exponent))[:, None, None]
+            if self.conceding and bool((keep < 1.0).all()):
+                with np.errstate(invalid="ignore"):  # -inf * 0
+                    found = (keep, self.best[:, None, :] * keep, 1.0 - keep)
+            else:
+                found = (keep, None, None)
+            self.timings[round_] = found
+        return found
+
+    def answered(self, accepted: tuple[bool | None, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """``[p, 1]`` masks of the parties asked and of those that accepted, for replies that accepted (True),
+        rejected (False) or were not asked (None); cached per pattern."""
+        found = self.patterns.get(accepted)
+        if found is None:
+            asked = np.array([answer is not None for answer in accepted])[:, None]
+            found = self.patterns[accepted] = (asked, np.array([answer is True for answer in accepted])[:, None])
+        return found
+
+    def objection_penalty(self, party: int, text: int, issue: int) -> np.ndarray:
+        """``[s]``: the log weight an objection on ``issue`` to ``text`` adds to each of ``party``'s samples -
+        ``LOG_EPS_OBJECTION`` where the sample names another issue, 0.0 elsewhere (adding 0.0 changes no log weight:
+        they are never -0.0). Cached: every run of a process asks about the same few texts."""
+        key = (party, text, issue)
+        found = self.penalties.get(key)
+        if found is None:
+            found = self.penalties[key] = np.where(self.objection[party, text] != issue, LOG_EPS_OBJECTION, 0.0)
+        return found
+
+    @cached_property
+    def published_points(self) -> bool:
+        """Whether every veto party's reservation is published exactly (its interval a point: no reply narrows it)."""
+        return bool((self.reservation[:, 0] == self.reservation[:, 1]).all())
+
+    @cached_property
+    def finite_best(self) -> bool:
+        """Whether every sample accepts some package (its best utility is finite)."""
+        return bool(np.isfinite(self.best).all())
 
     @staticmethod
     def acceptance(bound: np.ndarray, interval: np.ndarray) -> np.ndarray:
@@ -253,6 +255,7 @@ class MediatorBelief:
         parties, samples = prior.best.shape
         self.log_weights = np.zeros((parties, samples))
         self.interval = np.repeat(prior.reservation[:, None, :], samples, axis=1)
+        self.points = prior.published_points
         self.rejections = np.zeros(parties)
         self.objected: set[tuple[int, int]] = set()
         self.final_bound = prior.final_bound
@@ -261,7 +264,8 @@ class MediatorBelief:
         self.final_acceptance = prior.final_acceptance
         self._final: np.ndarray | None = None
         self._weights: np.ndarray | None = None
-        self.proposed = np.zeros(prior.utilities.shape[1], dtype=bool)
+        self.fresh = np.ones(prior.utilities.shape[1], dtype=bool)  # texts not proposed yet
+        self.parties = np.arange(parties)
 
     def weights(self) -> np.ndarray:
         """Normalised weights per party ``[p, s]`` (cached until a reply)."""
@@ -305,15 +309,15 @@ class MediatorBelief:
             return int(texts[np.lexsort((-final[texts], -now))[0]])
         cumulative = np.cumsum(self.weights(), axis=1)
         drawn = np.minimum((cumulative < rng.random(len(cumulative))[:, None]).sum(axis=1), cumulative.shape[1] - 1)
-        parties = np.arange(len(drawn))
-        low, high = self.interval[parties, drawn, 0], self.interval[parties, drawn, 1]
+        interval = self.interval[self.parties, drawn]
+        low, high = interval[:, 0], interval[:, 1]
         reservation = low + (high - low) * rng.random(len(drawn))
-        bound = self.final_bound[parties, drawn]
-        particle = (bound >= reservation[:, None]).all(axis=0)
-        if (particle & ~self.proposed).any():
-            particle &= ~self.proposed
+        particle = (self.final_bound[self.parties, drawn] >= reservation[:, None]).all(axis=0)
+        new = particle & self.fresh
+        if new.any():
+            particle = new
         choice = int(np.argmax(np.where(particle, final, -np.inf) if particle.any() else final))
-        self.proposed[choice] = True
+        self.fresh[choice] = False
         return choice
 
     def observe(self, round_: int, text: int, replies: list[Reply | None]) -> None:
@@ -323,38 +327,42 @@ class MediatorBelief:
         """
         prior = self.prior
         bound = prior.bound(prior.utilities[:, text : text + 1], round_, self.rejections)[:, 0]
-        asked = np.array([reply is not None for reply in replies])[:, None]
-        accepted = np.array([reply is not None and reply.accepted for reply in replies])[:, None]
+        asked, accepted = prior.answered(tuple(None if reply is None else reply.accepted for reply in replies))
         low, high = self.interval[..., 0], self.interval[..., 1]
-        new_low = np.where(accepted, low, np.maximum(low, bound))
-        new_high = np.where(accepted, np.minimum(high, bound), high)
-        point = low == high
-        possible = np.where(accepted, new_high >= low, (new_low < high) | (point & (low > bound))) | ~asked
-        with np.errstate(divide="ignore", invalid="ignore"):
-            kept = np.where(point | ~asked, 1.0, (new_high - new_low) / (high - low))
-        self.log_weights += np.where(possible, np.log(np.maximum(kept, TINY)), LOG_EPS_REPLY)
-        narrowed = possible & (kept < 1.0)
-        self.interval[..., 0] = np.where(narrowed, new_low, low)
-        self.interval[..., 1] = np.where(narrowed, new_high, high)
+        if self.points:  # what the general case computes when every interval is a point: kept 1, nothing narrows
+            self.log_weights += np.where(np.where(accepted, bound >= low, low > bound) | ~asked, 0.0, LOG_EPS_REPLY)
+            narrowed = None
+        else:
+            new_low = np.where(accepted, low, np.maximum(low, bound))
+            new_high = np.where(accepted, np.minimum(high, bound), high)
+            point = low == high
+            possible = np.where(accepted, new_high >= low, (new_low < high) | (point & (low > bound))) | ~asked
+            with np.errstate(divide="ignore", invalid="ignore"):
+                kept = np.where(point | ~asked, 1.0, (new_high - new_low) / (high - low))
+            self.log_weights += np.where(possible, np.log(np.maximum(kept, TINY)), LOG_EPS_REPLY)
+            narrowed = possible & (kept < 1.0)
+            self.interval[..., 0] = np.where(narrowed, new_low, low)
+            self.interval[..., 1] = np.where(narrowed, new_high, high)
         pressed = []
         for p, reply in enumerate(replies):
             if reply is None:
                 continue
             if not reply.accepted and (p, text) not in self.objected:
                 self.objected.add((p, text))
-                self.log_weights[p, prior.objection[p, text] != reply.issue] += LOG_EPS_OBJECTION
+                self.log_weights[p] += prior.objection_penalty(p, text, reply.issue)
             if not reply.accepted and prior.pressed[p]:
                 self.rejections[p] += 1
                 self._press(p)
                 pressed.append(p)
-        if narrowed.any() or pressed:
+        if (narrowed is not None and narrowed.any()) or pressed:
             if self.final_acceptance is prior.final_acceptance:
                 self.final_acceptance = prior.final_acceptance.copy()
-            parties, samples = np.nonzero(narrowed)
-            interval = self.interval[parties, samples]
-            self.final_acceptance[parties, samples] = reservation_share(
-                self.final_bound[parties, samples], interval[:, 0, None], interval[:, 1, None]
-            )
+            if narrowed is not None:
+                parties, samples = np.nonzero(narrowed)
+                interval = self.interval[parties, samples]
+                self.final_acceptance[parties, samples] = reservation_share(
+                    self.final_bound[parties, samples], interval[:, 0, None], interval[:, 1, None]
+                )
             if pressed:
                 self.final_acceptance[pressed] = self._final_acceptance(np.array(pressed))
         self._final = None

@@ -18,12 +18,13 @@ import mesa
 import numpy as np
 
 from sim.negotiation.agents import MediatorAgent, PartyAgent
-from sim.negotiation.belief import MediatorPrior, draw_parties
+from sim.negotiation.belief import MediatorPrior
+from sim.negotiation.draws import PartyDraws, draw_runs
 from sim.negotiation.protocol import Protocol, Reply
 from sim.negotiation.result import TalksOutcome
 from sim.negotiation.strategies import log_acceptance
 from sim.negotiation.table import candidate_table
-from sim.negotiation.versus_zone import run_zones
+from sim.negotiation.versus_zone import run_zones, take_samples
 from sim.scenario.model import AfterFailedRatification, Role, Scenario
 from sim.zone.preferences import Preferences, acceptance_threshold, accepts, add_link_terms, gather_sums, to_units
 from sim.zone.sampling import point_preferences
@@ -85,22 +86,26 @@ class NegotiationSetup:
         return np.arange(len(self.space.radices))
 
     def utilities(self, preferences: Preferences) -> np.ndarray:
-        """Every party's utility of every candidate in one preference sample, ``[candidate, party]``.
+        """Every party's utility of every candidate in each preference sample, ``[sample, candidate, party]``.
 
         Gathers from one flat table of contributions, issue by issue, party-major (the sum of ``gather_sums`` at a
-        fraction of its cost), plus the party's links. A red line that holds in this sample (drawn once per run, and
-        known only to its party) makes the package worth ``-inf`` to that party: it never accepts it.
+        fraction of its cost), plus the party's links. A red line that holds in a sample (drawn once per run, and
+        known only to its party) makes the package worth ``-inf`` to that party there: it never accepts it. Each
+        sample's sums are the same float operations in the same order whichever samples are computed with it.
         """
-        table = np.ascontiguousarray(preferences.contributions[:, :, :, 0]).reshape(preferences.n_parties, -1)
-        total = table[:, self.flat_codes[0]]
+        n_parties, n_issues, n_options, n_samples = preferences.contributions.shape
+        table = preferences.contributions.reshape(n_parties, n_issues * n_options, n_samples)
+        total = table[:, self.flat_codes[0], :]
         for codes in self.flat_codes[1:]:
-            total += table[:, codes]
-        total = total.T.copy()
-        add_link_terms(total[:, :, None], preferences.links, self.candidates, units=False)
+            total += table[:, codes, :]
+        by_package = total.transpose(1, 0, 2)  # [candidate, party, sample], a view
+        add_link_terms(by_package, preferences.links, self.candidates, units=False)
         for red in preferences.red_line_list:
-            if not red.certain and red.in_sample[0]:
-                total[red.held_by(self.candidates), red.party] = -np.inf
-        return total
+            if not red.certain and red.in_sample.any():
+                held = red.held_by(self.candidates)
+                refused = np.where(red.in_sample[None, :], -np.inf, by_package[held, red.party, :])
+                by_package[held, red.party, :] = refused
+        return np.ascontiguousarray(total.transpose(2, 1, 0))
 
     def mediator_prior(self, seed: int) -> MediatorPrior:
         """The mediator's prior for a belief seed, built once per process."""
@@ -110,12 +115,37 @@ class NegotiationSetup:
         return self.priors[seed]
 
 
+@dataclass(frozen=True, eq=False)
+class RunsDrawn:
+    """Runs drawn together (:func:`~sim.negotiation.draws.draw_runs`, one sample per run, each from its own
+    generator) and what each run's model reads of its sample, computed for all of them at once: the candidates'
+    utilities ``[run, candidate, party]`` and each party's loss on every option against its best option of that
+    issue ``[run, party, issue, option]``. Every number is what the run alone would compute, bit for bit."""
+
+    parties: PartyDraws
+    utilities: np.ndarray
+    losses: np.ndarray
+
+    @classmethod
+    def draw(cls, setup: NegotiationSetup, generators: list[np.random.Generator]) -> RunsDrawn:
+        parties = draw_runs(setup.scenario, setup.veto, generators)
+        contributions = parties.preferences.contributions.astype(np.float64)
+        losses = contributions.max(axis=2, keepdims=True) - contributions
+        return cls(
+            parties,
+            setup.utilities(parties.preferences),
+            np.ascontiguousarray(losses.transpose(3, 0, 1, 2)),
+        )
+
+
 class NegotiationModel(mesa.Model):
     """One negotiation run. ``run_model()`` plays rounds until agreement or ``scenario.run.rounds``.
 
     ``settle``: skip the rounds of a run whose outcome is already known (see ``_agreement_possible``).
     ``belief_seed`` seeds the mediator's belief (the same in every run of one set of runs, so its samples are
     scored once per process); it defaults to the scenario's run seed.
+    Its own generator draws its sample of the parties, alone, or with the other runs of a group (:meth:`group`: the
+    same numbers, bit for bit); ``preferences`` holds the drawn runs, this one as sample ``sample``.
     """
 
     def __init__(
@@ -126,21 +156,43 @@ class NegotiationModel(mesa.Model):
         trace: bool = False,
         belief_seed: int | None = None,
         settle: bool = True,
+        *,
+        seat: bool = True,
     ) -> None:
         super().__init__(rng=seed)
         self.setup = setup
         self.protocol = protocol
         self.deadline = setup.scenario.run.rounds
         self.trace = trace
+        self.settle = settle
         self.belief_seed = setup.scenario.run.seed if belief_seed is None else belief_seed
-        drawn = draw_parties(setup.scenario, setup.veto, 1, self.rng)
-        preferences = self.preferences = drawn.preferences
-        self.drift = drawn.drift[:, 0]
-        self.cut = drawn.cut[:, 0]
-        self.utilities = setup.utilities(preferences)
-        contributions = preferences.contributions[:, :, :, 0].astype(np.float64)
-        self.losses = contributions.max(axis=2, keepdims=True) - contributions
-        self.reservation = preferences.reservation[:, 0].astype(np.float64)
+        if seat:  # else the group draws from this model's generator and seats it
+            self.seat(RunsDrawn.draw(setup, [self.rng]), 0)
+
+    @classmethod
+    def group(
+        cls, setup: NegotiationSetup, protocol: Protocol, seeds: list[int], traced: list[bool], belief_seed: int
+    ) -> list[NegotiationModel]:
+        """A group of runs (one per seed) whose samples their generators draw together (:meth:`RunsDrawn.draw`)."""
+        models = [
+            cls(setup, protocol, seed, trace=trace, belief_seed=belief_seed, seat=False)
+            for seed, trace in zip(seeds, traced, strict=True)
+        ]
+        drawn = RunsDrawn.draw(setup, [model.rng for model in models])
+        for run, model in enumerate(models):
+            model.seat(drawn, run)
+        return models
+
+    def seat(self, drawn: RunsDrawn, run: int) -> None:
+        """Seat the parties with the run's sample, run ``run`` of ``drawn``, and see whether the talks can agree."""
+        setup = self.setup
+        self.sample = run
+        self.preferences = drawn.parties.preferences
+        self.drift = drawn.parties.drift[:, run]
+        self.cut = drawn.parties.cut[:, run]
+        self.utilities = drawn.utilities[run]
+        self.losses = drawn.losses[run]
+        self.reservation = self.preferences.reservation[:, run].astype(np.float64)
         self.agreement: int | None = None
         self.ended = False
         self.ratifier_replies: dict[PartyAgent, Reply] = {}
@@ -152,9 +204,9 @@ class NegotiationModel(mesa.Model):
             if len(setup.candidates)
             else []
         )
-        self.settled = settle and not trace and bool(self.parties) and not self._agreement_possible()
+        self.settled = self.settle and not self.trace and bool(self.parties) and not self._agreement_possible()
         mediator = next((p.name for p in setup.scenario.parties if p.role is Role.mediator), "Mediator")
-        with_mediator = protocol is Protocol.mediated and self.parties and not self.settled
+        with_mediator = self.protocol is Protocol.mediated and self.parties and not self.settled
         self.mediator = MediatorAgent(self, mediator) if with_mediator else None
         self.running = bool(self.parties) and not self.settled
         if self.settled:
@@ -175,7 +227,7 @@ class NegotiationModel(mesa.Model):
                     "reservation": lambda a: getattr(a, "reservation", None),
                 },
             )
-            if trace
+            if self.trace
             else None
         )
 
@@ -297,16 +349,19 @@ class NegotiationModel(mesa.Model):
             "package": int(self.setup.packages[self.agreement]) if agreed else -1,
             "ratification_failures": self.ratification_failures,
         }
-        codes = self.setup.candidates[self.agreement] if agreed else None
+        codes = self.setup.candidates[self.agreement].tolist() if agreed else None
         for i, issue in enumerate(self.setup.space.issue_ids):
             row[issue] = self.setup.space.option_ids[i][codes[i]] if codes is not None else None
+        utilities = self.utilities[self.agreement].tolist() if agreed else None  # Python floats, as float() gives
+        reservation = self.reservation.tolist()
         for p, party in enumerate(self.setup.scenario.parties):
-            row[f"u_{party.id}"] = float(self.utilities[self.agreement, p]) if agreed else None
-            row[f"r_{party.id}"] = float(self.reservation[p])
+            row[f"u_{party.id}"] = utilities[p] if utilities is not None else None
+            row[f"r_{party.id}"] = reservation[p]
         for agent in self.parties:
             row[f"r_end_{agent.party.id}"] = agent.reservation
         if with_zone:
-            row.update(run_zones(self.setup.space, [self.preferences])[0].row(self.agreed_utilities))
+            own = take_samples(self.preferences, self.sample, self.sample + 1)
+            row.update(run_zones(self.setup.space, own)[0].row(self.agreed_utilities))
         return row
 
     @property

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from sim.executors import Executor, map_tasks
 from sim.negotiation.model import NegotiationModel, NegotiationSetup, Protocol
 from sim.negotiation.result import NegotiationResult, RoundRecord, read_negotiations
-from sim.negotiation.versus_zone import run_zones, talks_versus_zone
+from sim.negotiation.versus_zone import RUN_GROUP, run_zones, talks_versus_zone
 from sim.outputs.figure_choice import Figures
 from sim.outputs.rundir import (
     finish_manifest,
@@ -81,21 +81,31 @@ def setup_for(scenario: Scenario) -> NegotiationSetup:
 
 
 def play_chunk(chunk: Chunk) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Play a chunk of runs: one outcome row per run, and the round-by-round trace of the traced ones."""
+    """Play a chunk of runs: one outcome row per run, and the round-by-round trace of the traced ones.
+
+    Runs go in groups of ``RUN_GROUP``: a group's preferences are drawn together (each run's from its own seed,
+    ``NegotiationModel.group``) and its zones are scored together (``run_zones``), so neither depends on the group.
+    """
     setup = setup_for(chunk.scenario)
-    outcomes, agreed, preferences, rounds = [], [], [], []
-    for offset, (seed, traced) in enumerate(zip(chunk.seeds, chunk.traced, strict=True)):
-        model = NegotiationModel(setup, chunk.protocol, seed, trace=traced, belief_seed=chunk.belief_seed)
-        model.run_model()
-        run = chunk.first_run + offset
-        outcomes.append({"run": run, "seed": seed, **model.outcome(with_zone=False)})
-        agreed.append(model.agreed_utilities)
-        preferences.append(model.preferences)
-        if traced:
-            rounds.extend(record.row() for record in trace_records(model, run))
-        model.release()
-    for row, zone, utilities in zip(outcomes, run_zones(setup.space, preferences), agreed, strict=True):
-        row.update(zone.row(utilities))
+    outcomes: list[dict[str, Any]] = []
+    rounds: list[dict[str, Any]] = []
+    for start in range(0, len(chunk.seeds), RUN_GROUP):
+        seeds = list(chunk.seeds[start : start + RUN_GROUP])
+        models = NegotiationModel.group(
+            setup, chunk.protocol, seeds, list(chunk.traced[start : start + RUN_GROUP]), chunk.belief_seed
+        )
+        agreed = []
+        for offset, (seed, model) in enumerate(zip(seeds, models, strict=True)):
+            run = chunk.first_run + start + offset
+            model.run_model()
+            outcomes.append({"run": run, "seed": seed, **model.outcome(with_zone=False)})
+            agreed.append(model.agreed_utilities)
+            if model.trace:
+                rounds.extend(record.row() for record in trace_records(model, run))
+            model.release()
+        zones = run_zones(setup.space, models[0].preferences)
+        for row, zone, utilities in zip(outcomes[-len(seeds) :], zones, agreed, strict=True):
+            row.update(zone.row(utilities))
     return outcomes, rounds
 
 

@@ -10,6 +10,8 @@ option the opponent keeps offering is taken to be one it values.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from sim.scenario.model import Concession, Strategy
@@ -26,7 +28,13 @@ def held_share(round_: int, deadline: int, exponent: float | np.ndarray) -> floa
 
 def time_aspiration(round_: int, deadline: int, best: float, reservation: float, exponent: float) -> float:
     """Aspiration at ``round_`` (1..deadline) of a time-dependent tactic; equals the reservation at the deadline."""
-    return reservation + (best - reservation) * float(held_share(round_, deadline, exponent))
+    return reservation + (best - reservation) * _held(round_, deadline, exponent)
+
+
+@lru_cache(maxsize=4096)
+def _held(round_: int, deadline: int, exponent: float) -> float:
+    """``held_share`` of one party, remembered: every run of a process asks the same few rounds and exponents."""
+    return float(held_share(round_, deadline, exponent))
 
 
 def next_aspiration(

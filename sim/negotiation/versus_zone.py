@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.zone.bargaining import Frontier, Solution, bargaining_solutions
+from sim.zone.bargaining import Frontier, Solution, stacked_solutions
 from sim.zone.intervals import proportion_interval
-from sim.zone.preferences import LinkTerm, Preferences, RedLine, utilities_at
+from sim.zone.preferences import Preferences, utilities_at
 from sim.zone.scoring import ZoneScorer
 from sim.zone.space import PackageSpace
 
@@ -56,52 +56,51 @@ class RunZone:
         return row
 
 
-def stack_samples(runs: list[Preferences]) -> Preferences:
-    """Several runs' preferences (of one scenario) as one set whose samples are the runs' samples, in order."""
-    first = runs[0]
+def take_samples(preferences: Preferences, start: int, stop: int) -> Preferences:
+    """The samples ``start:stop`` of a set of preferences (of a chamber's members too), as a set of their own."""
+    if (start, stop) == (0, preferences.samples):
+        return preferences
+    keep = slice(start, stop)
     return replace(
-        first,
-        weights=np.concatenate([r.weights for r in runs], axis=0),
-        values=np.concatenate([r.values for r in runs], axis=0),
-        reservation=np.concatenate([r.reservation for r in runs], axis=1),
-        threshold=np.concatenate([r.threshold for r in runs], axis=1),
-        contributions=np.concatenate([r.contributions for r in runs], axis=-1),
-        units=np.concatenate([r.units for r in runs], axis=-1),
-        red_line_list=tuple(
-            RedLine(red.party, red.option, red.holds, np.concatenate([r.red_line_list[k].in_sample for r in runs]))
-            for k, red in enumerate(first.red_line_list)
-        ),
+        preferences,
+        weights=preferences.weights[keep],
+        values=preferences.values[keep],
+        reservation=preferences.reservation[:, keep],
+        threshold=preferences.threshold[:, keep],
+        contributions=np.ascontiguousarray(preferences.contributions[..., keep]),
+        units=np.ascontiguousarray(preferences.units[..., keep]),
+        red_line_list=tuple(replace(red, in_sample=red.in_sample[keep]) for red in preferences.red_line_list),
         links=tuple(
-            LinkTerm(
-                link.party,
-                link.first,
-                link.second,
-                np.concatenate([r.links[k].delta for r in runs]),
-                np.concatenate([r.links[k].delta_units for r in runs]),
-            )
-            for k, link in enumerate(first.links)
+            replace(link, delta=link.delta[keep], delta_units=link.delta_units[keep]) for link in preferences.links
+        ),
+        electorates=tuple(
+            replace(body, members=tuple(take_samples(member, start, stop) for member in body.members))
+            if body.members
+            else body
+            for body in preferences.electorates
         ),
     )
 
 
-def run_zones(space: PackageSpace, runs: list[Preferences]) -> list[RunZone]:
-    """Each run's zone over the whole feasible space (one sample per run), ``RUN_GROUP`` runs per batch."""
+def run_zones(space: PackageSpace, runs: Preferences) -> list[RunZone]:
+    """Each run's zone over the whole feasible space (``runs``: one sample per run), ``RUN_GROUP`` runs per batch."""
     zones: list[RunZone] = []
-    for start in range(0, len(runs), RUN_GROUP):
-        zones.extend(_group_zones(space, runs[start : start + RUN_GROUP]))
+    for start in range(0, runs.samples, RUN_GROUP):
+        zones.extend(_group_zones(space, take_samples(runs, start, min(start + RUN_GROUP, runs.samples))))
     return zones
 
 
-def _group_zones(space: PackageSpace, runs: list[Preferences]) -> list[RunZone]:
-    preferences = stack_samples(runs)
+def _group_zones(space: PackageSpace, preferences: Preferences) -> list[RunZone]:
     scorer = ZoneScorer(space, preferences, [], min_blocks=1)
     found, pairs = [], 0
     for block in scorer.blocks:
         found.append(scorer.zone_pairs(block))
         pairs += len(found[-1])
-        if pairs > MAX_ZONE_PAIRS and len(runs) > 1:
-            half = len(runs) // 2
-            return _group_zones(space, runs[:half]) + _group_zones(space, runs[half:])
+        if pairs > MAX_ZONE_PAIRS and preferences.samples > 1:
+            half = preferences.samples // 2
+            return _group_zones(space, take_samples(preferences, 0, half)) + _group_zones(
+                space, take_samples(preferences, half, preferences.samples)
+            )
     zone = [f.in_zone() for f in found]
     packages = np.concatenate([f.packages for f in zone])
     samples = np.concatenate([f.samples for f in zone])
@@ -111,17 +110,13 @@ def _group_zones(space: PackageSpace, runs: list[Preferences]) -> list[RunZone]:
     utilities = utilities_at(preferences, codes, samples, [int(p) for p in veto]).T
     order = np.argsort(samples, kind="stable")
     bounds = np.searchsorted(samples[order], np.arange(preferences.samples + 1))
-    zones = []
-    for sample in range(preferences.samples):
-        rows = order[bounds[sample] : bounds[sample + 1]]
-        if rows.size == 0:
-            zones.append(RunZone(0, None, None))
-            continue
-        reservation = preferences.reservation[veto, sample]
-        frontier = Frontier.of(party_ids, packages[rows], codes[rows], utilities[rows], reservation)
-        solutions = bargaining_solutions(frontier, ("nash", "kalai_smorodinsky"))
-        zones.append(RunZone(int(rows.size), solutions["nash"], solutions["kalai_smorodinsky"]))
-    return zones
+    reservation = preferences.reservation[veto].T  # [run, party]: each run's zone is one stacked frontier
+    frontiers = Frontier.of(party_ids, packages[order], codes[order], utilities[order], reservation)
+    solutions = stacked_solutions(frontiers, bounds, ("nash", "kalai_smorodinsky"))
+    return [
+        RunZone(int(size), found["nash"], found["kalai_smorodinsky"]) if size else RunZone(0, None, None)
+        for size, found in zip(np.diff(bounds).tolist(), solutions, strict=True)
+    ]
 
 
 def _share(successes: int, trials: int) -> dict[str, float]:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -132,21 +133,21 @@ def run_zone(
         if block.index not in pending:
             reducer.add(_load_part(parts, block))
 
-    def save(score: BlockScore) -> None:
+    def fold(score: BlockScore) -> None:
         nonlocal done
-        _save_part(parts, score)
         reducer.add(score)
         release_free_memory()  # what the block's scoring freed: resident memory stays that of the blocks at work
         done += 1
         if progress:
             progress(done, len(scorer.blocks))
 
-    if settings.executor is Executor.local:
-        for _ in score_blocks(scorer, todo, settings.workers, on_done=save):
+    if settings.executor is Executor.local:  # each block saved by the thread that scored it
+        for _ in score_blocks(scorer, todo, settings.workers, on_done=fold, on_scored=partial(_save_part, parts)):
             pass
     else:  # blocks are independent: each is scored wherever the executor runs it, and saved here as it returns
         for score in map_shared(ZoneScorer.score, scorer, todo, settings.executor, settings.workers, settings.address):
-            save(score)
+            _save_part(parts, score)
+            fold(score)
     timings["score_s"] = round(timings.get("score_s", 0) + time.perf_counter() - clock, 3)
     clock = time.perf_counter()
     too_large = assembly_too_large(sum(_part_path(parts, block).stat().st_size for block in scorer.blocks))

@@ -22,7 +22,7 @@ lies on the frontier (Nash 1950; Kalai & Smorodinsky 1975).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -228,34 +228,58 @@ SOLUTIONS = ("nash", "kalai_smorodinsky", "egalitarian", "utilitarian")
 def bargaining_solutions(frontier: Frontier, names: tuple[str, ...] = SOLUTIONS) -> dict[str, Solution | None]:
     """Nash, Kalai–Smorodinsky, egalitarian and utilitarian packages among acceptable frontier packages (``names``:
     only those; a negotiation run's talks-versus-zone columns need two of the four, thousands of times)."""
-    gains = frontier.utilities - frontier.reservation[None, :]
-    unit_gains = (frontier.units - to_units(frontier.reservation)[None, :]) * UNIT
-    acceptable = np.flatnonzero((frontier.units >= frontier.threshold[None, :]).all(axis=1))
+    one = replace(frontier, threshold=frontier.threshold[None, :], reservation=frontier.reservation[None, :])
+    return stacked_solutions(one, np.array([0, len(frontier.packages)]), names)[0]
+
+
+def stacked_solutions(
+    frontier: Frontier, bounds: np.ndarray, names: tuple[str, ...] = SOLUTIONS
+) -> list[dict[str, Solution | None]]:
+    """The bargaining solutions of several frontiers stacked in one: rows ``bounds[f]:bounds[f + 1]`` are frontier f,
+    whose threshold and reservation are ``frontier.threshold[f]`` and ``frontier.reservation[f]``.
+
+    Why stacked: a negotiation chunk asks them of every run's zone, and one pass over all the rows costs what one
+    frontier did. Every number is computed per row (gains, scores, sums) or per frontier (Kalai–Smorodinsky's ideal:
+    a maximum, exact), with the same operations as for the frontier alone, and each frontier's winner is its first
+    row in the same order (score down, utility sum down, package up), so each frontier's solutions are its own.
+    """
+    owner = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))  # the frontier of each row
+    gains = frontier.utilities - frontier.reservation[owner]
+    unit_gains = (frontier.units - to_units(frontier.reservation)[owner]) * UNIT
+    acceptable = np.flatnonzero((frontier.units >= frontier.threshold[owner]).all(axis=1))
+    found: list[dict[str, Solution | None]] = [dict.fromkeys(names) for _ in range(len(bounds) - 1)]
     if acceptable.size == 0:
-        return dict.fromkeys(names)
+        return found
     g = np.maximum(unit_gains[acceptable], 0.0)
+    of_row = owner[acceptable]
     score_of = {
         "nash": lambda: np.prod(g, axis=1),
-        "kalai_smorodinsky": lambda: (g / _scale(g)).min(axis=1),
+        "kalai_smorodinsky": lambda: (g / _scale(g, of_row)).min(axis=1),
         "egalitarian": lambda: g.min(axis=1),
         "utilitarian": lambda: g.sum(axis=1),
     }
     scores = {name: score_of[name]() for name in names}
     total = g.sum(axis=1)
-    solutions: dict[str, Solution | None] = {}
     for name, score in scores.items():
-        best = acceptable[np.lexsort((frontier.packages[acceptable], -total, -score))[0]]
-        solutions[name] = Solution(
-            name,
-            int(frontier.packages[best]),
-            tuple(int(c) for c in frontier.codes[best]),
-            tuple(float(u) for u in frontier.utilities[best]),
-            tuple(float(x) for x in gains[best]),
-        )
-    return solutions
+        order = np.lexsort((frontier.packages[acceptable], -total, -score, of_row))
+        first = order[np.flatnonzero(np.diff(of_row[order], prepend=-1))]  # each frontier's first row
+        best = acceptable[first]
+        for owner_of, package, codes, utilities, gained in zip(
+            of_row[first].tolist(),
+            frontier.packages[best].tolist(),
+            frontier.codes[best].tolist(),
+            frontier.utilities[best].tolist(),
+            gains[best].tolist(),
+            strict=True,
+        ):  # Python ints and floats, as int() and float() give
+            found[owner_of][name] = Solution(name, int(package), tuple(codes), tuple(utilities), tuple(gained))
+    return found
 
 
-def _scale(gains: np.ndarray) -> np.ndarray:
-    """Each party's ideal gain among the acceptable packages (1 where it gains nothing), Kalai–Smorodinsky's unit."""
-    ideal = gains.max(axis=0)
-    return np.where(ideal > 0, ideal, 1.0)
+def _scale(gains: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """Each party's ideal gain among the acceptable packages of a row's frontier (``owner``: non-decreasing; 1 where
+    it gains nothing), Kalai–Smorodinsky's unit, one row per row of ``gains``."""
+    starts = np.flatnonzero(np.diff(owner, prepend=-1))
+    ideal = np.maximum.reduceat(gains, starts, axis=0)
+    scale = np.where(ideal > 0, ideal, 1.0)
+    return scale[np.cumsum(np.diff(owner, prepend=-1) != 0) - 1]

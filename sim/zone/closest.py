@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.zone.preferences import LinkTerm, Preferences
+from sim.zone.preferences import LinkTerm, Preferences, memo
 from sim.zone.space import PackageSpace, Violation, violated
 
 EXACT_BATCHES = (8, 16, 32, 64, 128, 256)  # exact scoring starts small: the minimum is usually among the first few
@@ -217,8 +217,17 @@ class _ShortfallBounds:
         self.tree, self.preferences, self.veto = tree, preferences, veto
         n_groups = int(groups.max()) + 1
         one_hot = [np.eye(n_groups)[groups[row]] for row in range(veto.size)]  # per party [s, g]
-        self.grouped = np.stack([preferences.contributions[p] @ one_hot[row] for row, p in enumerate(veto)])
-        self.reservation = np.stack([preferences.reservation[p] @ one_hot[row] for row, p in enumerate(veto)])
+        # the group sums depend on the preferences, the veto parties and the groups only, not on the offer: every
+        # offer of a run asks the one-group sums, and offers whose greedy completions group the samples alike ask
+        # the same grouped ones
+        known = memo(preferences)
+        key = ("grouped", veto.tobytes(), groups.tobytes())
+        if key not in known:
+            known[key] = (
+                np.stack([preferences.contributions[p] @ one_hot[row] for row, p in enumerate(veto)]),
+                np.stack([preferences.reservation[p] @ one_hot[row] for row, p in enumerate(veto)]),
+            )
+        self.grouped, self.reservation = known[key]
         self.links = [
             (level, link, row, link.delta @ one_hot[row])
             for level, link in live_links(tree, [link for link in preferences.links if link.party in veto])

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.zone.closest import MAX_NODES, UTILITY_SLACK, Tree, live_links, search_tree
-from sim.zone.preferences import LinkTerm, Preferences, to_units, utilities_at
-from sim.zone.separable import memo, settled_best
+from sim.zone.preferences import LinkTerm, Preferences, memo, to_units, utilities_at
+from sim.zone.separable import settled_best
 from sim.zone.space import PackageSpace, violated
 
 

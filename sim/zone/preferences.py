@@ -22,6 +22,7 @@ make. Integers are int32 in the per-sample tables (1 = 10^8 units leaves room fo
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -367,3 +368,11 @@ def expected_utility(preferences: Preferences, codes: np.ndarray) -> np.ndarray:
     for link in preferences.links:
         total[link.party, link.holds(codes)] += link.delta.mean()
     return total
+
+
+def memo(preferences: Preferences) -> dict[Any, Any]:
+    """A store of results that depend only on these preferences (and what the key names), dropped with them."""
+    return _MEMO.setdefault(preferences, {})
+
+
+_MEMO: weakref.WeakKeyDictionary[Preferences, dict[Any, Any]] = weakref.WeakKeyDictionary()

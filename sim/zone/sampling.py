@@ -103,7 +103,7 @@ def draw_uniforms(scenario: Scenario, samples: int, rng: np.random.Generator) ->
 def sample_preferences(scenario: Scenario, samples: int, rng: np.random.Generator) -> Preferences:
     """Draw ``samples`` joint samples of every party's weights, values, links, reservation and red lines from
     ``rng``. Callers ask :func:`sim.zone.settings.run_preferences` (a run's samples, from its seed) or
-    :func:`sim.negotiation.belief.draw_parties` (a negotiation's, from a generator it keeps drawing from)."""
+    :func:`sim.negotiation.draws.draw_parties` (a negotiation's, from a generator it keeps drawing from)."""
     return preferences_from_draws(scenario, draw_uniforms(scenario, samples, rng))
 
 

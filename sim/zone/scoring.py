@@ -189,20 +189,33 @@ def score_blocks(
     blocks: Iterable[Block],
     workers: int = 1,
     on_done: Callable[[BlockScore], None] | None = None,
+    on_scored: Callable[[BlockScore], None] | None = None,
 ) -> Iterator[BlockScore]:
-    """Score blocks on ``workers`` threads (numpy releases the GIL); results come back in block order."""
+    """Score blocks on ``workers`` threads (numpy releases the GIL); results come back in block order.
+
+    ``on_scored`` runs on the thread that scored the block, as soon as it is scored: saving each block there lets
+    the wait for the disk (two fsyncs a part) overlap the other thread's scoring, where saving them one after
+    another on the calling thread was a second of the baseline's 1.2 s of scoring. ``on_done`` runs on the calling
+    thread, in block order."""
+
+    def score(block: Block) -> BlockScore:
+        result = scorer.score(block)
+        if on_scored:
+            on_scored(result)
+        return result
+
     if workers <= 1:
         for block in blocks:
-            score = scorer.score(block)
+            result = score(block)
             if on_done:
-                on_done(score)
-            yield score
+                on_done(result)
+            yield result
         return
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for score in pool.map(scorer.score, blocks):
+        for result in pool.map(score, blocks):
             if on_done:
-                on_done(score)
-            yield score
+                on_done(result)
+            yield result
 
 
 @dataclass(frozen=True, eq=False)

@@ -18,14 +18,12 @@ either way (``tests/test_closest.py``).
 
 from __future__ import annotations
 
-import weakref
 from math import prod
-from typing import Any
 
 import numpy as np
 
 from sim.zone.closest import UTILITY_SLACK, Tree, live_links
-from sim.zone.preferences import LinkTerm, Preferences, utilities_at
+from sim.zone.preferences import LinkTerm, Preferences, memo, utilities_at
 from sim.zone.space import violated
 
 MAX_GRID = 4096  # option combinations of one component scored at once; a larger component is searched instead
@@ -125,14 +123,6 @@ def _alone_best(tree: Tree, preferences: Preferences, party: int, levels: list[i
         codes[:, issue] = choice
         margin = np.minimum(margin, lead)
     return margin
-
-
-def memo(preferences: Preferences) -> dict[Any, Any]:
-    """A store of results that depend only on these preferences (and what the key names), dropped with them."""
-    return _MEMO.setdefault(preferences, {})
-
-
-_MEMO: weakref.WeakKeyDictionary[Preferences, dict[Any, Any]] = weakref.WeakKeyDictionary()
 
 
 def _components(tree: Tree, live: list[tuple[int, LinkTerm]]) -> list[list[int]]:

@@ -6,7 +6,7 @@ back, the ``score`` command, proposals, calibration, the negotiation table and i
 proposals' change search, the explorer) take them from :func:`run_draws`. Both are functions of the scenario, the
 number of samples and the seed, drawn one way (``sim.zone.sampling``), so every study of a run uses common random
 numbers. The one other draw, a negotiation's (the Mesa model's own generator, which goes on to draw drift and
-leverage), is :func:`sim.negotiation.belief.draw_parties`.
+leverage), is :func:`sim.negotiation.draws.draw_parties`.
 """
 
 from __future__ import annotations
