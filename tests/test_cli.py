@@ -169,6 +169,8 @@ def test_negotiate_writes_tables_plots_and_a_summary(tmp_path):
         "3",
         "--protocol",
         "mediated",
+        "--figures",
+        "all",
         "--out",
         str(out),
     )
@@ -186,13 +188,14 @@ def test_negotiate_writes_tables_plots_and_a_summary(tmp_path):
 
 def test_negotiate_draws_the_figures_asked_for(tmp_path):
     drawn = {}
-    for choice in ("key", "none"):
+    for choice in ("default", "none"):  # the default is the key two: the rest on request (--figures all)
         out = tmp_path / choice
-        result = negsim("negotiate", str(DATA / "golden.yaml"), "--runs", "20", "--figures", choice, "--out", str(out))
+        asked = [] if choice == "default" else ["--figures", choice]
+        result = negsim("negotiate", str(DATA / "golden.yaml"), "--runs", "20", *asked, "--out", str(out))
         assert result.returncode == 0, result.stderr
         assert (out / "report.html").is_file() and pq.read_table(out / "negotiations.parquet").num_rows == 20
         drawn[choice] = sorted(p.name for p in (out / "plots").glob("*.png")) if (out / "plots").exists() else []
-    assert drawn == {"key": ["agreement_frequency.png", "talks_vs_zone.png"], "none": []}
+    assert drawn == {"default": ["agreement_frequency.png", "talks_vs_zone.png"], "none": []}
 
 
 def test_run_without_figures_never_imports_matplotlib(tmp_path):

@@ -50,10 +50,11 @@ def negotiate(
     figures: Annotated[
         Figures,
         typer.Option(
-            help="Figures to draw: all; key (talks vs zone, and the most frequent agreements); none (tables and "
-            "report only). Drawing costs about a second, as much as a few thousand runs."
+            help="Figures to draw: key (talks vs zone, and the most frequent agreements; the default); all (also "
+            "the rounds histogram, the traced run's aspiration paths and agreements against the zone); none (tables "
+            "and report only). Drawing costs about a second, as much as a few thousand runs."
         ),
-    ] = Figures.all,
+    ] = Figures.key,
 ) -> None:
     """Play the negotiation many times on Mesa and report which deals are reached, how often and how fast."""
     from rich.table import Table
