@@ -234,7 +234,7 @@ def main() -> None:
     parser.add_argument("--huge", action="store_true", help="also the 3^19 (1.16e9 packages) whole command")
     parser.add_argument("--cases", default="baseline,synthetic-4^10,linked,dense-4^10")
     parser.add_argument("--repeat", type=int, default=1, help="whole commands per case (the median is printed)")
-    parser.add_argument("--figures", default="all", choices=("all", "key", "none"), help="the whole command's")
+    parser.add_argument("--figures", default="all", choices=("all", "key", "light", "none"), help="the whole command's")
     parser.add_argument("--whole-only", action="store_true", help="skip the in-process scorer, roofline and NegMAS")
     parser.add_argument("--executor", choices=("local", "processes", "dask"), help="the whole command's (negsim's)")
     parser.add_argument("--workers", type=int, help="the whole command's threads / processes / Dask workers")
