@@ -19,6 +19,7 @@ from sim.outputs.plots_review import (
     zone_shades,
 )
 from sim.zone.intervals import proportion_interval
+from tests.conftest import ROOT
 
 CAPTION = "demo · run r1 · 100 samples, seed 1"
 
@@ -120,6 +121,23 @@ def test_utility_pairs_merge_coinciding_solutions_and_scale_colours_to_the_data(
     assert "nash = kalai–smorodinsky" in labels and "utilitarian" in labels
     colorbar = next(ax for ax in fig.axes if ax.get_ylabel().startswith("zone probability"))
     assert colorbar.get_ylim()[1] == 0.36
+
+
+def test_a_large_negotiation_set_is_drawn_as_an_even_subset_and_says_so(monkeypatch):
+    """At 3^19 the negotiation set's 20,411 black outlines hid every zone dot: beyond FRONTIER_POINTS the figure draws
+    an even subset (its first and last points kept) and its legend says how many of how many."""
+    import sim.outputs.zonefigures as zonefigures
+    from sim.api import load, zone
+
+    analysis = zone(load(ROOT / "scenarios" / "baseline.yaml"), samples=100, seed=3)
+    full = zonefigures.ZoneFigures(analysis, CAPTION).utility_pairs_dataset()
+    assert full.frontier_size == len(full.frontier) > 3  # the baseline's set is small: all of it drawn
+    monkeypatch.setattr(zonefigures, "FRONTIER_POINTS", len(full.frontier) // 3)
+    cut = zonefigures.ZoneFigures(analysis, CAPTION).utility_pairs_dataset()
+    assert len(cut.frontier) == len(full.frontier) // 3 and cut.frontier_size == len(full.frontier)
+    assert (cut.frontier[0] == full.frontier[0]).all() and (cut.frontier[-1] == full.frontier[-1]).all()
+    labels = [t.get_text() for t in plot_utility_pairs(cut, caption=CAPTION).legends[0].get_texts()]
+    assert f"negotiation set (efficient, acceptable): {len(cut.frontier):,} of {len(full.frontier):,} drawn" in labels
 
 
 def test_zone_shades_hold_every_zone_point_once_lowest_first():

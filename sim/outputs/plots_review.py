@@ -122,6 +122,7 @@ class UtilityPairs:
     frontier: np.ndarray
     solutions: dict[str, list[float]]
     reservation: list[float]
+    frontier_size: int | None = None  # the negotiation set's size when ``frontier`` holds an even subset of it
 
 
 def option_pair_dataset(
@@ -258,6 +259,9 @@ def plot_utility_pairs(dataset: UtilityPairs, ax: Sequence[Axes] | None = None, 
     merged: dict[tuple[float, ...], list[str]] = {}
     for name, utilities in dataset.solutions.items():
         merged.setdefault(tuple(round(u, 9) for u in utilities), []).append(name)
+    frontier_label = "negotiation set (efficient, acceptable)"
+    if dataset.frontier_size is not None and dataset.frontier_size > len(dataset.frontier):
+        frontier_label += f": {len(dataset.frontier):,} of {dataset.frontier_size:,} drawn"
     for ax, (a, b) in zip(axes, pairs, strict=False):
         back = dataset.background
         ax.plot(back[:, a], back[:, b], ls="none", marker="o", ms=1.4, mew=0, color="#cccccc", rasterized=True,
@@ -271,7 +275,7 @@ def plot_utility_pairs(dataset: UtilityPairs, ax: Sequence[Axes] | None = None, 
             fig.colorbar(scale, ax=ax, fraction=0.046, pad=0.03, label=f"zone probability (max {top:.3g})")
         front = dataset.frontier
         ax.plot(front[:, a], front[:, b], ls="none", marker="o", ms=3.2, mfc="none", mec="black", mew=0.6,
-                rasterized=True, label="negotiation set (efficient, acceptable)")  # fmt: skip
+                rasterized=True, label=frontier_label)  # fmt: skip
         stack = list(merged.items())[::-1]  # the Nash star, thinnest, last and on top: each marker is drawn
         for k, (utilities, names) in enumerate(stack):  # smaller than the one under it, so neighbours stay visible
             marker, colour = SOLUTION_STYLE.get(names[0], ("o", RED_LINE))

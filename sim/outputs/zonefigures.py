@@ -41,6 +41,8 @@ from sim.zone.settings import run_preferences
 
 BACKGROUND_PACKAGES = 4_000
 ZONE_POINTS = 5_000
+# negotiation-set points drawn (an even subset beyond): at 3^19 its 20,411 black outlines hid every zone dot
+FRONTIER_POINTS = 1_000
 
 
 class ZoneFigures:
@@ -132,12 +134,16 @@ class ZoneFigures:
         # ties by the CPU's SIMD kernel, so the committed figure differed from one machine to the next
         zone_eu = expected_utility(preferences, space.codes(analysis.zone.packages[order]))[veto].T
         negotiation = analysis.negotiation_set
+        frontier = negotiation.expected_utility[veto].T.reshape(-1, len(veto))
         return UtilityPairs(
             parties=[party_label(analysis, parties[p]) for p in veto],
             background=background,
             zone=zone_eu if order.size else np.zeros((0, len(veto))),
             zone_p=zone_p[order],
-            frontier=negotiation.expected_utility[veto].T.reshape(-1, len(veto)),
+            frontier=frontier[np.unique(np.linspace(0, len(frontier) - 1, FRONTIER_POINTS).astype(np.int64))]
+            if len(frontier) > FRONTIER_POINTS
+            else frontier,
+            frontier_size=len(frontier),
             solutions={
                 name: [sol.expected_utility[parties[p]] for p in veto]
                 for name, sol in negotiation.solutions.items()
