@@ -264,8 +264,10 @@ def plot_utility_pairs(dataset: UtilityPairs, ax: Sequence[Axes] | None = None, 
         frontier_label += f": {len(dataset.frontier):,} of {dataset.frontier_size:,} drawn"
     for ax, (a, b) in zip(axes, pairs, strict=False):
         back = dataset.background
+        # layers, bottom up: sampled packages, the negotiation set's rings, the zone's dots (a large set's rings once
+        # covered every zone dot), the solutions
         ax.plot(back[:, a], back[:, b], ls="none", marker="o", ms=1.4, mew=0, color="#cccccc", rasterized=True,
-                label="packages (random sample)")  # fmt: skip
+                label="packages (random sample)", zorder=1.8)  # fmt: skip
         for k, (level, rows_at) in enumerate(shades):
             ax.plot(zone[rows_at, a], zone[rows_at, b], ls="none", marker="o", ms=2.4, mew=0,
                     color=colours(level / top if top > 0 else 0.0), rasterized=True,
@@ -275,7 +277,7 @@ def plot_utility_pairs(dataset: UtilityPairs, ax: Sequence[Axes] | None = None, 
             fig.colorbar(scale, ax=ax, fraction=0.046, pad=0.03, label=f"zone probability (max {top:.3g})")
         front = dataset.frontier
         ax.plot(front[:, a], front[:, b], ls="none", marker="o", ms=3.2, mfc="none", mec="black", mew=0.6,
-                rasterized=True, label=frontier_label)  # fmt: skip
+                rasterized=True, label=frontier_label, zorder=1.9)  # fmt: skip
         stack = list(merged.items())[::-1]  # the Nash star, thinnest, last and on top: each marker is drawn
         for k, (utilities, names) in enumerate(stack):  # smaller than the one under it, so neighbours stay visible
             marker, colour = SOLUTION_STYLE.get(names[0], ("o", RED_LINE))
