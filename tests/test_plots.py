@@ -165,11 +165,11 @@ def _broken_figure():
 
 
 def test_figures_drawn_in_two_processes_are_all_written_and_a_failure_surfaces(tmp_path):
-    """The second list is drawn in a forked child: every file appears, and a child's error is raised here."""
-    from sim.outputs.drawing import draw_in_two
+    """Each list is drawn in a forked child: every file appears, and a child's error is raised here."""
+    from sim.outputs.drawing import start_drawing
 
-    draw_in_two([(lambda: _bar_figure(1), "a.png")], [(lambda: _bar_figure(2), "b.png")], tmp_path)
+    start_drawing([[(lambda: _bar_figure(1), "a.png")], [(lambda: _bar_figure(2), "b.png")]], tmp_path).finish()
     assert (tmp_path / "a.png").read_bytes()[:4] == b"\x89PNG" and (tmp_path / "b.png").read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(ValueError, match="a plotting bug"):
-        draw_in_two([(lambda: _bar_figure(1), "c.png")], [(_broken_figure, "d.png")], tmp_path)
+        start_drawing([[(lambda: _bar_figure(1), "c.png")], [(_broken_figure, "d.png")]], tmp_path).finish()
     assert (tmp_path / "c.png").exists() and not (tmp_path / "d.png").exists()

@@ -98,8 +98,3 @@ def split_in_two(drawings: Sequence[Drawing], cost: Callable[[str], float]) -> l
         halves[lighter].append(k)
         load[lighter] += cost(drawings[k][1])
     return [[drawings[k] for k in sorted(half)] for half in halves]
-
-
-def draw_in_two(first: list[Drawing], second: list[Drawing], folder: Path) -> None:
-    """Draw two lists of figures at once and wait for both (a child's error is raised here)."""
-    start_drawing([first, second], folder).finish()

@@ -16,7 +16,7 @@ from sim.outputs.drawing import Drawing, PendingFigures, split_in_two, start_dra
 from sim.outputs.figure_choice import Figures
 from sim.outputs.html import esc, figure, page
 from sim.outputs.ranked_page import option_label, ranked_section
-from sim.outputs.rundir import atomic_write_text, read_manifest
+from sim.outputs.rundir import read_manifest
 from sim.outputs.zonerun import INTERVAL, party_label
 from sim.scenario.model import Scenario
 from sim.zone.analysis import ZoneAnalysis
@@ -46,15 +46,6 @@ ZONE_PLOTS = {
 def run_caption(run_dir: Path, analysis: ZoneAnalysis) -> str:
     settings = analysis.settings
     return f"{analysis.scenario.id} · run {run_dir.name} · {settings.samples} samples, seed {settings.seed}"
-
-
-def write_zone_report(
-    run_dir: Path, analysis: ZoneAnalysis, pair: tuple[str, str] | None = None, figures: Figures = Figures.all
-) -> None:
-    """Draw the chosen zone plots and write report.html from the run's analysis; ``pair`` names the two issues of
-    the option-pair heatmap (default: the two whose option marginals spread most)."""
-    start_zone_figures(run_dir, analysis, pair, figures).finish()
-    atomic_write_text(run_dir / "report.html", render_report(run_dir, analysis))
 
 
 def start_zone_figures(
