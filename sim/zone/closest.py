@@ -216,18 +216,19 @@ class _ShortfallBounds:
     def __init__(self, tree: Tree, preferences: Preferences, veto: np.ndarray, groups: np.ndarray) -> None:
         self.tree, self.preferences, self.veto = tree, preferences, veto
         n_groups = int(groups.max()) + 1
-        one_hot = [np.eye(n_groups)[groups[row]] for row in range(veto.size)]  # per party [s, g]
-        # the group sums depend on the preferences, the veto parties and the groups only, not on the offer: every
-        # offer of a run asks the one-group sums, and offers whose greedy completions group the samples alike ask
-        # the same grouped ones
+        # the group sums (and the one-hot matrices that make them) depend on the preferences, the veto parties and
+        # the groups only, not on the offer: every offer of a run asks the one-group sums, and offers whose greedy
+        # completions group the samples alike ask the same grouped ones
         known = memo(preferences)
         key = ("grouped", veto.tobytes(), groups.tobytes())
         if key not in known:
+            hot = [np.eye(n_groups)[groups[row]] for row in range(veto.size)]  # per party [s, g]
             known[key] = (
-                np.stack([preferences.contributions[p] @ one_hot[row] for row, p in enumerate(veto)]),
-                np.stack([preferences.reservation[p] @ one_hot[row] for row, p in enumerate(veto)]),
+                np.stack([preferences.contributions[p] @ hot[row] for row, p in enumerate(veto)]),
+                np.stack([preferences.reservation[p] @ hot[row] for row, p in enumerate(veto)]),
+                hot,
             )
-        self.grouped, self.reservation = known[key]
+        self.grouped, self.reservation, one_hot = known[key]
         self.links = [
             (level, link, row, link.delta @ one_hot[row])
             for level, link in live_links(tree, [link for link in preferences.links if link.party in veto])
