@@ -23,7 +23,7 @@ import numpy as np
 
 from sim.zone.hits import Target, TargetScores
 from sim.zone.results import BlockColumns, ZoneList
-from sim.zone.scoring import Block, BlockScore
+from sim.zone.scoring import Block, BlockScore, best_across_blocks
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,12 +95,8 @@ class ZoneReducer:
     def result(self) -> ReducedZone:
         """The reduced zone: blocks in index order (ties for a target's best completion: the lowest package)."""
         ordered = [self.blocks[k] for k in sorted(self.blocks)]
-        best_count = np.full(len(self.targets), -1, dtype=np.int64)
-        best_package = np.full(len(self.targets), -1, dtype=np.int64)
-        for part in ordered:
-            better = part.best_count > best_count
-            best_count[better] = part.best_count[better]
-            best_package[better] = part.best_package[better]
+        bests = ((part.best_count, part.best_package) for part in ordered)
+        best_count, best_package = best_across_blocks(bests, len(self.targets))
         scores = TargetScores(self.targets, self.samples, self.hits, self.table_hits, best_count, best_package)
         sizes = np.array([part.packages.size for part in ordered], dtype=np.int64)
         starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)

@@ -173,15 +173,26 @@ def combine_targets(scores: Iterable[BlockScore], targets: list[Target], samples
     n_bytes = -(-samples // 8)
     hits = np.zeros((len(targets), n_bytes), dtype=np.uint8)
     table_hits = np.zeros_like(hits)
-    best_count = np.full(len(targets), -1, dtype=np.int64)
-    best_package = np.full(len(targets), -1, dtype=np.int64)
-    for score in sorted(scores, key=lambda s: s.block.index):
+    ordered = sorted(scores, key=lambda s: s.block.index)
+    for score in ordered:
         hits |= score.target_hits
         table_hits |= score.table_hits
-        better = score.best_count > best_count
-        best_count[better] = score.best_count[better]
-        best_package[better] = score.best_package[better]
+    best_count, best_package = best_across_blocks(((s.best_count, s.best_package) for s in ordered), len(targets))
     return TargetScores(targets, samples, hits, table_hits, best_count, best_package)
+
+
+def best_across_blocks(
+    blocks: Iterable[tuple[np.ndarray, np.ndarray]], n_targets: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per target, the best completion's zone count and package over blocks given in block order as ``(best_count,
+    best_package)``: a later block replaces it only when strictly better, so ties keep the lowest package number."""
+    best_count = np.full(n_targets, -1, dtype=np.int64)
+    best_package = np.full(n_targets, -1, dtype=np.int64)
+    for count, package in blocks:
+        better = count > best_count
+        best_count[better] = count[better]
+        best_package[better] = package[better]
+    return best_count, best_package
 
 
 def score_blocks(
